@@ -1,0 +1,1 @@
+"""codesearch: cross-lingual semantic code search."""

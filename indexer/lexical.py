@@ -1,0 +1,61 @@
+"""Lexical terms: identifiers split into words, shared by the index side and the query side."""
+
+from __future__ import annotations
+
+import re
+
+# identifiers and words in any script; digits stay attached to letters (utf8, md5, base64)
+_TOKEN = re.compile(r"[^\W_]+(?:_+[^\W_]+)*|_+", re.UNICODE)
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W\d_a-zA-Z]+", re.UNICODE)
+
+# words that carry no meaning in a query about code (English only: other languages go to the dense side)
+QUERY_STOPWORDS = frozenset(
+    "a an the of to in on for from with by and or is are be that this it its as at into how do does "
+    "which what where when we i you my our function method code find get some all any".split()
+)
+
+
+def split_identifier(token: str) -> list[str]:
+    """``parseHTTPResponse_v2`` -> ``["parse", "http", "response", "v2"]``; lower-cased parts."""
+    parts: list[str] = []
+    for chunk in token.split("_"):
+        if not chunk:
+            continue
+        pieces = _CAMEL.findall(chunk)
+        # keep letter+digit pieces together (utf8, sha256): merge a digit run into its predecessor
+        merged: list[str] = []
+        for piece in pieces:
+            if piece.isdigit() and merged:
+                merged[-1] += piece
+            else:
+                merged.append(piece)
+        parts.extend(p.lower() for p in merged)
+    return parts
+
+
+def lexical_terms(text: str) -> list[str]:
+    """Every identifier-ish token of ``text``, lower-cased, followed by its split parts when it has any."""
+    terms: list[str] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        if token.strip("_") == "":
+            continue
+        lower = token.lower()
+        terms.append(lower)
+        parts = split_identifier(token)
+        if len(parts) > 1 or (parts and parts[0] != lower):
+            terms.extend(parts)
+    return terms
+
+
+def lexical_text(text: str) -> str:
+    return " ".join(lexical_terms(text))
+
+
+def query_terms(query: str) -> list[str]:
+    """The distinct terms of a query, stop words removed, order kept."""
+    seen: dict[str, None] = {}
+    for term in lexical_terms(query):
+        if term not in QUERY_STOPWORDS and len(term) > 1 or term.isdigit():
+            seen.setdefault(term, None)
+    return list(seen)

@@ -1,0 +1,214 @@
+"""The index store: a directory holding ``meta.sqlite``, a FAISS file per generation and ``manifest.json``.
+
+Writers hold an exclusive lock, write new files aside and ``os.replace`` them in; the manifest is replaced
+last, so a reader always sees one complete generation. ``meta.sqlite`` records the generation it belongs
+to: when it is ahead of the manifest (a writer was killed between the two), the vectors are rebuilt from
+the embedding cache on the next write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from codesearch.errors import IndexIOError, IndexLockedError, IndexNotFoundError, ModelMismatchError
+from indexer.schema import SCHEMA_VERSION, migrate
+from indexer.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+META_DB = "meta.sqlite"
+LOCK_FILE = "index.lock"
+LEXICAL_ONLY = "none"  # the fingerprint of an index with no vectors
+
+
+@dataclass(frozen=True)
+class Manifest:
+    schema_version: int
+    model: str  # the registry name the index was built with (use, e5, qwen3-4b, http, none)
+    fingerprint: str
+    dim: int
+    generation: int
+    vectors_file: str | None
+    updated_at: float
+    documents: int
+
+    @classmethod
+    def read(cls, index_dir: Path) -> Manifest | None:
+        try:
+            data = json.loads((index_dir / MANIFEST).read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise IndexIOError(f"{index_dir / MANIFEST}: unreadable manifest ({exc}); rebuild with --rebuild") from None
+        return cls(**data)
+
+    def write(self, index_dir: Path) -> None:
+        path = index_dir / MANIFEST
+        tmp = path.with_name(MANIFEST + ".tmp")
+        with open(tmp, "w") as fh:
+            json.dump(asdict(self), fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+
+def connect(index_dir: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A connection to ``meta.sqlite`` (WAL, so readers never block the writer)."""
+    path = index_dir / META_DB
+    if readonly:
+        if not path.exists():
+            raise IndexNotFoundError(f"no index at {index_dir}: run `codesearch index PATH` first")
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        db = sqlite3.connect(path, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        migrate(db)
+    db.execute("PRAGMA foreign_keys=ON")
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def check_model(index_dir: Path, manifest: Manifest | None, model: str, fingerprint: str) -> None:
+    """Refuse to mix vectors of two models in one index, with one line that says what to do."""
+    if manifest is None or manifest.documents == 0 or manifest.fingerprint == fingerprint:
+        return
+    raise ModelMismatchError(
+        f"the index at {index_dir} was built with model {manifest.model} ({manifest.fingerprint}), not {model} "
+        f"({fingerprint}); search it with --model {manifest.model}, or rebuild it with "
+        f"`codesearch index --rebuild --model {model} PATH`"
+    )
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """Exclusive, non-blocking: two writers of one index never run at once."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(index_dir / LOCK_FILE, "a+")
+    except OSError as exc:
+        raise IndexIOError(f"cannot create the index at {index_dir}: {exc.strerror}") from None
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise IndexLockedError(f"the index at {index_dir} is being written by {holder}; try again when it ends") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class EmbeddingCache:
+    """Vectors keyed by (model fingerprint, content hash), stored in ``meta.sqlite``."""
+
+    def __init__(self, db: sqlite3.Connection, fingerprint: str, dim: int) -> None:
+        self.db, self.fingerprint, self.dim = db, fingerprint, dim
+
+    def missing(self, hashes: list[str]) -> list[str]:
+        """The hashes (deduplicated, order kept) that have no vector yet."""
+        unique = list(dict.fromkeys(hashes))
+        have: set[str] = set()
+        for i in range(0, len(unique), 500):
+            chunk = unique[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT content_hash FROM embeddings WHERE fingerprint=? AND content_hash IN ({marks})",
+                [self.fingerprint, *chunk],
+            )
+            have.update(r[0] for r in rows)
+        return [h for h in unique if h not in have]
+
+    def put(self, hashes: list[str], vectors: np.ndarray) -> None:
+        rows = [(self.fingerprint, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in zip(hashes, vectors, strict=True)]
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
+
+    def get(self, hashes: list[str]) -> np.ndarray:
+        out = np.zeros((len(hashes), self.dim), dtype=np.float32)
+        where: dict[str, list[int]] = {}
+        for i, h in enumerate(hashes):
+            where.setdefault(h, []).append(i)
+        keys = list(where)
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT content_hash, vector FROM embeddings WHERE fingerprint=? AND content_hash IN ({marks})",
+                [self.fingerprint, *chunk],
+            )
+            for h, blob in rows:
+                out[where[h]] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+
+def get_meta(db: sqlite3.Connection, key: str, default: str = "") -> str:
+    row = db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+    return row[0] if row else default
+
+
+def set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def vectors_path(index_dir: Path, generation: int) -> Path:
+    return index_dir / f"vectors.{generation}.faiss"
+
+
+def rebuild_vectors(db: sqlite3.Connection, fingerprint: str, dim: int) -> VectorIndex:
+    """All document vectors, from the embedding cache."""
+    rows = db.execute(
+        "SELECT d.id, e.vector FROM documents d JOIN embeddings e "
+        "ON e.content_hash = d.content_hash AND e.fingerprint = ? ORDER BY d.id",
+        (fingerprint,),
+    ).fetchall()
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+    return VectorIndex.build(dim, ids, vecs)
+
+
+def commit_generation(
+    index_dir: Path,
+    db: sqlite3.Connection,
+    *,
+    model: str,
+    fingerprint: str,
+    dim: int,
+    previous: Manifest | None,
+    vectors: VectorIndex | None,
+) -> Manifest:
+    """Write the vectors of a new generation aside, then the manifest that points at them."""
+    generation = (previous.generation if previous else 0) + 1
+    vectors_file = None
+    if vectors is not None:
+        vectors_file = vectors_path(index_dir, generation).name
+        vectors.save(index_dir / vectors_file)
+    documents = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    manifest = Manifest(SCHEMA_VERSION, model, fingerprint, dim, generation, vectors_file, time.time(), documents)
+    manifest.write(index_dir)
+    # old generations go once the manifest no longer points at them (open readers keep theirs in memory)
+    for old in index_dir.glob("vectors.*.faiss"):
+        if old.name != vectors_file:
+            with contextlib.suppress(OSError):
+                old.unlink()
+    return manifest

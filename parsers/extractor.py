@@ -1,0 +1,247 @@
+"""The one generic extractor: source bytes + a language's query file -> ordered Symbols.
+
+Capture names in ``queries/<lang>.scm`` carry all the meaning:
+``@definition.<kind>`` on a definition node, ``@name`` on its name, optional ``@doc`` (a doc that is part
+of the code, e.g. a Python docstring), ``@body`` (where the signature ends), ``@qualifier`` (a name that
+qualifies this one: a Go receiver type, the ``Foo`` of C++ ``Foo::bar``), and ``@scope`` on a node that
+qualifies the definitions inside it without being a symbol itself (a Rust ``impl`` block).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import tree_sitter
+
+from codesearch.types import SYMBOL_KINDS, Symbol
+from parsers import grammars
+from parsers.docs import clean_doc
+from parsers.languages import SYNTAX, Syntax
+from parsers.signature import signature_of
+
+logger = logging.getLogger(__name__)
+
+# Kinds whose function members are methods.
+_TYPE_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "scope"})
+# Bounds that keep one absurd file from stalling an index run.
+MAX_SYMBOLS = 20_000
+DEFAULT_TIMEOUT_S = 5.0
+_READ_CHUNK = 1 << 20
+_QUERY_RANGE = 1 << 16
+
+
+@dataclass
+class _Definition:
+    """One captured definition (or scope) before it becomes a Symbol."""
+
+    node: tree_sitter.Node
+    kind: str  # a SYMBOL_KINDS member, or "scope"
+    name_node: tree_sitter.Node
+    docs: list[tree_sitter.Node] = field(default_factory=list)
+    body: tree_sitter.Node | None = None
+    qualifiers: list[tree_sitter.Node] = field(default_factory=list)
+
+
+def extract_symbols(
+    source: bytes,
+    language: str,
+    *,
+    path: str = "",
+    repo: str = "",
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> list[Symbol]:
+    """Extract the definitions in ``source`` as Symbols ordered by start byte.
+
+    Raises ValueError when ``language`` has no grammar. Never raises on bad input: syntax errors yield the
+    symbols tree-sitter recovered, and a file that takes longer than ``timeout_s`` to parse or query
+    yields what was found in time (possibly nothing).
+    """
+    if not grammars.has_grammar(language):
+        raise ValueError(f"no grammar for language {language!r}")
+    source = bytes(source)
+    deadline = time.monotonic() + timeout_s
+    tree = _parse(source, language, deadline)
+    if tree is None:
+        return []
+    definitions = _collect(tree.root_node, language, deadline)
+    return _to_symbols(definitions, source, language, path, repo)
+
+
+def _out_of_time(deadline: float) -> Callable[..., bool]:
+    def check(*_: object) -> bool:
+        return time.monotonic() > deadline
+
+    return check
+
+
+def _parse(source: bytes, language: str, deadline: float) -> tree_sitter.Tree | None:
+    def read(offset: int, _point: tuple[int, int]) -> bytes:
+        return source[offset : offset + _READ_CHUNK]
+
+    try:
+        # A read callback (not plain bytes) because only then does tree-sitter honour the progress callback.
+        return grammars.parser(language).parse(read, progress_callback=_out_of_time(deadline))
+    except ValueError:
+        logger.warning("parsing %s source of %d bytes gave up (timeout)", language, len(source))
+        return None
+
+
+def _collect(root: tree_sitter.Node, language: str, deadline: float) -> list[_Definition]:
+    """Run the query; one _Definition per name node (the widest definition node wins)."""
+    by_name: dict[tuple[int, int], _Definition] = {}
+    for _pattern, captures in _matches(root, language, deadline):
+        found = _definition_from(captures)
+        if found is None:
+            continue
+        key = (found.name_node.start_byte, found.name_node.end_byte)
+        known = by_name.get(key)
+        if known is None:
+            by_name[key] = found
+            continue
+        if found.node.end_byte - found.node.start_byte > known.node.end_byte - known.node.start_byte:
+            known.node, known.kind = found.node, found.kind
+        known.docs = known.docs or found.docs
+        known.body = known.body or found.body
+        known.qualifiers = known.qualifiers or found.qualifiers
+        if len(by_name) >= MAX_SYMBOLS:
+            break
+    return sorted(by_name.values(), key=lambda d: (d.node.start_byte, -d.node.end_byte))
+
+
+def _matches(
+    root: tree_sitter.Node, language: str, deadline: float
+) -> Iterator[tuple[int, dict[str, list[tree_sitter.Node]]]]:
+    """Query matches, a byte range at a time so the deadline is checked between ranges.
+
+    (The query cursor's own progress callback crashes tree-sitter 0.26's bindings, so it is not used.)
+    A definition that straddles two ranges comes back twice; ``_collect`` keeps one.
+    """
+    cursor = tree_sitter.QueryCursor(grammars.query(language), match_limit=1 << 16)
+    for start, end in _ranges(root):
+        if time.monotonic() > deadline:
+            logger.warning("query on %s source stopped at byte %d (timeout)", language, start)
+            return
+        cursor.set_byte_range(start, end)
+        yield from cursor.matches(root)
+
+
+def _ranges(root: tree_sitter.Node) -> Iterator[tuple[int, int]]:
+    """Consecutive byte ranges of about _QUERY_RANGE bytes, cut between top-level children."""
+    start = root.start_byte
+    for child in root.children:
+        if child.end_byte - start >= _QUERY_RANGE:
+            yield start, child.end_byte
+            start = child.end_byte
+    if start < root.end_byte or start == root.start_byte:
+        yield start, max(root.end_byte, start)
+
+
+def _definition_from(captures: dict[str, list[tree_sitter.Node]]) -> _Definition | None:
+    names = captures.get("name")
+    if not names:
+        return None
+    for capture, nodes in captures.items():
+        if capture == "scope" or capture.startswith("definition."):
+            kind = capture.removeprefix("definition.")
+            if kind not in SYMBOL_KINDS and kind != "scope":
+                raise ValueError(f"query capture @{capture}: {kind!r} is not a symbol kind")
+            bodies = captures.get("body")
+            return _Definition(
+                node=nodes[0],
+                kind=kind,
+                name_node=names[0],
+                docs=list(captures.get("doc", [])),
+                body=bodies[0] if bodies else None,
+                qualifiers=list(captures.get("qualifier", [])),
+            )
+    return None
+
+
+def _to_symbols(
+    definitions: list[_Definition], source: bytes, language: str, path: str, repo: str
+) -> list[Symbol]:
+    syntax = SYNTAX.get(language, Syntax())
+    symbols: list[Symbol] = []
+    # Enclosing definitions as (end byte, kind, qualified name); definitions arrive outermost first.
+    stack: list[tuple[int, str, str]] = []
+    for definition in definitions:
+        node = definition.node
+        while stack and stack[-1][0] <= node.start_byte:
+            stack.pop()
+        name = _text(source, definition.name_node)
+        prefix = [_text(source, q) for q in definition.qualifiers]
+        qualified = ".".join([*([stack[-1][2]] if stack else []), *prefix, name])
+        kind = definition.kind
+        if kind == "function" and stack and stack[-1][1] in _TYPE_KINDS:
+            kind = "method"
+        stack.append((node.end_byte, kind, qualified))
+        if kind == "scope":
+            continue
+        symbols.append(_symbol(definition, kind, name, qualified, syntax, source, language, path, repo))
+    return symbols
+
+
+def _symbol(
+    definition: _Definition,
+    kind: str,
+    name: str,
+    qualified: str,
+    syntax: Syntax,
+    source: bytes,
+    language: str,
+    path: str,
+    repo: str,
+) -> Symbol:
+    node = definition.node
+    doc_nodes = definition.docs or _comments_above(node, syntax)
+    end_line = node.end_point.row + 1
+    if node.end_point.column == 0 and node.end_point.row > node.start_point.row:
+        end_line -= 1  # the node ends with its newline: the last line is the one before
+    return Symbol(
+        repo=repo,
+        path=path,
+        language=language,
+        kind=kind,
+        name=name,
+        qualified_name=qualified,
+        signature=signature_of(node, definition.name_node, definition.body, syntax, source),
+        doc=clean_doc([_text(source, d) for d in doc_nodes]),
+        code=_text(source, node),
+        start_line=node.start_point.row + 1,
+        end_line=end_line,
+        start_byte=node.start_byte,
+        end_byte=node.end_byte,
+    )
+
+
+def _comments_above(node: tree_sitter.Node, syntax: Syntax) -> list[tree_sitter.Node]:
+    """The run of comment nodes right above ``node`` (no blank line), skipping decorators and the like."""
+    found: list[tree_sitter.Node] = []
+    # Climb wrappers that start where the definition starts (`export function`, Go `type` specs).
+    while node.parent is not None and node.parent.parent is not None and node.parent.start_byte == node.start_byte:
+        node = node.parent
+    top_row = node.start_point.row
+    sibling = node.prev_sibling
+    while sibling is not None and len(found) < 1000:
+        if sibling.end_point.row < top_row - 1:
+            break  # a blank line (or more) in between
+        if sibling.type in syntax.skip_above:
+            top_row = sibling.start_point.row
+        elif sibling.type in syntax.comments:
+            before = sibling.prev_sibling
+            if before is not None and before.end_point.row == sibling.start_point.row and before.type not in syntax.comments:
+                break  # a trailing comment of the code before it
+            found.append(sibling)
+            top_row = sibling.start_point.row
+        else:
+            break
+        sibling = sibling.prev_sibling
+    found.reverse()
+    return found
+
+
+def _text(source: bytes, node: tree_sitter.Node) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")

@@ -1,0 +1,155 @@
+"""Languages as data: file names and extensions to language ids, grammar modules, and per-language syntax facts.
+
+Nothing here parses; ``parsers.grammars`` turns these tables into cached tree-sitter objects.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+# Extension (lower case, with the dot) to language id. Languages without a grammar are here too, so the
+# indexer can label every text file it keeps.
+EXTENSIONS: dict[str, str] = {
+    ".py": "python", ".pyi": "python", ".pyw": "python",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript",
+    ".tsx": "tsx",
+    ".java": "java",
+    ".go": "go",
+    ".rs": "rust",
+    ".c": "c", ".h": "c",
+    ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".c++": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
+    ".h++": "cpp", ".ipp": "cpp", ".tpp": "cpp", ".inl": "cpp",
+    ".cs": "csharp", ".csx": "csharp",
+    ".rb": "ruby", ".rake": "ruby", ".gemspec": "ruby", ".ru": "ruby",
+    ".php": "php", ".phtml": "php",
+    ".kt": "kotlin", ".kts": "kotlin",
+    ".swift": "swift",
+    ".scala": "scala", ".sc": "scala", ".sbt": "scala",
+    ".sh": "bash", ".bash": "bash", ".zsh": "bash", ".ksh": "bash",
+    ".lua": "lua",
+    ".hs": "haskell", ".lhs": "haskell",
+    ".ml": "ocaml", ".mli": "ocaml",
+    ".ex": "elixir", ".exs": "elixir",
+    # text languages with no grammar here: labelled, indexed as plain windows
+    ".md": "markdown", ".markdown": "markdown", ".mdx": "markdown",
+    ".rst": "rst", ".txt": "text", ".text": "text",
+    ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json", ".jsonc": "json", ".json5": "json",
+    ".ini": "ini", ".cfg": "ini", ".conf": "ini", ".properties": "ini",
+    ".sql": "sql", ".html": "html", ".htm": "html", ".css": "css", ".scss": "scss", ".sass": "scss",
+    ".less": "less", ".xml": "xml", ".xsd": "xml", ".svg": "xml", ".plist": "xml",
+    ".dockerfile": "dockerfile", ".mk": "makefile", ".mak": "makefile", ".cmake": "cmake",
+    ".proto": "protobuf", ".graphql": "graphql", ".gql": "graphql", ".tf": "terraform", ".tfvars": "terraform",
+    ".hcl": "hcl", ".r": "r", ".pl": "perl", ".pm": "perl", ".dart": "dart", ".zig": "zig", ".vue": "vue",
+    ".svelte": "svelte", ".m": "objective-c", ".mm": "objective-cpp", ".erl": "erlang", ".hrl": "erlang",
+    ".clj": "clojure", ".cljs": "clojure", ".fs": "fsharp", ".fsx": "fsharp", ".jl": "julia", ".nim": "nim",
+    ".ps1": "powershell", ".bat": "batch", ".cmd": "batch", ".groovy": "groovy", ".gradle": "groovy",
+    ".el": "elisp", ".vim": "vim", ".nix": "nix", ".tex": "latex", ".csv": "csv",
+}  # fmt: skip
+
+# Whole file names (or dotfiles) that decide the language regardless of extension.
+FILENAMES: dict[str, str] = {
+    "dockerfile": "dockerfile", "containerfile": "dockerfile", "makefile": "makefile",
+    "gnumakefile": "makefile", "cmakelists.txt": "cmake", "rakefile": "ruby", "gemfile": "ruby",
+    "guardfile": "ruby", "podfile": "ruby", "vagrantfile": "ruby", "brewfile": "ruby", ".bashrc": "bash",
+    ".bash_profile": "bash", ".bash_aliases": "bash", ".profile": "bash", ".zshrc": "bash",
+    ".zprofile": "bash", "pkgbuild": "bash", "build.gradle.kts": "kotlin", "readme": "text",
+    "license": "text", "mix.lock": "elixir",
+}  # fmt: skip
+
+# Language id to (module name, function that returns the language pointer).
+GRAMMARS: dict[str, tuple[str, str]] = {
+    "python": ("tree_sitter_python", "language"),
+    "javascript": ("tree_sitter_javascript", "language"),
+    "typescript": ("tree_sitter_typescript", "language_typescript"),
+    "tsx": ("tree_sitter_typescript", "language_tsx"),
+    "java": ("tree_sitter_java", "language"),
+    "go": ("tree_sitter_go", "language"),
+    "rust": ("tree_sitter_rust", "language"),
+    "c": ("tree_sitter_c", "language"),
+    "cpp": ("tree_sitter_cpp", "language"),
+    "csharp": ("tree_sitter_c_sharp", "language"),
+    "ruby": ("tree_sitter_ruby", "language"),
+    "php": ("tree_sitter_php", "language_php"),
+    "kotlin": ("tree_sitter_kotlin", "language"),
+    "swift": ("tree_sitter_swift", "language"),
+    "scala": ("tree_sitter_scala", "language"),
+    "bash": ("tree_sitter_bash", "language"),
+    "lua": ("tree_sitter_lua", "language"),
+    "haskell": ("tree_sitter_haskell", "language"),
+    "ocaml": ("tree_sitter_ocaml", "language_ocaml"),
+    "elixir": ("tree_sitter_elixir", "language"),
+}
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """Per-language facts the generic extractor needs, beyond what the query captures.
+
+    ``comments``: node types that are comments (doc comments are runs of these right above a definition).
+    ``skip_above``: node types that may sit between a doc comment and its definition (decorators,
+    annotations, attributes, type signatures). ``bodies``: node types that are a definition's body, used
+    when the grammar has no ``body`` field. ``trailers``: tokens stripped from the end of a signature.
+    """
+
+    comments: frozenset[str] = frozenset({"comment"})
+    skip_above: frozenset[str] = frozenset()
+    bodies: frozenset[str] = frozenset()
+    trailers: tuple[str, ...] = ("{", ":", "=", "=>", "do", "where", "->")
+
+
+def _syntax(comments: tuple[str, ...] = ("comment",), skip: tuple[str, ...] = (), bodies: tuple[str, ...] = ()) -> Syntax:
+    return Syntax(frozenset(comments), frozenset(skip), frozenset(bodies))
+
+
+SYNTAX: dict[str, Syntax] = {
+    "python": _syntax(skip=("decorator",), bodies=("block",)),
+    "javascript": _syntax(skip=("decorator",), bodies=("statement_block", "class_body")),
+    "typescript": _syntax(skip=("decorator",), bodies=("statement_block", "class_body", "object_type", "enum_body")),
+    "tsx": _syntax(skip=("decorator",), bodies=("statement_block", "class_body", "object_type", "enum_body")),
+    "java": _syntax(("line_comment", "block_comment"), ("annotation", "marker_annotation")),
+    "go": _syntax(bodies=("block", "field_declaration_list", "interface_type", "struct_type")),
+    "rust": _syntax(("line_comment", "block_comment"), ("attribute_item",), ("field_declaration_list", "enum_variant_list", "declaration_list", "block")),
+    "c": _syntax(bodies=("compound_statement", "field_declaration_list", "enumerator_list")),
+    "cpp": _syntax(bodies=("compound_statement", "field_declaration_list", "enumerator_list", "declaration_list")),
+    "csharp": _syntax(skip=("attribute_list",), bodies=("block", "declaration_list", "enum_member_declaration_list", "arrow_expression_clause")),
+    "ruby": _syntax(bodies=("body_statement",)),
+    "php": _syntax(skip=("attribute_list",), bodies=("compound_statement", "declaration_list", "enum_declaration_list")),
+    "kotlin": _syntax(("line_comment", "block_comment"), ("annotation",), ("function_body", "class_body", "enum_class_body")),
+    "swift": _syntax(("comment", "multiline_comment"), ("attribute",), ("function_body", "class_body", "protocol_body", "enum_class_body")),
+    "scala": _syntax(("comment", "block_comment"), ("annotation",), ("template_body", "block")),
+    "bash": _syntax(bodies=("compound_statement",)),
+    "lua": _syntax(bodies=("block",)),
+    "haskell": _syntax(("comment", "haddock"), ("signature",), ("match", "class_declarations", "instance_declarations")),
+    "ocaml": _syntax(bodies=("structure", "signature")),
+    "elixir": _syntax(bodies=("do_block",)),
+}
+
+
+def language_for_path(path: str) -> str | None:
+    """The language id for a file path (repo-relative or absolute), or None when the name says nothing.
+
+    Special file names (``Dockerfile``, ``Makefile``, ``CMakeLists.txt``, ``Gemfile``, ``.bashrc``) win over
+    extensions; extensions are matched case-insensitively (``.C`` is c, not cpp: rare and ambiguous).
+    """
+    base = posixpath.basename(path.replace("\\", "/")).lower()
+    if not base:
+        return None
+    if base in FILENAMES:
+        return FILENAMES[base]
+    if base.startswith("dockerfile.") or base.endswith(".dockerfile"):
+        return "dockerfile"
+    if base.startswith("makefile."):
+        return "makefile"
+    _, ext = posixpath.splitext(base)
+    if ext in EXTENSIONS:
+        return EXTENSIONS[ext]
+    return None
+
+
+def extensions_for(language: str) -> list[str]:
+    """The extensions and special file names mapped to ``language`` (for the docs table)."""
+    exts = sorted(ext for ext, lang in EXTENSIONS.items() if lang == language)
+    names = sorted(name for name, lang in FILENAMES.items() if lang == language)
+    return exts + names

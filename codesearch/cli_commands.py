@@ -1,0 +1,167 @@
+"""The bodies of the ``codesearch`` subcommands (argument parsing and error handling live in ``cli``)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.syntax import Syntax
+from rich.table import Table
+
+from codesearch.cli import _embedder, _model_name, print_json, resolve_paths
+from codesearch.errors import ExitCode, IndexNotFoundError
+from codesearch.settings import Settings
+
+_STAGES = {"crawl": "listing files", "parse": "parsing", "embed": "embedding"}
+# rich lexer names where they differ from our language ids
+_LEXERS = {"csharp": "c#", "tsx": "tsx", "text": "text", "window": "text", "ocaml": "ocaml", "shell": "bash"}
+
+
+class _ProgressBar:
+    """A progress bar per stage on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
+                                  TimeElapsedColumn(), console=console, transient=True)
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> _ProgressBar:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def __call__(self, stage: str, advance: int, total: int | None) -> None:
+        task = self._tasks.get(stage)
+        if task is None:
+            task = self._tasks[stage] = self._progress.add_task(_STAGES.get(stage, stage), total=total)
+        self._progress.update(task, advance=advance, total=total)
+
+
+def _fmt_counts(counts: dict[str, int]) -> str:
+    return " · ".join(f"{k} {v:,}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])) or "none"
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer.pipeline import index_paths
+
+    err = Console(stderr=True)
+    embedder = _embedder(settings)
+    model = _model_name(settings, embedder)
+    roots = resolve_paths(args.paths, settings)
+    if err.is_terminal and not args.json:
+        err.print(f"indexing {len(roots)} root(s) into {settings.index_dir} with model {model}")
+    with _ProgressBar(err) if err.is_terminal else _NullProgress() as progress:
+        report = index_paths(roots, index_dir=settings.index_dir, embedder=embedder, model=model,
+                             max_file_size=settings.max_file_size, ignore=settings.ignore,
+                             rebuild=args.rebuild, progress=progress)
+    if args.json:
+        print_json(dataclasses.asdict(report))
+        return ExitCode.OK
+    out = Console(highlight=False)
+    out.print(f"Indexed {len(roots)} root(s) in {report.seconds:.1f} s "
+              f"(model {report.model}, generation {report.generation}, index {settings.index_dir})")
+    out.print(f"  files      {report.files:,} (parsed {report.files_parsed:,}, removed {report.files_removed:,})")
+    out.print(f"  symbols    {report.symbols:,}: {_fmt_counts(report.symbols_by_language)}")
+    out.print(f"  documents  {report.documents:,} ({report.embedded:,} texts embedded in this run)")
+    out.print(f"  skipped    {_fmt_counts(report.skipped)}")
+    out.print("  time       " + " · ".join(f"{k} {v:.1f} s" for k, v in report.timings.items()))
+    for line in report.errors[:10]:
+        err.print(f"[yellow]warning:[/] {line}")
+    return ExitCode.OK
+
+
+class _NullProgress:
+    def __enter__(self) -> _NullProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __call__(self, stage: str, advance: int, total: int | None) -> None:
+        return None
+
+
+def open_searcher(settings: Settings, explicit_model: str | None) -> Any:
+    """A Searcher over the settings' index, with the model the index was built with (unless told)."""
+    from codesearch.search import Searcher
+    from indexer.store import Manifest
+
+    manifest = Manifest.read(settings.index_dir)
+    if manifest is None:
+        raise IndexNotFoundError(f"no index at {settings.index_dir}: run `codesearch index PATH` first")
+    model = explicit_model or manifest.model
+    if settings.dim is None and manifest.dim and model != "none":
+        settings = dataclasses.replace(settings, dim=manifest.dim)
+    embedder = _embedder(settings, model) if manifest.vectors_file else None
+    return Searcher.open(settings.index_dir, embedder, instruction=settings.query_instruction)
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    started = time.perf_counter()
+    searcher = open_searcher(settings, args.model)
+    result = searcher.search(args.query, k=settings.k, mode=settings.mode, lang=args.lang,
+                             path_glob=args.path_glob, repo=args.repo, kind=args.kind)
+    if args.json:
+        print_json(result.to_json())
+        return ExitCode.OK
+    out = Console(highlight=False)
+    if not result.hits:
+        out.print(f"no hits for {args.query!r}")
+    for hit in result.hits:
+        out.print(f"[bold cyan]{hit.path}:{hit.start_line}[/]  [bold]{hit.qualified_name}[/] "
+                  f"[dim]{hit.kind} · {hit.language} · {hit.repo} · score {hit.score:.4f}[/]")
+        lexer = _LEXERS.get(hit.language, hit.language)
+        out.print(Syntax(hit.snippet, lexer, line_numbers=True, start_line=hit.start_line, word_wrap=False,
+                         background_color="default"))
+    Console(stderr=True).print(f"[dim]{len(result.hits)} hits in {(time.perf_counter() - started) * 1000:.0f} ms "
+                               f"(search {result.took_ms:.0f} ms)[/]")
+    return ExitCode.OK
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from codesearch.search import Searcher
+
+    status = Searcher.open(settings.index_dir).status()
+    if args.json:
+        print_json(status)
+        return ExitCode.OK
+    out = Console(highlight=False)
+    out.print(f"index      {status['index_dir']} (generation {status['generation']})")
+    out.print(f"model      {status['model']} ({status['dim']}-d, {status['fingerprint']})")
+    out.print(f"documents  {status['documents']:,}")
+    updated = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(status["updated_at"]))
+    out.print(f"updated    {updated}")
+    table = Table("repo", "root", "files", "indexed", box=None)
+    for r in status["repos"]:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["indexed_at"])) if r["indexed_at"] else "-"
+        table.add_row(r["name"], r["root"], f"{r['files']:,}", when)
+    out.print(table)
+    langs = Table("language", "files", "symbols", box=None)
+    for lang, n in status["languages"].items():
+        langs.add_row(lang, f"{n['files']:,}", f"{n['symbols']:,}")
+    out.print(langs)
+    return ExitCode.OK
+
+
+def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    from codesearch.embedding import list_models
+
+    models = list_models(urls=settings.embedding_urls, model_path=settings.model_path, device=settings.device)
+    if args.json:
+        print_json([dataclasses.asdict(m) for m in models])
+        return ExitCode.OK
+    table = Table("model", "dim", "available", "description", box=None)
+    for m in models:
+        table.add_row(m.name, str(m.dim or "-"), "yes" if m.available else f"no: {m.why_not}", m.description)
+    table.add_row("none", "-", "yes", "no vectors: a lexical-only index")
+    Console(highlight=False).print(table)
+    print("`--model auto` (the default) uses http when --embedding-url is given, qwen3-4b on a CUDA GPU with "
+          "its weights cached, else use.", file=sys.stdout)
+    return ExitCode.OK

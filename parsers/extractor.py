@@ -5,6 +5,8 @@ Capture names in ``queries/<lang>.scm`` carry all the meaning:
 of the code, e.g. a Python docstring), ``@body`` (where the signature ends), ``@qualifier`` (a name that
 qualifies this one: a Go receiver type, the ``Foo`` of C++ ``Foo::bar``), and ``@scope`` on a node that
 qualifies the definitions inside it without being a symbol itself (a Rust ``impl`` block).
+When several patterns capture the same name, the widest definition node wins, and at equal width the
+later pattern: query files put general patterns first and specific ones (Kotlin `interface`) after.
 """
 
 from __future__ import annotations
@@ -39,10 +41,15 @@ class _Definition:
 
     node: tree_sitter.Node
     kind: str  # a SYMBOL_KINDS member, or "scope"
+    pattern: int
     name_node: tree_sitter.Node
     docs: list[tree_sitter.Node] = field(default_factory=list)
     body: tree_sitter.Node | None = None
     qualifiers: list[tree_sitter.Node] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        return self.node.end_byte - self.node.start_byte
 
 
 def extract_symbols(
@@ -92,8 +99,8 @@ def _parse(source: bytes, language: str, deadline: float) -> tree_sitter.Tree | 
 def _collect(root: tree_sitter.Node, language: str, deadline: float) -> list[_Definition]:
     """Run the query; one _Definition per name node (the widest definition node wins)."""
     by_name: dict[tuple[int, int], _Definition] = {}
-    for _pattern, captures in _matches(root, language, deadline):
-        found = _definition_from(captures)
+    for pattern, captures in _matches(root, language, deadline):
+        found = _definition_from(pattern, captures)
         if found is None:
             continue
         key = (found.name_node.start_byte, found.name_node.end_byte)
@@ -101,8 +108,8 @@ def _collect(root: tree_sitter.Node, language: str, deadline: float) -> list[_De
         if known is None:
             by_name[key] = found
             continue
-        if found.node.end_byte - found.node.start_byte > known.node.end_byte - known.node.start_byte:
-            known.node, known.kind = found.node, found.kind
+        if (found.width, found.pattern) > (known.width, known.pattern):
+            known.node, known.kind, known.pattern = found.node, found.kind, found.pattern
         known.docs = known.docs or found.docs
         known.body = known.body or found.body
         known.qualifiers = known.qualifiers or found.qualifiers
@@ -139,7 +146,7 @@ def _ranges(root: tree_sitter.Node) -> Iterator[tuple[int, int]]:
         yield start, max(root.end_byte, start)
 
 
-def _definition_from(captures: dict[str, list[tree_sitter.Node]]) -> _Definition | None:
+def _definition_from(pattern: int, captures: dict[str, list[tree_sitter.Node]]) -> _Definition | None:
     names = captures.get("name")
     if not names:
         return None
@@ -152,6 +159,7 @@ def _definition_from(captures: dict[str, list[tree_sitter.Node]]) -> _Definition
             return _Definition(
                 node=nodes[0],
                 kind=kind,
+                pattern=pattern,
                 name_node=names[0],
                 docs=list(captures.get("doc", [])),
                 body=bodies[0] if bodies else None,
@@ -220,8 +228,13 @@ def _symbol(
 def _comments_above(node: tree_sitter.Node, syntax: Syntax) -> list[tree_sitter.Node]:
     """The run of comment nodes right above ``node`` (no blank line), skipping decorators and the like."""
     found: list[tree_sitter.Node] = []
-    # Climb wrappers that start where the definition starts (`export function`, Go `type` specs).
-    while node.parent is not None and node.parent.parent is not None and node.parent.start_byte == node.start_byte:
+    # Climb wrappers that open on the definition's line (`export function`, Go `type` specs).
+    while (
+        node.prev_named_sibling is None
+        and node.parent is not None
+        and node.parent.parent is not None
+        and node.parent.start_point.row == node.start_point.row
+    ):
         node = node.parent
     top_row = node.start_point.row
     sibling = node.prev_sibling

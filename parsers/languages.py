@@ -96,7 +96,7 @@ class Syntax:
     comments: frozenset[str] = frozenset({"comment"})
     skip_above: frozenset[str] = frozenset()
     bodies: frozenset[str] = frozenset()
-    trailers: tuple[str, ...] = ("{", ":", "=", "=>", "do", "where", "->")
+    trailers: tuple[str, ...] = ("{", ":", "=", "do", "where")
 
 
 def _syntax(comments: tuple[str, ...] = ("comment",), skip: tuple[str, ...] = (), bodies: tuple[str, ...] = ()) -> Syntax:

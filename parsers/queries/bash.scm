@@ -1,0 +1,3 @@
+; Bash: functions (both `name()` and `function name` forms).
+
+(function_definition name: (word) @name) @definition.function

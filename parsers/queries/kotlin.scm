@@ -1,0 +1,9 @@
+; Kotlin: classes (data, sealed, enum, interface), objects, functions and methods, type aliases.
+; General patterns first: at equal width the later (more specific) pattern decides the kind.
+
+(class_declaration name: (identifier) @name) @definition.class
+(class_declaration "interface" name: (identifier) @name) @definition.interface
+(class_declaration (modifiers (class_modifier "enum")) name: (identifier) @name) @definition.enum
+(object_declaration name: (identifier) @name) @definition.class
+(function_declaration name: (identifier) @name) @definition.function
+(type_alias type: (identifier) @name) @definition.type

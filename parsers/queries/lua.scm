@@ -1,0 +1,11 @@
+; Lua: global, local and table functions (`M.f`, qualified as M.f), methods (`M:f`, as M.f), functions
+; assigned to names.
+
+(function_declaration name: (identifier) @name) @definition.function
+(function_declaration
+  name: (dot_index_expression table: (_) @qualifier field: (identifier) @name)) @definition.function
+(function_declaration
+  name: (method_index_expression table: (_) @qualifier method: (identifier) @name)) @definition.method
+(assignment_statement
+  (variable_list name: (identifier) @name)
+  (expression_list value: (function_definition body: (_) @body))) @definition.function

@@ -4,7 +4,8 @@ Capture names in ``queries/<lang>.scm`` carry all the meaning:
 ``@definition.<kind>`` on a definition node, ``@name`` on its name, optional ``@doc`` (a doc that is part
 of the code, e.g. a Python docstring), ``@body`` (where the signature ends), ``@qualifier`` (a name that
 qualifies this one: a Go receiver type, the ``Foo`` of C++ ``Foo::bar``), and ``@scope`` on a node that
-qualifies the definitions inside it without being a symbol itself (a Rust ``impl`` block).
+qualifies the definitions inside it without being a symbol itself (a Rust ``impl`` block), and
+``@documented`` on a definition that another pattern captures, to add only its ``@doc`` (Elixir ``@doc``).
 When several patterns capture the same name, the widest definition node wins, and at equal width the
 later pattern: query files put general patterns first and specific ones (Kotlin `interface`) after.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import tree_sitter
 
@@ -108,14 +109,17 @@ def _collect(root: tree_sitter.Node, language: str, deadline: float) -> list[_De
         if known is None:
             by_name[key] = found
             continue
-        if (found.width, found.pattern) > (known.width, known.pattern):
+        if found.kind == "documented":
+            pass
+        elif known.kind == "documented" or (found.width, found.pattern) > (known.width, known.pattern):
             known.node, known.kind, known.pattern = found.node, found.kind, found.pattern
         known.docs = known.docs or found.docs
         known.body = known.body or found.body
         known.qualifiers = known.qualifiers or found.qualifiers
         if len(by_name) >= MAX_SYMBOLS:
             break
-    return sorted(by_name.values(), key=lambda d: (d.node.start_byte, -d.node.end_byte))
+    found_all = [d for d in by_name.values() if d.kind != "documented"]
+    return sorted(found_all, key=lambda d: (d.node.start_byte, -d.node.end_byte))
 
 
 def _matches(
@@ -151,9 +155,9 @@ def _definition_from(pattern: int, captures: dict[str, list[tree_sitter.Node]]) 
     if not names:
         return None
     for capture, nodes in captures.items():
-        if capture == "scope" or capture.startswith("definition."):
+        if capture in ("scope", "documented") or capture.startswith("definition."):
             kind = capture.removeprefix("definition.")
-            if kind not in SYMBOL_KINDS and kind != "scope":
+            if kind not in SYMBOL_KINDS and kind not in ("scope", "documented"):
                 raise ValueError(f"query capture @{capture}: {kind!r} is not a symbol kind")
             bodies = captures.get("body")
             return _Definition(
@@ -175,6 +179,7 @@ def _to_symbols(
     symbols: list[Symbol] = []
     # Enclosing definitions as (end byte, kind, qualified name); definitions arrive outermost first.
     stack: list[tuple[int, str, str]] = []
+    previous: tree_sitter.Node | None = None
     for definition in definitions:
         node = definition.node
         while stack and stack[-1][0] <= node.start_byte:
@@ -188,8 +193,34 @@ def _to_symbols(
         stack.append((node.end_byte, kind, qualified))
         if kind == "scope":
             continue
-        symbols.append(_symbol(definition, kind, name, qualified, syntax, source, language, path, repo))
+        last = symbols[-1] if symbols else None
+        if syntax.merge_clauses and last and previous and _same_function(last, previous, kind, qualified, node):
+            # Another clause of the function before (Haskell equations, Elixir clauses): widen that one.
+            symbols[-1] = _widen(last, node, source)
+        else:
+            symbols.append(_symbol(definition, kind, name, qualified, syntax, source, language, path, repo))
+        previous = node
     return symbols
+
+
+def _same_function(last: Symbol, previous: tree_sitter.Node, kind: str, qualified: str, node: tree_sitter.Node) -> bool:
+    return last.kind == kind and last.qualified_name == qualified and previous.parent == node.parent
+
+
+def _widen(symbol: Symbol, node: tree_sitter.Node, source: bytes) -> Symbol:
+    end_line = _end_line(node)
+    return replace(
+        symbol,
+        code=source[symbol.start_byte : node.end_byte].decode("utf-8", errors="replace"),
+        end_line=end_line,
+        end_byte=node.end_byte,
+    )
+
+
+def _end_line(node: tree_sitter.Node) -> int:
+    if node.end_point.column == 0 and node.end_point.row > node.start_point.row:
+        return node.end_point.row  # the node ends with its newline: the last line is the one before
+    return node.end_point.row + 1
 
 
 def _symbol(
@@ -205,9 +236,6 @@ def _symbol(
 ) -> Symbol:
     node = definition.node
     doc_nodes = definition.docs or _comments_above(node, syntax)
-    end_line = node.end_point.row + 1
-    if node.end_point.column == 0 and node.end_point.row > node.start_point.row:
-        end_line -= 1  # the node ends with its newline: the last line is the one before
     return Symbol(
         repo=repo,
         path=path,
@@ -219,7 +247,7 @@ def _symbol(
         doc=clean_doc([_text(source, d) for d in doc_nodes]),
         code=_text(source, node),
         start_line=node.start_point.row + 1,
-        end_line=end_line,
+        end_line=_end_line(node),
         start_byte=node.start_byte,
         end_byte=node.end_byte,
     )

@@ -91,16 +91,25 @@ class Syntax:
     ``skip_above``: node types that may sit between a doc comment and its definition (decorators,
     annotations, attributes, type signatures). ``bodies``: node types that are a definition's body, used
     when the grammar has no ``body`` field. ``trailers``: tokens stripped from the end of a signature.
+    ``merge_clauses``: consecutive definitions of one name are clauses of one function (Haskell, Elixir).
     """
 
     comments: frozenset[str] = frozenset({"comment"})
     skip_above: frozenset[str] = frozenset()
     bodies: frozenset[str] = frozenset()
     trailers: tuple[str, ...] = ("{", ":", "=", "do", "where")
+    merge_clauses: bool = False
 
 
-def _syntax(comments: tuple[str, ...] = ("comment",), skip: tuple[str, ...] = (), bodies: tuple[str, ...] = ()) -> Syntax:
-    return Syntax(frozenset(comments), frozenset(skip), frozenset(bodies))
+def _syntax(
+    comments: tuple[str, ...] = ("comment",),
+    skip: tuple[str, ...] = (),
+    bodies: tuple[str, ...] = (),
+    *,
+    trailers: tuple[str, ...] = ("{", ":", "=", "do", "where"),
+    merge_clauses: bool = False,
+) -> Syntax:
+    return Syntax(frozenset(comments), frozenset(skip), frozenset(bodies), trailers, merge_clauses)
 
 
 SYNTAX: dict[str, Syntax] = {
@@ -121,9 +130,11 @@ SYNTAX: dict[str, Syntax] = {
     "scala": _syntax(("comment", "block_comment"), ("annotation",), ("template_body", "block")),
     "bash": _syntax(bodies=("compound_statement",)),
     "lua": _syntax(bodies=("block",)),
-    "haskell": _syntax(("comment", "haddock"), ("signature",), ("match", "class_declarations", "instance_declarations")),
+    "haskell": _syntax(
+        ("comment", "haddock"), ("signature",), ("match", "class_declarations", "instance_declarations"), merge_clauses=True
+    ),
     "ocaml": _syntax(bodies=("structure", "signature")),
-    "elixir": _syntax(bodies=("do_block",)),
+    "elixir": _syntax(bodies=("do_block",), trailers=(",", "do"), merge_clauses=True),
 }
 
 

@@ -88,7 +88,9 @@ def _clone(url: str, dest: Path) -> None:
         if dest.is_dir():  # another process cloned the same URL first: use its clone
             log.debug("%s appeared during the clone; keeping it", dest)
             return
-        raise IndexIOError(f"cannot write the clone of {_redact(url)} to {dest}: {err.strerror or err}") from err
+        raise IndexIOError(
+            f"cannot write the clone of {_redact(url)} to {dest}: {err.strerror or err}"
+        ) from err
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -112,10 +114,12 @@ def _refresh(url: str, dest: Path) -> None:
 
 def _git_reason(err: git.GitCommandError) -> str:
     stderr = err.stderr if isinstance(err.stderr, str) else str(err.stderr or "")
-    lines = [line.strip().strip("'").strip() for line in stderr.splitlines() if line.strip()]
-    lines = [line.removeprefix("stderr:").strip() for line in lines]
+    lines = [line.strip().removeprefix("stderr:").strip().strip("'").strip() for line in stderr.splitlines()]
     lines = [line for line in lines if line]
-    return _redact(lines[-1]) if lines else f"git exited with status {err.status}"
+    # git ends with advice ("Please make sure ... the repository exists."); the first fatal: line is the cause.
+    causes = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    reason = (causes or lines or [f"git exited with status {err.status}"])[0]
+    return _redact(reason.removeprefix("fatal:").removeprefix("error:").strip())
 
 
 def _redact(text: str) -> str:

@@ -117,7 +117,12 @@ def test_git_codesearchignore_nested_and_extra_ignore(tmp_path: Path) -> None:
 
     result = crawl(repo, extra_ignore=["scripts/"])
 
-    assert paths(result) == [".codesearchignore", "lib/.codesearchignore", "lib/core.py", "lib/fixtures_keep.py"]
+    assert paths(result) == [
+        ".codesearchignore",
+        "lib/.codesearchignore",
+        "lib/core.py",
+        "lib/fixtures_keep.py",
+    ]
     assert sorted(result.skipped) == [
         ("db/schema.sql", "ignored-by-codesearchignore"),
         ("docs/", "ignored-by-codesearchignore"),
@@ -139,7 +144,10 @@ def test_git_vendored_folder_reported_once_and_symlinks_apply_realpath_rule(tmp_
     result = crawl(repo)
 
     assert paths(result) == ["app.py"]
-    assert sorted(result.skipped) == [("escape.py", "symlink-outside-root"), ("web/node_modules/", "vendored")]
+    assert sorted(result.skipped) == [
+        ("escape.py", "symlink-outside-root"),
+        ("web/node_modules/", "vendored"),
+    ]
 
 
 def test_git_submodule_is_not_descended(tmp_path: Path) -> None:
@@ -176,7 +184,14 @@ def test_folder_nested_gitignore_is_relative_to_its_folder(tmp_path: Path) -> No
     result = crawl(tmp_path)
 
     assert not result.is_git
-    assert paths(result) == [".gitignore", "a/.gitignore", "a/top_only.py", "b/local.py", "c/.gitignore", "c/keep.tmp"]
+    assert paths(result) == [
+        ".gitignore",
+        "a/.gitignore",
+        "a/top_only.py",
+        "b/local.py",
+        "c/.gitignore",
+        "c/keep.tmp",
+    ]
     assert result.skipped == []
 
 

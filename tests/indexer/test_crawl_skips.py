@@ -58,7 +58,9 @@ def test_minified_bundle_skipped_but_one_long_line_in_normal_file_kept(tmp_path:
     write(tmp_path, "app.js", _minified_js())
     code = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(20))
     write(tmp_path, "data.py", code + 'BLOB = "' + "QUJD" * 5000 + '"\n' + code)
-    webpack = "".join(f'/***/ "./src/m{i}.js":\n/***/ (function(m) {{ eval("{"x" * 1500}"); }}),\n' for i in range(30))
+    webpack = "".join(
+        f'/***/ "./src/m{i}.js":\n/***/ (function(m) {{ eval("{"x" * 1500}"); }}),\n' for i in range(30)
+    )
     write(tmp_path, "chunk.js", webpack)  # one long line per module among short ones
 
     assert reasons(tmp_path) == {"app.js": "minified", "chunk.js": "minified"}

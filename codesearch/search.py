@@ -205,9 +205,9 @@ class Searcher:
             row = rows.get(doc_id)
             if row is None:
                 continue  # deleted since this generation's vectors were written
-            key = (row["repo"], row["path"], row["qualified_name"], row["kind"])
-            if row["kind"] == "window":
-                key += (str(row["start_line"]),)
+            # a file's windows are distinct hits; the windows of one symbol are one
+            line = str(row["start_line"]) if row["kind"] == "window" else ""
+            key = (row["repo"], row["path"], row["qualified_name"], row["kind"], line)
             if key in seen:
                 continue
             seen.add(key)

@@ -166,11 +166,13 @@ def _write_repo(
                 (p.language, f.blob_id, f.size, f.mtime_ns, p.content_hash, p.n_symbols, file_id),
             )
         else:
-            file_id = db.execute(
+            new_id = db.execute(
                 "INSERT INTO files (repo_id, path, language, blob_id, size, mtime_ns, content_hash, n_symbols) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (repo_id, f.path, p.language, f.blob_id, f.size, f.mtime_ns, p.content_hash, p.n_symbols),
             ).lastrowid
+            assert new_id is not None
+            file_id = new_id
         for d in p.documents:
             doc_id = db.execute(
                 "INSERT INTO documents (file_id, kind, name, qualified_name, signature, doc, code, start_line, "

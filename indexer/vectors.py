@@ -53,7 +53,7 @@ class VectorIndex:
 
     def remove(self, ids: Sequence[int]) -> None:
         if len(ids):
-            self._index.remove_ids(np.asarray(list(ids), dtype=np.int64))
+            self._index.remove_ids(np.asarray(list(ids), dtype=np.int64))  # type: ignore[arg-type]
 
     def search(
         self, query: np.ndarray, k: int, allowed_ids: Sequence[int] | None = None
@@ -66,7 +66,7 @@ class VectorIndex:
             if not len(allowed_ids):
                 return []
             selector = faiss.IDSelectorBatch(np.asarray(list(allowed_ids), dtype=np.int64))
-            params = faiss.SearchParameters(sel=selector)
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         scores, ids = self._index.search(q, min(k, self.ntotal), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]

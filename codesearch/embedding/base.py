@@ -9,14 +9,17 @@ from __future__ import annotations
 import hashlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
 
 log = logging.getLogger(__name__)
 
 # Task instructions are English whatever the query's language (Qwen3-Embedding's recipe).
-DEFAULT_QUERY_INSTRUCTION = "Given a question or description of what code does, retrieve the code that does it"
+DEFAULT_QUERY_INSTRUCTION = (
+    "Given a question or description of what code does, retrieve the code that does it"
+)
 
 ProgressCallback = Callable[[int], None]
 
@@ -42,6 +45,8 @@ class Embedder(ABC):
     # how queries and documents are turned into model input; part of the fingerprint
     prompt_format: str = "bare"
     batch_size: int = 64
+    # batches embedded at once on threads; remote backends raise it to keep several requests in flight
+    concurrency: int = 1
 
     def __init__(self, dim: int | None = None) -> None:
         if dim is not None and not (0 < dim <= self.native_dim):
@@ -61,12 +66,25 @@ class Embedder(ABC):
         raw = f"{self.model_id}|{self.revision}|{self.dim}|{self.prompt_format}"
         return f"{self.model_id}@{self.dim}-" + hashlib.sha256(raw.encode()).hexdigest()[:12]
 
+    def load(self) -> None:
+        """Load the model now rather than on the first embed (a no-op where there is nothing to load).
+
+        Raises ``EmbeddingUnavailableError`` when the model cannot be loaded.
+        """
+        return None
+
     @abstractmethod
     def _embed_batch(self, texts: list[str], *, is_query: bool, instruction: str) -> np.ndarray:
         """Embed one batch. Returns ``(len(texts), native_dim)`` (or wider) float vectors."""
 
-    def _batches(self, texts: Sequence[str]) -> list[list[int]]:
-        """Index batches; backends with a token budget override this."""
+    def _batches(
+        self, texts: Sequence[str], *, is_query: bool = False, instruction: str = ""
+    ) -> list[list[int]]:
+        """Index batches; backends with a token budget override this.
+
+        ``is_query``/``instruction`` say how the texts will be prompted, so a token budget can count the
+        tokens the model will really see.
+        """
         idx = list(range(len(texts)))
         return [idx[i : i + self.batch_size] for i in range(0, len(idx), self.batch_size)]
 
@@ -74,16 +92,35 @@ class Embedder(ABC):
         self, texts: Sequence[str], *, is_query: bool, instruction: str, progress: ProgressCallback | None
     ) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for batch in self._batches(texts):
-            vecs = np.asarray(
-                self._embed_batch([texts[i] for i in batch], is_query=is_query, instruction=instruction),
-                dtype=np.float32,
-            )
+        batches = self._batches(texts, is_query=is_query, instruction=instruction)
+
+        def run(batch: list[int]) -> tuple[list[int], np.ndarray]:
+            vecs = self._embed_batch([texts[i] for i in batch], is_query=is_query, instruction=instruction)
+            return batch, np.asarray(vecs, dtype=np.float32)
+
+        for batch, vecs in self._run_batches(run, batches):
             # Matryoshka: truncate, then re-normalise
             out[batch] = l2_normalise(vecs[:, : self.dim])
             if progress is not None:
                 progress(len(batch))
         return out
+
+    def _run_batches(
+        self, run: Callable[[list[int]], tuple[list[int], np.ndarray]], batches: list[list[int]]
+    ) -> Iterator[tuple[list[int], np.ndarray]]:
+        """Batches one after another, or ``concurrency`` at a time on threads (results as they finish)."""
+        if self.concurrency <= 1 or len(batches) <= 1:
+            yield from map(run, batches)
+            return
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(batches))) as pool:
+            futures = [pool.submit(run, batch) for batch in batches]
+            try:
+                for future in as_completed(futures):
+                    yield future.result()
+            finally:
+                # a failed batch fails the call: do not send what has not started
+                for future in futures:
+                    future.cancel()
 
     def embed_documents(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
         """Embed documents (code) as they are, no instruction."""

@@ -1,0 +1,159 @@
+"""One registry of embedding backends; the built-ins register the way a plugin would.
+
+``get_embedder("auto")`` picks the best backend that can run here and logs why; ``list_models()``
+feeds ``codesearch models``. A third-party backend calls ``register(name, factory, description)``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from codesearch.embedding.base import Embedder
+from codesearch.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EmbedderOptions:
+    """What a user may say about a backend; each factory uses the fields that apply to it."""
+
+    dim: int | None = None
+    urls: tuple[str, ...] = ()
+    model_path: str | None = None
+    api_key: str | None = None
+    device: str | None = None
+
+
+Factory = Callable[[EmbedderOptions], Embedder]
+# returns None when the backend can run here, else one line saying why not
+AvailabilityCheck = Callable[[EmbedderOptions], str | None]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One row of ``codesearch models``."""
+
+    name: str
+    description: str
+    dim: int | None
+    available: bool
+    why_not: str = ""
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    factory: Factory
+    description: str
+    dim: int | None
+    check: AvailabilityCheck | None = field(default=None)
+
+
+_REGISTRY: dict[str, _Entry] = {}
+
+
+def register(
+    name: str,
+    factory: Factory,
+    description: str,
+    *,
+    dim: int | None = None,
+    check: AvailabilityCheck | None = None,
+    replace: bool = False,
+) -> None:
+    """Make ``name`` selectable with ``--model name``.
+
+    ``factory(options)`` must be cheap (load weights on first embed); ``dim`` is the native width, for
+    listing; ``check(options)`` says why the backend cannot run here, or None when it can.
+    """
+    if name == "auto":
+        raise ConfigError("'auto' is reserved for automatic model choice")
+    if name in _REGISTRY and not replace:
+        raise ConfigError(f"embedding model {name!r} is already registered")
+    _REGISTRY[name] = _Entry(name, factory, description, dim, check)
+
+
+def registered_names() -> list[str]:
+    """Every selectable name, ``auto`` included."""
+    return ["auto", *_REGISTRY]
+
+
+def list_models(
+    *, urls: Sequence[str] = (), model_path: str | None = None, device: str | None = None
+) -> list[ModelInfo]:
+    """Every registered model with whether it can run here (and why not)."""
+    _ensure_builtins()
+    options = EmbedderOptions(urls=tuple(urls), model_path=model_path, device=device)
+    infos = []
+    for entry in _REGISTRY.values():
+        why_not = entry.check(options) if entry.check else None
+        infos.append(ModelInfo(entry.name, entry.description, entry.dim, why_not is None, why_not or ""))
+    return infos
+
+
+def get_embedder(
+    spec: str = "auto",
+    *,
+    dim: int | None = None,
+    urls: Sequence[str] = (),
+    model_path: str | None = None,
+    api_key: str | None = None,
+    device: str | None = None,
+) -> Embedder:
+    """The embedder named ``spec`` (see ``list_models``), or the best available one for ``auto``.
+
+    Construction is cheap: weights load on first embed (or ``load()``). Unknown names raise
+    ``ConfigError`` listing the known ones.
+    """
+    _ensure_builtins()
+    options = EmbedderOptions(
+        dim=dim, urls=tuple(urls), model_path=model_path, api_key=api_key, device=device
+    )
+    name = spec.strip().lower()
+    if name == "auto":
+        name = _choose_auto(options)
+    entry = _REGISTRY.get(name)
+    if entry is None:
+        raise ConfigError(f"unknown embedding model {spec!r}; choose one of: {', '.join(registered_names())}")
+    return entry.factory(options)
+
+
+def _choose_auto(options: EmbedderOptions) -> str:
+    if options.urls:
+        log.info(
+            "embedding model auto -> http: embedding server URLs were given (%s)", ", ".join(options.urls)
+        )
+        return "http"
+    entry = _REGISTRY.get("qwen3-4b")
+    why_not = entry.check(options) if entry and entry.check else "not registered"
+    if why_not is None and _cuda_available():
+        log.info("embedding model auto -> qwen3-4b: CUDA is available and its weights are cached")
+        return "qwen3-4b"
+    reason = why_not or "no CUDA GPU"
+    log.info("embedding model auto -> use (bundled): qwen3-4b not used (%s)", reason)
+    return "use"
+
+
+def _cuda_available() -> bool:
+    # checked last: importing torch takes seconds
+    if importlib.util.find_spec("torch") is None:
+        return False
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+_builtins_loaded = False
+
+
+def _ensure_builtins() -> None:
+    global _builtins_loaded
+    if not _builtins_loaded:
+        _builtins_loaded = True
+        from codesearch.embedding import builtins
+
+        builtins.register_builtins()

@@ -179,7 +179,7 @@ def extract_functions(source: bytes, language: str) -> list[FunctionDef]:
                 language="typescript" if language == "tsx" else language,
                 start_line=node.start_point[0] + 1,
                 end_line=node.end_point[0] + 1,
-                doc="\n".join(_text(d) for d in docs),
+                doc="\n".join(_text(d).rstrip("\r\n") for d in docs),
                 doc_ranges=tuple((d.start_byte, d.end_byte) for d in docs),
             )
         )

@@ -57,8 +57,13 @@ def _source_stats(roots: list[Path]) -> tuple[int, int]:
 
 
 def build(roots: list[Path], index_dir: Path, model: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", _CHILD, json.dumps([str(r) for r in roots]), str(index_dir), model],
-                         capture_output=True, text=True, cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, json.dumps([str(r) for r in roots]), str(index_dir), model],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["index_mb"] = _dir_size(index_dir) / 1e6
     return result
@@ -93,8 +98,9 @@ def cli_latency(index_dir: Path, queries: list[str], mode: str) -> dict:
     times = []
     for q in queries:
         t = time.perf_counter()
-        subprocess.run([str(exe), "search", q, "--mode", mode, "--json"], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [str(exe), "search", q, "--mode", mode, "--json"], env=env, check=True, capture_output=True
+        )
         times.append((time.perf_counter() - t) * 1000)
     return {"p50_ms": _pct(times, 0.5), "p95_ms": _pct(times, 0.95), "n": len(times)}
 
@@ -104,7 +110,9 @@ def load_queries(n: int) -> list[str]:
     for name in ("handwritten.jsonl", "csn.jsonl"):
         for path in (HERE / "queries" / name, HERE / "data" / name):
             if path.exists():
-                queries += [json.loads(line)["query"] for line in path.read_text().splitlines() if line.strip()]
+                queries += [
+                    json.loads(line)["query"] for line in path.read_text().splitlines() if line.strip()
+                ]
     random.Random(0).shuffle(queries)
     if len(queries) < n:
         raise SystemExit(f"only {len(queries)} queries found; run make_csn_queries.py first")
@@ -121,8 +129,14 @@ def main() -> None:
     roots = sorted(p for p in args.corpus.iterdir() if p.is_dir())
     size, lines = _source_stats(roots)
     queries = load_queries(args.queries)
-    report: dict = {"corpus": str(args.corpus), "roots": len(roots), "source_mb": size / 1e6, "lines": lines,
-                    "model": args.model, "date": time.strftime("%Y-%m-%d")}
+    report: dict = {
+        "corpus": str(args.corpus),
+        "roots": len(roots),
+        "source_mb": size / 1e6,
+        "lines": lines,
+        "model": args.model,
+        "date": time.strftime("%Y-%m-%d"),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         for model in ("none", args.model):
             index_dir = Path(tmp) / model
@@ -143,21 +157,30 @@ def main() -> None:
 def render(rep: dict) -> str:
     base, full = rep["none"], rep[rep["model"]]
     rows = [
-        ("wall time (s)", "seconds", "{:.1f}"), ("symbols/s", "symbols_per_s", "{:.0f}"),
-        ("peak memory (MB)", "peak_rss_mb", "{:.0f}"), ("index size (MB)", "index_mb", "{:.1f}"),
+        ("wall time (s)", "seconds", "{:.1f}"),
+        ("symbols/s", "symbols_per_s", "{:.0f}"),
+        ("peak memory (MB)", "peak_rss_mb", "{:.0f}"),
+        ("index size (MB)", "index_mb", "{:.1f}"),
     ]
-    lines = [f"Corpus: {rep['roots']} roots, {rep['lines']:,} lines, {rep['source_mb']:.1f} MB of source kept by "
-             f"the crawler; {full['files']:,} files, {full['symbols']:,} symbols, {full['documents']:,} documents.",
-             "", f"| | lexical only | {rep['model']} | ratio |", "| --- | --- | --- | --- |"]
+    lines = [
+        f"Corpus: {rep['roots']} roots, {rep['lines']:,} lines, {rep['source_mb']:.1f} MB of source kept by "
+        f"the crawler; {full['files']:,} files, {full['symbols']:,} symbols, {full['documents']:,} documents.",
+        "",
+        f"| | lexical only | {rep['model']} | ratio |",
+        "| --- | --- | --- | --- |",
+    ]
     for label, key, fmt in rows:
-        lines.append(f"| {label} | {fmt.format(base[key])} | {fmt.format(full[key])} | "
-                     f"{full[key] / base[key]:.2f}× |")
+        lines.append(
+            f"| {label} | {fmt.format(base[key])} | {fmt.format(full[key])} | {full[key] / base[key]:.2f}× |"
+        )
     share = " · ".join(f"{k} {v:.0%}" for k, v in full["share"].items())
     lines.append(f"| time share ({rep['model']}) | | {share} | |")
     for where in ("query_inprocess", "query_cli"):
         for q in ("p50_ms", "p95_ms"):
-            lines.append(f"| {where.replace('_', ' ')} {q.replace('_ms', '')} (ms, n={full[where]['n']}) | "
-                         f"{base[where][q]:.1f} | {full[where][q]:.1f} | {full[where][q] / base[where][q]:.2f}× |")
+            lines.append(
+                f"| {where.replace('_', ' ')} {q.replace('_ms', '')} (ms, n={full[where]['n']}) | "
+                f"{base[where][q]:.1f} | {full[where][q]:.1f} | {full[where][q] / base[where][q]:.2f}× |"
+            )
     return "\n".join(lines)
 
 

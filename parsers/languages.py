@@ -50,13 +50,14 @@ EXTENSIONS: dict[str, str] = {
 
 # Whole file names (or dotfiles) that decide the language regardless of extension.
 FILENAMES: dict[str, str] = {
-    "dockerfile": "dockerfile", "containerfile": "dockerfile", "makefile": "makefile",
-    "gnumakefile": "makefile", "cmakelists.txt": "cmake", "rakefile": "ruby", "gemfile": "ruby",
-    "guardfile": "ruby", "podfile": "ruby", "vagrantfile": "ruby", "brewfile": "ruby", ".bashrc": "bash",
+    "Dockerfile": "dockerfile", "Containerfile": "dockerfile", "Makefile": "makefile",
+    "GNUmakefile": "makefile", "CMakeLists.txt": "cmake", "Rakefile": "ruby", "Gemfile": "ruby",
+    "Guardfile": "ruby", "Podfile": "ruby", "Vagrantfile": "ruby", "Brewfile": "ruby", ".bashrc": "bash",
     ".bash_profile": "bash", ".bash_aliases": "bash", ".profile": "bash", ".zshrc": "bash",
-    ".zprofile": "bash", "pkgbuild": "bash", "build.gradle.kts": "kotlin", "readme": "text",
-    "license": "text", "mix.lock": "elixir",
+    ".zprofile": "bash", "PKGBUILD": "bash", "build.gradle.kts": "kotlin", "README": "text",
+    "LICENSE": "text", "mix.lock": "elixir",
 }  # fmt: skip
+_FILENAMES_LOWER = {name.lower(): language for name, language in FILENAMES.items()}
 
 # Language id to (module name, function that returns the language pointer).
 GRAMMARS: dict[str, tuple[str, str]] = {
@@ -147,8 +148,8 @@ def language_for_path(path: str) -> str | None:
     base = posixpath.basename(path.replace("\\", "/")).lower()
     if not base:
         return None
-    if base in FILENAMES:
-        return FILENAMES[base]
+    if base in _FILENAMES_LOWER:
+        return _FILENAMES_LOWER[base]
     if base.startswith("dockerfile.") or base.endswith(".dockerfile"):
         return "dockerfile"
     if base.startswith("makefile."):

@@ -17,14 +17,15 @@ from parsers.languages import extensions_for
 START_MARKER = "<!-- languages:start -->"
 END_MARKER = "<!-- languages:end -->"
 _CAPTURE = re.compile(r"@definition\.([a-z]+)")
-_TYPE_KINDS = {"class", "interface", "struct", "enum", "trait"}
+# Only these hold methods in the table; a C struct with functions around it does not.
+_METHOD_HOLDERS = {"class", "interface", "trait"}
 
 
 def kinds_for(language: str) -> list[str]:
     """The symbol kinds the query file of ``language`` can produce (functions in types become methods)."""
     text = (QUERY_DIR / f"{language}.scm").read_text(encoding="utf-8")
     kinds = set(_CAPTURE.findall(text))
-    if "function" in kinds and (kinds & _TYPE_KINDS or "@scope" in text):
+    if "function" in kinds and (kinds & _METHOD_HOLDERS or "@scope" in text):
         kinds.add("method")
     return sorted(kinds)
 

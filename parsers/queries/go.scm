@@ -1,4 +1,5 @@
-; Go: functions, methods (qualified by their receiver type), structs, interfaces, other named types.
+; Go: functions, methods (qualified by their receiver type), structs, interfaces and their methods,
+; other named types.
 
 (function_declaration name: (identifier) @name) @definition.function
 
@@ -18,3 +19,4 @@
     type: [(type_identifier) (qualified_type) (pointer_type) (slice_type) (map_type) (array_type)
            (function_type) (channel_type) (generic_type)])) @definition.type
 (type_declaration (type_alias name: (type_identifier) @name)) @definition.type
+(method_elem name: (field_identifier) @name) @definition.method

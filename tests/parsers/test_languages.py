@@ -1,0 +1,93 @@
+"""The extension table, grammar lookup and the generated languages table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from parsers import extract_symbols, has_grammar, language_for_path, languages_table_markdown, supported_languages
+from parsers.table import END_MARKER, START_MARKER, main, marked_region, replace_region
+
+REQUIRED = [
+    "python", "javascript", "typescript", "tsx", "java", "go", "rust", "c", "cpp", "csharp", "ruby", "php",
+    "kotlin", "swift", "scala", "bash", "lua", "haskell", "ocaml", "elixir",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("path", "language"),
+    [
+        ("src/app.py", "python"), ("stubs/x.pyi", "python"), ("a/b.JS", "javascript"), ("m.mjs", "javascript"),
+        ("c.cjs", "javascript"), ("v.jsx", "javascript"), ("t.ts", "typescript"), ("t.tsx", "tsx"),
+        ("A.java", "java"), ("main.go", "go"), ("lib.rs", "rust"), ("x.h", "c"), ("x.c", "c"),
+        ("x.hpp", "cpp"), ("x.cc", "cpp"), ("P.cs", "csharp"), ("x.rb", "ruby"), ("tasks/db.rake", "ruby"),
+        ("Rakefile", "ruby"), ("Gemfile", "ruby"), ("i.php", "php"), ("a.kt", "kotlin"), ("build.gradle.kts", "kotlin"),
+        ("a.swift", "swift"), ("a.scala", "scala"), ("run.sh", "bash"), ("/home/u/.bashrc", "bash"),
+        ("a.lua", "lua"), ("a.hs", "haskell"), ("a.ml", "ocaml"), ("a.mli", "ocaml"), ("a.ex", "elixir"),
+        ("test/a_test.exs", "elixir"), ("Dockerfile", "dockerfile"), ("docker/Dockerfile.dev", "dockerfile"),
+        ("Makefile", "makefile"), ("CMakeLists.txt", "cmake"), ("README.md", "markdown"), ("doc.rst", "rst"),
+        ("notes.txt", "text"), ("c.yaml", "yaml"), ("c.yml", "yaml"), ("pyproject.toml", "toml"),
+        ("package.json", "json"), ("setup.cfg", "ini"), ("q.sql", "sql"), ("i.html", "html"), ("s.css", "css"),
+        ("s.scss", "scss"), ("p.xml", "xml"), ("a.proto", "protobuf"), ("s.graphql", "graphql"),
+        ("main.tf", "terraform"), ("a.R", "r"), ("a.pl", "perl"), ("a.dart", "dart"), ("a.zig", "zig"),
+        ("A.vue", "vue"), ("A.svelte", "svelte"), ("a.m", "objective-c"), ("win\\path\\x.py", "python"),
+    ],
+)  # fmt: skip
+def test_language_for_path(path: str, language: str) -> None:
+    assert language_for_path(path) == language
+
+
+@pytest.mark.parametrize("path", ["", "a.unknownext", "noext", "dir/", "a.py.bak"])
+def test_language_for_path_unknown(path: str) -> None:
+    assert language_for_path(path) is None
+
+
+def test_required_languages_are_supported() -> None:
+    assert set(REQUIRED) <= set(supported_languages())
+    assert all(has_grammar(lang) for lang in REQUIRED)
+    assert not has_grammar("markdown")
+    assert not has_grammar("nope")
+
+
+def test_no_grammar_raises_value_error() -> None:
+    with pytest.raises(ValueError):
+        extract_symbols(b"# hi", "markdown")
+
+
+def test_table_lists_every_language_with_kinds() -> None:
+    table = languages_table_markdown()
+    lines = table.strip().split("\n")
+    assert lines[0] == "| language | files | extracted |"
+    assert len(lines) == 2 + len(supported_languages())
+    assert "| python | `.py`, `.pyi`, `.pyw` | class, function, method |" in lines
+    assert "| rust |" in table and "macro" in table
+
+
+def test_table_write_replaces_region(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{START_MARKER}\nold\n{END_MARKER}\n\nrest\n", encoding="utf-8")
+    assert main(["--write", str(readme)]) == 0
+    text = readme.read_text(encoding="utf-8")
+    assert marked_region(text) == languages_table_markdown()
+    assert text.startswith("# x\n\n") and text.endswith(f"{END_MARKER}\n\nrest\n")
+    assert main(["--write", str(readme)]) == 0
+    assert readme.read_text(encoding="utf-8") == text  # idempotent
+
+
+def test_table_write_without_markers_fails(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# no markers\n", encoding="utf-8")
+    assert main(["--write", str(readme)]) == 1
+    with pytest.raises(ValueError):
+        replace_region("nothing", "table")
+
+
+def test_readme_table_is_current() -> None:
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    if not readme.is_file():
+        pytest.skip("no README.md")
+    region = marked_region(readme.read_text(encoding="utf-8"))
+    if region is None:
+        pytest.skip("README.md has no languages markers yet")
+    assert region == languages_table_markdown(), "run: python -m parsers.table --write README.md"

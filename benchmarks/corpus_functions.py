@@ -84,8 +84,10 @@ def _name_of(node: ts.Node) -> str | None:
     target = node.child_by_field_name("name")
     if target is None and node.type == "function_definition":  # C / C++: follow the declarator chain
         target = node.child_by_field_name("declarator")
-        while target is not None and target.type not in ("function_declarator",):
-            target = target.child_by_field_name("declarator")
+        while target is not None and target.type != "function_declarator":
+            # reference_declarator has no `declarator` field: its declarator is its last named child
+            inner = target.child_by_field_name("declarator")
+            target = inner if inner is not None else (target.named_children or [None])[-1]
         target = target.child_by_field_name("declarator") if target is not None else None
     if target is None and node.type in _FUNCTION_VALUES:
         holder = node.parent

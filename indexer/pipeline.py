@@ -89,8 +89,8 @@ def _repo_name(db: sqlite3.Connection, root: Path) -> str:
 def _parse_file(repo: str, source: SourceFile, report: IndexReport) -> _ParsedFile | None:
     try:
         raw, text = read_text(source.abs_path)
-    except OSError as exc:
-        report.errors.append(f"{source.path}: unreadable ({exc.strerror})")
+    except IndexIOError as exc:  # read_text maps OSError (the file vanished or became unreadable)
+        report.errors.append(f"{source.path}: unreadable ({exc})")
         report.skipped["unreadable"] = report.skipped.get("unreadable", 0) + 1
         return None
     language = parsers.language_for_path(source.path) or "text"

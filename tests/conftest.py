@@ -1,0 +1,220 @@
+"""Shared fixtures: real tmp git repositories in several languages, and the real bundled ``use`` model.
+
+Test modules run in importlib mode and cannot import this file, so helpers are handed out as fixtures:
+``git_repo(name, files)`` builds a committed repository and returns a ``GitRepo`` to edit it further.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+RETRY_PY = '''"""Helpers for calling flaky HTTP services."""
+
+import random
+import time
+
+
+def retry_with_backoff(request, attempts=5, base_delay=0.5):
+    """Retry a failed HTTP request, waiting exponentially longer between attempts."""
+    for attempt in range(attempts):
+        try:
+            return request()
+        except ConnectionError:
+            delay = base_delay * (2 ** attempt) + random.random()
+            time.sleep(delay)
+    raise TimeoutError(f"request failed after {attempts} attempts")
+
+
+class RateLimiter:
+    """Allow at most `rate` calls per second."""
+
+    def __init__(self, rate):
+        self.rate = rate
+        self.last = 0.0
+
+    def wait(self):
+        """Sleep until the next call is allowed."""
+        now = time.monotonic()
+        gap = 1.0 / self.rate - (now - self.last)
+        if gap > 0:
+            time.sleep(gap)
+        self.last = time.monotonic()
+'''
+
+LOAD_GO = """package config
+
+import (
+	"os"
+	"strings"
+)
+
+// LoadConfig reads a configuration file of KEY=VALUE lines and merges
+// environment variables over it: the environment wins.
+func LoadConfig(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	values := map[string]string{}
+	for _, line := range strings.Split(string(data), "\\n") {
+		key, value, ok := strings.Cut(line, "=")
+		if ok {
+			values[strings.TrimSpace(key)] = strings.TrimSpace(value)
+		}
+	}
+	for key := range values {
+		if env, found := os.LookupEnv(key); found {
+			values[key] = env
+		}
+	}
+	return values, nil
+}
+"""
+
+CART_JS = """// Shopping cart helpers.
+
+/**
+ * Compute the total price of the items in a shopping cart, tax included.
+ */
+function computeCartTotal(items, taxRate) {
+  let subtotal = 0;
+  for (const item of items) {
+    subtotal += item.price * item.quantity;
+  }
+  return subtotal * (1 + taxRate);
+}
+
+function formatCurrency(amount) {
+  return "$" + amount.toFixed(2);
+}
+
+module.exports = { computeCartTotal, formatCurrency };
+"""
+
+TEXT_PY = '''import re
+import unicodedata
+
+
+def slugify(title):
+    """Turn a title into a URL slug: lower case ASCII words joined by dashes."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+
+
+def count_words(text):
+    """Count the words in a text."""
+    return len(text.split())
+'''
+
+SAMPLE_FILES = {
+    "src/net/retry.py": RETRY_PY,
+    "config/load.go": LOAD_GO,
+    "web/cart.js": CART_JS,
+    "util/text.py": TEXT_PY,
+}
+
+
+def run_git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True)
+    return done.stdout
+
+
+@dataclass
+class GitRepo:
+    """A real git work tree in a tmp dir, with one-line edits and commits."""
+
+    root: Path
+
+    def git(self, *args: str) -> str:
+        return run_git(self.root, *args)
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def delete(self, rel: str) -> None:
+        (self.root / rel).unlink()
+
+    def commit(self, message: str = "change") -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+
+    def line_of(self, rel: str, needle: str) -> int:
+        """The 1-based line number of the first line of ``rel`` containing ``needle``."""
+        for number, line in enumerate((self.root / rel).read_text().splitlines(), start=1):
+            if needle in line:
+                return number
+        raise AssertionError(f"{needle!r} not in {rel}")
+
+
+def build_repo(root: Path, files: dict[str, str]) -> GitRepo:
+    root.mkdir(parents=True, exist_ok=True)
+    repo = GitRepo(root)
+    repo.git("init", "-q", "-b", "main")
+    repo.git("config", "user.name", "Test")
+    repo.git("config", "user.email", "test@example.com")
+    repo.git("config", "commit.gpgsign", "false")
+    for rel, text in files.items():
+        repo.write(rel, text)
+    repo.commit("initial")
+    return repo
+
+
+@pytest.fixture
+def sample_files() -> dict[str, str]:
+    """Python, Go and JavaScript sources with one clearly described function each."""
+    return dict(SAMPLE_FILES)
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Callable[..., GitRepo]:
+    """``git_repo(name="repo", files=SAMPLE_FILES)``: a committed git repository under tmp_path."""
+
+    def make(name: str = "repo", files: dict[str, str] | None = None) -> GitRepo:
+        return build_repo(tmp_path / name, SAMPLE_FILES if files is None else files)
+
+    return make
+
+
+@pytest.fixture
+def hash_embedder():
+    """A fresh fake embedder that records what it was asked to embed."""
+    from codesearch.embedding.fake import HashEmbedder
+
+    return HashEmbedder(256)
+
+
+@pytest.fixture(scope="session")
+def use_embedder():
+    """The real bundled model (USE multilingual v3), loaded once per test run."""
+    from codesearch.embedding.registry import get_embedder
+
+    embedder = get_embedder("use")
+    embedder.load()
+    return embedder
+
+
+@dataclass(frozen=True)
+class RealIndex:
+    repo: GitRepo
+    index_dir: Path
+    report: object
+
+
+@pytest.fixture(scope="session")
+def use_index(tmp_path_factory: pytest.TempPathFactory, use_embedder) -> RealIndex:
+    """The sample repository indexed once with the real model."""
+    from indexer.pipeline import index_paths
+
+    base = tmp_path_factory.mktemp("use-index")
+    repo = build_repo(base / "shop", SAMPLE_FILES)
+    index_dir = base / "index"
+    report = index_paths([repo.root], index_dir=index_dir, embedder=use_embedder, model="use")
+    return RealIndex(repo, index_dir, report)

@@ -301,7 +301,13 @@ def index_paths(
     model = model or (embedder.model_id if embedder else LEXICAL_ONLY)
     report = IndexReport(roots=[str(r) for r in roots], model=model)
     with writer_lock(index_dir):
-        manifest = None if rebuild else Manifest.read(index_dir)
+        try:
+            previous = Manifest.read(index_dir)
+        except IndexIOError:
+            if not rebuild:
+                raise
+            previous = None  # --rebuild is the way out of an unreadable manifest
+        manifest = None if rebuild else previous
         check_model(index_dir, manifest, model, fingerprint)
         try:
             db = connect(index_dir)
@@ -310,7 +316,8 @@ def index_paths(
         try:
             if rebuild:
                 _clear(db)
-            generation = manifest.generation if manifest else 0
+            # a rebuild still numbers on from the last generation: readers take a new number as new data
+            generation = previous.generation if previous else 0
             consistent = int(get_meta(db, "generation", "0")) == generation
             cache = EmbeddingCache(db, fingerprint, embedder.dim) if embedder else None
             removed: list[int] = []
@@ -330,7 +337,7 @@ def index_paths(
                 with db:
                     set_meta(db, "generation", str(generation + 1))
                 new = commit_generation(index_dir, db, model=model, fingerprint=fingerprint,
-                                        dim=embedder.dim if embedder else 0, previous=manifest, vectors=vectors)
+                                        dim=embedder.dim if embedder else 0, previous=previous, vectors=vectors)
                 report.generation = new.generation
                 report.timings["write"] += time.perf_counter() - t
         except sqlite3.OperationalError as exc:
@@ -348,5 +355,6 @@ def _clear(db: sqlite3.Connection) -> None:
         db.execute("DELETE FROM documents")
         db.execute("DELETE FROM files")
         db.execute("DELETE FROM repos")
-        set_meta(db, "generation", "0")
+        # matches no manifest: a writer killed before its commit leaves vectors to rebuild, not to trust
+        set_meta(db, "generation", "-1")
 

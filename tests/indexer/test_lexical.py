@@ -1,0 +1,73 @@
+"""Identifier splitting and query terms, shared by the index side and the query side."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.lexical import lexical_terms, query_terms, split_identifier
+
+
+@pytest.mark.parametrize(
+    ("identifier", "parts"),
+    [
+        ("parseHTTPResponse_v2", ["parse", "http", "response", "v2"]),
+        ("camelCaseName", ["camel", "case", "name"]),
+        ("PascalCase", ["pascal", "case"]),
+        ("snake_case_name", ["snake", "case", "name"]),
+        ("SCREAMING_SNAKE", ["screaming", "snake"]),
+        ("XMLHttpRequest", ["xml", "http", "request"]),
+        ("IOError", ["io", "error"]),
+        ("sha256", ["sha256"]),
+        ("utf8Decode", ["utf8", "decode"]),
+        ("base64Encode", ["base64", "encode"]),
+        ("getV2Client", ["get", "v2", "client"]),
+        ("__init__", ["init"]),
+        ("x", ["x"]),
+        ("", []),
+        # unicode identifiers split on their own case changes and stay whole words
+        ("größeBerechnen", ["größe", "berechnen"]),
+        ("überprüfeEingabe", ["überprüfe", "eingabe"]),
+        ("получитьДанные", ["получить", "данные"]),
+        ("читать_файл", ["читать", "файл"]),
+        ("读取配置", ["读取配置"]),
+        ("café_crème", ["café", "crème"]),
+    ],
+)
+def test_split_identifier(identifier: str, parts: list[str]) -> None:
+    assert split_identifier(identifier) == parts
+
+
+def test_lexical_terms_keep_the_whole_token_then_its_parts() -> None:
+    assert lexical_terms("def parseJSON(raw_text):") == [
+        "def",
+        "parsejson",
+        "parse",
+        "json",
+        "raw_text",
+        "raw",
+        "text",
+    ]
+    assert lexical_terms("x = 1 + __") == ["x", "1"]
+
+
+def test_query_terms_drop_stop_words_and_duplicates() -> None:
+    assert query_terms("how do I retry the HTTP request with backoff") == [
+        "retry",
+        "http",
+        "request",
+        "backoff",
+    ]
+    assert query_terms("where is the function that finds the code") == ["finds"]
+    assert query_terms("request Request REQUEST") == ["request"]
+
+
+def test_query_terms_keep_identifiers_split_and_digits() -> None:
+    assert query_terms("XMLHttpRequest in 2 steps") == [
+        "xmlhttprequest",
+        "xml",
+        "http",
+        "request",
+        "2",
+        "steps",
+    ]
+    assert query_terms("the a an of") == []

@@ -215,13 +215,24 @@ MINIFIED_SAMPLE = 64 * 1024
 _WHITESPACE = b" \t\r\n\f\v"
 
 
-def _matches_any(name: str, globs: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in globs)
+def _glob_union(globs: tuple[str, ...]) -> re.Pattern[str]:
+    # One compiled alternation per table: a regex per glob per file costs more than the file's read.
+    return re.compile("|".join(f"(?:{fnmatch.translate(glob)})" for glob in globs))
+
+
+_VENDORED_DIR_RE = _glob_union(VENDORED_DIR_GLOBS)
+_VENDORED_FILE_RE = _glob_union(VENDORED_FILE_GLOBS)
+_GENERATED_FILE_RE = _glob_union(GENERATED_FILE_GLOBS)
+# Scoped flags keep "DO NOT EDIT" case-sensitive inside the one alternation.
+_GENERATED_MARKER_RE = re.compile(
+    b"|".join((b"(?i:" if m.flags & re.IGNORECASE else b"(?:") + m.pattern + b")" for m in GENERATED_MARKERS)
+)
+_LONG_LINE_RE = re.compile(rb"[^\n]{%d}" % (LONG_LINE + 1))
 
 
 def is_vendored_dir_name(name: str) -> bool:
     """True if a directory called ``name`` holds third-party code or build output."""
-    return name in VENDORED_DIRS or _matches_any(name.lower(), VENDORED_DIR_GLOBS)
+    return name in VENDORED_DIRS or _VENDORED_DIR_RE.match(name.lower()) is not None
 
 
 def path_skip_reason(name: str) -> str | None:
@@ -229,9 +240,9 @@ def path_skip_reason(name: str) -> str | None:
     if name in LOCKFILES or name.endswith(LOCKFILE_SUFFIXES):
         return "lockfile"
     lower = name.lower()
-    if _matches_any(lower, VENDORED_FILE_GLOBS):
+    if _VENDORED_FILE_RE.match(lower):
         return "vendored"
-    if _matches_any(lower, GENERATED_FILE_GLOBS):
+    if _GENERATED_FILE_RE.match(lower):
         return "generated"
     dot = lower.rfind(".")
     if dot > 0 and lower[dot + 1 :] in BINARY_EXTENSIONS:
@@ -251,23 +262,20 @@ def head_skip_reason(head: bytes) -> str | None:
         return "empty"
     first_lines = head.split(b"\n", GENERATED_HEAD_LINES)[:GENERATED_HEAD_LINES]
     top = b"\n".join(first_lines)
-    if any(marker.search(top) for marker in GENERATED_MARKERS):
+    # Every marker holds "DO NOT EDIT" or "generated": a substring test spares the regex on most files.
+    if (b"DO NOT EDIT" in top or b"generated" in top.lower()) and _GENERATED_MARKER_RE.search(top):
         return "generated"
     return None
 
 
 def has_long_line(head: bytes) -> bool:
     """True if any line of ``head`` (including an unterminated last one) exceeds LONG_LINE bytes."""
-    start = 0
-    size = len(head)
-    while start < size:
-        end = head.find(b"\n", start)
-        if end < 0:
-            end = size
-        if end - start > LONG_LINE:
-            return True
-        start = end + 1
-    return False
+    # A line longer than LONG_LINE covers a whole aligned block of LONG_LINE // 2 bytes, so if every
+    # such block holds a newline there is none; the exact regex only runs when some block has none.
+    block = LONG_LINE // 2
+    if all(head.find(b"\n", i, i + block) >= 0 for i in range(0, len(head) - block + 1, block)):
+        return False
+    return _LONG_LINE_RE.search(head) is not None
 
 
 def looks_minified(sample: bytes) -> bool:

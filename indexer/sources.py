@@ -116,7 +116,7 @@ def _git_reason(err: git.GitCommandError) -> str:
     stderr = err.stderr if isinstance(err.stderr, str) else str(err.stderr or "")
     lines = [line.strip().removeprefix("stderr:").strip().strip("'").strip() for line in stderr.splitlines()]
     lines = [line for line in lines if line]
-    # git ends with advice ("Please make sure ... the repository exists."); the first fatal: line is the cause.
+    # git ends with advice ("Please make sure ..."); the first fatal: line is the cause.
     causes = [line for line in lines if line.startswith(("fatal:", "error:"))]
     reason = (causes or lines or [f"git exited with status {err.status}"])[0]
     return _redact(reason.removeprefix("fatal:").removeprefix("error:").strip())

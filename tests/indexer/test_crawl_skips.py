@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from codesearch.errors import IndexIOError
 from indexer.crawl import crawl, read_text
@@ -181,3 +183,12 @@ def test_skipped_by_reason_counts(tmp_path: Path) -> None:
     write(tmp_path, "c.py", "x = 1\n")
 
     assert crawl(tmp_path).skipped_by_reason() == {"binary": 2, "lockfile": 1}
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2500), min_size=1, max_size=12))
+def test_long_line_fast_check_agrees_with_line_lengths(lengths: list[int]) -> None:
+    from indexer.crawl_rules import LONG_LINE, has_long_line
+
+    head = b"\n".join(b"a" * n for n in lengths)
+
+    assert has_long_line(head) == (max(lengths) > LONG_LINE)

@@ -107,7 +107,7 @@ def write_blanked(corpus: Path, blanked: Path, chosen: list[Candidate]) -> int:
     """Copy the corpus to `blanked` and blank the chosen functions' docs there; return files changed."""
     if blanked.exists():
         shutil.rmtree(blanked)
-    shutil.copytree(corpus, blanked, symlinks=True)
+    shutil.copytree(corpus, blanked, symlinks=True, ignore=shutil.ignore_patterns(".fetched.json"))
     ranges: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     for cand in chosen:
         ranges[(cand.repo, cand.path)].extend(cand.function.doc_ranges)

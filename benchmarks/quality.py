@@ -1,0 +1,226 @@
+"""Search quality on the benchmark corpus: MRR@10 and Recall@1/10 per model x mode, overall, by query
+language and by code language, for the handwritten and the CodeSearchNet-style query sets.
+
+    python benchmarks/quality.py --models use,e5 --modes lexical,dense,hybrid --queries handwritten,csn \
+        [--limit-per-lang N] [--rebuild]
+
+Indexes every package folder of benchmarks/data/corpus-blanked/ as its own root (so a hit's repo is the
+package name) into benchmarks/out/index-<model>/, reusing that index when the corpus has not changed.
+Prints Markdown tables and writes benchmarks/out/quality-<date>.{json,md} with per-query details.
+Model `none` builds a lexical-only index (only the lexical mode runs on it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from corpus_functions import extract_functions, language_for
+from scoring import Metrics, QueryOutcome, Target, first_correct_rank, grouped, markdown_table, outcome_json
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))  # run from anywhere without installing the package
+
+CORPUS = BENCH / "data" / "corpus-blanked"
+QUERIES = BENCH / "queries"
+OUT = BENCH / "out"
+K = 10
+
+
+def load_queries(name: str, corpus: Path, limit_per_lang: int | None) -> list[dict[str, Any]]:
+    """Records of queries/<name>.jsonl, targets resolved to `Target`s with their definition lines."""
+    records = [
+        json.loads(line) for line in (QUERIES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    kept: list[dict[str, Any]] = []
+    per_lang: dict[str, int] = defaultdict(int)
+    for record in records:
+        if limit_per_lang is not None and per_lang[record["code_lang"]] >= limit_per_lang:
+            continue
+        per_lang[record["code_lang"]] += 1
+        record["resolved"] = [resolve_target(t, corpus) for t in record["targets"]]
+        kept.append(record)
+    return kept
+
+
+def resolve_target(target: dict[str, Any], corpus: Path) -> Target:
+    """A target with the start lines of every definition of its name in its file (for the span rule)."""
+    lines: tuple[int, ...] = (target["start_line"],) if "start_line" in target else ()
+    if not lines:
+        file = corpus / target["repo"] / target["path"]
+        language = language_for(file)
+        if language and file.is_file():
+            defs = extract_functions(file.read_bytes(), language)
+            lines = tuple(d.start_line for d in defs if d.name == target["name"])
+    return Target(target["repo"], target["path"], target["name"], lines)
+
+
+def corpus_roots(corpus: Path) -> list[Path]:
+    """Package folders, each made its own git work tree so the crawler does not see them through the
+    enclosing checkout (where benchmarks/data/ is git-ignored and would list nothing)."""
+    roots = sorted(p for p in corpus.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for root in roots:
+        if not (root / ".git").exists():
+            subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+            subprocess.run(["git", "add", "-A", "-f", "."], cwd=root, check=True)
+    return roots
+
+
+def corpus_fingerprint(roots: list[Path]) -> str:
+    """Changes when any file's path or size changes (cheap; the indexer does the exact check)."""
+    digest = hashlib.sha1()
+    for root in roots:
+        for file in sorted(root.rglob("*")):
+            if ".git" not in file.relative_to(root).parts and file.is_file():
+                digest.update(
+                    f"{root.name}/{file.relative_to(root).as_posix()}:{file.stat().st_size}\n".encode()
+                )
+    return digest.hexdigest()[:16]
+
+
+def make_embedder(model: str) -> Any:
+    if model == "none":
+        return None
+    from codesearch.embedding import get_embedder
+
+    return get_embedder(model)
+
+
+def ensure_index(model: str, embedder: Any, roots: list[Path], rebuild: bool) -> tuple[Path, dict[str, Any]]:
+    """Build the index for `model` unless one for this exact corpus is there; return (dir, build info)."""
+    from indexer.pipeline import index_paths
+
+    index_dir = OUT / f"index-{model}"
+    stamp = index_dir / "benchmark-corpus.json"
+    fingerprint = corpus_fingerprint(roots)
+    if not rebuild and stamp.exists():
+        info = json.loads(stamp.read_text())
+        if info.get("corpus") == fingerprint:
+            return index_dir, info | {"reused": True}
+    index_dir.mkdir(parents=True, exist_ok=True)
+    print(f"[{model}] indexing {len(roots)} roots into {index_dir} ...", file=sys.stderr, flush=True)
+    report = index_paths(roots, index_dir=index_dir, embedder=embedder, model=model, rebuild=rebuild)
+    info = {
+        "corpus": fingerprint,
+        "files": report.files,
+        "symbols": report.symbols,
+        "documents": report.documents,
+        "symbols_by_language": report.symbols_by_language,
+        "skipped": report.skipped,
+        "seconds": round(report.seconds, 1),
+        "timings": {k: round(v, 1) for k, v in report.timings.items()},
+        "errors": len(report.errors),
+    }
+    stamp.write_text(json.dumps(info, indent=1))
+    print(
+        f"[{model}] {report.files} files, {report.symbols} symbols in {report.seconds:.0f}s", file=sys.stderr
+    )
+    return index_dir, info | {"reused": False}
+
+
+def run_queries(searcher: Any, mode: str, queries: list[dict[str, Any]]) -> tuple[list[QueryOutcome], float]:
+    """Outcome of every query in one mode, and the mean latency in ms."""
+    outcomes: list[QueryOutcome] = []
+    started = time.perf_counter()
+    for record in queries:
+        hits = searcher.search(record["query"], k=K, mode=mode).hits
+        outcomes.append(
+            QueryOutcome(
+                query_id=record["id"],
+                query=record["query"],
+                lang=record["lang"],
+                code_lang=record["code_lang"],
+                rank=first_correct_rank(hits, record["resolved"], K),
+                top=[f"{h.repo}/{h.path}::{h.qualified_name or h.name}" for h in hits[:3]],
+            )
+        )
+    return outcomes, (time.perf_counter() - started) * 1000 / max(1, len(queries))
+
+
+def report_markdown(results: dict[str, dict[str, list[QueryOutcome]]], sets: list[str]) -> str:
+    """Markdown: per query set, an overall table, then MRR@10 by query language and by code language."""
+    parts: list[str] = []
+    for qset in sets:
+        runs = {run: outs[qset] for run, outs in results.items() if qset in outs}
+        if not runs:
+            continue
+        by_lang = {run: grouped(outs, "lang") for run, outs in runs.items()}
+        by_code = {run: grouped(outs, "code_lang") for run, outs in runs.items()}
+        parts.append(f"### {qset} ({len(next(iter(runs.values())))} queries)\n")
+        parts.append("| run | MRR@10 | Recall@1 | Recall@10 |\n| --- | --- | --- | --- |")
+        for run, groups in by_lang.items():
+            m: Metrics = groups["all"]
+            parts.append(f"| {run} | {m.mrr10:.3f} | {m.recall1:.3f} | {m.recall10:.3f} |")
+        for title, table in (("query language", by_lang), ("code language", by_code)):
+            columns = sorted({c for groups in table.values() for c in groups if c != "all"})
+            parts.append(f"\nMRR@10 by {title}:\n")
+            parts.append(markdown_table(table, columns, "mrr10"))
+        parts.append("")
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--models", default="use", help="comma-separated: use, e5, none, ...")
+    parser.add_argument("--modes", default="lexical,dense,hybrid")
+    parser.add_argument("--queries", default="handwritten,csn", help="query sets under benchmarks/queries/")
+    parser.add_argument(
+        "--limit-per-lang", type=int, default=None, help="at most N queries per code language"
+    )
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the indexes from scratch")
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        raise SystemExit("no blanked corpus: run fetch_corpus.py then make_csn_queries.py")
+    from codesearch.search import Searcher
+
+    sets = args.queries.split(",")
+    queries = {name: load_queries(name, args.corpus, args.limit_per_lang) for name in sets}
+    roots = corpus_roots(args.corpus)
+    OUT.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict[str, list[QueryOutcome]]] = {}
+    details: dict[str, Any] = {"indexes": {}, "latency_ms": {}, "runs": {}}
+    for model in args.models.split(","):
+        embedder = make_embedder(model)
+        index_dir, info = ensure_index(model, embedder, roots, args.rebuild)
+        details["indexes"][model] = info
+        searcher = Searcher.open(index_dir, embedder=embedder)
+        modes = ["lexical"] if embedder is None else args.modes.split(",")
+        for mode in modes:
+            run = f"{model}/{mode}"
+            results[run] = {}
+            for qset, records in queries.items():
+                outcomes, latency = run_queries(searcher, mode, records)
+                results[run][qset] = outcomes
+                details["latency_ms"][f"{run}/{qset}"] = round(latency, 1)
+                details["runs"].setdefault(run, {})[qset] = {
+                    "summary": {k: v.as_dict() for k, v in grouped(outcomes, "lang").items() if k == "all"},
+                    "by_lang": {k: v.as_dict() for k, v in grouped(outcomes, "lang").items()},
+                    "by_code_lang": {k: v.as_dict() for k, v in grouped(outcomes, "code_lang").items()},
+                    "queries": [outcome_json(o) for o in outcomes],
+                }
+            print(f"[{run}] done", file=sys.stderr, flush=True)
+        searcher.close()
+    markdown = report_markdown(results, sets)
+    print(markdown)
+    stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")
+    details["args"] = vars(args) | {"corpus": str(args.corpus)}
+    (OUT / f"quality-{stamp}.json").write_text(json.dumps(details, indent=1, ensure_ascii=False))
+    (OUT / f"quality-{stamp}.md").write_text(markdown + "\n")
+    print(f"\nwrote {OUT / f'quality-{stamp}.json'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

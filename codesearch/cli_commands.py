@@ -72,6 +72,9 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     out.print(f"  documents  {report.documents:,} ({report.embedded:,} texts embedded in this run)")
     out.print(f"  skipped    {_fmt_counts(report.skipped)}")
     out.print("  time       " + " · ".join(f"{k} {v:.1f} s" for k, v in report.timings.items()))
+    if report.files == 0:
+        err.print("[yellow]warning:[/] no files were indexed: every file under the given path(s) was ignored or "
+                  "skipped (see `skipped` above)")
     for line in report.errors[:10]:
         err.print(f"[yellow]warning:[/] {line}")
     return ExitCode.OK
@@ -151,7 +154,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
-    from codesearch.embedding import list_models
+    from codesearch.embedding.registry import list_models
 
     models = list_models(urls=settings.embedding_urls, model_path=settings.model_path, device=settings.device)
     if args.json:

@@ -41,7 +41,21 @@ def open_work_tree(root: Path) -> git.Repo | None:
     # A root inside .git/ is not part of the work tree even though git finds the repository from it.
     if root != work_tree and ".git" in root.relative_to(work_tree).parts:
         return None
+    # A root the enclosing repository ignores was asked for explicitly: crawl it as a plain folder
+    # (its own .gitignore files still apply) instead of listing nothing.
+    if root != work_tree and _is_ignored(repo, root):
+        log.info("%s is ignored by the git repository at %s; crawling it as a plain folder", root, work_tree)
+        repo.close()
+        return None
     return repo
+
+
+def _is_ignored(repo: git.Repo, path: Path) -> bool:
+    try:
+        repo.git.check_ignore("-q", str(path))
+    except git.GitCommandError:
+        return False  # exit status 1: not ignored
+    return True
 
 
 def _split_z(output: bytes) -> list[str]:

@@ -312,3 +312,15 @@ def test_skip_reasons_table_is_the_public_contract() -> None:
         "unreadable",
         "empty",
     )
+
+
+def test_root_ignored_by_the_enclosing_repo_is_crawled_as_a_plain_folder(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    write(repo, ".gitignore", "data/\n")
+    write(repo, "data/corpus/pkg/lib.py", "def f():\n    return 1\n")
+    write(repo, "data/corpus/pkg/.gitignore", "skip.py\n")
+    write(repo, "data/corpus/pkg/skip.py", "x = 2\n")
+    commit_all(repo)
+    result = crawl(repo / "data" / "corpus" / "pkg")
+    assert not result.is_git
+    assert paths(result) == [".gitignore", "lib.py"]

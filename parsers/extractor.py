@@ -89,10 +89,13 @@ def _parse(source: bytes, language: str, deadline: float) -> tree_sitter.Tree | 
     def read(offset: int, _point: tuple[int, int]) -> bytes:
         return source[offset : offset + _READ_CHUNK]
 
+    parser = grammars.parser(language)
     try:
         # A read callback (not plain bytes) because only then does tree-sitter honour the progress callback.
-        return grammars.parser(language).parse(read, progress_callback=_out_of_time(deadline))
+        return parser.parse(read, progress_callback=_out_of_time(deadline))
     except ValueError:
+        # A cancelled parse would otherwise be resumed by the next call, on the next file's bytes.
+        parser.reset()
         logger.warning("parsing %s source of %d bytes gave up (timeout)", language, len(source))
         return None
 
@@ -194,7 +197,12 @@ def _to_symbols(
         if kind == "scope":
             continue
         last = symbols[-1] if symbols else None
-        if syntax.merge_clauses and last and previous and _same_function(last, previous, kind, qualified, node):
+        if (
+            syntax.merge_clauses
+            and last
+            and previous
+            and _same_function(last, previous, kind, qualified, node)
+        ):
             # Another clause of the function before (Haskell equations, Elixir clauses): widen that one.
             symbols[-1] = _widen(last, node, source)
         else:
@@ -203,7 +211,9 @@ def _to_symbols(
     return symbols
 
 
-def _same_function(last: Symbol, previous: tree_sitter.Node, kind: str, qualified: str, node: tree_sitter.Node) -> bool:
+def _same_function(
+    last: Symbol, previous: tree_sitter.Node, kind: str, qualified: str, node: tree_sitter.Node
+) -> bool:
     return last.kind == kind and last.qualified_name == qualified and previous.parent == node.parent
 
 
@@ -273,7 +283,11 @@ def _comments_above(node: tree_sitter.Node, syntax: Syntax) -> list[tree_sitter.
             top_row = sibling.start_point.row
         elif sibling.type in syntax.comments:
             before = sibling.prev_sibling
-            if before is not None and before.end_point.row == sibling.start_point.row and before.type not in syntax.comments:
+            if (
+                before is not None
+                and before.end_point.row == sibling.start_point.row
+                and before.type not in syntax.comments
+            ):
                 break  # a trailing comment of the code before it
             found.append(sibling)
             top_row = sibling.start_point.row

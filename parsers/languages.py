@@ -116,23 +116,45 @@ def _syntax(
 SYNTAX: dict[str, Syntax] = {
     "python": _syntax(skip=("decorator",), bodies=("block",)),
     "javascript": _syntax(skip=("decorator",), bodies=("statement_block", "class_body")),
-    "typescript": _syntax(skip=("decorator",), bodies=("statement_block", "class_body", "object_type", "enum_body")),
+    "typescript": _syntax(
+        skip=("decorator",), bodies=("statement_block", "class_body", "object_type", "enum_body")
+    ),
     "tsx": _syntax(skip=("decorator",), bodies=("statement_block", "class_body", "object_type", "enum_body")),
     "java": _syntax(("line_comment", "block_comment"), ("annotation", "marker_annotation")),
     "go": _syntax(bodies=("block", "field_declaration_list", "interface_type", "struct_type")),
-    "rust": _syntax(("line_comment", "block_comment"), ("attribute_item",), ("field_declaration_list", "enum_variant_list", "declaration_list", "block")),
+    "rust": _syntax(
+        ("line_comment", "block_comment"),
+        ("attribute_item",),
+        ("field_declaration_list", "enum_variant_list", "declaration_list", "block"),
+    ),
     "c": _syntax(bodies=("compound_statement", "field_declaration_list", "enumerator_list")),
-    "cpp": _syntax(bodies=("compound_statement", "field_declaration_list", "enumerator_list", "declaration_list")),
-    "csharp": _syntax(skip=("attribute_list",), bodies=("block", "declaration_list", "enum_member_declaration_list", "arrow_expression_clause")),
+    "cpp": _syntax(
+        bodies=("compound_statement", "field_declaration_list", "enumerator_list", "declaration_list")
+    ),
+    "csharp": _syntax(
+        skip=("attribute_list",),
+        bodies=("block", "declaration_list", "enum_member_declaration_list", "arrow_expression_clause"),
+    ),
     "ruby": _syntax(bodies=("body_statement",)),
-    "php": _syntax(skip=("attribute_list",), bodies=("compound_statement", "declaration_list", "enum_declaration_list")),
-    "kotlin": _syntax(("line_comment", "block_comment"), ("annotation",), ("function_body", "class_body", "enum_class_body")),
-    "swift": _syntax(("comment", "multiline_comment"), ("attribute",), ("function_body", "class_body", "protocol_body", "enum_class_body")),
+    "php": _syntax(
+        skip=("attribute_list",), bodies=("compound_statement", "declaration_list", "enum_declaration_list")
+    ),
+    "kotlin": _syntax(
+        ("line_comment", "block_comment"), ("annotation",), ("function_body", "class_body", "enum_class_body")
+    ),
+    "swift": _syntax(
+        ("comment", "multiline_comment"),
+        ("attribute",),
+        ("function_body", "class_body", "protocol_body", "enum_class_body"),
+    ),
     "scala": _syntax(("comment", "block_comment"), ("annotation",), ("template_body", "block")),
     "bash": _syntax(bodies=("compound_statement",)),
     "lua": _syntax(bodies=("block",)),
     "haskell": _syntax(
-        ("comment", "haddock"), ("signature",), ("match", "class_declarations", "instance_declarations"), merge_clauses=True
+        ("comment", "haddock"),
+        ("signature",),
+        ("match", "class_declarations", "instance_declarations"),
+        merge_clauses=True,
     ),
     "ocaml": _syntax(bodies=("structure", "signature")),
     "elixir": _syntax(bodies=("do_block",), trailers=(",", "do"), merge_clauses=True),

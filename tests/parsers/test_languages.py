@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from parsers import extract_symbols, has_grammar, language_for_path, languages_table_markdown, supported_languages
+from parsers import (
+    extract_symbols,
+    has_grammar,
+    language_for_path,
+    languages_table_markdown,
+    supported_languages,
+)
 from parsers.table import END_MARKER, START_MARKER, main, marked_region, replace_region
 
 REQUIRED = [

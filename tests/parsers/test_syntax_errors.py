@@ -23,7 +23,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("language", "sample", "cut_line", "names"), CASES, ids=[c[0] for c in CASES])
-def test_truncated_file_keeps_symbols_before_the_cut(language: str, sample: str, cut_line: int, names: list[str]) -> None:
+def test_truncated_file_keeps_symbols_before_the_cut(
+    language: str, sample: str, cut_line: int, names: list[str]
+) -> None:
     lines = (FIXTURES / language / sample).read_bytes().split(b"\n")
     damaged = b"\n".join(lines[:cut_line]) + b"\n  ((( }}} @@@ \x00 garbage"
     found = [s.name for s in extract_symbols(damaged, language)]

@@ -167,10 +167,10 @@ def build_repo(root: Path, files: dict[str, str]) -> GitRepo:
     return repo
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sample_files() -> dict[str, str]:
-    """Python, Go and JavaScript sources with one clearly described function each."""
-    return dict(SAMPLE_FILES)
+    """Python, Go and JavaScript sources with one clearly described function each (do not mutate)."""
+    return SAMPLE_FILES
 
 
 @pytest.fixture
@@ -218,3 +218,9 @@ def use_index(tmp_path_factory: pytest.TempPathFactory, use_embedder) -> RealInd
     index_dir = base / "index"
     report = index_paths([repo.root], index_dir=index_dir, embedder=use_embedder, model="use")
     return RealIndex(repo, index_dir, report)
+
+
+@pytest.fixture(scope="session")
+def build_git_repo() -> Callable[[Path, dict[str, str]], GitRepo]:
+    """``build_git_repo(root, files)`` for fixtures wider than one test (session or module scoped)."""
+    return build_repo

@@ -1,0 +1,234 @@
+"""The Searcher over real indexes: modes, filters, exact names, collapsing, reloads, JSON, errors.
+
+Most tests use the fake hash embedder over one module-scoped index; the end-to-end tests at the bottom
+use the real bundled ``use`` model (indexed once per session) with English and non-English queries.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from codesearch.embedding.fake import HashEmbedder
+from codesearch.errors import ConfigError, IndexNotFoundError, ModelMismatchError
+from codesearch.search import Searcher
+from indexer.pipeline import index_paths
+
+LONG_PY = (
+    '"""One very long function, so it is windowed."""\n\n\n'
+    "def process_everything(batch):\n"
+    + "".join(f"    batch = stage_{i}(batch)  # reconcile ledger entries\n" for i in range(150))
+    + "    return batch\n"
+)
+OTHER_FILES = {"tools/mirror.py": "def mirror_bucket(src, dst):\n    return copy_objects(src, dst)\n"}
+HIT_KEYS = [
+    "rank",
+    "score",
+    "repo",
+    "path",
+    "abs_path",
+    "language",
+    "kind",
+    "name",
+    "qualified_name",
+    "start_line",
+    "end_line",
+    "signature",
+    "snippet",
+]
+
+
+@pytest.fixture(scope="module")
+def fake_embedder() -> HashEmbedder:
+    return HashEmbedder(256)
+
+
+@pytest.fixture(scope="module")
+def fake_index(tmp_path_factory, build_git_repo, sample_files, fake_embedder):
+    base = tmp_path_factory.mktemp("search")
+    shop = build_git_repo(base / "shop", {**sample_files, "src/long.py": LONG_PY})
+    other = build_git_repo(base / "other", OTHER_FILES)
+    index_dir = base / "index"
+    index_paths([shop.root, other.root], index_dir=index_dir, embedder=fake_embedder, model="fake")
+    return index_dir
+
+
+@pytest.fixture(scope="module")
+def searcher(fake_index, fake_embedder) -> Searcher:
+    s = Searcher(fake_index, fake_embedder)
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+def test_every_mode_finds_a_function_by_its_words(searcher, mode) -> None:
+    hits = searcher.search("retry with backoff request attempts", k=5, mode=mode).hits
+    assert hits, mode
+    assert "retry_with_backoff" in [h.name for h in hits[:3]], mode
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+
+
+def test_dense_and_hybrid_hits_carry_the_dense_score(searcher) -> None:
+    hit = searcher.search("retry with backoff", k=1, mode="hybrid").hits[0]
+    assert set(hit.scores) == {"dense"} and -1.0 <= hit.scores["dense"] <= 1.0
+    assert searcher.search("retry with backoff", k=1, mode="lexical").hits[0].scores == {}
+
+
+def test_filter_by_language(searcher) -> None:
+    hits = searcher.search("config values environment total price", k=20, lang="Go").hits
+    assert hits and {h.language for h in hits} == {"go"}
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+def test_filter_by_path_glob_and_substring(searcher, mode) -> None:
+    hits = searcher.search("total price items cart currency", k=20, path_glob="web/*", mode=mode).hits
+    assert hits and {h.path for h in hits} == {"web/cart.js"}
+    hits = searcher.search("slug title words", k=20, path_glob="text", mode=mode).hits
+    assert hits and {h.path for h in hits} == {"util/text.py"}
+
+
+def test_filter_by_repo_and_kind(searcher) -> None:
+    hits = searcher.search("mirror bucket copy objects retry", k=20, repo="other").hits
+    assert [h.name for h in hits] == ["mirror_bucket"] and hits[0].repo == "other"
+    hits = searcher.search("rate limiter calls retry", k=20, kind="class").hits
+    assert [h.qualified_name for h in hits] == ["RateLimiter"]
+    assert searcher.search("retry", k=5, repo="no-such-repo").hits == []
+
+
+def test_exact_identifier_ranks_first(searcher) -> None:
+    for query, qualified in [
+        ("count_words", "count_words"),
+        ("LoadConfig", "LoadConfig"),
+        ("RateLimiter.wait", "RateLimiter.wait"),
+        ("computecarttotal", "computeCartTotal"),
+    ]:
+        assert searcher.search(query, k=5).hits[0].qualified_name == qualified, query
+        assert searcher.search(query, k=5, mode="lexical").hits[0].qualified_name == qualified, query
+
+
+def test_windows_of_one_long_symbol_collapse_to_one_hit(searcher) -> None:
+    hits = searcher.search("reconcile ledger entries stage batch", k=10, mode="lexical").hits
+    long_hits = [h for h in hits if h.name == "process_everything"]
+    assert len(long_hits) == 1
+    assert long_hits[0].path == "src/long.py"
+    db_windows = searcher._db.execute(
+        "SELECT COUNT(*) FROM documents WHERE name='process_everything'"
+    ).fetchone()[0]
+    assert db_windows >= 3  # it really was windowed
+
+
+def test_json_shape_is_exactly_the_documented_one(searcher) -> None:
+    result = searcher.search("retry with backoff", k=3)
+    obj = json.loads(json.dumps(result.to_json()))
+    assert list(obj) == ["query", "took_ms", "hits"]
+    assert obj["query"] == "retry with backoff" and isinstance(obj["took_ms"], float)
+    assert len(obj["hits"]) == 3
+    for hit in obj["hits"]:
+        assert list(hit) == HIT_KEYS
+        assert Path(hit["abs_path"]).is_file()
+        assert isinstance(hit["start_line"], int) and hit["start_line"] <= hit["end_line"]
+        assert hit["snippet"] and isinstance(hit["score"], float)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t"])
+def test_empty_query_is_a_config_error(searcher, query) -> None:
+    with pytest.raises(ConfigError, match="empty"):
+        searcher.search(query)
+
+
+def test_unknown_mode_is_a_config_error(searcher) -> None:
+    with pytest.raises(ConfigError, match="mode"):
+        searcher.search("retry", mode="fuzzy")
+
+
+def test_status_counts_what_the_index_holds(searcher, fake_index) -> None:
+    status = searcher.status()
+    assert status["index_dir"] == str(fake_index) and status["model"] == "fake" and status["dim"] == 256
+    assert sorted(r["name"] for r in status["repos"]) == ["other", "shop"]
+    assert status["languages"]["go"] == {"files": 1, "symbols": 1}
+    assert status["languages"]["python"]["files"] == 4
+    json.dumps(status)
+
+
+def test_searcher_of_another_model_is_refused(fake_index) -> None:
+    with pytest.raises(ModelMismatchError, match="--rebuild"):
+        Searcher(fake_index, HashEmbedder(64))
+
+
+def test_no_index_is_index_not_found(tmp_path) -> None:
+    with pytest.raises(IndexNotFoundError, match="codesearch index"):
+        Searcher(tmp_path / "nothing-here")
+
+
+def test_new_generation_is_picked_up_without_reopening(git_repo, tmp_path) -> None:
+    embedder = HashEmbedder(64)
+    repo = git_repo()
+    index_dir = tmp_path / "idx"
+    index_paths([repo.root], index_dir=index_dir, embedder=embedder, model="fake")
+    searcher = Searcher(index_dir, embedder)
+    assert searcher.search("zebra_crossing", k=3, mode="lexical").hits == []
+    repo.write("web/zebra.js", "function zebra_crossing(cars) {\n  return cars.stop();\n}\n")
+    index_paths([repo.root], index_dir=index_dir, embedder=embedder, model="fake")
+    for mode in ("hybrid", "dense", "lexical"):
+        assert searcher.search("zebra_crossing", k=3, mode=mode).hits[0].name == "zebra_crossing", mode
+    assert searcher.manifest.generation == 2
+
+
+def test_lexical_only_index(git_repo, tmp_path) -> None:
+    repo = git_repo()
+    index_dir = tmp_path / "idx"
+    index_paths([repo.root], index_dir=index_dir, embedder=None)
+    searcher = Searcher(index_dir, None)
+    assert searcher.search("slug title", k=3).hits[0].name == "slugify"  # hybrid falls back to lexical
+    assert searcher.search("slugify", k=3, mode="lexical").hits[0].name == "slugify"
+    with pytest.raises(ConfigError, match="no vectors.*--mode lexical"):
+        searcher.search("slug title", mode="dense")
+    # an embedder given to a lexical-only index is not a mismatch: it is just unused
+    assert Searcher(index_dir, HashEmbedder(32)).search("slugify", k=1).hits[0].name == "slugify"
+
+
+# -- end to end with the real bundled model ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def use_searcher(use_index, use_embedder):
+    s = Searcher(use_index.index_dir, use_embedder)
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "path", "name", "def_line"),
+    [
+        (
+            "retry failed HTTP requests with exponential backoff",
+            "src/net/retry.py",
+            "retry_with_backoff",
+            "def retry_with_backoff(",
+        ),
+        ("读取配置文件并合并环境变量", "config/load.go", "LoadConfig", "func LoadConfig("),
+        (
+            "calcular el precio total del carrito de compras",
+            "web/cart.js",
+            "computeCartTotal",
+            "function computeCartTotal(",
+        ),
+        ("convertir un título en un slug para URL", "util/text.py", "slugify", "def slugify("),
+    ],
+)
+def test_real_model_finds_the_function_in_any_language(use_searcher, use_index, query, path, name, def_line):
+    hits = use_searcher.search(query, k=3).hits
+    matching = [h for h in hits if h.name == name]
+    assert matching, [h.qualified_name for h in hits]
+    hit = matching[0]
+    assert hit.path == path and hit.repo == "shop"
+    abs_path = Path(hit.abs_path)
+    assert abs_path.is_file() and abs_path == use_index.repo.root / path
+    lines = abs_path.read_text().splitlines()
+    assert def_line in lines[hit.start_line - 1]
+    assert hit.start_line == use_index.repo.line_of(path, def_line)
+    assert hit.start_line < hit.end_line <= len(lines)
+    assert hit.snippet.splitlines()[0] == lines[hit.start_line - 1]

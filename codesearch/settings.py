@@ -75,7 +75,12 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         if name in _PATH_FIELDS:
             return Path(os.path.expanduser(str(value)))
         if name in _INT_FIELDS:
+            # int(True) == 1 and int(2.5) == 2: a TOML bool or fraction is a mistake, not a number
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)
             return int(value)
+        if not isinstance(value, str):  # every other setting is text (model = 5 would fail far later)
+            raise TypeError(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{source}: {name} has an invalid value {value!r}") from None
     return value

@@ -1,0 +1,128 @@
+"""Settings precedence: defaults < user config < repo .codesearch.toml < CODESEARCH_* env < flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codesearch.errors import ConfigError
+from codesearch.settings import Settings, load_settings
+
+
+@pytest.fixture
+def places(tmp_path: Path) -> tuple[Path, Path]:
+    """(user config path, a working directory below a repo root); neither file exists yet."""
+    user = tmp_path / "home" / "config.toml"
+    user.parent.mkdir()
+    cwd = tmp_path / "repo" / "src" / "deep"
+    cwd.mkdir(parents=True)
+    return user, cwd
+
+
+def _load(places, flags=None, environ=None) -> Settings:
+    user, cwd = places
+    return load_settings(flags or {}, cwd=cwd, environ=environ or {}, user_config=user)
+
+
+def test_defaults(places) -> None:
+    s = _load(places)
+    assert (s.model, s.k, s.mode, s.max_file_size, s.ignore, s.dim) == (
+        "auto",
+        10,
+        "hybrid",
+        1 << 20,
+        (),
+        None,
+    )
+    assert s.index_dir.name == "index"
+
+
+def test_each_level_overrides_the_one_below(places) -> None:
+    user, cwd = places
+    user.write_text('k = 2\nmode = "dense"\nmodel = "e5"\nmax_file_size = 100\nignore = ["a/"]\n')
+    assert (_load(places).k, _load(places).mode, _load(places).model) == (2, "dense", "e5")
+
+    (cwd.parent.parent / ".codesearch.toml").write_text('[codesearch]\nk = 3\nmode = "lexical"\n')
+    s = _load(places)
+    assert (s.k, s.mode, s.model, s.max_file_size, s.ignore) == (3, "lexical", "e5", 100, ("a/",))
+
+    env = {"CODESEARCH_K": "4", "CODESEARCH_MODEL": "use", "CODESEARCH_IGNORE": "x/, y/"}
+    s = _load(places, environ=env)
+    assert (s.k, s.mode, s.model, s.ignore) == (4, "lexical", "use", ("x/", "y/"))
+
+    s = _load(places, flags={"k": 5, "model": None, "ignore": []}, environ=env)
+    assert (s.k, s.model, s.ignore) == (5, "use", ("x/", "y/"))  # None and empty flags do not override
+    s = _load(places, flags={"model": "none", "ignore": ["z/"]}, environ=env)
+    assert (s.model, s.ignore) == ("none", ("z/",))
+
+
+def test_nearest_repo_config_wins(places) -> None:
+    _, cwd = places
+    (cwd.parent.parent / ".codesearch.toml").write_text("k = 3\n")
+    (cwd / ".codesearch.toml").write_text("k = 7\n")
+    assert _load(places).k == 7
+
+
+def test_index_dir_from_env_short_form_and_tilde(places, tmp_path) -> None:
+    s = _load(places, environ={"CODESEARCH_INDEX": str(tmp_path / "ix")})
+    assert s.index_dir == tmp_path / "ix"
+    s = _load(places, flags={"index_dir": "~/somewhere"})
+    assert s.index_dir == Path.home() / "somewhere"
+
+
+@pytest.mark.parametrize(
+    ("source", "content"),
+    [
+        ("user", "k = 0\n"),
+        ("user", "k = 'many'\n"),
+        ("user", 'mode = "fuzzy"\n'),
+        ("user", "max_file_size = -5\n"),
+        ("user", "model = 5\n"),
+        ("user", "k = true\n"),
+        ("user", "k = 2.5\n"),
+        ("repo", "this is not toml ==\n"),
+        ("env", "CODESEARCH_K=abc"),
+        ("env", "CODESEARCH_MODE=semantic"),
+        ("env", "CODESEARCH_MAX_FILE_SIZE=1MB"),
+        ("flag", "k=-1"),
+    ],
+)
+def test_bad_values_are_config_errors(places, source, content) -> None:
+    user, cwd = places
+    environ, flags = {}, {}
+    if source == "user":
+        user.write_text(content)
+    elif source == "repo":
+        (cwd / ".codesearch.toml").write_text(content)
+    elif source == "env":
+        key, value = content.split("=", 1)
+        environ[key] = value
+    else:
+        key, value = content.split("=", 1)
+        flags[key] = int(value)
+    with pytest.raises(ConfigError):
+        _load(places, flags=flags, environ=environ)
+
+
+@pytest.mark.parametrize("content", ["colour = 'red'\n", "[codesearch]\nindexdir = '/x'\n"])
+def test_unknown_keys_in_toml_are_config_errors_naming_the_file(places, content) -> None:
+    user, _ = places
+    user.write_text(content)
+    with pytest.raises(ConfigError, match=str(user.name)):
+        _load(places)
+
+
+def test_unknown_flag_is_a_config_error(places) -> None:
+    with pytest.raises(ConfigError, match="colour"):
+        _load(places, flags={"colour": "red"})
+
+
+def test_dashed_keys_are_accepted(places) -> None:
+    user, _ = places
+    user.write_text("max-file-size = 2048\n")
+    assert _load(places).max_file_size == 2048
+
+
+def test_unrelated_environment_is_ignored(places) -> None:
+    assert _load(places, environ={"CODESEARCH_COLOUR": "red", "K": "3", "CODESEARCH_K": ""}).k == 10

@@ -28,8 +28,10 @@ def _build_parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     common.add_argument("-v", "--verbose", action="store_true", help="show info logs")
 
+    # allow_abbrev=False: the top level scans every argument, so `search --mode` read as an abbreviation
+    # of --model/--model-path and failed as ambiguous
     parser = argparse.ArgumentParser(
-        prog="codesearch", parents=[common],
+        prog="codesearch", parents=[common], allow_abbrev=False,
         description="Cross-lingual semantic code search: ask in any language, find code in any language.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

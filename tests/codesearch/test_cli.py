@@ -1,0 +1,200 @@
+"""The ``codesearch`` command line: in-process through ``main([...])`` and as a real console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codesearch.cli import main
+from codesearch.errors import ExitCode, IndexNotFoundError
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """No user config, data dir or CODESEARCH_* variable of the machine leaks into a test."""
+    for key in list(os.environ):
+        if key.startswith("CODESEARCH_"):
+            monkeypatch.delenv(key)
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
+        monkeypatch.setenv(var, str(tmp_path / "xdg" / sub))
+    monkeypatch.chdir(tmp_path)
+    return dict(os.environ)
+
+
+@pytest.fixture
+def indexed(git_repo, tmp_path, capsys):
+    """A sample repo indexed with the fake model; returns (repo, index_dir)."""
+    repo = git_repo()
+    index_dir = tmp_path / "idx"
+    assert main(["--index", str(index_dir), "index", str(repo.root), "--model", "fake"]) == 0
+    capsys.readouterr()
+    return repo, index_dir
+
+
+def _one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_index_prints_a_summary(git_repo, tmp_path, capsys) -> None:
+    repo = git_repo()
+    rc = main(["index", str(repo.root), "--index", str(tmp_path / "idx"), "--model", "fake"])
+    out = capsys.readouterr().out
+    assert rc == ExitCode.OK
+    assert "Indexed 1 root(s)" in out and "model fake, generation 1" in out
+    assert "files      4 (parsed 4, removed 0)" in out
+    assert "python 6" in out and "javascript 2" in out and "go 1" in out
+
+
+def test_index_json_then_noop(git_repo, tmp_path, capsys) -> None:
+    repo = git_repo()
+    args = ["--index", str(tmp_path / "idx"), "--model", "fake", "index", "--json", str(repo.root)]
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["files"] == 4 and first["generation"] == 1 and first["embedded"] == first["documents"]
+    assert main(args) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["files_parsed"] == 0 and second["embedded"] == 0 and second["generation"] == 1
+
+
+def test_search_json_prints_exactly_one_object(indexed, capsys) -> None:
+    repo, index_dir = indexed
+    rc = main(["search", "retry_with_backoff", "--json", "-k", "2", "--index", str(index_dir)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert out.endswith("\n") and out.count("\n") == 1
+    obj = json.loads(out)
+    assert list(obj) == ["query", "took_ms", "hits"] and len(obj["hits"]) == 2
+    top = obj["hits"][0]
+    assert top["name"] == "retry_with_backoff" and top["abs_path"] == str(repo.root / "src/net/retry.py")
+    assert top["start_line"] == repo.line_of("src/net/retry.py", "def retry_with_backoff(")
+
+
+def test_search_filters_and_text_output(indexed, capsys) -> None:
+    _, index_dir = indexed
+    rc = main(
+        ["--index", str(index_dir), "search", "total price", "--lang", "javascript", "--mode", "lexical"]
+    )
+    captured = capsys.readouterr()
+    assert rc == 0
+    assert "web/cart.js:6" in captured.out and "computeCartTotal" in captured.out
+    assert "retry" not in captured.out
+    assert "hits in" in captured.err
+
+
+def test_status_json_and_text(indexed, capsys) -> None:
+    _, index_dir = indexed
+    assert main(["status", "--json", "--index", str(index_dir)]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["generation"] == 1 and status["model"] == "fake"
+    assert [r["name"] for r in status["repos"]] == ["repo"] and status["repos"][0]["files"] == 4
+    assert main(["status", "--index", str(index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "generation 1" in out and "repo" in out and "python" in out
+
+
+def test_models_lists_the_bundled_model(capsys) -> None:
+    assert main(["models", "--json"]) == 0
+    models = {m["name"]: m for m in json.loads(capsys.readouterr().out)}
+    assert models["use"]["available"] is True and models["use"]["dim"] == 512
+    assert "fake" in models
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "use" in out and "none" in out
+
+
+@pytest.mark.parametrize("command", [["search", "anything"], ["status"], ["search", "x", "--json"]])
+def test_no_index_is_one_line_and_exit_code(tmp_path, capsys, command) -> None:
+    rc = main([*command, "--index", str(tmp_path / "missing")])
+    captured = capsys.readouterr()
+    assert rc == ExitCode.NO_INDEX
+    assert captured.out == ""
+    assert _one_line(captured.err).startswith("codesearch: error: no index at")
+
+
+def test_bad_path_is_not_found(tmp_path, capsys) -> None:
+    rc = main(["index", str(tmp_path / "no-such-dir"), "--index", str(tmp_path / "idx"), "--model", "fake"])
+    assert rc == ExitCode.NOT_FOUND
+    assert "no-such-dir" in _one_line(capsys.readouterr().err)
+
+
+def test_other_model_is_refused_with_exit_code(indexed, capsys) -> None:
+    repo, index_dir = indexed
+    rc = main(["index", str(repo.root), "--index", str(index_dir), "--model", "fake", "--dim", "16"])
+    assert rc == ExitCode.MODEL_MISMATCH
+    assert "--rebuild" in _one_line(capsys.readouterr().err)
+    rc = main(
+        ["index", str(repo.root), "--index", str(index_dir), "--model", "fake", "--dim", "16", "--rebuild"]
+    )
+    assert rc == 0
+
+
+def test_empty_query_is_a_usage_error(indexed, capsys) -> None:
+    _, index_dir = indexed
+    assert main(["search", "  ", "--index", str(index_dir)]) == ExitCode.USAGE
+    assert "empty" in _one_line(capsys.readouterr().err)
+
+
+def test_bad_config_value_is_a_usage_error(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CODESEARCH_K", "lots")
+    assert main(["search", "x", "--index", str(tmp_path / "idx")]) == ExitCode.USAGE
+    assert "CODESEARCH_K" in _one_line(capsys.readouterr().err)
+
+
+def test_debug_reraises_in_process(tmp_path) -> None:
+    with pytest.raises(IndexNotFoundError):
+        main(["--debug", "search", "x", "--index", str(tmp_path / "missing")])
+
+
+def _run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+
+
+def test_debug_shows_a_traceback_in_a_real_process(tmp_path, isolated_env) -> None:
+    done = _run(
+        sys.executable,
+        "-m",
+        "codesearch.cli",
+        "--debug",
+        "status",
+        "--index",
+        str(tmp_path / "missing"),
+        env=isolated_env,
+        cwd=tmp_path,
+    )
+    assert done.returncode != 0
+    assert "Traceback" in done.stderr and "IndexNotFoundError" in done.stderr
+
+
+def test_console_script_end_to_end_with_the_real_model(use_index, tmp_path, isolated_env) -> None:
+    """The installed ``codesearch`` script searches the real-model index with a Chinese query."""
+    script = shutil.which("codesearch") or str(Path(sys.executable).parent / "codesearch")
+    index_dir = tmp_path / "copy"
+    shutil.copytree(use_index.index_dir, index_dir)
+    done = _run(
+        script,
+        "search",
+        "读取配置文件并合并环境变量",
+        "--json",
+        "-k",
+        "3",
+        "--index",
+        str(index_dir),
+        env=isolated_env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    obj = json.loads(done.stdout)
+    assert obj["query"] == "读取配置文件并合并环境变量"
+    assert "LoadConfig" in [h["name"] for h in obj["hits"]]
+    done = _run(script, "search", "x", "--index", str(tmp_path / "missing"), env=isolated_env, cwd=tmp_path)
+    assert done.returncode == ExitCode.NO_INDEX
+    assert _one_line(done.stderr).startswith("codesearch: error: no index")

@@ -1,0 +1,67 @@
+"""The registry: names, auto choice, plugins, listing."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from codesearch.embedding import get_embedder, list_models, register
+from codesearch.embedding.fake import HashEmbedder
+from codesearch.embedding.http import HttpEmbedder
+from codesearch.embedding.registry import EmbedderOptions, registered_names
+from codesearch.embedding.use import UniversalSentenceEncoder
+from codesearch.errors import ConfigError
+
+
+def test_builtin_names() -> None:
+    get_embedder("fake")
+    assert {"auto", "use", "e5", "qwen3-0.6b", "qwen3-4b", "qwen3-8b", "http", "fake"} <= set(registered_names())
+
+
+def test_unknown_name_lists_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match=r"unknown embedding model 'nope'.*use.*qwen3-4b.*http"):
+        get_embedder("nope")
+
+
+def test_auto_prefers_http_when_urls_are_given(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="codesearch.embedding.registry")
+    e = get_embedder("auto", urls=["http://127.0.0.1:1"], dim=256)
+    assert isinstance(e, HttpEmbedder) and e.model_id == "Qwen/Qwen3-Embedding-4B" and e.dim == 256
+    assert "auto -> http" in caplog.text
+
+
+def test_auto_falls_back_to_bundled_use_and_says_why(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codesearch.embedding import registry
+
+    monkeypatch.setattr(registry, "_cuda_available", lambda: False)  # the same answer on a GPU runner
+    caplog.set_level(logging.INFO, logger="codesearch.embedding.registry")
+    e = get_embedder("auto")
+    assert isinstance(e, UniversalSentenceEncoder)
+    assert "auto -> use" in caplog.text and "qwen3-4b not used" in caplog.text
+
+
+def test_qwen3_model_path_overrides_weights_location(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    e = get_embedder("qwen3-0.6b", model_path=str(tmp_path), dim=64)
+    assert e.model_id == "Qwen/Qwen3-Embedding-0.6B" and e.dim == 64 and e.native_dim == 1024
+
+
+def test_plugins_register_like_builtins() -> None:
+    register("test-plugin", lambda o: HashEmbedder(o.dim or 8), "a plugin", dim=8, check=lambda o: None, replace=True)
+    assert get_embedder("test-plugin", dim=4).dim == 4
+    info = {m.name: m for m in list_models()}["test-plugin"]
+    assert info.available and info.dim == 8 and info.description == "a plugin"
+    with pytest.raises(ConfigError):
+        register("test-plugin", lambda o: HashEmbedder(), "again")
+    with pytest.raises(ConfigError):
+        register("auto", lambda o: HashEmbedder(), "reserved")
+
+
+def test_list_models_says_why_not() -> None:
+    infos = {m.name: m for m in list_models()}
+    assert infos["use"].available and infos["use"].dim == 512
+    assert not infos["http"].available and "URL" in infos["http"].why_not
+    assert {m.name: m for m in list_models(urls=["http://x"])}["http"].available
+    assert isinstance(EmbedderOptions().urls, tuple)

@@ -74,7 +74,9 @@ def test_fake_is_deterministic_records_calls_and_sees_shared_words() -> None:
     fake.batch_size = 2
     a = fake.embed_documents(["parse config file", "parse config", "draw a red circle"])
     assert fake.calls == [["parse config file", "parse config"], ["draw a red circle"]]
-    np.testing.assert_array_equal(a, HashEmbedder(dim=32).embed_documents(["parse config file", "parse config", "draw a red circle"]))
+    np.testing.assert_array_equal(
+        a, HashEmbedder(dim=32).embed_documents(["parse config file", "parse config", "draw a red circle"])
+    )
     assert a[0] @ a[1] > a[0] @ a[2]
     assert fake.embedded_texts == ["parse config file", "parse config", "draw a red circle"]
 

@@ -17,7 +17,7 @@ TEXTS = [
     "读取配置文件并合并环境变量",
     "x",
     "class Retry:\n    '''Retry failed HTTP calls with exponential backoff.'''\n    def __init__(self, tries=3): ...",
-    "func main() { fmt.Println(\"hello\") }",
+    'func main() { fmt.Println("hello") }',
     "SELECT * FROM users WHERE id = ?",
 ]
 
@@ -103,7 +103,9 @@ def test_max_length_truncates_keeping_endoftext(tiny_qwen3_dir: Path) -> None:
     assert len(ids) == 8 and ids[-1] == 151643
 
 
-def test_out_of_memory_halves_budget_and_retries(embedder: Qwen3Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_out_of_memory_halves_budget_and_retries(
+    embedder: Qwen3Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import torch
 
     expected = embedder.embed_documents(TEXTS)

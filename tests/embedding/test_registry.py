@@ -16,7 +16,9 @@ from codesearch.errors import ConfigError
 
 def test_builtin_names() -> None:
     get_embedder("fake")
-    assert {"auto", "use", "e5", "qwen3-0.6b", "qwen3-4b", "qwen3-8b", "http", "fake"} <= set(registered_names())
+    assert {"auto", "use", "e5", "qwen3-0.6b", "qwen3-4b", "qwen3-8b", "http", "fake"} <= set(
+        registered_names()
+    )
 
 
 def test_unknown_name_lists_the_known_ones() -> None:
@@ -49,7 +51,14 @@ def test_qwen3_model_path_overrides_weights_location(tmp_path) -> None:  # type:
 
 
 def test_plugins_register_like_builtins() -> None:
-    register("test-plugin", lambda o: HashEmbedder(o.dim or 8), "a plugin", dim=8, check=lambda o: None, replace=True)
+    register(
+        "test-plugin",
+        lambda o: HashEmbedder(o.dim or 8),
+        "a plugin",
+        dim=8,
+        check=lambda o: None,
+        replace=True,
+    )
     assert get_embedder("test-plugin", dim=4).dim == 4
     info = {m.name: m for m in list_models()}["test-plugin"]
     assert info.available and info.dim == 8 and info.description == "a plugin"

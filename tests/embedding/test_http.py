@@ -1,0 +1,167 @@
+"""The HTTP client against real uvicorn servers on 127.0.0.1 serving the OpenAI-compatible route."""
+
+from __future__ import annotations
+
+import base64
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import numpy as np
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request, Response
+
+from codesearch.api.embeddings import create_embeddings_app
+from codesearch.embedding.base import Embedder
+from codesearch.embedding.fake import HashEmbedder
+from codesearch.embedding.http import HttpEmbedder
+from codesearch.embedding.prompts import qwen3_query
+from codesearch.embedding.use import UniversalSentenceEncoder
+from codesearch.errors import EmbeddingUnavailableError
+
+TEXTS = [f"def handler_{i}(request): return retry(request, tries={i})" for i in range(23)]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` on a real uvicorn server in a thread; yields its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+def _client(urls: list[str], served: Embedder, **kw: object) -> HttpEmbedder:
+    options: dict = {"native_dim": served.dim, "batch_size": 5, "retries": 2, "backoff": 0.05, **kw}
+    return HttpEmbedder(urls, served.model_id, **options)
+
+
+@pytest.mark.slow
+def test_client_vectors_equal_in_process_vectors_of_the_bundled_model() -> None:
+    use = UniversalSentenceEncoder()
+    with serve(create_embeddings_app(use)) as url:
+        client = _client([url], use)
+        texts = TEXTS[:6] + ["读取配置文件并合并环境变量"]
+        np.testing.assert_allclose(client.embed_documents(texts), use.embed_documents(texts), atol=1e-6)
+        # queries: the client builds the Qwen3 prompt, the server embeds what it is sent
+        query = client.embed_queries(["retry on failure"], instruction="Find code")
+        expected = use.embed_documents([qwen3_query("Find code", "retry on failure")])
+        np.testing.assert_allclose(query, expected, atol=1e-6)
+
+
+def test_two_servers_both_receive_batches_and_order_is_kept() -> None:
+    one, two = HashEmbedder(), HashEmbedder()
+    with serve(create_embeddings_app(one)) as url1, serve(create_embeddings_app(two)) as url2:
+        client = _client([url1, url2], one, concurrency=4)
+        vectors = client.embed_documents(TEXTS)
+    np.testing.assert_allclose(vectors, HashEmbedder().embed_documents(TEXTS), atol=1e-6)
+    assert one.calls and two.calls
+    assert sorted(one.embedded_texts + two.embedded_texts) == sorted(TEXTS)
+
+
+def test_one_dead_url_and_one_live_url_still_works() -> None:
+    live = HashEmbedder()
+    dead = f"http://127.0.0.1:{_free_port()}"
+    with serve(create_embeddings_app(live)) as url:
+        client = _client([dead, url], live)
+        vectors = client.embed_documents(TEXTS)
+    np.testing.assert_allclose(vectors, HashEmbedder().embed_documents(TEXTS), atol=1e-6)
+    assert sorted(live.embedded_texts) == sorted(TEXTS)
+
+
+def test_all_dead_urls_fail_fast_with_one_line_naming_them() -> None:
+    dead = [f"http://127.0.0.1:{_free_port()}", f"http://127.0.0.1:{_free_port()}"]
+    client = _client(dead, HashEmbedder())
+    start = time.monotonic()
+    with pytest.raises(EmbeddingUnavailableError) as info:
+        client.embed_documents(TEXTS)
+    assert time.monotonic() - start < 10
+    message = str(info.value)
+    assert "\n" not in message and all(url in message for url in dead)
+
+
+def test_server_errors_are_retried_then_succeed() -> None:
+    served = HashEmbedder()
+    app = create_embeddings_app(served)
+    failures = {"left": 2}
+
+    @app.middleware("http")
+    async def flaky(request: Request, call_next):  # type: ignore[no-untyped-def]
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            return Response("overloaded", status_code=503)
+        return await call_next(request)
+
+    with serve(app) as url:
+        vectors = _client([url], served, concurrency=1).embed_documents(TEXTS[:3])
+    assert failures["left"] == 0
+    np.testing.assert_allclose(vectors, HashEmbedder().embed_documents(TEXTS[:3]), atol=1e-6)
+
+
+def test_dimensions_api_key_and_4xx() -> None:
+    served = HashEmbedder(dim=32)
+    app = create_embeddings_app(served)
+    seen: dict[str, str] = {}
+
+    @app.middleware("http")
+    async def record(request: Request, call_next):  # type: ignore[no-untyped-def]
+        seen["auth"] = request.headers.get("authorization", "")
+        return await call_next(request)
+
+    with serve(app) as url:
+        client = _client([url], served, dim=8, api_key="sekret")
+        v = client.embed_documents(["parse config"])
+        full = HashEmbedder(dim=32).embed_documents(["parse config"])[:, :8]
+        np.testing.assert_allclose(v, full / np.linalg.norm(full), atol=1e-6)
+        assert seen["auth"] == "Bearer sekret"
+        r = httpx.post(f"{url}/v1/embeddings", json={"input": []})
+        assert r.status_code == 400 and "non-empty" in r.json()["error"]["message"]
+        r = httpx.post(f"{url}/v1/embeddings", json={"input": "x", "dimensions": 64})
+        assert r.status_code == 400 and "dimensions" in r.json()["error"]["message"]
+        r = httpx.post(f"{url}/v1/embeddings", json={"input": ["a", ""]})
+        assert r.status_code == 400 and "input[1]" in r.json()["error"]["message"]
+        r = httpx.post(f"{url}/v1/embeddings", json={"input": "abc", "encoding_format": "base64"})
+        body = r.json()
+        decoded = np.frombuffer(base64.b64decode(body["data"][0]["embedding"]), dtype="<f4")
+        np.testing.assert_allclose(decoded, HashEmbedder(dim=32).embed_documents(["abc"])[0], atol=1e-6)
+        assert body["object"] == "list" and body["usage"]["prompt_tokens"] >= 1
+        assert httpx.get(f"{url}/healthz").json()["status"] == "ok"
+
+
+def test_server_that_cannot_truncate_gets_no_dimensions_and_client_truncates() -> None:
+    served = HashEmbedder(dim=32)
+    app = create_embeddings_app(served)
+    refused = {"count": 0}
+
+    @app.middleware("http")
+    async def no_matryoshka(request: Request, call_next):  # type: ignore[no-untyped-def]
+        if b'"dimensions"' in await request.body():
+            refused["count"] += 1
+            return Response('{"error": {"message": "dimensions is not supported"}}', status_code=400)
+        return await call_next(request)
+
+    with serve(app) as url:
+        v = _client([url], served, dim=8).embed_documents(["parse config", "draw"])
+    full = HashEmbedder(dim=32).embed_documents(["parse config", "draw"])[:, :8]
+    np.testing.assert_allclose(v, full / np.linalg.norm(full, axis=1, keepdims=True), atol=1e-6)
+    assert refused["count"] == 1

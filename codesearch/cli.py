@@ -17,7 +17,8 @@ log = logging.getLogger("codesearch")
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand must not reset what was given before it (`codesearch --debug index`)
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--index", dest="index_dir", metavar="DIR",
                         help="index directory (env CODESEARCH_INDEX; default: the user data dir)")
     common.add_argument("--model", help="embedding model: use (bundled), e5, qwen3-0.6b/4b/8b, http, none, auto")
@@ -70,7 +71,7 @@ def _embedder(settings: Settings, model: str | None = None) -> Any:
     name = model or settings.model
     if name == "none":
         return None
-    from codesearch.embedding import get_embedder
+    from codesearch.embedding.registry import get_embedder
 
     return get_embedder(name, dim=settings.dim, urls=settings.embedding_urls, model_path=settings.model_path,
                         api_key=settings.api_key, device=settings.device)
@@ -85,6 +86,10 @@ def _model_name(settings: Settings, embedder: Any) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
+    for flag in ("debug", "verbose", "json", "rebuild"):
+        setattr(args, flag, getattr(args, flag, False))
+    for name in ("model", "index_dir", "dim", "model_path", "embedding_urls"):
+        setattr(args, name, getattr(args, name, None))
     level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     from codesearch import cli_commands

@@ -49,8 +49,8 @@ class Document:
     """What gets embedded and indexed: a symbol, one window of a long symbol, or a window of a file.
 
     ``text`` is the exact string handed to the embedder and ``lexical`` the string handed to the lexical
-    index; both are built by ``indexer.documents`` only. ``content_hash`` is the hash of ``text`` and keys
-    the embedding cache.
+    index; both are built by ``indexer.documents`` only. ``content_hash`` is the hash of ``text`` alone (no
+    path in it), and keys the embedding cache: a renamed or copied symbol is never embedded again.
     """
 
     repo: str

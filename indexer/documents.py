@@ -32,12 +32,10 @@ def _path_words(path: str) -> str:
     return " ".join(w for part in parts for w in split_identifier(part))
 
 
-def _embed_text(
-    *, language: str, kind: str, qualified_name: str, path: str, signature: str, doc: str, code: str
-) -> str:
+def _embed_text(*, language: str, kind: str, qualified_name: str, signature: str, doc: str, code: str) -> str:
+    # No path here: the embedding cache is keyed by this text, and a rename or a copy must not re-embed.
     name_words = " ".join(split_identifier(qualified_name.replace(".", "_")))
-    head = f"{language} {kind} {qualified_name} ({name_words}) in {path}"
-    pieces = [head]
+    pieces = [f"{language} {kind} {qualified_name} ({name_words})"]
     if doc:
         pieces.append(doc.strip())
     if signature and signature not in code[: len(signature) + 200]:
@@ -66,7 +64,7 @@ def _make(
     end_line: int,
 ) -> Document:
     text = _embed_text(
-        language=language, kind=kind, qualified_name=qualified_name, path=path, signature=signature, doc=doc, code=code
+        language=language, kind=kind, qualified_name=qualified_name, signature=signature, doc=doc, code=code
     )
     lexical = _lexical(qualified_name=qualified_name, path=path, signature=signature, doc=doc, code=code)
     return Document(
@@ -83,7 +81,7 @@ def _make(
         end_line=end_line,
         text=text,
         lexical=lexical,
-        content_hash=content_hash(text + "\x00" + lexical),
+        content_hash=content_hash(text),
     )
 
 

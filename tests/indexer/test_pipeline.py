@@ -101,25 +101,19 @@ def test_deleting_a_file_removes_its_documents_and_hits(git_repo, hash_embedder,
     assert searcher.manifest.generation == 2
 
 
-def test_renaming_a_file_embeds_at_most_the_renamed_files_documents(git_repo, hash_embedder, tmp_path):
-    """DESIGN.md wants a rename to embed nothing; the embedded text names the path, so it re-embeds.
-
-    This pins today's behaviour (at most the renamed file's own documents, no other file) and
-    documents the gap: see the report of the test author.
-    """
+def test_renaming_a_file_embeds_nothing(git_repo, hash_embedder, tmp_path):
+    """The embedded text holds no path, so a rename re-parses the file but finds every text cached."""
     repo = git_repo()
     index_dir = tmp_path / "idx"
     _index(repo.root, index_dir, hash_embedder)
-    n_docs = sum(1 for path, _ in _docs(index_dir) if path == "util/text.py")
     hash_embedder.calls.clear()
     repo.git("mv", "util/text.py", "util/strings.py")
     repo.commit("rename")
     report = _index(repo.root, index_dir, hash_embedder)
     assert report.files_parsed == 1 and report.files_removed == 1
-    embedded = hash_embedder.embedded_texts
-    assert len(embedded) <= n_docs
-    assert all("util/strings.py" in t for t in embedded)
+    assert report.embedded == 0 and hash_embedder.embedded_texts == []
     assert {q for p, q in _docs(index_dir) if p == "util/strings.py"} == {"slugify", "count_words"}
+    assert not [p for p, _ in _docs(index_dir) if p == "util/text.py"]
 
 
 def test_duplicate_content_embedded_only_once(git_repo, hash_embedder, tmp_path):
@@ -132,12 +126,12 @@ def test_duplicate_content_embedded_only_once(git_repo, hash_embedder, tmp_path)
     assert report.embedded == 1 and len(hash_embedder.embedded_texts) == 1
 
 
-def test_same_code_at_two_paths_is_embedded_per_path(git_repo, hash_embedder, tmp_path):
-    """The path is part of the embedded text, so a copy under another name is a new text (by design today)."""
+def test_same_code_at_two_paths_is_embedded_once(git_repo, hash_embedder, tmp_path):
+    """A copy of a function under another file name is the same text: one embedding, two documents."""
     code = "def same_thing(x):\n    return x * 2\n"
     repo = git_repo("r", {"a.py": code, "b.py": code})
     report = _index(repo.root, tmp_path / "idx", hash_embedder)
-    assert report.documents == 2 and report.embedded == 2
+    assert report.documents == 2 and report.embedded == 1
 
 
 def test_branch_switch_back_embeds_nothing(git_repo, hash_embedder, tmp_path):

@@ -198,10 +198,13 @@ class Searcher:
 
     def _hits(self, ranked: Sequence[tuple[int, float]], k: int, extra: dict[str, dict[int, float]]) -> list[Hit]:
         """Metadata for the ranked ids; windows of one symbol collapse into its best; deleted ids drop out."""
-        rows = self._rows([i for i, _ in ranked[: max(4 * k, 50)]])
         hits: list[Hit] = []
         seen: set[tuple[str, ...]] = set()
-        for doc_id, score in ranked:
+        rows: dict[int, sqlite3.Row] = {}
+        batch = max(4 * k, 50)
+        for position, (doc_id, score) in enumerate(ranked):
+            if position % batch == 0:  # metadata in batches: collapsed windows may need more than k rows
+                rows = self._rows([i for i, _ in ranked[position : position + batch]])
             row = rows.get(doc_id)
             if row is None:
                 continue  # deleted since this generation's vectors were written

@@ -52,7 +52,12 @@ class Manifest:
             return None
         except (OSError, ValueError) as exc:
             raise IndexIOError(f"{index_dir / MANIFEST}: unreadable manifest ({exc}); rebuild with --rebuild") from None
-        return cls(**data)
+        try:
+            return cls(**data)
+        except TypeError:  # written by another version of codesearch
+            raise IndexIOError(
+                f"{index_dir / MANIFEST}: written by another version of codesearch; rebuild with --rebuild"
+            ) from None
 
     def write(self, index_dir: Path) -> None:
         path = index_dir / MANIFEST

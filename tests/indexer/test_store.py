@@ -53,6 +53,9 @@ def test_manifest_round_trip_and_unreadable(tmp_path) -> None:
     (tmp_path / "manifest.json").write_text("{not json")
     with pytest.raises(IndexIOError, match="--rebuild"):
         Manifest.read(tmp_path)
+    (tmp_path / "manifest.json").write_text('{"schema_version": 99, "shiny_new_field": 1}')
+    with pytest.raises(IndexIOError, match="another version"):
+        Manifest.read(tmp_path)
 
 
 def test_connect_migrates_once_and_readonly_needs_an_index(tmp_path) -> None:

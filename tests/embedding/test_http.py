@@ -165,3 +165,14 @@ def test_server_that_cannot_truncate_gets_no_dimensions_and_client_truncates() -
     full = HashEmbedder(dim=32).embed_documents(["parse config", "draw"])[:, :8]
     np.testing.assert_allclose(v, full / np.linalg.norm(full, axis=1, keepdims=True), atol=1e-6)
     assert refused["count"] == 1
+
+
+def test_http_and_in_process_qwen3_share_a_fingerprint() -> None:
+    """An index built through SGLang is served by the in-process backend, and back."""
+    from codesearch.embedding.qwen3 import Qwen3Embedder
+
+    for dim in (None, 256):
+        remote = HttpEmbedder(["http://127.0.0.1:1"], "Qwen/Qwen3-Embedding-4B", dim=dim)
+        local = Qwen3Embedder("Qwen/Qwen3-Embedding-4B", dim=dim)
+        assert remote.fingerprint == local.fingerprint
+    assert HttpEmbedder(["http://x"], "Qwen/Qwen3-Embedding-8B").fingerprint != local.fingerprint

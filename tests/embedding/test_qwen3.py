@@ -139,3 +139,25 @@ def test_equals_plain_transformers_reference(embedder: Qwen3Embedder, tiny_qwen3
     reference = F.normalize(hidden, p=2, dim=1).numpy()
     ours = np.vstack([embedder.embed_queries(queries, instruction=task), embedder.embed_documents(TEXTS)])
     np.testing.assert_allclose(ours, reference, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_equals_sentence_transformers_last_token_pooling(
+    embedder: Qwen3Embedder, tiny_qwen3_dir: Path
+) -> None:
+    """sentence-transformers with last-token pooling and the same prompt: the second reference."""
+    st = pytest.importorskip("sentence_transformers", reason="needs sentence-transformers (the 'test' extra)")
+    try:  # sentence-transformers >= 6 moved the modules
+        from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    except ImportError:
+        from sentence_transformers.models import Normalize, Pooling, Transformer
+    word = Transformer(str(tiny_qwen3_dir), max_seq_length=8192)
+    model = st.SentenceTransformer(
+        modules=[word, Pooling(64, pooling_mode="lasttoken"), Normalize()], device="cpu"
+    )
+    task = "Given a question, retrieve the code that answers it"
+    queries = ["读取配置文件", "retry with backoff"]
+    ref_q = model.encode(queries, prompt=f"Instruct: {task}\nQuery:", convert_to_numpy=True)
+    ref_d = model.encode(TEXTS, convert_to_numpy=True)
+    np.testing.assert_allclose(embedder.embed_queries(queries, instruction=task), ref_q, atol=1e-5)
+    np.testing.assert_allclose(embedder.embed_documents(TEXTS), ref_d, atol=1e-5)

@@ -87,6 +87,20 @@ def corpus_fingerprint(roots: list[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
+class StderrProgress:
+    """Index progress on stderr, at most every few seconds: stage and running count."""
+
+    def __init__(self, model: str, every_s: float = 10.0) -> None:
+        self.model, self.every_s, self.last = model, every_s, time.monotonic()
+        self.done: dict[str, int] = defaultdict(int)
+
+    def __call__(self, stage: str, advance: int, total: int | None) -> None:
+        self.done[stage] += advance
+        if time.monotonic() - self.last >= self.every_s:
+            self.last = time.monotonic()
+            print(f"[{self.model}] {stage}: {self.done[stage]} done", file=sys.stderr, flush=True)
+
+
 def make_embedder(model: str) -> Any:
     if model == "none":
         return None
@@ -108,7 +122,14 @@ def ensure_index(model: str, embedder: Any, roots: list[Path], rebuild: bool) ->
             return index_dir, info | {"reused": True}
     index_dir.mkdir(parents=True, exist_ok=True)
     print(f"[{model}] indexing {len(roots)} roots into {index_dir} ...", file=sys.stderr, flush=True)
-    report = index_paths(roots, index_dir=index_dir, embedder=embedder, model=model, rebuild=rebuild)
+    report = index_paths(
+        roots,
+        index_dir=index_dir,
+        embedder=embedder,
+        model=model,
+        rebuild=rebuild,
+        progress=StderrProgress(model),
+    )
     info = {
         "corpus": fingerprint,
         "files": report.files,

@@ -36,7 +36,9 @@ OUT = BENCH / "out"
 K = 10
 
 
-def load_queries(name: str, corpus: Path, limit_per_lang: int | None) -> list[dict[str, Any]]:
+def load_queries(
+    name: str, corpus: Path, limit_per_lang: int | None, repos: set[str] | None = None
+) -> list[dict[str, Any]]:
     """Records of queries/<name>.jsonl, targets resolved to `Target`s with their definition lines."""
     records = [
         json.loads(line) for line in (QUERIES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
@@ -45,6 +47,8 @@ def load_queries(name: str, corpus: Path, limit_per_lang: int | None) -> list[di
     per_lang: dict[str, int] = defaultdict(int)
     for record in records:
         if limit_per_lang is not None and per_lang[record["code_lang"]] >= limit_per_lang:
+            continue
+        if repos is not None and not all(t["repo"] in repos for t in record["targets"]):
             continue
         per_lang[record["code_lang"]] += 1
         record["resolved"] = [resolve_target(t, corpus) for t in record["targets"]]
@@ -109,11 +113,16 @@ def make_embedder(model: str) -> Any:
     return get_embedder(model)
 
 
-def ensure_index(model: str, embedder: Any, roots: list[Path], rebuild: bool) -> tuple[Path, dict[str, Any]]:
-    """Build the index for `model` unless one for this exact corpus is there; return (dir, build info)."""
+def ensure_index(
+    model: str, embedder: Any, roots: list[Path], rebuild: bool, subset: bool = False
+) -> tuple[Path, dict[str, Any]]:
+    """Build the index for `model` unless one for this exact corpus is there; return (dir, build info).
+
+    A subset of the packages gets its own index folder, so it never mixes with the full one."""
     from indexer.pipeline import index_paths
 
-    index_dir = OUT / f"index-{model}"
+    suffix = "-" + hashlib.sha1(",".join(r.name for r in roots).encode()).hexdigest()[:8] if subset else ""
+    index_dir = OUT / f"index-{model}{suffix}"
     stamp = index_dir / "benchmark-corpus.json"
     fingerprint = corpus_fingerprint(roots)
     if not rebuild and stamp.exists():
@@ -200,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         "--limit-per-lang", type=int, default=None, help="at most N queries per code language"
     )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the indexes from scratch")
+    parser.add_argument(
+        "--repos", help="only these corpus packages (and queries targeting them): for slow models"
+    )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
@@ -207,14 +219,15 @@ def main(argv: list[str] | None = None) -> int:
     from codesearch.search import Searcher
 
     sets = args.queries.split(",")
-    queries = {name: load_queries(name, args.corpus, args.limit_per_lang) for name in sets}
-    roots = corpus_roots(args.corpus)
+    repos = set(args.repos.split(",")) if args.repos else None
+    queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos) for name in sets}
+    roots = [r for r in corpus_roots(args.corpus) if repos is None or r.name in repos]
     OUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, list[QueryOutcome]]] = {}
     details: dict[str, Any] = {"indexes": {}, "latency_ms": {}, "runs": {}}
     for model in args.models.split(","):
         embedder = make_embedder(model)
-        index_dir, info = ensure_index(model, embedder, roots, args.rebuild)
+        index_dir, info = ensure_index(model, embedder, roots, args.rebuild, subset=repos is not None)
         details["indexes"][model] = info
         searcher = Searcher.open(index_dir, embedder=embedder)
         modes = ["lexical"] if embedder is None else args.modes.split(",")

@@ -80,14 +80,13 @@ def corpus_roots(corpus: Path) -> list[Path]:
 
 
 def corpus_fingerprint(roots: list[Path]) -> str:
-    """Changes when any file's path or size changes (cheap; the indexer does the exact check)."""
+    """Changes when any file's path or content changes (blanking keeps sizes, so sizes are not enough)."""
     digest = hashlib.sha1()
     for root in roots:
         for file in sorted(root.rglob("*")):
-            if ".git" not in file.relative_to(root).parts and file.is_file():
-                digest.update(
-                    f"{root.name}/{file.relative_to(root).as_posix()}:{file.stat().st_size}\n".encode()
-                )
+            if ".git" not in file.relative_to(root).parts and file.is_file() and not file.is_symlink():
+                digest.update(f"{root.name}/{file.relative_to(root).as_posix()}\n".encode())
+                digest.update(hashlib.sha1(file.read_bytes()).digest())
     return digest.hexdigest()[:16]
 
 

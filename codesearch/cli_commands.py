@@ -51,9 +51,16 @@ def _fmt_counts(counts: dict[str, int]) -> str:
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.pipeline import index_paths
 
+    from indexer.store import Manifest
+
     err = Console(stderr=True)
-    embedder = _embedder(settings)
-    model = _model_name(settings, embedder)
+    manifest = None if args.rebuild else Manifest.read(settings.index_dir)
+    # an existing index keeps its model unless another one is asked for
+    chosen = manifest.model if manifest is not None and settings.model == "auto" else None
+    if chosen is not None and manifest is not None and settings.dim is None and manifest.dim:
+        settings = dataclasses.replace(settings, dim=manifest.dim)
+    embedder = _embedder(settings, chosen)
+    model = chosen or _model_name(settings, embedder)
     roots = resolve_paths(args.paths, settings)
     if err.is_terminal and not args.json:
         err.print(f"indexing {len(roots)} root(s) into {settings.index_dir} with model {model}")

@@ -198,3 +198,12 @@ def test_console_script_end_to_end_with_the_real_model(use_index, tmp_path, isol
     done = _run(script, "search", "x", "--index", str(tmp_path / "missing"), env=isolated_env, cwd=tmp_path)
     assert done.returncode == ExitCode.NO_INDEX
     assert _one_line(done.stderr).startswith("codesearch: error: no index")
+
+
+def test_reindex_without_model_keeps_the_index_model(indexed, capsys) -> None:
+    """`codesearch index` with no --model on an existing index uses the index's model, not `auto`."""
+    repo, index_dir = indexed
+    (repo.root / "extra.py").write_text("def added_later():\n    return 1\n")
+    assert main(["--index", str(index_dir), "index", "--json", str(repo.root)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["model"] == "fake" and report["files_parsed"] == 1

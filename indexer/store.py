@@ -9,6 +9,7 @@ the embedding cache on the next write.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import logging
@@ -205,12 +206,22 @@ def commit_generation(
     """Write the vectors of a new generation aside, then the manifest that points at them."""
     generation = (previous.generation if previous else 0) + 1
     vectors_file = None
-    if vectors is not None:
-        vectors_file = vectors_path(index_dir, generation).name
-        vectors.save(index_dir / vectors_file)
     documents = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-    manifest = Manifest(SCHEMA_VERSION, model, fingerprint, dim, generation, vectors_file, time.time(), documents)
-    manifest.write(index_dir)
+    manifest = Manifest(SCHEMA_VERSION, model, fingerprint, dim, generation, None, time.time(), documents)
+    try:
+        if vectors is not None:
+            vectors_file = vectors_path(index_dir, generation).name
+            vectors.save(index_dir / vectors_file)
+        manifest = dataclasses.replace(manifest, vectors_file=vectors_file)
+        manifest.write(index_dir)
+    except (OSError, RuntimeError) as exc:  # faiss reports a full disk as RuntimeError
+        for tmp in index_dir.glob("*.tmp"):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[-1]
+        raise IndexIOError(
+            f"writing the index in {index_dir} failed ({reason}); the previous generation is intact"
+        ) from None
     # old generations go once the manifest no longer points at them (open readers keep theirs in memory)
     for old in index_dir.glob("vectors.*.faiss"):
         if old.name != vectors_file:

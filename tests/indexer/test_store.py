@@ -197,3 +197,26 @@ def test_deleting_a_file_row_cascades_to_its_documents(tmp_path: Path) -> None:
         db.execute("DELETE FROM files WHERE id=1")
     assert db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 0
     db.close()
+
+
+def test_a_failed_vector_write_keeps_the_previous_generation(tmp_path, monkeypatch) -> None:
+    """A full disk while writing a generation: one IndexIOError, no temp files, the old manifest stays."""
+    import faiss
+
+    db = connect(tmp_path)
+    ids = [_add_document(db, f"h{i}") for i in range(3)]
+    db.commit()
+    first = commit_generation(tmp_path, db, model="m", fingerprint="fp", dim=4, previous=None,
+                              vectors=VectorIndex.build(4, np.array(ids), _unit(3, 4)))
+
+    def full_disk(index, path):
+        open(path, "wb").write(b"partial")
+        raise RuntimeError("Error: 'ret == (n)' failed: write error in /x: No space left on device")
+
+    monkeypatch.setattr(faiss, "write_index", full_disk)
+    with pytest.raises(IndexIOError, match="No space left on device.*previous generation is intact"):
+        commit_generation(tmp_path, db, model="m", fingerprint="fp", dim=4, previous=first,
+                          vectors=VectorIndex.build(4, np.array(ids), _unit(3, 4)))
+    assert Manifest.read(tmp_path) == first
+    assert (tmp_path / first.vectors_file).exists()
+    assert not list(tmp_path.glob("*.tmp"))

@@ -19,29 +19,46 @@ log = logging.getLogger("codesearch")
 def _build_parser() -> argparse.ArgumentParser:
     # SUPPRESS: a subcommand must not reset what was given before it (`codesearch --debug index`)
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
-    common.add_argument("--index", dest="index_dir", metavar="DIR",
-                        help="index directory (env CODESEARCH_INDEX; default: the user data dir)")
-    common.add_argument("--model", help="embedding model: use (bundled), e5, qwen3-0.6b/4b/8b, http, none, auto")
+    common.add_argument(
+        "--index",
+        dest="index_dir",
+        metavar="DIR",
+        help="index directory (env CODESEARCH_INDEX; default: the user data dir)",
+    )
+    common.add_argument(
+        "--model", help="embedding model: use (bundled), e5, qwen3-0.6b/4b/8b, http, none, auto"
+    )
     common.add_argument("--dim", type=int, help="output dimension (Matryoshka truncation)")
     common.add_argument("--model-path", help="local path or hub id of the model's weights")
-    common.add_argument("--embedding-url", dest="embedding_urls", action="append", metavar="URL",
-                        help="OpenAI-compatible embedding server (repeatable; e.g. SGLang)")
+    common.add_argument(
+        "--embedding-url",
+        dest="embedding_urls",
+        action="append",
+        metavar="URL",
+        help="OpenAI-compatible embedding server (repeatable; e.g. SGLang)",
+    )
     common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     common.add_argument("-v", "--verbose", action="store_true", help="show info logs")
 
     # allow_abbrev=False: the top level scans every argument, so `search --mode` read as an abbreviation
     # of --model/--model-path and failed as ambiguous
     parser = argparse.ArgumentParser(
-        prog="codesearch", parents=[common], allow_abbrev=False,
+        prog="codesearch",
+        parents=[common],
+        allow_abbrev=False,
         description="Cross-lingual semantic code search: ask in any language, find code in any language.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("index", parents=[common], help="index folders, git repositories or git URLs (incremental)")
+    p = sub.add_parser(
+        "index", parents=[common], help="index folders, git repositories or git URLs (incremental)"
+    )
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH|GIT-URL")
     p.add_argument("--rebuild", action="store_true", help="forget the index's files and build it again")
     p.add_argument("--max-file-size", type=int, help="skip files larger than this many bytes (default 1 MiB)")
-    p.add_argument("--ignore", action="append", metavar="PATTERN", help="extra gitignore-style pattern (repeatable)")
+    p.add_argument(
+        "--ignore", action="append", metavar="PATTERN", help="extra gitignore-style pattern (repeatable)"
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     p = sub.add_parser("search", parents=[common], help="search the index")
@@ -62,7 +79,17 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    names = ("index_dir", "model", "dim", "model_path", "embedding_urls", "k", "mode", "max_file_size", "ignore")
+    names = (
+        "index_dir",
+        "model",
+        "dim",
+        "model_path",
+        "embedding_urls",
+        "k",
+        "mode",
+        "max_file_size",
+        "ignore",
+    )
     return load_settings({n: getattr(args, n, None) for n in names})
 
 
@@ -73,8 +100,14 @@ def _embedder(settings: Settings, model: str | None = None) -> Any:
         return None
     from codesearch.embedding.registry import get_embedder
 
-    return get_embedder(name, dim=settings.dim, urls=settings.embedding_urls, model_path=settings.model_path,
-                        api_key=settings.api_key, device=settings.device)
+    return get_embedder(
+        name,
+        dim=settings.dim,
+        urls=settings.embedding_urls,
+        model_path=settings.model_path,
+        api_key=settings.api_key,
+        device=settings.device,
+    )
 
 
 def _model_name(settings: Settings, embedder: Any) -> str:
@@ -110,14 +143,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         if args.debug:
             raise
-        print(f"codesearch: error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}",
-              file=sys.stderr)
+        print(
+            f"codesearch: error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return int(ExitCode.IO)
     except Exception as exc:  # a bug: one line, and how to see more
         if args.debug:
             raise
-        print(f"codesearch: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"codesearch: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+            file=sys.stderr,
+        )
         return int(ExitCode.ERROR)
 
 

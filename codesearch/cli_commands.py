@@ -26,8 +26,14 @@ class _ProgressBar:
     """A progress bar per stage on stderr (only when stderr is a terminal)."""
 
     def __init__(self, console: Console) -> None:
-        self._progress = Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeElapsedColumn(), console=console, transient=True)
+        self._progress = Progress(
+            TextColumn("{task.description:<14}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
         self._tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> _ProgressBar:
@@ -50,7 +56,6 @@ def _fmt_counts(counts: dict[str, int]) -> str:
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.pipeline import index_paths
-
     from indexer.store import Manifest
 
     err = Console(stderr=True)
@@ -65,23 +70,36 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if err.is_terminal and not args.json:
         err.print(f"indexing {len(roots)} root(s) into {settings.index_dir} with model {model}")
     with _ProgressBar(err) if err.is_terminal else _NullProgress() as progress:
-        report = index_paths(roots, index_dir=settings.index_dir, embedder=embedder, model=model,
-                             max_file_size=settings.max_file_size, ignore=settings.ignore,
-                             rebuild=args.rebuild, progress=progress)
+        report = index_paths(
+            roots,
+            index_dir=settings.index_dir,
+            embedder=embedder,
+            model=model,
+            max_file_size=settings.max_file_size,
+            ignore=settings.ignore,
+            rebuild=args.rebuild,
+            progress=progress,
+        )
     if args.json:
         print_json(dataclasses.asdict(report))
         return ExitCode.OK
     out = Console(highlight=False)
-    out.print(f"Indexed {len(roots)} root(s) in {report.seconds:.1f} s "
-              f"(model {report.model}, generation {report.generation}, index {settings.index_dir})")
-    out.print(f"  files      {report.files:,} (parsed {report.files_parsed:,}, removed {report.files_removed:,})")
+    out.print(
+        f"Indexed {len(roots)} root(s) in {report.seconds:.1f} s "
+        f"(model {report.model}, generation {report.generation}, index {settings.index_dir})"
+    )
+    out.print(
+        f"  files      {report.files:,} (parsed {report.files_parsed:,}, removed {report.files_removed:,})"
+    )
     out.print(f"  symbols    {report.symbols:,}: {_fmt_counts(report.symbols_by_language)}")
     out.print(f"  documents  {report.documents:,} ({report.embedded:,} texts embedded in this run)")
     out.print(f"  skipped    {_fmt_counts(report.skipped)}")
     out.print("  time       " + " · ".join(f"{k} {v:.1f} s" for k, v in report.timings.items()))
     if report.files == 0:
-        err.print("[yellow]warning:[/] no files were indexed: every file under the given path(s) was ignored or "
-                  "skipped (see `skipped` above)")
+        err.print(
+            "[yellow]warning:[/] no files were indexed: every file under the given path(s) was ignored or "
+            "skipped (see `skipped` above)"
+        )
     for line in report.errors[:10]:
         err.print(f"[yellow]warning:[/] {line}")
     return ExitCode.OK
@@ -116,8 +134,15 @@ def open_searcher(settings: Settings, explicit_model: str | None) -> Any:
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     searcher = open_searcher(settings, args.model)
-    result = searcher.search(args.query, k=settings.k, mode=settings.mode, lang=args.lang,
-                             path_glob=args.path_glob, repo=args.repo, kind=args.kind)
+    result = searcher.search(
+        args.query,
+        k=settings.k,
+        mode=settings.mode,
+        lang=args.lang,
+        path_glob=args.path_glob,
+        repo=args.repo,
+        kind=args.kind,
+    )
     if args.json:
         print_json(result.to_json())
         return ExitCode.OK
@@ -125,13 +150,25 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if not result.hits:
         out.print(f"no hits for {args.query!r}")
     for hit in result.hits:
-        out.print(f"[bold cyan]{hit.path}:{hit.start_line}[/]  [bold]{hit.qualified_name}[/] "
-                  f"[dim]{hit.kind} · {hit.language} · {hit.repo} · score {hit.score:.4f}[/]")
+        out.print(
+            f"[bold cyan]{hit.path}:{hit.start_line}[/]  [bold]{hit.qualified_name}[/] "
+            f"[dim]{hit.kind} · {hit.language} · {hit.repo} · score {hit.score:.4f}[/]"
+        )
         lexer = _LEXERS.get(hit.language, hit.language)
-        out.print(Syntax(hit.snippet, lexer, line_numbers=True, start_line=hit.start_line, word_wrap=False,
-                         background_color="default"))
-    Console(stderr=True).print(f"[dim]{len(result.hits)} hits in {(time.perf_counter() - started) * 1000:.0f} ms "
-                               f"(search {result.took_ms:.0f} ms)[/]")
+        out.print(
+            Syntax(
+                hit.snippet,
+                lexer,
+                line_numbers=True,
+                start_line=hit.start_line,
+                word_wrap=False,
+                background_color="default",
+            )
+        )
+    Console(stderr=True).print(
+        f"[dim]{len(result.hits)} hits in {(time.perf_counter() - started) * 1000:.0f} ms "
+        f"(search {result.took_ms:.0f} ms)[/]"
+    )
     return ExitCode.OK
 
 
@@ -172,6 +209,9 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
         table.add_row(m.name, str(m.dim or "-"), "yes" if m.available else f"no: {m.why_not}", m.description)
     table.add_row("none", "-", "yes", "no vectors: a lexical-only index")
     Console(highlight=False).print(table)
-    print("`--model auto` (the default) uses http when --embedding-url is given, qwen3-4b on a CUDA GPU with "
-          "its weights cached, else use.", file=sys.stdout)
+    print(
+        "`--model auto` (the default) uses http when --embedding-url is given, qwen3-4b on a CUDA GPU with "
+        "its weights cached, else use.",
+        file=sys.stdout,
+    )
     return ExitCode.OK

@@ -39,10 +39,16 @@ class SearchResult:
 
     def to_json(self) -> dict[str, Any]:
         """Exactly DESIGN.md's ``search --json`` object."""
-        return {"query": self.query, "took_ms": round(self.took_ms, 3), "hits": [h.to_json() for h in self.hits]}
+        return {
+            "query": self.query,
+            "took_ms": round(self.took_ms, 3),
+            "hits": [h.to_json() for h in self.hits],
+        }
 
 
-def _filters(lang: str | None, path_glob: str | None, repo: str | None, kind: str | None) -> tuple[str, list[Any]]:
+def _filters(
+    lang: str | None, path_glob: str | None, repo: str | None, kind: str | None
+) -> tuple[str, list[Any]]:
     clauses, args = [], []
     if lang:
         clauses.append("f.language = ?")
@@ -62,7 +68,9 @@ def _filters(lang: str | None, path_glob: str | None, repo: str | None, kind: st
 class Searcher:
     """Answers queries over one index directory. Thread-safe; picks up new generations as they land."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder | None = None, *, instruction: str | None = None) -> None:
+    def __init__(
+        self, index_dir: Path, embedder: Embedder | None = None, *, instruction: str | None = None
+    ) -> None:
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.instruction = instruction or DEFAULT_QUERY_INSTRUCTION
@@ -89,7 +97,9 @@ class Searcher:
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            raise IndexNotFoundError(f"no index at {self.index_dir}: run `codesearch index PATH` first") from None
+            raise IndexNotFoundError(
+                f"no index at {self.index_dir}: run `codesearch index PATH` first"
+            ) from None
         stamp = (st.st_mtime_ns, st.st_ino)
         if stamp == self._manifest_stamp:
             return
@@ -113,8 +123,10 @@ class Searcher:
     def _allowed_ids(self, where: str, args: list[Any]) -> list[int] | None:
         if not where:
             return None
-        sql = ("SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id "
-               f"WHERE {where}")
+        sql = (
+            "SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id "
+            f"WHERE {where}"
+        )
         return [r[0] for r in self._db.execute(sql, args)]
 
     def _dense(self, query: str, depth: int, allowed: list[int] | None) -> list[tuple[int, float]]:
@@ -132,8 +144,10 @@ class Searcher:
         sql = f"SELECT rowid, bm25(documents_fts, {weights}) AS s FROM documents_fts WHERE documents_fts MATCH ?"
         params: list[Any] = [match]
         if where:
-            sql += (" AND rowid IN (SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id "
-                    f"JOIN repos r ON r.id=f.repo_id WHERE {where})")
+            sql += (
+                " AND rowid IN (SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id "
+                f"JOIN repos r ON r.id=f.repo_id WHERE {where})"
+            )
             params += args
         sql += " ORDER BY s LIMIT ?"
         params.append(depth)
@@ -149,8 +163,10 @@ class Searcher:
         if not _IDENTIFIER.match(q):
             return []
         name = re.split(r"\.|::|#", q)[-1]
-        sql = ("SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id "
-               "WHERE d.name = ? COLLATE NOCASE" + (f" AND {where}" if where else "") + " LIMIT 50")
+        sql = (
+            "SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id "
+            "WHERE d.name = ? COLLATE NOCASE" + (f" AND {where}" if where else "") + " LIMIT 50"
+        )
         return [r[0] for r in self._db.execute(sql, [name, *args])]
 
     # -- the pipeline ---------------------------------------------------------------------------------------
@@ -175,8 +191,10 @@ class Searcher:
         self._reload()
         if mode != "lexical" and (self._vectors is None or self.embedder is None):
             if mode == "dense":
-                raise ConfigError(f"the index at {self.index_dir} has no vectors (built with --model none); "
-                                  "use --mode lexical or rebuild it with a model")
+                raise ConfigError(
+                    f"the index at {self.index_dir} has no vectors (built with --model none); "
+                    "use --mode lexical or rebuild it with a model"
+                )
             mode = "lexical"
         where, args = _filters(lang, path_glob, repo, kind)
         depth = max(CANDIDATES, 5 * k)
@@ -196,7 +214,9 @@ class Searcher:
             hits = self._hits(fused, k, {"dense": dict(rankings[0]) if mode != "lexical" else {}})
         return SearchResult(query, hits, (time.perf_counter() - started) * 1000)
 
-    def _hits(self, ranked: Sequence[tuple[int, float]], k: int, extra: dict[str, dict[int, float]]) -> list[Hit]:
+    def _hits(
+        self, ranked: Sequence[tuple[int, float]], k: int, extra: dict[str, dict[int, float]]
+    ) -> list[Hit]:
         """Metadata for the ranked ids; windows of one symbol collapse into its best; deleted ids drop out."""
         hits: list[Hit] = []
         seen: set[tuple[str, ...]] = set()
@@ -216,13 +236,25 @@ class Searcher:
             seen.add(key)
             code_lines = row["code"].splitlines()
             scores = {name: round(vals[doc_id], 4) for name, vals in extra.items() if doc_id in vals}
-            hits.append(Hit(
-                rank=len(hits) + 1, score=round(score, 6), doc_id=doc_id, repo=row["repo"], path=row["path"],
-                abs_path=str(Path(row["root"]) / row["path"]), language=row["language"], kind=row["kind"],
-                name=row["name"], qualified_name=row["qualified_name"], start_line=row["start_line"],
-                end_line=row["end_line"], signature=row["signature"],
-                snippet="\n".join(code_lines[:SNIPPET_LINES]), scores=scores,
-            ))
+            hits.append(
+                Hit(
+                    rank=len(hits) + 1,
+                    score=round(score, 6),
+                    doc_id=doc_id,
+                    repo=row["repo"],
+                    path=row["path"],
+                    abs_path=str(Path(row["root"]) / row["path"]),
+                    language=row["language"],
+                    kind=row["kind"],
+                    name=row["name"],
+                    qualified_name=row["qualified_name"],
+                    start_line=row["start_line"],
+                    end_line=row["end_line"],
+                    signature=row["signature"],
+                    snippet="\n".join(code_lines[:SNIPPET_LINES]),
+                    scores=scores,
+                )
+            )
             if len(hits) == k:
                 break
         return hits
@@ -230,23 +262,41 @@ class Searcher:
     def _rows(self, ids: list[int]) -> dict[int, sqlite3.Row]:
         if not ids:
             return {}
-        sql = ("SELECT d.id, d.kind, d.name, d.qualified_name, d.signature, d.code, d.start_line, d.end_line, "
-               "f.path, f.language, r.name AS repo, r.root FROM documents d JOIN files f ON f.id=d.file_id "
-               f"JOIN repos r ON r.id=f.repo_id WHERE d.id IN ({','.join('?' * len(ids))})")
+        sql = (
+            "SELECT d.id, d.kind, d.name, d.qualified_name, d.signature, d.code, d.start_line, d.end_line, "
+            "f.path, f.language, r.name AS repo, r.root FROM documents d JOIN files f ON f.id=d.file_id "
+            f"JOIN repos r ON r.id=f.repo_id WHERE d.id IN ({','.join('?' * len(ids))})"
+        )
         return {r["id"]: r for r in self._db.execute(sql, ids)}
 
     def status(self) -> dict[str, Any]:
         """What the index holds: repos, counts per language, model, generation."""
         m = self.manifest
         with self._lock:
-            repos = [dict(r) for r in self._db.execute(
-                "SELECT r.name, r.root, r.indexed_at, COUNT(f.id) AS files FROM repos r "
-                "LEFT JOIN files f ON f.repo_id=r.id GROUP BY r.id ORDER BY r.name")]
-            langs = {lang: {"files": n, "symbols": s or 0} for lang, n, s in self._db.execute(
-                "SELECT language, COUNT(*), SUM(n_symbols) FROM files GROUP BY language ORDER BY 2 DESC")}
-        return {"index_dir": str(self.index_dir), "model": m.model, "fingerprint": m.fingerprint, "dim": m.dim,
-                "generation": m.generation, "documents": m.documents, "updated_at": m.updated_at,
-                "repos": repos, "languages": langs}
+            repos = [
+                dict(r)
+                for r in self._db.execute(
+                    "SELECT r.name, r.root, r.indexed_at, COUNT(f.id) AS files FROM repos r "
+                    "LEFT JOIN files f ON f.repo_id=r.id GROUP BY r.id ORDER BY r.name"
+                )
+            ]
+            langs = {
+                lang: {"files": n, "symbols": s or 0}
+                for lang, n, s in self._db.execute(
+                    "SELECT language, COUNT(*), SUM(n_symbols) FROM files GROUP BY language ORDER BY 2 DESC"
+                )
+            }
+        return {
+            "index_dir": str(self.index_dir),
+            "model": m.model,
+            "fingerprint": m.fingerprint,
+            "dim": m.dim,
+            "generation": m.generation,
+            "documents": m.documents,
+            "updated_at": m.updated_at,
+            "repos": repos,
+            "languages": langs,
+        }
 
 
 def _fuse(rankings: Sequence[Sequence[tuple[int, float]]]) -> list[tuple[int, float]]:

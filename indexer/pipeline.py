@@ -60,7 +60,9 @@ class IndexReport:
     embedded: int = 0  # texts sent to the model in this run (cache misses)
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=lambda: {"crawl": 0.0, "parse": 0.0, "embed": 0.0, "write": 0.0})
+    timings: dict[str, float] = field(
+        default_factory=lambda: {"crawl": 0.0, "parse": 0.0, "embed": 0.0, "write": 0.0}
+    )
     generation: int = 0
     model: str = LEXICAL_ONLY
     errors: list[str] = field(default_factory=list)
@@ -118,7 +120,12 @@ def _changed_files(
         row = known.get(f.path)
         if row is not None and (
             (f.blob_id is not None and f.blob_id == row["blob_id"])
-            or (f.blob_id is None and row["blob_id"] is None and f.size == row["size"] and f.mtime_ns == row["mtime_ns"])
+            or (
+                f.blob_id is None
+                and row["blob_id"] is None
+                and f.size == row["size"]
+                and f.mtime_ns == row["mtime_ns"]
+            )
         ):
             kept[f.path] = row["id"]
         else:
@@ -129,7 +136,11 @@ def _changed_files(
 
 
 def _embed_missing(
-    docs: Sequence[Document], embedder: Embedder, cache: EmbeddingCache, progress: Progress, report: IndexReport
+    docs: Sequence[Document],
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    progress: Progress,
+    report: IndexReport,
 ) -> None:
     texts = {d.content_hash: d.text for d in docs}
     missing = cache.missing(list(texts))
@@ -177,12 +188,24 @@ def _write_repo(
             doc_id = db.execute(
                 "INSERT INTO documents (file_id, kind, name, qualified_name, signature, doc, code, start_line, "
                 "end_line, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (file_id, d.kind, d.name, d.qualified_name, d.signature, d.doc, d.code, d.start_line, d.end_line,
-                 d.content_hash),
+                (
+                    file_id,
+                    d.kind,
+                    d.name,
+                    d.qualified_name,
+                    d.signature,
+                    d.doc,
+                    d.code,
+                    d.start_line,
+                    d.end_line,
+                    d.content_hash,
+                ),
             ).lastrowid
             assert doc_id is not None
-            db.execute("INSERT INTO documents_fts (rowid, name, path, doc, code) VALUES (?, ?, ?, ?, ?)",
-                       (doc_id, *d.lexical.split("\t")))
+            db.execute(
+                "INSERT INTO documents_fts (rowid, name, path, doc, code) VALUES (?, ?, ?, ?, ?)",
+                (doc_id, *d.lexical.split("\t")),
+            )
             added.append((doc_id, d.content_hash))
     if removed:
         for i in range(0, len(removed), 500):
@@ -203,7 +226,9 @@ def _index_root(
     report: IndexReport,
 ) -> tuple[list[int], list[tuple[int, str]]]:
     started = time.perf_counter()
-    crawled = crawl(root, max_file_size=max_file_size, extra_ignore=ignore, progress=lambda n: progress("crawl", n, None))
+    crawled = crawl(
+        root, max_file_size=max_file_size, extra_ignore=ignore, progress=lambda n: progress("crawl", n, None)
+    )
     report.timings["crawl"] += time.perf_counter() - started
     for reason, count in crawled.skipped_by_reason().items():
         report.skipped[reason] = report.skipped.get(reason, 0) + count
@@ -243,10 +268,13 @@ def _summarise(db: sqlite3.Connection, roots: list[Path], report: IndexReport) -
     marks = ",".join("?" * len(roots))
     where = f"r.root IN ({marks})"
     args = [str(r) for r in roots]
-    report.files = db.execute(f"SELECT COUNT(*) FROM files f JOIN repos r ON r.id=f.repo_id WHERE {where}", args).fetchone()[0]
+    report.files = db.execute(
+        f"SELECT COUNT(*) FROM files f JOIN repos r ON r.id=f.repo_id WHERE {where}", args
+    ).fetchone()[0]
     rows = db.execute(
         f"SELECT f.language, SUM(f.n_symbols) FROM files f JOIN repos r ON r.id=f.repo_id WHERE {where} "
-        "GROUP BY f.language ORDER BY 2 DESC", args
+        "GROUP BY f.language ORDER BY 2 DESC",
+        args,
     )
     report.symbols_by_language = {lang: int(n) for lang, n in rows if n}
     report.symbols = sum(report.symbols_by_language.values())
@@ -323,8 +351,16 @@ def index_paths(
             removed: list[int] = []
             added: list[tuple[int, str]] = []
             for root in roots:
-                r, a = _index_root(db, root, embedder=embedder, cache=cache, max_file_size=max_file_size,
-                                   ignore=ignore, progress=progress, report=report)
+                r, a = _index_root(
+                    db,
+                    root,
+                    embedder=embedder,
+                    cache=cache,
+                    max_file_size=max_file_size,
+                    ignore=ignore,
+                    progress=progress,
+                    report=report,
+                )
                 removed += r
                 added += a
             _summarise(db, roots, report)
@@ -332,12 +368,22 @@ def index_paths(
                 report.generation = generation  # nothing changed: keep the generation readers have
             else:
                 t = time.perf_counter()
-                vectors = (_update_vectors(index_dir, db, manifest, consistent, embedder, removed, added)
-                           if embedder else None)
+                vectors = (
+                    _update_vectors(index_dir, db, manifest, consistent, embedder, removed, added)
+                    if embedder
+                    else None
+                )
                 with db:
                     set_meta(db, "generation", str(generation + 1))
-                new = commit_generation(index_dir, db, model=model, fingerprint=fingerprint,
-                                        dim=embedder.dim if embedder else 0, previous=previous, vectors=vectors)
+                new = commit_generation(
+                    index_dir,
+                    db,
+                    model=model,
+                    fingerprint=fingerprint,
+                    dim=embedder.dim if embedder else 0,
+                    previous=previous,
+                    vectors=vectors,
+                )
                 report.generation = new.generation
                 report.timings["write"] += time.perf_counter() - t
         except sqlite3.OperationalError as exc:
@@ -357,4 +403,3 @@ def _clear(db: sqlite3.Connection) -> None:
         db.execute("DELETE FROM repos")
         # matches no manifest: a writer killed before its commit leaves vectors to rebuild, not to trust
         set_meta(db, "generation", "-1")
-

@@ -52,7 +52,9 @@ class Manifest:
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
-            raise IndexIOError(f"{index_dir / MANIFEST}: unreadable manifest ({exc}); rebuild with --rebuild") from None
+            raise IndexIOError(
+                f"{index_dir / MANIFEST}: unreadable manifest ({exc}); rebuild with --rebuild"
+            ) from None
         try:
             return cls(**data)
         except TypeError:  # written by another version of codesearch
@@ -112,7 +114,9 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             fh.seek(0)
             holder = fh.read().strip() or "another process"
-            raise IndexLockedError(f"the index at {index_dir} is being written by {holder}; try again when it ends") from None
+            raise IndexLockedError(
+                f"the index at {index_dir} is being written by {holder}; try again when it ends"
+            ) from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()}")
@@ -146,7 +150,10 @@ class EmbeddingCache:
         return [h for h in unique if h not in have]
 
     def put(self, hashes: list[str], vectors: np.ndarray) -> None:
-        rows = [(self.fingerprint, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in zip(hashes, vectors, strict=True)]
+        rows = [
+            (self.fingerprint, h, np.asarray(v, dtype=np.float32).tobytes())
+            for h, v in zip(hashes, vectors, strict=True)
+        ]
         with self.db:
             self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
 

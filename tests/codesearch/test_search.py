@@ -237,7 +237,9 @@ def test_real_model_finds_the_function_in_any_language(use_searcher, use_index, 
 def test_collapsing_many_windows_still_fills_k(tmp_path, build_git_repo, fake_embedder) -> None:
     """A symbol with more windows than one metadata batch must not crowd the next hit out of the top k."""
     huge = "def giant(ledger):\n" + "".join(f"    ledger = post_ledger_{i}(ledger)\n" for i in range(3200))
-    repo = build_git_repo(tmp_path / "r", {"big.py": huge, "small.py": "def tiny(ledger):\n    return ledger\n"})
+    repo = build_git_repo(
+        tmp_path / "r", {"big.py": huge, "small.py": "def tiny(ledger):\n    return ledger\n"}
+    )
     index_dir = tmp_path / "idx"
     index_paths([repo.root], index_dir=index_dir, embedder=fake_embedder, model="fake")
     searcher = Searcher(index_dir, fake_embedder)

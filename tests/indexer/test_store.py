@@ -206,8 +206,15 @@ def test_a_failed_vector_write_keeps_the_previous_generation(tmp_path, monkeypat
     db = connect(tmp_path)
     ids = [_add_document(db, f"h{i}") for i in range(3)]
     db.commit()
-    first = commit_generation(tmp_path, db, model="m", fingerprint="fp", dim=4, previous=None,
-                              vectors=VectorIndex.build(4, np.array(ids), _unit(3, 4)))
+    first = commit_generation(
+        tmp_path,
+        db,
+        model="m",
+        fingerprint="fp",
+        dim=4,
+        previous=None,
+        vectors=VectorIndex.build(4, np.array(ids), _unit(3, 4)),
+    )
 
     def full_disk(index, path):
         open(path, "wb").write(b"partial")
@@ -215,8 +222,15 @@ def test_a_failed_vector_write_keeps_the_previous_generation(tmp_path, monkeypat
 
     monkeypatch.setattr(faiss, "write_index", full_disk)
     with pytest.raises(IndexIOError, match="No space left on device.*previous generation is intact"):
-        commit_generation(tmp_path, db, model="m", fingerprint="fp", dim=4, previous=first,
-                          vectors=VectorIndex.build(4, np.array(ids), _unit(3, 4)))
+        commit_generation(
+            tmp_path,
+            db,
+            model="m",
+            fingerprint="fp",
+            dim=4,
+            previous=first,
+            vectors=VectorIndex.build(4, np.array(ids), _unit(3, 4)),
+        )
     assert Manifest.read(tmp_path) == first
     assert (tmp_path / first.vectors_file).exists()
     assert not list(tmp_path.glob("*.tmp"))

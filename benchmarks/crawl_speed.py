@@ -61,8 +61,12 @@ def walk_and_read(root: Path) -> int:
 
 
 def ls_files_and_read(repo: Path) -> int:
-    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=repo,
-                         check=True, capture_output=True).stdout
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    ).stdout
     return read_heads([str(repo / os.fsdecode(p)) for p in out.split(b"\0") if p])
 
 
@@ -88,7 +92,9 @@ def main() -> None:
     ]:
         tb, nb = best_of(baseline)
         tc, nc = best_of(lambda root=root: len(crawl(root).files))
-        print(f"| {label} | {baseline_name} | {nb / tb:,.0f} | {nc / tc:,.0f} | {(nc / tc) / (nb / tb):.2f} |")
+        print(
+            f"| {label} | {baseline_name} | {nb / tb:,.0f} | {nc / tc:,.0f} | {(nc / tc) / (nb / tb):.2f} |"
+        )
     shutil.rmtree(base, ignore_errors=True)
 
 

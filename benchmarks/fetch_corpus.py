@@ -20,6 +20,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from corpus_functions import extract_functions, language_for
+
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
 CORPUS = DATA / "corpus"
@@ -166,7 +168,11 @@ def code_counts(folder: Path) -> Counter[str]:
         lang = CODE_EXTENSIONS.get(path.suffix)
         if lang and path.is_file() and not path.name.endswith(".d.ts"):
             counts[f"{lang}:files"] += 1
-            counts[f"{lang}:lines"] += path.read_bytes().count(b"\n")
+            source = path.read_bytes()
+            counts[f"{lang}:lines"] += source.count(b"\n")
+            ts_lang = language_for(path)
+            if ts_lang:
+                counts[f"{lang}:functions"] += len(extract_functions(source, ts_lang))
     return counts
 
 
@@ -202,9 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     print("\ntotal by language:")
     for key in sorted(k for k in total if k.endswith(":files")):
         lang = key.split(":")[0]
-        print(f"  {lang:<11} {total[key]:>5} files {total[lang + ':lines']:>7} lines")
+        print(
+            f"  {lang:<11} {total[key]:>5} files {total[lang + ':lines']:>7} lines "
+            f"{total[lang + ':functions']:>6} functions"
+        )
     print(f"  {'all':<11} {sum(v for k, v in total.items() if k.endswith(':files')):>5} files "
-          f"{sum(v for k, v in total.items() if k.endswith(':lines')):>7} lines")  # fmt: skip
+          f"{sum(v for k, v in total.items() if k.endswith(':lines')):>7} lines "
+          f"{sum(v for k, v in total.items() if k.endswith(':functions')):>6} functions")  # fmt: skip
     return 1 if failed else 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -43,8 +44,22 @@ def grammar(language: str) -> tree_sitter.Language:
 @functools.cache
 def query(language: str) -> tree_sitter.Query:
     """The compiled symbol query of ``language`` (compiling is slow: done once per process)."""
+    return tree_sitter.Query(grammar(language), query_source(language))
+
+
+_INHERITS = re.compile(r"^;\s*inherits:\s*([\w,\s]+)$", re.MULTILINE)
+
+
+def query_source(language: str) -> str:
+    """The query file's text, with the files it names in ``; inherits: a, b`` lines prepended.
+
+    A dialect (tsx over typescript) states what it adds instead of repeating its parent's patterns.
+    """
     text = (QUERY_DIR / f"{language}.scm").read_text(encoding="utf-8")
-    return tree_sitter.Query(grammar(language), text)
+    parents = [
+        name.strip() for m in _INHERITS.finditer(text) for name in m.group(1).split(",") if name.strip()
+    ]
+    return "\n".join([*(query_source(parent) for parent in parents), text])
 
 
 def parser(language: str) -> tree_sitter.Parser:

@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from parsers.grammars import QUERY_DIR, supported_languages
+from parsers.grammars import query_source, supported_languages
 from parsers.languages import extensions_for
 
 START_MARKER = "<!-- languages:start -->"
@@ -23,7 +23,7 @@ _METHOD_HOLDERS = {"class", "interface", "trait"}
 
 def kinds_for(language: str) -> list[str]:
     """The symbol kinds the query file of ``language`` can produce (functions in types become methods)."""
-    text = (QUERY_DIR / f"{language}.scm").read_text(encoding="utf-8")
+    text = query_source(language)
     kinds = set(_CAPTURE.findall(text))
     if "function" in kinds and (kinds & _METHOD_HOLDERS or "@scope" in text):
         kinds.add("method")

@@ -226,9 +226,14 @@ def _index_root(
     report: IndexReport,
 ) -> tuple[list[int], list[tuple[int, str]]]:
     started = time.perf_counter()
-    crawled = crawl(
-        root, max_file_size=max_file_size, extra_ignore=ignore, progress=lambda n: progress("crawl", n, None)
-    )
+    examined = 0
+
+    def crawl_progress(total: int) -> None:  # the crawler reports running totals; bars advance by steps
+        nonlocal examined
+        progress("crawl", total - examined, None)
+        examined = total
+
+    crawled = crawl(root, max_file_size=max_file_size, extra_ignore=ignore, progress=crawl_progress)
     report.timings["crawl"] += time.perf_counter() - started
     for reason, count in crawled.skipped_by_reason().items():
         report.skipped[reason] = report.skipped.get(reason, 0) + count

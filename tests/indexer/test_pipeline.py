@@ -311,3 +311,17 @@ def test_lexical_only_index_has_no_vectors(git_repo, tmp_path):
     m = Manifest.read(tmp_path / "idx")
     assert report.embedded == 0 and m.vectors_file is None and m.fingerprint == "none"
     assert json.loads((tmp_path / "idx" / "manifest.json").read_text())["documents"] == report.documents
+
+
+def test_progress_steps_add_up_to_the_work_done(git_repo, hash_embedder, tmp_path):
+    """Each stage's advances sum to its total: a progress bar ends full, never past it."""
+    repo = git_repo("many", {f"pkg/m{i}.py": f"def f{i}():\n    return {i}\n" for i in range(150)})
+    advanced: dict[str, int] = {}
+
+    def progress(stage, advance, total):
+        advanced[stage] = advanced.get(stage, 0) + advance
+
+    report = _index(repo.root, tmp_path / "idx", hash_embedder, progress=progress)
+    assert advanced["crawl"] == report.files
+    assert advanced["parse"] == report.files_parsed
+    assert advanced["embed"] == report.embedded

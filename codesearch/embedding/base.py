@@ -44,6 +44,9 @@ class Embedder(ABC):
     native_dim: int = 0
     # how queries and documents are turned into model input; part of the fingerprint
     prompt_format: str = "bare"
+    # How much of a document's text the model is shown (None: all of it, up to the model's own limit).
+    # A small averaging encoder does better on the head (name, doc comment, signature) than on the body.
+    max_document_chars: int | None = None
     batch_size: int = 64
     # batches embedded at once on threads; remote backends raise it to keep several requests in flight
     concurrency: int = 1
@@ -64,6 +67,8 @@ class Embedder(ABC):
     def fingerprint(self) -> str:
         """model id + revision + output dim + prompt format: keys caches and indexes."""
         raw = f"{self.model_id}|{self.revision}|{self.dim}|{self.prompt_format}"
+        if self.max_document_chars is not None:  # what the model sees of a document is part of its vector
+            raw += f"|docchars={self.max_document_chars}"
         return f"{self.model_id}@{self.dim}-" + hashlib.sha256(raw.encode()).hexdigest()[:12]
 
     def load(self) -> None:
@@ -123,7 +128,9 @@ class Embedder(ABC):
                     future.cancel()
 
     def embed_documents(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
-        """Embed documents (code) as they are, no instruction."""
+        """Embed documents (code) with no instruction, cut to ``max_document_chars`` when the model sets it."""
+        if self.max_document_chars is not None:
+            texts = [t[: self.max_document_chars] for t in texts]
         return self._embed(texts, is_query=False, instruction="", progress=progress)
 
     def embed_queries(self, texts: Sequence[str], instruction: str = DEFAULT_QUERY_INSTRUCTION) -> np.ndarray:

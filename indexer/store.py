@@ -137,18 +137,20 @@ class EmbeddingCache:
     def __init__(self, db: sqlite3.Connection, fingerprint: str, dim: int) -> None:
         self.db, self.fingerprint, self.dim = db, fingerprint, dim
 
+    def _select(self, columns: str, hashes: list[str]) -> Iterator[sqlite3.Row]:
+        """Rows of this model's cache for ``hashes``, asked for in chunks under SQLite's variable limit."""
+        for i in range(0, len(hashes), 500):
+            chunk = hashes[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            yield from self.db.execute(
+                f"SELECT {columns} FROM embeddings WHERE fingerprint=? AND content_hash IN ({marks})",
+                [self.fingerprint, *chunk],
+            )
+
     def missing(self, hashes: list[str]) -> list[str]:
         """The hashes (deduplicated, order kept) that have no vector yet."""
         unique = list(dict.fromkeys(hashes))
-        have: set[str] = set()
-        for i in range(0, len(unique), 500):
-            chunk = unique[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                f"SELECT content_hash FROM embeddings WHERE fingerprint=? AND content_hash IN ({marks})",
-                [self.fingerprint, *chunk],
-            )
-            have.update(r[0] for r in rows)
+        have = {r[0] for r in self._select("content_hash", unique)}
         return [h for h in unique if h not in have]
 
     def put(self, hashes: list[str], vectors: np.ndarray) -> None:
@@ -160,20 +162,13 @@ class EmbeddingCache:
             self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
 
     def get(self, hashes: list[str]) -> np.ndarray:
+        """Vectors in the order of ``hashes`` (zeros for any not cached)."""
         out = np.zeros((len(hashes), self.dim), dtype=np.float32)
         where: dict[str, list[int]] = {}
         for i, h in enumerate(hashes):
             where.setdefault(h, []).append(i)
-        keys = list(where)
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                f"SELECT content_hash, vector FROM embeddings WHERE fingerprint=? AND content_hash IN ({marks})",
-                [self.fingerprint, *chunk],
-            )
-            for h, blob in rows:
-                out[where[h]] = np.frombuffer(blob, dtype=CACHE_DTYPE)
+        for h, blob in self._select("content_hash, vector", list(where)):
+            out[where[h]] = np.frombuffer(blob, dtype=CACHE_DTYPE)
         return out
 
 

@@ -113,7 +113,7 @@ def _embedder(settings: Settings, model: str | None = None) -> Any:
 def _model_name(settings: Settings, embedder: Any) -> str:
     if embedder is None:
         return "none"
-    return str(getattr(embedder, "registry_name", None) or settings.model)
+    return str(embedder.registry_name or settings.model)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

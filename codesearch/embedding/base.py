@@ -48,6 +48,8 @@ class Embedder(ABC):
     # A small averaging encoder does better on the head (name, doc comment, signature) than on the body.
     max_document_chars: int | None = None
     batch_size: int = 64
+    # the registry name this instance was made under (set by ``registry.get_embedder``)
+    registry_name: str = ""
     # batches embedded at once on threads; remote backends raise it to keep several requests in flight
     concurrency: int = 1
 

@@ -119,7 +119,10 @@ def get_embedder(
     entry = _REGISTRY.get(name)
     if entry is None:
         raise ConfigError(f"unknown embedding model {spec!r}; choose one of: {', '.join(registered_names())}")
-    return entry.factory(options)
+    embedder = entry.factory(options)
+    # the name `auto` resolved to: an index records it, so its searches load the same model later
+    embedder.registry_name = name
+    return embedder
 
 
 def _choose_auto(options: EmbedderOptions) -> str:

@@ -207,3 +207,13 @@ def test_reindex_without_model_keeps_the_index_model(indexed, capsys) -> None:
     assert main(["--index", str(index_dir), "index", "--json", str(repo.root)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["model"] == "fake" and report["files_parsed"] == 1
+
+
+def test_auto_records_the_model_it_picked(git_repo, tmp_path, capsys) -> None:
+    """An index built with `--model auto` remembers the model auto chose, never `auto` itself."""
+    repo = git_repo()
+    index_dir = tmp_path / "idx"
+    assert main(["--index", str(index_dir), "index", "--json", "--model", "auto", str(repo.root)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    assert report["model"] == manifest["model"] == "use"  # no GPU, no server here: the bundled model

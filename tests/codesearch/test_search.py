@@ -247,3 +247,16 @@ def test_collapsing_many_windows_still_fills_k(tmp_path, build_git_repo, fake_em
     assert n_windows > 50
     hits = searcher.search("ledger", k=2, mode="lexical").hits
     assert sorted(h.name for h in hits) == ["giant", "tiny"]
+
+
+def test_fusion_leans_on_the_dense_side_for_non_latin_queries() -> None:
+    from codesearch.search import DEFAULT_WEIGHTS, NON_LATIN_WEIGHTS, _fuse, fusion_weights
+
+    assert fusion_weights("读取配置文件并合并环境变量") == NON_LATIN_WEIGHTS
+    assert fusion_weights("получить данные пользователя") == NON_LATIN_WEIGHTS
+    assert fusion_weights("lire le fichier de configuration") == DEFAULT_WEIGHTS
+    assert fusion_weights("parse a config file") == DEFAULT_WEIGHTS
+    dense, lexical = [(1, 0.9), (2, 0.8)], [(2, 5.0), (3, 4.0)]
+    # equal weights: the id both sides found wins; lexical weight 0 leaves the dense order alone
+    assert [i for i, _ in _fuse([dense, lexical])][0] == 2
+    assert [i for i, _ in _fuse([dense, lexical], (1.0, 0.0))][:2] == [1, 2]

@@ -70,6 +70,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", help="only this kind (function, method, class, ...)")
     p.add_argument("--mode", choices=MODES, help="hybrid (default), dense or lexical")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="with --json: add each hit's `why` (words matched, dense score)",
+    )
 
     p = sub.add_parser("status", parents=[common], help="what the index holds")
     p.add_argument("--json", action="store_true")
@@ -119,7 +124,7 @@ def _model_name(settings: Settings, embedder: Any) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
-    for flag in ("debug", "verbose", "json", "rebuild"):
+    for flag in ("debug", "verbose", "json", "rebuild", "explain"):
         setattr(args, flag, getattr(args, flag, False))
     for name in ("model", "index_dir", "dim", "model_path", "embedding_urls"):
         setattr(args, name, getattr(args, name, None))

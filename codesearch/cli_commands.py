@@ -144,7 +144,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         kind=args.kind,
     )
     if args.json:
-        print_json(result.to_json())
+        print_json(result.to_json(explain=args.explain))
         return ExitCode.OK
     out = Console(highlight=False)
     if not result.hits:
@@ -154,6 +154,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             f"[bold cyan]{hit.path}:{hit.start_line}[/]  [bold]{hit.qualified_name}[/] "
             f"[dim]{hit.kind} · {hit.language} · {hit.repo} · score {hit.score:.4f}[/]"
         )
+        out.print(f"  [dim]why: {_why(hit)}[/]")
         lexer = _LEXERS.get(hit.language, hit.language)
         out.print(
             Syntax(
@@ -170,6 +171,15 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         f"(search {result.took_ms:.0f} ms)[/]"
     )
     return ExitCode.OK
+
+
+def _why(hit: Any) -> str:
+    parts = ["exact name"] if hit.exact_name else []
+    if hit.matched_terms:
+        parts.append("words " + ", ".join(hit.matched_terms))
+    if "dense" in hit.scores:
+        parts.append(f"dense {hit.scores['dense']:.3f}")
+    return " · ".join(parts) or "ranked by the fusion alone"
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:

@@ -17,7 +17,7 @@ from codesearch.embedding.base import DEFAULT_QUERY_INSTRUCTION, Embedder
 from codesearch.errors import ConfigError, IndexNotFoundError
 from codesearch.settings import MODES
 from codesearch.types import Hit
-from indexer.lexical import query_terms
+from indexer.lexical import lexical_terms, query_terms
 from indexer.store import LEXICAL_ONLY, Manifest, check_model, connect
 from indexer.vectors import VectorIndex
 
@@ -37,12 +37,12 @@ class SearchResult:
     hits: list[Hit]
     took_ms: float
 
-    def to_json(self) -> dict[str, Any]:
-        """Exactly DESIGN.md's ``search --json`` object."""
+    def to_json(self, explain: bool = False) -> dict[str, Any]:
+        """Exactly DESIGN.md's ``search --json`` object (each hit with a ``why`` when ``explain``)."""
         return {
             "query": self.query,
             "took_ms": round(self.took_ms, 3),
-            "hits": [h.to_json() for h in self.hits],
+            "hits": [h.to_json(explain) for h in self.hits],
         }
 
 
@@ -211,11 +211,17 @@ class Searcher:
                 top = max((s for _, s in fused), default=1.0) + 1.0
                 exact_set = set(exact)
                 fused = [(i, top) for i in exact] + [(i, s) for i, s in fused if i not in exact_set]
-            hits = self._hits(fused, k, {"dense": dict(rankings[0]) if mode != "lexical" else {}})
+            dense = dict(rankings[0]) if mode != "lexical" else {}
+            hits = self._hits(fused, k, dense, query_terms(query), set(exact))
         return SearchResult(query, hits, (time.perf_counter() - started) * 1000)
 
     def _hits(
-        self, ranked: Sequence[tuple[int, float]], k: int, extra: dict[str, dict[int, float]]
+        self,
+        ranked: Sequence[tuple[int, float]],
+        k: int,
+        dense: dict[int, float],
+        terms: list[str],
+        exact: set[int],
     ) -> list[Hit]:
         """Metadata for the ranked ids; windows of one symbol collapse into its best; deleted ids drop out."""
         hits: list[Hit] = []
@@ -235,7 +241,10 @@ class Searcher:
                 continue
             seen.add(key)
             code_lines = row["code"].splitlines()
-            scores = {name: round(vals[doc_id], 4) for name, vals in extra.items() if doc_id in vals}
+            scores = {"dense": round(dense[doc_id], 4)} if doc_id in dense else {}
+            found = set(
+                lexical_terms(" ".join((row["qualified_name"], row["path"], row["doc"], row["code"])))
+            )
             hits.append(
                 Hit(
                     rank=len(hits) + 1,
@@ -253,6 +262,8 @@ class Searcher:
                     signature=row["signature"],
                     snippet="\n".join(code_lines[:SNIPPET_LINES]),
                     scores=scores,
+                    matched_terms=tuple(t for t in terms if t in found),
+                    exact_name=doc_id in exact,
                 )
             )
             if len(hits) == k:
@@ -263,7 +274,7 @@ class Searcher:
         if not ids:
             return {}
         sql = (
-            "SELECT d.id, d.kind, d.name, d.qualified_name, d.signature, d.code, d.start_line, d.end_line, "
+            "SELECT d.id, d.kind, d.name, d.qualified_name, d.signature, d.doc, d.code, d.start_line, d.end_line, "
             "f.path, f.language, r.name AS repo, r.root FROM documents d JOIN files f ON f.id=d.file_id "
             f"JOIN repos r ON r.id=f.repo_id WHERE d.id IN ({','.join('?' * len(ids))})"
         )

@@ -88,9 +88,20 @@ class Hit:
     signature: str
     snippet: str
     scores: dict[str, float] = field(default_factory=dict)
+    # why it matched: the query's words found in it (lexically), and whether its name is the query
+    matched_terms: tuple[str, ...] = ()
+    exact_name: bool = False
 
-    def to_json(self) -> dict[str, object]:
-        """The hit as DESIGN.md's ``search --json`` object."""
+    def why(self) -> dict[str, object]:
+        """Why this hit matched: the dense score (when there is one), the words matched, exact name."""
+        out: dict[str, object] = {"matched_terms": list(self.matched_terms), "exact_name": self.exact_name}
+        if "dense" in self.scores:
+            out["dense_score"] = self.scores["dense"]
+        return out
+
+    def to_json(self, explain: bool = False) -> dict[str, object]:
+        """The hit as DESIGN.md's ``search --json`` object (plus ``why`` when ``explain``)."""
+        extra: dict[str, object] = {"why": self.why()} if explain else {}
         return {
             "rank": self.rank,
             "score": self.score,
@@ -105,4 +116,5 @@ class Hit:
             "end_line": self.end_line,
             "signature": self.signature,
             "snippet": self.snippet,
+            **extra,
         }

@@ -217,3 +217,20 @@ def test_auto_records_the_model_it_picked(git_repo, tmp_path, capsys) -> None:
     report = json.loads(capsys.readouterr().out)
     manifest = json.loads((index_dir / "manifest.json").read_text())
     assert report["model"] == manifest["model"] == "use"  # no GPU, no server here: the bundled model
+
+
+def test_each_hit_says_why_it_matched(indexed, capsys) -> None:
+    """--explain adds `why` to the JSON (only then: the default object stays exactly DESIGN's); text shows it."""
+    _, index_dir = indexed
+    assert (
+        main(["--index", str(index_dir), "search", "retry_with_backoff", "--json", "--explain", "-k", "3"])
+        == 0
+    )
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    top = hits[0]["why"]
+    assert top["exact_name"] is True and {"retry", "backoff"} <= set(top["matched_terms"])
+    assert isinstance(top["dense_score"], float)
+    assert all(not h["why"]["exact_name"] for h in hits[1:])
+    assert main(["--index", str(index_dir), "search", "total price", "--mode", "lexical"]) == 0
+    out = capsys.readouterr().out
+    assert "why: words total, price" in out

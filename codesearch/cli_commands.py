@@ -155,6 +155,10 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             f"[dim]{hit.kind} · {hit.language} · {hit.repo} · score {hit.score:.4f}[/]"
         )
         out.print(f"  [dim]why: {_why(hit)}[/]")
+        if hit.also_at:
+            out.print(
+                f"  [dim]also at: {', '.join(hit.also_at[:5])}{' …' if len(hit.also_at) > 5 else ''}[/]"
+            )
         lexer = _LEXERS.get(hit.language, hit.language)
         out.print(
             Syntax(

@@ -223,9 +223,13 @@ class Searcher:
         terms: list[str],
         exact: set[int],
     ) -> list[Hit]:
-        """Metadata for the ranked ids; windows of one symbol collapse into its best; deleted ids drop out."""
+        """Metadata for the ranked ids, grouped: the windows of one symbol collapse into its best; overloads
+        and copies of the same code (vendored twice) fold into the first as ``also_at``; deleted ids drop out.
+        """
         hits: list[Hit] = []
         seen: set[tuple[str, ...]] = set()
+        groups: dict[tuple[str, ...], Hit] = {}  # (repo, path, qualified name, kind) -> its first hit
+        copies: dict[str, Hit] = {}  # content hash -> the first hit with that text
         rows: dict[int, sqlite3.Row] = {}
         batch = max(4 * k, 50)
         for position, (doc_id, score) in enumerate(ranked):
@@ -234,12 +238,18 @@ class Searcher:
             row = rows.get(doc_id)
             if row is None:
                 continue  # deleted since this generation's vectors were written
-            # a file's windows are distinct hits; the windows of one symbol are one
+            # a file's windows are distinct hits; the windows of one symbol (one signature) are one
             line = str(row["start_line"]) if row["kind"] == "window" else ""
-            key = (row["repo"], row["path"], row["qualified_name"], row["kind"], line)
+            group = (row["repo"], row["path"], row["qualified_name"], row["kind"], line)
+            key = (*group, row["signature"])
             if key in seen:
                 continue
             seen.add(key)
+            where = f"{row['repo']}/{row['path']}:{row['start_line']}"
+            first = groups.get(group) or copies.get(row["content_hash"])
+            if first is not None:  # an overload (same name, other signature) or a copy of the same code
+                first.also_at.append(where)
+                continue
             code_lines = row["code"].splitlines()
             scores = {"dense": round(dense[doc_id], 4)} if doc_id in dense else {}
             found = set(
@@ -266,6 +276,7 @@ class Searcher:
                     exact_name=doc_id in exact,
                 )
             )
+            groups[group] = copies[row["content_hash"]] = hits[-1]
             if len(hits) == k:
                 break
         return hits
@@ -275,6 +286,7 @@ class Searcher:
             return {}
         sql = (
             "SELECT d.id, d.kind, d.name, d.qualified_name, d.signature, d.doc, d.code, d.start_line, d.end_line, "
+            "d.content_hash, "
             "f.path, f.language, r.name AS repo, r.root FROM documents d JOIN files f ON f.id=d.file_id "
             f"JOIN repos r ON r.id=f.repo_id WHERE d.id IN ({','.join('?' * len(ids))})"
         )

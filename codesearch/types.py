@@ -91,6 +91,8 @@ class Hit:
     # why it matched: the query's words found in it (lexically), and whether its name is the query
     matched_terms: tuple[str, ...] = ()
     exact_name: bool = False
+    # other places with the same function: overloads, and copies of the same code (vendored twice)
+    also_at: list[str] = field(default_factory=list)
 
     def why(self) -> dict[str, object]:
         """Why this hit matched: the dense score (when there is one), the words matched, exact name."""
@@ -101,7 +103,7 @@ class Hit:
 
     def to_json(self, explain: bool = False) -> dict[str, object]:
         """The hit as DESIGN.md's ``search --json`` object (plus ``why`` when ``explain``)."""
-        extra: dict[str, object] = {"why": self.why()} if explain else {}
+        extra: dict[str, object] = {"why": self.why(), "also_at": list(self.also_at)} if explain else {}
         return {
             "rank": self.rank,
             "score": self.score,

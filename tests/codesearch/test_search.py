@@ -260,3 +260,38 @@ def test_fusion_leans_on_the_dense_side_for_non_latin_queries() -> None:
     # equal weights: the id both sides found wins; lexical weight 0 leaves the dense order alone
     assert [i for i, _ in _fuse([dense, lexical])][0] == 2
     assert [i for i, _ in _fuse([dense, lexical], (1.0, 0.0))][:2] == [1, 2]
+
+
+def test_overloads_and_copies_fold_into_one_hit(tmp_path, build_git_repo, fake_embedder) -> None:
+    """The same function twice (a copy in another folder) and two overloads each show up once."""
+    slugify = "def slugify_title(title):\n    return '-'.join(title.lower().split())\n"
+    overloads = (
+        "class Ledger {\n"
+        "    int reconcileLedger(String account) { return 0; }\n"
+        "    int reconcileLedger(String account, int year) { return year; }\n"
+        "}\n"
+    )
+    repo = build_git_repo(
+        tmp_path / "r",
+        {"text/slug.py": slugify, "copied/slug.py": slugify, "src/Ledger.java": overloads},
+    )
+    index_dir = tmp_path / "idx"
+    index_paths([repo.root], index_dir=index_dir, embedder=fake_embedder, model="fake")
+    searcher = Searcher(index_dir, fake_embedder)
+
+    slug_hits = [
+        h for h in searcher.search("slugify title", k=10, mode="lexical").hits if h.name == "slugify_title"
+    ]
+    assert len(slug_hits) == 1
+    other = {"copied/slug.py", "text/slug.py"} - {slug_hits[0].path}
+    assert slug_hits[0].also_at == [f"r/{other.pop()}:1"]
+
+    ledger = [
+        h
+        for h in searcher.search("reconcile ledger", k=10, mode="lexical").hits
+        if h.name == "reconcileLedger"
+    ]
+    assert len(ledger) == 1 and len(ledger[0].also_at) == 1
+    assert {ledger[0].start_line, int(ledger[0].also_at[0].rsplit(":", 1)[1])} == {2, 3}
+    explained = searcher.search("reconcile ledger", k=3, mode="lexical").to_json(explain=True)["hits"]
+    assert [h["also_at"] for h in explained if h["name"] == "reconcileLedger"] == [ledger[0].also_at]

@@ -1,5 +1,6 @@
-"""Search quality on the benchmark corpus: MRR@10 and Recall@1/10 per model x mode, overall, by query
-language and by code language, for the handwritten and the CodeSearchNet-style query sets.
+"""Search quality on the benchmark corpus: MRR@10 and Recall@1/5/10 per model x mode, overall, by query
+language, by code language and (when the records carry `style`) by query style, for the handwritten and
+the CodeSearchNet-style query sets.
 
     python benchmarks/quality.py --models use,e5 --modes lexical,dense,hybrid --queries handwritten,csn \
         [--limit-per-lang N] [--rebuild]
@@ -24,7 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from corpus_functions import extract_functions, language_for
-from scoring import Metrics, QueryOutcome, Target, first_correct_rank, grouped, markdown_table, outcome_json
+from scoring import (
+    QueryOutcome,
+    Target,
+    first_correct_rank,
+    grouped,
+    has_style,
+    markdown_table,
+    metrics_table,
+    outcome_json,
+)
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -170,13 +180,15 @@ def run_queries(searcher: Any, mode: str, queries: list[dict[str, Any]]) -> tupl
                 code_lang=record["code_lang"],
                 rank=first_correct_rank(hits, record["resolved"], K),
                 top=[f"{h.repo}/{h.path}::{h.qualified_name or h.name}" for h in hits[:3]],
+                style=record.get("style"),
             )
         )
     return outcomes, (time.perf_counter() - started) * 1000 / max(1, len(queries))
 
 
 def report_markdown(results: dict[str, dict[str, list[QueryOutcome]]], sets: list[str]) -> str:
-    """Markdown: per query set, an overall table, then MRR@10 by query language and by code language."""
+    """Markdown: per query set, an overall table (MRR@10, Recall@1/5/10), one by query style when the
+    records carry `style`, then MRR@10 and Recall@5 by query language and by code language."""
     parts: list[str] = []
     for qset in sets:
         runs = {run: outs[qset] for run, outs in results.items() if qset in outs}
@@ -185,14 +197,21 @@ def report_markdown(results: dict[str, dict[str, list[QueryOutcome]]], sets: lis
         by_lang = {run: grouped(outs, "lang") for run, outs in runs.items()}
         by_code = {run: grouped(outs, "code_lang") for run, outs in runs.items()}
         parts.append(f"### {qset} ({len(next(iter(runs.values())))} queries)\n")
-        parts.append("| run | MRR@10 | Recall@1 | Recall@10 |\n| --- | --- | --- | --- |")
-        for run, groups in by_lang.items():
-            m: Metrics = groups["all"]
-            parts.append(f"| {run} | {m.mrr10:.3f} | {m.recall1:.3f} | {m.recall10:.3f} |")
+        parts.append(metrics_table({run: groups["all"] for run, groups in by_lang.items()}))
+        if any(has_style(outs) for outs in runs.values()):
+            by_style = {
+                f"{run} {style}": m
+                for run, outs in runs.items()
+                for style, m in grouped(outs, "style").items()
+                if style != "all"
+            }
+            parts.append("\nBy query style:\n")
+            parts.append(metrics_table(by_style, label="run style"))
         for title, table in (("query language", by_lang), ("code language", by_code)):
             columns = sorted({c for groups in table.values() for c in groups if c != "all"})
-            parts.append(f"\nMRR@10 by {title}:\n")
-            parts.append(markdown_table(table, columns, "mrr10"))
+            for metric, attr in (("MRR@10", "mrr10"), ("Recall@5", "recall5")):
+                parts.append(f"\n{metric} by {title}:\n")
+                parts.append(markdown_table(table, columns, attr))
         parts.append("")
     return "\n".join(parts)
 
@@ -241,6 +260,11 @@ def main(argv: list[str] | None = None) -> int:
                     "summary": {k: v.as_dict() for k, v in grouped(outcomes, "lang").items() if k == "all"},
                     "by_lang": {k: v.as_dict() for k, v in grouped(outcomes, "lang").items()},
                     "by_code_lang": {k: v.as_dict() for k, v in grouped(outcomes, "code_lang").items()},
+                    **(
+                        {"by_style": {k: v.as_dict() for k, v in grouped(outcomes, "style").items()}}
+                        if has_style(outcomes)
+                        else {}
+                    ),
                     "queries": [outcome_json(o) for o in outcomes],
                 }
             print(f"[{run}] done", file=sys.stderr, flush=True)

@@ -1,4 +1,4 @@
-"""Scoring for the quality benchmark: the matching rule, MRR@k, Recall@k, and grouped summaries.
+"""Scoring for the quality benchmark: the matching rule, MRR@10, Recall@1/5/10, and grouped summaries.
 
 Pure functions over plain data, so they can be tested on a fake ranking without an index.
 A hit matches a target when repo and path are equal and either the hit's name (or the last part of its
@@ -47,6 +47,7 @@ class QueryOutcome:
     code_lang: str
     rank: int | None
     top: list[str] = field(default_factory=list)  # "repo/path::name" of the first hits
+    style: str | None = None  # "natural" / "identifier" when the query record says
 
 
 def last_name_part(qualified_name: str) -> str:
@@ -85,31 +86,43 @@ class Metrics:
     count: int
     mrr10: float
     recall1: float
+    recall5: float
     recall10: float
 
     def as_dict(self) -> dict[str, float | int]:
-        return {"n": self.count, "mrr@10": self.mrr10, "recall@1": self.recall1, "recall@10": self.recall10}
+        return {
+            "n": self.count,
+            "mrr@10": self.mrr10,
+            "recall@1": self.recall1,
+            "recall@5": self.recall5,
+            "recall@10": self.recall10,
+        }
 
 
 def metrics(ranks: Iterable[int | None]) -> Metrics:
-    """MRR@10, Recall@1 and Recall@10 over a list of first-correct ranks."""
+    """MRR@10, Recall@1, Recall@5 and Recall@10 over a list of first-correct ranks."""
     ranks = list(ranks)
     if not ranks:
-        return Metrics(0, 0.0, 0.0, 0.0)
+        return Metrics(0, 0.0, 0.0, 0.0, 0.0)
     n = len(ranks)
     return Metrics(
         n,
         sum(reciprocal_rank(r) for r in ranks) / n,
         sum(recall_at(r, 1) for r in ranks) / n,
+        sum(recall_at(r, 5) for r in ranks) / n,
         sum(recall_at(r, 10) for r in ranks) / n,
     )
 
 
 def grouped(outcomes: Sequence[QueryOutcome], key: str) -> dict[str, Metrics]:
-    """Metrics per value of an outcome attribute (`lang` or `code_lang`), plus `all`."""
+    """Metrics per value of an outcome attribute (`lang`, `code_lang`, `style`), plus `all`.
+
+    Outcomes whose attribute is None (e.g. no `style` in the record) are in `all` only."""
     groups: dict[str, list[int | None]] = defaultdict(list)
     for outcome in outcomes:
-        groups[str(getattr(outcome, key))].append(outcome.rank)
+        value = getattr(outcome, key)
+        if value is not None:
+            groups[str(value)].append(outcome.rank)
     result = {name: metrics(ranks) for name, ranks in sorted(groups.items())}
     result["all"] = metrics(o.rank for o in outcomes)
     return result
@@ -125,16 +138,40 @@ def markdown_table(rows: Mapping[str, Mapping[str, Metrics]], columns: Sequence[
     return "\n".join(lines)
 
 
+METRIC_COLUMNS = (
+    ("MRR@10", "mrr10"),
+    ("Recall@1", "recall1"),
+    ("Recall@5", "recall5"),
+    ("Recall@10", "recall10"),
+)
+
+
+def metrics_table(rows: Mapping[str, Metrics], label: str = "run") -> str:
+    """A Markdown table: one row per key (a run, or a run and group), columns n and every metric."""
+    header = f"| {label} | n | " + " | ".join(title for title, _ in METRIC_COLUMNS) + " |"
+    lines = [header, "|" + " --- |" * (len(METRIC_COLUMNS) + 2)]
+    for key, m in rows.items():
+        cells = [f"{getattr(m, attr):.3f}" for _, attr in METRIC_COLUMNS]
+        lines.append(f"| {key} | {m.count} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def has_style(outcomes: Iterable[QueryOutcome]) -> bool:
+    """Whether any outcome carries a query style (then a by-style table is worth printing)."""
+    return any(o.style is not None for o in outcomes)
+
+
 def _count(rows: Mapping[str, Mapping[str, Metrics]], column: str) -> int:
     return max((groups[column].count for groups in rows.values() if column in groups), default=0)
 
 
 def outcome_json(outcome: QueryOutcome) -> dict[str, Any]:
-    return {
+    record: dict[str, Any] = {
         "id": outcome.query_id,
         "query": outcome.query,
         "lang": outcome.lang,
         "code_lang": outcome.code_lang,
-        "rank": outcome.rank,
-        "top3": outcome.top[:3],
     }
+    if outcome.style is not None:
+        record["style"] = outcome.style
+    return record | {"rank": outcome.rank, "top3": outcome.top[:3]}

@@ -16,9 +16,12 @@ from scoring import (  # noqa: E402
     Target,
     first_correct_rank,
     grouped,
+    has_style,
     hit_matches,
     last_name_part,
     metrics,
+    metrics_table,
+    outcome_json,
 )
 
 
@@ -82,8 +85,18 @@ def test_metrics_mrr_and_recall() -> None:
     assert m.count == 5
     assert m.mrr10 == pytest.approx((1 + 0.5 + 0 + 0.1 + 0) / 5)
     assert m.recall1 == pytest.approx(1 / 5)
+    assert m.recall5 == pytest.approx(2 / 5)
     assert m.recall10 == pytest.approx(3 / 5)
     assert metrics([]).count == 0
+    assert metrics([]).recall5 == 0.0
+
+
+def test_recall_at_5_boundaries() -> None:
+    m = metrics([5, 6])  # rank 5 is in, rank 6 is out
+    assert m.recall5 == pytest.approx(0.5)
+    assert m.recall10 == 1.0
+    assert list(m.as_dict()) == ["n", "mrr@10", "recall@1", "recall@5", "recall@10"]
+    assert m.as_dict()["recall@5"] == pytest.approx(0.5)
 
 
 def test_grouped_by_language_has_all() -> None:
@@ -97,6 +110,29 @@ def test_grouped_by_language_has_all() -> None:
     assert by_lang["zh"].mrr10 == pytest.approx(0.25)
     assert by_lang["all"].count == 3
     assert grouped(outcomes, "code_lang")["go"].recall1 == 0.0
+
+
+def test_grouped_by_style_leaves_unstyled_outcomes_in_all_only() -> None:
+    outcomes = [
+        QueryOutcome("1", "q", "en", "python", 1, style="natural"),
+        QueryOutcome("2", "q", "en", "python", 7, style="identifier"),
+        QueryOutcome("3", "q", "zh", "go", None, style="natural"),
+        QueryOutcome("4", "q", "zh", "go", 3),  # no style in the record
+    ]
+    by_style = grouped(outcomes, "style")
+    assert set(by_style) == {"natural", "identifier", "all"}
+    assert by_style["natural"].count == 2 and by_style["natural"].recall5 == pytest.approx(0.5)
+    assert by_style["identifier"].recall5 == 0.0 and by_style["identifier"].recall10 == 1.0
+    assert by_style["all"].count == 4
+    assert has_style(outcomes) and not has_style(outcomes[3:])
+    assert outcome_json(outcomes[1])["style"] == "identifier"
+    assert "style" not in outcome_json(outcomes[3])
+
+
+def test_metrics_table_has_recall_at_5() -> None:
+    table = metrics_table({"none/lexical": metrics([1, 4, None])}).splitlines()
+    assert table[0] == "| run | n | MRR@10 | Recall@1 | Recall@5 | Recall@10 |"
+    assert table[2] == "| none/lexical | 3 | 0.417 | 0.333 | 0.667 | 0.667 |"
 
 
 def test_doc_is_found_cleaned_and_blanked_without_moving_lines() -> None:

@@ -2,8 +2,9 @@
 
     python benchmarks/validate_queries.py [queries/handwritten.jsonl queries/csn.jsonl ...]
 
-Also checks the record shape (id, query, lang, targets, code_lang), unique ids, that `code_lang` agrees
-with the target file, and (for CSN targets) that `start_line` is the definition's start line.
+Also checks the record shape (id, query, lang, targets, code_lang; `style`, when present, is natural or
+identifier), unique ids, that `code_lang` agrees with the target file, and (for CSN targets) that
+`start_line` is the definition's start line.
 Exit status 1 when anything is wrong.
 """
 
@@ -22,6 +23,7 @@ BENCH = Path(__file__).resolve().parent
 CORPUS = BENCH / "data" / "corpus"
 DEFAULT_FILES = [BENCH / "queries" / "handwritten.jsonl", BENCH / "queries" / "csn.jsonl"]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
+STYLES = {"natural", "identifier"}  # optional `style` field
 
 
 @cache
@@ -39,6 +41,8 @@ def check_record(record: dict[str, object], corpus: Path) -> list[str]:
     problems = [f"missing field {k!r}" for k in REQUIRED if k not in record]
     if problems:
         return problems
+    if record.get("style", "natural") not in STYLES:
+        problems.append(f"style must be one of {sorted(STYLES)}, not {record['style']!r}")
     targets = record["targets"]
     if not isinstance(targets, list) or not targets:
         return ["targets must be a non-empty list"]

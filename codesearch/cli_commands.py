@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -14,7 +15,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from codesearch.cli import _embedder, _model_name, print_json, resolve_paths
-from codesearch.errors import ExitCode, IndexNotFoundError
+from codesearch.errors import ConfigError, ExitCode, IndexNotFoundError
 from codesearch.settings import Settings
 
 _STAGES = {"crawl": "listing files", "parse": "parsing", "embed": "embedding"}
@@ -128,27 +129,43 @@ def open_searcher(settings: Settings, explicit_model: str | None) -> Any:
     if settings.dim is None and manifest.dim and model != "none":
         settings = dataclasses.replace(settings, dim=manifest.dim)
     embedder = _embedder(settings, model) if manifest.vectors_file else None
-    return Searcher.open(settings.index_dir, embedder, instruction=settings.query_instruction)
+    instructions = {
+        name: text
+        for name, text in (
+            ("text", settings.query_instruction),
+            ("identifier", settings.identifier_instruction),
+            ("code", settings.code_instruction),
+        )
+        if text
+    }
+    return Searcher.open(settings.index_dir, embedder, instructions=instructions)
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     searcher = open_searcher(settings, args.model)
-    result = searcher.search(
-        args.query,
-        k=settings.k,
-        mode=settings.mode,
-        lang=args.lang,
-        path_glob=args.path_glob,
-        repo=args.repo,
-        kind=args.kind,
-    )
+    filters = {"lang": args.lang, "path_glob": args.path_glob, "repo": args.repo, "kind": args.kind}
+    if args.command == "similar":
+        file, _, line = args.location.rpartition(":")
+        if not file or not line.isdigit():
+            raise ConfigError(f"expected FILE:LINE, not {args.location!r}")
+        mode = args.mode  # default: dense (the model's code-to-code instruction); lexical without vectors
+        result = searcher.similar(Path(file), int(line), k=settings.k, mode=mode, **filters)
+    else:
+        result = searcher.search(args.query, k=settings.k, mode=settings.mode, **filters)
+    return _print_result(args, result, started)
+
+
+cmd_similar = cmd_search
+
+
+def _print_result(args: argparse.Namespace, result: Any, started: float) -> int:
     if args.json:
         print_json(result.to_json(explain=args.explain))
         return ExitCode.OK
     out = Console(highlight=False)
     if not result.hits:
-        out.print(f"no hits for {args.query!r}")
+        out.print(f"no hits for {getattr(args, 'query', None) or args.location!r}")
     for hit in result.hits:
         out.print(
             f"[bold cyan]{hit.path}:{hit.start_line}[/]  [bold]{hit.qualified_name}[/] "

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codesearch.embedding.base import DEFAULT_QUERY_INSTRUCTION, Embedder
-from codesearch.errors import ConfigError, IndexNotFoundError
+from codesearch.embedding.base import QUERY_INSTRUCTIONS, Embedder
+from codesearch.errors import ConfigError, IndexNotFoundError, NotFoundError
 from codesearch.settings import MODES
 from codesearch.types import Hit
 from indexer.lexical import lexical_terms, query_terms
@@ -69,11 +69,19 @@ class Searcher:
     """Answers queries over one index directory. Thread-safe; picks up new generations as they land."""
 
     def __init__(
-        self, index_dir: Path, embedder: Embedder | None = None, *, instruction: str | None = None
+        self,
+        index_dir: Path,
+        embedder: Embedder | None = None,
+        *,
+        instruction: str | None = None,
+        instructions: dict[str, str] | None = None,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.embedder = embedder
-        self.instruction = instruction or DEFAULT_QUERY_INSTRUCTION
+        # the task instruction per kind of query (text, identifier, code); ``instruction`` sets ``text``
+        self.instructions = {**QUERY_INSTRUCTIONS, **(instructions or {})}
+        if instruction:
+            self.instructions["text"] = instruction
         self._lock = threading.Lock()
         self._manifest: Manifest | None = None
         self._manifest_stamp: tuple[int, int] | None = None
@@ -129,10 +137,12 @@ class Searcher:
         )
         return [r[0] for r in self._db.execute(sql, args)]
 
-    def _dense(self, query: str, depth: int, allowed: list[int] | None) -> list[tuple[int, float]]:
+    def _dense(
+        self, query: str, depth: int, allowed: list[int] | None, query_type: str = "text"
+    ) -> list[tuple[int, float]]:
         if self._vectors is None or self.embedder is None:
             return []
-        vector = self.embedder.embed_queries([query], instruction=self.instruction)[0]
+        vector = self.embedder.embed_queries([query], instruction=self.instructions[query_type])[0]
         return self._vectors.search(vector, depth, allowed)
 
     def _lexical(self, query: str, depth: int, where: str, args: list[Any]) -> list[tuple[int, float]]:
@@ -180,8 +190,14 @@ class Searcher:
         path_glob: str | None = None,
         repo: str | None = None,
         kind: str | None = None,
+        query_type: str | None = None,
+        exclude: set[int] | None = None,
     ) -> SearchResult:
-        """The top ``k`` hits for ``query``: ``hybrid`` fuses ``dense`` and ``lexical`` by reciprocal rank."""
+        """The top ``k`` hits for ``query``: ``hybrid`` fuses ``dense`` and ``lexical`` by reciprocal rank.
+
+        ``query_type`` picks the task instruction (``text``, ``identifier``, ``code``); by default an
+        identifier-shaped query is ``identifier`` and anything else ``text``. ``exclude`` drops documents.
+        """
         started = time.perf_counter()
         if mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -201,8 +217,10 @@ class Searcher:
         rankings: list[list[tuple[int, float]]] = []
         with self._lock:
             allowed = self._allowed_ids(where, args) if mode != "lexical" else None
+            if query_type is None:
+                query_type = "identifier" if _IDENTIFIER.match(query) else "text"
             if mode in ("hybrid", "dense"):
-                rankings.append(self._dense(query, depth, allowed))
+                rankings.append(self._dense(query, depth, allowed, query_type))
             if mode in ("hybrid", "lexical"):
                 rankings.append(self._lexical(query, depth, where, args))
             exact = self._exact_names(query, where, args) if mode != "dense" else []
@@ -211,6 +229,8 @@ class Searcher:
                 top = max((s for _, s in fused), default=1.0) + 1.0
                 exact_set = set(exact)
                 fused = [(i, top) for i in exact] + [(i, s) for i, s in fused if i not in exact_set]
+            if exclude:
+                fused = [(i, score) for i, score in fused if i not in exclude]
             dense = dict(rankings[0]) if mode != "lexical" else {}
             hits = self._hits(fused, k, dense, query_terms(query), set(exact))
         return SearchResult(query, hits, (time.perf_counter() - started) * 1000)
@@ -291,6 +311,45 @@ class Searcher:
             f"JOIN repos r ON r.id=f.repo_id WHERE d.id IN ({','.join('?' * len(ids))})"
         )
         return {r["id"]: r for r in self._db.execute(sql, ids)}
+
+    def symbol_at(self, path: Path, line: int) -> sqlite3.Row:
+        """The innermost indexed document of the file at ``path`` that spans ``line``."""
+        path = Path(path).expanduser().resolve()
+        with self._lock:
+            for repo in self._db.execute("SELECT id, root FROM repos"):
+                try:
+                    rel = path.relative_to(repo["root"]).as_posix()
+                except ValueError:
+                    continue
+                row = self._db.execute(
+                    "SELECT d.id, d.qualified_name, d.kind, d.code, d.start_line, d.end_line, f.id AS file_id "
+                    "FROM documents d JOIN files f ON f.id=d.file_id WHERE f.repo_id=? AND f.path=? "
+                    "AND d.start_line<=? AND d.end_line>=? ORDER BY d.end_line - d.start_line LIMIT 1",
+                    (repo["id"], rel, line, line),
+                ).fetchone()
+                if row is not None:
+                    return row
+        raise NotFoundError(f"nothing indexed at {path}:{line}: is the file in an indexed repository?")
+
+    def similar(self, path: Path, line: int, k: int = 10, **filters: Any) -> SearchResult:
+        """Code like the symbol at ``path:line`` (``codesearch similar``), itself left out.
+
+        The symbol's code is the query, embedded with the code-to-code instruction; its own windows are
+        excluded from the hits.
+        """
+        row = self.symbol_at(path, line)
+        with self._lock:
+            own = {
+                r[0]
+                for r in self._db.execute(
+                    "SELECT id FROM documents WHERE file_id=? AND qualified_name=? AND kind=?",
+                    (row["file_id"], row["qualified_name"], row["kind"]),
+                )
+            }
+        mode = filters.pop("mode", None) or (
+            "dense" if self._vectors is not None and self.embedder else "lexical"
+        )
+        return self.search(row["code"][:4000], k=k, mode=mode, query_type="code", exclude=own, **filters)
 
     def status(self) -> dict[str, Any]:
         """What the index holds: repos, counts per language, model, generation."""

@@ -46,7 +46,10 @@ class Settings:
     ignore: tuple[str, ...] = ()
     k: int = 10
     mode: str = "hybrid"
+    # task instructions (English) per kind of query, for instruction-following models such as Qwen3
     query_instruction: str | None = None
+    identifier_instruction: str | None = None
+    code_instruction: str | None = None
     clone_dir: Path = field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)) / "repos")
 
     def __post_init__(self) -> None:

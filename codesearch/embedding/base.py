@@ -20,6 +20,13 @@ log = logging.getLogger(__name__)
 DEFAULT_QUERY_INSTRUCTION = (
     "Given a question or description of what code does, retrieve the code that does it"
 )
+# One instruction per kind of query, in English whatever the query's language (Qwen3-Embedding's recipe;
+# models without instructions ignore them). ``text`` is the default, ``code`` is `codesearch similar`.
+QUERY_INSTRUCTIONS = {
+    "text": DEFAULT_QUERY_INSTRUCTION,
+    "identifier": "Given the name of a function, class or variable, retrieve the code that defines it",
+    "code": "Given a piece of code, retrieve other code that does the same thing",
+}
 
 ProgressCallback = Callable[[int], None]
 

@@ -234,3 +234,24 @@ def test_each_hit_says_why_it_matched(indexed, capsys) -> None:
     assert main(["--index", str(index_dir), "search", "total price", "--mode", "lexical"]) == 0
     out = capsys.readouterr().out
     assert "why: words total, price" in out
+
+
+def test_similar_command(indexed, capsys) -> None:
+    repo, index_dir = indexed
+    line = repo.line_of("src/net/retry.py", "def retry_with_backoff(")
+    rc = main(
+        [
+            "--index",
+            str(index_dir),
+            "similar",
+            f"{repo.root / 'src/net/retry.py'}:{line}",
+            "--json",
+            "-k",
+            "3",
+        ]
+    )
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert rc == 0 and hits and all(h["name"] != "retry_with_backoff" for h in hits)
+    assert main(["--index", str(index_dir), "similar", "nowhere.py:3"]) == ExitCode.NOT_FOUND
+    assert "nothing indexed at" in _one_line(capsys.readouterr().err)
+    assert main(["--index", str(index_dir), "similar", "no-line-number"]) == ExitCode.USAGE

@@ -295,3 +295,42 @@ def test_overloads_and_copies_fold_into_one_hit(tmp_path, build_git_repo, fake_e
     assert {ledger[0].start_line, int(ledger[0].also_at[0].rsplit(":", 1)[1])} == {2, 3}
     explained = searcher.search("reconcile ledger", k=3, mode="lexical").to_json(explain=True)["hits"]
     assert [h["also_at"] for h in explained if h["name"] == "reconcileLedger"] == [ledger[0].also_at]
+
+
+class _InstructionRecorder(HashEmbedder):
+    def __init__(self) -> None:
+        super().__init__(64)
+        self.instructions: list[str] = []
+
+    def _embed_batch(self, texts, *, is_query, instruction):
+        if is_query:
+            self.instructions.append(instruction)
+        return super()._embed_batch(texts, is_query=is_query, instruction=instruction)
+
+
+SIMILAR_FILES = {
+    "a/sum.py": "def total_of_prices(items):\n    total = 0\n    for item in items:\n        total += item.price\n    return total\n",
+    "b/add.py": "def add_up_prices(rows):\n    total = 0\n    for row in rows:\n        total += row.price\n    return total\n",
+    "c/io.py": "def open_socket(host, port):\n    return connect((host, port))\n",
+}
+
+
+def test_similar_finds_the_lookalike_and_leaves_itself_out(tmp_path, build_git_repo) -> None:
+    from codesearch.embedding.base import QUERY_INSTRUCTIONS
+    from codesearch.errors import NotFoundError
+
+    embedder = _InstructionRecorder()
+    repo = build_git_repo(tmp_path / "r", SIMILAR_FILES)
+    index_dir = tmp_path / "idx"
+    index_paths([repo.root], index_dir=index_dir, embedder=embedder, model="fake")
+    searcher = Searcher(index_dir, embedder)
+    hits = searcher.similar(repo.root / "a/sum.py", 4, k=2).hits
+    assert [h.name for h in hits][0] == "add_up_prices"
+    assert all(h.path != "a/sum.py" for h in hits)
+    assert embedder.instructions[-1] == QUERY_INSTRUCTIONS["code"]
+    searcher.search("parseConfig", k=1)
+    assert embedder.instructions[-1] == QUERY_INSTRUCTIONS["identifier"]
+    searcher.search("add up the prices", k=1)
+    assert embedder.instructions[-1] == QUERY_INSTRUCTIONS["text"]
+    with pytest.raises(NotFoundError, match="nothing indexed at"):
+        searcher.similar(tmp_path / "elsewhere.py", 1)

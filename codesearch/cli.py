@@ -63,35 +63,28 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", parents=[common], help="search the index")
     p.add_argument("query")
-    p.add_argument("-k", type=int, dest="k", help="number of hits (default 10)")
-    p.add_argument("--lang", help="only this language (python, go, ...)")
-    p.add_argument("--path", dest="path_glob", metavar="GLOB", help="only paths matching this glob")
-    p.add_argument("--repo", help="only this repository (its name in `codesearch status`)")
-    p.add_argument("--kind", help="only this kind (function, method, class, ...)")
-    p.add_argument("--mode", choices=MODES, help="hybrid (default), dense or lexical")
-    p.add_argument("--json", action="store_true", help="print exactly one JSON object")
-    p.add_argument(
-        "--explain",
-        action="store_true",
-        help="with --json: add each hit's `why` (words matched, dense score)",
-    )
-
+    _add_result_options(p, mode_help="hybrid (default), dense or lexical")
     p = sub.add_parser("similar", parents=[common], help="code like the function at FILE:LINE (code to code)")
     p.add_argument("location", metavar="FILE:LINE")
-    p.add_argument("-k", type=int, dest="k", help="number of hits (default 10)")
-    p.add_argument("--lang", help="only this language (python, go, ...)")
-    p.add_argument("--path", dest="path_glob", metavar="GLOB", help="only paths matching this glob")
-    p.add_argument("--repo", help="only this repository (its name in `codesearch status`)")
-    p.add_argument("--kind", help="only this kind (function, method, class, ...)")
-    p.add_argument("--mode", choices=MODES, help="dense (default), hybrid or lexical")
-    p.add_argument("--json", action="store_true", help="print exactly one JSON object")
-    p.add_argument("--explain", action="store_true", help="with --json: add each hit's `why`")
+    _add_result_options(p, mode_help="dense (default), hybrid or lexical")
 
     p = sub.add_parser("status", parents=[common], help="what the index holds")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("models", parents=[common], help="the embedding models and whether they can run here")
     p.add_argument("--json", action="store_true")
     return parser
+
+
+def _add_result_options(p: argparse.ArgumentParser, *, mode_help: str) -> None:
+    """The options of the commands that print hits: how many, filters, mode, output."""
+    p.add_argument("-k", type=int, dest="k", help="number of hits (default 10)")
+    p.add_argument("--lang", help="only this language (python, go, ...)")
+    p.add_argument("--path", dest="path_glob", metavar="GLOB", help="only paths matching this glob")
+    p.add_argument("--repo", help="only this repository (its name in `codesearch status`)")
+    p.add_argument("--kind", help="only this kind (function, method, class, ...)")
+    p.add_argument("--mode", choices=MODES, help=mode_help)
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    p.add_argument("--explain", action="store_true", help="with --json: add each hit's `why` and `also_at`")
 
 
 def _settings(args: argparse.Namespace) -> Settings:

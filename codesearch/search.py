@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from codesearch.embedding.base import QUERY_INSTRUCTIONS, Embedder
-from codesearch.errors import ConfigError, IndexNotFoundError, NotFoundError
+from codesearch.errors import ConfigError, IndexIOError, IndexNotFoundError, NotFoundError
 from codesearch.settings import MODES
 from codesearch.types import Hit
 from indexer.lexical import lexical_terms, query_terms
@@ -111,16 +111,29 @@ class Searcher:
         if stamp == self._manifest_stamp:
             return
         with self._lock:
+            manifest, vectors = self._load_generation()
+            self._manifest, self._vectors, self._manifest_stamp = manifest, vectors, stamp
+            log.debug("loaded generation %d (%d documents)", manifest.generation, manifest.documents)
+
+    def _load_generation(self, attempts: int = 3) -> tuple[Manifest, VectorIndex | None]:
+        """The manifest and its vectors. A writer may replace both between our two reads (and delete the
+        vectors we were about to load): read the manifest again and retry."""
+        for attempt in range(attempts):
             manifest = Manifest.read(self.index_dir)
             if manifest is None:
                 raise IndexNotFoundError(f"no index at {self.index_dir}: run `codesearch index PATH` first")
             if self.embedder is not None and manifest.fingerprint != LEXICAL_ONLY:
                 check_model(self.index_dir, manifest, self.embedder.model_id, self.embedder.fingerprint)
-            vectors = None
-            if manifest.vectors_file:
-                vectors = VectorIndex.load(self.index_dir / manifest.vectors_file, manifest.dim)
-            self._manifest, self._vectors, self._manifest_stamp = manifest, vectors, stamp
-            log.debug("loaded generation %d (%d documents)", manifest.generation, manifest.documents)
+            if not manifest.vectors_file:
+                return manifest, None
+            try:
+                return manifest, VectorIndex.load(self.index_dir / manifest.vectors_file, manifest.dim)
+            except (OSError, RuntimeError) as exc:  # faiss reports a missing file as RuntimeError
+                log.debug("loading %s failed (%s), attempt %d", manifest.vectors_file, exc, attempt + 1)
+                time.sleep(0.05)
+        raise IndexIOError(
+            f"the vectors of the index at {self.index_dir} cannot be read; run `codesearch index` to repair them"
+        )
 
     def close(self) -> None:
         self._db.close()

@@ -337,3 +337,26 @@ def test_similar_finds_the_lookalike_and_leaves_itself_out(tmp_path, build_git_r
     assert embedder.instructions[-1] == QUERY_INSTRUCTIONS["text"]
     with pytest.raises(NotFoundError, match="nothing indexed at"):
         searcher.similar(tmp_path / "elsewhere.py", 1)
+
+
+def test_vectors_replaced_under_the_reader_are_retried_then_reported(
+    tmp_path, build_git_repo, fake_embedder
+) -> None:
+    """A writer may delete the vectors a reader was about to load; a vanished file is one clear error."""
+    from codesearch.errors import IndexIOError
+    from indexer.store import Manifest
+
+    repo = build_git_repo(tmp_path / "r", OTHER_FILES)
+    index_dir = tmp_path / "idx"
+    index_paths([repo.root], index_dir=index_dir, embedder=fake_embedder, model="fake")
+    manifest = Manifest.read(index_dir)
+    vectors = index_dir / manifest.vectors_file
+    moved = vectors.with_name("aside.faiss")
+    vectors.rename(moved)
+    with pytest.raises(IndexIOError, match="run `codesearch index` to repair"):
+        Searcher(index_dir, fake_embedder)
+    # the writer's next run repairs the missing vectors
+    repo.write("tools/extra.py", "def extra():\n    return 2\n")
+    repo.commit("more")
+    index_paths([repo.root], index_dir=index_dir, embedder=fake_embedder, model="fake")
+    assert Searcher(index_dir, fake_embedder).search("mirror bucket", k=1).hits[0].name == "mirror_bucket"

@@ -9,7 +9,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Hashable
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
+
+from codesearch.embedding.base import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +42,38 @@ def forget(key: Hashable) -> None:
     """Drop a loaded model (tests; freeing GPU memory)."""
     with _registry_lock:
         _models.pop(key, None)
+
+
+def package_version(distribution: str) -> str:
+    """The installed version of a distribution (part of a model's revision), or ``unknown``."""
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class LoadedOnceModel(Embedder):
+    """An in-process CPU model held once per process (see ``load_once``), used under its own lock.
+
+    Subclasses set ``distribution`` (whose version is the revision) and ``cache_key`` and implement
+    ``_load_model(threads) -> (model, lock)``.
+    """
+
+    distribution: str = ""
+    cache_key: str = ""
+
+    def __init__(self, dim: int | None = None, *, threads: int | None = None) -> None:
+        super().__init__(dim)
+        self.threads = threads
+        self.revision = package_version(self.distribution)
+
+    def load(self) -> None:
+        """Load the model now instead of on the first embed."""
+        self._model()
+
+    def _model(self) -> tuple[Any, threading.Lock]:
+        key = (self.cache_key, self.threads)
+        return load_once(key, lambda: self._load_model(self.threads))  # type: ignore[no-any-return]
+
+    def _load_model(self, threads: int | None) -> tuple[Any, threading.Lock]:
+        raise NotImplementedError

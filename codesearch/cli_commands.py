@@ -17,6 +17,7 @@ from rich.table import Table
 from codesearch.cli import _embedder, _model_name, print_json, resolve_paths
 from codesearch.errors import ConfigError, ExitCode, IndexNotFoundError
 from codesearch.settings import Settings
+from tui.command import cmd_tui  # noqa: F401  (dispatched by name from cli.main)
 
 _STAGES = {"crawl": "listing files", "parse": "parsing", "embed": "embedding"}
 # rich lexer names where they differ from our language ids

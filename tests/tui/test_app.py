@@ -1,0 +1,326 @@
+"""The real TUI under ``App.run_test()``, driven key by key over real indexes built with the ``use`` model."""
+
+from __future__ import annotations
+
+import asyncio
+import stat
+import threading
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import DataTable, Input, Static
+
+from codesearch.embedding.registry import get_embedder
+from codesearch.errors import EmbeddingUnavailableError
+from codesearch.search import Searcher
+from codesearch.settings import Settings
+from tui.app import CodesearchApp
+from tui.backend import Answer, Filters, LocalBackend
+from tui.screens import ChoiceScreen, GlobScreen, HelpScreen
+
+SIZE = (120, 36)
+
+
+def text_of(app: CodesearchApp, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+def preview_code(app: CodesearchApp) -> str:
+    """The source text the preview's syntax view holds."""
+    return str(app.query_one("#preview-code", Static).content.code)
+
+
+def names(app: CodesearchApp) -> list[str]:
+    return [h.qualified_name for h in app.hits]
+
+
+def table_names(app: CodesearchApp) -> list[str]:
+    table = app.query_one("#results", DataTable)
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+async def type_query(pilot: Any, until: Any, text: str) -> None:
+    await pilot.press(*text)
+    await until(pilot, lambda: pilot.app.answer is not None and pilot.app.answer.query == text)
+
+
+def test_typing_a_query_shows_hits_the_preview_and_the_status(use_index, make_app, until) -> None:
+    async def run() -> None:
+        app = make_app(use_index.index_dir)
+        async with app.run_test(size=SIZE) as pilot:
+            await type_query(pilot, until, "retry a failed http request with backoff")
+            assert names(app)[0] == "retry_with_backoff"
+            assert table_names(app) == names(app)  # what is on screen is what was found
+            header = text_of(app, "#preview-header")
+            assert "retry_with_backoff" in header and "shop/src/net/retry.py:7-15" in header
+            assert "def retry_with_backoff" in preview_code(app)
+            await until(pilot, lambda: app.index is not None)
+            status = text_of(app, "#status")
+            assert "generation 1" in status and "9 symbols" in status and "model use" in status
+            assert "10 hits" in status or f"{len(app.hits)} hits" in status
+
+    asyncio.run(run())
+
+
+def test_the_preview_follows_the_cursor_and_shows_the_doc_comment(use_index, make_app, until) -> None:
+    async def run() -> None:
+        app = make_app(use_index.index_dir, filters=Filters(mode="lexical"))
+        async with app.run_test(size=SIZE) as pilot:
+            await type_query(pilot, until, "total price cart")
+            assert names(app)[0] == "computeCartTotal"
+            code = preview_code(app)
+            # the JSDoc block above the function is part of the preview
+            assert "Compute the total price of the items" in code and "function computeCartTotal" in code
+            await pilot.press("enter")  # from the query box to the results
+            assert app.focused is app.query_one("#results")
+            await pilot.press("down")
+            await pilot.pause()
+            assert names(app)[1] in text_of(app, "#preview-header")
+
+    asyncio.run(run())
+
+
+def test_a_newer_keystroke_wins_over_a_slower_older_search(use_index, make_app, until) -> None:
+    """The first search is held back until the second is shown: its answer must never replace it."""
+    release = threading.Event()
+    shown: list[str] = []
+
+    class SlowFirst(LocalBackend):
+        def search(self, query: str, filters: Filters, k: int) -> Answer:
+            if query == "slug":
+                release.wait(10)
+            return super().search(query, filters, k)
+
+    async def run() -> None:
+        app = make_app(SlowFirst(Settings(index_dir=use_index.index_dir)), debounce_s=0.0)
+        original = app.show_answer
+
+        def record(answer: Answer) -> None:
+            original(answer)
+            shown.append(app.answer.query if app.answer else "")
+
+        app.show_answer = record  # type: ignore[method-assign]
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press(*"slug")
+            await pilot.pause(0.3)  # the "slug" search is running (and stuck)
+            await pilot.press(*" count words")
+            await until(pilot, lambda: app.answer is not None and app.answer.query == "slug count words")
+            release.set()
+            await pilot.pause(0.5)
+            assert app.answer is not None and app.answer.query == "slug count words"
+            assert "slug" not in shown  # the stale answer never reached the screen
+
+    asyncio.run(run())
+
+
+def test_filters_from_the_keyboard_narrow_the_hits_and_show_on_screen(use_index, make_app, until) -> None:
+    async def run() -> None:
+        app = make_app(use_index.index_dir)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.index is not None)
+            await type_query(pilot, until, "read configuration values")
+            assert {h.language for h in app.hits} != {"go"}
+            await pilot.press("tab", "l")
+            assert isinstance(app.screen, ChoiceScreen)
+            await pilot.press("down", "enter")  # (any), go, javascript, python
+            await until(pilot, lambda: app.answer is not None and app.answer.filters.lang == "go")
+            assert app.hits and {h.language for h in app.hits} == {"go"}
+            assert "lang go" in text_of(app, "#filters")
+
+            await pilot.press("p")
+            assert isinstance(app.screen, GlobScreen)
+            await pilot.press(*"web/*", "enter")
+            await until(pilot, lambda: app.answer is not None and app.answer.filters.path_glob == "web/*")
+            assert app.hits == []  # no Go file under web/
+            assert "No hits" in text_of(app, "#message")
+
+            await pilot.press("x")  # clear the filters
+            await until(pilot, lambda: app.answer is not None and app.answer.filters == Filters())
+            assert {h.language for h in app.hits} > {"go"}
+            assert "lang any" in text_of(app, "#filters") and "path any" in text_of(app, "#filters")
+
+            await pilot.press("o")
+            await pilot.press("down", "enter")  # (any), shop
+            await until(pilot, lambda: app.answer is not None and app.answer.filters.repo == "shop")
+            assert app.hits and {h.repo for h in app.hits} == {"shop"}
+
+    asyncio.run(run())
+
+
+def test_m_cycles_the_mode_and_the_hits_follow(use_index, make_app, until) -> None:
+    async def run() -> None:
+        app = make_app(use_index.index_dir)
+        async with app.run_test(size=SIZE) as pilot:
+            await type_query(pilot, until, "count words")
+            assert "dense" in app.hits[0].scores
+            await pilot.press("tab", "m")
+            await until(pilot, lambda: app.answer is not None and app.answer.filters.mode == "dense")
+            await pilot.press("m")
+            await until(pilot, lambda: app.answer is not None and app.answer.filters.mode == "lexical")
+            assert app.hits and all(h.scores == {} for h in app.hits)  # lexical hits have no dense score
+            assert "mode lexical" in text_of(app, "#filters")
+
+    asyncio.run(run())
+
+
+def test_enter_opens_the_editor_at_the_line_and_the_app_carries_on(
+    use_index, make_app, until, tmp_path, monkeypatch
+) -> None:
+    log = tmp_path / "editor.log"
+    editor = tmp_path / "fake-editor"
+    editor.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {log}\n')
+    editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", str(editor))
+
+    async def run() -> None:
+        app = make_app(use_index.index_dir)
+        async with app.run_test(size=SIZE) as pilot:
+            await type_query(pilot, until, "LoadConfig")
+            await pilot.press("enter", "enter")  # to the results, then open
+            await until(pilot, lambda: log.exists())
+            assert log.read_text().splitlines() == [f"+{app.hits[0].start_line}", app.hits[0].abs_path]
+            assert Path(app.hits[0].abs_path).name == "load.go"
+            await pilot.press("slash", "end", *" config")  # still running and answering
+            await until(pilot, lambda: app.answer is not None and app.answer.query == "LoadConfig config")
+
+    asyncio.run(run())
+
+
+def test_y_copies_path_and_line(use_index, make_app, until) -> None:
+    async def run() -> None:
+        app = make_app(use_index.index_dir)
+        async with app.run_test(size=SIZE) as pilot:
+            await type_query(pilot, until, "slugify")
+            await pilot.press("tab", "y")
+            assert app.clipboard == "util/text.py:5"
+
+    asyncio.run(run())
+
+
+def test_tab_slash_help_and_quit(use_index, make_app, until) -> None:
+    async def run() -> None:
+        app = make_app(use_index.index_dir)
+        async with app.run_test(size=SIZE) as pilot:
+            await type_query(pilot, until, "rate limiter")
+            query, results, scroll = (app.query_one(s) for s in ("#query", "#results", "#preview-scroll"))
+            assert app.focused is query
+            await pilot.press("tab")
+            assert app.focused is results
+            await pilot.press("tab")
+            assert app.focused is scroll
+            await pilot.press("slash")
+            assert app.focused is query
+            # `/` selects the query, so typing starts a new one; `?` there is text, not the help
+            await pilot.press("question_mark")
+            assert app.query_one("#query", Input).value == "?"
+            await pilot.press("tab", "question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            assert not isinstance(app.screen, HelpScreen)
+            await pilot.press("q")
+            await pilot.pause()
+            assert app.return_code == 0 and not app.is_running
+
+    asyncio.run(run())
+
+
+def test_mouse_click_highlights_and_previews_a_hit(use_index, make_app, until) -> None:
+    async def run() -> None:
+        app = make_app(use_index.index_dir, filters=Filters(mode="lexical"))
+        async with app.run_test(size=SIZE) as pilot:
+            await type_query(pilot, until, "rate limiter wait")
+            assert len(app.hits) >= 2
+            await pilot.click("#results", offset=(3, 3))  # the border, the header, then the second row
+            await pilot.pause()
+            assert app.query_one("#results", DataTable).cursor_row == 1
+            assert app.hits[1].qualified_name in text_of(app, "#preview-header")
+
+    asyncio.run(run())
+
+
+def test_r_reindexes_in_the_background_with_a_progress_bar(own_index, make_app, until) -> None:
+    repo, index_dir = own_index
+    repo.write("billing/invoice.py", 'def send_invoice_reminder(customer):\n    """Email a reminder."""\n')
+    repo.commit("add invoices")
+
+    async def run() -> None:
+        app = make_app(index_dir)
+        seen: list[tuple[str, bool]] = []  # (stage, whether the bar was on screen) at each progress step
+        original = app.show_progress
+
+        def record(stage: str, done: int, total: int | None) -> None:
+            original(stage, done, total)
+            seen.append((stage, bool(app.query_one("#progress").display)))
+
+        app.show_progress = record  # type: ignore[method-assign]
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.index is not None)
+            assert app.index is not None and app.index.generation == 1
+            await pilot.press("tab", "r", "slash", *"send invoice reminder")  # it answers while it indexes
+            await until(pilot, lambda: not app.reindexing)
+            assert {"crawl", "parse", "embed"} <= {stage for stage, _ in seen}
+            assert all(shown for _, shown in seen)
+            assert not app.query_one("#progress").display and app.error is None
+            await until(pilot, lambda: app.index is not None and app.index.generation == 2)
+            assert "generation 2" in text_of(app, "#status")
+            await until(pilot, lambda: "send_invoice_reminder" in names(app)[:1])
+
+    asyncio.run(run())
+
+
+def test_no_index_says_what_to_do_and_r_builds_it(git_repo, tmp_path, make_app, until, monkeypatch) -> None:
+    repo = git_repo("fresh")
+    monkeypatch.chdir(repo.root)
+    index_dir = tmp_path / "no-index-yet"
+
+    async def run() -> None:
+        app = make_app(LocalBackend(Settings(index_dir=index_dir, model="use")))
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.error is not None)
+            message = text_of(app, "#message")
+            assert (
+                "No index at" in message
+                and "codesearch index PATH" in message
+                and "press r" in message.lower()
+            )
+            await pilot.press(*"retry")
+            await pilot.pause(0.3)
+            assert app.error is not None and "Traceback" not in text_of(app, "#message")
+            await pilot.press("tab", "r")
+            await until(pilot, lambda: not app.reindexing and app.index is not None, timeout=60)
+            assert app.error is None and app.index is not None and app.index.symbols == 9
+            await until(pilot, lambda: "retry_with_backoff" in names(app))
+
+    asyncio.run(run())
+
+
+class DownEmbedder:
+    """The real ``use`` embedder whose query side fails as an unreachable embedding server does."""
+
+    def __new__(cls) -> Any:
+        embedder = get_embedder("use")
+
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise EmbeddingUnavailableError("no embedding server answers at http://127.0.0.1:9")
+
+        embedder.embed_queries = refuse  # type: ignore[method-assign]
+        return embedder
+
+
+def test_embedding_server_down_is_explained_and_lexical_still_works(use_index, make_app, until) -> None:
+    searcher = Searcher(use_index.index_dir, DownEmbedder())
+    backend = LocalBackend(Settings(index_dir=use_index.index_dir), searcher=searcher)
+
+    async def run() -> None:
+        app = make_app(backend)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press(*"count words")
+            await until(pilot, lambda: app.error is not None)
+            message = text_of(app, "#message")
+            assert "embedding model is unavailable" in message and "lexical" in message
+            await pilot.press("tab", "m", "m")
+            await until(pilot, lambda: app.answer is not None and app.answer.filters.mode == "lexical")
+            assert names(app)[0] == "count_words" and app.error is None
+
+    asyncio.run(run())

@@ -1,0 +1,335 @@
+"""``codesearch tui``: search as you type, a preview of each hit, filters, and a jump into the editor."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from codesearch.errors import CodesearchError, EmbeddingUnavailableError, IndexNotFoundError
+from codesearch.settings import MODES
+from codesearch.types import Hit
+from tui import preview
+from tui.backend import Answer, Backend, Filters, IndexSummary
+from tui.editor import editor_command, editor_from
+from tui.results import ResultsTable
+from tui.screens import ChoiceScreen, GlobScreen, HelpScreen
+
+DEBOUNCE_S = 0.06  # a pause this long in typing starts a search (a newer keystroke cancels it anyway)
+PROGRESS_EVERY_S = 0.1  # the reindex progress bar is redrawn at most this often
+
+
+def explain(exc: BaseException, where: str) -> str:
+    """One message for an error, with what to do about it."""
+    if isinstance(exc, IndexNotFoundError):
+        return (
+            f"No index at {where} yet. Press [b]r[/] to index {Path.cwd()} here, or run "
+            "`codesearch index PATH` in a shell (then press r to reload)."
+        )
+    if isinstance(exc, EmbeddingUnavailableError):
+        return (
+            f"The embedding model is unavailable: {exc}\nStart the embedding server (or fix --model), "
+            "or press [b]m[/] until the mode is lexical, which needs no model."
+        )
+    if isinstance(exc, CodesearchError):
+        return str(exc)
+    return f"Internal error: {type(exc).__name__}: {exc} (run `codesearch --debug search ...` to see more)"
+
+
+class CodesearchApp(App[None]):
+    """The TUI over one backend (an index in this process, or a ``codesearch serve``)."""
+
+    CSS_PATH = "codesearch.tcss"
+    TITLE = "codesearch"
+    ENABLE_COMMAND_PALETTE = False  # every command has its key (?)
+    BINDINGS = [
+        Binding("slash", "focus_query", "Query"),
+        Binding("y", "copy_location", "Copy path:line"),
+        Binding("m", "cycle_mode", "Mode"),
+        Binding("l", "pick_language", "Lang"),
+        Binding("p", "pick_path", "Path"),
+        Binding("o", "pick_repo", "Repo"),
+        Binding("x", "clear_filters", "Clear filters", show=False),
+        Binding("r", "reindex", "Reindex"),
+        Binding("question_mark,f1", "help", "Keys"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        k: int = 20,
+        filters: Filters | None = None,
+        query: str = "",
+        debounce_s: float = DEBOUNCE_S,
+        show_timings: bool = True,
+    ) -> None:
+        super().__init__()
+        self.backend = backend
+        self.k = k
+        self.filters = filters or Filters()
+        self.initial_query = query
+        self.debounce_s = debounce_s
+        self.show_timings = show_timings  # off in snapshot tests: times differ on every run
+        self.hits: list[Hit] = []
+        self.index: IndexSummary | None = None
+        self.answer: Answer | None = None
+        self.error: str | None = None
+        self.reindexing = False
+        self.shown_at: tuple[str, float] | None = None  # (query, when its hits were painted)
+        self.editor_runs: list[list[str]] = []  # argv of every editor started, newest last
+
+    def compose(self) -> ComposeResult:
+        yield Input(self.initial_query, placeholder="Search code, in any language…", id="query")
+        yield Static(self.filters.describe(), id="filters")
+        with Horizontal(id="main"):
+            yield ResultsTable(id="results")
+            with Vertical(id="preview"):
+                yield Static(id="preview-header")
+                with VerticalScroll(id="preview-scroll"):
+                    yield Static(id="preview-code")
+        yield Static(id="message")
+        with Horizontal(id="statusbar"):
+            yield Static("opening the index…", id="status")
+            yield ProgressBar(id="progress", show_eta=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#progress").display = False
+        self.query_one("#message").display = False
+        self.query_one("#query", Input).focus()
+        self.load_summary()
+        if self.initial_query.strip():
+            self.search(self.initial_query, self.filters)
+
+    # -- the index summary and errors ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="summary")
+    def load_summary(self) -> None:
+        try:
+            summary = self.backend.summary()
+        except Exception as exc:  # shown in the app, never as a traceback
+            self.call_from_thread(self.show_error, explain(exc, self.backend.where))
+            self.call_from_thread(self.set_status_text, "no index")
+            return
+        self.call_from_thread(self.show_summary, summary)
+
+    def show_summary(self, summary: IndexSummary) -> None:
+        self.index = summary
+        self.set_status_text()
+
+    def set_status_text(self, text: str | None = None) -> None:
+        if text is None and self.index is not None:
+            s = self.index
+            text = f"generation {s.generation} · {s.symbols:,} symbols · {s.documents:,} documents · model {s.model}"
+            if self.answer is not None:
+                timing = f" in {self.answer.took_ms:.0f} ms" if self.show_timings else ""
+                text += f" · {len(self.answer.hits)} hits{timing}"
+        self.query_one("#status", Static).update(text or "")
+
+    def show_error(self, message: str | None) -> None:
+        self.error = message
+        box = self.query_one("#message", Static)
+        box.update(message or "")
+        box.display = message is not None
+
+    # -- searching ----------------------------------------------------------------------------------------
+
+    @on(Input.Changed, "#query")
+    def query_changed(self, event: Input.Changed) -> None:
+        self.search(event.value, self.filters)
+
+    @on(Input.Submitted, "#query")
+    def query_submitted(self) -> None:
+        self.query_one(ResultsTable).focus()
+
+    def refresh_search(self) -> None:
+        self.search(self.query_one("#query", Input).value, self.filters)
+
+    @work(thread=True, exclusive=True, group="search")
+    def search(self, query: str, filters: Filters) -> None:
+        """Search after a pause in typing; a newer keystroke cancels this worker (exclusive)."""
+        worker = get_current_worker()
+        if not query.strip():
+            self.call_from_thread(self.show_answer, Answer(query, filters, [], 0.0))
+            return
+        time.sleep(self.debounce_s)
+        if worker.is_cancelled:
+            return
+        try:
+            answer = self.backend.search(query, filters, self.k)
+        except Exception as exc:  # shown in the app, never as a traceback
+            if not worker.is_cancelled:
+                self.call_from_thread(self.show_error, explain(exc, self.backend.where))
+            return
+        if not worker.is_cancelled:
+            self.call_from_thread(self.show_answer, answer)
+
+    def show_answer(self, answer: Answer) -> None:
+        """Put the hits on screen, if they still answer what the query box and the filters say."""
+        if answer.query != self.query_one("#query", Input).value or answer.filters != self.filters:
+            return
+        self.answer = answer
+        self.hits = answer.hits
+        self.query_one(ResultsTable).show(answer.hits)
+        self.show_preview(answer.hits[0] if answer.hits else None)
+        self.set_status_text()
+        if not answer.query.strip():
+            return  # an empty query box: nothing was searched, an error shown stays
+        self.show_error(None)
+        if not answer.hits:
+            self.show_error(f"No hits for {answer.query.strip()!r} with these filters (x clears them).")
+        self.call_after_refresh(self._painted, answer.query)
+
+    def _painted(self, query: str) -> None:
+        self.shown_at = (query, time.perf_counter())
+
+    # -- the preview ----------------------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#results")
+    def row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.hits):
+            self.show_preview(self.hits[event.cursor_row])
+
+    def show_preview(self, hit: Hit | None) -> None:
+        header = self.query_one("#preview-header", Static)
+        body = self.query_one("#preview-code", Static)
+        if hit is None:
+            header.update("")
+            body.update("")
+            return
+        shown = preview.excerpt(hit)
+        header.update(preview.header(hit))
+        body.update(preview.code(hit, shown))
+        scroll = self.query_one("#preview-scroll", VerticalScroll)
+        self.call_after_refresh(scroll.scroll_to, y=preview.scroll_row(shown), animate=False)
+
+    def current_hit(self) -> Hit | None:
+        row = self.query_one(ResultsTable).cursor_row
+        return self.hits[row] if 0 <= row < len(self.hits) else None
+
+    # -- actions --------------------------------------------------------------------------------------------
+
+    def action_focus_query(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_copy_location(self) -> None:
+        hit = self.current_hit()
+        if hit is None:
+            self.notify("No hit to copy.", severity="warning")
+            return
+        location = f"{hit.path}:{hit.start_line}"
+        self.copy_to_clipboard(location)
+        self.notify(f"Copied {location}")
+
+    def action_open_hit(self) -> None:
+        """Open the highlighted hit in $VISUAL / $EDITOR at its line; back here when the editor exits."""
+        hit = self.current_hit()
+        if hit is None:
+            return
+        editor = editor_from()
+        if editor is None:
+            self.notify("Set $VISUAL or $EDITOR to open hits in your editor.", severity="warning")
+            return
+        argv = editor_command(editor, hit.abs_path, hit.start_line)
+        self.editor_runs.append(argv)
+        try:
+            try:
+                with self.suspend():
+                    subprocess.run(argv, check=False)
+            except SuspendNotSupported:  # headless (tests) or a web terminal: run it as is
+                subprocess.run(argv, check=False, capture_output=True)
+        except OSError as exc:
+            self.notify(f"Cannot start {argv[0]}: {exc.strerror or exc}", severity="error")
+        self.refresh_search()  # the file may have changed
+
+    def set_filters(self, **changes: Any) -> None:
+        self.filters = Filters(**{**self.filters.__dict__, **changes})
+        self.query_one("#filters", Static).update(self.filters.describe())
+        self.refresh_search()
+
+    def action_cycle_mode(self) -> None:
+        self.set_filters(mode=MODES[(MODES.index(self.filters.mode) + 1) % len(MODES)])
+
+    def action_clear_filters(self) -> None:
+        self.set_filters(lang=None, path_glob=None, repo=None)
+
+    def action_pick_language(self) -> None:
+        languages = self.index.languages if self.index else []
+        self.push_screen(
+            ChoiceScreen("Only this language", languages, self.filters.lang),
+            lambda value: None if value is None else self.set_filters(lang=value or None),
+        )
+
+    def action_pick_repo(self) -> None:
+        repos = self.index.repos if self.index else []
+        self.push_screen(
+            ChoiceScreen("Only this repository", repos, self.filters.repo),
+            lambda value: None if value is None else self.set_filters(repo=value or None),
+        )
+
+    def action_pick_path(self) -> None:
+        self.push_screen(
+            GlobScreen(self.filters.path_glob),
+            lambda value: None if value is None else self.set_filters(path_glob=value or None),
+        )
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    # -- reindexing -----------------------------------------------------------------------------------------
+
+    def action_reindex(self) -> None:
+        if self.reindexing:
+            self.notify("A reindex is already running.")
+            return
+        self.reindexing = True
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self.set_status_text("reindexing: starting…")
+        self.reindex()
+
+    @work(thread=True, exclusive=True, group="reindex")
+    def reindex(self) -> None:
+        last = 0.0
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= PROGRESS_EVERY_S or (total is not None and done >= total):
+                last = now
+                self.call_from_thread(self.show_progress, stage, done, total)
+
+        try:
+            report = self.backend.reindex(progress)
+        except Exception as exc:  # shown in the app, never as a traceback
+            self.call_from_thread(self.reindex_finished, None, explain(exc, self.backend.where))
+            return
+        self.call_from_thread(self.reindex_finished, report, None)
+
+    def show_progress(self, stage: str, done: int, total: int | None) -> None:
+        self.query_one("#progress", ProgressBar).update(total=total, progress=done)
+        of = f"/{total:,}" if total is not None else ""
+        self.set_status_text(f"reindexing: {stage} {done:,}{of}")
+
+    def reindex_finished(self, report: str | None, error: str | None) -> None:
+        self.reindexing = False
+        self.query_one("#progress").display = False
+        if error is not None:
+            self.show_error(error)
+            self.set_status_text("reindex failed")
+            return
+        self.notify(f"Reindex done: {report}")
+        self.show_error(None)
+        self.load_summary()
+        self.refresh_search()

@@ -1,0 +1,246 @@
+"""Where the TUI gets its answers: an index opened in-process, or a running ``codesearch serve``.
+
+Both backends speak one small protocol, so the app has one code path. Every failure leaves a backend as a
+``CodesearchError`` whose text says what to do; the app shows it and never a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from codesearch.errors import CodesearchError, EmbeddingUnavailableError, IndexNotFoundError
+from codesearch.settings import Settings
+from codesearch.types import Hit
+
+# (stage, done, total): how far a reindex is; total is None while the stage cannot know it yet
+ReindexProgress = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a search: the mode and the language, path glob and repository filters."""
+
+    mode: str = "hybrid"
+    lang: str | None = None
+    path_glob: str | None = None
+    repo: str | None = None
+
+    def describe(self) -> str:
+        """One line for the filter bar: every filter, active or not."""
+        return "  ".join(
+            [
+                f"mode [b]{self.mode}[/]",
+                f"lang [b]{self.lang or 'any'}[/]",
+                f"path [b]{self.path_glob or 'any'}[/]",
+                f"repo [b]{self.repo or 'any'}[/]",
+            ]
+        )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The hits for one query under one set of filters."""
+
+    query: str
+    filters: Filters
+    hits: list[Hit]
+    took_ms: float
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    """What the status line shows about the index."""
+
+    generation: int
+    symbols: int
+    documents: int
+    model: str
+    languages: list[str]
+    repos: list[str]
+
+    @classmethod
+    def from_status(cls, status: dict[str, Any]) -> IndexSummary:
+        """From the object ``codesearch status --json`` (and ``GET /status``) prints."""
+        languages = status.get("languages") or {}
+        return cls(
+            generation=int(status.get("generation", 0)),
+            symbols=sum(int(v.get("symbols", 0)) for v in languages.values()),
+            documents=int(status.get("documents", 0)),
+            model=str(status.get("model", "?")),
+            languages=sorted(languages),
+            repos=[str(r["name"]) for r in status.get("repos") or []],
+        )
+
+
+class Backend(Protocol):
+    """What the app needs from an index, wherever it lives."""
+
+    where: str  # the index directory or the server URL, for messages
+
+    def search(self, query: str, filters: Filters, k: int) -> Answer: ...
+
+    def summary(self) -> IndexSummary: ...
+
+    def reindex(self, progress: ReindexProgress) -> str:
+        """Reindex what the index holds (blocking; call it from a thread); returns a one-line report."""
+        ...
+
+
+class LocalBackend:
+    """An index directory opened in this process through ``codesearch.search.Searcher``."""
+
+    def __init__(
+        self, settings: Settings, *, explicit_model: str | None = None, searcher: Any = None
+    ) -> None:
+        """``searcher``: one already open (benchmarks, tests); by default it is opened on first use with
+        the model the index was built with (or ``explicit_model``)."""
+        self.settings = settings
+        self.explicit_model = explicit_model
+        self.where = str(settings.index_dir)
+        self._searcher: Any = searcher
+        self._opening = threading.Lock()  # the first search and the status line may both open it
+
+    def _open(self) -> Any:
+        with self._opening:
+            if self._searcher is None:
+                from codesearch.cli_commands import open_searcher
+
+                self._searcher = open_searcher(self.settings, self.explicit_model)
+            return self._searcher
+
+    def search(self, query: str, filters: Filters, k: int) -> Answer:
+        result = self._open().search(
+            query, k=k, mode=filters.mode, lang=filters.lang, path_glob=filters.path_glob, repo=filters.repo
+        )
+        return Answer(query, filters, result.hits, result.took_ms)
+
+    def summary(self) -> IndexSummary:
+        return IndexSummary.from_status(self._open().status())
+
+    def reindex(self, progress: ReindexProgress) -> str:
+        from codesearch.cli import _embedder
+        from indexer.pipeline import index_paths
+        from indexer.store import Manifest
+
+        manifest = Manifest.read(self.settings.index_dir)
+        if manifest is None:  # no index yet: index the folder the TUI was started in
+            roots = [Path.cwd()]
+            embedder = _embedder(self.settings)
+            model = embedder.registry_name if embedder is not None else "none"
+        else:
+            searcher = self._open()
+            roots = [Path(r["root"]) for r in searcher.status()["repos"]]
+            embedder, model = searcher.embedder, manifest.model
+        done: dict[str, int] = {}
+
+        def report(stage: str, advance: int, total: int | None) -> None:
+            done[stage] = done.get(stage, 0) + advance
+            progress(stage, done[stage], total)
+
+        result = index_paths(
+            roots,
+            index_dir=self.settings.index_dir,
+            embedder=embedder,
+            model=model,
+            max_file_size=self.settings.max_file_size,
+            ignore=self.settings.ignore,
+            progress=report,
+        )
+        return f"indexed {result.files:,} files, {result.symbols:,} symbols (generation {result.generation})"
+
+
+class HttpBackend:
+    """A running ``codesearch serve`` (``POST /search``, ``GET /status``, ``POST /index`` + ``GET /jobs``)."""
+
+    def __init__(self, url: str, *, timeout: float = 30.0, poll_s: float = 0.2) -> None:
+        self.where = url.rstrip("/")
+        self.poll_s = poll_s
+        self._client = httpx.Client(base_url=self.where, timeout=timeout)
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        try:
+            response = self._client.request(method, path, json=body)
+        except httpx.TransportError as exc:
+            raise CodesearchError(
+                f"cannot reach the codesearch server at {self.where} ({exc}): start it with `codesearch serve`"
+            ) from None
+        if response.status_code >= 400:
+            raise _server_error(response)
+        return response.json()
+
+    def search(self, query: str, filters: Filters, k: int) -> Answer:
+        body = {
+            "query": query,
+            "k": k,
+            "mode": filters.mode,
+            "lang": filters.lang,
+            "path": filters.path_glob,
+            "repo": filters.repo,
+            "explain": True,
+        }
+        data = self._call("POST", "/search", body)
+        return Answer(query, filters, [hit_from_json(h) for h in data["hits"]], float(data["took_ms"]))
+
+    def summary(self) -> IndexSummary:
+        return IndexSummary.from_status(self._call("GET", "/status"))
+
+    def reindex(self, progress: ReindexProgress) -> str:
+        job = self._call("POST", "/index", {"paths": None})["job"]
+        while True:
+            state = self._call("GET", f"/jobs/{job}")
+            step = state.get("progress") or {}
+            if step.get("stage"):
+                progress(str(step["stage"]), int(step.get("done") or 0), step.get("total"))
+            if state["state"] == "failed":
+                raise CodesearchError(f"the reindex failed on the server: {state.get('error')}")
+            if state["state"] == "done":
+                report = state.get("report") or {}
+                return f"indexed {report.get('files', 0):,} files, {report.get('symbols', 0):,} symbols"
+            time.sleep(self.poll_s)
+
+
+def _server_error(response: httpx.Response) -> CodesearchError:
+    """The server's error as the exception it stands for (its text says what to do)."""
+    try:
+        body = response.json()
+        detail = body.get("detail") or body.get("error") or body
+    except ValueError:
+        detail = response.text
+    message = detail if isinstance(detail, str) else str(detail)
+    if response.status_code == 404 and "index" in message:
+        return IndexNotFoundError(message)
+    if response.status_code == 503:
+        return EmbeddingUnavailableError(message)
+    return CodesearchError(f"the server answered {response.status_code}: {message}")
+
+
+# what the JSON carries as is; the explanation fields are rebuilt from ``why`` below
+_HIT_FIELDS = {f.name for f in dataclasses.fields(Hit)} - {
+    "doc_id",
+    "scores",
+    "matched_terms",
+    "exact_name",
+    "also_at",
+}
+
+
+def hit_from_json(obj: dict[str, Any]) -> Hit:
+    """A ``Hit`` from its ``search --json`` object (with ``explain``: ``why`` and ``also_at``)."""
+    why = obj.get("why") or {}
+    fields = {k: v for k, v in obj.items() if k in _HIT_FIELDS}
+    return Hit(
+        doc_id=0,  # not in the JSON; the TUI never needs it
+        **fields,
+        scores={"dense": why["dense_score"]} if "dense_score" in why else {},
+        matched_terms=tuple(why.get("matched_terms", ())),
+        exact_name=bool(why.get("exact_name", False)),
+        also_at=list(obj.get("also_at", [])),
+    )

@@ -10,8 +10,8 @@ from typing import Any
 from textual import on, work
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Input, ProgressBar, RichLog, Static
 from textual.worker import get_current_worker
 
 from codesearch.errors import CodesearchError, EmbeddingUnavailableError, IndexNotFoundError
@@ -47,7 +47,7 @@ def explain(exc: BaseException, where: str) -> str:
 class CodesearchApp(App[None]):
     """The TUI over one backend (an index in this process, or a ``codesearch serve``)."""
 
-    CSS_PATH = "codesearch.tcss"
+    CSS_PATH = Path(__file__).with_name("codesearch.tcss")  # absolute: subclasses live elsewhere
     TITLE = "codesearch"
     ENABLE_COMMAND_PALETTE = False  # every command has its key (?)
     BINDINGS = [
@@ -86,7 +86,9 @@ class CodesearchApp(App[None]):
         self.error: str | None = None
         self.reindexing = False
         self.shown_at: tuple[str, float] | None = None  # (query, when its hits were painted)
+        self.previewed_at: tuple[str, float] | None = None  # (query, when the preview of its first hit was)
         self.editor_runs: list[list[str]] = []  # argv of every editor started, newest last
+        self.previewed: Hit | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(self.initial_query, placeholder="Search code, in any language…", id="query")
@@ -95,8 +97,8 @@ class CodesearchApp(App[None]):
             yield ResultsTable(id="results")
             with Vertical(id="preview"):
                 yield Static(id="preview-header")
-                with VerticalScroll(id="preview-scroll"):
-                    yield Static(id="preview-code")
+                # a log renders the code once, at write time: cheap to lay out and to scroll
+                yield RichLog(id="preview-code", auto_scroll=False, wrap=False)
         yield Static(id="message")
         with Horizontal(id="statusbar"):
             yield Static("opening the index…", id="status")
@@ -181,17 +183,22 @@ class CodesearchApp(App[None]):
         self.answer = answer
         self.hits = answer.hits
         self.query_one(ResultsTable).show(answer.hits)
-        self.show_preview(answer.hits[0] if answer.hits else None)
         self.set_status_text()
         if not answer.query.strip():
             return  # an empty query box: nothing was searched, an error shown stays
         self.show_error(None)
         if not answer.hits:
             self.show_error(f"No hits for {answer.query.strip()!r} with these filters (x clears them).")
-        self.call_after_refresh(self._painted, answer.query)
+        self.call_after_refresh(self._painted, answer)
 
-    def _painted(self, query: str) -> None:
-        self.shown_at = (query, time.perf_counter())
+    def _painted(self, answer: Answer) -> None:
+        """The list is on screen: now the preview (highlighting code is the slow part), a frame later."""
+        self.shown_at = (answer.query, time.perf_counter())
+        self.show_preview(answer.hits[0] if answer.hits else None)
+        self.call_after_refresh(self._preview_painted, answer.query)
+
+    def _preview_painted(self, query: str) -> None:
+        self.previewed_at = (query, time.perf_counter())
 
     # -- the preview ----------------------------------------------------------------------------------------
 
@@ -201,17 +208,19 @@ class CodesearchApp(App[None]):
             self.show_preview(self.hits[event.cursor_row])
 
     def show_preview(self, hit: Hit | None) -> None:
+        if hit is self.previewed and hit is not None:
+            return  # the cursor landed on the hit shown already (rendering code is the costly part)
+        self.previewed = hit
         header = self.query_one("#preview-header", Static)
-        body = self.query_one("#preview-code", Static)
+        body = self.query_one("#preview-code", RichLog)
+        body.clear()
         if hit is None:
             header.update("")
-            body.update("")
             return
         shown = preview.excerpt(hit)
         header.update(preview.header(hit))
-        body.update(preview.code(hit, shown))
-        scroll = self.query_one("#preview-scroll", VerticalScroll)
-        self.call_after_refresh(scroll.scroll_to, y=preview.scroll_row(shown), animate=False)
+        body.write(preview.code(hit, shown), expand=True, shrink=False, scroll_end=False)
+        body.scroll_to(y=preview.scroll_row(shown), animate=False, immediate=True)
 
     def current_hit(self) -> Hit | None:
         row = self.query_one(ResultsTable).cursor_row

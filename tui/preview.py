@@ -11,8 +11,8 @@ from rich.text import Text
 
 from codesearch.types import Hit
 
-CONTEXT = 20  # lines of the file shown above the doc comment and below the symbol (scroll to see)
-MAX_LINES = 400  # a huge symbol is cut: the preview is for reading, the editor for the rest
+CONTEXT = 10  # lines of the file shown above the doc comment and below the symbol (scroll to see)
+MAX_LINES = 200  # a huge symbol is cut: the preview is for reading, the editor for the rest
 # rich lexer names where they differ from our language ids
 LEXERS = {"csharp": "c#", "text": "text", "window": "text", "shell": "bash"}
 # how lines of a doc comment above a definition start, in the languages we parse

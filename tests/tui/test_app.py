@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, RichLog, Static
 
 from codesearch.embedding.registry import get_embedder
 from codesearch.errors import EmbeddingUnavailableError
@@ -26,8 +26,8 @@ def text_of(app: CodesearchApp, selector: str) -> str:
 
 
 def preview_code(app: CodesearchApp) -> str:
-    """The source text the preview's syntax view holds."""
-    return str(app.query_one("#preview-code", Static).content.code)
+    """The text of the preview's code pane, as rendered."""
+    return "\n".join(strip.text for strip in app.query_one("#preview-code", RichLog).lines)
 
 
 def names(app: CodesearchApp) -> list[str]:
@@ -40,7 +40,14 @@ def table_names(app: CodesearchApp) -> list[str]:
 
 
 async def type_query(pilot: Any, until: Any, text: str) -> None:
+    """Type ``text`` key by key into the query box and wait for its hits on screen."""
     await pilot.press(*text)
+    await until(pilot, lambda: pilot.app.answer is not None and pilot.app.answer.query == text)
+
+
+async def set_query(pilot: Any, until: Any, text: str) -> None:
+    """Put ``text`` in the query box at once (as a paste does) and wait for its hits on screen."""
+    pilot.app.query_one("#query", Input).value = text
     await until(pilot, lambda: pilot.app.answer is not None and pilot.app.answer.query == text)
 
 
@@ -66,7 +73,7 @@ def test_the_preview_follows_the_cursor_and_shows_the_doc_comment(use_index, mak
     async def run() -> None:
         app = make_app(use_index.index_dir, filters=Filters(mode="lexical"))
         async with app.run_test(size=SIZE) as pilot:
-            await type_query(pilot, until, "total price cart")
+            await set_query(pilot, until, "total price cart")
             assert names(app)[0] == "computeCartTotal"
             code = preview_code(app)
             # the JSDoc block above the function is part of the preview
@@ -118,7 +125,7 @@ def test_filters_from_the_keyboard_narrow_the_hits_and_show_on_screen(use_index,
         app = make_app(use_index.index_dir)
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.index is not None)
-            await type_query(pilot, until, "read configuration values")
+            await set_query(pilot, until, "read configuration values")
             assert {h.language for h in app.hits} != {"go"}
             await pilot.press("tab", "l")
             assert isinstance(app.screen, ChoiceScreen)
@@ -151,7 +158,7 @@ def test_m_cycles_the_mode_and_the_hits_follow(use_index, make_app, until) -> No
     async def run() -> None:
         app = make_app(use_index.index_dir)
         async with app.run_test(size=SIZE) as pilot:
-            await type_query(pilot, until, "count words")
+            await set_query(pilot, until, "count words")
             assert "dense" in app.hits[0].scores
             await pilot.press("tab", "m")
             await until(pilot, lambda: app.answer is not None and app.answer.filters.mode == "dense")
@@ -176,7 +183,7 @@ def test_enter_opens_the_editor_at_the_line_and_the_app_carries_on(
     async def run() -> None:
         app = make_app(use_index.index_dir)
         async with app.run_test(size=SIZE) as pilot:
-            await type_query(pilot, until, "LoadConfig")
+            await set_query(pilot, until, "LoadConfig")
             await pilot.press("enter", "enter")  # to the results, then open
             await until(pilot, lambda: log.exists())
             assert log.read_text().splitlines() == [f"+{app.hits[0].start_line}", app.hits[0].abs_path]
@@ -191,7 +198,7 @@ def test_y_copies_path_and_line(use_index, make_app, until) -> None:
     async def run() -> None:
         app = make_app(use_index.index_dir)
         async with app.run_test(size=SIZE) as pilot:
-            await type_query(pilot, until, "slugify")
+            await set_query(pilot, until, "slugify")
             await pilot.press("tab", "y")
             assert app.clipboard == "util/text.py:5"
 
@@ -202,8 +209,8 @@ def test_tab_slash_help_and_quit(use_index, make_app, until) -> None:
     async def run() -> None:
         app = make_app(use_index.index_dir)
         async with app.run_test(size=SIZE) as pilot:
-            await type_query(pilot, until, "rate limiter")
-            query, results, scroll = (app.query_one(s) for s in ("#query", "#results", "#preview-scroll"))
+            await set_query(pilot, until, "rate limiter")
+            query, results, scroll = (app.query_one(s) for s in ("#query", "#results", "#preview-code"))
             assert app.focused is query
             await pilot.press("tab")
             assert app.focused is results
@@ -229,7 +236,7 @@ def test_mouse_click_highlights_and_previews_a_hit(use_index, make_app, until) -
     async def run() -> None:
         app = make_app(use_index.index_dir, filters=Filters(mode="lexical"))
         async with app.run_test(size=SIZE) as pilot:
-            await type_query(pilot, until, "rate limiter wait")
+            await set_query(pilot, until, "rate limiter wait")
             assert len(app.hits) >= 2
             await pilot.click("#results", offset=(3, 3))  # the border, the header, then the second row
             await pilot.pause()

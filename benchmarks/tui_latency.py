@@ -1,0 +1,144 @@
+"""Keystroke-to-results latency of ``codesearch tui``, with the in-process Searcher as the baseline.
+
+    python benchmarks/tui_latency.py --index DIR [--queries 100] [--mode hybrid] [--k 20]
+    python benchmarks/tui_latency.py --build DIR --copies 6      # a ~110k-symbol index from the corpus
+
+The real app runs headless under ``App.run_test()`` over a real index opened in-process. For each query
+(the first N of ``queries/handwritten.jsonl``, 10 human languages):
+
+* ``searcher``: ``Searcher.search`` alone, the same query, mode and k (the floor: no UI);
+* ``keystroke``: the box holds the query but its last character, settled; the clock starts, the last key
+  is pressed, and stops when the app has painted that query's hits (a callback after the screen refresh);
+* ``burst``: the whole query typed key after key with no pause (each key cancels the search before it);
+  from the last key to the painted hits.
+
+The app's debounce (``tui.app.DEBOUNCE_S``) is part of both TUI figures. ``--build`` copies
+``benchmarks/data/corpus`` N times under DIR/src and indexes the copies into DIR/index with the bundled
+model: the embedding cache embeds each text once, so only the first copy costs model time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # run from anywhere without installing the package
+
+from codesearch.embedding.registry import get_embedder  # noqa: E402
+from codesearch.search import Searcher  # noqa: E402
+from codesearch.settings import Settings  # noqa: E402
+from tui.app import DEBOUNCE_S, CodesearchApp  # noqa: E402
+from tui.backend import Filters, LocalBackend  # noqa: E402
+
+SIZE = (120, 36)
+
+
+def build(base: Path, copies: int) -> None:
+    from indexer.pipeline import index_paths
+
+    roots = []
+    for i in range(1, copies + 1):
+        dst = base / "src" / f"copy{i}"
+        if not dst.exists():
+            shutil.copytree(HERE / "data" / "corpus", dst, symlinks=True)
+        roots.append(dst)
+    embedder = get_embedder("use")
+    report = index_paths(roots, index_dir=base / "index", embedder=embedder, model="use")
+    print(
+        json.dumps({k: getattr(report, k) for k in ("files", "symbols", "documents", "embedded", "seconds")})
+    )
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+async def _painted(app: CodesearchApp, pilot: Any, query: str, since: float, timeout: float = 30.0) -> float:
+    """Milliseconds from ``since`` until the app painted the hits for ``query``."""
+    deadline = time.perf_counter() + timeout
+    while not (app.shown_at and app.shown_at[0] == query):
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"no results painted for {query!r}")
+        await asyncio.sleep(0.002)
+    return (app.shown_at[1] - since) * 1000
+
+
+async def measure_tui(backend: LocalBackend, queries: list[str], mode: str, k: int) -> dict[str, list[float]]:
+    app = CodesearchApp(backend, k=k, filters=Filters(mode=mode))
+    out: dict[str, list[float]] = {"keystroke": [], "burst": [], "search_in_app": []}
+    async with app.run_test(size=SIZE) as pilot:
+        box: Any = app.query_one("#query")
+        for query in queries:
+            box.value = query[:-1]  # settle on all but the last character
+            box.cursor_position = len(box.value)
+            if query[:-1].strip():
+                await _painted(app, pilot, query[:-1], time.perf_counter())
+            started = time.perf_counter()
+            await pilot.press(query[-1])
+            out["keystroke"].append(await _painted(app, pilot, query, started))
+            assert app.answer is not None
+            out["search_in_app"].append(app.answer.took_ms)
+        for query in queries:
+            box.value = ""
+            await pilot.pause()
+            await pilot.press(*query[:-1])
+            started = time.perf_counter()
+            await pilot.press(query[-1])
+            out["burst"].append(await _painted(app, pilot, query, started))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--index", type=Path, help="an index built with the use model")
+    parser.add_argument("--build", type=Path, metavar="DIR", help="build DIR/index from corpus copies first")
+    parser.add_argument("--copies", type=int, default=6)
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--mode", default="hybrid")
+    parser.add_argument("--k", type=int, default=20)
+    args = parser.parse_args()
+    if args.build:
+        build(args.build, args.copies)
+        args.index = args.index or args.build / "index"
+    if args.index is None:
+        parser.error("give --index DIR (or --build DIR)")
+    records = [json.loads(line) for line in (HERE / "queries" / "handwritten.jsonl").open(encoding="utf-8")]
+    # the last key of each query is pressed on its own: a query ending in a space would be ambiguous
+    queries = [r["query"].strip() for r in records][: args.queries]
+
+    searcher = Searcher(args.index, get_embedder("use"))
+    status = searcher.status()
+    symbols = sum(v["symbols"] for v in status["languages"].values())
+    searcher.search("warm up the model", k=args.k, mode=args.mode)
+    baseline = []
+    for query in queries:
+        started = time.perf_counter()
+        searcher.search(query, k=args.k, mode=args.mode)
+        baseline.append((time.perf_counter() - started) * 1000)
+
+    backend = LocalBackend(Settings(index_dir=args.index), searcher=searcher)
+    tui = asyncio.run(measure_tui(backend, queries, args.mode, args.k))
+    print(
+        f"index: {symbols:,} symbols, {status['documents']:,} documents, model {status['model']}; "
+        f"{len(queries)} queries, mode {args.mode}, k {args.k}, debounce {DEBOUNCE_S * 1000:.0f} ms\n"
+    )
+    print("| measure | p50 ms | p95 ms |\n| --- | --- | --- |")
+    for name, values in [("Searcher.search (baseline)", baseline), *tui.items()]:
+        p50, p95 = percentiles(values)
+        print(f"| {name} | {p50:.1f} | {p95:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

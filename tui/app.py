@@ -31,13 +31,13 @@ def explain(exc: BaseException, where: str) -> str:
     """One message for an error, with what to do about it."""
     if isinstance(exc, IndexNotFoundError):
         return (
-            f"No index at {where} yet. Press [b]r[/] to index {Path.cwd()} here, or run "
-            "`codesearch index PATH` in a shell (then press r to reload)."
+            f"No index at {where} yet. Press [b]ctrl+r[/] to index the current folder ({Path.cwd().name}/), "
+            "or run `codesearch index PATH` in a shell."
         )
     if isinstance(exc, EmbeddingUnavailableError):
         return (
             f"The embedding model is unavailable: {exc}\nStart the embedding server (or fix --model), "
-            "or press [b]m[/] until the mode is lexical, which needs no model."
+            "or press [b]tab[/] then [b]m[/] until the mode is lexical, which needs no model."
         )
     if isinstance(exc, CodesearchError):
         return str(exc)
@@ -59,6 +59,7 @@ class CodesearchApp(App[None]):
         Binding("o", "pick_repo", "Repo"),
         Binding("x", "clear_filters", "Clear filters", show=False),
         Binding("r", "reindex", "Reindex"),
+        Binding("ctrl+r", "reindex", "Reindex", show=False, priority=True),  # from the query box too
         Binding("question_mark,f1", "help", "Keys"),
         Binding("q", "quit", "Quit"),
     ]
@@ -220,7 +221,8 @@ class CodesearchApp(App[None]):
         shown = preview.excerpt(hit)
         header.update(preview.header(hit))
         body.write(preview.code(hit, shown), expand=True, shrink=False, scroll_end=False)
-        body.scroll_to(y=preview.scroll_row(shown), animate=False, immediate=True)
+        # after the refresh that gives the log its new height (a scroll beyond the old one is clamped)
+        self.call_after_refresh(body.scroll_to, y=preview.scroll_row(shown), animate=False, immediate=True)
 
     def current_hit(self) -> Hit | None:
         row = self.query_one(ResultsTable).cursor_row

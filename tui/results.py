@@ -1,29 +1,28 @@
-"""The results list: one row per hit (name, kind, language, path:line, score)."""
+"""The results list: two lines per hit (name and score; kind, language and path:line under it)."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.widgets import DataTable
 
 from codesearch.types import Hit
 
-COLUMNS = ("name", "kind", "lang", "path:line", "score")
+COLUMNS = ("hit", "score")
 
 
-def row(hit: Hit) -> tuple[str, str, str, str, str]:
+def cells(hit: Hit) -> tuple[Text, Text]:
     """A hit's cells; a hit that stands for several places (overloads, copies) says how many more."""
-    more = f" (+{len(hit.also_at)})" if hit.also_at else ""
-    return (
-        hit.qualified_name + more,
-        hit.kind,
-        hit.language,
-        f"{hit.path}:{hit.start_line}",  # the repository is in the preview's header
-        f"{hit.score:.3f}",
-    )
+    more = f" (+{len(hit.also_at)} more)" if hit.also_at else ""
+    name = Text(hit.qualified_name, style="bold")
+    name.append(more, style="dim")
+    name.append(f"\n{hit.kind} · {hit.language} · ", style="dim")
+    name.append(f"{hit.path}:{hit.start_line}", style="cyan")  # the repository is in the preview's header
+    return name, Text(f"{hit.score:.3f}", justify="right")
 
 
-class ResultsTable(DataTable[str]):
+class ResultsTable(DataTable[Text]):
     """The hits. Enter (or a double click) opens the highlighted one in the editor."""
 
     BINDINGS = [Binding("enter", "app.open_hit", "Open in editor")]
@@ -38,7 +37,7 @@ class ResultsTable(DataTable[str]):
         """Replace the rows with ``hits``, the cursor on the first."""
         self.clear()
         for position, hit in enumerate(hits):
-            self.add_row(*row(hit), key=str(position))
+            self.add_row(*cells(hit), key=str(position), height=2)
         if hits:
             self.move_cursor(row=0)
 

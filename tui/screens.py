@@ -84,7 +84,7 @@ KEYS = [
     ("p", "path glob filter"),
     ("o", "repository filter"),
     ("x", "clear every filter"),
-    ("r", "reindex in the background"),
+    ("r / ctrl+r", "reindex in the background"),
     ("?", "this help"),
     ("q / ctrl+q", "quit"),
 ]

@@ -36,7 +36,7 @@ def names(app: CodesearchApp) -> list[str]:
 
 def table_names(app: CodesearchApp) -> list[str]:
     table = app.query_one("#results", DataTable)
-    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+    return [str(table.get_row_at(i)[0]).splitlines()[0] for i in range(table.row_count)]
 
 
 async def type_query(pilot: Any, until: Any, text: str) -> None:
@@ -238,7 +238,8 @@ def test_mouse_click_highlights_and_previews_a_hit(use_index, make_app, until) -
         async with app.run_test(size=SIZE) as pilot:
             await set_query(pilot, until, "rate limiter wait")
             assert len(app.hits) >= 2
-            await pilot.click("#results", offset=(3, 3))  # the border, the header, then the second row
+            # the border, the header, two lines of the first hit: the second hit
+            await pilot.click("#results", offset=(3, 4))
             await pilot.pause()
             assert app.query_one("#results", DataTable).cursor_row == 1
             assert app.hits[1].qualified_name in text_of(app, "#preview-header")
@@ -286,15 +287,11 @@ def test_no_index_says_what_to_do_and_r_builds_it(git_repo, tmp_path, make_app, 
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.error is not None)
             message = text_of(app, "#message")
-            assert (
-                "No index at" in message
-                and "codesearch index PATH" in message
-                and "press r" in message.lower()
-            )
+            assert "No index at" in message and "codesearch index PATH" in message and "ctrl+r" in message
             await pilot.press(*"retry")
             await pilot.pause(0.3)
             assert app.error is not None and "Traceback" not in text_of(app, "#message")
-            await pilot.press("tab", "r")
+            await pilot.press("ctrl+r")  # works from the query box
             await until(pilot, lambda: not app.reindexing and app.index is not None, timeout=60)
             assert app.error is None and app.index is not None and app.index.symbols == 9
             await until(pilot, lambda: "retry_with_backoff" in names(app))

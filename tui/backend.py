@@ -208,16 +208,16 @@ class HttpBackend:
 
 
 def _server_error(response: httpx.Response) -> CodesearchError:
-    """The server's error as the exception it stands for (its text says what to do)."""
+    """The server's error (``{"error": {"message"}}``) as the exception it stands for."""
     try:
         body = response.json()
-        detail = body.get("detail") or body.get("error") or body
+        error = body.get("error") or body.get("detail") or body
+        message = str(error.get("message", error)) if isinstance(error, dict) else str(error)
     except ValueError:
-        detail = response.text
-    message = detail if isinstance(detail, str) else str(detail)
-    if response.status_code == 404 and "index" in message:
+        message = response.text
+    if response.status_code == 503 and "no index" in message.lower():
         return IndexNotFoundError(message)
-    if response.status_code == 503:
+    if response.status_code == 503:  # the server's other 503: its embedding model is unavailable
         return EmbeddingUnavailableError(message)
     return CodesearchError(f"the server answered {response.status_code}: {message}")
 

@@ -86,3 +86,13 @@ def test_the_doc_comment_above_a_definition_is_found() -> None:
     lines = ["package x", "", "// Load reads it.", "// Twice.", "func Load() {", "}"]
     assert doc_comment_start(lines, 5) == 3
     assert doc_comment_start(["x = 1", "def f():", "    pass"], 2) == 2
+
+
+def test_the_cli_has_a_tui_command_with_a_server_option() -> None:
+    from codesearch import cli_commands
+    from codesearch.cli import _build_parser
+
+    args = _build_parser().parse_args(["tui", "--server", "http://127.0.0.1:8000"])
+    assert args.command == "tui" and args.server == "http://127.0.0.1:8000"
+    assert _build_parser().parse_args(["tui"]).command == "tui"
+    assert callable(cli_commands.cmd_tui)

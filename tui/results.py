@@ -10,12 +10,13 @@ from textual.widgets import DataTable
 from codesearch.types import Hit
 
 COLUMNS = ("hit", "score")
+SCORE_WIDTH = 6
 
 
 def cells(hit: Hit) -> tuple[Text, Text]:
     """A hit's cells; a hit that stands for several places (overloads, copies) says how many more."""
     more = f" (+{len(hit.also_at)} more)" if hit.also_at else ""
-    name = Text(hit.qualified_name, style="bold")
+    name = Text(hit.qualified_name, style="bold", no_wrap=True, overflow="ellipsis")
     name.append(more, style="dim")
     name.append(f"\n{hit.kind} · {hit.language} · ", style="dim")
     name.append(f"{hit.path}:{hit.start_line}", style="cyan")  # the repository is in the preview's header
@@ -31,15 +32,38 @@ class ResultsTable(DataTable[Text]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.add_columns(*COLUMNS)
+        self.hits: list[Hit] = []
+        self._columns_for = -1  # the width the columns were laid out for
+
+    def _fit_columns(self) -> None:
+        """The hit column takes the width the score leaves, so the score is never scrolled away."""
+        width = self.scrollable_content_region.width
+        if width == self._columns_for:
+            return
+        self._columns_for = width
+        self.clear(columns=True)
+        # 2 cells of padding per column, the score's 6 cells, 2 for a vertical scrollbar
+        self.add_column(COLUMNS[0], width=max(20, width - 2 * 2 - SCORE_WIDTH - 2))
+        self.add_column(COLUMNS[1], width=SCORE_WIDTH)
 
     def show(self, hits: list[Hit]) -> None:
         """Replace the rows with ``hits``, the cursor on the first."""
+        self.hits = hits
+        self._fit_columns()
         self.clear()
         for position, hit in enumerate(hits):
             self.add_row(*cells(hit), key=str(position), height=2)
         if hits:
             self.move_cursor(row=0)
+
+    def on_resize(self) -> None:
+        row = self.cursor_row
+        self._fit_columns()
+        if self.row_count != len(self.hits):  # the columns were rebuilt: rows go with them
+            for position, hit in enumerate(self.hits):
+                self.add_row(*cells(hit), key=str(position), height=2)
+            if self.hits:
+                self.move_cursor(row=min(row, len(self.hits) - 1))
 
     async def on_click(self, event: events.Click) -> None:
         if event.chain >= 2:  # a single click highlights (and previews); a double click opens

@@ -15,6 +15,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from codesearch.cli import _embedder, _model_name, print_json, resolve_paths
+from codesearch.cli_model import cmd_model  # noqa: F401  (dispatched by name: cmd_{command})
 from codesearch.errors import ConfigError, ExitCode, IndexNotFoundError
 from codesearch.settings import Settings
 

@@ -124,4 +124,12 @@ def create_embeddings_app(embedder: Embedder, reranker: Reranker | None = None) 
     async def healthz() -> dict[str, Any]:
         return {"status": "ok", "model": embedder.model_id, "dim": embedder.dim}
 
+    @app.get("/v1/models")
+    async def models() -> dict[str, Any]:
+        """OpenAI's model list (what ``codesearch model serve`` polls until a server is ready)."""
+        return {
+            "object": "list",
+            "data": [{"id": embedder.model_id, "object": "model", "owned_by": "codesearch"}],
+        }
+
     return app

@@ -4,8 +4,11 @@ Runs on any CUDA machine with torch, transformers and sentence-transformers (no 
 speed does not depend on the weights' values, so each size is built from its published config with
 random bf16 weights). codesearch itself is imported from this checkout. One command:
 
-    python benchmarks/gpu/run.py                # all of it, ~5-8 min on one H100
+    python benchmarks/gpu/run.py                # all of it (estimated 5-8 min on one H100)
     python benchmarks/gpu/run.py --smoke        # a tiny model on CPU in seconds (CI runs this)
+
+Parts: ``--sizes 4B --search-sizes ""`` (embedding only), ``--sizes "" `` (search only). Results go to
+``benchmarks/out/gpu-results.json`` and a Markdown table for ``benchmarks/RESULTS.md`` to stdout.
 
 Measures, per size, on documents whose token lengths follow real code (``lengths.json``, made by
 ``make_lengths.py`` from the benchmark corpus): tokens/s and symbols/s of codesearch's in-process
@@ -242,7 +245,9 @@ def bench_search(count: int, dim: int, device: str, queries: int, cpu_queries: i
     searchers: dict[str, Any] = {}
     if device != "cpu":
         searchers["gpu_torch_fp16"] = TorchTopK.from_tensor(ids, matrix)
-    host = matrix.float().cpu().numpy()
+    host = np.empty((count, dim), dtype=np.float32)  # the CPU index's copy, moved over in chunks
+    for start in range(0, count, 1 << 20):
+        host[start : start + (1 << 20)] = matrix[start : start + (1 << 20)].float().cpu().numpy()
     if faiss_gpu_available():
         searchers["gpu_faiss_fp16"] = FaissGpuTopK(ids, host)
     searchers["cpu"] = _cpu_searcher(ids, host)
@@ -318,14 +323,14 @@ def main() -> None:
                                "transformers": transformers.__version__, "embedding": [], "search": []}  # fmt: skip
     workdir = Path(tempfile.mkdtemp(prefix="codesearch-gpu-bench-"))
     try:
-        for size in args.sizes.split(","):
+        for size in filter(None, args.sizes.split(",")):
             row = bench_size(size, args, device, peak, workdir)
             results["embedding"].append(row)
             print(json.dumps(row))
             shutil.rmtree(workdir / size, ignore_errors=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    for count in (int(x) for x in args.search_sizes.split(",")):
+    for count in (int(x) for x in args.search_sizes.split(",") if x):
         row = bench_search(count, args.dim, device, args.queries, min(args.queries, 20))
         results["search"].append(row)
         print(json.dumps(row))

@@ -147,3 +147,30 @@ def test_rerank_reorders_only_the_top_and_keeps_the_list_sorted() -> None:
     scores = [s for _, s in out]
     assert scores == sorted(scores, reverse=True)
     assert rerank(WordOverlap(), "q", ranked, {}, top=3) == ranked
+
+
+def test_rerank_settings_from_env_and_config(tmp_path: Path) -> None:
+    from codesearch.settings import load_settings
+
+    env = {"CODESEARCH_RERANKER": "http", "CODESEARCH_RERANKER_URLS": "http://a:1, http://b:2"}
+    settings = load_settings(environ=env, cwd=tmp_path, user_config=tmp_path / "none.toml")
+    assert (settings.reranker, settings.reranker_urls, settings.rerank_top) == (
+        "http",
+        ("http://a:1", "http://b:2"),
+        30,
+    )
+    config = tmp_path / "config.toml"
+    config.write_text("rerank_top = 0\n")
+    with pytest.raises(ConfigError, match="rerank_top"):
+        load_settings(environ={}, cwd=tmp_path, user_config=config)
+    assert load_settings(environ={}, cwd=tmp_path, user_config=tmp_path / "none.toml").reranker == "none"
+
+
+@pytest.mark.gpu
+def test_bf16_on_cuda_scores_like_fp32_on_cpu(reranker: Qwen3Reranker, tiny_reranker_dir: Path) -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device: torch.cuda.is_available() is False")
+    gpu = Qwen3Reranker("test/tiny-reranker", model_path=str(tiny_reranker_dir), device="cuda")
+    np.testing.assert_allclose(gpu.score(QUERY, DOCS), reranker.score(QUERY, DOCS), atol=2e-2)

@@ -293,7 +293,9 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a tiny model and small searches (CPU is fine)")
     parser.add_argument("--sizes", default="0.6B,4B,8B")
     parser.add_argument("--documents", type=int, default=4096, help="documents per size")
-    parser.add_argument("--budget", type=int, default=32768, help="token budget per batch (ours)")
+    parser.add_argument(
+        "--budget", type=int, default=16384, help="token budget per batch (the library default)"
+    )
     parser.add_argument("--max-length", type=int, default=8192)
     parser.add_argument("--st-batch-size", type=int, default=32, help="sentence-transformers batch size")
     parser.add_argument("--queries", type=int, default=50)

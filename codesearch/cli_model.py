@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from pathlib import Path
 
 from codesearch.errors import ExitCode
 from codesearch.settings import Settings, user_config_path
@@ -33,7 +34,10 @@ def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
     from codesearch.serve_model import SIZES, sglang_command, start_and_wait, stop, write_endpoint
 
     extra = [a for a in args.sglang_args if a != "--"]
-    local_weights = settings.model_path if settings.model_path and "/" in settings.model_path else None
+    # --model-path serves local weights; a hub id there (the config names the served model) is not a path
+    local_weights = (
+        settings.model_path if settings.model_path and Path(settings.model_path).is_dir() else None
+    )
     command = sglang_command(
         args.size, host=args.host, port=args.port, tp=args.tp, model_path=local_weights, extra=extra
     )

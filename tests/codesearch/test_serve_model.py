@@ -4,6 +4,7 @@ project's own OpenAI-compatible server (uvicorn in a subprocess) in place of SGL
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import socket
 import sys
@@ -27,6 +28,15 @@ from codesearch.embedding.fake import HashEmbedder
 def make():
     return create_embeddings_app(HashEmbedder(64))
 """
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No user config or CODESEARCH_* variable of the machine leaks in (and none is written there)."""
+    for key in list(os.environ):
+        if key.startswith("CODESEARCH_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
 
 
 def _free_port() -> int:
@@ -74,6 +84,20 @@ def test_dry_run_prints_the_command_only(capsys: pytest.CaptureFixture[str]) -> 
     assert printed[-1] == "--disable-radix-cache" and printed[printed.index("--port") + 1] == "30001"
 
 
+def test_dry_run_serves_a_local_weights_folder_but_not_a_configured_hub_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["model", "serve", "--size", "8b", "--model-path", str(tmp_path), "--dry-run"]) == 0
+    printed = shlex.split(capsys.readouterr().out.strip())
+    assert printed[printed.index("--model-path") + 1] == str(tmp_path)
+    # what `model serve` wrote for a 4B server must not make an 8B server serve the 4B model
+    assert (
+        main(["model", "serve", "--size", "8b", "--model-path", "Qwen/Qwen3-Embedding-4B", "--dry-run"]) == 0
+    )
+    printed = shlex.split(capsys.readouterr().out.strip())
+    assert printed[printed.index("--model-path") + 1] == "Qwen/Qwen3-Embedding-8B"
+
+
 def test_start_wait_and_write_config_with_a_real_server(tmp_path: Path) -> None:
     (tmp_path / "fake_sglang.py").write_text(APP)
     port = _free_port()
@@ -109,9 +133,9 @@ def test_start_wait_and_write_config_with_a_real_server(tmp_path: Path) -> None:
         }
         settings = load_settings(user_config=config, environ={}, cwd=tmp_path)
         assert settings.model == "http" and settings.embedding_urls == (url,) and settings.k == 7
-        vectors = HttpEmbedder(settings.embedding_urls, "fake:hash-bag-of-words", native_dim=64).embed_documents(
-            ["a b"]
-        )
+        vectors = HttpEmbedder(
+            settings.embedding_urls, "fake:hash-bag-of-words", native_dim=64
+        ).embed_documents(["a b"])
         assert vectors.shape == (1, 64) and np.isclose(np.linalg.norm(vectors), 1.0)
     finally:
         stop(process)

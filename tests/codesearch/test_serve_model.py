@@ -160,3 +160,14 @@ def test_write_endpoint_keeps_a_codesearch_table(tmp_path: Path) -> None:
         "model_path": "Qwen/Qwen3-Embedding-4B",
         "embedding_urls": ["http://gpu:30000"],
     }
+
+
+def test_serve_without_sglang_installed_is_one_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("sglang") is not None:
+        pytest.skip("sglang is installed here: this would start a real server")
+    rc = main(["model", "serve", "--size", "0.6b", "--port", str(_free_port()), "--timeout", "60"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 5 and err[-1].startswith("codesearch: error: the model server exited with code 1")
+    assert not (Path(os.environ["XDG_CONFIG_HOME"]) / "codesearch" / "config.toml").exists()

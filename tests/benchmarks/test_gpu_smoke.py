@@ -46,3 +46,23 @@ def test_length_histogram_is_small_and_realistic() -> None:
     summary = data["summary"]
     assert summary["documents"] == sum(data["histogram"].values()) > 10_000
     assert 20 < summary["p50"] < summary["p90"] < summary["p99"] <= data["max_length"]
+
+
+@pytest.mark.gpu
+def test_gpu_benchmark_small_run_on_cuda(tmp_path: Path) -> None:
+    """A minute on a GPU: the real 0.6B architecture in bf16 and a 100k search, before the full run."""
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device: torch.cuda.is_available() is False")
+    out = tmp_path / "results.json"
+    args = ["--sizes", "0.6B", "--documents", "256", "--queries", "10", "--search-sizes", "100000"]
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), *args, "--out", str(out)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads(out.read_text())
+    [row] = results["embedding"]
+    assert row["codesearch_tokens_per_s"] > 0 and 0 < row["codesearch_mfu"] < 1
+    [search] = results["search"]
+    assert search["gpu_torch_fp16_p50_ms"] > 0 and search["cpu_same_top10_as_first"] >= 0.8

@@ -140,7 +140,14 @@ def open_searcher(settings: Settings, explicit_model: str | None, rerank: bool =
         )
         if text
     }
-    searcher = Searcher.open(settings.index_dir, embedder, instructions=instructions)
+    searcher: Any
+    if settings.device and settings.device.startswith("cuda"):  # dense top-k on the GPU too
+        from codesearch.gpu_searcher import GpuSearcher
+
+        device = settings.device
+        searcher = GpuSearcher(settings.index_dir, embedder, instructions=instructions, device=device)
+    else:
+        searcher = Searcher.open(settings.index_dir, embedder, instructions=instructions)
     searcher.reranker, searcher.rerank_top = _reranker(settings, rerank), settings.rerank_top
     return searcher
 

@@ -16,6 +16,7 @@ from typing import Any
 from codesearch.embedding.base import QUERY_INSTRUCTIONS, Embedder
 from codesearch.errors import ConfigError, IndexIOError, IndexNotFoundError, NotFoundError
 from codesearch.fusion import FusionPlan, fuse, index_vocabulary, plan_fusion, profile_query
+from codesearch.rerank import Reranker, rerank_fused
 from codesearch.settings import MODES
 from codesearch.types import Hit
 from indexer.lexical import lexical_terms, query_terms
@@ -67,6 +68,10 @@ def _filters(
 
 class Searcher:
     """Answers queries over one index directory. Thread-safe; picks up new generations as they land."""
+
+    # a cross-encoder over the top ``rerank_top`` fused hits (``--rerank``; codesearch.rerank)
+    reranker: Reranker | None = None
+    rerank_top: int = 30
 
     def __init__(
         self,
@@ -251,6 +256,8 @@ class Searcher:
                 rankings.append(self._lexical(query, depth, where, args))
             exact = self._exact_names(query, where, args) if mode != "dense" else []
             fused = fuse(rankings, plan.weights) if len(rankings) > 1 else rankings[0]
+            if self.reranker is not None:
+                fused = rerank_fused(self.reranker, query, fused, self._rows, self.rerank_top)
             if exact:  # an exact name match ranks first, whatever the scores say
                 top = max((s for _, s in fused), default=1.0) + 1.0
                 exact_set = set(exact)

@@ -34,6 +34,7 @@ SHIPPED = {
     "COVERED_WEIGHTS": fusion.COVERED_WEIGHTS,
     "UNCOVERED_WEIGHTS": fusion.UNCOVERED_WEIGHTS,
     "NON_LATIN_WEIGHTS": fusion.NON_LATIN_WEIGHTS,
+    "IDENTIFIER_WEIGHTS": fusion.IDENTIFIER_WEIGHTS,
     "ENGLISH_ONLY_MODELS": fusion.ENGLISH_ONLY_MODELS,
 }
 
@@ -49,7 +50,13 @@ def rrf(rankings, weights=None):  # noqa: ANN001, ANN201 -- the baseline, same s
 # (label, fusion function, overrides of codesearch.fusion's constants)
 SETTINGS: list[tuple[str, Any, dict[str, Any]]] = [
     ("RRF, equal weights (baseline)", rrf, {}),
-    ("score, 0.5/0.5, non-Latin 0.75/0.25 (coverage off)", SHIPPED_FUSE, {"UNCOVERED_WEIGHTS": (0.5, 0.5)}),
+    (
+        "score, 0.5/0.5, non-Latin 0.75/0.25 (coverage and identifiers off)",
+        SHIPPED_FUSE,
+        {"UNCOVERED_WEIGHTS": (0.5, 0.5), "IDENTIFIER_WEIGHTS": (0.5, 0.5)},
+    ),
+    ("score, identifier 0.5/0.5", SHIPPED_FUSE, {"IDENTIFIER_WEIGHTS": (0.5, 0.5)}),
+    ("score, identifier 0.2/0.8", SHIPPED_FUSE, {"IDENTIFIER_WEIGHTS": (0.2, 0.8)}),
     ("score, uncovered 0.6/0.4", SHIPPED_FUSE, {"UNCOVERED_WEIGHTS": (0.6, 0.4)}),
     ("score, uncovered 0.7/0.3 (shipped)", SHIPPED_FUSE, {}),
     ("score, uncovered 0.8/0.2", SHIPPED_FUSE, {"UNCOVERED_WEIGHTS": (0.8, 0.2)}),
@@ -70,8 +77,8 @@ def main() -> None:
     searcher = search.Searcher(index, get_embedder(args.model))
     two_models = len(getattr(searcher.embedder, "part_names", ())) > 1
     print(f"model {args.model}, index {index}")
-    print("| setting | handwritten | hw English | hw other | hw ja/ko/ru/zh | csn |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| setting | handwritten | hw English | hw other | hw ja/ko/ru/zh | hw identifiers | csn |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for label, fuse, overrides in SETTINGS:
         if "ENGLISH_ONLY_MODELS" in overrides and not two_models:
             continue
@@ -86,6 +93,7 @@ def main() -> None:
                 row.append(f"{metrics(o.rank for o in outcomes if o.lang == 'en').mrr10:.3f}")
                 row.append(f"{metrics(o.rank for o in outcomes if o.lang != 'en').mrr10:.3f}")
                 row.append(f"{metrics(o.rank for o in outcomes if o.lang in NON_LATIN).mrr10:.3f}")
+                row.append(f"{metrics(o.rank for o in outcomes if o.style == 'identifier').mrr10:.3f}")
         print("| " + " | ".join(row) + " |", flush=True)
 
 

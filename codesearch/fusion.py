@@ -14,15 +14,22 @@ coverage. Measured with benchmarks/fusion.py; figures in benchmarks/RESULTS.md.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from indexer.lexical import query_terms
+from indexer.lexical import query_terms, split_identifier
+
+# a name as code writes it: `parseConfig`, `read_lines`, `http.client.HTTPConnection`, `Vec::push`
+IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|#)[A-Za-z_$][\w$]*)*$")
 
 # (dense, lexical) for a query whose words are all code words / none of them (Latin script)
 COVERED_WEIGHTS = (0.5, 0.5)
 UNCOVERED_WEIGHTS = (0.7, 0.3)
+# A query that is a compound identifier (`parseConfig`, `read_lines`) names what it wants: the lexical
+# side, which matches names word for word, leads.
+IDENTIFIER_WEIGHTS = (0.3, 0.7)
 # A non-Latin query: the dense side carries it; the lexical side keeps a little weight for the
 # identifiers such a query may quote.
 NON_LATIN_WEIGHTS = (0.75, 0.25)
@@ -38,6 +45,8 @@ class QueryProfile:
     non_latin: bool
     # the share of the query's Latin words that the index's documents use (None: no such word)
     coverage: float | None
+    # the query is one compound identifier (`parseConfig`, `os.path.join`), not a phrase or a plain word
+    identifier: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,8 +65,16 @@ def non_latin_share(query: str) -> float:
     return sum(1 for c in letters if ord(c) > 0x24F) / len(letters)
 
 
+def looks_like_identifier(query: str) -> bool:
+    """One name as code writes it, in more than one word: ``parseConfig``, ``read_lines``, ``fs.readFile``."""
+    query = query.strip()
+    return bool(IDENTIFIER.match(query)) and len(split_identifier(re.sub(r"\.|::|#", "_", query))) > 1
+
+
 def profile_query(query: str, vocabulary: Callable[[list[str]], set[str]] | None = None) -> QueryProfile:
     """The query's script and, given ``vocabulary`` (the subset of words the index knows), its coverage."""
+    if looks_like_identifier(query):
+        return QueryProfile(non_latin=False, coverage=None, identifier=True)
     non_latin = non_latin_share(query) > 0.5
     words = [t for t in query_terms(query) if t.isascii() and t.isalpha() and len(t) > 2]
     coverage = None
@@ -68,7 +85,9 @@ def profile_query(query: str, vocabulary: Callable[[list[str]], set[str]] | None
 
 def plan_fusion(profile: QueryProfile, part_names: Sequence[str] = ()) -> FusionPlan:
     """The weights for a query of this profile; ``part_names`` are the models of a composite index."""
-    if profile.non_latin:
+    if profile.identifier:
+        weights, english = IDENTIFIER_WEIGHTS, 1.0
+    elif profile.non_latin:
         weights = NON_LATIN_WEIGHTS
         english = 0.0
     else:

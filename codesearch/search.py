@@ -15,7 +15,7 @@ from typing import Any
 
 from codesearch.embedding.base import QUERY_INSTRUCTIONS, Embedder
 from codesearch.errors import ConfigError, IndexIOError, IndexNotFoundError, NotFoundError
-from codesearch.fusion import FusionPlan, fuse, index_vocabulary, plan_fusion, profile_query
+from codesearch.fusion import IDENTIFIER, FusionPlan, fuse, index_vocabulary, plan_fusion, profile_query
 from codesearch.rerank import Reranker, rerank_fused
 from codesearch.settings import MODES
 from codesearch.types import Hit
@@ -29,7 +29,6 @@ CANDIDATES = 100  # how deep each side looks before fusion
 SNIPPET_LINES = 12
 # BM25 column weights: a word in the name counts most, then the doc comment, the path, the code
 BM25_WEIGHTS = (8.0, 2.0, 3.0, 1.0)  # name, path, doc, code
-_IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|#)[A-Za-z_$][\w$]*)*$")
 
 
 @dataclass(frozen=True)
@@ -200,7 +199,7 @@ class Searcher:
     def _exact_names(self, query: str, where: str, args: list[Any]) -> list[int]:
         """Documents whose name is exactly the query, when the query looks like an identifier."""
         q = query.strip()
-        if not _IDENTIFIER.match(q):
+        if not IDENTIFIER.match(q):
             return []
         name = re.split(r"\.|::|#", q)[-1]
         sql = (
@@ -248,7 +247,7 @@ class Searcher:
         with self._lock:
             allowed = self._allowed_ids(where, args) if mode != "lexical" else None
             if query_type is None:
-                query_type = "identifier" if _IDENTIFIER.match(query) else "text"
+                query_type = "identifier" if IDENTIFIER.match(query) else "text"
             plan = self.plan(query) if mode != "lexical" else FusionPlan((0.0, 1.0))
             if mode in ("hybrid", "dense"):
                 rankings.append(self._dense(query, depth, allowed, query_type, plan.part_weights))

@@ -44,6 +44,22 @@ def test_coverage_moves_the_weights_between_the_two_ends() -> None:
     assert plan_fusion(profile_query("parse the config file")).weights == fusion.COVERED_WEIGHTS
 
 
+@pytest.mark.parametrize(
+    "query", ["parseConfig", "read_lines", "os.path.join", "Vec::push", "XMLHttpRequest"]
+)
+def test_compound_identifiers_lean_on_the_lexical_side(query) -> None:
+    profile = profile_query(query, lambda words: set())
+    assert profile.identifier
+    plan = plan_fusion(profile, ("use", "minilm"))
+    assert plan.weights == fusion.IDENTIFIER_WEIGHTS and plan.weights[1] > plan.weights[0]
+    assert plan.part_weights == (1.0, 1.0)
+
+
+@pytest.mark.parametrize("query", ["sort", "parse the config", "读取配置文件"])
+def test_words_and_phrases_are_not_identifiers(query) -> None:
+    assert not profile_query(query).identifier
+
+
 def test_an_english_only_model_speaks_for_covered_queries_only() -> None:
     parts = ("use", "minilm")
     assert plan_fusion(QueryProfile(False, 1.0), parts).part_weights == (1.0, 1.0)

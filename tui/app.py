@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding
@@ -28,20 +29,22 @@ PROGRESS_EVERY_S = 0.1  # the reindex progress bar is redrawn at most this often
 
 
 def explain(exc: BaseException, where: str) -> str:
-    """One message for an error, with what to do about it."""
+    """One message for an error, with what to do about it (Textual markup: what came from outside is
+    escaped, so an ``[Errno 111]`` or a path like ``app/[id]/page.tsx`` shows as it is)."""
+    where = escape(where)
     if isinstance(exc, IndexNotFoundError):
         return (
-            f"No index at {where} yet. Press [b]ctrl+r[/] to index the current folder ({Path.cwd().name}/), "
+            f"No index at {where} yet. Press [b]ctrl+r[/] to index the current folder ({escape(Path.cwd().name)}/), "
             "or run `codesearch index PATH` in a shell."
         )
     if isinstance(exc, EmbeddingUnavailableError):
         return (
-            f"The embedding model is unavailable: {exc}\nStart the embedding server (or fix --model), "
+            f"The embedding model is unavailable: {escape(str(exc))}\nStart the embedding server (or fix --model), "
             "or press [b]tab[/] then [b]m[/] until the mode is lexical, which needs no model."
         )
     if isinstance(exc, CodesearchError):
-        return str(exc)
-    return f"Internal error: {type(exc).__name__}: {exc} (run `codesearch --debug search ...` to see more)"
+        return escape(str(exc))
+    return f"Internal error: {type(exc).__name__}: {escape(str(exc))} (run `codesearch --debug search ...` to see more)"
 
 
 class CodesearchApp(App[None]):
@@ -186,10 +189,12 @@ class CodesearchApp(App[None]):
         self.query_one(ResultsTable).show(answer.hits)
         self.set_status_text()
         if not answer.query.strip():
+            self.show_preview(None)
             return  # an empty query box: nothing was searched, an error shown stays
         self.show_error(None)
         if not answer.hits:
-            self.show_error(f"No hits for {answer.query.strip()!r} with these filters (x clears them).")
+            query = escape(repr(answer.query.strip()))
+            self.show_error(f"No hits for {query} with these filters (x clears them).")
         self.call_after_refresh(self._painted, answer)
 
     def _painted(self, answer: Answer) -> None:
@@ -240,7 +245,7 @@ class CodesearchApp(App[None]):
             return
         location = f"{hit.path}:{hit.start_line}"
         self.copy_to_clipboard(location)
-        self.notify(f"Copied {location}")
+        self.notify(f"Copied {escape(location)}")
 
     def action_open_hit(self) -> None:
         """Open the highlighted hit in $VISUAL / $EDITOR at its line; back here when the editor exits."""
@@ -260,7 +265,7 @@ class CodesearchApp(App[None]):
             except SuspendNotSupported:  # headless (tests) or a web terminal: run it as is
                 subprocess.run(argv, check=False, capture_output=True)
         except OSError as exc:
-            self.notify(f"Cannot start {argv[0]}: {exc.strerror or exc}", severity="error")
+            self.notify(escape(f"Cannot start {argv[0]}: {exc.strerror or exc}"), severity="error")
         self.refresh_search()  # the file may have changed
 
     def set_filters(self, **changes: Any) -> None:
@@ -340,7 +345,7 @@ class CodesearchApp(App[None]):
             self.show_error(error)
             self.set_status_text("reindex failed")
             return
-        self.notify(f"Reindex done: {report}")
+        self.notify(f"Reindex done: {escape(report or '')}")
         self.show_error(None)
         self.load_summary()
         self.refresh_search()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
+from rich.markup import escape
 
 from codesearch.errors import CodesearchError, EmbeddingUnavailableError, IndexNotFoundError
 from codesearch.settings import Settings
@@ -34,15 +35,9 @@ class Filters:
     repo: str | None = None
 
     def describe(self) -> str:
-        """One line for the filter bar: every filter, active or not."""
-        return "  ".join(
-            [
-                f"mode [b]{self.mode}[/]",
-                f"lang [b]{self.lang or 'any'}[/]",
-                f"path [b]{self.path_glob or 'any'}[/]",
-                f"repo [b]{self.repo or 'any'}[/]",
-            ]
-        )
+        """One line for the filter bar (Textual markup): every filter, active or not."""
+        values = [("mode", self.mode), ("lang", self.lang), ("path", self.path_glob), ("repo", self.repo)]
+        return "  ".join(f"{name} [b]{escape(value or 'any')}[/]" for name, value in values)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,7 +27,7 @@ class ChoiceScreen(ModalScreen[str | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        options = [Option("(any)", id=ANY), *(Option(c, id=c) for c in self.choices)]
+        options = [Option("(any)", id=ANY), *(Option(Text(c), id=c) for c in self.choices)]
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
             yield OptionList(*options, id="choices")

@@ -328,3 +328,31 @@ def test_embedding_server_down_is_explained_and_lexical_still_works(use_index, m
             assert names(app)[0] == "count_words" and app.error is None
 
     asyncio.run(run())
+
+
+def test_brackets_in_a_glob_a_query_and_a_path_show_as_they_are(own_index, make_app, until) -> None:
+    """Textual markup must not eat what comes from outside (Next.js routes, globs, queries)."""
+    repo, index_dir = own_index
+    repo.write("app/[id]/page.tsx", "export function renderInvoicePage(id: string) { return id }\n")
+    repo.commit("a route")
+
+    async def run() -> None:
+        app = make_app(index_dir, filters=Filters(mode="lexical"))
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.index is not None)
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: not app.reindexing)
+            await set_query(pilot, until, "render invoice page")
+            assert app.hits[0].path == "app/[id]/page.tsx"
+            await pilot.press("tab", "y")
+            assert app.clipboard == "app/[id]/page.tsx:1"
+            await pilot.press("p", *"app/[[]id]/*", "enter")
+            await until(
+                pilot, lambda: app.answer is not None and app.answer.filters.path_glob == "app/[[]id]/*"
+            )
+            assert "path app/[[]id]/*" in text_of(app, "#filters")
+            assert [h.path for h in app.hits] == ["app/[id]/page.tsx"]
+            await set_query(pilot, until, "[nothing] here")
+            assert "No hits for '[nothing] here'" in text_of(app, "#message")
+
+    asyncio.run(run())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,7 @@ class CodesearchApp(App[None]):
         self.previewed_at: tuple[str, float] | None = None  # (query, when the preview of its first hit was)
         self.editor_runs: list[list[str]] = []  # argv of every editor started, newest last
         self.previewed: Hit | None = None
+        self.query_box: Input | None = None  # set on mount; detached when the app closes
 
     def compose(self) -> ComposeResult:
         yield Input(self.initial_query, placeholder="Search code, in any language…", id="query")
@@ -110,6 +112,7 @@ class CodesearchApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_box = self.query_one("#query", Input)
         self.query_one("#progress").display = False
         self.query_one("#message").display = False
         self.query_one("#query", Input).focus()
@@ -119,15 +122,25 @@ class CodesearchApp(App[None]):
 
     # -- the index summary and errors ---------------------------------------------------------------------
 
+    def _ui(self, callback: Callable[..., object], *args: Any) -> None:
+        """From a worker thread: ``callback(*args)`` on the UI thread, unless the app is closing (a search
+        or a reindex may end after `q`, when the widgets are gone)."""
+        if self.is_running:
+            self.call_from_thread(self._while_open, callback, *args)
+
+    def _while_open(self, callback: Callable[..., object], *args: Any) -> None:
+        if self.query_box is not None and self.query_box.is_attached:
+            callback(*args)
+
     @work(thread=True, exclusive=True, group="summary")
     def load_summary(self) -> None:
         try:
             summary = self.backend.summary()
         except Exception as exc:  # shown in the app, never as a traceback
-            self.call_from_thread(self.show_error, explain(exc, self.backend.where))
-            self.call_from_thread(self.set_status_text, "no index")
+            self._ui(self.show_error, explain(exc, self.backend.where))
+            self._ui(self.set_status_text, "no index")
             return
-        self.call_from_thread(self.show_summary, summary)
+        self._ui(self.show_summary, summary)
 
     def show_summary(self, summary: IndexSummary) -> None:
         self.index = summary
@@ -166,7 +179,7 @@ class CodesearchApp(App[None]):
         """Search after a pause in typing; a newer keystroke cancels this worker (exclusive)."""
         worker = get_current_worker()
         if not query.strip():
-            self.call_from_thread(self.show_answer, Answer(query, filters, [], 0.0))
+            self._ui(self.show_answer, Answer(query, filters, [], 0.0))
             return
         time.sleep(self.debounce_s)
         if worker.is_cancelled:
@@ -175,10 +188,10 @@ class CodesearchApp(App[None]):
             answer = self.backend.search(query, filters, self.k)
         except Exception as exc:  # shown in the app, never as a traceback
             if not worker.is_cancelled:
-                self.call_from_thread(self.show_error, explain(exc, self.backend.where))
+                self._ui(self.show_error, explain(exc, self.backend.where))
             return
         if not worker.is_cancelled:
-            self.call_from_thread(self.show_answer, answer)
+            self._ui(self.show_answer, answer)
 
     def show_answer(self, answer: Answer) -> None:
         """Put the hits on screen, if they still answer what the query box and the filters say."""
@@ -324,14 +337,14 @@ class CodesearchApp(App[None]):
             now = time.monotonic()
             if now - last >= PROGRESS_EVERY_S or (total is not None and done >= total):
                 last = now
-                self.call_from_thread(self.show_progress, stage, done, total)
+                self._ui(self.show_progress, stage, done, total)
 
         try:
             report = self.backend.reindex(progress)
         except Exception as exc:  # shown in the app, never as a traceback
-            self.call_from_thread(self.reindex_finished, None, explain(exc, self.backend.where))
+            self._ui(self.reindex_finished, None, explain(exc, self.backend.where))
             return
-        self.call_from_thread(self.reindex_finished, report, None)
+        self._ui(self.reindex_finished, report, None)
 
     def show_progress(self, stage: str, done: int, total: int | None) -> None:
         self.query_one("#progress", ProgressBar).update(total=total, progress=done)

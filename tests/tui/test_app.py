@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import stat
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -232,7 +233,15 @@ def test_tab_slash_help_and_quit(use_index, make_app, until) -> None:
     asyncio.run(run())
 
 
-def test_mouse_click_highlights_and_previews_a_hit(use_index, make_app, until) -> None:
+def test_a_click_previews_a_hit_and_a_double_click_opens_it(
+    use_index, make_app, until, tmp_path, monkeypatch
+) -> None:
+    log = tmp_path / "editor.log"
+    editor = tmp_path / "fake-editor"
+    editor.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {log}\n')
+    editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("VISUAL", str(editor))
+
     async def run() -> None:
         app = make_app(use_index.index_dir, filters=Filters(mode="lexical"))
         async with app.run_test(size=SIZE) as pilot:
@@ -243,6 +252,10 @@ def test_mouse_click_highlights_and_previews_a_hit(use_index, make_app, until) -
             await pilot.pause()
             assert app.query_one("#results", DataTable).cursor_row == 1
             assert app.hits[1].qualified_name in text_of(app, "#preview-header")
+            assert app.editor_runs == []  # a single click does not open
+            await pilot.click("#results", offset=(3, 4), times=2)
+            await until(pilot, lambda: log.exists())
+            assert log.read_text().splitlines() == [f"+{app.hits[1].start_line}", app.hits[1].abs_path]
 
     asyncio.run(run())
 
@@ -354,5 +367,33 @@ def test_brackets_in_a_glob_a_query_and_a_path_show_as_they_are(own_index, make_
             assert [h.path for h in app.hits] == ["app/[id]/page.tsx"]
             await set_query(pilot, until, "[nothing] here")
             assert "No hits for '[nothing] here'" in text_of(app, "#message")
+
+    asyncio.run(run())
+
+
+def test_quitting_while_a_search_runs_is_clean(use_index, make_app, until) -> None:
+    """The search ends after `q`: its answer must find no widgets to fill, and no error must surface."""
+    started, release = threading.Event(), threading.Event()
+    apps: list[CodesearchApp] = []
+
+    class Slow(LocalBackend):
+        def search(self, query: str, filters: Filters, k: int) -> Answer:
+            answer = super().search(query, filters, k)
+            started.set()
+            release.wait(10)
+            deadline = time.monotonic() + 10  # answer just as the widgets go away
+            while apps[0].query_box.is_attached and time.monotonic() < deadline:
+                time.sleep(0.001)
+            return answer
+
+    async def run() -> None:
+        app = make_app(Slow(Settings(index_dir=use_index.index_dir)), debounce_s=0.0)
+        apps.append(app)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press(*"retry")
+            await until(pilot, started.is_set)
+            release.set()
+            await pilot.press("tab", "q")
+        assert app.return_code == 0 and app.error is None
 
     asyncio.run(run())

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from codesearch import cli_hooks
 from codesearch.errors import CodesearchError, ExitCode
 from codesearch.settings import MODES, Settings, load_settings
 
@@ -72,6 +73,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("models", parents=[common], help="the embedding models and whether they can run here")
     p.add_argument("--json", action="store_true")
+    cli_hooks.add_parsers(sub, common)
     return parser
 
 

@@ -34,8 +34,12 @@ _SCRIPT = """#!/bin/sh
 # The hook that was here runs first (same arguments and stdin; its exit status is ours). Then an
 # incremental reindex starts in the background: git never waits for it and never sees it fail.
 status=0
-if [ -x "$0{saved}" ]; then
-    "$0{saved}" "$@" || status=$?
+previous="$0{saved}"
+if [ -L "$previous" ] && grep -q '^{marker}' "$(readlink -f "$previous")" 2>/dev/null; then
+    previous="$(readlink -f "$previous"){saved}"  # it linked to a hook we wrapped since: run that one's
+fi
+if [ -x "$previous" ]; then
+    "$previous" "$@" || status=$?
 fi
 (
     unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_PREFIX GIT_COMMON_DIR GIT_OBJECT_DIRECTORY

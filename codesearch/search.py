@@ -15,6 +15,7 @@ from typing import Any
 
 from codesearch.embedding.base import QUERY_INSTRUCTIONS, Embedder
 from codesearch.errors import ConfigError, IndexIOError, IndexNotFoundError, NotFoundError
+from codesearch.freshness import FreshHits
 from codesearch.settings import MODES
 from codesearch.types import Hit
 from indexer.lexical import lexical_terms, query_terms
@@ -263,13 +264,14 @@ class Searcher:
         groups: dict[tuple[str, ...], Hit] = {}  # (repo, path, qualified name, kind) -> its first hit
         copies: dict[str, Hit] = {}  # content hash -> the first hit with that text
         rows: dict[int, sqlite3.Row] = {}
+        fresh = FreshHits()  # a hit whose file changed since indexing is re-read or dropped
         batch = max(4 * k, 50)
         for position, (doc_id, score) in enumerate(ranked):
             if position % batch == 0:  # metadata in batches: collapsed windows may need more than k rows
                 rows = self._rows([i for i, _ in ranked[position : position + batch]])
-            row = rows.get(doc_id)
+            row = fresh.check(rows.get(doc_id))
             if row is None:
-                continue  # deleted since this generation's vectors were written
+                continue  # deleted since this generation's vectors were written, or changed on disk
             # a file's windows are distinct hits; the windows of one symbol (one signature) are one
             line = str(row["start_line"]) if row["kind"] == "window" else ""
             group = (row["repo"], row["path"], row["qualified_name"], row["kind"], line)
@@ -318,7 +320,7 @@ class Searcher:
             return {}
         sql = (
             "SELECT d.id, d.kind, d.name, d.qualified_name, d.signature, d.doc, d.code, d.start_line, d.end_line, "
-            "d.content_hash, "
+            "d.content_hash, f.size, f.mtime_ns, "
             "f.path, f.language, r.name AS repo, r.root FROM documents d JOIN files f ON f.id=d.file_id "
             f"JOIN repos r ON r.id=f.repo_id WHERE d.id IN ({','.join('?' * len(ids))})"
         )

@@ -337,7 +337,7 @@ def index_paths(
                     embedder=embedder,
                     cache=cache,
                     max_file_size=max_file_size,
-                    ignore=ignore,
+                    ignore=[*ignore, *_own_files(index_dir, root)],
                     progress=progress,
                     report=report,
                 )
@@ -372,6 +372,15 @@ def index_paths(
             db.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _own_files(index_dir: Path, root: Path) -> list[str]:
+    """An ignore pattern for the index itself when it lives inside a root (never index the index)."""
+    try:
+        rel = Path(index_dir).expanduser().resolve().relative_to(root)
+    except ValueError:
+        return []
+    return [f"/{rel.as_posix()}/"] if rel.parts else []
 
 
 def _clear(db: sqlite3.Connection) -> None:

@@ -1,7 +1,8 @@
 """Watch mode: reindex a folder (git or not) whenever its files change, debounced.
 
 ``watchfiles`` batches file-system events: a batch is yielded once no new event arrived for ``debounce_ms``
-(a save that writes three files, a checkout that rewrites a hundred, is one batch and one run). Each run
+(a save that writes three files, a checkout that rewrites a hundred, is one batch and one run), or after
+``MAX_BATCH_MS`` while changes keep coming. Each run
 is the ordinary incremental ``index_paths``, so only what changed is parsed and only new text embedded.
 """
 
@@ -21,6 +22,7 @@ from codesearch.errors import IndexLockedError
 log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 500
+MAX_BATCH_MS = 5000
 LOCK_RETRIES = 30  # a hook run may hold the index; try again each second for this long
 
 
@@ -79,7 +81,8 @@ def watch_and_index(
     for changes in watchfiles.watch(
         root,
         watch_filter=_ChangeFilter(index_dir),
-        debounce=debounce_ms,
+        step=debounce_ms,  # a batch ends after this much quiet...
+        debounce=max(MAX_BATCH_MS, debounce_ms),  # ...or after this long, if changes never stop
         stop_event=stop,
         raise_interrupt=False,
     ):

@@ -1,0 +1,172 @@
+"""Incremental indexing beyond the basics: metadata-only changes, racy rewrites, a reader during reindexes,
+a SIGKILLed writer, and one end-to-end change with the real bundled model."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from codesearch.search import Searcher
+from indexer.pipeline import index_paths
+from indexer.store import Manifest
+
+
+def _index(root: Path, index_dir: Path, embedder, **kw):
+    return index_paths([root], index_dir=index_dir, embedder=embedder, model="fake", **kw)
+
+
+def _rows(index_dir: Path) -> list[tuple]:
+    db = sqlite3.connect(index_dir / "meta.sqlite")
+    try:
+        return db.execute(
+            "SELECT f.path, d.qualified_name, d.start_line, d.end_line, d.content_hash FROM documents d "
+            "JOIN files f ON f.id=d.file_id ORDER BY 1, 2, 3"
+        ).fetchall()
+    finally:
+        db.close()
+
+
+def test_touch_and_committing_an_indexed_edit_parse_nothing(git_repo, hash_embedder, tmp_path):
+    repo = git_repo()
+    index_dir = tmp_path / "idx"
+    repo.write("util/text.py", (repo.root / "util/text.py").read_text() + "\n\ndef extra():\n    return 0\n")
+    _index(repo.root, index_dir, hash_embedder)  # indexed while modified (no blob id)
+    repo.commit("extra")  # now clean and tracked: a blob id where there was none, same text
+    path = repo.root / "web/cart.js"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # touched, same text
+    hash_embedder.calls.clear()
+    report = _index(repo.root, index_dir, hash_embedder)
+    assert report.files_parsed == 0 and hash_embedder.calls == [] and report.generation == 1
+
+
+def test_same_size_rewrite_within_one_clock_tick_is_seen(tmp_path, hash_embedder):
+    """A plain folder: size and mtime alone would call this file unchanged; its racy mtime gets it hashed."""
+    root = tmp_path / "folder"
+    root.mkdir()
+    path = root / "calc.py"
+    path.write_text("def calc():\n    return 1\n")
+    stamp = path.stat().st_mtime_ns
+    _index(root, tmp_path / "idx", hash_embedder)
+    path.write_text("def calc():\n    return 2\n")
+    os.utime(path, ns=(stamp, stamp))  # same size, same mtime
+    report = _index(root, tmp_path / "idx", hash_embedder)
+    assert report.files_parsed == 1
+    assert any("return 2" in t for t in hash_embedder.embedded_texts)
+
+
+def test_an_index_inside_the_indexed_folder_is_not_indexed(tmp_path, hash_embedder):
+    root = tmp_path / "folder"
+    root.mkdir()
+    (root / "a.py").write_text("def a():\n    return 1\n")
+    report = _index(root, root / ".codesearch-index", hash_embedder)
+    again = _index(root, root / ".codesearch-index", hash_embedder)
+    assert report.files == again.files == 1 and again.files_parsed == 0
+
+
+def test_a_reader_keeps_answering_during_reindexes_and_sees_each_committed_generation(
+    git_repo, hash_embedder, tmp_path
+):
+    repo = git_repo()
+    index_dir = tmp_path / "idx"
+    _index(repo.root, index_dir, hash_embedder)
+    searcher = Searcher(index_dir, hash_embedder)
+    stop, failures, answered = threading.Event(), [], [0]
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                result = searcher.search("retry request with backoff", k=5)
+                assert result.hits and result.hits[0].name
+                # one generation: its manifest and its vectors, never a mix
+                assert searcher._vectors.ntotal == searcher._manifest.documents
+                answered[0] += 1
+            except Exception as exc:  # noqa: BLE001 - any failure of the reader fails the test
+                failures.append(repr(exc))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for gen in range(2, 7):
+            repo.write(f"gen/g{gen}.py", f"def generation_{gen}_marker():\n    return {gen}\n")
+            report = _index(repo.root, index_dir, hash_embedder)
+            assert report.generation == gen
+            hit = searcher.search(f"generation_{gen}_marker", k=1, mode="lexical").hits[0]
+            assert hit.name == f"generation_{gen}_marker" and searcher.manifest.generation == gen
+    finally:
+        stop.set()
+        reader.join(10)
+    assert failures == [] and answered[0] > 0
+
+
+def _big_repo(build_git_repo, root: Path, n: int = 400):
+    files = {
+        f"pkg/m{i}.py": f"def func_{i}(x):\n    return x + {i}\n\n\ndef other_{i}(y):\n    '''Doc {i}.'''\n"
+        f"    return y * {i}\n\n\nclass K{i}:\n    def m(self):\n        return {i}\n"
+        for i in range(n)
+    }
+    return build_git_repo(root, files)
+
+
+def test_a_sigkilled_reindex_leaves_the_previous_generation_and_the_next_run_finishes(
+    build_git_repo, tmp_path, hash_embedder
+):
+    repo = _big_repo(build_git_repo, tmp_path / "repo")
+    index_dir = tmp_path / "idx"
+    cli = [sys.executable, "-m", "codesearch.cli"]
+    command = [*cli, "--index", str(index_dir), "index", str(repo.root)]  # the index keeps its model
+    subprocess.run([*command, "--model", "fake"], check=True, capture_output=True)
+    generation = Manifest.read(index_dir).generation
+    for attempt, delay in enumerate((0.7, 1.2, 1.7)):
+        for path in (repo.root / "pkg").iterdir():  # every file changes: every stage has work to do
+            path.write_text(path.read_text().replace("return x", f"return {attempt} + x"))
+        writer = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        manifest = Manifest.read(index_dir)  # the previous generation, or the one just committed
+        assert manifest.generation >= generation
+        generation = manifest.generation
+        searcher = Searcher(index_dir)  # lexical: the fake model's 32-d fingerprint is not this fixture's
+        assert searcher._vectors.ntotal == manifest.documents
+        assert searcher.search("other_7", k=1).hits[0].name == "other_7"
+        searcher.close()
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    clean = tmp_path / "clean"
+    subprocess.run(
+        [*cli, "--index", str(clean), "--model", "fake", "index", str(repo.root)],
+        check=True,
+        capture_output=True,
+    )
+    assert _rows(index_dir) == _rows(clean)
+    manifest = Manifest.read(index_dir)
+    assert Searcher(index_dir)._vectors.ntotal == manifest.documents == len(_rows(clean))
+    assert not list(index_dir.glob("*.tmp"))
+
+
+def test_one_file_change_end_to_end_with_the_bundled_model(
+    build_git_repo, sample_files, tmp_path, use_embedder
+):
+    repo = build_git_repo(tmp_path / "shop", sample_files)
+    index_dir = tmp_path / "idx"
+    first = index_paths([repo.root], index_dir=index_dir, embedder=use_embedder, model="use")
+    assert first.embedded == first.documents
+    noop = index_paths([repo.root], index_dir=index_dir, embedder=use_embedder, model="use")
+    assert noop.files_parsed == 0 and noop.embedded == 0 and noop.generation == first.generation
+    repo.write(
+        "util/text.py",
+        (repo.root / "util/text.py").read_text()
+        + '\n\ndef reverse_words(text):\n    """Reverse the order of the words in a sentence."""\n'
+        "    return ' '.join(reversed(text.split()))\n",
+    )
+    repo.commit("reverse words")
+    report = index_paths([repo.root], index_dir=index_dir, embedder=use_embedder, model="use")
+    assert report.files_parsed == 1 and report.embedded == 1
+    hits = Searcher(index_dir, use_embedder).search("invertir el orden de las palabras de una frase", k=3)
+    assert "reverse_words" in [h.name for h in hits.hits]

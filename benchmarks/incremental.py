@@ -57,6 +57,7 @@ def make_repo(corpus: Path, dest: Path) -> tuple[int, int]:
 
 def timed_index(repo: Path, index_dir: Path, embedder: Any, model: str, **kw: Any) -> dict[str, Any]:
     r = index_paths([repo], index_dir=index_dir, embedder=embedder, model=model, **kw)
+    print(f"  {r.seconds:.3f} s, parsed {r.files_parsed}, embedded {r.embedded}", file=sys.stderr)
     return {"seconds": round(r.seconds, 3), "files_parsed": r.files_parsed, "removed": r.files_removed,
             "embedded": r.embedded, "documents": r.documents, "files": r.files}  # fmt: skip
 
@@ -187,7 +188,8 @@ def main() -> int:
     parser.add_argument("--model", default="use")
     parser.add_argument("--commits", type=int, default=15)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="cs-incremental-") as tmp:
+    # ignore_cleanup_errors: git may still be packing objects in the background (gc --auto after commits)
+    with tempfile.TemporaryDirectory(prefix="cs-incremental-", ignore_cleanup_errors=True) as tmp:
         res = run(args.corpus.resolve(), args.model, args.commits, Path(tmp))
     out = HERE / "out"
     out.mkdir(exist_ok=True)

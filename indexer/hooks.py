@@ -18,6 +18,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from codesearch.errors import ConfigError, IndexIOError, NotFoundError
 
@@ -131,6 +132,8 @@ def install(repo: Path, index_dir: Path) -> list[HookState]:
     folder = hooks_dir(repo)
     index_dir = Path(index_dir).expanduser().resolve()
     script = _SCRIPT.format(marker=MARKER, saved=SAVED_SUFFIX, command=hook_command(index_dir))
+    record_path = state_dir(repo) / INSTALL_RECORD
+    created_folder = bool(_install_record(repo).get("created_folder")) or not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for state in describe(repo):
@@ -145,10 +148,14 @@ def install(repo: Path, index_dir: Path) -> list[HookState]:
                 )  # a rename keeps its content, mode, times (and a symlink as one)
                 log.info("kept the existing %s hook as %s", state.name, saved.name)
             _write_script(state.path, script)
-        record = {"index_dir": str(index_dir), "python": sys.executable, "installed_at": time.time()}
-        state_folder = state_dir(repo)
-        state_folder.mkdir(parents=True, exist_ok=True)
-        (state_folder / INSTALL_RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
+        record = {
+            "index_dir": str(index_dir),
+            "python": sys.executable,
+            "installed_at": time.time(),
+            "created_folder": created_folder,  # uninstall removes the hooks folder again if it is empty
+        }
+        record_path.parent.mkdir(parents=True, exist_ok=True)
+        record_path.write_text(json.dumps(record, indent=2), encoding="utf-8")
     except OSError as exc:
         raise IndexIOError(f"cannot write the hooks in {folder}: {exc.strerror or exc}") from None
     return describe(repo)
@@ -167,16 +174,24 @@ def uninstall(repo: Path) -> list[HookState]:
                 os.replace(saved, state.path)
         record = state_dir(repo) / INSTALL_RECORD
         if record.exists():
+            created_folder = _install_record(repo).get("created_folder")
             record.unlink()
+            if created_folder and not any(folder.iterdir()):
+                folder.rmdir()
     except OSError as exc:
         raise IndexIOError(f"cannot remove the hooks in {folder}: {exc.strerror or exc}") from None
     return describe(repo)
 
 
-def installed_index(repo: Path) -> Path | None:
-    """The index directory the installed hooks write to, or None when they are not installed."""
+def _install_record(repo: Path) -> dict[str, Any]:
     try:
         record = json.loads((state_dir(repo) / INSTALL_RECORD).read_text(encoding="utf-8"))
-        return Path(record["index_dir"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def installed_index(repo: Path) -> Path | None:
+    """The index directory the installed hooks write to, or None when they are not installed."""
+    index_dir = _install_record(repo).get("index_dir")
+    return Path(index_dir) if isinstance(index_dir, str) else None

@@ -309,6 +309,8 @@ def index_paths(
     model = model or (embedder.model_id if embedder else LEXICAL_ONLY)
     report = IndexReport(roots=[str(r) for r in roots], model=model)
     with writer_lock(index_dir):
+        for leftover in index_dir.glob("*.tmp"):  # files a killed writer was writing aside
+            leftover.unlink(missing_ok=True)
         try:
             previous = Manifest.read(index_dir)
         except IndexIOError:

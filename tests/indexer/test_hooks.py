@@ -154,6 +154,9 @@ def test_core_hooks_path_is_respected_and_merge_and_checkout_reindex(indexed_rep
     _wait_idle(repo.root, started)
     assert "featureFlag" in _names(index_dir)
 
+    hooks.uninstall(repo.root)  # the folder was made by install: uninstall takes it away again
+    assert not (repo.root / ".githooks").exists()
+
 
 def test_a_failing_run_never_fails_git_is_logged_and_the_next_run_catches_up(indexed_repo):
     repo, index_dir = indexed_repo
@@ -208,3 +211,26 @@ def test_hook_commands_outside_a_git_repository_fail_with_one_line(tmp_path, cap
     assert cli.main(["hook", "install", "--repo", str(tmp_path)]) == 8
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("codesearch: error:") and "not in a git repository" in err[0]
+
+
+def test_pre_commit_framework_manifest_runs_our_background_command_on_our_four_stages():
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = manifest
+    assert hook["id"] == "codesearch-reindex" and tuple(hook["stages"]) == hooks.HOOK_NAMES
+    assert hook["pass_filenames"] is False and hook["always_run"] is True
+    program, *argv = hook["entry"].split()
+    assert program == "codesearch"
+    args = cli._build_parser().parse_args(argv)
+    assert (args.command, args.action, args.background) == ("hook", "run", True)
+
+
+def test_background_run_returns_at_once_and_reindexes(indexed_repo):
+    repo, index_dir = indexed_repo
+    repo.write("bg.py", "def from_the_background():\n    return 'bg'\n")
+    started = time.time()
+    assert cli.main(["--index", str(index_dir), "hook", "run", "--background", "--repo", str(repo.root)]) == 0
+    assert time.time() - started < 1.0  # it only spawned the run
+    assert _wait_idle(repo.root, started)["status"] == "ok"
+    assert "from_the_background" in _names(index_dir)

@@ -170,3 +170,13 @@ def test_one_file_change_end_to_end_with_the_bundled_model(
     assert report.files_parsed == 1 and report.embedded == 1
     hits = Searcher(index_dir, use_embedder).search("invertir el orden de las palabras de una frase", k=3)
     assert "reverse_words" in [h.name for h in hits.hits]
+
+
+def test_files_a_killed_writer_left_aside_are_cleaned_by_the_next_run(git_repo, hash_embedder, tmp_path):
+    repo = git_repo()
+    index_dir = tmp_path / "idx"
+    _index(repo.root, index_dir, hash_embedder)
+    (index_dir / "vectors.2.faiss.tmp").write_bytes(b"half a faiss file")
+    (index_dir / "manifest.json.tmp").write_text('{"generation": ')
+    report = _index(repo.root, index_dir, hash_embedder)
+    assert report.generation == 1 and not list(index_dir.glob("*.tmp"))

@@ -55,3 +55,11 @@ def test_watch_reindexes_a_plain_folder_once_per_burst_of_changes(tmp_path, hash
         stop.set()
         watcher.join(10)
     assert not watcher.is_alive()
+
+
+def test_watch_of_a_missing_folder_is_one_error_line(tmp_path, capsys):
+    from codesearch import cli
+
+    assert cli.main(["--index", str(tmp_path / "idx"), "watch", str(tmp_path / "nowhere")]) == 8
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"codesearch: error: not a folder: {tmp_path / 'nowhere'}"]

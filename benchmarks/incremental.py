@@ -7,7 +7,7 @@ Copies the corpus into a temporary git repository (one commit), then measures, i
 - a no-op reindex, in process and end to end through the CLI (a new process each time);
 - a one-file change (one function added, committed), in process and through the CLI;
 - switching to a branch that changes 10% of the files, back to the branch seen before, and again;
-- ``git commit`` wall time without and with the codesearch hooks installed (each hook run waited for
+- ``git commit`` wall time without and with the codesearch hooks, interleaved (each hook run waited for
   between commits, so the commits measured do not compete with a reindex for the CPU).
 Each case reports wall seconds, files parsed and texts embedded. Markdown on stdout, JSON in
 benchmarks/out/incremental-*.json.
@@ -92,27 +92,33 @@ def branch_touching(repo: Path, share: float, seed: int = 7) -> int:
     return len(chosen)
 
 
-def commit_times(repo: Path, n: int, wait_for_hook: bool) -> list[float]:
-    """Wall seconds of ``n`` one-file commits (git add done before the clock starts)."""
-    times = []
+def commit_times(repo: Path, n: int) -> tuple[list[float], list[float]]:
+    """Wall seconds of ``n`` one-file commits without the hooks (``-c core.hooksPath=/nonexistent``) and
+    ``n`` with them, interleaved so both arms see the same machine load; each hook run is waited for (not
+    timed) before the next commit. ``git add`` runs before the clock starts."""
+    without: list[float] = []
+    with_hook: list[float] = []
     target = repo / "bench_commits.txt"
     for i in range(n):
-        target.write_text(f"commit {i} {time.time()}\n")
-        git(repo, "add", target.name)
-        started = time.perf_counter()
-        git(repo, "commit", "-q", "-m", f"bench {i}")
-        times.append(time.perf_counter() - started)
-        if wait_for_hook:
-            wait_idle(repo)
-    return times
+        for arm, extra in ((without, ["-c", "core.hooksPath=/nonexistent"]), (with_hook, [])):
+            target.write_text(f"commit {i} {len(arm)} {time.time()}\n")
+            git(repo, "add", target.name)
+            wall, started = time.time(), time.perf_counter()
+            git(repo, *extra, "commit", "-q", "-m", f"bench {i}")
+            arm.append(time.perf_counter() - started)
+            if arm is with_hook:
+                wait_idle(repo, after=wall)
+    return without, with_hook
 
 
-def wait_idle(repo: Path, timeout: float = 300.0) -> None:
+def wait_idle(repo: Path, after: float = 0.0, timeout: float = 300.0) -> None:
+    """Until a hook run that finished after ``after`` is recorded and no run is going or queued."""
     state = hooks.state_dir(repo)
     deadline = time.monotonic() + timeout
-    time.sleep(0.2)
     while time.monotonic() < deadline:
-        if not hook_run.is_running(state) and not (state / hook_run.DIRTY).exists():
+        last = hook_run.last_run(state) or {}
+        running = hook_run.is_running(state) or (state / hook_run.DIRTY).exists()
+        if last.get("finished_at", 0.0) > after and not running:
             return
         time.sleep(0.1)
     raise RuntimeError("the hook run did not finish")
@@ -149,10 +155,8 @@ def run(corpus: Path, model: str, commits: int, work: Path) -> dict[str, Any]:
     git(repo, "checkout", "-q", "main")
     timed_index(repo, index_dir, embedder, model)
 
-    without = commit_times(repo, commits, wait_for_hook=False)
     hooks.install(repo, index_dir)
-    wait_idle(repo)
-    with_hook = commit_times(repo, commits, wait_for_hook=True)
+    without, with_hook = commit_times(repo, commits)
     hooks.uninstall(repo)
     res["commit_ms_without_hook"] = {"median": round(statistics.median(without) * 1000, 1),
                                      "max": round(max(without) * 1000, 1)}  # fmt: skip

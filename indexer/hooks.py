@@ -44,6 +44,7 @@ if [ -x "$previous" ]; then
 fi
 (
     unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_PREFIX GIT_COMMON_DIR GIT_OBJECT_DIRECTORY
+    sleep 1  # git finishes its own work (gc --auto, output) first, and bursts of triggers coalesce
     exec nice -n 10 {command} hook run --repo "$PWD"  # low priority: the user's next command comes first
 ) </dev/null >/dev/null 2>&1 &
 exit $status

@@ -65,7 +65,7 @@ def cmd_hook(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_hook_states(repo: Path, states: list[Any], what: str) -> int:
-    out = Console(highlight=False)
+    out = Console(highlight=False, soft_wrap=True)  # paths are never folded
     out.print(f"codesearch hooks {what} in {states[0].path.parent}")
     for s in states:
         out.print(f"  {s.name:<14} {_state_word(s)}")
@@ -124,7 +124,7 @@ def _hook_status(repo: Path, as_json: bool) -> int:
     if as_json:
         print_json(status)
         return ExitCode.OK
-    out = Console(highlight=False)
+    out = Console(highlight=False, soft_wrap=True)  # paths are never folded
     out.print(f"hooks in   {status['hooks_dir']}")
     for name, word in status["hooks"].items():
         out.print(f"  {name:<14} {word}")
@@ -132,7 +132,12 @@ def _hook_status(repo: Path, as_json: bool) -> int:
     last = status["last_run"]
     if last:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(last["finished_at"]))
-        how = "ok" if last["status"] == "ok" else f"FAILED: {last.get('error', '?')}"
+        how = (
+            f"ok (parsed {last.get('files_parsed', 0)}, embedded {last.get('embedded', 0)}, "
+            f"generation {last.get('generation', '?')})"
+            if last["status"] == "ok"
+            else f"FAILED: {last.get('error', '?')}"
+        )
         out.print(f"last run   {when}, {last['seconds']:.1f} s, {how}")
     else:
         out.print("last run   never")

@@ -158,7 +158,7 @@ def test_core_hooks_path_is_respected_and_merge_and_checkout_reindex(indexed_rep
     assert not (repo.root / ".githooks").exists()
 
 
-def test_a_failing_run_never_fails_git_is_logged_and_the_next_run_catches_up(indexed_repo):
+def test_a_failing_run_never_fails_git_is_logged_and_the_next_run_catches_up(indexed_repo, capsys):
     repo, index_dir = indexed_repo
     hooks.install(repo.root, index_dir)
     db = index_dir / "meta.sqlite"
@@ -173,6 +173,10 @@ def test_a_failing_run_never_fails_git_is_logged_and_the_next_run_catches_up(ind
     assert last["status"] == "failed" and "index database" in last["error"]
     log = (hooks.state_dir(repo.root) / hook_run.LOG_FILE).read_text()
     assert "reindex failed" in log
+    capsys.readouterr()
+    assert cli.main(["hook", "status", "--repo", str(repo.root)]) == 0
+    shown = capsys.readouterr().out
+    assert "FAILED: IndexIOError" in shown and str(hooks.state_dir(repo.root) / hook_run.LOG_FILE) in shown
 
     db.rmdir()
     (index_dir / "meta.sqlite.away").rename(db)

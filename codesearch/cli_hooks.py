@@ -86,10 +86,9 @@ def _hook_run(repo: Path, background: bool, settings: Settings) -> int:
         return ExitCode.OK
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"):
         os.environ.pop(name, None)  # set by git for its hooks; they would point our git calls elsewhere
-    reindex = _reindexer(repo, settings)
 
     def summary() -> dict[str, Any]:
-        report = reindex()
+        report = _reindexer(repo, settings)()  # inside the run: a model that cannot load is logged too
         return {
             "files_parsed": report.files_parsed,
             "files_removed": report.files_removed,

@@ -238,3 +238,12 @@ def test_background_run_returns_at_once_and_reindexes(indexed_repo):
     assert time.time() - started < 1.0  # it only spawned the run
     assert _wait_idle(repo.root, started)["status"] == "ok"
     assert "from_the_background" in _names(index_dir)
+
+
+def test_a_model_that_cannot_be_used_is_a_logged_failed_run(indexed_repo):
+    repo, index_dir = indexed_repo
+    argv = ["--index", str(index_dir), "--model", "http", "hook", "run", "--repo", str(repo.root)]
+    assert cli.main(argv) == 1  # run in the foreground: the failure is the exit status, and it is recorded
+    last = hook_run.last_run(hooks.state_dir(repo.root))
+    assert last["status"] == "failed" and last["error"]
+    assert "reindex failed" in (hooks.state_dir(repo.root) / hook_run.LOG_FILE).read_text()

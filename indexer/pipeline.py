@@ -239,6 +239,8 @@ def _index_root(
     with db:
         removed, added = _write_repo(db, repo_id, parsed, gone)
         refresh_metadata(db, changes.touched)
+        if removed or added:  # no generation's vectors match these documents until the manifest is written
+            set_meta(db, "generation", "-1")
         db.execute("UPDATE repos SET indexed_at=? WHERE id=?", (time.time(), repo_id))
     report.timings["write"] += time.perf_counter() - started
     return removed, added

@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from codesearch.search import Searcher
 from indexer.pipeline import index_paths
 from indexer.store import Manifest
@@ -148,6 +150,7 @@ def test_a_sigkilled_reindex_leaves_the_previous_generation_and_the_next_run_fin
     manifest = Manifest.read(index_dir)
     assert Searcher(index_dir)._vectors.ntotal == manifest.documents == len(_rows(clean))
     assert not list(index_dir.glob("*.tmp"))
+    assert _vector_ids(index_dir) == _doc_ids(index_dir)  # every document has its vector, nothing else
 
 
 def test_one_file_change_end_to_end_with_the_bundled_model(
@@ -180,3 +183,44 @@ def test_files_a_killed_writer_left_aside_are_cleaned_by_the_next_run(git_repo, 
     (index_dir / "manifest.json.tmp").write_text('{"generation": ')
     report = _index(repo.root, index_dir, hash_embedder)
     assert report.generation == 1 and not list(index_dir.glob("*.tmp"))
+
+
+def _vector_ids(index_dir: Path) -> set[int]:
+    import faiss
+
+    manifest = Manifest.read(index_dir)
+    index = faiss.read_index(str(index_dir / manifest.vectors_file))
+    return {int(i) for i in faiss.vector_to_array(index.id_map)}
+
+
+def _doc_ids(index_dir: Path) -> set[int]:
+    db = sqlite3.connect(index_dir / "meta.sqlite")
+    try:
+        return {r[0] for r in db.execute("SELECT id FROM documents")}
+    finally:
+        db.close()
+
+
+def test_a_writer_killed_after_its_documents_but_before_its_vectors_is_repaired(
+    git_repo, hash_embedder, tmp_path, monkeypatch
+):
+    """The documents are committed, the vectors are being built: a kill there must not leave the next
+    run trusting the previous generation's vectors for documents it no longer sees as changed."""
+    from indexer import pipeline
+
+    repo = git_repo()
+    index_dir = tmp_path / "idx"
+    _index(repo.root, index_dir, hash_embedder)
+    repo.write("web/late.js", "function lateArrival(queue) {\n  return queue.shift();\n}\n")
+    repo.delete("config/load.go")
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "_update_vectors", killed)
+    with pytest.raises(KeyboardInterrupt):
+        _index(repo.root, index_dir, hash_embedder)
+    monkeypatch.undo()
+    report = _index(repo.root, index_dir, hash_embedder)
+    assert report.files_parsed == 0 and report.generation == 2
+    assert _vector_ids(index_dir) == _doc_ids(index_dir)

@@ -224,3 +224,35 @@ def test_a_writer_killed_after_its_documents_but_before_its_vectors_is_repaired(
     report = _index(repo.root, index_dir, hash_embedder)
     assert report.files_parsed == 0 and report.generation == 2
     assert _vector_ids(index_dir) == _doc_ids(index_dir)
+
+
+def test_a_reader_sees_whole_generations_never_a_writer_between_documents_and_manifest(
+    git_repo, hash_embedder, tmp_path, monkeypatch
+):
+    from indexer import pipeline
+
+    repo = git_repo()
+    index_dir = tmp_path / "idx"
+    _index(repo.root, index_dir, hash_embedder)
+    searcher = Searcher(index_dir, hash_embedder)
+    seen: list[tuple[int, list[str], list[str]]] = []
+    real_update = pipeline._update_vectors
+
+    def while_writing(*args, **kwargs):  # the documents are committed; the vectors and manifest are not
+        files = searcher.status()["repos"][0]["files"]
+        new = [h.name for h in searcher.search("lateArrival", k=3, mode="lexical").hits]
+        old = [h.name for h in searcher.search("retry_with_backoff", k=3, mode="lexical").hits]
+        seen.append((files, new, old))
+        return real_update(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_update_vectors", while_writing)
+    repo.write("web/late.js", "function lateArrival(queue) {\n  return queue.shift();\n}\n")
+    _index(repo.root, index_dir, hash_embedder)
+    assert searcher.manifest.generation == 2  # the reader moves to generation 2 once it is committed
+    _index(repo.root, index_dir, hash_embedder, rebuild=True)  # every document deleted, then written again
+    assert [(files, "lateArrival" in new, "retry_with_backoff" in old) for files, new, old in seen] == [
+        (4, False, True),  # generation 1 as a whole while generation 2 was being written
+        (5, True, True),  # generation 2 as a whole while the rebuild had emptied and refilled the tables
+    ]
+    assert searcher.search("lateArrival", k=1, mode="lexical").hits[0].name == "lateArrival"
+    assert searcher.manifest.generation == 3 and searcher.status()["repos"][0]["files"] == 5

@@ -247,3 +247,15 @@ def test_a_model_that_cannot_be_used_is_a_logged_failed_run(indexed_repo):
     last = hook_run.last_run(hooks.state_dir(repo.root))
     assert last["status"] == "failed" and last["error"]
     assert "reindex failed" in (hooks.state_dir(repo.root) / hook_run.LOG_FILE).read_text()
+
+
+def test_post_rewrite_alone_reindexes_after_an_amend(indexed_repo):
+    repo, index_dir = indexed_repo
+    hooks.install(repo.root, index_dir)
+    (hooks.hooks_dir(repo.root) / "post-commit").unlink()  # `commit --amend` runs both; keep post-rewrite only
+    repo.write("amended.py", "def added_by_amend():\n    return 'amend'\n")
+    repo.git("add", "-A")
+    started = time.time()
+    repo.git("commit", "-q", "--amend", "--no-edit")
+    assert _wait_idle(repo.root, started)["status"] == "ok"
+    assert "added_by_amend" in _names(index_dir)

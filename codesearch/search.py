@@ -120,6 +120,7 @@ class Searcher:
                 return  # a writer is between its documents and its manifest: keep answering from ours
             manifest, vectors, db = loaded
             previous_db, self._db = self._db, db
+            self._vocabulary = index_vocabulary(db)  # it queries through its connection: the new one
             previous_db.close()
             self._manifest, self._vectors, self._manifest_stamp = manifest, vectors, stamp
             log.debug("loaded generation %d (%d documents)", manifest.generation, manifest.documents)

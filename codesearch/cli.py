@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from codesearch import cli_hooks
 from codesearch.errors import CodesearchError, ExitCode
 from codesearch.settings import MODES, Settings, load_settings
 
@@ -75,6 +76,7 @@ def _build_parser() -> argparse.ArgumentParser:
     from codesearch.cli_model import add_model_parser
 
     add_model_parser(sub, common)
+    cli_hooks.add_parsers(sub, common)
     return parser
 
 

@@ -51,6 +51,9 @@ class Settings:
     identifier_instruction: str | None = None
     code_instruction: str | None = None
     clone_dir: Path = field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)) / "repos")
+    # `codesearch serve`: the Bearer token (required off loopback) and the origins CORS allows (none: off)
+    token: str | None = field(default=None, repr=False)  # never in a log line
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -62,7 +65,7 @@ class Settings:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
-_TUPLE_FIELDS = {"embedding_urls", "ignore"}
+_TUPLE_FIELDS = {"embedding_urls", "ignore", "cors_origins"}
 _PATH_FIELDS = {"index_dir", "clone_dir"}
 _INT_FIELDS = {"dim", "max_file_size", "k"}
 

@@ -1,0 +1,75 @@
+"""``codesearch serve`` and ``codesearch mcp``: their options and bodies (heavy imports deferred)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+
+from codesearch.errors import ExitCode, IndexNotFoundError
+from codesearch.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 8765
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the HTTP API on ``--host``/``--port`` until interrupted; model and index load first."""
+    import uvicorn
+
+    from codesearch.api.security import check_bind
+    from codesearch.api.server import create_app
+    from codesearch.cli_commands import open_searcher
+
+    if args.token:
+        settings = dataclasses.replace(settings, token=args.token)
+    if args.cors_origins:
+        settings = dataclasses.replace(settings, cors_origins=tuple(args.cors_origins))
+    check_bind(args.host, settings.token)
+    searcher = None
+    try:
+        searcher = open_searcher(settings, args.model)
+        if searcher.embedder is not None:
+            searcher.embedder.load()  # the first query must not pay for loading the model
+    except IndexNotFoundError as exc:  # /v1/embeddings still works; /search says what to do
+        print(f"codesearch: warning: {exc} (serving anyway)", file=sys.stderr)
+    app = create_app(settings, searcher=searcher, batch_window=args.batch_window_ms / 1000)
+    print(
+        f"codesearch: serving http://{args.host}:{args.port} (API docs at /docs)", file=sys.stderr, flush=True
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return ExitCode.OK
+
+
+def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the MCP tools on stdin/stdout until the client closes them."""
+    from codesearch.mcp_server import build_server
+
+    build_server(settings).run("stdio")
+    return ExitCode.OK
+
+
+def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    """The ``serve`` and ``mcp`` subcommands."""
+    p = sub.add_parser("serve", parents=[common], help="serve the HTTP API (127.0.0.1 by default)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind; beyond loopback a token is required")
+    p.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)"
+    )
+    p.add_argument("--token", help="Bearer token clients must send (env CODESEARCH_TOKEN)")
+    p.add_argument(
+        "--cors-origin",
+        dest="cors_origins",
+        action="append",
+        metavar="ORIGIN",
+        help="allow this browser origin (repeatable; CORS is off by default)",
+    )
+    p.add_argument(
+        "--batch-window-ms",
+        type=float,
+        default=2.0,
+        help="how long a query waits for others to share its embedding batch (default 2)",
+    )
+    sub.add_parser("mcp", parents=[common], help="serve the MCP tools on stdio (for coding agents)")

@@ -85,10 +85,6 @@ class TokenAuth:
         await self.app(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes with 413, whether or not they declare their length."""
 
@@ -106,27 +102,29 @@ class BodyLimit:
                 await _send_error(send, 413, message)
                 return
         received = 0
-        started = False
+        too_large = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             msg = await receive()
             if msg["type"] == "http.request":
                 received += len(msg.get("body", b""))
-                if received > self.limit:
-                    raise _TooLarge
+                if received > self.limit:  # the app sees the client go away; we answer 413 below
+                    too_large = True
+                    return {"type": "http.disconnect"}
             return msg
 
-        async def tracking_send(msg: Message) -> None:
-            nonlocal started
-            started = started or msg["type"] == "http.response.start"
-            await send(msg)
+        async def guarded_send(msg: Message) -> None:
+            if not too_large:  # whatever the app makes of a cut body, the answer is 413
+                await send(msg)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await _send_error(send, 413, message)
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large:
+            await _send_error(send, 413, message)
 
 
 def resolve_inside(roots: Iterable[str | Path], path: str | Path) -> tuple[Path, Path]:

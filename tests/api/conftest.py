@@ -77,7 +77,9 @@ class ApiIndex:
 
 
 @pytest.fixture(scope="module")
-def api_index(tmp_path_factory: pytest.TempPathFactory, build_git_repo, sample_files, use_embedder) -> ApiIndex:
+def api_index(
+    tmp_path_factory: pytest.TempPathFactory, build_git_repo, sample_files, use_embedder
+) -> ApiIndex:
     """A repository (the shared samples plus a password module) indexed with the real bundled model."""
     from indexer.pipeline import index_paths
 
@@ -97,7 +99,17 @@ def cli_env(**extra: str) -> dict[str, str]:
 @contextmanager
 def _cli_server(index_dir: Path, *flags: str, env: dict[str, str] | None = None) -> Iterator[str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "codesearch.cli", "serve", "--index", str(index_dir), "--port", str(port), *flags]
+    cmd = [
+        sys.executable,
+        "-m",
+        "codesearch.cli",
+        "serve",
+        "--index",
+        str(index_dir),
+        "--port",
+        str(port),
+        *flags,
+    ]
     proc = subprocess.Popen(cmd, env=env or cli_env(), stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -77,7 +77,9 @@ def test_concurrent_searches_share_embedding_batches_and_match_one_by_one(served
 
     async def fire() -> list[dict]:
         async with httpx.AsyncClient(timeout=30) as client:
-            replies = await asyncio.gather(*(client.post(f"{url}/search", json={"query": q}) for q in queries))
+            replies = await asyncio.gather(
+                *(client.post(f"{url}/search", json={"query": q}) for q in queries)
+            )
         return [r.json() for r in replies]
 
     batcher = app.state.api.batcher
@@ -184,13 +186,23 @@ def test_healthz_and_openapi_docs_with_examples(served) -> None:
     assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
     assert "swagger" in httpx.get(f"{url}/docs").text.lower()
     spec = httpx.get(f"{url}/openapi.json").json()
-    for route in ("/search", "/symbols/{ref}", "/index", "/jobs/{job_id}", "/status", "/healthz", "/v1/embeddings"):
+    for route in (
+        "/search",
+        "/symbols/{ref}",
+        "/index",
+        "/jobs/{job_id}",
+        "/status",
+        "/healthz",
+        "/v1/embeddings",
+    ):
         assert route in spec["paths"], route
     examples = spec["components"]["schemas"]["SearchRequest"]["examples"]
     assert any("读取" in e["query"] for e in examples)
 
 
-def test_searcher_built_lazily_from_settings_and_missing_index_is_503(tmp_path: Path, serve_app, api_index) -> None:
+def test_searcher_built_lazily_from_settings_and_missing_index_is_503(
+    tmp_path: Path, serve_app, api_index
+) -> None:
     missing = create_app(Settings(index_dir=tmp_path / "none", model="use"))
     with serve_app(missing) as url:
         r = httpx.post(f"{url}/search", json={"query": "x"})

@@ -29,6 +29,7 @@ class SearchRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,  # "10" is not a number and 0 is not false: a client bug should be a 422, not a guess
         json_schema_extra={
             "examples": [
                 {"query": "retry an HTTP request with exponential backoff", "k": 5},
@@ -87,6 +88,7 @@ class IndexRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={"examples": [{"paths": None}, {"paths": ["/home/me/src/service"]}]},
     )
 

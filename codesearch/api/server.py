@@ -11,9 +11,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -35,7 +36,7 @@ from codesearch.api.models import (
 )
 from codesearch.api.security import MAX_BODY_BYTES, BodyLimit, TokenAuth, json_error, resolve_inside
 from codesearch.api.state import ApiState, model_embedder
-from codesearch.api.symbols import find_symbol, indexed_roots
+from codesearch.api.symbols import SYMBOL_REF, find_symbol, indexed_roots
 from codesearch.errors import (
     CodesearchError,
     ConfigError,
@@ -56,7 +57,6 @@ _STATUS = {
     IndexNotFoundError: 503,
     EmbeddingUnavailableError: 503,
 }
-_AUTH = error_responses(401)
 
 
 def _status_of(exc: CodesearchError) -> int:
@@ -79,7 +79,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(json_error(exc.status_code, str(exc.detail)), status_code=exc.status_code)
+        return JSONResponse(
+            json_error(exc.status_code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -106,7 +108,9 @@ def _add_search_routes(app: FastAPI, state: ApiState) -> None:
         summary="One symbol with its code as it is on disk now",
         description="`ref` is a document id (`42`) or a location as hits print it (`repo/path:line`).",
     )
-    async def symbol(ref: str) -> Any:
+    async def symbol(
+        ref: Annotated[str, PathParam(pattern=SYMBOL_REF, examples=["shop/src/net/retry.py:7"])],
+    ) -> Any:
         await state.searcher()  # 503 with a clear line when there is no index
         return JSONResponse(await run_in_threadpool(find_symbol, state.index_dir, ref))
 
@@ -161,7 +165,7 @@ def _add_embeddings(app: FastAPI, state: ApiState) -> None:
         except CodesearchError as exc:
             log.warning("no model for /v1/embeddings: %s", exc)
     if embedder is not None:
-        app.include_router(embeddings_router(embedder), dependencies=[], responses=_AUTH)
+        app.include_router(embeddings_router(embedder), responses=error_responses(400, 401, 413, 503))
         return
 
     @app.post("/v1/embeddings", responses=error_responses(401, 503))

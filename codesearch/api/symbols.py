@@ -14,6 +14,7 @@ from codesearch.api.security import read_lines, resolve_inside
 from codesearch.errors import ConfigError, NotFoundError
 from indexer.store import connect
 
+SYMBOL_REF = r"^(\d+|.+:\d+)$"  # a document id, or REPO/PATH:LINE
 _COLUMNS = (
     "SELECT d.id, d.kind, d.name, d.qualified_name, d.signature, d.doc, d.code, d.start_line, d.end_line, "
     "f.path, f.language, r.name AS repo, r.root FROM documents d JOIN files f ON f.id=d.file_id "

@@ -130,7 +130,7 @@ def test_unknown_symbols_and_jobs_are_404_with_one_line(served) -> None:
         assert r.status_code == 404, route
         assert set(r.json()) == {"error"} and "\n" not in r.json()["error"]["message"]
     r = httpx.get(f"{url}/symbols/not-a-ref")
-    assert r.status_code == 400 and "REPO/PATH:LINE" in r.json()["error"]["message"]
+    assert r.status_code == 422 and "ref" in r.json()["error"]["message"]
 
 
 def _wait_for(url: str, job: str, timeout: float = 120) -> dict:

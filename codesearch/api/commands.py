@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import sys
 
-from codesearch.errors import ExitCode, IndexNotFoundError
+from codesearch.errors import ConfigError, ExitCode, IndexNotFoundError
 from codesearch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the MCP tools on stdin/stdout until the client closes them."""
-    from codesearch.mcp_server import build_server
-
+    try:
+        from codesearch.mcp_server import build_server
+    except ImportError as exc:
+        raise ConfigError(f"codesearch mcp needs the mcp package ({exc}): pip install 'codesearch[mcp]'") from None
     build_server(settings).run("stdio")
     return ExitCode.OK
 

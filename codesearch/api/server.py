@@ -178,17 +178,23 @@ def create_app(
     *,
     searcher: Searcher | None = None,
     batch_window: float = DEFAULT_WINDOW_S,
+    workers: int = 2,
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
-    """The API over ``searcher`` (used as given), or over ``settings.index_dir`` (opened on first use).
+    """The API over ``searcher`` (used as given), or over ``settings.index_dir``: ``workers`` searchers
+    opened at startup (or on first use when the index appears later).
 
     ``settings.token`` (when set) is required as ``Authorization: Bearer`` on every route but /healthz;
     ``settings.cors_origins`` (when set) turns CORS on for those origins only.
     """
-    state = ApiState(settings, searcher, batch_window)
+    state = ApiState(settings, searcher, batch_window, workers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:  # warm: the first query must not pay for loading the model and the vectors
+            await state.open()
+        except CodesearchError as exc:  # /v1/embeddings still works; /search says what to do
+            log.warning("%s (serving anyway)", exc)
         yield
         state.close()
 

@@ -13,9 +13,10 @@ from starlette.concurrency import run_in_threadpool
 
 from codesearch.api.batching import PrecomputedQueries, QueryBatcher
 from codesearch.api.jobs import IndexJobs
+from codesearch.api.pool import BatchedSearcher, SearcherPool
 from codesearch.embedding.base import Embedder
 from codesearch.errors import IndexNotFoundError
-from codesearch.search import Searcher, SearchResult
+from codesearch.search import CANDIDATES, Searcher, SearchResult
 from codesearch.settings import Settings
 from indexer.pipeline import Progress
 
@@ -39,77 +40,107 @@ def model_embedder(settings: Settings) -> Embedder | None:
     return _embedder(settings, manifest.model) if manifest.vectors_file else None  # type: ignore[no-any-return]
 
 
+def open_searchers(settings: Settings, workers: int) -> list[Searcher]:
+    """``workers`` searchers over the settings' index, with the model it was built with, loaded."""
+    from indexer.store import Manifest
+
+    if Manifest.read(settings.index_dir) is None:
+        raise IndexNotFoundError(f"no index at {settings.index_dir}: run `codesearch index PATH` first")
+    embedder = model_embedder(settings)
+    if embedder is not None:
+        embedder.load()
+    instructions = {
+        name: text
+        for name, text in (
+            ("text", settings.query_instruction),
+            ("identifier", settings.identifier_instruction),
+            ("code", settings.code_instruction),
+        )
+        if text
+    }
+    return [BatchedSearcher(settings.index_dir, embedder, instructions=instructions) for _ in range(workers)]
+
+
 class ApiState:
     """Shared by every request of one app."""
 
-    def __init__(self, settings: Settings, searcher: Searcher | None, batch_window: float) -> None:
+    def __init__(
+        self, settings: Settings, searcher: Searcher | None, batch_window: float, workers: int
+    ) -> None:
         self.settings = settings
         self.batch_window = batch_window
+        self.workers = workers
         self.batcher: QueryBatcher | None = None
-        self._searcher: Searcher | None = None
+        self.pool: SearcherPool | None = None
         self._opening = asyncio.Lock()
         if searcher is not None:
-            self._adopt(searcher)
+            self._adopt([searcher])
         self.jobs = IndexJobs(self._reindex)
 
     @property
     def index_dir(self) -> Path:
-        return self._searcher.index_dir if self._searcher is not None else self.settings.index_dir
+        return self.pool.first.index_dir if self.pool is not None else self.settings.index_dir
 
-    def _adopt(self, searcher: Searcher) -> None:
-        """Route the searcher's query embeddings through the batcher (documents are untouched)."""
-        embedder = searcher.embedder
-        if embedder is not None and not isinstance(embedder, PrecomputedQueries):
-            searcher.embedder = PrecomputedQueries(embedder)
-        if isinstance(searcher.embedder, PrecomputedQueries):
-            self.batcher = QueryBatcher(searcher.embedder.inner, window=self.batch_window)
-        self._searcher = searcher
+    def _adopt(self, searchers: list[Searcher]) -> None:
+        """Route the searchers' query embeddings (and, for ``BatchedSearcher``s, dense scans) through the
+        batcher; documents are untouched."""
+        first = searchers[0]
+        inner = first.embedder
+        if isinstance(inner, PrecomputedQueries):
+            inner = inner.inner
+        if inner is not None:
+            wrapper = PrecomputedQueries(inner)
+            for searcher in searchers:
+                searcher.embedder = wrapper
+            dense = first.dense_batch if isinstance(first, BatchedSearcher) else None
+            self.batcher = QueryBatcher(inner, dense=dense, window=self.batch_window)
+        self.pool = SearcherPool(searchers)
 
     def query_embedder(self) -> Embedder | None:
-        """The model itself (not the wrapper), once a searcher is open."""
-        embedder = self._searcher.embedder if self._searcher is not None else None
+        """The model itself (not the wrapper), once the searchers are open."""
+        embedder = self.pool.first.embedder if self.pool is not None else None
         return embedder.inner if isinstance(embedder, PrecomputedQueries) else embedder
 
-    async def searcher(self) -> Searcher:
-        """The searcher, opened on first use (and again after a missing index appears)."""
-        if self._searcher is not None:
-            return self._searcher
+    async def open(self) -> SearcherPool:
+        """The searchers, opened on first use (and again after a missing index appears)."""
+        if self.pool is not None:
+            return self.pool
         async with self._opening:
-            if self._searcher is None:
-                from codesearch.cli_commands import open_searcher
+            if self.pool is None:
+                self._adopt(await run_in_threadpool(open_searchers, self.settings, self.workers))
+        assert self.pool is not None
+        return self.pool
 
-                searcher = await run_in_threadpool(open_searcher, self.settings, None)
-                if searcher.embedder is not None:
-                    await run_in_threadpool(searcher.embedder.load)
-                self._adopt(searcher)
-        assert self._searcher is not None
-        return self._searcher
+    async def searcher(self) -> Searcher:
+        return (await self.open()).first
 
     async def search(self, query: str, k: int, mode: str, filters: dict[str, Any]) -> SearchResult:
-        """``Searcher.search`` with the query vector from the batcher, off the event loop."""
-        searcher = await self.searcher()
+        """``Searcher.search`` with the query vector (and dense ranking) from the batcher, off the loop."""
+        pool = await self.open()
         query = query.strip()
-        vector, instruction = None, ""
-        wrapper = searcher.embedder
-        if (
-            query
-            and mode != "lexical"
-            and self.batcher is not None
-            and isinstance(wrapper, PrecomputedQueries)
-        ):
-            instruction = searcher.instructions["identifier" if _IDENTIFIER.match(query) else "text"]
-            vector = await self.batcher.embed(query, instruction)
+        vector, ranking, instruction, depth = None, None, "", 0
+        if query and mode != "lexical" and self.batcher is not None:
+            instruction = pool.first.instructions["identifier" if _IDENTIFIER.match(query) else "text"]
+            unfiltered = not any(filters.values())
+            depth = max(CANDIDATES, 5 * k) if unfiltered else 0
+            vector, ranking = await self.batcher.embed(query, instruction, depth)
+        async with pool.acquire() as searcher:
 
-        def run() -> SearchResult:
-            if isinstance(wrapper, PrecomputedQueries):
-                wrapper.set_vector(query, instruction, vector)
-            try:
-                return searcher.search(query, k=k, mode=mode, **filters)
-            finally:
+            def run() -> SearchResult:
+                wrapper = searcher.embedder
                 if isinstance(wrapper, PrecomputedQueries):
-                    wrapper.set_vector(query, instruction, None)
+                    wrapper.set_vector(query, instruction, vector)
+                if isinstance(searcher, BatchedSearcher):
+                    searcher.set_dense(query, ranking, depth)
+                try:
+                    return searcher.search(query, k=k, mode=mode, **filters)
+                finally:
+                    if isinstance(wrapper, PrecomputedQueries):
+                        wrapper.set_vector(query, instruction, None)
+                    if isinstance(searcher, BatchedSearcher):
+                        searcher.set_dense(query, None)
 
-        return await run_in_threadpool(run)
+            return await run_in_threadpool(run)
 
     def _reindex(self, roots: list[Path], progress: Progress) -> dict[str, Any]:
         from indexer.pipeline import index_paths

@@ -212,3 +212,41 @@ def test_searcher_built_lazily_from_settings_and_missing_index_is_503(
     with serve_app(lazy) as url:
         hits = httpx.post(f"{url}/search", json={"query": "hash a password with a salt"}).json()["hits"]
         assert hits[0]["name"] == "hash_password"
+
+
+def test_own_searchers_share_one_dense_scan_per_batch_and_answer_like_a_plain_searcher(
+    api_index, use_embedder, serve_app
+) -> None:
+    app = create_app(Settings(index_dir=api_index.index_dir), workers=2)
+    queries = ["hash a password with a salt", "merge environment variables", "total price of a cart", "slug"]
+    queries = queries * 4
+    with serve_app(app) as url:
+        pool = app.state.api.pool
+        assert len(pool.searchers) == 2  # opened at startup
+
+        async def fire() -> list[dict]:
+            async with httpx.AsyncClient(timeout=30) as client:
+                replies = await asyncio.gather(
+                    *(client.post(f"{url}/search", json={"query": q}) for q in queries)
+                )
+            return [r.json() for r in replies]
+
+        bodies = asyncio.run(fire())
+        filtered = httpx.post(f"{url}/search", json={"query": queries[0], "lang": "python"}).json()
+    assert sum(s.scans_skipped for s in pool.searchers) == len(
+        queries
+    )  # every unfiltered dense ranking batched
+    assert app.state.api.batcher.stats.batches < len(queries)
+    plain = Searcher.open(api_index.index_dir, use_embedder)
+    for query, body in zip(queries, bodies, strict=True):
+        _assert_same_hits(body, plain.search(query).to_json())
+    _assert_same_hits(filtered, plain.search(queries[0], lang="python").to_json())
+
+
+def _assert_same_hits(got: dict, expected: dict) -> None:
+    """The same hits in the same order; scores equal up to float rounding (a batched scan is one GEMM)."""
+    assert got["query"] == expected["query"]
+    strip = [{k: v for k, v in h.items() if k != "score"} for h in got["hits"]]
+    assert strip == [{k: v for k, v in h.items() if k != "score"} for h in expected["hits"]]
+    for a, b in zip(got["hits"], expected["hits"], strict=True):
+        assert abs(a["score"] - b["score"]) < 1e-4

@@ -175,13 +175,13 @@ def with_python(url: str, queries: list[str], clients: int, duration: float) -> 
     return _row("codesearch serve (python client)", clients, latencies, errors, elapsed)
 
 
-def start_server(index_dir: Path, window_ms: float) -> tuple[subprocess.Popen[str], str]:
+def start_server(index_dir: Path, window_ms: float, extra: list[str]) -> tuple[subprocess.Popen[str], str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "codesearch.cli", "serve", "--index", str(index_dir), "--port", str(port),
-           "--batch-window-ms", str(window_ms)]  # fmt: skip
+           "--batch-window-ms", str(window_ms), *extra]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, text=True)
     url = f"http://127.0.0.1:{port}"
     import httpx
@@ -208,10 +208,13 @@ def main() -> None:
         "--client", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python"
     )
     parser.add_argument("--batch-window-ms", type=float, default=2.0)
+    parser.add_argument(
+        "--serve-args", default="", help="more `codesearch serve` options, e.g. '--workers 2'"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "out" / "load.json")
     args = parser.parse_args()
     queries = load_queries()
-    proc, url = start_server(args.index, args.batch_window_ms)
+    proc, url = start_server(args.index, args.batch_window_ms, args.serve_args.split())
     rows = []
     try:
         with_python(url, queries, 4, 3.0)  # warm-up: first requests, connection setup

@@ -27,8 +27,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.cors_origins:
         settings = dataclasses.replace(settings, cors_origins=tuple(args.cors_origins))
     check_bind(args.host, settings.token)
-    if args.workers < 1:
-        raise ConfigError(f"--workers must be at least 1, not {args.workers}")
+    if args.workers < 1 or args.threads < 1:
+        raise ConfigError("--workers and --threads must be at least 1")
+    _limit_threads(args.threads)
     # the model and the index load at startup, before the port answers
     app = create_app(settings, batch_window=args.batch_window_ms / 1000, workers=args.workers)
     print(
@@ -36,6 +37,19 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return ExitCode.OK
+
+
+def _limit_threads(threads: int) -> None:
+    """BLAS and OpenMP threads per search: parallelism comes from the workers, and threads that must meet
+    at every product crawl when another process holds a core (benchmarks/RESULTS.md, use_threads.py)."""
+    import faiss
+
+    faiss.omp_set_num_threads(threads)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # without it, BLAS keeps its own default
+        return
+    threadpool_limits(threads)
 
 
 def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
@@ -76,5 +90,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         type=int,
         default=2,
         help="searches run at once (one per core; each holds its own copy of the vectors; default 2)",
+    )
+    p.add_argument(
+        "--threads", type=int, default=1, help="BLAS/OpenMP threads per search (default 1; see --workers)"
     )
     sub.add_parser("mcp", parents=[common], help="serve the MCP tools on stdio (for coding agents)")

@@ -83,6 +83,40 @@ def in_process(index_dir: Path, queries: list[str], clients: int, duration: floa
     return _row("in-process Searcher", clients, latencies, errors, elapsed)
 
 
+def breakdown(index_dir: Path, queries: list[str], n: int = 32) -> dict[str, float]:
+    """Where one query's time goes in-process (ms per query): the parts a batch can share and the rest."""
+    from codesearch.api.pool import BatchedSearcher
+    from codesearch.api.state import open_searchers
+    from codesearch.settings import load_settings
+
+    searcher = open_searchers(load_settings({"index_dir": str(index_dir)}), 1)[0]
+    assert isinstance(searcher, BatchedSearcher) and searcher.embedder is not None
+    sample = queries[:n]
+    searcher.search(sample[0])
+
+    def per_query(fn: object) -> float:
+        started = time.perf_counter()
+        fn()  # type: ignore[operator]
+        return (time.perf_counter() - started) * 1000 / n
+
+    embedder = searcher.embedder
+    vectors = embedder.embed_queries(sample)
+    out = {
+        "embed one at a time": per_query(lambda: [embedder.embed_queries([q]) for q in sample]),
+        "embed as one batch": per_query(lambda: embedder.embed_queries(sample)),
+        "dense scan one at a time": per_query(
+            lambda: [searcher.dense_batch(v[None, :], 100) for v in vectors]
+        ),
+        "dense scan as one batch": per_query(lambda: searcher.dense_batch(vectors, 100)),
+        "lexical search (whole pipeline)": per_query(
+            lambda: [searcher.search(q, mode="lexical") for q in sample]
+        ),
+        "hybrid search (whole pipeline)": per_query(lambda: [searcher.search(q) for q in sample]),
+    }
+    searcher.close()
+    return out
+
+
 def _row(name: str, clients: int, latencies: list[float], errors: int, elapsed: float) -> dict:
     return {
         "target": name,
@@ -214,6 +248,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "out" / "load.json")
     args = parser.parse_args()
     queries = load_queries()
+    parts = breakdown(args.index, queries)
     proc, url = start_server(args.index, args.batch_window_ms, args.serve_args.split())
     rows = []
     try:
@@ -238,10 +273,10 @@ def main() -> None:
     for r in rows:
         print(f"| {r['target']} | {r['clients']} | {r['rps']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
               f"{r['errors']} |")  # fmt: skip
+    print("\nin-process, ms per query (32 queries): " + " · ".join(f"{k} {v:.1f}" for k, v in parts.items()))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps({"status": status, "rows": rows, "args": vars(args)}, default=str, indent=2)
-    )
+    out = {"status": status, "rows": rows, "breakdown_ms": parts, "args": vars(args)}
+    args.out.write_text(json.dumps(out, default=str, indent=2))
 
 
 if __name__ == "__main__":

@@ -91,9 +91,9 @@ def api_index(
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **extra}
-    env.pop("CODESEARCH_TOKEN", None)
-    return env
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("CODESEARCH_TOKEN", None)  # only the token a test gives
+    return {**env, **extra}
 
 
 @contextmanager

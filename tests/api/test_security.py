@@ -204,3 +204,10 @@ def test_an_internal_error_is_a_500_line_without_traceback(api_index, serve_app)
         r = httpx.get(f"{url}/status")
     assert r.status_code == 500
     assert r.json() == {"error": {"message": "internal error: RuntimeError", "type": "server_error"}}
+
+
+def test_cli_serve_takes_the_token_from_codesearch_token(api_index, cli_server, cli_environ) -> None:
+    with cli_server(api_index.index_dir, "--host", "0.0.0.0", env=cli_environ(CODESEARCH_TOKEN=TOKEN)) as url:
+        assert httpx.post(f"{url}/search", json={"query": "retry"}).status_code == 401
+        r = httpx.post(f"{url}/search", json={"query": "retry"}, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert r.status_code == 200 and r.json()["hits"][0]["name"] == "retry_with_backoff"

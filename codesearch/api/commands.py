@@ -68,9 +68,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     """The ``serve`` and ``mcp`` subcommands."""
     p = sub.add_parser("serve", parents=[common], help="serve the HTTP API (127.0.0.1 by default)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind; beyond loopback a token is required")
-    p.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
-    )
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--token", help="Bearer token clients must send (env CODESEARCH_TOKEN)")
     p.add_argument(
         "--cors-origin",

@@ -33,17 +33,18 @@ class BatchedSearcher(Searcher):
         super().__init__(*args, **kwargs)
         self.scans_skipped = 0  # queries answered from a batch scan (the tests watch it)
 
-    def set_dense(self, query: str, ranking: Ranking | None, depth: int = 0) -> None:
-        """The dense ranking of ``query`` on this thread: its top ``depth`` (fewer when the index is smaller)."""
-        self._precomputed.entry = None if ranking is None else (query, depth, ranking)
+    def set_dense(self, query: str, query_type: str, ranking: Ranking | None, depth: int = 0) -> None:
+        """The dense ranking of ``query`` (embedded as ``query_type``) on this thread: its top ``depth``
+        (fewer when the index is smaller)."""
+        self._precomputed.entry = None if ranking is None else (query, query_type, depth, ranking)
 
     def _dense(
         self, query: str, depth: int, allowed: list[int] | None, query_type: str = "text"
     ) -> list[tuple[int, float]]:
         entry = getattr(self._precomputed, "entry", None)
-        if entry is not None and allowed is None and entry[0] == query and entry[1] >= depth:
+        if entry is not None and allowed is None and entry[:2] == (query, query_type) and entry[2] >= depth:
             self.scans_skipped += 1
-            return list(entry[2][:depth])
+            return list(entry[3][:depth])
         return super()._dense(query, depth, allowed, query_type)
 
     def dense_batch(self, vectors: np.ndarray, depth: int) -> list[Ranking] | None:

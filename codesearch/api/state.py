@@ -22,8 +22,8 @@ from indexer.pipeline import Progress
 
 log = logging.getLogger(__name__)
 
-# the shape Searcher reads as an identifier query (codesearch.search._IDENTIFIER; a mismatch costs only a
-# direct, unbatched embedding, which the tests would notice)
+# the shape Searcher reads as an identifier query (codesearch.search._IDENTIFIER). A mismatch costs only a
+# direct embedding and scan (both precomputed values are keyed by it), which the tests would notice.
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|#)[A-Za-z_$][\w$]*)*$")
 
 
@@ -119,8 +119,9 @@ class ApiState:
         pool = await self.open()
         query = query.strip()
         vector, ranking, instruction, depth = None, None, "", 0
+        query_type = "identifier" if _IDENTIFIER.match(query) else "text"
         if query and mode != "lexical" and self.batcher is not None:
-            instruction = pool.first.instructions["identifier" if _IDENTIFIER.match(query) else "text"]
+            instruction = pool.first.instructions[query_type]
             unfiltered = not any(filters.values())
             depth = max(CANDIDATES, 5 * k) if unfiltered else 0
             vector, ranking = await self.batcher.embed(query, instruction, depth)
@@ -131,14 +132,14 @@ class ApiState:
                 if isinstance(wrapper, PrecomputedQueries):
                     wrapper.set_vector(query, instruction, vector)
                 if isinstance(searcher, BatchedSearcher):
-                    searcher.set_dense(query, ranking, depth)
+                    searcher.set_dense(query, query_type, ranking, depth)
                 try:
                     return searcher.search(query, k=k, mode=mode, **filters)
                 finally:
                     if isinstance(wrapper, PrecomputedQueries):
                         wrapper.set_vector(query, instruction, None)
                     if isinstance(searcher, BatchedSearcher):
-                        searcher.set_dense(query, None)
+                        searcher.set_dense(query, query_type, None)
 
             return await run_in_threadpool(run)
 

@@ -86,8 +86,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     p.add_argument(
         "--workers",
         type=int,
-        default=2,
-        help="searches run at once (one per core; each holds its own copy of the vectors; default 2)",
+        default=4,
+        help="searches run at once (they share one copy of the vectors; default 4)",
     )
     p.add_argument(
         "--threads", type=int, default=1, help="BLAS/OpenMP threads per search (default 1; see --workers)"

@@ -25,11 +25,28 @@ log = logging.getLogger(__name__)
 Ranking = list[tuple[int, float]]
 
 
+class SharedVectors:
+    """One copy of a generation's vectors for every searcher of a pool (FAISS searches may share an index)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._current: tuple[tuple[str, int], Any] | None = None
+
+    def share(self, key: tuple[str, int], vectors: Any) -> Any:
+        """The copy already held for ``key`` (the one just loaded is dropped), else ``vectors``."""
+        with self._lock:
+            if self._current is not None and self._current[0] == key:
+                return self._current[1]
+            self._current = (key, vectors)  # a new generation: the old copy goes when its readers do
+            return vectors
+
+
 class BatchedSearcher(Searcher):
     """A ``Searcher`` whose dense ranking for the current thread's query may be computed beforehand."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, shared: SharedVectors | None = None, **kwargs: Any) -> None:
         self._precomputed = threading.local()
+        self._shared = shared
         super().__init__(*args, **kwargs)
         self.scans_skipped = 0  # queries answered from a batch scan (the tests watch it)
 
@@ -37,6 +54,12 @@ class BatchedSearcher(Searcher):
         """The dense ranking of ``query`` (embedded as ``query_type``) on this thread: its top ``depth``
         (fewer when the index is smaller)."""
         self._precomputed.entry = None if ranking is None else (query, query_type, depth, ranking)
+
+    def _load_generation(self, *args: Any, **kwargs: Any) -> Any:
+        manifest, vectors = super()._load_generation(*args, **kwargs)
+        if self._shared is not None and vectors is not None:
+            vectors = self._shared.share((str(manifest.vectors_file), manifest.generation), vectors)
+        return manifest, vectors
 
     def _dense(
         self, query: str, depth: int, allowed: list[int] | None, query_type: str = "text"

@@ -178,7 +178,7 @@ def create_app(
     *,
     searcher: Searcher | None = None,
     batch_window: float = DEFAULT_WINDOW_S,
-    workers: int = 2,
+    workers: int = 4,
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
     """The API over ``searcher`` (used as given), or over ``settings.index_dir``: ``workers`` searchers

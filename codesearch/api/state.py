@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from codesearch.api.batching import PrecomputedQueries, QueryBatcher
 from codesearch.api.jobs import IndexJobs
-from codesearch.api.pool import BatchedSearcher, SearcherPool
+from codesearch.api.pool import BatchedSearcher, SearcherPool, SharedVectors
 from codesearch.embedding.base import Embedder
 from codesearch.errors import IndexNotFoundError
 from codesearch.search import CANDIDATES, Searcher, SearchResult
@@ -58,7 +58,11 @@ def open_searchers(settings: Settings, workers: int) -> list[Searcher]:
         )
         if text
     }
-    return [BatchedSearcher(settings.index_dir, embedder, instructions=instructions) for _ in range(workers)]
+    shared = SharedVectors()  # one copy of the vectors, however many workers
+    return [
+        BatchedSearcher(settings.index_dir, embedder, instructions=instructions, shared=shared)
+        for _ in range(workers)
+    ]
 
 
 class ApiState:

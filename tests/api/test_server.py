@@ -223,6 +223,7 @@ def test_own_searchers_share_one_dense_scan_per_batch_and_answer_like_a_plain_se
     with serve_app(app) as url:
         pool = app.state.api.pool
         assert len(pool.searchers) == 2  # opened at startup
+        assert pool.searchers[0]._vectors is pool.searchers[1]._vectors  # one copy of the vectors
 
         async def fire() -> list[dict]:
             async with httpx.AsyncClient(timeout=30) as client:

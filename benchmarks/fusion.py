@@ -1,11 +1,13 @@
 """Sweep the fusion of hybrid search over an existing benchmark index, against reciprocal rank fusion.
 
-    python benchmarks/fusion.py [--index benchmarks/out/index-use]
+    python benchmarks/fusion.py [--model use] [--index benchmarks/out/index-use]
 
 Build the index first (`python benchmarks/quality.py --models use`). For each setting of the (dense,
-lexical) weights by query script (`codesearch.search.fusion_weights`), runs every query in hybrid mode and
-prints MRR@10 per query set, and for the non-Latin-script queries (ja, ko, ru, zh) alone. The baseline rows
-replace the score fusion with plain reciprocal rank fusion (k = 60).
+lexical) weights (`codesearch.fusion`: by query script, and for Latin-script queries by how much of the
+query the index's vocabulary covers), and of the English-only model's weight in a two-model index, runs
+every query in hybrid mode and prints MRR@10 per query set, for the English and the non-English
+hand-written queries, and for the non-Latin-script ones (ja, ko, ru, zh). The baseline row replaces the
+score fusion with plain reciprocal rank fusion (k = 60) of the dense and lexical rankings.
 """
 
 from __future__ import annotations
@@ -13,57 +15,85 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
 
 import quality  # noqa: E402
 from scoring import grouped, metrics  # noqa: E402
 
+import codesearch.fusion as fusion  # noqa: E402
 import codesearch.search as search  # noqa: E402
 from codesearch.embedding import get_embedder  # noqa: E402
 
 NON_LATIN = {"ja", "ko", "ru", "zh"}
-SHIPPED_FUSE = search._fuse
+SHIPPED_FUSE = fusion.fuse
+SHIPPED = {
+    "COVERED_WEIGHTS": fusion.COVERED_WEIGHTS,
+    "UNCOVERED_WEIGHTS": fusion.UNCOVERED_WEIGHTS,
+    "NON_LATIN_WEIGHTS": fusion.NON_LATIN_WEIGHTS,
+    "IDENTIFIER_WEIGHTS": fusion.IDENTIFIER_WEIGHTS,
+    "ENGLISH_ONLY_MODELS": fusion.ENGLISH_ONLY_MODELS,
+}
 
 
-def rrf(rankings, weights=None):  # noqa: ANN001, ANN201 -- the baseline, same signature as search._fuse
-    weights = weights or [1.0] * len(rankings)
+def rrf(rankings, weights=None):  # noqa: ANN001, ANN201 -- the baseline, same signature as fusion.fuse
     scores: dict[int, float] = {}
-    for weight, ranking in zip(weights, rankings, strict=True):
+    for ranking in rankings:
         for rank, (doc_id, _) in enumerate(ranking, start=1):
-            scores[doc_id] = scores.get(doc_id, 0.0) + weight / (60 + rank)
+            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (60 + rank)
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
-# (label, fusion, default weights, non-Latin weights)
-SETTINGS = [
-    ("RRF, equal weights (baseline)", rrf, (1.0, 1.0), (1.0, 1.0)),
-    ("RRF, non-Latin lexical 0.25", rrf, (1.0, 1.0), (1.0, 0.25)),
-    ("score, dense 0.4", SHIPPED_FUSE, (0.4, 0.6), (0.75, 0.25)),
-    ("score, dense 0.5 (shipped)", SHIPPED_FUSE, (0.5, 0.5), (0.75, 0.25)),
-    ("score, dense 0.6", SHIPPED_FUSE, (0.6, 0.4), (0.75, 0.25)),
-    ("score, dense 0.5, non-Latin dense 1.0", SHIPPED_FUSE, (0.5, 0.5), (1.0, 0.0)),
-    ("score, dense 0.7", SHIPPED_FUSE, (0.7, 0.3), (0.75, 0.25)),
+# (label, fusion function, overrides of codesearch.fusion's constants)
+SETTINGS: list[tuple[str, Any, dict[str, Any]]] = [
+    ("RRF, equal weights (baseline)", rrf, {}),
+    (
+        "score, 0.5/0.5, non-Latin 0.75/0.25 (coverage and identifiers off)",
+        SHIPPED_FUSE,
+        {"UNCOVERED_WEIGHTS": (0.5, 0.5), "IDENTIFIER_WEIGHTS": (0.5, 0.5)},
+    ),
+    ("score, identifier 0.5/0.5", SHIPPED_FUSE, {"IDENTIFIER_WEIGHTS": (0.5, 0.5)}),
+    ("score, identifier 0.2/0.8", SHIPPED_FUSE, {"IDENTIFIER_WEIGHTS": (0.2, 0.8)}),
+    ("score, uncovered 0.6/0.4", SHIPPED_FUSE, {"UNCOVERED_WEIGHTS": (0.6, 0.4)}),
+    ("score, uncovered 0.7/0.3 (shipped)", SHIPPED_FUSE, {}),
+    ("score, uncovered 0.8/0.2", SHIPPED_FUSE, {"UNCOVERED_WEIGHTS": (0.8, 0.2)}),
+    ("score, covered 0.4/0.6", SHIPPED_FUSE, {"COVERED_WEIGHTS": (0.4, 0.6)}),
+    ("score, covered 0.6/0.4", SHIPPED_FUSE, {"COVERED_WEIGHTS": (0.6, 0.4)}),
+    ("score, non-Latin 0.85/0.15", SHIPPED_FUSE, {"NON_LATIN_WEIGHTS": (0.85, 0.15)}),
+    ("two models: English-only model always on", SHIPPED_FUSE, {"ENGLISH_ONLY_MODELS": frozenset()}),
 ]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--index", type=Path, default=HERE / "out" / "index-use")
+    ap.add_argument("--model", default="use")
+    ap.add_argument("--index", type=Path, help="default: benchmarks/out/index-MODEL")
     args = ap.parse_args()
+    index = args.index or HERE / "out" / f"index-{args.model}"
     queries = {name: quality.load_queries(name, quality.CORPUS, None) for name in ("handwritten", "csn")}
-    searcher = search.Searcher(args.index, get_embedder("use"))
-    print("| setting | handwritten | handwritten ja/ko/ru/zh | csn |")
-    print("| --- | --- | --- | --- |")
-    for label, fuse, default, non_latin in SETTINGS:
-        search._fuse, search.DEFAULT_WEIGHTS, search.NON_LATIN_WEIGHTS = fuse, default, non_latin
+    searcher = search.Searcher(index, get_embedder(args.model))
+    two_models = len(getattr(searcher.embedder, "part_names", ())) > 1
+    print(f"model {args.model}, index {index}")
+    print("| setting | handwritten | hw English | hw other | hw ja/ko/ru/zh | hw identifiers | csn |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for label, fuse, overrides in SETTINGS:
+        if "ENGLISH_ONLY_MODELS" in overrides and not two_models:
+            continue
+        search.fuse = fuse
+        for name, value in {**SHIPPED, **overrides}.items():
+            setattr(fusion, name, value)
         row = [label]
         for name, records in queries.items():
             outcomes, _ = quality.run_queries(searcher, "hybrid", records)
             row.append(f"{grouped(outcomes, 'lang')['all'].mrr10:.3f}")
             if name == "handwritten":
+                row.append(f"{metrics(o.rank for o in outcomes if o.lang == 'en').mrr10:.3f}")
+                row.append(f"{metrics(o.rank for o in outcomes if o.lang != 'en').mrr10:.3f}")
                 row.append(f"{metrics(o.rank for o in outcomes if o.lang in NON_LATIN).mrr10:.3f}")
+                row.append(f"{metrics(o.rank for o in outcomes if o.style == 'identifier').mrr10:.3f}")
         print("| " + " | ".join(row) + " |", flush=True)
 
 

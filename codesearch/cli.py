@@ -73,7 +73,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", parents=[common], help="the embedding models and whether they can run here")
     p.add_argument("--json", action="store_true")
     from codesearch.api.commands import add_parsers
+    from codesearch.cli_model import add_model_parser
 
+    add_model_parser(sub, common)
     add_parsers(sub, common)  # serve, mcp
     return parser
 
@@ -88,6 +90,13 @@ def _add_result_options(p: argparse.ArgumentParser, *, mode_help: str) -> None:
     p.add_argument("--mode", choices=MODES, help=mode_help)
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
     p.add_argument("--explain", action="store_true", help="with --json: add each hit's `why` and `also_at`")
+    p.add_argument("--rerank", action="store_true", help="rerank the top hits with a cross-encoder (Qwen3)")
+    p.add_argument("--reranker", help="reranker: auto, http, qwen3-0.6b/4b/8b (env CODESEARCH_RERANKER)")
+    p.add_argument("--rerank-top", type=int, help="how many fused hits to rerank (default 30)")
+    p.add_argument(
+        "--reranker-url", dest="reranker_urls", action="append", metavar="URL", help="/v1/rerank server"
+    )
+    p.add_argument("--reranker-model-path", metavar="DIR", help="local Qwen3-Reranker weights")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -101,6 +110,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         "mode",
         "max_file_size",
         "ignore",
+        "reranker",
+        "rerank_top",
+        "reranker_urls",
+        "reranker_model_path",
     )
     return load_settings({n: getattr(args, n, None) for n in names})
 
@@ -131,7 +144,7 @@ def _model_name(settings: Settings, embedder: Any) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
-    for flag in ("debug", "verbose", "json", "rebuild", "explain"):
+    for flag in ("debug", "verbose", "json", "rebuild", "explain", "rerank", "dry_run"):
         setattr(args, flag, getattr(args, flag, False))
     for name in ("model", "index_dir", "dim", "model_path", "embedding_urls"):
         setattr(args, name, getattr(args, name, None))

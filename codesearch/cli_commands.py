@@ -16,6 +16,7 @@ from rich.table import Table
 
 from codesearch.api.commands import cmd_mcp, cmd_serve  # noqa: F401 -- dispatched by name
 from codesearch.cli import _embedder, _model_name, print_json, resolve_paths
+from codesearch.cli_model import cmd_model  # noqa: F401  (dispatched by name: cmd_{command})
 from codesearch.errors import ConfigError, ExitCode, IndexNotFoundError
 from codesearch.settings import Settings
 
@@ -118,8 +119,9 @@ class _NullProgress:
         return None
 
 
-def open_searcher(settings: Settings, explicit_model: str | None) -> Any:
-    """A Searcher over the settings' index, with the model the index was built with (unless told)."""
+def open_searcher(settings: Settings, explicit_model: str | None, rerank: bool = False) -> Any:
+    """A Searcher over the settings' index, with the model the index was built with (unless told), and
+    the settings' reranker (``rerank`` turns on ``auto`` when none is set)."""
     from codesearch.search import Searcher
     from indexer.store import Manifest
 
@@ -139,12 +141,32 @@ def open_searcher(settings: Settings, explicit_model: str | None) -> Any:
         )
         if text
     }
-    return Searcher.open(settings.index_dir, embedder, instructions=instructions)
+    searcher: Any
+    if settings.device and settings.device.startswith("cuda"):  # dense top-k on the GPU too
+        from codesearch.gpu_searcher import GpuSearcher
+
+        device = settings.device
+        searcher = GpuSearcher(settings.index_dir, embedder, instructions=instructions, device=device)
+    else:
+        searcher = Searcher.open(settings.index_dir, embedder, instructions=instructions)
+    searcher.reranker, searcher.rerank_top = _reranker(settings, rerank), settings.rerank_top
+    return searcher
+
+
+def _reranker(settings: Settings, rerank: bool) -> Any:
+    name = "auto" if rerank and settings.reranker == "none" else settings.reranker
+    if name == "none":
+        return None
+    from codesearch.rerank import get_reranker
+
+    return get_reranker(
+        name, urls=settings.reranker_urls, model_path=settings.reranker_model_path, device=settings.device
+    )
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
-    searcher = open_searcher(settings, args.model)
+    searcher = open_searcher(settings, args.model, rerank=args.rerank)
     filters = {"lang": args.lang, "path_glob": args.path_glob, "repo": args.repo, "kind": args.kind}
     if args.command == "similar":
         file, _, line = args.location.rpartition(":")

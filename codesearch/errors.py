@@ -53,3 +53,9 @@ class IndexIOError(CodesearchError):
 
 class NotFoundError(CodesearchError):
     exit_code = ExitCode.NOT_FOUND
+
+
+class RerankUnavailableError(CodesearchError):
+    """The reranker cannot be loaded, or no rerank server answers."""
+
+    exit_code = ExitCode.EMBEDDING_UNAVAILABLE

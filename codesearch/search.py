@@ -15,6 +15,8 @@ from typing import Any
 
 from codesearch.embedding.base import QUERY_INSTRUCTIONS, Embedder
 from codesearch.errors import ConfigError, IndexIOError, IndexNotFoundError, NotFoundError
+from codesearch.fusion import IDENTIFIER, FusionPlan, fuse, index_vocabulary, plan_fusion, profile_query
+from codesearch.rerank import Reranker, rerank_fused
 from codesearch.settings import MODES
 from codesearch.types import Hit
 from indexer.lexical import lexical_terms, query_terms
@@ -27,7 +29,6 @@ CANDIDATES = 100  # how deep each side looks before fusion
 SNIPPET_LINES = 12
 # BM25 column weights: a word in the name counts most, then the doc comment, the path, the code
 BM25_WEIGHTS = (8.0, 2.0, 3.0, 1.0)  # name, path, doc, code
-_IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|#)[A-Za-z_$][\w$]*)*$")
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,10 @@ def _filters(
 class Searcher:
     """Answers queries over one index directory. Thread-safe; picks up new generations as they land."""
 
+    # a cross-encoder over the top ``rerank_top`` fused hits (``--rerank``; codesearch.rerank)
+    reranker: Reranker | None = None
+    rerank_top: int = 30
+
     def __init__(
         self,
         index_dir: Path,
@@ -86,6 +91,7 @@ class Searcher:
         self._manifest_stamp: tuple[int, int] | None = None
         self._vectors: VectorIndex | None = None
         self._db: sqlite3.Connection = connect(self.index_dir, readonly=True)
+        self._vocabulary = index_vocabulary(self._db)
         self._reload()
 
     @classmethod
@@ -150,12 +156,23 @@ class Searcher:
         return [r[0] for r in self._db.execute(sql, args)]
 
     def _dense(
-        self, query: str, depth: int, allowed: list[int] | None, query_type: str = "text"
+        self,
+        query: str,
+        depth: int,
+        allowed: list[int] | None,
+        query_type: str = "text",
+        part_weights: Sequence[float] | None = None,
     ) -> list[tuple[int, float]]:
         if self._vectors is None or self.embedder is None:
             return []
-        vector = self.embedder.embed_queries([query], instruction=self.instructions[query_type])[0]
+        instruction = self.instructions[query_type]
+        vector = self.embedder.embed_queries([query], instruction, part_weights)[0]
         return self._vectors.search(vector, depth, allowed)
+
+    def plan(self, query: str) -> FusionPlan:
+        """How hybrid search weighs its rankings for ``query`` (see ``codesearch.fusion``)."""
+        parts: Sequence[str] = getattr(self.embedder, "part_names", ())
+        return plan_fusion(profile_query(query, self._vocabulary), parts)
 
     def _lexical(self, query: str, depth: int, where: str, args: list[Any]) -> list[tuple[int, float]]:
         terms = query_terms(query)
@@ -182,7 +199,7 @@ class Searcher:
     def _exact_names(self, query: str, where: str, args: list[Any]) -> list[int]:
         """Documents whose name is exactly the query, when the query looks like an identifier."""
         q = query.strip()
-        if not _IDENTIFIER.match(q):
+        if not IDENTIFIER.match(q):
             return []
         name = re.split(r"\.|::|#", q)[-1]
         sql = (
@@ -230,13 +247,16 @@ class Searcher:
         with self._lock:
             allowed = self._allowed_ids(where, args) if mode != "lexical" else None
             if query_type is None:
-                query_type = "identifier" if _IDENTIFIER.match(query) else "text"
+                query_type = "identifier" if IDENTIFIER.match(query) else "text"
+            plan = self.plan(query) if mode != "lexical" else FusionPlan((0.0, 1.0))
             if mode in ("hybrid", "dense"):
-                rankings.append(self._dense(query, depth, allowed, query_type))
+                rankings.append(self._dense(query, depth, allowed, query_type, plan.part_weights))
             if mode in ("hybrid", "lexical"):
                 rankings.append(self._lexical(query, depth, where, args))
             exact = self._exact_names(query, where, args) if mode != "dense" else []
-            fused = _fuse(rankings, fusion_weights(query)) if len(rankings) > 1 else rankings[0]
+            fused = fuse(rankings, plan.weights) if len(rankings) > 1 else rankings[0]
+            if self.reranker is not None:
+                fused = rerank_fused(self.reranker, query, fused, self._rows, self.rerank_top)
             if exact:  # an exact name match ranks first, whatever the scores say
                 top = max((s for _, s in fused), default=1.0) + 1.0
                 exact_set = set(exact)
@@ -391,44 +411,3 @@ class Searcher:
             "repos": repos,
             "languages": langs,
         }
-
-
-# Hybrid search fuses by score: each side's scores are min-max normalised over its candidates, then mixed
-# with weights that depend on what the query looks like. Measured with benchmarks/fusion.py (RESULTS.md):
-# against plain reciprocal rank fusion, MRR@10 0.339 -> 0.358 (hand-written) and 0.260 -> 0.278 (CSN).
-DEFAULT_WEIGHTS = (0.5, 0.5)  # (dense, lexical)
-# A query mostly in a non-Latin script shares almost no words with code: the dense side carries it, and the
-# lexical side keeps a little weight for the identifiers such a query may quote.
-NON_LATIN_WEIGHTS = (0.75, 0.25)
-
-
-def fusion_weights(query: str) -> tuple[float, float]:
-    """(dense, lexical) weights for ``query``: see the constants above."""
-    letters = [c for c in query if c.isalpha()]
-    non_latin = sum(1 for c in letters if ord(c) > 0x24F)  # past Latin Extended-B
-    if letters and non_latin / len(letters) > 0.5:
-        return NON_LATIN_WEIGHTS
-    return DEFAULT_WEIGHTS
-
-
-def _normalised(ranking: Sequence[tuple[int, float]]) -> dict[int, float]:
-    """Scores scaled to 0..1 over the list (BM25 and cosine live on different scales)."""
-    if not ranking:
-        return {}
-    values = [score for _, score in ranking]
-    lo, hi = min(values), max(values)
-    if hi == lo:
-        return {i: 1.0 for i, _ in ranking}
-    return {i: (score - lo) / (hi - lo) for i, score in ranking}
-
-
-def _fuse(
-    rankings: Sequence[Sequence[tuple[int, float]]], weights: Sequence[float] | None = None
-) -> list[tuple[int, float]]:
-    """Weighted sum of each ranking's normalised scores (an id missing from a list gets 0 from it)."""
-    weights = weights or [1.0 / len(rankings)] * len(rankings)
-    scores: dict[int, float] = {}
-    for weight, ranking in zip(weights, rankings, strict=True):
-        for doc_id, score in _normalised(ranking).items():
-            scores[doc_id] = scores.get(doc_id, 0.0) + weight * score
-    return sorted(scores.items(), key=lambda item: -item[1])

@@ -51,6 +51,11 @@ class Settings:
     identifier_instruction: str | None = None
     code_instruction: str | None = None
     clone_dir: Path = field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)) / "repos")
+    # reranking the top hits with a cross-encoder: "none" (off), auto, http, qwen3-0.6b/4b/8b
+    reranker: str = "none"
+    rerank_top: int = 30
+    reranker_urls: tuple[str, ...] = ()
+    reranker_model_path: str | None = None
     # `codesearch serve`: the Bearer token (required off loopback) and the origins CORS allows (none: off)
     token: str | None = field(default=None, repr=False)  # never in a log line
     cors_origins: tuple[str, ...] = ()
@@ -60,14 +65,16 @@ class Settings:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
         if self.k < 1:
             raise ConfigError(f"k must be at least 1, not {self.k}")
+        if self.rerank_top < 1:
+            raise ConfigError(f"rerank_top must be at least 1, not {self.rerank_top}")
         if self.max_file_size < 1:
             raise ConfigError(f"max_file_size must be positive, not {self.max_file_size}")
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
-_TUPLE_FIELDS = {"embedding_urls", "ignore", "cors_origins"}
+_TUPLE_FIELDS = {"embedding_urls", "ignore", "reranker_urls", "cors_origins"}
 _PATH_FIELDS = {"index_dir", "clone_dir"}
-_INT_FIELDS = {"dim", "max_file_size", "k"}
+_INT_FIELDS = {"dim", "max_file_size", "k", "rerank_top"}
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:

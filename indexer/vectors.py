@@ -6,9 +6,13 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import faiss
 import numpy as np
+
+if TYPE_CHECKING:
+    from indexer.gpu_search import TopK
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +76,12 @@ class VectorIndex:
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         scores, ids = self._index.search(q, min(k, self.ntotal), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def on_gpu(self, backend: str = "auto", device: str = "cuda") -> TopK:
+        """An exact GPU searcher over these vectors (FAISS-GPU, else PyTorch fp16): ``indexer.gpu_search``."""
+        from indexer.gpu_search import gpu_top_k
+
+        return gpu_top_k(self._index, backend=backend, device=device)
 
     def save(self, path: Path) -> None:
         """Write aside, then ``os.replace``: the file is either the old one or the new one."""

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -178,13 +179,28 @@ class PrecomputedQueries(Embedder):
         """The vector the next ``embed_queries([text], instruction)`` on this thread returns (None: clear)."""
         self._local.entry = None if vector is None else (text, instruction, vector)
 
-    def embed_queries(self, texts: Sequence[str], instruction: str = DEFAULT_QUERY_INSTRUCTION) -> np.ndarray:
+    def embed_queries(
+        self,
+        texts: Sequence[str],
+        instruction: str = DEFAULT_QUERY_INSTRUCTION,
+        part_weights: Sequence[float] | None = None,
+    ) -> np.ndarray:
         entry = getattr(self._local, "entry", None)
-        if entry is not None and len(texts) == 1 and (texts[0], instruction) == entry[:2]:
+        if (
+            entry is not None
+            and part_weights is None  # a composite model's per-query weights: embedded here, as asked
+            and len(texts) == 1
+            and (texts[0], instruction) == entry[:2]
+        ):
             return np.asarray(entry[2], dtype=np.float32).reshape(1, -1)
         self.direct_queries += len(texts)
         log.debug("query embedded outside the batcher: %r", texts[:1])
-        return self.inner.embed_queries(texts, instruction)
+        return self.inner.embed_queries(texts, instruction, part_weights)
+
+    def __getattr__(self, name: str) -> Any:  # what a backend adds (a composite's part_names, ...)
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
 
     def embed_documents(self, texts: Sequence[str], progress: object = None) -> np.ndarray:
         return self.inner.embed_documents(texts, progress)  # type: ignore[arg-type]

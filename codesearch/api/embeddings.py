@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, FastAPI
@@ -20,6 +20,9 @@ from starlette.concurrency import run_in_threadpool
 
 from codesearch.embedding.base import Embedder, l2_normalise
 from codesearch.errors import EmbeddingUnavailableError
+
+if TYPE_CHECKING:
+    from codesearch.rerank.base import Reranker
 
 log = logging.getLogger(__name__)
 
@@ -107,13 +110,26 @@ def embeddings_router(
     return router
 
 
-def create_embeddings_app(embedder: Embedder) -> FastAPI:
-    """A FastAPI app serving ``embedder`` at ``POST /v1/embeddings``, with ``GET /healthz``."""
+def create_embeddings_app(embedder: Embedder, reranker: Reranker | None = None) -> FastAPI:
+    """A FastAPI app serving ``embedder`` at ``POST /v1/embeddings`` (and ``reranker`` at ``POST /v1/rerank``
+    when given), with ``GET /healthz``."""
     app = FastAPI(title="codesearch embeddings", version="1")
     app.include_router(embeddings_router(embedder))
+    if reranker is not None:
+        from codesearch.api.rerank import rerank_router
+
+        app.include_router(rerank_router(reranker))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
         return {"status": "ok", "model": embedder.model_id, "dim": embedder.dim}
+
+    @app.get("/v1/models")
+    async def models() -> dict[str, Any]:
+        """OpenAI's model list (what ``codesearch model serve`` polls until a server is ready)."""
+        return {
+            "object": "list",
+            "data": [{"id": embedder.model_id, "object": "model", "owned_by": "codesearch"}],
+        }
 
     return app

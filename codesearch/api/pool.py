@@ -62,13 +62,24 @@ class BatchedSearcher(Searcher):
         return manifest, vectors
 
     def _dense(
-        self, query: str, depth: int, allowed: list[int] | None, query_type: str = "text"
+        self,
+        query: str,
+        depth: int,
+        allowed: list[int] | None,
+        query_type: str = "text",
+        part_weights: Sequence[float] | None = None,
     ) -> list[tuple[int, float]]:
         entry = getattr(self._precomputed, "entry", None)
-        if entry is not None and allowed is None and entry[:2] == (query, query_type) and entry[2] >= depth:
+        if (
+            entry is not None
+            and allowed is None
+            and part_weights is None
+            and entry[:2] == (query, query_type)
+            and entry[2] >= depth
+        ):
             self.scans_skipped += 1
             return list(entry[3][:depth])
-        return super()._dense(query, depth, allowed, query_type)
+        return super()._dense(query, depth, allowed, query_type, part_weights)
 
     def dense_batch(self, vectors: np.ndarray, depth: int) -> list[Ranking] | None:
         """The top ``depth`` (id, score) of every row of ``vectors`` in one scan (None: no vectors)."""

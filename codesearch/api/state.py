@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +15,12 @@ from codesearch.api.jobs import IndexJobs
 from codesearch.api.pool import BatchedSearcher, SearcherPool, SharedVectors
 from codesearch.embedding.base import Embedder
 from codesearch.errors import IndexNotFoundError
+from codesearch.fusion import IDENTIFIER
 from codesearch.search import CANDIDATES, Searcher, SearchResult
 from codesearch.settings import Settings
 from indexer.pipeline import Progress
 
 log = logging.getLogger(__name__)
-
-# the shape Searcher reads as an identifier query (codesearch.search._IDENTIFIER). A mismatch costs only a
-# direct embedding and scan (both precomputed values are keyed by it), which the tests would notice.
-_IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|#)[A-Za-z_$][\w$]*)*$")
 
 
 def model_embedder(settings: Settings) -> Embedder | None:
@@ -42,10 +38,13 @@ def model_embedder(settings: Settings) -> Embedder | None:
 
 def open_searchers(settings: Settings, workers: int) -> list[Searcher]:
     """``workers`` searchers over the settings' index, with the model it was built with, loaded."""
+    from codesearch.cli_commands import _reranker, open_searcher
     from indexer.store import Manifest
 
     if Manifest.read(settings.index_dir) is None:
         raise IndexNotFoundError(f"no index at {settings.index_dir}: run `codesearch index PATH` first")
+    if settings.device and settings.device.startswith("cuda"):  # dense search on the GPU: its own searcher
+        return [open_searcher(settings, None)]
     embedder = model_embedder(settings)
     if embedder is not None:
         embedder.load()
@@ -59,10 +58,13 @@ def open_searchers(settings: Settings, workers: int) -> list[Searcher]:
         if text
     }
     shared = SharedVectors()  # one copy of the vectors, however many workers
-    return [
+    searchers: list[Searcher] = [
         BatchedSearcher(settings.index_dir, embedder, instructions=instructions, shared=shared)
         for _ in range(workers)
     ]
+    for searcher in searchers:
+        searcher.reranker, searcher.rerank_top = _reranker(settings, False), settings.rerank_top
+    return searchers
 
 
 class ApiState:
@@ -92,7 +94,7 @@ class ApiState:
         inner = first.embedder
         if isinstance(inner, PrecomputedQueries):
             inner = inner.inner
-        if inner is not None:
+        if inner is not None and len(getattr(inner, "part_names", ())) < 2:  # a composite weighs per query
             wrapper = PrecomputedQueries(inner)
             for searcher in searchers:
                 searcher.embedder = wrapper
@@ -123,7 +125,7 @@ class ApiState:
         pool = await self.open()
         query = query.strip()
         vector, ranking, instruction, depth = None, None, "", 0
-        query_type = "identifier" if _IDENTIFIER.match(query) else "text"
+        query_type = "identifier" if IDENTIFIER.match(query) else "text"
         if query and mode != "lexical" and self.batcher is not None:
             instruction = pool.first.instructions[query_type]
             unfiltered = not any(filters.values())

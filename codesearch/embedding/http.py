@@ -2,8 +2,8 @@
 
 Prompts are built client-side with the same code as the in-process Qwen3 backend (``prompts``), so the
 fingerprint and the vectors agree whichever of the two built an index. Batches are spread over one or
-more base URLs (least in-flight requests first), ``concurrency`` requests in flight; connection errors,
-5xx and 429 are retried on another URL, then with exponential backoff; when none answers, one
+more base URLs (least in-flight requests first), ``concurrency`` requests in flight (8 per URL by
+default); connection errors, 5xx and 429 are retried on another URL, then with exponential backoff; when none answers, one
 ``EmbeddingUnavailableError`` line names the URLs tried.
 
 SGLang: ``python -m sglang.launch_server --model-path Qwen/Qwen3-Embedding-4B --is-embedding``.
@@ -29,6 +29,7 @@ from codesearch.errors import ConfigError, EmbeddingUnavailableError
 log = logging.getLogger(__name__)
 
 _RETRY_STATUS = {429, 500, 502, 503, 504}
+REQUESTS_PER_URL = 8
 
 
 class _UrlPool:
@@ -98,7 +99,9 @@ class HttpEmbedder(Embedder):
             raise ConfigError(f"unknown output width for model {model!r}: pass dim")
         super().__init__(dim)
         self.batch_size = batch_size
-        self.concurrency = concurrency or 2 * len(urls)
+        # SGLang batches whatever is in flight (continuous batching): keep 8 requests per server queued so
+        # the GPU never waits for the client (benchmarks/http_concurrency.py)
+        self.concurrency = concurrency or REQUESTS_PER_URL * len(urls)
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff

@@ -2,9 +2,11 @@
 
 The model's own recipe: documents bare, queries as ``Instruct: {task}\\nQuery:{query}`` (``prompts``),
 ``<|endoftext|>`` appended to every input (what Qwen3-Embedding's tokenizer post-processor does), left
-padding, last-token pooling, L2 normalisation, Matryoshka truncation then re-normalisation (base class).
-Batches are packed by a token budget over length-sorted inputs; an out-of-memory batch halves the budget
-and is retried in pieces. bf16 + SDPA on CUDA, fp32 on CPU. The fingerprint uses the model name and the
+padding, last-token pooling, L2 normalisation, Matryoshka truncation then re-normalisation.
+Inputs are tokenised once, truncated to ``max_length``, and packed by a token budget over length-sorted
+inputs (no batch mostly padding, ``batching``); batch j+1 is copied to the GPU (pinned memory, side stream)
+while batch j computes; an out-of-memory batch halves the budget and is retried in pieces. bf16 with
+FlashAttention-2 (when installed) or SDPA on CUDA, fp32 + SDPA on CPU. The fingerprint uses the model name and the
 shared prompt format, so an index built here is served by SGLang running the same model, and back.
 """
 
@@ -13,15 +15,21 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from codesearch.embedding._device import (
+    BatchStager,
+    StagedBatch,
+    attention_implementation,
+    out_of_memory_error,
+)
 from codesearch.embedding._loading import load_once
-from codesearch.embedding.base import Embedder
+from codesearch.embedding.base import Embedder, ProgressCallback, l2_normalise
 from codesearch.embedding.batching import pack_by_token_budget
 from codesearch.embedding.prompts import QWEN3_PROMPT_FORMAT, qwen3_inputs
 from codesearch.errors import ConfigError, EmbeddingUnavailableError
@@ -46,7 +54,9 @@ class _LoadedModel:
     device: str
     eos_id: int
     pad_id: int
-    lock: threading.Lock
+    stager: BatchStager
+    # re-entrant: the out-of-memory fallback runs batches again under the same lock
+    lock: threading.RLock
 
 
 def weights_cached(repo_id: str) -> bool:
@@ -75,7 +85,11 @@ def _dtype_kwarg(transformers: Any) -> str:
     return "dtype" if (major, minor) >= (4, 56) else "torch_dtype"
 
 
-def _load(name: str, source: str, device: str | None, local_only: bool) -> _LoadedModel:
+def load_torch_model(
+    name: str, source: str, device: str | None, local_only: bool, auto_class: str, attn: str | None = None
+) -> tuple[Any, Any, str]:
+    """``(tokenizer, model, device)``: bf16 on CUDA (FlashAttention-2 when installed, else SDPA), fp32 on
+    CPU, left padding. Load failures become one ``EmbeddingUnavailableError`` line."""
     try:
         import torch
         import transformers
@@ -87,9 +101,9 @@ def _load(name: str, source: str, device: str | None, local_only: bool) -> _Load
         tokenizer: Any = transformers.AutoTokenizer.from_pretrained(
             source, padding_side="left", local_files_only=local_only
         )
-        model: Any = transformers.AutoModel.from_pretrained(
+        model: Any = getattr(transformers, auto_class).from_pretrained(
             source,
-            attn_implementation="sdpa",
+            attn_implementation=attention_implementation(dev, attn),
             local_files_only=local_only,
             **{_dtype_kwarg(transformers): dtype},
         )
@@ -99,12 +113,20 @@ def _load(name: str, source: str, device: str | None, local_only: bool) -> _Load
     except Exception as exc:  # a corrupt or incompatible checkpoint
         raise EmbeddingUnavailableError(f"model {name} failed to load from {source}: {exc}") from exc
     model.to(dev).eval()
+    log.info("loaded %s from %s on %s (%s, %s)", name, source, dev, dtype, model.config._attn_implementation)
+    return tokenizer, model, dev
+
+
+def _load(name: str, source: str, device: str | None, local_only: bool, attn: str | None) -> _LoadedModel:
+    import torch
+
+    tokenizer, model, dev = load_torch_model(name, source, device, local_only, "AutoModel", attn)
     eos_id = tokenizer.convert_tokens_to_ids(ENDOFTEXT)
     if eos_id is None or eos_id == tokenizer.unk_token_id:
         eos_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos_id
-    log.info("loaded %s from %s on %s (%s)", name, source, dev, dtype)
-    return _LoadedModel(torch, tokenizer, model, dev, int(eos_id), int(pad_id), threading.Lock())
+    stager = BatchStager(torch, dev, int(pad_id))
+    return _LoadedModel(torch, tokenizer, model, dev, int(eos_id), int(pad_id), stager, threading.RLock())
 
 
 class Qwen3Embedder(Embedder):
@@ -126,6 +148,7 @@ class Qwen3Embedder(Embedder):
         max_length: int = 8192,
         max_tokens_per_batch: int = 16384,
         revision: str = "",
+        attn_implementation: str | None = None,
     ) -> None:
         self.model_id = model_name
         self.native_dim = _native_dim(model_name, model_path)
@@ -138,6 +161,8 @@ class Qwen3Embedder(Embedder):
         self.max_tokens_per_batch = max_tokens_per_batch
         # revision stays "" by default: SGLang cannot report one, and both backends must agree
         self.revision = revision
+        # None: FlashAttention-2 on CUDA when installed, else SDPA
+        self.attn_implementation = attn_implementation
 
     def load(self) -> None:
         """Load tokenizer and weights now instead of on the first embed."""
@@ -146,8 +171,10 @@ class Qwen3Embedder(Embedder):
     def _loaded(self) -> _LoadedModel:
         source = self.model_path or self.model_id
         local_only = self.model_path is None
-        key = ("qwen3", source, self.device)
-        return load_once(key, lambda: _load(self.model_id, source, self.device, local_only))  # type: ignore[no-any-return]
+        key = ("qwen3", source, self.device, self.attn_implementation)
+        return load_once(  # type: ignore[no-any-return]
+            key, lambda: _load(self.model_id, source, self.device, local_only, self.attn_implementation)
+        )
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Model input ids: truncated to ``max_length`` with ``<|endoftext|>`` as the last token."""
@@ -164,19 +191,64 @@ class Qwen3Embedder(Embedder):
         lengths = [len(ids) for ids in self.token_ids(inputs)]
         return pack_by_token_budget(lengths, self.max_tokens_per_batch)
 
+    def _embed(
+        self, texts: Sequence[str], *, is_query: bool, instruction: str, progress: ProgressCallback | None
+    ) -> np.ndarray:
+        """Tokenise once, then run the token-budget batches through ``_pipeline``."""
+        ids = self.token_ids(qwen3_inputs(texts, is_query=is_query, instruction=instruction))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for batch, vectors in self._pipeline(ids):
+            out[batch] = l2_normalise(vectors[:, : self.dim])  # Matryoshka: truncate, then re-normalise
+            if progress is not None:
+                progress(len(batch))
+        return out
+
+    def _pipeline(self, ids: list[list[int]]) -> Iterator[tuple[list[int], np.ndarray]]:
+        """Batches in order; batch j+1 is padded and copied to the GPU while batch j computes.
+
+        After an out-of-memory error the rest goes through ``_embed_ids``, which halves the budget.
+        """
+        loaded = self._loaded()
+        oom = out_of_memory_error(loaded.torch)
+        batches = pack_by_token_budget([len(x) for x in ids], self.max_tokens_per_batch)
+        staged: StagedBatch | None = None
+        degraded = False
+        with loaded.lock:
+            for j, batch in enumerate(batches):
+                rows = [ids[i] for i in batch]
+                if degraded:
+                    yield batch, self._embed_ids(rows)
+                    continue
+                try:
+                    current = staged if staged is not None else loaded.stager.stage(rows)
+                    staged = None
+                    pooled = self._run(loaded, current)  # queued on the GPU; returns at once there
+                    if j + 1 < len(batches):
+                        staged = loaded.stager.stage([ids[i] for i in batches[j + 1]])
+                    vectors = self._collect(pooled)
+                except oom:
+                    staged, degraded = None, True
+                    vectors = self._embed_ids(rows)
+                yield batch, vectors
+
     def _embed_batch(self, texts: list[str], *, is_query: bool, instruction: str) -> np.ndarray:
         ids = self.token_ids(qwen3_inputs(texts, is_query=is_query, instruction=instruction))
         return self._embed_ids(ids)
 
     def _embed_ids(self, ids: list[list[int]]) -> np.ndarray:
+        """Embed ``ids`` in batches of the current budget; out of memory halves it and splits the batch."""
         loaded = self._loaded()
-        torch = loaded.torch
-        oom = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
+        parts = pack_by_token_budget([len(x) for x in ids], self.max_tokens_per_batch)
+        if len(parts) > 1:
+            out = np.zeros((len(ids), self.native_dim), dtype=np.float32)
+            for part in parts:
+                out[part] = self._embed_ids([ids[i] for i in part])
+            return out
         try:
             return self._forward(loaded, ids)
-        except oom:
+        except out_of_memory_error(loaded.torch):
             if loaded.device.startswith("cuda"):
-                torch.cuda.empty_cache()
+                loaded.torch.cuda.empty_cache()
             padded = max(map(len, ids)) * len(ids)
             if len(ids) == 1:
                 raise EmbeddingUnavailableError(
@@ -188,32 +260,27 @@ class Qwen3Embedder(Embedder):
                 padded,
                 self.max_tokens_per_batch,
             )
-            out = np.zeros((len(ids), self.native_dim), dtype=np.float32)
-            for part in pack_by_token_budget([len(x) for x in ids], self.max_tokens_per_batch):
-                if len(part) == len(ids):  # the budget still fits them all: split in two to make progress
-                    part_a, part_b = part[: len(part) // 2], part[len(part) // 2 :]
-                    out[part_a] = self._embed_ids([ids[i] for i in part_a])
-                    out[part_b] = self._embed_ids([ids[i] for i in part_b])
-                else:
-                    out[part] = self._embed_ids([ids[i] for i in part])
-            return out
+            half = len(ids) // 2
+            return np.vstack([self._embed_ids(ids[:half]), self._embed_ids(ids[half:])])
 
     def _forward(self, loaded: _LoadedModel, ids: list[list[int]]) -> np.ndarray:
+        """One batch, start to finish (no overlap)."""
+        with loaded.lock:
+            return self._collect(self._run(loaded, loaded.stager.stage(ids)))
+
+    @staticmethod
+    def _run(loaded: _LoadedModel, batch: StagedBatch) -> Any:
+        """Queue the forward pass; returns the L2-normalised last-token states, still on the device."""
         torch = loaded.torch
-        longest = max(map(len, ids))
-        input_ids = torch.full((len(ids), longest), loaded.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(ids), longest), dtype=torch.long)
-        for row, seq in enumerate(ids):
-            # left padding: every sequence ends at the last column, so last-token pooling is [:, -1]
-            input_ids[row, longest - len(seq) :] = torch.tensor(seq, dtype=torch.long)
-            mask[row, longest - len(seq) :] = 1
-        # positions count from each sequence's first real token, as when it is embedded alone (and by SGLang)
-        positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
-        with loaded.lock, torch.inference_mode():
+        batch = loaded.stager.wait(batch)
+        with torch.inference_mode():
             hidden = loaded.model(
-                input_ids=input_ids.to(loaded.device),
-                attention_mask=mask.to(loaded.device),
-                position_ids=positions.to(loaded.device),
+                input_ids=batch.input_ids,
+                attention_mask=batch.attention_mask,
+                position_ids=batch.position_ids,
             ).last_hidden_state[:, -1]
-            vectors = torch.nn.functional.normalize(hidden.float(), p=2, dim=-1)
-        return np.asarray(vectors.cpu().numpy(), dtype=np.float32)
+            return torch.nn.functional.normalize(hidden.float(), p=2, dim=-1)
+
+    @staticmethod
+    def _collect(pooled: Any) -> np.ndarray:
+        return np.asarray(pooled.cpu().numpy(), dtype=np.float32)

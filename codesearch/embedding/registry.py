@@ -114,6 +114,8 @@ def get_embedder(
         dim=dim, urls=tuple(urls), model_path=model_path, api_key=api_key, device=device
     )
     name = spec.strip().lower()
+    if "+" in name:
+        return _composite(name, options)
     if name == "auto":
         name = _choose_auto(options)
     entry = _REGISTRY.get(name)
@@ -122,6 +124,30 @@ def get_embedder(
     embedder = entry.factory(options)
     # the name `auto` resolved to: an index records it, so its searches load the same model later
     embedder.registry_name = name
+    return embedder
+
+
+def _composite(name: str, options: EmbedderOptions) -> Embedder:
+    """``use+minilm``: several registered models side by side in one index (see ``composite``)."""
+    from codesearch.embedding.composite import CompositeEmbedder
+
+    names = [n.strip() for n in name.split("+")]
+    if "auto" in names or len(set(names)) != len(names) or "" in names:
+        raise ConfigError(f"a combined model names two or more different models, not {name!r}")
+    if options.dim is not None:
+        raise ConfigError("--dim cannot cut a combined model; give each model its own index instead")
+    parts = [
+        get_embedder(
+            n,
+            urls=options.urls,
+            model_path=options.model_path,
+            api_key=options.api_key,
+            device=options.device,
+        )
+        for n in names
+    ]
+    embedder = CompositeEmbedder(parts, names)
+    embedder.registry_name = "+".join(names)
     return embedder
 
 

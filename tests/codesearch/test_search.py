@@ -249,22 +249,6 @@ def test_collapsing_many_windows_still_fills_k(tmp_path, build_git_repo, fake_em
     assert sorted(h.name for h in hits) == ["giant", "tiny"]
 
 
-def test_fusion_leans_on_the_dense_side_for_non_latin_queries() -> None:
-    from codesearch.search import DEFAULT_WEIGHTS, NON_LATIN_WEIGHTS, _fuse, fusion_weights
-
-    assert fusion_weights("读取配置文件并合并环境变量") == NON_LATIN_WEIGHTS
-    assert fusion_weights("получить данные пользователя") == NON_LATIN_WEIGHTS
-    assert fusion_weights("lire le fichier de configuration") == DEFAULT_WEIGHTS
-    assert fusion_weights("parse a config file") == DEFAULT_WEIGHTS
-    dense, lexical = [(1, 0.9), (2, 0.8), (4, 0.1)], [(2, 12.0), (3, 11.0), (5, 1.0)]
-    # scores are normalised per list (cosine and BM25 differ in scale): the id both sides rank high wins
-    assert [i for i, _ in _fuse([dense, lexical], (0.5, 0.5))][0] == 2
-    # with no lexical weight the dense order stands
-    assert [i for i, _ in _fuse([dense, lexical], (1.0, 0.0))][:2] == [1, 2]
-    # one-element lists still count fully
-    assert _fuse([[(7, 0.3)], []], (0.6, 0.4)) == [(7, 0.6)]
-
-
 def test_overloads_and_copies_fold_into_one_hit(tmp_path, build_git_repo, fake_embedder) -> None:
     """The same function twice (a copy in another folder) and two overloads each show up once."""
     slugify = "def slugify_title(title):\n    return '-'.join(title.lower().split())\n"

@@ -176,3 +176,36 @@ def test_http_and_in_process_qwen3_share_a_fingerprint() -> None:
         local = Qwen3Embedder("Qwen/Qwen3-Embedding-4B", dim=dim)
         assert remote.fingerprint == local.fingerprint
     assert HttpEmbedder(["http://x"], "Qwen/Qwen3-Embedding-8B").fingerprint != local.fingerprint
+
+
+def _count_in_flight(app: FastAPI, seen: dict[str, int], delay: float) -> None:
+    """Middleware: hold each request ``delay`` s (a busy GPU) and record the most in flight at once."""
+    import asyncio
+
+    @app.middleware("http")
+    async def in_flight(request: Request, call_next):  # type: ignore[no-untyped-def]
+        seen["now"] += 1
+        seen["max"] = max(seen["max"], seen["now"])
+        try:
+            await asyncio.sleep(delay)
+            return await call_next(request)
+        finally:
+            seen["now"] -= 1
+
+
+def test_default_concurrency_keeps_requests_in_flight_on_every_url() -> None:
+    """Enough requests in flight to keep continuous batching busy: 8 per URL by default."""
+    counts = [{"now": 0, "max": 0}, {"now": 0, "max": 0}]
+    apps = [create_embeddings_app(HashEmbedder()) for _ in counts]
+    for app, seen in zip(apps, counts, strict=True):
+        _count_in_flight(app, seen, delay=0.2)
+    texts = [f"def f{i}(): return {i}" for i in range(32 * 16)]  # 16 requests of 32
+    with serve(apps[0]) as url1, serve(apps[1]) as url2:
+        client = HttpEmbedder([url1, url2], "fake", native_dim=HashEmbedder().dim)
+        assert client.concurrency == 16
+        start = time.monotonic()
+        vectors = client.embed_documents(texts)
+        elapsed = time.monotonic() - start
+    np.testing.assert_allclose(vectors, HashEmbedder().embed_documents(texts), atol=1e-6)
+    assert min(seen["max"] for seen in counts) >= 6  # ~8 each: both servers kept busy at once
+    assert elapsed < 16 * 0.2 / 2  # one after another would take 3.2 s (loose: shared, noisy cores)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from codesearch.embedding.batching import pack_by_token_budget
+from codesearch.embedding.batching import pack_by_token_budget, padding_fraction
 from codesearch.embedding.prompts import QWEN3_PROMPT_FORMAT, qwen3_inputs, qwen3_query
 from codesearch.embedding.qwen3 import Qwen3Embedder
 from codesearch.errors import ConfigError, EmbeddingUnavailableError
@@ -72,6 +75,17 @@ def test_left_padding_batch_equals_each_text_alone(embedder: Qwen3Embedder) -> N
     np.testing.assert_allclose(batched, alone, atol=1e-5)
 
 
+@contextmanager
+def forward_hook(embedder: Qwen3Embedder, hook: Callable[[Any], None]) -> Iterator[None]:
+    """Run ``hook(input_ids)`` before every forward pass of the real loaded model."""
+    model = embedder._loaded().model
+    handle = model.register_forward_pre_hook(lambda _m, _a, kw: hook(kw["input_ids"]), with_kwargs=True)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
 def test_token_budget_batches_respect_budget_and_keep_order(embedder: Qwen3Embedder) -> None:
     texts = [("word " * n).strip() for n in (1, 40, 3, 17, 90, 2, 33, 8)]
     lengths = [len(ids) for ids in embedder.token_ids(texts)]
@@ -80,13 +94,26 @@ def test_token_budget_batches_respect_budget_and_keep_order(embedder: Qwen3Embed
     assert sorted(i for b in batches for i in b) == list(range(len(texts)))
     for batch in batches:
         assert len(batch) == 1 or max(lengths[i] for i in batch) * len(batch) <= 100
-    seen: list[list[str]] = []
-    original = embedder._embed_batch
-    embedder._embed_batch = lambda batch, **kw: (seen.append(batch), original(batch, **kw))[1]  # type: ignore[method-assign]
-    budgeted = embedder.embed_documents(texts)
-    assert len(seen) == len(batches) > 1
+    shapes: list[tuple[int, int]] = []
+    with forward_hook(embedder, lambda ids: shapes.append(tuple(ids.shape))):
+        budgeted = embedder.embed_documents(texts)
+    assert len(shapes) == len(batches) > 1
+    assert sorted(shapes) == sorted((len(b), max(lengths[i] for i in b)) for b in batches)
     embedder.max_tokens_per_batch = 100_000
     np.testing.assert_allclose(budgeted, embedder.embed_documents(texts), atol=1e-5)
+
+
+def test_no_batch_is_mostly_padding_on_a_code_like_length_mix() -> None:
+    rng = np.random.default_rng(0)
+    # heavy-tailed like code symbols: most a few dozen tokens, a few thousands
+    lengths = [int(x) for x in np.clip(rng.lognormal(4.0, 1.2, size=5000), 3, 8192)]
+    batches = pack_by_token_budget(lengths, 16384)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    assert max(padding_fraction(lengths, b) for b in batches) < 0.5
+    padded = sum(max(lengths[i] for i in b) * len(b) for b in batches)
+    assert sum(lengths) / padded > 0.9  # overall, at least 90% of the tokens computed are real
+    # the case the fill rule exists for: one long input does not take the short ones into its batch
+    assert pack_by_token_budget([1000, 10, 10, 10], 10_000) == [[0], [1, 2, 3]]
 
 
 def test_pack_by_token_budget_edge_cases() -> None:
@@ -103,23 +130,47 @@ def test_max_length_truncates_keeping_endoftext(tiny_qwen3_dir: Path) -> None:
     assert len(ids) == 8 and ids[-1] == 151643
 
 
-def test_out_of_memory_halves_budget_and_retries(
-    embedder: Qwen3Embedder, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_out_of_memory_halves_budget_and_retries(embedder: Qwen3Embedder) -> None:
+    """The real model raises torch's OutOfMemoryError past 40 padded tokens: the run still succeeds."""
     import torch
 
     expected = embedder.embed_documents(TEXTS)
     embedder.max_tokens_per_batch = 100_000
-    real_forward = embedder._forward
+    sizes: list[int] = []
 
-    def forward(loaded, ids):  # type: ignore[no-untyped-def]
-        if max(map(len, ids)) * len(ids) > 40:
-            raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
-        return real_forward(loaded, ids)
+    def gpu_full(input_ids: Any) -> None:
+        sizes.append(input_ids.numel())
+        if input_ids.numel() > 40:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (injected)")
 
-    monkeypatch.setattr(embedder, "_forward", forward)
-    np.testing.assert_allclose(embedder.embed_documents(TEXTS), expected, atol=1e-5)
-    assert embedder.max_tokens_per_batch <= 40
+    with forward_hook(embedder, gpu_full):
+        np.testing.assert_allclose(embedder.embed_documents(TEXTS), expected, atol=1e-5)
+    assert embedder.max_tokens_per_batch <= 40 and max(sizes) > 40 and any(n <= 40 for n in sizes)
+
+
+def test_out_of_memory_on_a_single_text_is_one_clear_error(embedder: Qwen3Embedder) -> None:
+    import torch
+
+    def gpu_full(input_ids: Any) -> None:
+        raise torch.OutOfMemoryError("CUDA out of memory (injected)")
+
+    with forward_hook(embedder, gpu_full), pytest.raises(EmbeddingUnavailableError, match="max_length"):
+        embedder.embed_documents(["def f(): pass"])
+
+
+def test_cpu_staging_pads_left_and_counts_positions_from_the_first_real_token() -> None:
+    import torch
+
+    from codesearch.embedding._device import BatchStager, attention_implementation
+
+    stager = BatchStager(torch, "cpu", pad_id=0)
+    batch = stager.stage([[5, 6, 7], [9]])
+    assert batch.ready is None and not batch.input_ids.is_pinned()
+    assert batch.input_ids.tolist() == [[5, 6, 7], [0, 0, 9]]
+    assert batch.attention_mask.tolist() == [[1, 1, 1], [0, 0, 1]]
+    assert batch.position_ids.tolist() == [[0, 1, 2], [0, 0, 0]]
+    assert attention_implementation("cpu") == "sdpa"
+    assert attention_implementation("cuda", "eager") == "eager"
 
 
 def test_equals_plain_transformers_reference(embedder: Qwen3Embedder, tiny_qwen3_dir: Path) -> None:

@@ -1,0 +1,73 @@
+"""Several models in one index: each document's vector is the concatenation of every model's vector.
+
+With unit parts ``d_i`` stored side by side and a query made of its parts scaled by weights ``w_i``, one
+inner product is ``sum_i w_i * cos_i``: a weighted fusion of the models' scores in a single FAISS search,
+with the weights chosen per query (a query in another language than English can turn an English-only
+model off). ``--model use+minilm`` builds one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from codesearch.embedding.base import DEFAULT_QUERY_INSTRUCTION, Embedder, ProgressCallback, l2_normalise
+from codesearch.errors import ConfigError
+
+
+class CompositeEmbedder(Embedder):
+    """The models of ``parts`` side by side; ``names`` are their registry names (``use``, ``minilm``)."""
+
+    def __init__(self, parts: Sequence[Embedder], names: Sequence[str]) -> None:
+        if len(parts) < 2 or len(parts) != len(names):
+            raise ConfigError("a composite model needs two or more models")
+        self.parts = tuple(parts)
+        self.part_names = tuple(names)
+        self.model_id = "+".join(p.model_id for p in self.parts)
+        self.revision = "+".join(p.revision for p in self.parts)
+        self.native_dim = sum(p.dim for p in self.parts)
+        self.prompt_format = "concat"
+        super().__init__(None)
+
+    @property
+    def fingerprint(self) -> str:
+        raw = "|".join(p.fingerprint for p in self.parts)
+        return f"{self.model_id}@{self.dim}-" + hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+    def load(self) -> None:
+        for part in self.parts:
+            part.load()
+
+    def _embed_batch(self, texts: list[str], *, is_query: bool, instruction: str) -> np.ndarray:
+        raise NotImplementedError("a composite model embeds through its parts")  # pragma: no cover
+
+    def embed_documents(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
+        """Every part's vectors of ``texts`` side by side, scaled so that the whole is unit length.
+
+        Progress counts a text once, when the last part has embedded it.
+        """
+        vectors = []
+        for n, part in enumerate(self.parts):
+            last = n == len(self.parts) - 1
+            vectors.append(part.embed_documents(texts, progress if last else None))
+        return np.hstack(vectors) / np.sqrt(len(self.parts), dtype=np.float32)
+
+    def embed_queries(
+        self,
+        texts: Sequence[str],
+        instruction: str = DEFAULT_QUERY_INSTRUCTION,
+        part_weights: Sequence[float] | None = None,
+    ) -> np.ndarray:
+        """Each part's query vector scaled by its weight (equal by default), side by side, unit length."""
+        weights = part_weights or [1.0] * len(self.parts)
+        if len(weights) != len(self.parts):
+            raise ConfigError(f"{len(weights)} weights for the {len(self.parts)} models of {self.model_id}")
+        vectors = [
+            w * part.embed_queries(texts, instruction) for w, part in zip(weights, self.parts, strict=True)
+        ]
+        return l2_normalise(np.hstack(vectors))
+
+    def describe(self) -> str:
+        return " + ".join(p.describe() for p in self.parts)

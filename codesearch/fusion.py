@@ -1,0 +1,146 @@
+"""How hybrid search mixes its rankings, decided per query from what the query looks like.
+
+Each ranking's scores are min-max normalised over its candidates, then summed with weights. The weights
+follow two facts about the query, both cheap to compute:
+
+- its script: a query mostly in a non-Latin script shares almost no words with code;
+- its words' coverage by the index's own vocabulary: an English query ("read the config file") is made of
+  words the code uses, a query in French or German mostly is not ("lire le fichier de configuration"), so
+  coverage tells the lexical side's worth without a language detector, in any language written in Latin.
+
+An index of two models (``use+minilm``: one multilingual, one English-only) weighs its models by the same
+coverage. Measured with benchmarks/fusion.py; figures in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from indexer.lexical import query_terms, split_identifier
+
+# a name as code writes it: `parseConfig`, `read_lines`, `http.client.HTTPConnection`, `Vec::push`
+IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|#)[A-Za-z_$][\w$]*)*$")
+
+# (dense, lexical) for a query whose words are all code words / none of them (Latin script)
+COVERED_WEIGHTS = (0.5, 0.5)
+UNCOVERED_WEIGHTS = (0.7, 0.3)
+# A query that is a compound identifier (`parseConfig`, `read_lines`) names what it wants: the lexical
+# side, which matches names word for word, leads.
+IDENTIFIER_WEIGHTS = (0.3, 0.7)
+# A non-Latin query: the dense side carries it; the lexical side keeps a little weight for the
+# identifiers such a query may quote.
+NON_LATIN_WEIGHTS = (0.75, 0.25)
+# Coverage of English queries is about 0.98 on the benchmark corpus, of German, Spanish, French, Italian
+# and Portuguese ones 0.24-0.35: below LOW a query counts as not English, above HIGH as English.
+COVERAGE_LOW, COVERAGE_HIGH = 0.4, 0.8
+
+
+@dataclass(frozen=True)
+class QueryProfile:
+    """What fusion needs to know about a query."""
+
+    non_latin: bool
+    # the share of the query's Latin words that the index's documents use (None: no such word)
+    coverage: float | None
+    # the query is one compound identifier (`parseConfig`, `os.path.join`), not a phrase or a plain word
+    identifier: bool = False
+
+
+@dataclass(frozen=True)
+class FusionPlan:
+    """Weights of the (dense, lexical) rankings, and of the models inside the dense side."""
+
+    weights: tuple[float, float]
+    part_weights: tuple[float, ...] | None = None
+
+
+def non_latin_share(query: str) -> float:
+    """The share of the query's letters past Latin Extended-B (CJK, Cyrillic, Hangul, ...)."""
+    letters = [c for c in query if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for c in letters if ord(c) > 0x24F) / len(letters)
+
+
+def looks_like_identifier(query: str) -> bool:
+    """One name as code writes it, in more than one word: ``parseConfig``, ``read_lines``, ``fs.readFile``."""
+    query = query.strip()
+    return bool(IDENTIFIER.match(query)) and len(split_identifier(re.sub(r"\.|::|#", "_", query))) > 1
+
+
+def profile_query(query: str, vocabulary: Callable[[list[str]], set[str]] | None = None) -> QueryProfile:
+    """The query's script and, given ``vocabulary`` (the subset of words the index knows), its coverage."""
+    if looks_like_identifier(query):
+        return QueryProfile(non_latin=False, coverage=None, identifier=True)
+    non_latin = non_latin_share(query) > 0.5
+    words = [t for t in query_terms(query) if t.isascii() and t.isalpha() and len(t) > 2]
+    coverage = None
+    if words and vocabulary is not None:
+        coverage = len(vocabulary(words)) / len(words)
+    return QueryProfile(non_latin, coverage)
+
+
+def plan_fusion(profile: QueryProfile, part_names: Sequence[str] = ()) -> FusionPlan:
+    """The weights for a query of this profile; ``part_names`` are the models of a composite index."""
+    if profile.identifier:
+        weights, english = IDENTIFIER_WEIGHTS, 1.0
+    elif profile.non_latin:
+        weights = NON_LATIN_WEIGHTS
+        english = 0.0
+    else:
+        coverage = 1.0 if profile.coverage is None else profile.coverage
+        english = min(1.0, max(0.0, (coverage - COVERAGE_LOW) / (COVERAGE_HIGH - COVERAGE_LOW)))
+        weights = _mix(UNCOVERED_WEIGHTS, COVERED_WEIGHTS, english)
+    if len(part_names) < 2:
+        return FusionPlan(weights)
+    # an English-only model speaks for English-looking queries only; the others always speak
+    part_weights = tuple(english if name in ENGLISH_ONLY_MODELS else 1.0 for name in part_names)
+    return FusionPlan(weights, part_weights)
+
+
+ENGLISH_ONLY_MODELS = frozenset({"minilm"})
+
+
+def _mix(a: tuple[float, float], b: tuple[float, float], t: float) -> tuple[float, float]:
+    return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
+
+
+def index_vocabulary(db: sqlite3.Connection) -> Callable[[list[str]], set[str]]:
+    """A lookup of which words occur in the index's FTS table (through an fts5vocab table in the
+    connection's temp schema, so read-only connections can use it)."""
+    db.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_vocabulary USING fts5vocab(main, documents_fts, row)"
+    )
+
+    def known(words: list[str]) -> set[str]:
+        marks = ",".join("?" * len(words))
+        sql = f"SELECT term FROM temp.query_vocabulary WHERE term IN ({marks})"
+        return {row[0] for row in db.execute(sql, words)}
+
+    return known
+
+
+def normalised(ranking: Sequence[tuple[int, float]]) -> dict[int, float]:
+    """Scores scaled to 0..1 over the list (BM25 and cosine live on different scales)."""
+    if not ranking:
+        return {}
+    values = [score for _, score in ranking]
+    lo, hi = min(values), max(values)
+    if hi == lo:
+        return {i: 1.0 for i, _ in ranking}
+    return {i: (score - lo) / (hi - lo) for i, score in ranking}
+
+
+def fuse(
+    rankings: Sequence[Sequence[tuple[int, float]]], weights: Sequence[float] | None = None
+) -> list[tuple[int, float]]:
+    """Weighted sum of each ranking's normalised scores (an id missing from a list gets 0 from it)."""
+    weights = weights or [1.0 / len(rankings)] * len(rankings)
+    scores: dict[int, float] = {}
+    for weight, ranking in zip(weights, rankings, strict=True):
+        for doc_id, score in normalised(ranking).items():
+            scores[doc_id] = scores.get(doc_id, 0.0) + weight * score
+    return sorted(scores.items(), key=lambda item: -item[1])

@@ -1,0 +1,60 @@
+"""A ``Searcher`` whose dense top-k runs on a GPU (setting ``device = "cuda"``).
+
+Each generation's vectors are loaded as usual, then copied to the device once (``VectorIndex.on_gpu``:
+FAISS-GPU when installed, else an fp16 matrix in PyTorch); queries then scan them exactly there, with the
+same ids and order as the CPU index up to ties. Everything else is the plain ``Searcher``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from codesearch.errors import ConfigError
+from codesearch.search import Searcher
+from indexer.gpu_search import TopK
+from indexer.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+class DeviceVectors:
+    """A loaded ``VectorIndex`` answered by a GPU searcher (what ``Searcher`` needs of its vectors)."""
+
+    def __init__(self, vectors: VectorIndex, searcher: TopK) -> None:
+        self.dim = vectors.dim
+        self._ntotal = vectors.ntotal
+        self._searcher = searcher
+
+    @property
+    def ntotal(self) -> int:
+        return self._ntotal
+
+    def search(
+        self, query: np.ndarray, k: int, allowed_ids: Sequence[int] | None = None
+    ) -> list[tuple[int, float]]:
+        if self._ntotal == 0 or k <= 0:
+            return []
+        return self._searcher.search(query, k, allowed_ids)
+
+
+class GpuSearcher(Searcher):
+    """``Searcher`` with its vectors on ``device`` (``cuda``, ``cuda:1``; ``cpu`` runs the same code)."""
+
+    def __init__(self, *args: Any, device: str = "cuda", backend: str = "auto", **kwargs: Any) -> None:
+        self.device, self.backend = device, backend
+        super().__init__(*args, **kwargs)
+
+    def _load_generation(self, attempts: int = 3) -> tuple[Any, Any]:
+        manifest, vectors = super()._load_generation(attempts)
+        if vectors is None:
+            return manifest, None
+        log.info("moving %d vectors to %s", vectors.ntotal, self.device)
+        try:
+            searcher = vectors.on_gpu(backend=self.backend, device=self.device)
+        except (RuntimeError, ImportError) as exc:  # no CUDA, no FAISS-GPU, no torch: one line at this edge
+            raise ConfigError(f"vector search on {self.device} is not available here: {exc}") from None
+        return manifest, DeviceVectors(vectors, searcher)

@@ -1,0 +1,90 @@
+"""Hybrid fusion: per-list normalisation, and weights that follow the query's script and vocabulary."""
+
+from __future__ import annotations
+
+import pytest
+
+from codesearch import fusion
+from codesearch.fusion import FusionPlan, QueryProfile, fuse, plan_fusion, profile_query
+from codesearch.search import Searcher
+from indexer.pipeline import index_paths
+
+
+def test_fuse_normalises_each_list_before_mixing() -> None:
+    dense, lexical = [(1, 0.9), (2, 0.8), (4, 0.1)], [(2, 12.0), (3, 11.0), (5, 1.0)]
+    # scores are normalised per list (cosine and BM25 differ in scale): the id both sides rank high wins
+    assert [i for i, _ in fuse([dense, lexical], (0.5, 0.5))][0] == 2
+    # with no lexical weight the dense order stands
+    assert [i for i, _ in fuse([dense, lexical], (1.0, 0.0))][:2] == [1, 2]
+    # one-element lists still count fully
+    assert fuse([[(7, 0.3)], []], (0.6, 0.4)) == [(7, 0.6)]
+
+
+@pytest.mark.parametrize(
+    "query", ["读取配置文件并合并环境变量", "получить данные пользователя", "設定ファイルを読む"]
+)
+def test_non_latin_queries_lean_on_the_dense_side(query) -> None:
+    profile = profile_query(query, lambda words: set(words))
+    assert profile.non_latin
+    assert plan_fusion(profile).weights == fusion.NON_LATIN_WEIGHTS
+
+
+def test_coverage_moves_the_weights_between_the_two_ends() -> None:
+    def knows(*vocabulary: str):
+        return lambda words: {w for w in words if w in vocabulary}
+
+    english = profile_query("parse the config file", knows("parse", "config", "file"))
+    french = profile_query("analyser le fichier de configuration", knows("config"))
+    assert english.coverage == 1.0 and french.coverage == 0.0
+    assert plan_fusion(english).weights == fusion.COVERED_WEIGHTS
+    assert plan_fusion(french).weights == fusion.UNCOVERED_WEIGHTS
+    half = plan_fusion(QueryProfile(non_latin=False, coverage=0.6)).weights
+    assert fusion.UNCOVERED_WEIGHTS[1] < half[1] < fusion.COVERED_WEIGHTS[1]
+    # no vocabulary to ask, or no Latin word in the query: the covered end
+    assert plan_fusion(profile_query("parse the config file")).weights == fusion.COVERED_WEIGHTS
+
+
+@pytest.mark.parametrize(
+    "query", ["parseConfig", "read_lines", "os.path.join", "Vec::push", "XMLHttpRequest"]
+)
+def test_compound_identifiers_lean_on_the_lexical_side(query) -> None:
+    profile = profile_query(query, lambda words: set())
+    assert profile.identifier
+    plan = plan_fusion(profile, ("use", "minilm"))
+    assert plan.weights == fusion.IDENTIFIER_WEIGHTS and plan.weights[1] > plan.weights[0]
+    assert plan.part_weights == (1.0, 1.0)
+
+
+@pytest.mark.parametrize("query", ["sort", "parse the config", "读取配置文件"])
+def test_words_and_phrases_are_not_identifiers(query) -> None:
+    assert not profile_query(query).identifier
+
+
+def test_an_english_only_model_speaks_for_covered_queries_only() -> None:
+    parts = ("use", "minilm")
+    assert plan_fusion(QueryProfile(False, 1.0), parts).part_weights == (1.0, 1.0)
+    assert plan_fusion(QueryProfile(False, 0.3), parts).part_weights == (1.0, 0.0)
+    assert plan_fusion(QueryProfile(False, 0.6), parts).part_weights == pytest.approx((1.0, 0.5))
+    assert plan_fusion(QueryProfile(True, None), parts).part_weights == (1.0, 0.0)
+    assert plan_fusion(QueryProfile(False, 1.0)) == FusionPlan(fusion.COVERED_WEIGHTS, None)
+
+
+def test_searcher_measures_coverage_against_its_own_index(tmp_path, build_git_repo, hash_embedder) -> None:
+    repo = build_git_repo(
+        tmp_path / "r",
+        {
+            "a.py": "def parse_config(path):\n    '''Parse the config file at path.'''\n    return path\n",
+            "b.py": "def load_config(path):\n    '''Load a config file.'''\n    return parse_config(path)\n",
+        },
+    )
+    index_dir = tmp_path / "idx"
+    index_paths([repo.root], index_dir=index_dir, embedder=hash_embedder, model="fake")
+    searcher = Searcher(index_dir, hash_embedder)
+    try:
+        english = searcher.plan("parse config file")
+        other = searcher.plan("analyser le fichier config")  # only "config" is a word of this index
+        assert english.weights == fusion.COVERED_WEIGHTS
+        assert other.weights[1] < english.weights[1]
+        assert other.weights == fusion.UNCOVERED_WEIGHTS
+    finally:
+        searcher.close()

@@ -73,10 +73,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("models", parents=[common], help="the embedding models and whether they can run here")
     p.add_argument("--json", action="store_true")
+    from codesearch.api.commands import add_parsers
     from codesearch.cli_model import add_model_parser
 
     add_model_parser(sub, common)
     cli_hooks.add_parsers(sub, common)
+    add_parsers(sub, common)  # serve, mcp
     return parser
 
 

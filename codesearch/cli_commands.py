@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.syntax import Syntax
 from rich.table import Table
 
+from codesearch.api.commands import cmd_mcp, cmd_serve  # noqa: F401 -- dispatched by name
 from codesearch.cli import _embedder, _model_name, print_json, resolve_paths
 from codesearch.cli_hooks import cmd_hook, cmd_watch  # noqa: F401  (dispatched by name from cli.main)
 from codesearch.cli_model import cmd_model  # noqa: F401  (dispatched by name: cmd_{command})

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from codesearch import cli_hooks
 from codesearch.errors import CodesearchError, ExitCode
 from codesearch.settings import MODES, Settings, load_settings
 
@@ -74,9 +75,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("tui", parents=[common], help="the terminal UI: search as you type, preview, open")
     p.add_argument("--server", metavar="URL", help="use a running `codesearch serve` instead of the local index")
+    from codesearch.api.commands import add_parsers
     from codesearch.cli_model import add_model_parser
 
     add_model_parser(sub, common)
+    cli_hooks.add_parsers(sub, common)
+    add_parsers(sub, common)  # serve, mcp
     return parser
 
 

@@ -14,7 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.syntax import Syntax
 from rich.table import Table
 
+from codesearch.api.commands import cmd_mcp, cmd_serve  # noqa: F401 -- dispatched by name
 from codesearch.cli import _embedder, _model_name, print_json, resolve_paths
+from codesearch.cli_hooks import cmd_hook, cmd_watch  # noqa: F401  (dispatched by name from cli.main)
 from codesearch.cli_model import cmd_model  # noqa: F401  (dispatched by name: cmd_{command})
 from codesearch.errors import ConfigError, ExitCode, IndexNotFoundError
 from codesearch.settings import Settings
@@ -57,18 +59,23 @@ def _fmt_counts(counts: dict[str, int]) -> str:
     return " · ".join(f"{k} {v:,}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])) or "none"
 
 
-def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from indexer.pipeline import index_paths
+def index_embedder(settings: Settings, rebuild: bool = False) -> tuple[Any, str]:
+    """(embedder or None, model name) for indexing: an existing index keeps its model unless told."""
     from indexer.store import Manifest
 
-    err = Console(stderr=True)
-    manifest = None if args.rebuild else Manifest.read(settings.index_dir)
-    # an existing index keeps its model unless another one is asked for
+    manifest = None if rebuild else Manifest.read(settings.index_dir)
     chosen = manifest.model if manifest is not None and settings.model == "auto" else None
     if chosen is not None and manifest is not None and settings.dim is None and manifest.dim:
         settings = dataclasses.replace(settings, dim=manifest.dim)
     embedder = _embedder(settings, chosen)
-    model = chosen or _model_name(settings, embedder)
+    return embedder, chosen or _model_name(settings, embedder)
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer.pipeline import index_paths
+
+    err = Console(stderr=True)
+    embedder, model = index_embedder(settings, args.rebuild)
     roots = resolve_paths(args.paths, settings)
     if err.is_terminal and not args.json:
         err.print(f"indexing {len(roots)} root(s) into {settings.index_dir} with model {model}")

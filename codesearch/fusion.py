@@ -25,7 +25,7 @@ from indexer.lexical import query_terms, split_identifier
 IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|#)[A-Za-z_$][\w$]*)*$")
 
 # (dense, lexical) for a query whose words are all code words / none of them (Latin script)
-COVERED_WEIGHTS = (0.5, 0.5)
+COVERED_WEIGHTS = (0.4, 0.6)
 UNCOVERED_WEIGHTS = (0.7, 0.3)
 # A query that is a compound identifier (`parseConfig`, `read_lines`) names what it wants: the lexical
 # side, which matches names word for word, leads.

@@ -48,13 +48,17 @@ class GpuSearcher(Searcher):
         self.device, self.backend = device, backend
         super().__init__(*args, **kwargs)
 
-    def _load_generation(self, attempts: int = 3) -> tuple[Any, Any]:
-        manifest, vectors = super()._load_generation(attempts)
+    def _load_generation(self, attempts: int = 3) -> tuple[Any, Any, Any] | None:
+        loaded = super()._load_generation(attempts)
+        if loaded is None:
+            return None
+        manifest, vectors, db = loaded
         if vectors is None:
-            return manifest, None
+            return manifest, None, db
         log.info("moving %d vectors to %s", vectors.ntotal, self.device)
         try:
             searcher = vectors.on_gpu(backend=self.backend, device=self.device)
         except (RuntimeError, ImportError) as exc:  # no CUDA, no FAISS-GPU, no torch: one line at this edge
+            db.close()
             raise ConfigError(f"vector search on {self.device} is not available here: {exc}") from None
-        return manifest, DeviceVectors(vectors, searcher)
+        return manifest, DeviceVectors(vectors, searcher), db

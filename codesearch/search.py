@@ -15,9 +15,11 @@ from typing import Any
 
 from codesearch.embedding.base import QUERY_INSTRUCTIONS, Embedder
 from codesearch.errors import ConfigError, IndexIOError, IndexNotFoundError, NotFoundError
+from codesearch.freshness import FreshHits
 from codesearch.fusion import IDENTIFIER, FusionPlan, fuse, index_vocabulary, plan_fusion, profile_query
 from codesearch.rerank import Reranker, rerank_fused
 from codesearch.settings import MODES
+from codesearch.snapshot import pinned_snapshot
 from codesearch.types import Hit
 from indexer.lexical import lexical_terms, query_terms
 from indexer.store import LEXICAL_ONLY, Manifest, check_model, connect
@@ -117,24 +119,43 @@ class Searcher:
         if stamp == self._manifest_stamp:
             return
         with self._lock:
-            manifest, vectors = self._load_generation()
+            loaded = self._load_generation()
+            if loaded is None:
+                return  # a writer is between its documents and its manifest: keep answering from ours
+            manifest, vectors, db = loaded
+            previous_db, self._db = self._db, db
+            self._vocabulary = index_vocabulary(db)  # it queries through its connection: the new one
+            previous_db.close()
             self._manifest, self._vectors, self._manifest_stamp = manifest, vectors, stamp
             log.debug("loaded generation %d (%d documents)", manifest.generation, manifest.documents)
 
-    def _load_generation(self, attempts: int = 3) -> tuple[Manifest, VectorIndex | None]:
-        """The manifest and its vectors. A writer may replace both between our two reads (and delete the
-        vectors we were about to load): read the manifest again and retry."""
+    def _load_generation(
+        self, attempts: int = 3
+    ) -> tuple[Manifest, VectorIndex | None, sqlite3.Connection] | None:
+        """The manifest, its vectors and a snapshot of its metadata (``codesearch.snapshot``); None when the
+        metadata is not yet the manifest's and we already have a generation to answer from. A writer may
+        replace both between our reads (and delete the vectors we were about to load): read again."""
         for attempt in range(attempts):
             manifest = Manifest.read(self.index_dir)
             if manifest is None:
                 raise IndexNotFoundError(f"no index at {self.index_dir}: run `codesearch index PATH` first")
             if self.embedder is not None and manifest.fingerprint != LEXICAL_ONLY:
                 check_model(self.index_dir, manifest, self.embedder.model_id, self.embedder.fingerprint)
+            last = attempt == attempts - 1
+            db = pinned_snapshot(
+                self.index_dir, manifest.generation, accept_other=last and not self._manifest
+            )
+            if db is None:
+                if self._manifest is not None:
+                    return None
+                time.sleep(0.05)
+                continue
             if not manifest.vectors_file:
-                return manifest, None
+                return manifest, None, db
             try:
-                return manifest, VectorIndex.load(self.index_dir / manifest.vectors_file, manifest.dim)
+                return manifest, VectorIndex.load(self.index_dir / manifest.vectors_file, manifest.dim), db
             except (OSError, RuntimeError) as exc:  # faiss reports a missing file as RuntimeError
+                db.close()
                 log.debug("loading %s failed (%s), attempt %d", manifest.vectors_file, exc, attempt + 1)
                 time.sleep(0.05)
         raise IndexIOError(
@@ -283,13 +304,14 @@ class Searcher:
         groups: dict[tuple[str, ...], Hit] = {}  # (repo, path, qualified name, kind) -> its first hit
         copies: dict[str, Hit] = {}  # content hash -> the first hit with that text
         rows: dict[int, sqlite3.Row] = {}
+        fresh = FreshHits()  # a hit whose file changed since indexing is re-read or dropped
         batch = max(4 * k, 50)
         for position, (doc_id, score) in enumerate(ranked):
             if position % batch == 0:  # metadata in batches: collapsed windows may need more than k rows
                 rows = self._rows([i for i, _ in ranked[position : position + batch]])
-            row = rows.get(doc_id)
+            row = fresh.check(rows.get(doc_id))
             if row is None:
-                continue  # deleted since this generation's vectors were written
+                continue  # deleted since this generation's vectors were written, or changed on disk
             # a file's windows are distinct hits; the windows of one symbol (one signature) are one
             line = str(row["start_line"]) if row["kind"] == "window" else ""
             group = (row["repo"], row["path"], row["qualified_name"], row["kind"], line)
@@ -338,7 +360,7 @@ class Searcher:
             return {}
         sql = (
             "SELECT d.id, d.kind, d.name, d.qualified_name, d.signature, d.doc, d.code, d.start_line, d.end_line, "
-            "d.content_hash, "
+            "d.content_hash, f.size, f.mtime_ns, "
             "f.path, f.language, r.name AS repo, r.root FROM documents d JOIN files f ON f.id=d.file_id "
             f"JOIN repos r ON r.id=f.repo_id WHERE d.id IN ({','.join('?' * len(ids))})"
         )

@@ -56,6 +56,9 @@ class Settings:
     rerank_top: int = 30
     reranker_urls: tuple[str, ...] = ()
     reranker_model_path: str | None = None
+    # `codesearch serve`: the Bearer token (required off loopback) and the origins CORS allows (none: off)
+    token: str | None = field(default=None, repr=False)  # never in a log line
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -69,7 +72,7 @@ class Settings:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
-_TUPLE_FIELDS = {"embedding_urls", "ignore", "reranker_urls"}
+_TUPLE_FIELDS = {"embedding_urls", "ignore", "reranker_urls", "cors_origins"}
 _PATH_FIELDS = {"index_dir", "clone_dir"}
 _INT_FIELDS = {"dim", "max_file_size", "k", "rerank_top"}
 

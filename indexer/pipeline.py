@@ -16,7 +16,8 @@ import parsers
 from codesearch.embedding.base import Embedder
 from codesearch.errors import IndexIOError
 from codesearch.types import Document
-from indexer.crawl import CrawlResult, SourceFile, crawl, read_text
+from indexer.changes import detect_changes, refresh_metadata
+from indexer.crawl import SourceFile, crawl, read_text
 from indexer.documents import content_hash, file_documents
 from indexer.store import (
     LEXICAL_ONLY,
@@ -105,34 +106,6 @@ def _parse_file(repo: str, source: SourceFile, report: IndexReport) -> _ParsedFi
             report.errors.append(f"{source.path}: symbol extraction failed ({exc})")
     docs = file_documents(repo, source.path, language, text, symbols)
     return _ParsedFile(source, language, content_hash(text), docs, len(symbols))
-
-
-def _changed_files(
-    db: sqlite3.Connection, repo_id: int, crawled: CrawlResult
-) -> tuple[list[SourceFile], dict[str, int], list[int]]:
-    """(files to parse, path->file id of files kept as they are, file ids to delete)."""
-    known = {
-        r["path"]: r
-        for r in db.execute("SELECT id, path, blob_id, size, mtime_ns FROM files WHERE repo_id=?", (repo_id,))
-    }
-    to_parse, kept = [], {}
-    for f in crawled.files:
-        row = known.get(f.path)
-        if row is not None and (
-            (f.blob_id is not None and f.blob_id == row["blob_id"])
-            or (
-                f.blob_id is None
-                and row["blob_id"] is None
-                and f.size == row["size"]
-                and f.mtime_ns == row["mtime_ns"]
-            )
-        ):
-            kept[f.path] = row["id"]
-        else:
-            to_parse.append(f)
-    present = {f.path for f in crawled.files}
-    gone = [row["id"] for path, row in known.items() if path not in present]
-    return to_parse, kept, gone
 
 
 def _embed_missing(
@@ -244,7 +217,8 @@ def _index_root(
             (name, str(root), int(crawled.is_git)),
         )
     repo_id = db.execute("SELECT id FROM repos WHERE root=?", (str(root),)).fetchone()[0]
-    to_parse, _kept, gone = _changed_files(db, repo_id, crawled)
+    changes = detect_changes(db, repo_id, crawled)
+    to_parse, gone = changes.to_parse, changes.gone
 
     started = time.perf_counter()
     parsed: list[_ParsedFile] = []
@@ -264,6 +238,9 @@ def _index_root(
     started = time.perf_counter()
     with db:
         removed, added = _write_repo(db, repo_id, parsed, gone)
+        refresh_metadata(db, changes.touched)
+        if removed or added:  # no generation's vectors match these documents until the manifest is written
+            set_meta(db, "generation", "-1")
         db.execute("UPDATE repos SET indexed_at=? WHERE id=?", (time.time(), repo_id))
     report.timings["write"] += time.perf_counter() - started
     return removed, added
@@ -334,6 +311,8 @@ def index_paths(
     model = model or (embedder.model_id if embedder else LEXICAL_ONLY)
     report = IndexReport(roots=[str(r) for r in roots], model=model)
     with writer_lock(index_dir):
+        for leftover in index_dir.glob("*.tmp"):  # files a killed writer was writing aside
+            leftover.unlink(missing_ok=True)
         try:
             previous = Manifest.read(index_dir)
         except IndexIOError:
@@ -362,7 +341,7 @@ def index_paths(
                     embedder=embedder,
                     cache=cache,
                     max_file_size=max_file_size,
-                    ignore=ignore,
+                    ignore=[*ignore, *_own_files(index_dir, root)],
                     progress=progress,
                     report=report,
                 )
@@ -397,6 +376,15 @@ def index_paths(
             db.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _own_files(index_dir: Path, root: Path) -> list[str]:
+    """An ignore pattern for the index itself when it lives inside a root (never index the index)."""
+    try:
+        rel = Path(index_dir).expanduser().resolve().relative_to(root)
+    except ValueError:
+        return []
+    return [f"/{rel.as_posix()}/"] if rel.parts else []
 
 
 def _clear(db: sqlite3.Connection) -> None:

@@ -1,5 +1,16 @@
-"""HTTP API. This package currently holds the OpenAI-compatible embeddings route (``embeddings``)."""
+"""HTTP API: ``server`` (``codesearch serve``), ``embeddings`` (OpenAI-compatible ``POST /v1/embeddings``).
 
-from codesearch.api.embeddings import create_embeddings_app, embeddings_router
+Nothing is imported here, so the CLI does not pay for FastAPI unless it serves.
+"""
 
-__all__ = ["create_embeddings_app", "embeddings_router"]
+from __future__ import annotations
+
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:  # the names this package used to export eagerly
+    if name in ("create_embeddings_app", "embeddings_router"):
+        from codesearch.api import embeddings
+
+        return getattr(embeddings, name)
+    raise AttributeError(name)

@@ -1,0 +1,174 @@
+"""What one running API holds: the searcher (opened lazily), the query batcher, the index jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from codesearch.api.batching import PrecomputedQueries, QueryBatcher
+from codesearch.api.jobs import IndexJobs
+from codesearch.api.pool import BatchedSearcher, SearcherPool, SharedVectors
+from codesearch.embedding.base import Embedder
+from codesearch.errors import IndexNotFoundError
+from codesearch.fusion import IDENTIFIER
+from codesearch.search import CANDIDATES, Searcher, SearchResult
+from codesearch.settings import Settings
+from indexer.pipeline import Progress
+
+log = logging.getLogger(__name__)
+
+
+def model_embedder(settings: Settings) -> Embedder | None:
+    """The embedder the index at ``settings.index_dir`` was built with (the settings' model when none)."""
+    from codesearch.cli import _embedder
+    from indexer.store import Manifest
+
+    manifest = Manifest.read(settings.index_dir)
+    if manifest is None:
+        return _embedder(settings)  # type: ignore[no-any-return]
+    if settings.dim is None and manifest.dim and manifest.model != "none":
+        settings = dataclasses.replace(settings, dim=manifest.dim)
+    return _embedder(settings, manifest.model) if manifest.vectors_file else None  # type: ignore[no-any-return]
+
+
+def open_searchers(settings: Settings, workers: int) -> list[Searcher]:
+    """``workers`` searchers over the settings' index, with the model it was built with, loaded."""
+    from codesearch.cli_commands import _reranker, open_searcher
+    from indexer.store import Manifest
+
+    if Manifest.read(settings.index_dir) is None:
+        raise IndexNotFoundError(f"no index at {settings.index_dir}: run `codesearch index PATH` first")
+    if settings.device and settings.device.startswith("cuda"):  # dense search on the GPU: its own searcher
+        return [open_searcher(settings, None)]
+    embedder = model_embedder(settings)
+    if embedder is not None:
+        embedder.load()
+    instructions = {
+        name: text
+        for name, text in (
+            ("text", settings.query_instruction),
+            ("identifier", settings.identifier_instruction),
+            ("code", settings.code_instruction),
+        )
+        if text
+    }
+    shared = SharedVectors()  # one copy of the vectors, however many workers
+    searchers: list[Searcher] = [
+        BatchedSearcher(settings.index_dir, embedder, instructions=instructions, shared=shared)
+        for _ in range(workers)
+    ]
+    for searcher in searchers:
+        searcher.reranker, searcher.rerank_top = _reranker(settings, False), settings.rerank_top
+    return searchers
+
+
+class ApiState:
+    """Shared by every request of one app."""
+
+    def __init__(
+        self, settings: Settings, searcher: Searcher | None, batch_window: float, workers: int
+    ) -> None:
+        self.settings = settings
+        self.batch_window = batch_window
+        self.workers = workers
+        self.batcher: QueryBatcher | None = None
+        self.pool: SearcherPool | None = None
+        self._opening = asyncio.Lock()
+        if searcher is not None:
+            self._adopt([searcher])
+        self.jobs = IndexJobs(self._reindex)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.pool.first.index_dir if self.pool is not None else self.settings.index_dir
+
+    def _adopt(self, searchers: list[Searcher]) -> None:
+        """Route the searchers' query embeddings (and, for ``BatchedSearcher``s, dense scans) through the
+        batcher; documents are untouched."""
+        first = searchers[0]
+        inner = first.embedder
+        if isinstance(inner, PrecomputedQueries):
+            inner = inner.inner
+        if inner is not None and len(getattr(inner, "part_names", ())) < 2:  # a composite weighs per query
+            wrapper = PrecomputedQueries(inner)
+            for searcher in searchers:
+                searcher.embedder = wrapper
+            dense = first.dense_batch if isinstance(first, BatchedSearcher) else None
+            self.batcher = QueryBatcher(inner, dense=dense, window=self.batch_window)
+        self.pool = SearcherPool(searchers)
+
+    def query_embedder(self) -> Embedder | None:
+        """The model itself (not the wrapper), once the searchers are open."""
+        embedder = self.pool.first.embedder if self.pool is not None else None
+        return embedder.inner if isinstance(embedder, PrecomputedQueries) else embedder
+
+    async def open(self) -> SearcherPool:
+        """The searchers, opened on first use (and again after a missing index appears)."""
+        if self.pool is not None:
+            return self.pool
+        async with self._opening:
+            if self.pool is None:
+                self._adopt(await run_in_threadpool(open_searchers, self.settings, self.workers))
+        assert self.pool is not None
+        return self.pool
+
+    async def searcher(self) -> Searcher:
+        return (await self.open()).first
+
+    async def search(self, query: str, k: int, mode: str, filters: dict[str, Any]) -> SearchResult:
+        """``Searcher.search`` with the query vector (and dense ranking) from the batcher, off the loop."""
+        pool = await self.open()
+        query = query.strip()
+        vector, ranking, instruction, depth = None, None, "", 0
+        query_type = "identifier" if IDENTIFIER.match(query) else "text"
+        if query and mode != "lexical" and self.batcher is not None:
+            instruction = pool.first.instructions[query_type]
+            unfiltered = not any(filters.values())
+            depth = max(CANDIDATES, 5 * k) if unfiltered else 0
+            vector, ranking = await self.batcher.embed(query, instruction, depth)
+        async with pool.acquire() as searcher:
+
+            def run() -> SearchResult:
+                wrapper = searcher.embedder
+                if isinstance(wrapper, PrecomputedQueries):
+                    wrapper.set_vector(query, instruction, vector)
+                if isinstance(searcher, BatchedSearcher):
+                    searcher.set_dense(query, query_type, ranking, depth)
+                try:
+                    return searcher.search(query, k=k, mode=mode, **filters)
+                finally:
+                    if isinstance(wrapper, PrecomputedQueries):
+                        wrapper.set_vector(query, instruction, None)
+                    if isinstance(searcher, BatchedSearcher):
+                        searcher.set_dense(query, query_type, None)
+
+            return await run_in_threadpool(run)
+
+    def _reindex(self, roots: list[Path], progress: Progress) -> dict[str, Any]:
+        from indexer.pipeline import index_paths
+        from indexer.store import Manifest
+
+        manifest = Manifest.read(self.index_dir)
+        if manifest is None:
+            raise IndexNotFoundError(f"no index at {self.index_dir}: run `codesearch index PATH` first")
+        embedder = self.query_embedder() or model_embedder(self.settings)
+        report = index_paths(
+            roots,
+            index_dir=self.index_dir,
+            embedder=embedder if manifest.vectors_file else None,
+            model=manifest.model,
+            max_file_size=self.settings.max_file_size,
+            ignore=self.settings.ignore,
+            progress=progress,
+        )
+        return dataclasses.asdict(report)
+
+    def close(self) -> None:
+        if self.batcher is not None:
+            self.batcher.close()
+        self.jobs.close()

@@ -1,0 +1,84 @@
+"""``GET /symbols/{ref}``: one indexed symbol with its code read from disk now, never outside its root.
+
+``ref`` is a document id (``42``) or a location as hits and ``also_at`` print it (``repo/path:line``: the
+innermost symbol of that file spanning that line).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from codesearch.api.security import read_lines, resolve_inside
+from codesearch.errors import ConfigError, NotFoundError
+from indexer.store import connect
+
+SYMBOL_REF = r"^(\d+|.+:\d+)$"  # a document id, or REPO/PATH:LINE
+_COLUMNS = (
+    "SELECT d.id, d.kind, d.name, d.qualified_name, d.signature, d.doc, d.code, d.start_line, d.end_line, "
+    "f.path, f.language, r.name AS repo, r.root FROM documents d JOIN files f ON f.id=d.file_id "
+    "JOIN repos r ON r.id=f.repo_id "
+)
+
+
+def indexed_roots(index_dir: Path) -> list[str]:
+    db = connect(index_dir, readonly=True)
+    try:
+        return [r["root"] for r in db.execute("SELECT root FROM repos ORDER BY name")]
+    finally:
+        db.close()
+
+
+def _by_location(db: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
+    where, _, line = ref.rpartition(":")
+    if not where or not line.isdigit():
+        raise ConfigError(f"a symbol is a document id or REPO/PATH:LINE, not {ref!r}")
+    # a repo name may itself hold a slash ("parent/name"): try the longest name that prefixes the ref
+    names = sorted((r["name"] for r in db.execute("SELECT name FROM repos")), key=len, reverse=True)
+    for name in names:
+        if where.startswith(name + "/"):
+            rel = where[len(name) + 1 :]
+            return db.execute(  # type: ignore[no-any-return]
+                _COLUMNS + "WHERE r.name=? AND f.path=? AND d.start_line<=? AND d.end_line>=? "
+                "ORDER BY d.end_line - d.start_line LIMIT 1",
+                (name, rel, int(line), int(line)),
+            ).fetchone()
+    return None
+
+
+def find_symbol(index_dir: Path, ref: str) -> dict[str, Any]:
+    """The symbol ``ref`` names, with ``code`` as the file holds it now and ``stale`` when it changed."""
+    db = connect(index_dir, readonly=True)
+    try:
+        if ref.isdigit():
+            row = db.execute(_COLUMNS + "WHERE d.id=?", (int(ref),)).fetchone()
+        else:
+            row = _by_location(db, ref)
+    finally:
+        db.close()
+    if row is None:
+        raise NotFoundError(f"no indexed symbol {ref!r}")
+    root = row["root"]
+    resolve_inside([root], root)  # the root itself still exists
+    code = read_lines(root, row["path"], row["start_line"], row["end_line"])
+    if code is None:
+        raise NotFoundError(f"{row['repo']}/{row['path']} no longer exists; reindex it")
+    indexed = str(row["code"])
+    return {
+        "id": row["id"],
+        "repo": row["repo"],
+        "path": row["path"],
+        "abs_path": str(Path(root) / row["path"]),
+        "language": row["language"],
+        "kind": row["kind"],
+        "name": row["name"],
+        "qualified_name": row["qualified_name"],
+        "signature": row["signature"],
+        "doc": row["doc"],
+        "start_line": row["start_line"],
+        "end_line": row["end_line"],
+        "code": code,
+        # a container's document holds only its head, and a symbol may start mid-line: compare as words
+        "stale": " ".join(indexed.split()) not in " ".join(code.split()),
+    }

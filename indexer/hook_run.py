@@ -1,0 +1,178 @@
+"""One hook-triggered reindex of a repository: coalesced, logged, and never raising.
+
+Each trigger marks the repository dirty, then tries to take the run lock. The holder clears the mark and
+reindexes until no mark is left, so triggers that arrive during a run cost one follow-up run in all. A
+trigger that finds the lock taken just leaves its mark; the holder re-checks the mark after letting go of
+the lock, so a mark made in between is never lost. Every run appends to ``hook.log`` and records how it
+ended in ``last-run.json``, both in the repository's git dir (``hooks.state_dir``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from codesearch.errors import IndexLockedError
+
+log = logging.getLogger(__name__)
+
+DIRTY = "dirty"
+RUN_LOCK = "run.lock"
+LOG_FILE = "hook.log"
+LAST_RUN = "last-run.json"
+LOG_MAX_BYTES = 1 << 20  # past this the log starts over (the last run's lines are what matters)
+LOCK_WAIT_SECONDS = 600.0  # a manual `codesearch index` may hold the index: wait for it this long
+LOCK_RETRY_SECONDS = 1.0
+_GIT_ENV = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_PREFIX",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+)
+
+Reindex = Callable[[], dict[str, Any]]
+
+
+def _try_lock(path: Path) -> IO[str] | None:
+    fh = open(path, "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        return None
+    return fh
+
+
+def is_running(state: Path) -> bool:
+    """True while a hook run holds the run lock."""
+    if not (state / RUN_LOCK).exists():
+        return False
+    fh = _try_lock(state / RUN_LOCK)
+    if fh is None:
+        return True
+    fh.close()
+    return False
+
+
+@contextlib.contextmanager
+def _logging_to(path: Path) -> Iterator[None]:
+    """Send this process's log records (codesearch, indexer) to ``path`` for the duration."""
+    if path.exists() and path.stat().st_size > LOG_MAX_BYTES:
+        path.unlink()
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s pid %(process)d %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = root.level
+    root.setLevel(min(previous, logging.INFO) if previous else logging.INFO)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+        handler.close()
+
+
+def _reindex_once(reindex: Reindex, lock_wait: float) -> dict[str, Any]:
+    """One reindex, waiting for another writer of the index; what happened as a JSON-able record."""
+    started = time.time()
+    deadline = time.monotonic() + lock_wait
+    record: dict[str, Any] = {"started_at": started}
+    while True:
+        try:
+            summary = reindex()
+            record.update(status="ok", **summary)
+            break
+        except IndexLockedError as exc:
+            if time.monotonic() >= deadline:
+                record.update(status="failed", error=str(exc))
+                break
+            log.info("%s; waiting", exc)
+            time.sleep(LOCK_RETRY_SECONDS)
+        except Exception as exc:  # a hook run must never raise: the next run catches up
+            log.error("reindex failed: %s\n%s", exc, traceback.format_exc())
+            record.update(status="failed", error=f"{type(exc).__name__}: {exc}".splitlines()[0])
+            break
+    record["finished_at"] = time.time()
+    record["seconds"] = round(record["finished_at"] - started, 3)
+    return record
+
+
+def _write_record(state: Path, record: dict[str, Any]) -> None:
+    tmp = state / (LAST_RUN + ".tmp")
+    tmp.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    os.replace(tmp, state / LAST_RUN)
+
+
+def run_coalesced(state: Path, reindex: Reindex, *, lock_wait: float = LOCK_WAIT_SECONDS) -> int:
+    """Mark the repository dirty and reindex until it is clean, unless another run holds the lock.
+
+    Returns how many reindexes this process ran (0 when another process had the lock).
+    """
+    state.mkdir(parents=True, exist_ok=True)
+    dirty = state / DIRTY
+    dirty.touch()
+    runs = 0
+    while dirty.exists():
+        fh = _try_lock(state / RUN_LOCK)
+        if fh is None:
+            return runs  # the holder will see our mark
+        try:
+            with _logging_to(state / LOG_FILE):
+                while dirty.exists():
+                    dirty.unlink()
+                    runs += 1
+                    log.info("hook reindex starts (run %d of this process)", runs)
+                    record = _reindex_once(reindex, lock_wait)
+                    details = {k: v for k, v in record.items() if k not in ("started_at", "finished_at")}
+                    log.info("hook reindex %s: %s", record["status"], details)
+                    _write_record(state, record)
+        finally:
+            fh.close()
+    return runs
+
+
+def last_run(state: Path) -> dict[str, Any] | None:
+    """The record of the last finished hook run, or None."""
+    try:
+        data = json.loads((state / LAST_RUN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def start_in_background(repo: Path, index_dir: Path) -> None:
+    """Start ``codesearch hook run`` for ``repo`` detached from this process, and return at once."""
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV}
+    command = [
+        sys.executable,
+        "-m",
+        "codesearch.cli",
+        "--index",
+        str(index_dir),
+        "hook",
+        "run",
+        "--repo",
+        str(repo),
+    ]
+    subprocess.Popen(
+        command,
+        cwd=repo,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )

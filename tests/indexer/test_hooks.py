@@ -1,0 +1,261 @@
+"""Git hooks on real repositories: real ``git commit``/``checkout``/``merge`` run the real installed hooks,
+which start real background ``codesearch hook run`` processes writing a real index (fake embedder)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from codesearch import cli
+from indexer import hook_run, hooks
+from indexer.store import writer_lock
+
+
+def _names(index_dir: Path) -> set[str]:
+    db = sqlite3.connect(index_dir / "meta.sqlite")
+    try:
+        return {r[0] for r in db.execute("SELECT qualified_name FROM documents")}
+    finally:
+        db.close()
+
+
+def _wait_idle(repo: Path, after: float, timeout: float = 60.0) -> dict:
+    """The record of the first hook run that finished after ``after``, once no run is going or queued."""
+    state = hooks.state_dir(repo)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        last = hook_run.last_run(state)
+        if (
+            last
+            and last["finished_at"] > after
+            and not hook_run.is_running(state)
+            and not (state / hook_run.DIRTY).exists()
+        ):
+            return last
+        time.sleep(0.1)
+    log = state / hook_run.LOG_FILE
+    raise AssertionError(f"no hook run finished; log: {log.read_text() if log.exists() else 'none'}")
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
+    """name -> (content, mode, mtime_ns) of every entry: what `uninstall` must restore exactly."""
+    out = {}
+    for entry in sorted(folder.iterdir()):
+        st = entry.lstat()
+        content = os.readlink(entry).encode() if entry.is_symlink() else entry.read_bytes()
+        out[entry.name] = (content, stat.S_IMODE(st.st_mode), st.st_mtime_ns)
+    return out
+
+
+@pytest.fixture
+def indexed_repo(git_repo, tmp_path):
+    """A sample repository indexed with the fake model through the CLI, and its index dir."""
+    repo = git_repo()
+    index_dir = tmp_path / "idx"
+    assert cli.main(["--index", str(index_dir), "--model", "fake", "index", str(repo.root), "--json"]) == 0
+    return repo, index_dir
+
+
+def test_commit_returns_before_the_reindex_and_the_hook_indexes_the_new_function(indexed_repo, capsys):
+    repo, index_dir = indexed_repo
+    hooks.install(repo.root, index_dir)
+    repo.write("util/more.py", "def brand_new_helper(x):\n    return x + 1\n")
+    started = time.time()
+    with writer_lock(index_dir):  # the index is busy: the hook's run must wait, git must not
+        repo.commit("add helper")
+        assert hook_run.is_running(hooks.state_dir(repo.root)) or _eventually_running(repo.root)
+        assert "brand_new_helper" not in _names(index_dir)
+    last = _wait_idle(repo.root, started)
+    assert last["status"] == "ok" and last["files_parsed"] == 1 and last["embedded"] == 1
+    assert "brand_new_helper" in _names(index_dir)
+    capsys.readouterr()
+    assert cli.main(["hook", "status", "--repo", str(repo.root), "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert set(status["hooks"].values()) == {"installed"}
+    assert status["index_dir"] == str(index_dir.resolve()) and status["last_run"]["status"] == "ok"
+    assert Path(status["log"]).exists() and "hook reindex ok" in Path(status["log"]).read_text()
+
+
+def _eventually_running(repo: Path, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if hook_run.is_running(hooks.state_dir(repo)):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_existing_hooks_keep_running_and_uninstall_restores_them_exactly(indexed_repo, tmp_path):
+    repo, index_dir = indexed_repo
+    folder = hooks.hooks_dir(repo.root)
+    calls = tmp_path / "user-hook-calls"
+    (folder / "post-commit").write_text(f'#!/bin/sh\necho "commit $*" >> {calls}\n')
+    (folder / "post-commit").chmod(0o750)
+    (folder / "post-checkout").write_text(f'#!/bin/sh\necho "checkout $*" >> {calls}\nexit 3\n')
+    (folder / "post-checkout").chmod(0o700)
+    os.symlink("post-commit", folder / "post-merge")  # hook managers link hooks to shared scripts
+    subprocess.run(["git", "checkout", "-q", "-b", "side"], cwd=repo.root)  # the user's hook fails it
+    without = subprocess.run(["git", "checkout", "-q", "main"], cwd=repo.root).returncode
+    before = _snapshot(folder)
+
+    states = hooks.install(repo.root, index_dir)
+    assert {s.name: s.chained for s in states} == {
+        "post-commit": True,
+        "post-merge": True,
+        "post-checkout": True,
+        "post-rewrite": False,
+    }
+    calls.unlink()
+    started = time.time()
+    repo.write("notes.py", "def jot(line):\n    return line.strip()\n")
+    repo.commit("jot")
+    with_ours = subprocess.run(["git", "checkout", "-q", "side"], cwd=repo.root).returncode
+    assert with_ours == without != 0  # the user's hook's exit status is still git checkout's
+    lines = calls.read_text().splitlines()
+    assert lines[0] == "commit " and lines[1].startswith("checkout ") and lines[1].endswith(" 1")
+    _wait_idle(repo.root, started)
+    assert "jot" not in _names(index_dir)  # indexed on main, then the checkout of side removed it
+
+    hooks.uninstall(repo.root)
+    assert _snapshot(folder) == before
+    assert not (hooks.state_dir(repo.root) / hooks.INSTALL_RECORD).exists()
+
+
+def test_core_hooks_path_is_respected_and_merge_and_checkout_reindex(indexed_repo):
+    repo, index_dir = indexed_repo
+    repo.git("config", "core.hooksPath", ".githooks")  # relative: git resolves it from the work tree's top
+    (repo.root / ".git" / "info" / "exclude").write_text(".githooks/\n")  # kept out of `commit -A`
+    states = hooks.install(repo.root, index_dir)
+    assert all(s.path.parent == repo.root / ".githooks" and s.ours for s in states)
+    assert not any((repo.root / ".git" / "hooks" / name).exists() for name in hooks.HOOK_NAMES)
+
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("web/feature.js", "function featureFlag(name) {\n  return name === 'on';\n}\n")
+    started = time.time()
+    repo.commit("feature")
+    _wait_idle(repo.root, started)
+    assert "featureFlag" in _names(index_dir)
+
+    started = time.time()
+    repo.git("checkout", "-q", "main")
+    _wait_idle(repo.root, started)
+    assert "featureFlag" not in _names(index_dir)
+
+    started = time.time()
+    repo.git("merge", "-q", "--no-ff", "-m", "merge feature", "feature")
+    _wait_idle(repo.root, started)
+    assert "featureFlag" in _names(index_dir)
+
+    hooks.uninstall(repo.root)  # the folder was made by install: uninstall takes it away again
+    assert not (repo.root / ".githooks").exists()
+
+
+def test_a_failing_run_never_fails_git_is_logged_and_the_next_run_catches_up(indexed_repo, capsys):
+    repo, index_dir = indexed_repo
+    hooks.install(repo.root, index_dir)
+    db = index_dir / "meta.sqlite"
+    db.rename(index_dir / "meta.sqlite.away")
+    db.mkdir()  # the index database cannot be opened: every run fails until it is back
+    repo.write("late.py", "def arrives_late():\n    return 'late'\n")
+    started = time.time()
+    done = subprocess.run(["git", "add", "-A"], cwd=repo.root)
+    done = subprocess.run(["git", "commit", "-qm", "late"], cwd=repo.root)
+    assert done.returncode == 0
+    last = _wait_idle(repo.root, started)
+    assert last["status"] == "failed" and "index database" in last["error"]
+    log = (hooks.state_dir(repo.root) / hook_run.LOG_FILE).read_text()
+    assert "reindex failed" in log
+    capsys.readouterr()
+    assert cli.main(["hook", "status", "--repo", str(repo.root)]) == 0
+    shown = capsys.readouterr().out
+    assert "FAILED: IndexIOError" in shown and str(hooks.state_dir(repo.root) / hook_run.LOG_FILE) in shown
+
+    db.rmdir()
+    (index_dir / "meta.sqlite.away").rename(db)
+    started = time.time()
+    repo.commit("nothing new")  # the next trigger catches up with what the failed run missed
+    last = _wait_idle(repo.root, started)
+    assert last["status"] == "ok" and "arrives_late" in _names(index_dir)
+
+
+def test_triggers_during_a_run_coalesce_into_one_follow_up_run(tmp_path):
+    state = tmp_path / "state"
+    release = threading.Event()
+    runs: list[float] = []
+
+    def slow_reindex() -> dict:
+        runs.append(time.monotonic())
+        if len(runs) == 1:
+            release.wait(10)
+        return {"embedded": 0}
+
+    first = threading.Thread(target=hook_run.run_coalesced, args=(state, slow_reindex))
+    first.start()
+    deadline = time.monotonic() + 10
+    while not runs and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert runs, "the first run never started"
+    # five more triggers while the first run holds the lock: each marks dirty and returns at once
+    assert [hook_run.run_coalesced(state, slow_reindex) for _ in range(5)] == [0] * 5
+    release.set()
+    first.join(10)
+    assert len(runs) == 2  # the first run, and one follow-up for all five triggers
+    assert hook_run.last_run(state)["status"] == "ok" and not (state / hook_run.DIRTY).exists()
+
+
+def test_hook_commands_outside_a_git_repository_fail_with_one_line(tmp_path, capsys):
+    assert cli.main(["hook", "install", "--repo", str(tmp_path)]) == 8
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("codesearch: error:") and "not in a git repository" in err[0]
+
+
+def test_pre_commit_framework_manifest_runs_our_background_command_on_our_four_stages():
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = manifest
+    assert hook["id"] == "codesearch-reindex" and tuple(hook["stages"]) == hooks.HOOK_NAMES
+    assert hook["pass_filenames"] is False and hook["always_run"] is True
+    program, *argv = hook["entry"].split()
+    assert program == "codesearch"
+    args = cli._build_parser().parse_args(argv)
+    assert (args.command, args.action, args.background) == ("hook", "run", True)
+
+
+def test_background_run_returns_at_once_and_reindexes(indexed_repo):
+    repo, index_dir = indexed_repo
+    repo.write("bg.py", "def from_the_background():\n    return 'bg'\n")
+    started = time.time()
+    assert cli.main(["--index", str(index_dir), "hook", "run", "--background", "--repo", str(repo.root)]) == 0
+    assert time.time() - started < 1.0  # it only spawned the run
+    assert _wait_idle(repo.root, started)["status"] == "ok"
+    assert "from_the_background" in _names(index_dir)
+
+
+def test_a_model_that_cannot_be_used_is_a_logged_failed_run(indexed_repo):
+    repo, index_dir = indexed_repo
+    argv = ["--index", str(index_dir), "--model", "http", "hook", "run", "--repo", str(repo.root)]
+    assert cli.main(argv) == 1  # run in the foreground: the failure is the exit status, and it is recorded
+    last = hook_run.last_run(hooks.state_dir(repo.root))
+    assert last["status"] == "failed" and last["error"]
+    assert "reindex failed" in (hooks.state_dir(repo.root) / hook_run.LOG_FILE).read_text()
+
+
+def test_post_rewrite_alone_reindexes_after_an_amend(indexed_repo):
+    repo, index_dir = indexed_repo
+    hooks.install(repo.root, index_dir)
+    (hooks.hooks_dir(repo.root) / "post-commit").unlink()  # `commit --amend` runs both; keep post-rewrite only
+    repo.write("amended.py", "def added_by_amend():\n    return 'amend'\n")
+    repo.git("add", "-A")
+    started = time.time()
+    repo.git("commit", "-q", "--amend", "--no-edit")
+    assert _wait_idle(repo.root, started)["status"] == "ok"
+    assert "added_by_amend" in _names(index_dir)

@@ -155,10 +155,14 @@ class LocalBackend:
 class HttpBackend:
     """A running ``codesearch serve`` (``POST /search``, ``GET /status``, ``POST /index`` + ``GET /jobs``)."""
 
-    def __init__(self, url: str, *, timeout: float = 30.0, poll_s: float = 0.2) -> None:
+    def __init__(
+        self, url: str, *, token: str | None = None, timeout: float = 30.0, poll_s: float = 0.2
+    ) -> None:
         self.where = url.rstrip("/")
         self.poll_s = poll_s
-        self._client = httpx.Client(base_url=self.where, timeout=timeout)
+        # `codesearch serve --token` (or CODESEARCH_TOKEN): sent as a Bearer header on every call
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client = httpx.Client(base_url=self.where, timeout=timeout, headers=headers)
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         try:

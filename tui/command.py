@@ -20,7 +20,7 @@ def make_backend(settings: Settings, server: str | None, model: str | None = Non
     from tui.backend import HttpBackend, LocalBackend
 
     if server:
-        return HttpBackend(server)
+        return HttpBackend(server, token=settings.token)
     return LocalBackend(settings, explicit_model=model)
 
 

@@ -1,12 +1,12 @@
 """The TUI in ``--server`` mode against a real ``codesearch serve`` (uvicorn on 127.0.0.1 in a thread).
 
-The HTTP server lands with issue 5; until it is merged this module is skipped. The client's failure modes
-(no server listening) are tested in test_backend.py, which needs no server.
+The client's failure modes with no server listening are tested in test_backend.py, which needs no server.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -14,21 +14,24 @@ from typing import Any
 
 import pytest
 
+from codesearch.api import server as server_module
+from codesearch.errors import CodesearchError
 from codesearch.settings import Settings
 from tui.backend import Filters, HttpBackend
-
-server_module = pytest.importorskip("codesearch.api.server", reason="the HTTP server lands with issue 5")
+from tui.command import make_backend
 
 SIZE = (120, 36)
 
 
-@pytest.fixture
-def served(own_index: Any) -> Iterator[tuple[Any, str]]:
-    """(the repo, the base URL) of a real server over a fresh index of the sample repository."""
+TOKEN = "a-token-of-sixteen-chars-or-more"
+
+
+@contextlib.contextmanager
+def _serve(index_dir: Any, token: str | None) -> Iterator[str]:
+    """The base URL of a real server (uvicorn in a thread) over ``index_dir``."""
     import uvicorn
 
-    repo, index_dir = own_index
-    app = server_module.create_app(Settings(index_dir=index_dir))
+    app = server_module.create_app(Settings(index_dir=index_dir, token=token))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -37,16 +40,27 @@ def served(own_index: Any) -> Iterator[tuple[Any, str]]:
         assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield repo, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(params=[None, TOKEN], ids=["open", "token"])
+def served(request: Any, own_index: Any) -> Iterator[tuple[Any, str, str | None]]:
+    """(the repo, the base URL, the token) of a real server over a fresh index of the sample repository,
+    started without and with a token."""
+    repo, index_dir = own_index
+    with _serve(index_dir, request.param) as url:
+        yield repo, url, request.param
 
 
 def test_search_filters_and_status_through_the_server(served, make_app, until) -> None:
-    _, url = served
+    _, url, token = served
 
     async def run() -> None:
-        app = make_app(HttpBackend(url))
+        app = make_app(make_backend(Settings(token=token), url))
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press(*"retry with backoff")
             await until(pilot, lambda: app.answer is not None and app.answer.query == "retry with backoff")
@@ -64,12 +78,12 @@ def test_search_filters_and_status_through_the_server(served, make_app, until) -
 
 
 def test_reindex_through_the_server(served, make_app, until) -> None:
-    repo, url = served
+    repo, url, token = served
     repo.write("billing/invoice.py", 'def send_invoice_reminder(customer):\n    """Email a reminder."""\n')
     repo.commit("add invoices")
 
     async def run() -> None:
-        app = make_app(HttpBackend(url, poll_s=0.05))
+        app = make_app(HttpBackend(url, token=token, poll_s=0.05))
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.index is not None)
             await pilot.press("tab", "r")
@@ -80,3 +94,11 @@ def test_reindex_through_the_server(served, make_app, until) -> None:
             await until(pilot, lambda: "send_invoice_reminder" in [h.name for h in app.hits[:1]])
 
     asyncio.run(run())
+
+
+def test_a_server_with_a_token_refuses_a_client_without_it(own_index) -> None:
+    _, index_dir = own_index
+    with _serve(index_dir, TOKEN) as url:
+        with pytest.raises(CodesearchError, match="401|[Tt]oken"):
+            HttpBackend(url, timeout=10).summary()
+        assert HttpBackend(url, token=TOKEN, timeout=10).summary().generation == 1

@@ -27,7 +27,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="index directory (env CODESEARCH_INDEX; default: the user data dir)",
     )
     common.add_argument(
-        "--model", help="embedding model: use (bundled), e5, qwen3-0.6b/4b/8b, http, none, auto"
+        "--model",
+        help="embedding model: use (bundled), e5, minilm, qwen3-0.6b/4b/8b, http, none, auto; "
+        "several in one index with + (use+minilm)",
     )
     common.add_argument("--dim", type=int, help="output dimension (Matryoshka truncation)")
     common.add_argument("--model-path", help="local path or hub id of the model's weights")
@@ -74,7 +76,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", parents=[common], help="the embedding models and whether they can run here")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("tui", parents=[common], help="the terminal UI: search as you type, preview, open")
-    p.add_argument("--server", metavar="URL", help="use a running `codesearch serve` instead of the local index")
+    p.add_argument(
+        "--server", metavar="URL", help="use a running `codesearch serve` instead of the local index"
+    )
     from codesearch.api.commands import add_parsers
     from codesearch.cli_model import add_model_parser
 

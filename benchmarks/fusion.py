@@ -32,6 +32,7 @@ NON_LATIN = {"ja", "ko", "ru", "zh"}
 SHIPPED_FUSE = fusion.fuse
 SHIPPED = {
     "COVERED_WEIGHTS": fusion.COVERED_WEIGHTS,
+    "COVERED_WEIGHTS_ENGLISH_MODEL": fusion.COVERED_WEIGHTS_ENGLISH_MODEL,
     "UNCOVERED_WEIGHTS": fusion.UNCOVERED_WEIGHTS,
     "NON_LATIN_WEIGHTS": fusion.NON_LATIN_WEIGHTS,
     "IDENTIFIER_WEIGHTS": fusion.IDENTIFIER_WEIGHTS,
@@ -53,7 +54,12 @@ SETTINGS: list[tuple[str, Any, dict[str, Any]]] = [
     (
         "score, 0.5/0.5, non-Latin 0.75/0.25 (coverage and identifiers off)",
         SHIPPED_FUSE,
-        {"COVERED_WEIGHTS": (0.5, 0.5), "UNCOVERED_WEIGHTS": (0.5, 0.5), "IDENTIFIER_WEIGHTS": (0.5, 0.5)},
+        {
+            "COVERED_WEIGHTS": (0.5, 0.5),
+            "COVERED_WEIGHTS_ENGLISH_MODEL": (0.5, 0.5),
+            "UNCOVERED_WEIGHTS": (0.5, 0.5),
+            "IDENTIFIER_WEIGHTS": (0.5, 0.5),
+        },
     ),
     ("score, identifier 0.3/0.7", SHIPPED_FUSE, {"IDENTIFIER_WEIGHTS": (0.3, 0.7)}),
     ("score, identifier 0.2/0.8", SHIPPED_FUSE, {"IDENTIFIER_WEIGHTS": (0.2, 0.8)}),
@@ -61,6 +67,8 @@ SETTINGS: list[tuple[str, Any, dict[str, Any]]] = [
     ("score, uncovered 0.6/0.4", SHIPPED_FUSE, {"UNCOVERED_WEIGHTS": (0.6, 0.4)}),
     ("score, uncovered 0.8/0.2", SHIPPED_FUSE, {"UNCOVERED_WEIGHTS": (0.8, 0.2)}),
     ("score, covered 0.3/0.7", SHIPPED_FUSE, {"COVERED_WEIGHTS": (0.3, 0.7)}),
+    ("two models: covered 0.4/0.6", SHIPPED_FUSE, {"COVERED_WEIGHTS_ENGLISH_MODEL": (0.4, 0.6)}),
+    ("two models: covered 0.6/0.4", SHIPPED_FUSE, {"COVERED_WEIGHTS_ENGLISH_MODEL": (0.6, 0.4)}),
     ("score, covered 0.5/0.5", SHIPPED_FUSE, {"COVERED_WEIGHTS": (0.5, 0.5)}),
     ("score, non-Latin 0.85/0.15", SHIPPED_FUSE, {"NON_LATIN_WEIGHTS": (0.85, 0.15)}),
     ("two models: English-only model always on", SHIPPED_FUSE, {"ENGLISH_ONLY_MODELS": frozenset()}),
@@ -80,7 +88,7 @@ def main() -> None:
     print("| setting | handwritten | hw English | hw other | hw ja/ko/ru/zh | hw identifiers | csn |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for label, fuse, overrides in SETTINGS:
-        if "ENGLISH_ONLY_MODELS" in overrides and not two_models:
+        if label.startswith("two models") and not two_models:
             continue
         search.fuse = fuse
         for name, value in {**SHIPPED, **overrides}.items():

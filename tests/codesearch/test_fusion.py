@@ -67,6 +67,8 @@ def test_an_english_only_model_speaks_for_covered_queries_only() -> None:
     assert plan_fusion(QueryProfile(False, 0.6), parts).part_weights == pytest.approx((1.0, 0.5))
     assert plan_fusion(QueryProfile(True, None), parts).part_weights == (1.0, 0.0)
     assert plan_fusion(QueryProfile(False, 1.0)) == FusionPlan(fusion.COVERED_WEIGHTS, None)
+    # with the English model in the index, an English query weighs the two sides as measured for it
+    assert plan_fusion(QueryProfile(False, 1.0), parts).weights == fusion.COVERED_WEIGHTS_ENGLISH_MODEL
 
 
 def test_searcher_measures_coverage_against_its_own_index(tmp_path, build_git_repo, hash_embedder) -> None:

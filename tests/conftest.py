@@ -6,8 +6,12 @@ Test modules run in importlib mode and cannot import this file, so helpers are h
 
 from __future__ import annotations
 
+import socket
 import subprocess
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -224,3 +228,36 @@ def use_index(tmp_path_factory: pytest.TempPathFactory, use_embedder) -> RealInd
 def build_git_repo() -> Callable[[Path, dict[str, str]], GitRepo]:
     """``build_git_repo(root, files)`` for fixtures wider than one test (session or module scoped)."""
     return build_repo
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _serve(app: object) -> Iterator[str]:
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning")  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def serve_app() -> Callable[[object], AbstractContextManager[str]]:
+    """``with serve_app(app) as url:`` a real uvicorn on 127.0.0.1 (ephemeral port) serving ``app`` in a
+    thread."""
+    return _serve

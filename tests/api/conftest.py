@@ -1,6 +1,6 @@
 """Fixtures for the API tests: a real index built with the bundled model, real uvicorn servers.
 
-``serve_app(app)`` runs an app on a real uvicorn on 127.0.0.1 (ephemeral port, lifespan on) in a thread;
+``serve_app(app)`` (tests/conftest.py) runs an app on a real uvicorn on 127.0.0.1 in a thread;
 ``cli_server(index_dir, *flags)`` runs the real ``codesearch serve`` in a subprocess.
 """
 
@@ -10,7 +10,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -19,7 +18,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,30 +42,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _serve(app: object) -> Iterator[str]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")  # type: ignore[arg-type]
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def serve_app() -> Callable[[object], AbstractContextManager[str]]:
-    """``with serve_app(app) as url:`` a real uvicorn on 127.0.0.1 serving ``app``."""
-    return _serve
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import base64
 import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request, Response
 
 from codesearch.api.embeddings import create_embeddings_app
@@ -23,32 +19,15 @@ from codesearch.embedding.prompts import qwen3_query
 from codesearch.embedding.use import UniversalSentenceEncoder
 from codesearch.errors import EmbeddingUnavailableError
 
-TEXTS = [f"def handler_{i}(request): return retry(request, tries={i})" for i in range(23)]
-
 
 def _free_port() -> int:
+    """A port nothing listens on (for dead URLs)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` on a real uvicorn server in a thread; yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+TEXTS = [f"def handler_{i}(request): return retry(request, tries={i})" for i in range(23)]
 
 
 def _client(urls: list[str], served: Embedder, **kw: object) -> HttpEmbedder:
@@ -57,9 +36,9 @@ def _client(urls: list[str], served: Embedder, **kw: object) -> HttpEmbedder:
 
 
 @pytest.mark.slow
-def test_client_vectors_equal_in_process_vectors_of_the_bundled_model() -> None:
+def test_client_vectors_equal_in_process_vectors_of_the_bundled_model(serve_app) -> None:
     use = UniversalSentenceEncoder()
-    with serve(create_embeddings_app(use)) as url:
+    with serve_app(create_embeddings_app(use)) as url:
         client = _client([url], use)
         texts = TEXTS[:6] + ["读取配置文件并合并环境变量"]
         np.testing.assert_allclose(client.embed_documents(texts), use.embed_documents(texts), atol=1e-6)
@@ -69,9 +48,9 @@ def test_client_vectors_equal_in_process_vectors_of_the_bundled_model() -> None:
         np.testing.assert_allclose(query, expected, atol=1e-6)
 
 
-def test_two_servers_both_receive_batches_and_order_is_kept() -> None:
+def test_two_servers_both_receive_batches_and_order_is_kept(serve_app) -> None:
     one, two = HashEmbedder(), HashEmbedder()
-    with serve(create_embeddings_app(one)) as url1, serve(create_embeddings_app(two)) as url2:
+    with serve_app(create_embeddings_app(one)) as url1, serve_app(create_embeddings_app(two)) as url2:
         client = _client([url1, url2], one, concurrency=4)
         vectors = client.embed_documents(TEXTS)
     np.testing.assert_allclose(vectors, HashEmbedder().embed_documents(TEXTS), atol=1e-6)
@@ -79,10 +58,10 @@ def test_two_servers_both_receive_batches_and_order_is_kept() -> None:
     assert sorted(one.embedded_texts + two.embedded_texts) == sorted(TEXTS)
 
 
-def test_one_dead_url_and_one_live_url_still_works() -> None:
+def test_one_dead_url_and_one_live_url_still_works(serve_app) -> None:
     live = HashEmbedder()
     dead = f"http://127.0.0.1:{_free_port()}"
-    with serve(create_embeddings_app(live)) as url:
+    with serve_app(create_embeddings_app(live)) as url:
         client = _client([dead, url], live)
         vectors = client.embed_documents(TEXTS)
     np.testing.assert_allclose(vectors, HashEmbedder().embed_documents(TEXTS), atol=1e-6)
@@ -100,7 +79,7 @@ def test_all_dead_urls_fail_fast_with_one_line_naming_them() -> None:
     assert "\n" not in message and all(url in message for url in dead)
 
 
-def test_server_errors_are_retried_then_succeed() -> None:
+def test_server_errors_are_retried_then_succeed(serve_app) -> None:
     served = HashEmbedder()
     app = create_embeddings_app(served)
     failures = {"left": 2}
@@ -112,13 +91,13 @@ def test_server_errors_are_retried_then_succeed() -> None:
             return Response("overloaded", status_code=503)
         return await call_next(request)
 
-    with serve(app) as url:
+    with serve_app(app) as url:
         vectors = _client([url], served, concurrency=1).embed_documents(TEXTS[:3])
     assert failures["left"] == 0
     np.testing.assert_allclose(vectors, HashEmbedder().embed_documents(TEXTS[:3]), atol=1e-6)
 
 
-def test_dimensions_api_key_and_4xx() -> None:
+def test_dimensions_api_key_and_4xx(serve_app) -> None:
     served = HashEmbedder(dim=32)
     app = create_embeddings_app(served)
     seen: dict[str, str] = {}
@@ -128,7 +107,7 @@ def test_dimensions_api_key_and_4xx() -> None:
         seen["auth"] = request.headers.get("authorization", "")
         return await call_next(request)
 
-    with serve(app) as url:
+    with serve_app(app) as url:
         client = _client([url], served, dim=8, api_key="sekret")
         v = client.embed_documents(["parse config"])
         full = HashEmbedder(dim=32).embed_documents(["parse config"])[:, :8]
@@ -148,7 +127,7 @@ def test_dimensions_api_key_and_4xx() -> None:
         assert httpx.get(f"{url}/healthz").json()["status"] == "ok"
 
 
-def test_server_that_cannot_truncate_gets_no_dimensions_and_client_truncates() -> None:
+def test_server_that_cannot_truncate_gets_no_dimensions_and_client_truncates(serve_app) -> None:
     served = HashEmbedder(dim=32)
     app = create_embeddings_app(served)
     refused = {"count": 0}
@@ -160,7 +139,7 @@ def test_server_that_cannot_truncate_gets_no_dimensions_and_client_truncates() -
             return Response('{"error": {"message": "dimensions is not supported"}}', status_code=400)
         return await call_next(request)
 
-    with serve(app) as url:
+    with serve_app(app) as url:
         v = _client([url], served, dim=8).embed_documents(["parse config", "draw"])
     full = HashEmbedder(dim=32).embed_documents(["parse config", "draw"])[:, :8]
     np.testing.assert_allclose(v, full / np.linalg.norm(full, axis=1, keepdims=True), atol=1e-6)
@@ -193,14 +172,14 @@ def _count_in_flight(app: FastAPI, seen: dict[str, int], delay: float) -> None:
             seen["now"] -= 1
 
 
-def test_default_concurrency_keeps_requests_in_flight_on_every_url() -> None:
+def test_default_concurrency_keeps_requests_in_flight_on_every_url(serve_app) -> None:
     """Enough requests in flight to keep continuous batching busy: 8 per URL by default."""
     counts = [{"now": 0, "max": 0}, {"now": 0, "max": 0}]
     apps = [create_embeddings_app(HashEmbedder()) for _ in counts]
     for app, seen in zip(apps, counts, strict=True):
         _count_in_flight(app, seen, delay=0.2)
     texts = [f"def f{i}(): return {i}" for i in range(32 * 16)]  # 16 requests of 32
-    with serve(apps[0]) as url1, serve(apps[1]) as url2:
+    with serve_app(apps[0]) as url1, serve_app(apps[1]) as url2:
         client = HttpEmbedder([url1, url2], "fake", native_dim=HashEmbedder().dim)
         assert client.concurrency == 16
         start = time.monotonic()

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from codesearch.api.embeddings import create_embeddings_app
 from codesearch.embedding.fake import HashEmbedder
@@ -25,27 +19,10 @@ DOCS = ["def load_config(path): ...", "func main() {}", "SELECT 1", "class Retry
 
 
 def _free_port() -> int:
+    """A port nothing listens on (for dead URLs)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +30,11 @@ def local(tiny_reranker_dir: Path) -> Qwen3Reranker:
     return Qwen3Reranker("test/tiny-reranker", model_path=str(tiny_reranker_dir), device="cpu")
 
 
-def test_http_scores_equal_in_process_scores_and_dead_urls_are_skipped(local: Qwen3Reranker) -> None:
+def test_http_scores_equal_in_process_scores_and_dead_urls_are_skipped(
+    serve_app, local: Qwen3Reranker
+) -> None:
     dead = f"http://127.0.0.1:{_free_port()}"
-    with serve(create_embeddings_app(HashEmbedder(), reranker=local)) as url:
+    with serve_app(create_embeddings_app(HashEmbedder(), reranker=local)) as url:
         client = HttpReranker([dead, url], "test/tiny-reranker")
         scores = client.score("load the config", DOCS, instruction="Find code")
         expected = local.score("load the config", DOCS, instruction="Find code")

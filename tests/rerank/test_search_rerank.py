@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from collections.abc import Sequence
@@ -21,14 +20,6 @@ FILES = {
     "net/fetch.py": "def fetch_page(url):\n    '''Fetch a page; retry once on failure.'''\n    return get(url)\n",
     "io/config.py": "def load_settings(path):\n    '''Read the settings file.'''\n    return open(path).read()\n",
 }
-
-
-def _http_helpers():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("_http", Path(__file__).parent / "test_http_reranker.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(autouse=True)
@@ -79,14 +70,14 @@ def test_cli_rerank_on_cpu_without_a_server_says_what_it_needs(lexical_index: Pa
 
 
 def test_cli_rerank_through_a_real_rerank_server(
-    lexical_index: Path, tiny_reranker_dir: Path, capsys
+    lexical_index: Path, tiny_reranker_dir: Path, capsys, serve_app
 ) -> None:  # type: ignore[no-untyped-def]
     from codesearch.api.embeddings import create_embeddings_app
     from codesearch.embedding.fake import HashEmbedder
     from codesearch.rerank.qwen3 import Qwen3Reranker
 
     local = Qwen3Reranker("test/tiny-reranker", model_path=str(tiny_reranker_dir), device="cpu")
-    with _http_helpers().serve(create_embeddings_app(HashEmbedder(), reranker=local)) as url:
+    with serve_app(create_embeddings_app(HashEmbedder(), reranker=local)) as url:
         args = ["search", "retry failure", "--index", str(lexical_index), "--json", "-k", "3"]
         rc = main([*args, "--rerank", "--reranker-url", url])
     out = json.loads(capsys.readouterr().out)

@@ -6,9 +6,6 @@ The client's failure modes with no server listening are tested in test_backend.p
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,33 +23,12 @@ SIZE = (120, 36)
 TOKEN = "a-token-of-sixteen-chars-or-more"
 
 
-@contextlib.contextmanager
-def _serve(index_dir: Any, token: str | None) -> Iterator[str]:
-    """The base URL of a real server (uvicorn in a thread) over ``index_dir``."""
-    import uvicorn
-
-    app = server_module.create_app(Settings(index_dir=index_dir, token=token))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 @pytest.fixture(params=[None, TOKEN], ids=["open", "token"])
-def served(request: Any, own_index: Any) -> Iterator[tuple[Any, str, str | None]]:
+def served(request: Any, own_index: Any, serve_app: Any) -> Iterator[tuple[Any, str, str | None]]:
     """(the repo, the base URL, the token) of a real server over a fresh index of the sample repository,
     started without and with a token."""
     repo, index_dir = own_index
-    with _serve(index_dir, request.param) as url:
+    with serve_app(server_module.create_app(Settings(index_dir=index_dir, token=request.param))) as url:
         yield repo, url, request.param
 
 
@@ -96,9 +72,9 @@ def test_reindex_through_the_server(served, make_app, until) -> None:
     asyncio.run(run())
 
 
-def test_a_server_with_a_token_refuses_a_client_without_it(own_index) -> None:
+def test_a_server_with_a_token_refuses_a_client_without_it(own_index, serve_app) -> None:
     _, index_dir = own_index
-    with _serve(index_dir, TOKEN) as url:
+    with serve_app(server_module.create_app(Settings(index_dir=index_dir, token=TOKEN))) as url:
         with pytest.raises(CodesearchError, match="401|[Tt]oken"):
             HttpBackend(url, timeout=10).summary()
         assert HttpBackend(url, token=TOKEN, timeout=10).summary().generation == 1

@@ -280,7 +280,9 @@ def _update_vectors(
     previous = vectors_path(index_dir, manifest.generation) if manifest and manifest.vectors_file else None
     if consistent and previous is not None and previous.exists():
         vectors = VectorIndex.load(previous, embedder.dim)
-        if vectors.ntotal + len(added) - len(removed) < ANN_THRESHOLD or vectors.ntotal >= ANN_THRESHOLD:
+        crosses_threshold = vectors.ntotal < ANN_THRESHOLD <= vectors.ntotal + len(added) - len(removed)
+        # HNSW cannot drop ids: a run that removes documents from it rebuilds the vectors from the cache
+        if not crosses_threshold and (vectors.supports_removal or not removed):
             vectors.remove(removed)
             ids = np.array([i for i, _ in added], dtype=np.int64)
             vectors.add(ids, cache.get([h for _, h in added]))

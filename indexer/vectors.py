@@ -31,6 +31,12 @@ class VectorIndex:
     def ntotal(self) -> int:
         return int(self._index.ntotal)
 
+    @property
+    def supports_removal(self) -> bool:
+        """False for HNSW: FAISS cannot remove ids from it, so changes past the threshold mean a rebuild."""
+        inner = self._index.index if isinstance(self._index, faiss.IndexIDMap2) else self._index
+        return not isinstance(faiss.downcast_index(inner), faiss.IndexHNSW)
+
     @classmethod
     def load(cls, path: Path, dim: int) -> VectorIndex:
         index = faiss.read_index(str(path))

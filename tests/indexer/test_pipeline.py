@@ -325,3 +325,34 @@ def test_progress_steps_add_up_to_the_work_done(git_repo, hash_embedder, tmp_pat
     assert advanced["crawl"] == report.files
     assert advanced["parse"] == report.files_parsed
     assert advanced["embed"] == report.embedded
+
+
+def test_an_approximate_index_survives_deletions_and_edits(git_repo, hash_embedder, tmp_path, monkeypatch):
+    """Past ANN_THRESHOLD the vectors are HNSW, which FAISS cannot remove ids from: a reindex that drops or
+    changes documents must still succeed and leave no vector of a removed document."""
+    from indexer import vectors as vectors_module
+
+    monkeypatch.setattr(vectors_module, "ANN_THRESHOLD", 3)
+    monkeypatch.setattr(pipeline, "ANN_THRESHOLD", 3)
+    repo = git_repo()
+    index_dir = tmp_path / "idx"
+    _index(repo.root, index_dir, hash_embedder)
+    manifest = Manifest.read(index_dir)
+    assert manifest is not None
+    assert not vectors_module.VectorIndex.load(index_dir / manifest.vectors_file, manifest.dim).supports_removal
+    repo.delete("config/load.go")
+    repo.write("src/net/retry.py", "def retry_forever(call):\n    while True:\n        call()\n")
+    repo.commit("drop go, rewrite retry")
+    report = _index(repo.root, index_dir, hash_embedder)
+    assert report.files_removed == 1
+    manifest = Manifest.read(index_dir)
+    assert manifest is not None
+    index = vectors_module.VectorIndex.load(index_dir / manifest.vectors_file, manifest.dim)
+    db = sqlite3.connect(index_dir / "meta.sqlite")
+    try:
+        doc_ids = {row[0] for row in db.execute("SELECT id FROM documents")}
+    finally:
+        db.close()
+    assert index.ntotal == len(doc_ids)
+    hits = Searcher(index_dir, hash_embedder).search("retry forever", k=1, mode="dense").hits
+    assert hits[0].name == "retry_forever"

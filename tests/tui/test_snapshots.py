@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 from tui.backend import Filters
+from tui.screens import ChoiceScreen
 
 SIZE = (120, 36)
 
@@ -65,8 +66,15 @@ def test_language_picker(snap_compare, use_index, make_app, until) -> None:
     app = make_app(use_index.index_dir, filters=Filters(mode="lexical"))
 
     async def run_before(pilot: Pilot[Any]) -> None:
-        await settled(until, "configuration")(pilot)
-        await pilot.press("tab", "l", "down")
+        # a query with no hits: an empty preview behind the picker (a preview scrolling under the modal
+        # made this shot differ one run in four)
+        await settled(until, "qqzzxq")(pilot)
+        await pilot.press("tab", "l")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ChoiceScreen))
+        choices = pilot.app.screen.query_one(OptionList)
+        await until(pilot, lambda: pilot.app.focused is choices)
+        await pilot.press("down")
+        await until(pilot, lambda: choices.highlighted == 1)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 

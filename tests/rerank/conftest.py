@@ -31,17 +31,7 @@ def tiny_reranker_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("tiny-qwen3-reranker")
     vocab_size = helpers.build_qwen_tokenizer(out)
-    config = transformers.Qwen3Config(
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        intermediate_size=128,
-        head_dim=16,
-        vocab_size=vocab_size,
-        max_position_embeddings=4096,
-        tie_word_embeddings=True,
-    )
+    config = helpers.tiny_qwen3_config(vocab_size, tie_word_embeddings=True)
     torch.manual_seed(1)
     transformers.Qwen3ForCausalLM(config).eval().save_pretrained(out)
     return out

@@ -22,6 +22,7 @@ from scoring import grouped  # noqa: E402
 
 import codesearch.search as search  # noqa: E402
 from codesearch.embedding import get_embedder  # noqa: E402
+from codesearch.lexical_ranker import LexicalRanker  # noqa: E402
 
 SETTINGS = [(8, 2, 3, 1), (4, 2, 3, 1), (8, 1, 3, 1), (8, 2, 1, 1), (8, 2, 3, 2), (4, 1, 2, 1), (2, 1, 1, 1)]
 
@@ -35,7 +36,7 @@ def main() -> None:
     print("| name, path, doc, code | lexical hw | lexical csn | hybrid hw | hybrid csn |")
     print("| --- | --- | --- | --- | --- |")
     for weights in SETTINGS:
-        search.BM25_WEIGHTS = weights
+        searcher._ranker = LexicalRanker(weights)
         row = [", ".join(map(str, weights)) + (" (shipped)" if weights == SETTINGS[0] else "")]
         for mode in ("lexical", "hybrid"):
             for records in queries.values():

@@ -15,7 +15,6 @@ coverage. Measured with benchmarks/fusion.py; figures in benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -113,21 +112,6 @@ ENGLISH_ONLY_MODELS = frozenset({"minilm"})
 
 def _mix(a: tuple[float, float], b: tuple[float, float], t: float) -> tuple[float, float]:
     return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
-
-
-def index_vocabulary(db: sqlite3.Connection) -> Callable[[list[str]], set[str]]:
-    """A lookup of which words occur in the index's FTS table (through an fts5vocab table in the
-    connection's temp schema, so read-only connections can use it)."""
-    db.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_vocabulary USING fts5vocab(main, documents_fts, row)"
-    )
-
-    def known(words: list[str]) -> set[str]:
-        marks = ",".join("?" * len(words))
-        sql = f"SELECT term FROM temp.query_vocabulary WHERE term IN ({marks})"
-        return {row[0] for row in db.execute(sql, words)}
-
-    return known
 
 
 def normalised(ranking: Sequence[tuple[int, float]]) -> dict[int, float]:

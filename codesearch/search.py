@@ -16,12 +16,13 @@ from typing import Any
 from codesearch.embedding.base import QUERY_INSTRUCTIONS, Embedder
 from codesearch.errors import ConfigError, IndexIOError, IndexNotFoundError, NotFoundError
 from codesearch.freshness import FreshHits
-from codesearch.fusion import IDENTIFIER, FusionPlan, fuse, index_vocabulary, plan_fusion, profile_query
+from codesearch.fusion import IDENTIFIER, FusionPlan, fuse, plan_fusion, profile_query
+from codesearch.lexical_ranker import LexicalRanker
 from codesearch.rerank import Reranker, rerank_fused
 from codesearch.settings import MODES
 from codesearch.snapshot import pinned_snapshot
 from codesearch.types import Hit
-from indexer.lexical import lexical_terms, query_terms
+from indexer.lexical import query_terms, terms_in
 from indexer.store import LEXICAL_ONLY, Manifest, check_model, connect
 from indexer.vectors import VectorIndex
 
@@ -29,8 +30,6 @@ log = logging.getLogger(__name__)
 
 CANDIDATES = 100  # how deep each side looks before fusion
 SNIPPET_LINES = 12
-# BM25 column weights: a word in the name counts most, then the doc comment, the path, the code
-BM25_WEIGHTS = (8.0, 2.0, 3.0, 1.0)  # name, path, doc, code
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,8 @@ class Searcher:
         self._manifest_stamp: tuple[int, int] | None = None
         self._vectors: VectorIndex | None = None
         self._db: sqlite3.Connection = connect(self.index_dir, readonly=True)
-        self._vocabulary = index_vocabulary(self._db)
+        LexicalRanker.attach(self._db)
+        self._ranker = LexicalRanker()
         self._reload()
 
     @classmethod
@@ -123,9 +123,10 @@ class Searcher:
             if loaded is None:
                 return  # a writer is between its documents and its manifest: keep answering from ours
             manifest, vectors, db = loaded
+            LexicalRanker.attach(db)
             previous_db, self._db = self._db, db
-            self._vocabulary = index_vocabulary(db)  # it queries through its connection: the new one
             previous_db.close()
+            self._ranker = self._new_ranker(manifest)  # BM25 statistics are per generation
             self._manifest, self._vectors, self._manifest_stamp = manifest, vectors, stamp
             log.debug("loaded generation %d (%d documents)", manifest.generation, manifest.documents)
 
@@ -162,6 +163,13 @@ class Searcher:
             f"the vectors of the index at {self.index_dir} cannot be read; run `codesearch index` to repair them"
         )
 
+    def _new_ranker(self, manifest: Manifest) -> LexicalRanker:
+        """The lexical ranker of a newly loaded generation (a pool shares one: ``codesearch.api.pool``)."""
+        return LexicalRanker()
+
+    def _vocabulary(self, words: list[str]) -> set[str]:
+        return self._ranker.known(self._db, words)
+
     def close(self) -> None:
         self._db.close()
 
@@ -196,26 +204,7 @@ class Searcher:
         return plan_fusion(profile_query(query, self._vocabulary), parts)
 
     def _lexical(self, query: str, depth: int, where: str, args: list[Any]) -> list[tuple[int, float]]:
-        terms = query_terms(query)
-        if not terms:
-            return []
-        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-        sql = f"SELECT rowid, bm25(documents_fts, {weights}) AS s FROM documents_fts WHERE documents_fts MATCH ?"
-        params: list[Any] = [match]
-        if where:
-            sql += (
-                " AND rowid IN (SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id "
-                f"JOIN repos r ON r.id=f.repo_id WHERE {where})"
-            )
-            params += args
-        sql += " ORDER BY s LIMIT ?"
-        params.append(depth)
-        try:
-            return [(r[0], -float(r[1])) for r in self._db.execute(sql, params)]
-        except sqlite3.OperationalError as exc:  # an FTS syntax corner case must not fail the search
-            log.debug("lexical query %r failed: %s", match, exc)
-            return []
+        return self._ranker.rank(self._db, query_terms(query), depth, where, args)
 
     def _exact_names(self, query: str, where: str, args: list[Any]) -> list[int]:
         """Documents whose name is exactly the query, when the query looks like an identifier."""
@@ -326,9 +315,7 @@ class Searcher:
                 continue
             code_lines = row["code"].splitlines()
             scores = {"dense": round(dense[doc_id], 4)} if doc_id in dense else {}
-            found = set(
-                lexical_terms(" ".join((row["qualified_name"], row["path"], row["doc"], row["code"])))
-            )
+            found = terms_in(" ".join((row["qualified_name"], row["path"], row["doc"], row["code"])), terms)
             hits.append(
                 Hit(
                     rank=len(hits) + 1,

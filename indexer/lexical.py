@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # identifiers and words in any script; digits stay attached to letters (utf8, md5, base64)
 _TOKEN = re.compile(r"[^\W_]+(?:_+[^\W_]+)*|_+", re.UNICODE)
@@ -65,6 +66,21 @@ def lexical_terms(text: str) -> list[str]:
         if len(parts) > 1 or (parts and parts[0] != lower):
             terms.extend(parts)
     return terms
+
+
+def terms_in(text: str, terms: Sequence[str]) -> set[str]:
+    """Which of ``terms`` ``lexical_terms(text)`` holds, without splitting every identifier of ``text``: a
+    term can only come from a token that holds it as a substring (why a hit matched, on every search)."""
+    lower = text.lower()
+    candidates = [t for t in terms if t in lower]
+    if not candidates:
+        return set()
+    tokens = {m.group(0) for m in _TOKEN.finditer(text)}
+    found: set[str] = set()
+    for term in candidates:
+        if any(term in token.lower() and term in lexical_terms(token) for token in tokens):
+            found.add(term)
+    return found
 
 
 def lexical_text(text: str) -> str:

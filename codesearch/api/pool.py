@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from codesearch.lexical_ranker import LexicalRanker
 from codesearch.search import Searcher
+from indexer.store import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +28,20 @@ Ranking = list[tuple[int, float]]
 
 
 class SharedVectors:
-    """One copy of a generation's vectors for every searcher of a pool (FAISS searches may share an index)."""
+    """One copy of a generation's vectors and of its lexical ranker (with its in-memory postings) for every
+    searcher of a pool: FAISS searches may share an index, and the ranker takes each searcher's connection."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._current: tuple[tuple[str, int], Any] | None = None
+        self._ranker: tuple[int, LexicalRanker] | None = None
+
+    def ranker(self, generation: int) -> LexicalRanker:
+        """The ranker of ``generation``, made by the first searcher to ask."""
+        with self._lock:
+            if self._ranker is None or self._ranker[0] != generation:
+                self._ranker = (generation, LexicalRanker())
+            return self._ranker[1]
 
     def share(self, key: tuple[str, int], vectors: Any) -> Any:
         """The copy already held for ``key`` (the one just loaded is dropped), else ``vectors``."""
@@ -63,6 +74,11 @@ class BatchedSearcher(Searcher):
         if self._shared is not None and vectors is not None:
             vectors = self._shared.share((str(manifest.vectors_file), manifest.generation), vectors)
         return manifest, vectors, db
+
+    def _new_ranker(self, manifest: Manifest) -> LexicalRanker:
+        if self._shared is None:
+            return super()._new_ranker(manifest)
+        return self._shared.ranker(manifest.generation)
 
     def _dense(
         self,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from indexer.lexical import lexical_terms, query_terms, split_identifier
+from indexer.lexical import lexical_terms, query_terms, split_identifier, terms_in
 
 
 @pytest.mark.parametrize(
@@ -71,3 +73,12 @@ def test_query_terms_keep_identifiers_split_and_digits() -> None:
         "steps",
     ]
     assert query_terms("the a an of") == []
+
+
+_CODE_ALPHABET = st.sampled_from(list("abcXYZ_019 .(ÉéДд:") + ["parseHTTP", "utf8", "_v2", "\n"])
+
+
+@given(text=st.lists(_CODE_ALPHABET, max_size=40).map("".join), terms=st.lists(_CODE_ALPHABET, max_size=6))
+def test_terms_in_agrees_with_lexical_terms(text: str, terms: list[str]) -> None:
+    wanted = [t.lower() for t in terms] + query_terms(text)[:3] + ["http", "parse", "v2"]
+    assert terms_in(text, wanted) == set(lexical_terms(text)) & set(wanted)

@@ -26,11 +26,15 @@ class DeviceVectors:
 
     def __init__(self, vectors: VectorIndex, searcher: TopK) -> None:
         self.dim = vectors.dim
-        self._ntotal = vectors.ntotal
+        self._ntotal = vectors.live  # what a search can return (an HNSW index may hold tombstones)
         self._searcher = searcher
 
     @property
     def ntotal(self) -> int:
+        return self._ntotal
+
+    @property
+    def live(self) -> int:
         return self._ntotal
 
     def search(
@@ -55,7 +59,7 @@ class GpuSearcher(Searcher):
         manifest, vectors, db = loaded
         if vectors is None:
             return manifest, None, db
-        log.info("moving %d vectors to %s", vectors.ntotal, self.device)
+        log.info("moving %d vectors to %s", vectors.live, self.device)
         try:
             searcher = vectors.on_gpu(backend=self.backend, device=self.device)
         except (RuntimeError, ImportError) as exc:  # no CUDA, no FAISS-GPU, no torch: one line at this edge

@@ -46,7 +46,8 @@ def torch_cuda_available() -> bool:
 
 def flat_vectors(index: Any) -> tuple[np.ndarray, np.ndarray]:
     """``(ids, vectors)`` of a ``VectorIndex``'s FAISS index: ``IndexIDMap2`` over a flat index, or over
-    HNSW, whose vectors are stored flat (on a GPU an exact scan is fast enough to replace the graph)."""
+    HNSW, whose vectors are stored flat (on a GPU an exact scan is fast enough to replace the graph).
+    Tombstones (id -1) are left out."""
     import faiss
 
     inner = faiss.downcast_index(index.index) if hasattr(index, "id_map") else index  # type: ignore[attr-defined]
@@ -58,6 +59,9 @@ def flat_vectors(index: Any) -> tuple[np.ndarray, np.ndarray]:
     vectors = inner.reconstruct_n(0, inner.ntotal) if inner.ntotal else np.zeros((0, inner.d), np.float32)
     if ids is None:
         ids = np.arange(inner.ntotal, dtype=np.int64)
+    live = ids >= 0  # -1: a document removed from an HNSW index (a tombstone, ``VectorIndex.remove``)
+    if not live.all():
+        ids, vectors = ids[live], vectors[live]
     return ids, np.ascontiguousarray(vectors, dtype=np.float32)
 
 

@@ -280,13 +280,22 @@ def _update_vectors(
     previous = vectors_path(index_dir, manifest.generation) if manifest and manifest.vectors_file else None
     if consistent and previous is not None and previous.exists():
         vectors = VectorIndex.load(previous, embedder.dim)
-        crosses_threshold = vectors.ntotal < ANN_THRESHOLD <= vectors.ntotal + len(added) - len(removed)
-        # HNSW cannot drop ids: a run that removes documents from it rebuilds the vectors from the cache
-        if not crosses_threshold and (vectors.supports_removal or not removed):
+        # an exact index growing past the threshold becomes HNSW; an HNSW index whose live count fell back
+        # under it stays HNSW (removals are tombstones) until too many tombstones call for a rebuild
+        crosses_threshold = (
+            not vectors.approximate and vectors.live + len(added) - len(removed) >= ANN_THRESHOLD
+        )
+        if not crosses_threshold:
             vectors.remove(removed)
-            ids = np.array([i for i, _ in added], dtype=np.int64)
-            vectors.add(ids, cache.get([h for _, h in added]))
-            return vectors
+            if not vectors.too_many_dead(adding=len(added)):
+                ids = np.array([i for i, _ in added], dtype=np.int64)
+                vectors.add(ids, cache.get([h for _, h in added]))
+                return vectors
+            log.info(
+                "%d of %d vectors are removed documents: rebuilding the vector index",
+                vectors.dead,
+                vectors.ntotal,
+            )
     return rebuild_vectors(db, embedder.fingerprint, embedder.dim)
 
 

@@ -104,14 +104,9 @@ class BatchedSearcher(Searcher):
         """The top ``depth`` (id, score) of every row of ``vectors`` in one scan (None: no vectors)."""
         self._reload()
         index = self._vectors
-        if index is None or index.ntotal == 0:
+        if index is None or index.live == 0:
             return None
-        queries = np.ascontiguousarray(vectors, dtype=np.float32)
-        scores, ids = index._index.search(queries, min(depth, index.ntotal))
-        return [
-            [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True) if i >= 0]
-            for row_ids, row_scores in zip(ids, scores, strict=True)
-        ]
+        return index.search_batch(np.ascontiguousarray(vectors, dtype=np.float32), depth)
 
 
 class SearcherPool:

@@ -190,7 +190,7 @@ def _vector_ids(index_dir: Path) -> set[int]:
 
     manifest = Manifest.read(index_dir)
     index = faiss.read_index(str(index_dir / manifest.vectors_file))
-    return {int(i) for i in faiss.vector_to_array(index.id_map)}
+    return {int(i) for i in faiss.vector_to_array(index.id_map) if i >= 0}  # -1: an HNSW tombstone
 
 
 def _doc_ids(index_dir: Path) -> set[int]:

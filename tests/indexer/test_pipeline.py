@@ -327,32 +327,89 @@ def test_progress_steps_add_up_to_the_work_done(git_repo, hash_embedder, tmp_pat
     assert advanced["embed"] == report.embedded
 
 
-def test_an_approximate_index_survives_deletions_and_edits(git_repo, hash_embedder, tmp_path, monkeypatch):
-    """Past ANN_THRESHOLD the vectors are HNSW, which FAISS cannot remove ids from: a reindex that drops or
-    changes documents must still succeed and leave no vector of a removed document."""
+MODULES = {f"pkg/m{i:02d}.py": f"def scale_{i}(x):\n    return x * {i + 2}\n" for i in range(16)}
+
+
+def _approximate(monkeypatch) -> list[int]:
+    """HNSW past 3 documents; returns the list ``rebuild_vectors`` appends to on each (real) call."""
     from indexer import vectors as vectors_module
 
     monkeypatch.setattr(vectors_module, "ANN_THRESHOLD", 3)
     monkeypatch.setattr(pipeline, "ANN_THRESHOLD", 3)
-    repo = git_repo()
-    index_dir = tmp_path / "idx"
-    _index(repo.root, index_dir, hash_embedder)
+    calls: list[int] = []
+    real = pipeline.rebuild_vectors
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "rebuild_vectors", spy)
+    return calls
+
+
+def _committed(index_dir: Path):
+    from indexer.vectors import VectorIndex
+
     manifest = Manifest.read(index_dir)
     assert manifest is not None
-    assert not vectors_module.VectorIndex.load(index_dir / manifest.vectors_file, manifest.dim).supports_removal
-    repo.delete("config/load.go")
-    repo.write("src/net/retry.py", "def retry_forever(call):\n    while True:\n        call()\n")
-    repo.commit("drop go, rewrite retry")
-    report = _index(repo.root, index_dir, hash_embedder)
-    assert report.files_removed == 1
-    manifest = Manifest.read(index_dir)
-    assert manifest is not None
-    index = vectors_module.VectorIndex.load(index_dir / manifest.vectors_file, manifest.dim)
     db = sqlite3.connect(index_dir / "meta.sqlite")
     try:
         doc_ids = {row[0] for row in db.execute("SELECT id FROM documents")}
     finally:
         db.close()
-    assert index.ntotal == len(doc_ids)
-    hits = Searcher(index_dir, hash_embedder).search("retry forever", k=1, mode="dense").hits
+    return VectorIndex.load(index_dir / manifest.vectors_file, manifest.dim), doc_ids
+
+
+def test_an_approximate_index_survives_deletions_and_edits(git_repo, hash_embedder, tmp_path, monkeypatch):
+    """Past ANN_THRESHOLD the vectors are HNSW, which FAISS cannot remove ids from: a reindex that drops or
+    changes a few documents marks their vectors dead (tombstones) instead of rebuilding, and no search
+    returns a removed document."""
+    rebuilds = _approximate(monkeypatch)
+    repo = git_repo(files=MODULES)
+    index_dir = tmp_path / "idx"
+    _index(repo.root, index_dir, hash_embedder)
+    first, first_ids = _committed(index_dir)
+    assert first.approximate and first.dead == 0 and rebuilds == [1]
+    repo.delete("pkg/m03.py")
+    repo.write("pkg/m00.py", "def retry_forever(call):\n    while True:\n        call()\n")
+    repo.commit("drop one module, rewrite another")
+    report = _index(repo.root, index_dir, hash_embedder)
+    assert report.files_removed == 1
+    assert rebuilds == [1]  # updated in place: no rebuild from the cache
+    index, doc_ids = _committed(index_dir)
+    removed = first_ids - doc_ids
+    assert removed and index.dead == len(removed) and index.live == len(doc_ids) == report.documents
+    assert index.approximate and not index.needs_rebuild
+    for doc_id in removed | doc_ids:  # every vector ever stored as a query, all the index as k
+        vector = first._index.reconstruct(doc_id) if doc_id in removed else index._index.reconstruct(doc_id)
+        hits = index.search(vector, index.ntotal)
+        assert {i for i, _ in hits} == doc_ids
+    searcher = Searcher(index_dir, hash_embedder)
+    hits = searcher.search("retry forever", k=1, mode="dense").hits
     assert hits[0].name == "retry_forever"
+    assert not {h.name for h in searcher.search("scale", k=50, mode="dense").hits} & {"scale_0", "scale_3"}
+
+
+def test_many_removals_from_an_approximate_index_rebuild_it(git_repo, hash_embedder, tmp_path, monkeypatch):
+    """More than MAX_DEAD_FRACTION of the vectors dead: the pipeline rebuilds them from the cache."""
+    rebuilds = _approximate(monkeypatch)
+    repo = git_repo(files=MODULES)
+    index_dir = tmp_path / "idx"
+    _index(repo.root, index_dir, hash_embedder)
+    repo.delete("pkg/m01.py")  # a few first: tombstones
+    repo.commit("drop one")
+    _index(repo.root, index_dir, hash_embedder)
+    index, _ = _committed(index_dir)
+    assert index.dead > 0 and rebuilds == [1]
+    for i in range(2, 8):  # then 6 of the 15 left: past a quarter of the stored vectors
+        repo.delete(f"pkg/m{i:02d}.py")
+    repo.commit("drop many")
+    report = _index(repo.root, index_dir, hash_embedder)
+    assert rebuilds == [1, 1]
+    index, doc_ids = _committed(index_dir)
+    assert (
+        index.approximate
+        and index.dead == 0
+        and index.live == index.ntotal == len(doc_ids) == report.documents
+    )
+    assert set(index._ids()) == doc_ids

@@ -75,10 +75,11 @@ def terms_in(text: str, terms: Sequence[str]) -> set[str]:
     candidates = [t for t in terms if t in lower]
     if not candidates:
         return set()
-    tokens = {m.group(0) for m in _TOKEN.finditer(text)}
+    tokens = [(token.lower(), token) for token in set(_TOKEN.findall(text)) if token.strip("_")]
+    whole = {low for low, _ in tokens}
     found: set[str] = set()
     for term in candidates:
-        if any(term in token.lower() and term in lexical_terms(token) for token in tokens):
+        if term in whole or any(term in low and term in lexical_terms(token) for low, token in tokens):
             found.add(term)
     return found
 

@@ -162,3 +162,21 @@ def load_settings(
             raise ConfigError(f"unknown setting {name!r}")
         merged[name] = _coerce(name, value, f"--{name.replace('_', '-')}")
     return Settings(**merged)
+
+
+def settings_to_json(settings: Settings) -> dict[str, Any]:
+    """Every setting as JSON values (paths as text, tuples as lists): how `serve --processes` hands the
+    resolved settings to its worker processes."""
+    out: dict[str, Any] = {}
+    for name in _FIELDS:
+        value = getattr(settings, name)
+        out[name] = str(value) if isinstance(value, Path) else list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def settings_from_json(data: Mapping[str, Any]) -> Settings:
+    """The inverse of ``settings_to_json``."""
+    unknown = set(data) - set(_FIELDS)
+    if unknown:
+        raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
+    return Settings(**{name: _coerce(name, value, "settings") for name, value in data.items()})

@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
+import os
 import sys
+import tempfile
+from pathlib import Path
+from typing import Any
 
 from codesearch.errors import ConfigError, ExitCode
-from codesearch.settings import Settings
+from codesearch.settings import Settings, settings_from_json, settings_to_json
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8765
 
 
+SPEC_ENV = "CODESEARCH_SERVE_SPEC"  # how `serve --processes N` hands its options to the worker processes
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """Serve the HTTP API on ``--host``/``--port`` until interrupted; model and index load first."""
+    """Serve the HTTP API on ``--host``/``--port`` until interrupted; model and index load first.
+
+    With ``--processes N`` uvicorn runs N worker processes on the one port, each with its own model, index
+    and searchers (more memory, but searches no longer share one interpreter lock: figures in
+    benchmarks/RESULTS.md); index jobs are recorded in a folder they share.
+    """
+    if args.workers < 1 or args.threads < 1 or args.processes < 1:
+        raise ConfigError("--workers, --threads and --processes must be at least 1")
+    _limit_threads(args.threads)  # before anything loads FAISS
     import uvicorn
 
     from codesearch.api.security import check_bind
@@ -27,21 +43,58 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.cors_origins:
         settings = dataclasses.replace(settings, cors_origins=tuple(args.cors_origins))
     check_bind(args.host, settings.token)
-    if args.workers < 1 or args.threads < 1:
-        raise ConfigError("--workers and --threads must be at least 1")
-    _limit_threads(args.threads)
-    # the model and the index load at startup, before the port answers
-    app = create_app(settings, batch_window=args.batch_window_ms / 1000, workers=args.workers)
-    print(
-        f"codesearch: serving http://{args.host}:{args.port} (API docs at /docs)", file=sys.stderr, flush=True
-    )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    where = f"http://{args.host}:{args.port}"
+    options = {"host": args.host, "port": args.port, "log_level": "warning", "access_log": False}
+    if args.processes == 1:
+        # the model and the index load at startup, before the port answers
+        app = create_app(settings, batch_window=args.batch_window_ms / 1000, workers=args.workers)
+        print(f"codesearch: serving {where} (API docs at /docs)", file=sys.stderr, flush=True)
+        uvicorn.run(app, **options)  # type: ignore[arg-type]
+        return ExitCode.OK
+    with tempfile.TemporaryDirectory(prefix="codesearch-jobs-") as jobs:
+        os.environ[SPEC_ENV] = json.dumps(
+            {
+                "settings": settings_to_json(settings),
+                "batch_window": args.batch_window_ms / 1000,
+                "workers": args.workers,
+                "threads": args.threads,
+                "jobs_store": jobs,
+            }
+        )
+        print(
+            f"codesearch: serving {where} from {args.processes} processes (API docs at /docs)",
+            file=sys.stderr,
+            flush=True,
+        )
+        uvicorn.run("codesearch.api.commands:app_from_spec", factory=True, workers=args.processes, **options)  # type: ignore[arg-type]
     return ExitCode.OK
+
+
+def app_from_spec() -> Any:
+    """The app of one worker process of ``serve --processes``, from the options its parent left in
+    ``CODESEARCH_SERVE_SPEC``."""
+    from codesearch.api.server import create_app
+
+    spec = json.loads(os.environ[SPEC_ENV])
+    _limit_threads(spec["threads"])
+    return create_app(
+        settings_from_json(spec["settings"]),
+        batch_window=spec["batch_window"],
+        workers=spec["workers"],
+        jobs_store=Path(spec["jobs_store"]),
+    )
 
 
 def _limit_threads(threads: int) -> None:
     """BLAS and OpenMP threads per search: parallelism comes from the workers, and threads that must meet
-    at every product crawl when another process holds a core (benchmarks/RESULTS.md, use_threads.py)."""
+    at every product crawl when another process holds a core (benchmarks/RESULTS.md, use_threads.py).
+
+    ``omp_set_num_threads`` binds only the calling thread; the threads that search (the batcher's, the
+    request pool's) get OpenMP's initial value, which only the environment sets before FAISS first loads.
+    Left at one per core, each of them kept an OpenMP team spinning between searches: a third of a core
+    burnt at 1 client (benchmarks/RESULTS.md, issue 5).
+    """
+    os.environ["OMP_NUM_THREADS"] = str(threads)
     import faiss
 
     faiss.omp_set_num_threads(threads)
@@ -82,6 +135,13 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         type=float,
         default=2.0,
         help="how long a query waits for others to share its embedding batch (default 2)",
+    )
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="server processes on the port, each with its own model and index in memory (default 1; "
+        "2 on a 2-core machine triples throughput under load, see benchmarks/RESULTS.md)",
     )
     p.add_argument(
         "--workers",

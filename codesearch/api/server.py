@@ -180,14 +180,16 @@ def create_app(
     batch_window: float = DEFAULT_WINDOW_S,
     workers: int = 4,
     max_body_bytes: int = MAX_BODY_BYTES,
+    jobs_store: Path | None = None,
 ) -> FastAPI:
     """The API over ``searcher`` (used as given), or over ``settings.index_dir``: ``workers`` searchers
     opened at startup (or on first use when the index appears later).
 
     ``settings.token`` (when set) is required as ``Authorization: Bearer`` on every route but /healthz;
-    ``settings.cors_origins`` (when set) turns CORS on for those origins only.
+    ``settings.cors_origins`` (when set) turns CORS on for those origins only. ``jobs_store`` is the
+    folder where index jobs are recorded for the other processes of the same server.
     """
-    state = ApiState(settings, searcher, batch_window, workers)
+    state = ApiState(settings, searcher, batch_window, workers, jobs_store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -71,7 +71,12 @@ class ApiState:
     """Shared by every request of one app."""
 
     def __init__(
-        self, settings: Settings, searcher: Searcher | None, batch_window: float, workers: int
+        self,
+        settings: Settings,
+        searcher: Searcher | None,
+        batch_window: float,
+        workers: int,
+        jobs_store: Path | None = None,
     ) -> None:
         self.settings = settings
         self.batch_window = batch_window
@@ -81,7 +86,7 @@ class ApiState:
         self._opening = asyncio.Lock()
         if searcher is not None:
             self._adopt([searcher])
-        self.jobs = IndexJobs(self._reindex)
+        self.jobs = IndexJobs(self._reindex, jobs_store)
 
     @property
     def index_dir(self) -> Path:

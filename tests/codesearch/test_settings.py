@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import pytest
 
 from codesearch.errors import ConfigError
-from codesearch.settings import Settings, load_settings
+from codesearch.settings import Settings, load_settings, settings_from_json, settings_to_json
 
 
 @pytest.fixture
@@ -126,3 +128,15 @@ def test_dashed_keys_are_accepted(places) -> None:
 
 def test_unrelated_environment_is_ignored(places) -> None:
     assert _load(places, environ={"CODESEARCH_COLOUR": "red", "K": "3", "CODESEARCH_K": ""}).k == 10
+
+
+def test_settings_survive_the_trip_to_a_worker_process(places, tmp_path) -> None:
+    settings = _load(
+        places,
+        {"index_dir": str(tmp_path / "idx"), "model": "use", "k": 7, "embedding_urls": "http://a,http://b"},
+    )
+    settings = dataclasses.replace(settings, token="t" * 20, cors_origins=("http://localhost:3000",))
+    data = json.loads(json.dumps(settings_to_json(settings)))  # what the environment carries
+    assert settings_from_json(data) == settings
+    with pytest.raises(ConfigError, match="unknown settings: colour"):
+        settings_from_json({**data, "colour": "red"})

@@ -229,7 +229,18 @@ def warm_server(url: str, queries: list[str]) -> dict:
             t0 = time.perf_counter()
             client.post("/search", json={"query": query, "k": 10}).raise_for_status()
             latencies.append((time.perf_counter() - t0) * 1000)
-    return _row("codesearch serve, first pass (cold)", 1, latencies, 0, time.perf_counter() - started)
+    row = _row("codesearch serve, first pass (cold)", 1, latencies, 0, time.perf_counter() - started)
+    # then a pass on each of 4 connections at once: with --processes, every process sees the queries
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one_pass(_: int) -> None:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            for query in queries:
+                client.post("/search", json={"query": query, "k": 10}).raise_for_status()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one_pass, range(4)))
+    return row
 
 
 def start_server(index_dir: Path, window_ms: float, extra: list[str]) -> tuple[subprocess.Popen[str], str]:

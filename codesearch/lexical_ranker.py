@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -33,6 +34,13 @@ MAX_CACHED_POSTINGS = 6_000_000
 MAX_CACHED_DFS = 200_000
 
 Ranking = list[tuple[int, float]]
+
+
+def fold_diacritics(term: str) -> str:
+    """``term`` as the FTS5 tokenizer (unicode61, remove_diacritics 2) indexes it: accents stripped."""
+    if term.isascii():
+        return term
+    return "".join(c for c in unicodedata.normalize("NFD", term) if not unicodedata.combining(c))
 
 
 def fts_phrase(term: str) -> str:
@@ -99,10 +107,12 @@ class LexicalRanker:
         terms = list(dict.fromkeys(terms))
         if not terms or depth <= 0:
             return []
-        dfs = self.document_frequencies(db, terms)
-        terms = [t for t in terms if dfs[t] > 0]
-        common = [t for t in terms if dfs[t] > self.common_df]
-        rare = [t for t in terms if dfs[t] <= self.common_df]
+        # the vocabulary holds terms as the tokenizer folds them (réponse -> reponse); a term whose
+        # folding is not found there goes to FTS5, which folds it right, so nothing is ever dropped
+        folded = {t: fold_diacritics(t) for t in terms}
+        dfs = self.document_frequencies(db, list(folded.values()))
+        common = [t for t in terms if dfs[folded[t]] > self.common_df]
+        rare = [t for t in terms if dfs[folded[t]] <= self.common_df]
         if not common:  # few rows: FTS5 ranks them as fast as anything
             ids, scores = self._fts(db, rare, where, args, depth)
             return list(zip(ids.tolist(), scores.tolist(), strict=True))

@@ -138,3 +138,22 @@ def test_a_pool_shares_one_ranker(lexical_index):
     assert hits[0] and all([h.doc_id for h in hs] == [h.doc_id for h in hits[0]] for hs in hits)
     for s in pool:
         s.close()
+
+
+@pytest.mark.parametrize("common_df", [0, 10**9], ids=["in-memory", "fts5"])
+def test_words_with_accents_match_as_fts5_folds_them(tmp_path, build_git_repo, common_df):
+    files = {
+        "a.py": 'def envoyer_reponse(x):\n    """Envoie la réponse HTTP."""\n    return x\n',
+        "b.py": 'def lire_requete(x):\n    """Lit la requête et sa réponse."""\n    return x\n',
+        "c.py": "def unrelated(x):\n    return x\n",
+    }
+    repo = build_git_repo(tmp_path / "repo", files)
+    index_paths([repo.root], index_dir=tmp_path / "index", embedder=None)
+    db = connect(tmp_path / "index", readonly=True)
+    LexicalRanker.attach(db)
+    ranker = LexicalRanker(common_df=common_df)
+    for terms in (["réponse"], ["requête", "réponse"], ["reponse", "réponse"]):
+        want = _fts_ranking(db, terms, 10)
+        assert len(want) == 2
+        _assert_same(ranker.rank(db, terms, 10), want)
+    db.close()

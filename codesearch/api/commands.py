@@ -141,7 +141,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         type=int,
         default=1,
         help="server processes on the port, each with its own model and index in memory (default 1; "
-        "2 on a 2-core machine triples throughput under load, see benchmarks/RESULTS.md)",
+        "on 2 cores, 2 gave 3.0-3.8x the 1-client throughput at 32 clients: benchmarks/RESULTS.md)",
     )
     p.add_argument(
         "--workers",

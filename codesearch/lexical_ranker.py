@@ -119,7 +119,7 @@ class LexicalRanker:
         parts = [self._term_postings(db, t) for t in common]
         if rare:
             parts.append(self._fts(db, rare, where, args, None))
-        size = 1 + max(int(ids[-1]) if len(ids) else 0 for ids, _ in parts)
+        size = 1 + max(int(ids.max()) if len(ids) else 0 for ids, _ in parts)
         total = np.zeros(size, dtype=np.float64)
         for ids, scores in parts:  # each part holds a document once: a plain fancy-indexed add is exact
             total[ids] += scores

@@ -162,6 +162,8 @@ class IndexJobs:
                     raise
             with job._lock:
                 job.stage = "waiting for another writer"
+            if job._changed is not None:
+                job._changed(job)
             time.sleep(LOCK_RETRY_S)
 
     def close(self) -> None:

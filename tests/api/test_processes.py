@@ -61,9 +61,12 @@ def test_a_job_waits_while_another_process_writes_the_index(tmp_path, monkeypatc
         return {"files": 1}
 
     shared, alone = IndexJobs(reindex, tmp_path), IndexJobs(reindex)
+    stages = []
+    shared._save = lambda job, save=shared._save: (stages.append(job.stage), save(job))  # type: ignore[method-assign]
     job = shared.submit([tmp_path])
     _wait(lambda: job.to_json()["state"] != "running" and job.to_json()["state"] != "queued")
     assert job.to_json()["state"] == "done" and len(attempts) == 3
+    assert "waiting for another writer" in stages  # what the other processes saw meanwhile
     attempts.clear()
     solo = alone.submit([tmp_path])  # one process alone: a busy index is the job's error, as before
     _wait(lambda: solo.to_json()["state"] == "failed")

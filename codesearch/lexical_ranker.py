@@ -43,6 +43,14 @@ def fold_diacritics(term: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", term) if not unicodedata.combining(c))
 
 
+def filtered_ids_sql(where: str) -> str:
+    """The ids of the documents a search's filters allow (``where`` over ``d``, ``f``, ``r``)."""
+    return (
+        "SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id "
+        f"WHERE {where}"
+    )
+
+
 def fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
@@ -101,9 +109,11 @@ class LexicalRanker:
         depth: int,
         where: str = "",
         args: Sequence[Any] = (),
+        allowed: Sequence[int] | None = None,
     ) -> Ranking:
         """The top ``depth`` (document id, score) for the OR of ``terms``, best first; ``where`` filters
-        documents (over ``documents d``, ``files f``, ``repos r``) as ``codesearch.search`` writes it."""
+        documents (over ``documents d``, ``files f``, ``repos r``) as ``codesearch.search`` writes it, and
+        ``allowed``, when the caller has them already, are the ids it lets through."""
         terms = list(dict.fromkeys(terms))
         if not terms or depth <= 0:
             return []
@@ -124,8 +134,12 @@ class LexicalRanker:
         for ids, scores in parts:  # each part holds a document once: a plain fancy-indexed add is exact
             total[ids] += scores
         if where:
-            allowed = self._allowed(db, where, args, size)
-            total[~allowed] = 0.0
+            if allowed is None:
+                allowed = [r[0] for r in db.execute(filtered_ids_sql(where), list(args))]
+            ids = np.asarray(allowed, dtype=np.int64)
+            mask = np.zeros(size, dtype=bool)
+            mask[ids[ids < size]] = True
+            total[~mask] = 0.0
         matched = np.flatnonzero(total)
         if len(matched) > depth:
             matched = matched[np.argpartition(-total[matched], depth - 1)[:depth]]
@@ -144,10 +158,7 @@ class LexicalRanker:
         )
         params: list[Any] = [" OR ".join(fts_phrase(t) for t in terms)]
         if where:
-            sql += (
-                " AND rowid IN (SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id "
-                f"JOIN repos r ON r.id=f.repo_id WHERE {where})"
-            )
+            sql += f" AND rowid IN ({filtered_ids_sql(where)})"
             params += args
         if depth is not None:
             sql += " ORDER BY s, rowid LIMIT ?"
@@ -183,16 +194,6 @@ class LexicalRanker:
                 _, (old, _) = self._postings.popitem(last=False)
                 self._cached -= len(old)
         return ids, scores
-
-    def _allowed(self, db: sqlite3.Connection, where: str, args: Sequence[Any], size: int) -> np.ndarray:
-        sql = (
-            "SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id "
-            f"WHERE {where}"
-        )
-        ids = np.fromiter((r[0] for r in db.execute(sql, list(args))), np.int64)
-        mask = np.zeros(size, dtype=bool)
-        mask[ids[ids < size]] = True
-        return mask
 
 
 def _arrays(rows: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:

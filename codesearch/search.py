@@ -17,7 +17,7 @@ from codesearch.embedding.base import QUERY_INSTRUCTIONS, Embedder
 from codesearch.errors import ConfigError, IndexIOError, IndexNotFoundError, NotFoundError
 from codesearch.freshness import FreshHits
 from codesearch.fusion import IDENTIFIER, FusionPlan, fuse, plan_fusion, profile_query
-from codesearch.lexical_ranker import LexicalRanker
+from codesearch.lexical_ranker import LexicalRanker, filtered_ids_sql
 from codesearch.rerank import Reranker, rerank_fused
 from codesearch.settings import MODES
 from codesearch.snapshot import pinned_snapshot
@@ -92,8 +92,7 @@ class Searcher:
         self._manifest_stamp: tuple[int, int] | None = None
         self._vectors: VectorIndex | None = None
         self._db: sqlite3.Connection = connect(self.index_dir, readonly=True)
-        LexicalRanker.attach(self._db)
-        self._ranker = LexicalRanker()
+        self._ranker: LexicalRanker  # set by each generation's load, the first one just below
         self._reload()
 
     @classmethod
@@ -178,11 +177,7 @@ class Searcher:
     def _allowed_ids(self, where: str, args: list[Any]) -> list[int] | None:
         if not where:
             return None
-        sql = (
-            "SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id "
-            f"WHERE {where}"
-        )
-        return [r[0] for r in self._db.execute(sql, args)]
+        return [r[0] for r in self._db.execute(filtered_ids_sql(where), args)]
 
     def _dense(
         self,
@@ -203,8 +198,10 @@ class Searcher:
         parts: Sequence[str] = getattr(self.embedder, "part_names", ())
         return plan_fusion(profile_query(query, self._vocabulary), parts)
 
-    def _lexical(self, query: str, depth: int, where: str, args: list[Any]) -> list[tuple[int, float]]:
-        return self._ranker.rank(self._db, query_terms(query), depth, where, args)
+    def _lexical(
+        self, query: str, depth: int, where: str, args: list[Any], allowed: list[int] | None = None
+    ) -> list[tuple[int, float]]:
+        return self._ranker.rank(self._db, query_terms(query), depth, where, args, allowed)
 
     def _exact_names(self, query: str, where: str, args: list[Any]) -> list[int]:
         """Documents whose name is exactly the query, when the query looks like an identifier."""
@@ -255,14 +252,14 @@ class Searcher:
         depth = max(CANDIDATES, 5 * k)
         rankings: list[list[tuple[int, float]]] = []
         with self._lock:
-            allowed = self._allowed_ids(where, args) if mode != "lexical" else None
+            allowed = self._allowed_ids(where, args)  # once, for both sides
             if query_type is None:
                 query_type = "identifier" if IDENTIFIER.match(query) else "text"
             plan = self.plan(query) if mode != "lexical" else FusionPlan((0.0, 1.0))
             if mode in ("hybrid", "dense"):
                 rankings.append(self._dense(query, depth, allowed, query_type, plan.part_weights))
             if mode in ("hybrid", "lexical"):
-                rankings.append(self._lexical(query, depth, where, args))
+                rankings.append(self._lexical(query, depth, where, args, allowed))
             exact = self._exact_names(query, where, args) if mode != "dense" else []
             fused = fuse(rankings, plan.weights) if len(rankings) > 1 else rankings[0]
             if self.reranker is not None:

@@ -19,6 +19,7 @@ from codesearch.freshness import FreshHits
 from codesearch.fusion import IDENTIFIER, FusionPlan, fuse, plan_fusion, profile_query
 from codesearch.lexical_ranker import LexicalRanker, filtered_ids_sql
 from codesearch.rerank import Reranker, rerank_fused
+from codesearch.roles import DECLARATION, DocumentFacts, declaration_key, priors_for, role, weigh
 from codesearch.settings import MODES
 from codesearch.snapshot import pinned_snapshot
 from codesearch.types import Hit
@@ -262,6 +263,7 @@ class Searcher:
                 rankings.append(self._lexical(query, depth, where, args, allowed))
             exact = self._exact_names(query, where, args) if mode != "dense" else []
             fused = fuse(rankings, plan.weights) if len(rankings) > 1 else rankings[0]
+            fused = self._weigh_roles(query, fused)
             if self.reranker is not None:
                 fused = rerank_fused(self.reranker, query, fused, self._rows, self.rerank_top)
             if exact:  # an exact name match ranks first, whatever the scores say
@@ -273,6 +275,19 @@ class Searcher:
             dense = dict(rankings[0]) if mode != "lexical" else {}
             hits = self._hits(fused, k, dense, query_terms(query), set(exact))
         return SearchResult(query, hits, (time.perf_counter() - started) * 1000)
+
+    def _weigh_roles(self, query: str, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """Tests, type declarations and loose windows below implementation code (``codesearch.roles``)."""
+        priors = priors_for(query)
+        if not ranked or not priors:
+            return ranked
+        ids = [i for i, _ in ranked]
+        sql = (
+            "SELECT d.id, f.repo_id, f.path, d.kind, d.name, d.qualified_name FROM documents d "
+            f"JOIN files f ON f.id=d.file_id WHERE d.id IN ({','.join('?' * len(ids))})"
+        )
+        facts = {r[0]: DocumentFacts(str(r[1]), *r[2:]) for r in self._db.execute(sql, ids)}
+        return weigh(ranked, facts, priors)
 
     def _hits(
         self,
@@ -289,6 +304,8 @@ class Searcher:
         seen: set[tuple[str, ...]] = set()
         groups: dict[tuple[str, ...], Hit] = {}  # (repo, path, qualified name, kind) -> its first hit
         copies: dict[str, Hit] = {}  # content hash -> the first hit with that text
+        # (repo, path without suffix, qualified name) -> the first hit, and whether it is a declaration
+        declared: dict[tuple[str, str, str], tuple[Hit, bool]] = {}
         rows: dict[int, sqlite3.Row] = {}
         fresh = FreshHits()  # a hit whose file changed since indexing is re-read or dropped
         batch = max(4 * k, 50)
@@ -307,6 +324,10 @@ class Searcher:
             seen.add(key)
             where = f"{row['repo']}/{row['path']}:{row['start_line']}"
             first = groups.get(group) or copies.get(row["content_hash"])
+            twin = declaration_key(row["repo"], row["path"], row["qualified_name"])
+            is_declaration = role(row["path"], row["kind"], row["name"]) == DECLARATION
+            if first is None and twin in declared and (is_declaration or declared[twin][1]):
+                first = declared[twin][0]  # a stub (`.pyi`, `.d.ts`) and the code it declares
             if first is not None:  # an overload (same name, other signature) or a copy of the same code
                 first.also_at.append(where)
                 continue
@@ -335,6 +356,7 @@ class Searcher:
                 )
             )
             groups[group] = copies[row["content_hash"]] = hits[-1]
+            declared.setdefault(twin, (hits[-1], is_declaration))
             if len(hits) == k:
                 break
         return hits

@@ -344,3 +344,33 @@ def test_vectors_replaced_under_the_reader_are_retried_then_reported(
     repo.commit("more")
     index_paths([repo.root], index_dir=index_dir, embedder=fake_embedder, model="fake")
     assert Searcher(index_dir, fake_embedder).search("mirror bucket", k=1).hits[0].name == "mirror_bucket"
+
+
+ROLE_FILES = {
+    "pkg/ledger.py": "def reconcile(entries):\n    return sum(entries)\n",
+    "pkg/ledger.pyi": "def reconcile(entries: list[int]) -> int: ...\n",
+    "tests/test_ledger.py": (
+        "def test_reconcile_ledger():\n"
+        "    # reconcile the ledger twice: a reconciled ledger must reconcile again\n"
+        "    assert reconcile([1]) == reconcile(reconcile([1]))\n"
+    ),
+}
+
+
+def test_code_outranks_its_test_and_its_stub_folds_into_it(tmp_path, build_git_repo, fake_embedder) -> None:
+    """The test repeats the words more often (BM25 ranks it first on its own), yet the implementation comes
+    first; the `.pyi` declaration is the same function, shown as one hit; a query for tests finds the test."""
+    repo = build_git_repo(tmp_path / "r", ROLE_FILES)
+    index_dir = tmp_path / "idx"
+    index_paths([repo.root], index_dir=index_dir, embedder=fake_embedder, model="fake")
+    searcher = Searcher(index_dir, fake_embedder)
+    raw = searcher._lexical("reconcile ledger", 10, "", [])
+    paths = dict(searcher._db.execute("SELECT d.id, f.path FROM documents d JOIN files f ON f.id=d.file_id"))
+    assert paths[raw[0][0]] == "tests/test_ledger.py"  # without priors the test wins
+
+    hits = searcher.search("reconcile ledger", k=10, mode="lexical").hits
+    assert [h.path for h in hits] == ["pkg/ledger.py", "tests/test_ledger.py"]
+    assert hits[0].also_at == ["r/pkg/ledger.pyi:1"]
+
+    asked = searcher.search("reconcile ledger test", k=10, mode="lexical").hits
+    assert asked[0].path == "tests/test_ledger.py"

@@ -1,0 +1,108 @@
+"""What part a document plays in its repository, and what that weighs in the ranking.
+
+Asked what code does something, a developer wants the code that does it: not the test that calls it, not the
+type stub that declares it (`.pyi`, `.d.ts`), not a window of lines that no function holds. Those rank
+below implementation code with the same score, unless the query asks for them (``test``, ``spec``, ...).
+A declaration is also folded into the hit of the implementation it declares (``declaration_key``).
+Measured with benchmarks/priors.py; figures in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+CODE, TEST, DECLARATION, WINDOW = "code", "test", "declaration", "window"
+
+# A fused score is multiplied by its document's factor (fused scores are in 0..1).
+PRIORS: Mapping[str, float] = {TEST: 0.6, DECLARATION: 0.6, WINDOW: 0.6}
+
+TEST_PATH = re.compile(
+    r"(?:^|/)(?:tests?|testing|testdata|__tests__|spec|specs)/"  # a test folder
+    r"|(?:^|/)test_[^/]*$|(?:^|/)conftest\.py$"  # pytest
+    r"|_test\.[a-z]+$|_spec\.rb$|\.(?:test|spec)\.[jt]sx?$"  # go, rust, ruby, jest/mocha
+    r"|Tests?\.(?:java|kt|cs|php|swift)$"  # JUnit, PHPUnit, XCTest
+)
+DECLARATION_SUFFIXES = (".pyi", ".d.ts", ".d.mts", ".d.cts")
+# The query asks for tests: "test for the parser", "pruebas", "测试", "テスト", "тест", "테스트".
+ASKS_FOR_TESTS = re.compile(
+    r"(?i)\b(?:tests?|testing|spec|specs|unittests?|fixtures?|pruebas?|testes?|essais?|prova|"
+    r"тест\w*)\b|测试|テスト|테스트"
+)
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What the priors read of a document."""
+
+    repo: str
+    path: str
+    kind: str
+    name: str
+    qualified_name: str
+
+    @property
+    def twin(self) -> tuple[str, str, str]:
+        return (self.repo, self.path, self.qualified_name)
+
+
+def role(path: str, kind: str, name: str) -> str:
+    """The document's role: ``test``, ``declaration``, ``window`` or ``code``."""
+    if kind == "window":
+        return WINDOW
+    if path.endswith(DECLARATION_SUFFIXES):
+        return DECLARATION
+    if TEST_PATH.search(path) or name.startswith("test_"):
+        return TEST
+    return CODE
+
+
+def priors_for(query: str) -> Mapping[str, float]:
+    """The factors to apply for ``query``: tests are not demoted when the query asks for them."""
+    if ASKS_FOR_TESTS.search(query):
+        return {r: f for r, f in PRIORS.items() if r != TEST}
+    return PRIORS
+
+
+def apply_priors(
+    ranked: Sequence[tuple[int, float]], roles: Mapping[int, str], priors: Mapping[str, float]
+) -> list[tuple[int, float]]:
+    """``ranked`` with each score multiplied by its document's factor, sorted again (stable)."""
+    weighed = [(i, s * priors.get(roles.get(i, CODE), 1.0)) for i, s in ranked]
+    return sorted(weighed, key=lambda item: -item[1])
+
+
+def weigh(
+    ranked: Sequence[tuple[int, float]], documents: Mapping[int, DocumentFacts], priors: Mapping[str, float]
+) -> list[tuple[int, float]]:
+    """Priors applied by role; a declaration's score (before its prior) lifts the code it declares, so the
+    implementation ranks where its stub would have and the stub folds into it (``Searcher._hits``)."""
+    roles = {i: role(d.path, d.kind, d.name) for i, d in documents.items()}
+    declared: dict[tuple[str, str, str], float] = {}
+    for i, score in ranked:
+        if roles.get(i) == DECLARATION:
+            key = declaration_key(*documents[i].twin)
+            declared[key] = max(declared.get(key, score), score)
+    if declared:
+        lifted = []
+        for i, score in ranked:
+            if roles.get(i) == CODE:
+                score = max(score, declared.get(declaration_key(*documents[i].twin), score))
+            lifted.append((i, score))
+        ranked = lifted
+    return apply_priors(ranked, roles, priors)
+
+
+def declaration_key(repo: str, path: str, qualified_name: str) -> tuple[str, str, str]:
+    """One key for a declaration and the implementation it declares: `pkg/mod.pyi` and `pkg/mod.py`,
+    `lib/index.d.ts` and `lib/index.js` (or `.ts`) share it for the same qualified name."""
+    stem = path
+    for suffix in DECLARATION_SUFFIXES:
+        if path.endswith(suffix):
+            stem = path[: -len(suffix)]
+            break
+    else:
+        stem = str(PurePosixPath(path).with_suffix(""))
+    return (repo, stem, qualified_name)

@@ -7,7 +7,8 @@ lexical) weights (`codesearch.fusion`: by query script, and for Latin-script que
 query the index's vocabulary covers), and of the English-only model's weight in a two-model index, runs
 every query in hybrid mode and prints MRR@10 per query set, for the English and the non-English
 hand-written queries, and for the non-Latin-script ones (ja, ko, ru, zh). The baseline row replaces the
-score fusion with plain reciprocal rank fusion (k = 60) of the dense and lexical rankings.
+score fusion with plain reciprocal rank fusion (k = 60) of the dense and lexical rankings, with no role
+priors (`codesearch.roles`); every other row keeps the shipped priors.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ import quality  # noqa: E402
 from scoring import grouped, metrics  # noqa: E402
 
 import codesearch.fusion as fusion  # noqa: E402
+import codesearch.roles as roles  # noqa: E402
 import codesearch.search as search  # noqa: E402
 from codesearch.embedding import get_embedder  # noqa: E402
 
 NON_LATIN = {"ja", "ko", "ru", "zh"}
 SHIPPED_FUSE = fusion.fuse
+SHIPPED_PRIORS = roles.PRIORS
 SHIPPED = {
     "COVERED_WEIGHTS": fusion.COVERED_WEIGHTS,
     "COVERED_WEIGHTS_ENGLISH_MODEL": fusion.COVERED_WEIGHTS_ENGLISH_MODEL,
@@ -91,6 +94,7 @@ def main() -> None:
         if label.startswith("two models") and not two_models:
             continue
         search.fuse = fuse
+        roles.PRIORS = {} if fuse is rrf else SHIPPED_PRIORS  # the naive baseline: no role priors either
         for name, value in {**SHIPPED, **overrides}.items():
             setattr(fusion, name, value)
         row = [label]

@@ -328,38 +328,51 @@ class Searcher:
             is_declaration = role(row["path"], row["kind"], row["name"]) == DECLARATION
             if first is None and twin in declared and (is_declaration or declared[twin][1]):
                 first = declared[twin][0]  # a stub (`.pyi`, `.d.ts`) and the code it declares
+                if not is_declaration:  # the code came second: it takes the stub's place, the stub folds
+                    stub = first
+                    hit = self._hit(row, stub.rank, stub.score, dense, terms, exact)
+                    hit.also_at.extend([f"{stub.repo}/{stub.path}:{stub.start_line}", *stub.also_at])
+                    hits[stub.rank - 1] = hit
+                    groups.update({g: hit for g, value in groups.items() if value is stub})
+                    copies.update({c: hit for c, value in copies.items() if value is stub})
+                    groups[group] = copies[row["content_hash"]] = hit
+                    declared[twin] = (hit, False)
+                    continue
             if first is not None:  # an overload (same name, other signature) or a copy of the same code
                 first.also_at.append(where)
                 continue
-            code_lines = row["code"].splitlines()
-            scores = {"dense": round(dense[doc_id], 4)} if doc_id in dense else {}
-            found = terms_in(" ".join((row["qualified_name"], row["path"], row["doc"], row["code"])), terms)
-            hits.append(
-                Hit(
-                    rank=len(hits) + 1,
-                    score=round(score, 6),
-                    doc_id=doc_id,
-                    repo=row["repo"],
-                    path=row["path"],
-                    abs_path=str(Path(row["root"]) / row["path"]),
-                    language=row["language"],
-                    kind=row["kind"],
-                    name=row["name"],
-                    qualified_name=row["qualified_name"],
-                    start_line=row["start_line"],
-                    end_line=row["end_line"],
-                    signature=row["signature"],
-                    snippet="\n".join(code_lines[:SNIPPET_LINES]),
-                    scores=scores,
-                    matched_terms=tuple(t for t in terms if t in found),
-                    exact_name=doc_id in exact,
-                )
-            )
+            hits.append(self._hit(row, len(hits) + 1, score, dense, terms, exact))
             groups[group] = copies[row["content_hash"]] = hits[-1]
             declared.setdefault(twin, (hits[-1], is_declaration))
             if len(hits) == k:
                 break
         return hits
+
+    def _hit(
+        self, row: sqlite3.Row, rank: int, score: float, dense: dict[int, float], terms: list[str], exact: set[int]
+    ) -> Hit:
+        doc_id = row["id"]
+        scores = {"dense": round(dense[doc_id], 4)} if doc_id in dense else {}
+        found = terms_in(" ".join((row["qualified_name"], row["path"], row["doc"], row["code"])), terms)
+        return Hit(
+            rank=rank,
+            score=round(score, 6),
+            doc_id=doc_id,
+            repo=row["repo"],
+            path=row["path"],
+            abs_path=str(Path(row["root"]) / row["path"]),
+            language=row["language"],
+            kind=row["kind"],
+            name=row["name"],
+            qualified_name=row["qualified_name"],
+            start_line=row["start_line"],
+            end_line=row["end_line"],
+            signature=row["signature"],
+            snippet="\n".join(row["code"].splitlines()[:SNIPPET_LINES]),
+            scores=scores,
+            matched_terms=tuple(t for t in terms if t in found),
+            exact_name=doc_id in exact,
+        )
 
     def _rows(self, ids: list[int]) -> dict[int, sqlite3.Row]:
         if not ids:

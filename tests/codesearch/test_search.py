@@ -374,3 +374,22 @@ def test_code_outranks_its_test_and_its_stub_folds_into_it(tmp_path, build_git_r
 
     asked = searcher.search("reconcile ledger test", k=10, mode="lexical").hits
     assert asked[0].path == "tests/test_ledger.py"
+
+
+def test_code_found_after_its_stub_takes_the_stubs_place(tmp_path, build_git_repo, fake_embedder, monkeypatch) -> None:
+    """With no priors the `.pyi` stub ranks above its implementation: the hit still shows the code."""
+    monkeypatch.setattr("codesearch.roles.PRIORS", {})
+    repo = build_git_repo(
+        tmp_path / "r",
+        {
+            "pkg/ledger.py": "def post(rows):\n    return sum(rows)\n",
+            "pkg/ledger.pyi": "# Post ledger entries: post entries to the ledger.\ndef post(entries: list[int]) -> int: ...\n",
+        },
+    )
+    index_dir = tmp_path / "idx"
+    index_paths([repo.root], index_dir=index_dir, embedder=fake_embedder, model="fake")
+    searcher = Searcher(index_dir, fake_embedder)
+    paths = dict(searcher._db.execute("SELECT d.id, f.path FROM documents d JOIN files f ON f.id=d.file_id"))
+    assert paths[searcher._lexical("post ledger entries", 10, "", [])[0][0]] == "pkg/ledger.pyi"
+    hits = searcher.search("post ledger entries", k=10, mode="lexical").hits
+    assert [(h.rank, h.path, h.also_at) for h in hits] == [(1, "pkg/ledger.py", ["r/pkg/ledger.pyi:2"])]

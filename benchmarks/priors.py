@@ -7,12 +7,16 @@ Build the index first (`python benchmarks/quality.py --models use`). For each se
 `.pyi`/`.d.ts` declaration, or a window of lines outside any symbol), runs every query in hybrid mode and
 prints MRR@10: hand-written queries overall, on two fixed halves (split by a hash of the query id, so a
 factor picked on one half can be checked on the other), English and not, C queries, and CSN queries.
+``--timing`` instead times hybrid search over the hand-written queries with no priors and with the shipped
+ones, alternating, ``--rounds`` times (what the priors add to a query: one SQL read of the candidates'
+paths, and a sort).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import statistics
 import sys
 from pathlib import Path
 
@@ -50,11 +54,27 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="use")
     ap.add_argument("--index", type=Path, help="default: benchmarks/out/index-MODEL")
+    ap.add_argument("--timing", action="store_true", help="time no priors vs shipped priors instead")
+    ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     index = args.index or HERE / "out" / f"index-{args.model}"
     handwritten = quality.load_queries("handwritten", quality.CORPUS, None)
     csn = quality.load_queries("csn", quality.CORPUS, None)
     searcher = Searcher(index, get_embedder(args.model))
+    if args.timing:
+        shipped = roles.PRIORS
+        times: dict[str, list[float]] = {"none": [], "shipped": []}
+        quality.run_queries(searcher, "hybrid", handwritten)  # warm: model, postings, page cache
+        for _ in range(args.rounds):
+            for label, priors in (("none", {}), ("shipped", shipped)):
+                roles.PRIORS = priors
+                times[label].append(quality.run_queries(searcher, "hybrid", handwritten)[1])
+        none, with_priors = statistics.median(times["none"]), statistics.median(times["shipped"])
+        print(
+            f"hybrid ms/query, median of {args.rounds} rounds: no priors {none:.2f}, shipped {with_priors:.2f}"
+        )
+        print(f"ratio {with_priors / none:.3f}; every round: {times}")
+        return
     halves = {r["id"]: half(r["id"]) for r in handwritten}
     print(f"model {args.model}, index {index}; halves: A {list(halves.values()).count('A')} queries")
     print("| priors | handwritten | hw half A | hw half B | hw English | hw other | hw C | csn |")

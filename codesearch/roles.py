@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 CODE, TEST, DECLARATION, WINDOW = "code", "test", "declaration", "window"
 
@@ -86,10 +85,12 @@ def weigh(
             key = declaration_key(*documents[i].twin)
             declared[key] = max(declared.get(key, score), score)
     if declared:
+        names = {key[2] for key in declared}
         lifted = []
         for i, score in ranked:
-            if roles.get(i) == CODE:
-                score = max(score, declared.get(declaration_key(*documents[i].twin), score))
+            facts = documents.get(i)
+            if facts is not None and facts.qualified_name in names and roles[i] == CODE:
+                score = max(score, declared.get(declaration_key(*facts.twin), score))
             lifted.append((i, score))
         ranked = lifted
     return apply_priors(ranked, roles, priors)
@@ -98,11 +99,8 @@ def weigh(
 def declaration_key(repo: str, path: str, qualified_name: str) -> tuple[str, str, str]:
     """One key for a declaration and the implementation it declares: `pkg/mod.pyi` and `pkg/mod.py`,
     `lib/index.d.ts` and `lib/index.js` (or `.ts`) share it for the same qualified name."""
-    stem = path
     for suffix in DECLARATION_SUFFIXES:
         if path.endswith(suffix):
-            stem = path[: -len(suffix)]
-            break
-    else:
-        stem = str(PurePosixPath(path).with_suffix(""))
-    return (repo, stem, qualified_name)
+            return (repo, path[: -len(suffix)], qualified_name)
+    slash, dot = path.rfind("/"), path.rfind(".")
+    return (repo, path[:dot] if dot > slash + 1 else path, qualified_name)

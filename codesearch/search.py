@@ -23,7 +23,7 @@ from codesearch.roles import DECLARATION, DocumentFacts, declaration_key, priors
 from codesearch.settings import MODES
 from codesearch.snapshot import pinned_snapshot
 from codesearch.types import Hit
-from indexer.lexical import query_terms, terms_in
+from indexer.lexical import name_spellings, query_terms, terms_in
 from indexer.store import LEXICAL_ONLY, Manifest, check_model, connect
 from indexer.vectors import VectorIndex
 
@@ -205,16 +205,19 @@ class Searcher:
         return self._ranker.rank(self._db, query_terms(query), depth, where, args, allowed)
 
     def _exact_names(self, query: str, where: str, args: list[Any]) -> list[int]:
-        """Documents whose name is exactly the query, when the query looks like an identifier."""
+        """Documents whose name is the query, when the query looks like an identifier, in any case and naming
+        convention (``addOptionGroup`` is ``add_option_group``: ``name_spellings``)."""
         q = query.strip()
         if not IDENTIFIER.match(q):
             return []
-        name = re.split(r"\.|::|#", q)[-1]
+        spellings = name_spellings(re.split(r"\.|::|#", q)[-1])
         sql = (
             "SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id "
-            "WHERE d.name = ? COLLATE NOCASE" + (f" AND {where}" if where else "") + " LIMIT 50"
+            f"WHERE d.name COLLATE NOCASE IN ({','.join('?' * len(spellings))})"
+            + (f" AND {where}" if where else "")
+            + " LIMIT 50"
         )
-        return [r[0] for r in self._db.execute(sql, [name, *args])]
+        return [r[0] for r in self._db.execute(sql, [*spellings, *args])]
 
     # -- the pipeline ---------------------------------------------------------------------------------------
 
@@ -266,7 +269,9 @@ class Searcher:
             fused = self._weigh_roles(query, fused)
             if self.reranker is not None:
                 fused = rerank_fused(self.reranker, query, fused, self._rows, self.rerank_top)
-            if exact:  # an exact name match ranks first, whatever the scores say
+            if exact:  # an exact name match ranks first, whatever the scores say; among them, by score
+                position = {i: n for n, (i, _) in enumerate(fused)}
+                exact.sort(key=lambda i: position.get(i, len(position)))
                 top = max((s for _, s in fused), default=1.0) + 1.0
                 exact_set = set(exact)
                 fused = [(i, top) for i in exact] + [(i, s) for i, s in fused if i not in exact_set]

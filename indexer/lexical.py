@@ -53,6 +53,14 @@ def split_identifier(token: str) -> list[str]:
     return parts
 
 
+def name_spellings(name: str) -> list[str]:
+    """How code may spell the name ``name`` is typed as: as typed, snake_case, and run together. Compared
+    case-insensitively these cover camelCase, PascalCase and SCREAMING_SNAKE_CASE too, so ``addOptionGroup``
+    finds ``add_option_group`` and ``stream_for`` finds ``streamFor``."""
+    words = split_identifier(name)
+    return list(dict.fromkeys([name, "_".join(words), "".join(words)])) if words else [name]
+
+
 def lexical_terms(text: str) -> list[str]:
     """Every identifier-ish token of ``text``, lower-cased, followed by its split parts when it has any."""
     terms: list[str] = []

@@ -393,3 +393,37 @@ def test_code_found_after_its_stub_takes_the_stubs_place(tmp_path, build_git_rep
     assert paths[searcher._lexical("post ledger entries", 10, "", [])[0][0]] == "pkg/ledger.pyi"
     hits = searcher.search("post ledger entries", k=10, mode="lexical").hits
     assert [(h.rank, h.path, h.also_at) for h in hits] == [(1, "pkg/ledger.py", ["r/pkg/ledger.pyi:2"])]
+
+
+def test_a_name_typed_in_another_convention_ranks_first(tmp_path, build_git_repo, fake_embedder) -> None:
+    """`addOptionGroup` finds `add_option_group`, `stream_for` finds `streamFor`; where two names match
+    (`tupleWindows`: a struct and a function), the better-scored one comes first, not the older row."""
+    repo = build_git_repo(
+        tmp_path / "r",
+        {
+            "app.py": (
+                "def add_option(group, option):\n    return group.options.append(option)\n\n\n"
+                "def add_options(group, options):\n    return [add_option(group, o) for o in options]\n\n\n"
+                "def add_option_group(app, name):\n    return app.groups.setdefault(name, [])\n"
+            ),
+            "utils.js": "function streamFor(resource) {\n  return new Stream(resource);\n}\n",
+            "windows.rs": (
+                "pub struct TupleWindows { size: usize }\n\n"
+                "/// Tuple windows over an iterator: every tuple window of the given size.\n"
+                "pub fn tuple_windows(size: usize) -> TupleWindows { TupleWindows { size } }\n"
+            ),
+        },
+    )
+    index_dir = tmp_path / "idx"
+    index_paths([repo.root], index_dir=index_dir, embedder=fake_embedder, model="fake")
+    searcher = Searcher(index_dir, fake_embedder)
+    for mode in ("hybrid", "lexical"):
+        hits = searcher.search("addOptionGroup", k=5, mode=mode).hits
+        assert (hits[0].name, hits[0].exact_name) == ("add_option_group", True), mode
+        assert not any(h.exact_name for h in hits[1:])
+        assert searcher.search("stream_for", k=5, mode=mode).hits[0].name == "streamFor", mode
+        both = searcher.search("tupleWindows", k=5, mode=mode).hits[:2]
+        assert {h.name for h in both} == {"TupleWindows", "tuple_windows"} and all(h.exact_name for h in both)
+    lexical = dict(searcher._lexical("tupleWindows", 10, "", []))
+    first, second = searcher.search("tupleWindows", k=5, mode="lexical").hits[:2]
+    assert lexical[first.doc_id] >= lexical[second.doc_id]

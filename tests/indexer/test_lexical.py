@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.lexical import lexical_terms, query_terms, split_identifier, terms_in
+from indexer.lexical import lexical_terms, name_spellings, query_terms, split_identifier, terms_in
 
 
 @pytest.mark.parametrize(
@@ -82,3 +82,17 @@ _CODE_ALPHABET = st.sampled_from(list("abcXYZ_019 .(ÉéДд:") + ["parseHTTP", 
 def test_terms_in_agrees_with_lexical_terms(text: str, terms: list[str]) -> None:
     wanted = [t.lower() for t in terms] + query_terms(text)[:3] + ["http", "parse", "v2"]
     assert terms_in(text, wanted) == set(lexical_terms(text)) & set(wanted)
+
+
+@pytest.mark.parametrize(
+    ("name", "spellings"),
+    [
+        ("addOptionGroup", ["addOptionGroup", "add_option_group", "addoptiongroup"]),
+        ("stream_for", ["stream_for", "streamfor"]),
+        ("TupleWindows", ["TupleWindows", "tuple_windows", "tuplewindows"]),
+        ("to01", ["to01"]),
+        ("_", ["_"]),
+    ],
+)
+def test_name_spellings_cover_the_naming_conventions(name: str, spellings: list[str]) -> None:
+    assert name_spellings(name) == spellings

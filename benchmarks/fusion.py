@@ -82,6 +82,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="use")
     ap.add_argument("--index", type=Path, help="default: benchmarks/out/index-MODEL")
+    ap.add_argument("--rows", type=int, help="run only the first ROWS settings (1: the baseline alone)")
     args = ap.parse_args()
     index = args.index or HERE / "out" / f"index-{args.model}"
     queries = {name: quality.load_queries(name, quality.CORPUS, None) for name in ("handwritten", "csn")}
@@ -90,7 +91,7 @@ def main() -> None:
     print(f"model {args.model}, index {index}")
     print("| setting | handwritten | hw English | hw other | hw ja/ko/ru/zh | hw identifiers | csn |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    for label, fuse, overrides in SETTINGS:
+    for label, fuse, overrides in SETTINGS[: args.rows]:
         if label.startswith("two models") and not two_models:
             continue
         search.fuse = fuse

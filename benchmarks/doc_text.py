@@ -19,9 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from experiment import HEADER, HERE, Variant, document_ids, open_benchmark, print_rows, top
+from experiment import HEADER, HERE, Variant, document_ids, model_text, open_benchmark, print_rows, top
 
-from indexer.documents import _embed_text, _path_words
+from indexer.documents import _path_words
 from indexer.lexical import split_identifier
 
 CUT = 150  # what `use` sees of a document (its max_document_chars)
@@ -38,14 +38,7 @@ def _first_sentence(doc: str) -> str:
 
 
 def _shipped(r: Any) -> str:
-    return _embed_text(
-        language=r["language"],
-        kind=r["kind"],
-        qualified_name=r["qualified_name"],
-        signature=r["signature"],
-        doc=r["doc"],
-        code=r["code"],
-    )
+    return model_text(r)
 
 
 def _body(r: Any) -> str:

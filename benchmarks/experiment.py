@@ -26,6 +26,7 @@ from scoring import QueryOutcome, first_correct_rank, metrics  # noqa: E402
 
 from codesearch.fusion import fuse  # noqa: E402
 from codesearch.search import Searcher  # noqa: E402
+from indexer.documents import _embed_text  # noqa: E402
 from indexer.lexical import query_terms  # noqa: E402
 
 NON_LATIN = ("ja", "ko", "ru", "zh")
@@ -46,6 +47,18 @@ def document_ids(searcher: Searcher) -> np.ndarray:
     """Every document id of the index, in a fixed order (the rows of a variant's vector matrix)."""
     return np.array(
         [r[0] for r in searcher._db.execute("SELECT id FROM documents ORDER BY id")], dtype=np.int64
+    )
+
+
+def model_text(row: Any) -> str:
+    """What the index handed the model for a document, rebuilt from its metadata row (``Searcher._rows``)."""
+    return _embed_text(
+        language=row["language"],
+        kind=row["kind"],
+        qualified_name=row["qualified_name"],
+        signature=row["signature"],
+        doc=row["doc"],
+        code=row["code"],
     )
 
 

@@ -17,11 +17,10 @@ import argparse
 import pickle
 
 import numpy as np
-from experiment import HERE, NON_LATIN, open_benchmark
+from experiment import HERE, NON_LATIN, model_text, open_benchmark
 from scoring import first_correct_rank, metrics
 
 from codesearch.embedding import get_embedder
-from indexer.documents import _embed_text
 
 LAMBDAS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
 
@@ -56,17 +55,7 @@ def main() -> None:
             missing = [h.doc_id for h in hits if h.doc_id not in cache]
             if missing:
                 rows = searcher._rows(missing)
-                texts = [
-                    _embed_text(
-                        language=r["language"],
-                        kind=r["kind"],
-                        qualified_name=r["qualified_name"],
-                        signature=r["signature"],
-                        doc=r["doc"],
-                        code=r["code"],
-                    )[: args.chars]
-                    for r in (rows[i] for i in missing)
-                ]
+                texts = [model_text(rows[i])[: args.chars] for i in missing]
                 cache.update(zip(missing, e5.embed_documents(texts), strict=True))
                 cache_file.write_bytes(pickle.dumps(cache))
             query = e5.embed_queries([record["query"]])[0]

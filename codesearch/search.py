@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 CANDIDATES = 100  # how deep each side looks before fusion
 SNIPPET_LINES = 12
+SQL_BATCH = 10_000  # ids per `IN (...)`: SQLite allows 32,766 variables
 
 
 @dataclass(frozen=True)
@@ -287,11 +288,14 @@ class Searcher:
         if not ranked or not priors:
             return ranked
         ids = [i for i, _ in ranked]
-        sql = (
-            "SELECT d.id, f.repo_id, f.path, d.kind, d.name, d.qualified_name FROM documents d "
-            f"JOIN files f ON f.id=d.file_id WHERE d.id IN ({','.join('?' * len(ids))})"
-        )
-        facts = {r[0]: DocumentFacts(str(r[1]), *r[2:]) for r in self._db.execute(sql, ids)}
+        facts: dict[int, DocumentFacts] = {}
+        for start in range(0, len(ids), SQL_BATCH):  # a huge k must not pass SQLite's variable limit
+            batch = ids[start : start + SQL_BATCH]
+            sql = (
+                "SELECT d.id, f.repo_id, f.path, d.kind, d.name, d.qualified_name FROM documents d "
+                f"JOIN files f ON f.id=d.file_id WHERE d.id IN ({','.join('?' * len(batch))})"
+            )
+            facts.update((r[0], DocumentFacts(str(r[1]), *r[2:])) for r in self._db.execute(sql, batch))
         return weigh(ranked, facts, priors)
 
     def _hits(

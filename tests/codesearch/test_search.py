@@ -427,3 +427,11 @@ def test_a_name_typed_in_another_convention_ranks_first(tmp_path, build_git_repo
     lexical = dict(searcher._lexical("tupleWindows", 10, "", []))
     first, second = searcher.search("tupleWindows", k=5, mode="lexical").hits[:2]
     assert lexical[first.doc_id] >= lexical[second.doc_id]
+
+
+def test_role_priors_read_any_number_of_candidates(searcher) -> None:
+    """A huge k fuses more candidates than SQLite takes variables in one statement (32,766)."""
+    ranked = [(i, 1.0 / i) for i in range(1, 40_001)]
+    weighed = searcher._weigh_roles("ledger", ranked)
+    assert len(weighed) == len(ranked)
+    assert {i for i, _ in weighed} == {i for i, _ in ranked}

@@ -317,7 +317,7 @@ class Searcher:
         declared: dict[tuple[str, str, str], tuple[Hit, bool]] = {}
         rows: dict[int, sqlite3.Row] = {}
         fresh = FreshHits()  # a hit whose file changed since indexing is re-read or dropped
-        batch = max(4 * k, 50)
+        batch = min(max(4 * k, 50), SQL_BATCH)
         for position, (doc_id, score) in enumerate(ranked):
             if position % batch == 0:  # metadata in batches: collapsed windows may need more than k rows
                 rows = self._rows([i for i, _ in ranked[position : position + batch]])

@@ -7,6 +7,7 @@ use the real bundled ``use`` model (indexed once per session) with English and n
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -430,8 +431,10 @@ def test_a_name_typed_in_another_convention_ranks_first(tmp_path, build_git_repo
 
 
 def test_role_priors_read_any_number_of_candidates(searcher) -> None:
-    """A huge k fuses more candidates than SQLite takes variables in one statement (32,766)."""
-    ranked = [(i, 1.0 / i) for i in range(1, 40_001)]
+    """A huge k fuses more candidates than SQLite takes variables in one statement (32,766 by default,
+    250,000 in Debian's build): one more than this connection's limit."""
+    limit = searcher._db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    ranked = [(i, 1.0 / i) for i in range(1, limit + 2)]
     weighed = searcher._weigh_roles("ledger", ranked)
     assert len(weighed) == len(ranked)
     assert {i for i, _ in weighed} == {i for i, _ in ranked}

@@ -63,6 +63,18 @@ def searcher(fake_index, fake_embedder) -> Searcher:
     s.close()
 
 
+def _searcher_over(tmp_path, build_git_repo, embedder, files: dict[str, str]) -> Searcher:
+    """A Searcher over a fresh git repo ``r`` of ``files``, indexed with ``embedder``."""
+    repo = build_git_repo(tmp_path / "r", files)
+    index_paths([repo.root], index_dir=tmp_path / "idx", embedder=embedder, model="fake")
+    return Searcher(tmp_path / "idx", embedder)
+
+
+def _paths(searcher: Searcher) -> dict[int, str]:
+    """Each document id of the index with its file's path."""
+    return dict(searcher._db.execute("SELECT d.id, f.path FROM documents d JOIN files f ON f.id=d.file_id"))
+
+
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
 def test_every_mode_finds_a_function_by_its_words(searcher, mode) -> None:
     hits = searcher.search("retry with backoff request attempts", k=5, mode=mode).hits
@@ -238,12 +250,12 @@ def test_real_model_finds_the_function_in_any_language(use_searcher, use_index, 
 def test_collapsing_many_windows_still_fills_k(tmp_path, build_git_repo, fake_embedder) -> None:
     """A symbol with more windows than one metadata batch must not crowd the next hit out of the top k."""
     huge = "def giant(ledger):\n" + "".join(f"    ledger = post_ledger_{i}(ledger)\n" for i in range(3200))
-    repo = build_git_repo(
-        tmp_path / "r", {"big.py": huge, "small.py": "def tiny(ledger):\n    return ledger\n"}
+    searcher = _searcher_over(
+        tmp_path,
+        build_git_repo,
+        fake_embedder,
+        {"big.py": huge, "small.py": "def tiny(ledger):\n    return ledger\n"},
     )
-    index_dir = tmp_path / "idx"
-    index_paths([repo.root], index_dir=index_dir, embedder=fake_embedder, model="fake")
-    searcher = Searcher(index_dir, fake_embedder)
     n_windows = searcher._db.execute("SELECT COUNT(*) FROM documents WHERE name='giant'").fetchone()[0]
     assert n_windows > 50
     hits = searcher.search("ledger", k=2, mode="lexical").hits
@@ -259,13 +271,12 @@ def test_overloads_and_copies_fold_into_one_hit(tmp_path, build_git_repo, fake_e
         "    int reconcileLedger(String account, int year) { return year; }\n"
         "}\n"
     )
-    repo = build_git_repo(
-        tmp_path / "r",
+    searcher = _searcher_over(
+        tmp_path,
+        build_git_repo,
+        fake_embedder,
         {"text/slug.py": slugify, "copied/slug.py": slugify, "src/Ledger.java": overloads},
     )
-    index_dir = tmp_path / "idx"
-    index_paths([repo.root], index_dir=index_dir, embedder=fake_embedder, model="fake")
-    searcher = Searcher(index_dir, fake_embedder)
 
     slug_hits = [
         h for h in searcher.search("slugify title", k=10, mode="lexical").hits if h.name == "slugify_title"
@@ -361,12 +372,9 @@ ROLE_FILES = {
 def test_code_outranks_its_test_and_its_stub_folds_into_it(tmp_path, build_git_repo, fake_embedder) -> None:
     """The test repeats the words more often (BM25 ranks it first on its own), yet the implementation comes
     first; the `.pyi` declaration is the same function, shown as one hit; a query for tests finds the test."""
-    repo = build_git_repo(tmp_path / "r", ROLE_FILES)
-    index_dir = tmp_path / "idx"
-    index_paths([repo.root], index_dir=index_dir, embedder=fake_embedder, model="fake")
-    searcher = Searcher(index_dir, fake_embedder)
+    searcher = _searcher_over(tmp_path, build_git_repo, fake_embedder, ROLE_FILES)
     raw = searcher._lexical("reconcile ledger", 10, "", [])
-    paths = dict(searcher._db.execute("SELECT d.id, f.path FROM documents d JOIN files f ON f.id=d.file_id"))
+    paths = _paths(searcher)
     assert paths[raw[0][0]] == "tests/test_ledger.py"  # without priors the test wins
 
     hits = searcher.search("reconcile ledger", k=10, mode="lexical").hits
@@ -377,20 +385,21 @@ def test_code_outranks_its_test_and_its_stub_folds_into_it(tmp_path, build_git_r
     assert asked[0].path == "tests/test_ledger.py"
 
 
-def test_code_found_after_its_stub_takes_the_stubs_place(tmp_path, build_git_repo, fake_embedder, monkeypatch) -> None:
+def test_code_found_after_its_stub_takes_the_stubs_place(
+    tmp_path, build_git_repo, fake_embedder, monkeypatch
+) -> None:
     """With no priors the `.pyi` stub ranks above its implementation: the hit still shows the code."""
     monkeypatch.setattr("codesearch.roles.PRIORS", {})
-    repo = build_git_repo(
-        tmp_path / "r",
+    searcher = _searcher_over(
+        tmp_path,
+        build_git_repo,
+        fake_embedder,
         {
             "pkg/ledger.py": "def post(rows):\n    return sum(rows)\n",
             "pkg/ledger.pyi": "# Post ledger entries: post entries to the ledger.\ndef post(entries: list[int]) -> int: ...\n",
         },
     )
-    index_dir = tmp_path / "idx"
-    index_paths([repo.root], index_dir=index_dir, embedder=fake_embedder, model="fake")
-    searcher = Searcher(index_dir, fake_embedder)
-    paths = dict(searcher._db.execute("SELECT d.id, f.path FROM documents d JOIN files f ON f.id=d.file_id"))
+    paths = _paths(searcher)
     assert paths[searcher._lexical("post ledger entries", 10, "", [])[0][0]] == "pkg/ledger.pyi"
     hits = searcher.search("post ledger entries", k=10, mode="lexical").hits
     assert [(h.rank, h.path, h.also_at) for h in hits] == [(1, "pkg/ledger.py", ["r/pkg/ledger.pyi:2"])]
@@ -399,8 +408,10 @@ def test_code_found_after_its_stub_takes_the_stubs_place(tmp_path, build_git_rep
 def test_a_name_typed_in_another_convention_ranks_first(tmp_path, build_git_repo, fake_embedder) -> None:
     """`addOptionGroup` finds `add_option_group`, `stream_for` finds `streamFor`; where two names match
     (`tupleWindows`: a struct and a function), the better-scored one comes first, not the older row."""
-    repo = build_git_repo(
-        tmp_path / "r",
+    searcher = _searcher_over(
+        tmp_path,
+        build_git_repo,
+        fake_embedder,
         {
             "app.py": (
                 "def add_option(group, option):\n    return group.options.append(option)\n\n\n"
@@ -415,9 +426,6 @@ def test_a_name_typed_in_another_convention_ranks_first(tmp_path, build_git_repo
             ),
         },
     )
-    index_dir = tmp_path / "idx"
-    index_paths([repo.root], index_dir=index_dir, embedder=fake_embedder, model="fake")
-    searcher = Searcher(index_dir, fake_embedder)
     for mode in ("hybrid", "lexical"):
         hits = searcher.search("addOptionGroup", k=5, mode=mode).hits
         assert (hits[0].name, hits[0].exact_name) == ("add_option_group", True), mode

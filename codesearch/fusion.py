@@ -87,8 +87,9 @@ def profile_query(query: str, vocabulary: Callable[[list[str]], set[str]] | None
     return QueryProfile(non_latin, coverage)
 
 
-def plan_fusion(profile: QueryProfile, part_names: Sequence[str] = ()) -> FusionPlan:
-    """The weights for a query of this profile; ``part_names`` are the models of a composite index."""
+def plan_fusion(profile: QueryProfile, parts_english_only: Sequence[bool] = ()) -> FusionPlan:
+    """The weights for a query of this profile; ``parts_english_only`` says, for each model of a composite
+    index, whether it is English-only (``Embedder.english_only``)."""
     if profile.identifier:
         weights, english = IDENTIFIER_WEIGHTS, 1.0
     elif profile.non_latin:
@@ -97,17 +98,15 @@ def plan_fusion(profile: QueryProfile, part_names: Sequence[str] = ()) -> Fusion
     else:
         coverage = 1.0 if profile.coverage is None else profile.coverage
         english = min(1.0, max(0.0, (coverage - COVERAGE_LOW) / (COVERAGE_HIGH - COVERAGE_LOW)))
-        has_english_model = any(name in ENGLISH_ONLY_MODELS for name in part_names)
+        has_english_model = any(parts_english_only)
         covered = COVERED_WEIGHTS_ENGLISH_MODEL if has_english_model else COVERED_WEIGHTS
         weights = _mix(UNCOVERED_WEIGHTS, covered, english)
-    if len(part_names) < 2:
+    if len(parts_english_only) < 2:
         return FusionPlan(weights)
     # an English-only model speaks for English-looking queries only; the others always speak
-    part_weights = tuple(english if name in ENGLISH_ONLY_MODELS else 1.0 for name in part_names)
+    part_weights = tuple(english if english_only else 1.0 for english_only in parts_english_only)
     return FusionPlan(weights, part_weights)
 
-
-ENGLISH_ONLY_MODELS = frozenset({"minilm"})
 
 
 def _mix(a: tuple[float, float], b: tuple[float, float], t: float) -> tuple[float, float]:

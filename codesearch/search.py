@@ -80,15 +80,12 @@ class Searcher:
         index_dir: Path,
         embedder: Embedder | None = None,
         *,
-        instruction: str | None = None,
         instructions: dict[str, str] | None = None,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.embedder = embedder
-        # the task instruction per kind of query (text, identifier, code); ``instruction`` sets ``text``
+        # the task instruction per kind of query (text, identifier, code)
         self.instructions = {**QUERY_INSTRUCTIONS, **(instructions or {})}
-        if instruction:
-            self.instructions["text"] = instruction
         self._lock = threading.Lock()
         self._manifest: Manifest | None = None
         self._manifest_stamp: tuple[int, int] | None = None
@@ -197,7 +194,7 @@ class Searcher:
 
     def plan(self, query: str) -> FusionPlan:
         """How hybrid search weighs its rankings for ``query`` (see ``codesearch.fusion``)."""
-        parts: Sequence[str] = getattr(self.embedder, "part_names", ())
+        parts: Sequence[bool] = getattr(self.embedder, "parts_english_only", ())
         return plan_fusion(profile_query(query, self._vocabulary), parts)
 
     def _lexical(

@@ -6,8 +6,10 @@ Test modules run in importlib mode and cannot import this file, so helpers are h
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# the test-only embedding model `fake` is a plugin (tests/plugins): found through its entry point here and
+# in every `python -m codesearch.cli` subprocess a test starts
+PLUGINS = str(Path(__file__).resolve().parent / "plugins")
+sys.path.insert(0, PLUGINS)
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (PLUGINS, os.environ.get("PYTHONPATH")) if p)
 
 RETRY_PY = '''"""Helpers for calling flaky HTTP services."""
 

@@ -2,7 +2,7 @@
 
 ``get_embedder(name)`` builds one (cheaply: weights load on first use); ``list_models()`` says which can
 run here. Backends: ``use`` (bundled default), ``e5``, ``qwen3-0.6b|4b|8b`` (in-process), ``http``
-(SGLang or any OpenAI-compatible server), ``fake`` (tests only).
+(SGLang or any OpenAI-compatible server); plugins add more (entry-point group ``codesearch.embedders``).
 """
 
 from codesearch.embedding.base import DEFAULT_QUERY_INSTRUCTION, Embedder, l2_normalise

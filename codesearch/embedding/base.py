@@ -55,6 +55,9 @@ class Embedder(ABC):
     # A small averaging encoder does better on the head (name, doc comment, signature) than on the body.
     max_document_chars: int | None = None
     batch_size: int = 64
+    # trained on English text only: beside another model, fusion turns it down for queries that do not
+    # read as English (``fusion.plan_fusion``)
+    english_only: bool = False
     # the registry name this instance was made under (set by ``registry.get_embedder``)
     registry_name: str = ""
     # batches embedded at once on threads; remote backends raise it to keep several requests in flight

@@ -1,4 +1,4 @@
-"""The built-in backends, registered through the same ``register`` call a plugin uses.
+"""The built-in backends, registered through the same ``register_embedders(register)`` hook a plugin has.
 
 Factories import their backend module on call, so listing models never imports torch or httpx.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.util
 
 from codesearch.embedding.base import Embedder
-from codesearch.embedding.registry import AvailabilityCheck, EmbedderOptions, Factory, register
+from codesearch.embedding.options import AvailabilityCheck, EmbedderOptions, Factory, Register
 
 DEFAULT_HTTP_MODEL = "Qwen/Qwen3-Embedding-4B"
 
@@ -54,14 +54,8 @@ def _minilm_check(options: EmbedderOptions) -> str | None:
     return INSTALL_HINT if missing else None
 
 
-def _fake(options: EmbedderOptions) -> Embedder:
-    from codesearch.embedding.fake import HashEmbedder
-
-    return HashEmbedder(options.dim or 32)
-
-
-def register_builtins() -> None:
-    """Register use, e5, minilm, qwen3-*, http and fake."""
+def register_embedders(register: Register) -> None:
+    """Register use, e5, minilm, qwen3-*, http."""
     register(
         "use",
         _use,
@@ -77,9 +71,8 @@ def register_builtins() -> None:
         dim=384,
         check=_minilm_check,
     )
-    _register_qwen3()
-    _register_http()
-    register("fake", _fake, "hash bag-of-words embedder for tests only (not a real model)", dim=32)
+    _register_qwen3(register)
+    _register_http(register)
 
 
 def _qwen3_factory(repo_id: str) -> Factory:
@@ -105,7 +98,7 @@ def _qwen3_check(repo_id: str) -> AvailabilityCheck:
     return check
 
 
-def _register_qwen3() -> None:
+def _register_qwen3(register: Register) -> None:
     for size, width in (("0.6B", 1024), ("4B", 2560), ("8B", 4096)):
         repo_id = f"Qwen/Qwen3-Embedding-{size}"
         register(
@@ -129,7 +122,7 @@ def _http_check(options: EmbedderOptions) -> str | None:
     return None if options.urls else "needs the URL of an OpenAI-compatible embedding server (e.g. SGLang)"
 
 
-def _register_http() -> None:
+def _register_http(register: Register) -> None:
     register(
         "http",
         _http,

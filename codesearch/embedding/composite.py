@@ -25,6 +25,7 @@ class CompositeEmbedder(Embedder):
             raise ConfigError("a composite model needs two or more models")
         self.parts = tuple(parts)
         self.part_names = tuple(names)
+        self.parts_english_only = tuple(p.english_only for p in self.parts)
         self.model_id = "+".join(p.model_id for p in self.parts)
         self.revision = "+".join(p.revision for p in self.parts)
         self.native_dim = sum(p.dim for p in self.parts)

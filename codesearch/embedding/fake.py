@@ -1,4 +1,4 @@
-"""A deterministic, instant embedder for other packages' unit tests (registered as ``fake``).
+"""A deterministic, instant embedder for other packages' unit tests (the tests register it as ``fake``).
 
 Vectors are sums of per-word pseudo-random directions, so texts that share words are similar, and the
 embedder records every batch it was asked to embed (``calls``), so a test can assert what was embedded.

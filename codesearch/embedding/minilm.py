@@ -45,6 +45,7 @@ class MiniLM(LoadedOnceModel):
     model_id = "sentence-transformers:all-MiniLM-L6-v2"
     native_dim = 384
     prompt_format = "bare;mean-pooling"
+    english_only = True
     # A transformer's cost grows with the text: the head (name, doc comment, signature) carries what an
     # English query matches, at a fraction of the cost of the whole body (benchmarks/RESULTS.md).
     max_document_chars = 150

@@ -1,36 +1,27 @@
-"""One registry of embedding backends; the built-ins register the way a plugin would.
+"""One registry of embedding backends; the built-ins register the way a plugin does.
 
-``get_embedder("auto")`` picks the best backend that can run here and logs why; ``list_models()``
-feeds ``codesearch models``. A third-party backend calls ``register(name, factory, description)``.
+Every source of backends is a hook ``register_embedders(register)`` handed ``register``: the built-ins
+(``builtins.register_embedders``) first, then each hook a distribution names under the entry-point group
+``codesearch.embedders`` (simonw/llm's shape). ``get_embedder("auto")`` picks the best backend that can run
+here and logs why; ``list_models()`` feeds ``codesearch models``.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from codesearch.embedding import builtins
 from codesearch.embedding.base import Embedder
+from codesearch.embedding.options import AvailabilityCheck, EmbedderOptions, Factory
 from codesearch.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class EmbedderOptions:
-    """What a user may say about a backend; each factory uses the fields that apply to it."""
-
-    dim: int | None = None
-    urls: tuple[str, ...] = ()
-    model_path: str | None = None
-    api_key: str | None = None
-    device: str | None = None
-
-
-Factory = Callable[[EmbedderOptions], Embedder]
-# returns None when the backend can run here, else one line saying why not
-AvailabilityCheck = Callable[[EmbedderOptions], str | None]
+ENTRY_POINT_GROUP = "codesearch.embedders"
 
 
 @dataclass(frozen=True)
@@ -176,13 +167,21 @@ def _cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
-_builtins_loaded = False
+_hooks_run = False
 
 
 def _ensure_builtins() -> None:
-    global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        from codesearch.embedding import builtins
-
-        builtins.register_builtins()
+    """Run every ``register_embedders`` hook once: the built-ins', then each plugin's."""
+    global _hooks_run
+    if _hooks_run:
+        return
+    _hooks_run = True
+    builtins.register_embedders(register)
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            hook = entry_point.load()
+            hook(register)
+        except Exception as exc:  # a broken plugin must not take the built-in models down with it
+            log.warning(
+                "embedding plugin %s (%s) failed to register: %s", entry_point.name, entry_point.value, exc
+            )

@@ -50,7 +50,7 @@ def test_coverage_moves_the_weights_between_the_two_ends() -> None:
 def test_compound_identifiers_have_their_own_weights(query) -> None:
     profile = profile_query(query, lambda words: set())
     assert profile.identifier
-    plan = plan_fusion(profile, ("use", "minilm"))
+    plan = plan_fusion(profile, (False, True))  # use, minilm
     assert plan.weights == fusion.IDENTIFIER_WEIGHTS
     assert plan.part_weights == (1.0, 1.0)
 
@@ -61,7 +61,7 @@ def test_words_and_phrases_are_not_identifiers(query) -> None:
 
 
 def test_an_english_only_model_speaks_for_covered_queries_only() -> None:
-    parts = ("use", "minilm")
+    parts = (False, True)  # use, and minilm: English-only
     assert plan_fusion(QueryProfile(False, 1.0), parts).part_weights == (1.0, 1.0)
     assert plan_fusion(QueryProfile(False, 0.3), parts).part_weights == (1.0, 0.0)
     assert plan_fusion(QueryProfile(False, 0.6), parts).part_weights == pytest.approx((1.0, 0.5))

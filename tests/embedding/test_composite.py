@@ -122,3 +122,9 @@ def test_use_and_minilm_together_find_english_and_chinese_queries(use_index) -> 
         assert hits[0].name == "retry_with_backoff"
     finally:
         searcher.close()
+
+
+def test_a_composite_says_which_of_its_models_are_english_only() -> None:
+    """Fusion reads ``english_only`` from the models themselves, not from a list of names."""
+    assert get_embedder("use+minilm").parts_english_only == (False, True)
+    assert get_embedder("minilm+use").parts_english_only == (True, False)

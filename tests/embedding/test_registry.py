@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from codesearch.embedding import get_embedder, list_models, register
 from codesearch.embedding.fake import HashEmbedder
 from codesearch.embedding.http import HttpEmbedder
-from codesearch.embedding.registry import EmbedderOptions, registered_names
+from codesearch.embedding.options import EmbedderOptions
+from codesearch.embedding.registry import registered_names
 from codesearch.embedding.use import UniversalSentenceEncoder
 from codesearch.errors import ConfigError
 
@@ -74,3 +79,40 @@ def test_list_models_says_why_not() -> None:
     assert not infos["http"].available and "URL" in infos["http"].why_not
     assert {m.name: m for m in list_models(urls=["http://x"])}["http"].available
     assert isinstance(EmbedderOptions().urls, tuple)
+
+
+TINY_PLUGIN = """
+from codesearch.embedding.fake import HashEmbedder
+
+
+def register_embedders(register):
+    register("tiny", lambda options: HashEmbedder(options.dim or 4), "a plugin's model", dim=4)
+"""
+
+
+def test_a_plugin_registers_through_its_entry_point_and_a_broken_one_is_skipped(tmp_path: Path) -> None:
+    """A distribution on the path naming a hook under ``codesearch.embedders`` adds its model beside the
+    built-ins; a hook that cannot load is one warning, and the product registry has no ``fake``."""
+    dist = tmp_path / "tiny_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: tiny-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[codesearch.embedders]\ntiny = tiny_plugin:register_embedders\nbroken = tiny_plugin:missing\n"
+    )
+    (tmp_path / "tiny_plugin.py").write_text(TINY_PLUGIN)
+    script = (
+        "from codesearch.embedding import get_embedder, list_models\n"
+        "e = get_embedder('tiny', dim=3)\n"
+        "print(type(e).__name__, e.dim, e.registry_name)\n"
+        "print(' '.join(sorted(m.name for m in list_models())))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(root)])}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    made, names = done.stdout.splitlines()
+    assert made == "HashEmbedder 3 tiny"
+    assert {"tiny", "use", "http"} <= set(names.split()) and "fake" not in names.split()
+    assert "embedding plugin broken (tiny_plugin:missing) failed to register" in done.stderr

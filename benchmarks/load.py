@@ -51,7 +51,7 @@ def percentile(values: list[float], p: float) -> float:
 def open_warm_searcher(index_dir: Path, queries: list[str]) -> Any:
     """The in-process baseline's searcher, with every query asked once (model, vectors and the common
     words' postings loaded: the state of a long-running process, which the server is too)."""
-    from codesearch.cli_commands import open_searcher
+    from codesearch.assembly import open_searcher
     from codesearch.settings import load_settings
 
     searcher = open_searcher(load_settings({"index_dir": str(index_dir)}), None)

@@ -8,10 +8,8 @@ only the protocol (logs go to stderr).
 
 from __future__ import annotations
 
-import argparse
 import functools
 import logging
-import threading
 from typing import Any, Literal
 
 from mcp.server.mcpserver import MCPServer
@@ -19,8 +17,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from codesearch.api.models import MAX_K, MAX_QUERY_CHARS
 from codesearch.api.symbols import find_symbol
-from codesearch.errors import CodesearchError, ExitCode
-from codesearch.search import Searcher
+from codesearch.assembly import OpenedOnFirstUse, open_searcher
+from codesearch.errors import CodesearchError
 from codesearch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,23 +28,6 @@ INSTRUCTIONS = (
     "language (any human language) what the code does; get_symbol with a hit's `repo/path:start_line` "
     "returns the whole symbol as it is on disk now."
 )
-
-
-class _Searchers:
-    """One searcher, opened on first use (the index may be built after the server starts)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._searcher: Searcher | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Searcher:
-        with self._lock:
-            if self._searcher is None:
-                from codesearch.cli_commands import open_searcher
-
-                self._searcher = open_searcher(self.settings, None)
-            return self._searcher
 
 
 def _tool_errors(fn: Any) -> Any:
@@ -65,7 +46,7 @@ def _tool_errors(fn: Any) -> Any:
 def build_server(settings: Settings) -> MCPServer[Any]:
     """The MCP server with its three tools over ``settings.index_dir``."""
     server: MCPServer[Any] = MCPServer("codesearch", instructions=INSTRUCTIONS, log_level="WARNING")
-    searchers = _Searchers(settings)
+    searcher = OpenedOnFirstUse(lambda: open_searcher(settings))  # the index may come after the server
 
     def search_code(
         query: str,
@@ -83,7 +64,7 @@ def build_server(settings: Settings) -> MCPServer[Any]:
             raise ToolError(f"the query is {len(query)} characters long (at most {MAX_QUERY_CHARS})")
         if not 1 <= k <= MAX_K:
             raise ToolError(f"k must be between 1 and {MAX_K}, not {k}")
-        result = searchers.get().search(
+        result = searcher.get().search(
             query, k=k, mode=mode or settings.mode, lang=lang, path_glob=path, repo=repo, kind=kind
         )
         return result.to_json()
@@ -91,18 +72,12 @@ def build_server(settings: Settings) -> MCPServer[Any]:
     def get_symbol(ref: str) -> dict[str, Any]:
         """One indexed symbol with its full code as it is on disk now. `ref` is a hit's location,
         `repo/path:start_line`, or a document id."""
-        return find_symbol(searchers.get().index_dir, ref)
+        return find_symbol(searcher.get().index_dir, ref)
 
     def index_status() -> dict[str, Any]:
         """What the index holds: repositories, files and symbols per language, model, generation."""
-        return searchers.get().status()
+        return searcher.get().status()
 
     for tool in (search_code, get_symbol, index_status):
         server.tool()(_tool_errors(tool))
     return server
-
-
-def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
-    """Serve MCP on stdin/stdout until the client closes it."""
-    build_server(settings).run("stdio")
-    return ExitCode.OK

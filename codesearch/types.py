@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 # Kinds a symbol can have. Query files may only use these (the extractor checks).
 SYMBOL_KINDS = (
@@ -102,21 +103,38 @@ class Hit:
         return out
 
     def to_json(self, explain: bool = False) -> dict[str, object]:
-        """The hit as DESIGN.md's ``search --json`` object (plus ``why`` when ``explain``)."""
+        """The hit as DESIGN.md's ``search --json`` object (plus ``why`` and ``also_at`` when ``explain``)."""
         extra: dict[str, object] = {"why": self.why(), "also_at": list(self.also_at)} if explain else {}
-        return {
-            "rank": self.rank,
-            "score": self.score,
-            "repo": self.repo,
-            "path": self.path,
-            "abs_path": self.abs_path,
-            "language": self.language,
-            "kind": self.kind,
-            "name": self.name,
-            "qualified_name": self.qualified_name,
-            "start_line": self.start_line,
-            "end_line": self.end_line,
-            "signature": self.signature,
-            "snippet": self.snippet,
-            **extra,
-        }
+        return {**{name: getattr(self, name) for name in HIT_JSON_FIELDS}, **extra}
+
+
+# the fields of a hit's ``search --json`` object, in order: the one wire format of a hit (the CLI's JSON,
+# the HTTP API's ``HitBody``, the TUI's server mode); ``why`` and ``also_at`` come with ``explain``
+HIT_JSON_FIELDS = (
+    "rank",
+    "score",
+    "repo",
+    "path",
+    "abs_path",
+    "language",
+    "kind",
+    "name",
+    "qualified_name",
+    "start_line",
+    "end_line",
+    "signature",
+    "snippet",
+)
+
+
+def hit_from_json(obj: dict[str, Any]) -> Hit:
+    """A ``Hit`` from its ``search --json`` object (with ``explain``: ``why`` and ``also_at``)."""
+    why = obj.get("why") or {}
+    return Hit(
+        doc_id=0,  # not in the JSON; a reader of the JSON never needs it
+        **{name: obj[name] for name in HIT_JSON_FIELDS},
+        scores={"dense": why["dense_score"]} if "dense_score" in why else {},
+        matched_terms=tuple(why.get("matched_terms", ())),
+        exact_name=bool(why.get("exact_name", False)),
+        also_at=list(obj.get("also_at", [])),
+    )

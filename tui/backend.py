@@ -6,8 +6,6 @@ Both backends speak one small protocol, so the app has one code path. Every fail
 
 from __future__ import annotations
 
-import dataclasses
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,9 +15,10 @@ from typing import Any, Protocol
 import httpx
 from rich.markup import escape
 
+from codesearch import assembly
 from codesearch.errors import CodesearchError, EmbeddingUnavailableError, IndexNotFoundError
 from codesearch.settings import Settings
-from codesearch.types import Hit
+from codesearch.types import Hit, hit_from_json
 
 # (stage, done, total): how far a reindex is; total is None while the stage cannot know it yet
 ReindexProgress = Callable[[str, int, int | None], None]
@@ -100,16 +99,13 @@ class LocalBackend:
         self.settings = settings
         self.explicit_model = explicit_model
         self.where = str(settings.index_dir)
-        self._searcher: Any = searcher
-        self._opening = threading.Lock()  # the first search and the status line may both open it
+        # the first search and the status line may both open it
+        self._searcher = assembly.OpenedOnFirstUse(
+            lambda: assembly.open_searcher(settings, explicit_model), opened=searcher
+        )
 
     def _open(self) -> Any:
-        with self._opening:
-            if self._searcher is None:
-                from codesearch.cli_commands import open_searcher
-
-                self._searcher = open_searcher(self.settings, self.explicit_model)
-            return self._searcher
+        return self._searcher.get()
 
     def search(self, query: str, filters: Filters, k: int) -> Answer:
         result = self._open().search(
@@ -121,34 +117,21 @@ class LocalBackend:
         return IndexSummary.from_status(self._open().status())
 
     def reindex(self, progress: ReindexProgress) -> str:
-        from codesearch.cli import _embedder
-        from indexer.pipeline import index_paths
-        from indexer.store import Manifest
-
-        manifest = Manifest.read(self.settings.index_dir)
+        manifest = assembly.read_manifest(self.settings)
         if manifest is None:  # no index yet: index the folder the TUI was started in
             roots = [Path.cwd()]
-            embedder = _embedder(self.settings)
-            model = embedder.registry_name if embedder is not None else "none"
+            model = assembly.model_for_indexing(self.settings, None)
         else:
             searcher = self._open()
             roots = [Path(r["root"]) for r in searcher.status()["repos"]]
-            embedder, model = searcher.embedder, manifest.model
+            model = assembly.IndexModel(searcher.embedder, manifest.model)
         done: dict[str, int] = {}
 
         def report(stage: str, advance: int, total: int | None) -> None:
             done[stage] = done.get(stage, 0) + advance
             progress(stage, done[stage], total)
 
-        result = index_paths(
-            roots,
-            index_dir=self.settings.index_dir,
-            embedder=embedder,
-            model=model,
-            max_file_size=self.settings.max_file_size,
-            ignore=self.settings.ignore,
-            progress=report,
-        )
+        result = assembly.reindex(self.settings, roots, report, model=model)
         return f"indexed {result.files:,} files, {result.symbols:,} symbols (generation {result.generation})"
 
 
@@ -219,27 +202,3 @@ def _server_error(response: httpx.Response) -> CodesearchError:
     if response.status_code == 503:  # the server's other 503: its embedding model is unavailable
         return EmbeddingUnavailableError(message)
     return CodesearchError(f"the server answered {response.status_code}: {message}")
-
-
-# what the JSON carries as is; the explanation fields are rebuilt from ``why`` below
-_HIT_FIELDS = {f.name for f in dataclasses.fields(Hit)} - {
-    "doc_id",
-    "scores",
-    "matched_terms",
-    "exact_name",
-    "also_at",
-}
-
-
-def hit_from_json(obj: dict[str, Any]) -> Hit:
-    """A ``Hit`` from its ``search --json`` object (with ``explain``: ``why`` and ``also_at``)."""
-    why = obj.get("why") or {}
-    fields = {k: v for k, v in obj.items() if k in _HIT_FIELDS}
-    return Hit(
-        doc_id=0,  # not in the JSON; the TUI never needs it
-        **fields,
-        scores={"dense": why["dense_score"]} if "dense_score" in why else {},
-        matched_terms=tuple(why.get("matched_terms", ())),
-        exact_name=bool(why.get("exact_name", False)),
-        also_at=list(obj.get("also_at", [])),
-    )

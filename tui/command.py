@@ -1,14 +1,12 @@
-"""``codesearch tui [--server URL]``: the entry point the CLI dispatches to.
+"""Starting the TUI: which backend answers it, and the app run until it quits (``codesearch tui``).
 
 Textual and httpx are imported only when the TUI runs, so the other commands start as fast as before.
 """
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING
 
-from codesearch.errors import ExitCode
 from codesearch.settings import Settings
 
 if TYPE_CHECKING:
@@ -24,10 +22,10 @@ def make_backend(settings: Settings, server: str | None, model: str | None = Non
     return LocalBackend(settings, explicit_model=model)
 
 
-def cmd_tui(args: argparse.Namespace, settings: Settings) -> int:
+def run_app(settings: Settings, server: str | None, model: str | None = None) -> None:
+    """Run the TUI over ``server`` (a URL) or the settings' index until the user quits."""
     from tui.app import CodesearchApp
     from tui.backend import Filters
 
-    backend = make_backend(settings, getattr(args, "server", None), args.model)
+    backend = make_backend(settings, server, model)
     CodesearchApp(backend, k=max(settings.k, 20), filters=Filters(mode=settings.mode)).run()
-    return ExitCode.OK

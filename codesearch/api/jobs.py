@@ -8,7 +8,6 @@ process a ``GET /jobs/{id}`` reaches can answer, and a job waits while another p
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -168,7 +167,3 @@ class IndexJobs:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
-
-
-def report_json(report: Any) -> dict[str, Any]:
-    return dataclasses.asdict(report)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from codesearch.types import HIT_JSON_FIELDS, Hit
+
+_HIT_TYPES = typing.get_type_hints(Hit)
 
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
@@ -57,22 +62,11 @@ class SearchRequest(BaseModel):
     explain: bool = Field(default=False, description="add each hit's `why` and `also_at`")
 
 
+# one hit of ``search --json``: its fields are ``codesearch.types.HIT_JSON_FIELDS`` (the one place the wire
+# format is written), typed as ``Hit`` types them; ``why`` and ``also_at`` come with ``explain``
 class HitBody(BaseModel):
     model_config = ConfigDict(extra="allow")
-
-    rank: int
-    score: float
-    repo: str
-    path: str
-    abs_path: str
-    language: str
-    kind: str
-    name: str
-    qualified_name: str
-    start_line: int
-    end_line: int
-    signature: str
-    snippet: str
+    __annotations__ = {name: _HIT_TYPES[name] for name in HIT_JSON_FIELDS}
 
 
 class SearchResponse(BaseModel):

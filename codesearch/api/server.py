@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from codesearch import assembly
 from codesearch.api.batching import DEFAULT_WINDOW_S
 from codesearch.api.embeddings import embeddings_router
 from codesearch.api.models import (
@@ -35,7 +36,7 @@ from codesearch.api.models import (
     error_responses,
 )
 from codesearch.api.security import MAX_BODY_BYTES, BodyLimit, TokenAuth, json_error, resolve_inside
-from codesearch.api.state import ApiState, model_embedder
+from codesearch.api.state import ApiState
 from codesearch.api.symbols import SYMBOL_REF, find_symbol, indexed_roots
 from codesearch.errors import (
     CodesearchError,
@@ -161,7 +162,7 @@ def _add_embeddings(app: FastAPI, state: ApiState) -> None:
     embedder = state.query_embedder()
     if embedder is None:
         try:
-            embedder = model_embedder(state.settings)
+            embedder = assembly.embedder_for(state.settings, assembly.read_manifest(state.settings))
         except CodesearchError as exc:
             log.warning("no model for /v1/embeddings: %s", exc)
     if embedder is not None:

@@ -10,11 +10,11 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from codesearch import assembly
 from codesearch.api.batching import PrecomputedQueries, QueryBatcher
 from codesearch.api.jobs import IndexJobs
 from codesearch.api.pool import BatchedSearcher, SearcherPool, SharedVectors
 from codesearch.embedding.base import Embedder
-from codesearch.errors import IndexNotFoundError
 from codesearch.fusion import IDENTIFIER
 from codesearch.search import CANDIDATES, Searcher, SearchResult
 from codesearch.settings import Settings
@@ -23,48 +23,14 @@ from indexer.pipeline import Progress
 log = logging.getLogger(__name__)
 
 
-def model_embedder(settings: Settings) -> Embedder | None:
-    """The embedder the index at ``settings.index_dir`` was built with (the settings' model when none)."""
-    from codesearch.cli import _embedder
-    from indexer.store import Manifest
-
-    manifest = Manifest.read(settings.index_dir)
-    if manifest is None:
-        return _embedder(settings)  # type: ignore[no-any-return]
-    if settings.dim is None and manifest.dim and manifest.model != "none":
-        settings = dataclasses.replace(settings, dim=manifest.dim)
-    return _embedder(settings, manifest.model) if manifest.vectors_file else None  # type: ignore[no-any-return]
-
-
 def open_searchers(settings: Settings, workers: int) -> list[Searcher]:
-    """``workers`` searchers over the settings' index, with the model it was built with, loaded."""
-    from codesearch.cli_commands import _reranker, open_searcher
-    from indexer.store import Manifest
-
-    if Manifest.read(settings.index_dir) is None:
-        raise IndexNotFoundError(f"no index at {settings.index_dir}: run `codesearch index PATH` first")
-    if settings.device and settings.device.startswith("cuda"):  # dense search on the GPU: its own searcher
-        return [open_searcher(settings, None)]
-    embedder = model_embedder(settings)
-    if embedder is not None:
-        embedder.load()
-    instructions = {
-        name: text
-        for name, text in (
-            ("text", settings.query_instruction),
-            ("identifier", settings.identifier_instruction),
-            ("code", settings.code_instruction),
-        )
-        if text
-    }
+    """``workers`` searchers over the settings' index that share one copy of its vectors, model loaded."""
     shared = SharedVectors()  # one copy of the vectors, however many workers
-    searchers: list[Searcher] = [
-        BatchedSearcher(settings.index_dir, embedder, instructions=instructions, shared=shared)
-        for _ in range(workers)
-    ]
-    for searcher in searchers:
-        searcher.reranker, searcher.rerank_top = _reranker(settings, False), settings.rerank_top
-    return searchers
+
+    def batched(index_dir: Path, embedder: Embedder | None, instructions: dict[str, str]) -> Searcher:
+        return BatchedSearcher(index_dir, embedder, instructions=instructions, shared=shared)
+
+    return assembly.open_searchers(settings, workers, batched)
 
 
 class ApiState:
@@ -155,23 +121,9 @@ class ApiState:
             return await run_in_threadpool(run)
 
     def _reindex(self, roots: list[Path], progress: Progress) -> dict[str, Any]:
-        from indexer.pipeline import index_paths
-        from indexer.store import Manifest
-
-        manifest = Manifest.read(self.index_dir)
-        if manifest is None:
-            raise IndexNotFoundError(f"no index at {self.index_dir}: run `codesearch index PATH` first")
-        embedder = self.query_embedder() or model_embedder(self.settings)
-        report = index_paths(
-            roots,
-            index_dir=self.index_dir,
-            embedder=embedder if manifest.vectors_file else None,
-            model=manifest.model,
-            max_file_size=self.settings.max_file_size,
-            ignore=self.settings.ignore,
-            progress=progress,
-        )
-        return dataclasses.asdict(report)
+        settings = dataclasses.replace(self.settings, index_dir=self.index_dir)
+        model = assembly.index_own_model(settings, assembly.require_manifest(settings), self.query_embedder())
+        return dataclasses.asdict(assembly.reindex(settings, roots, progress, model=model))
 
     def close(self) -> None:
         if self.batcher is not None:

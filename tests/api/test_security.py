@@ -30,7 +30,7 @@ ROUTES = [
 
 @pytest.fixture(scope="module")
 def searcher(api_index, use_embedder) -> Searcher:
-    return Searcher.open(api_index.index_dir, use_embedder)
+    return Searcher(api_index.index_dir, use_embedder)
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ HIT_KEYS = {
 
 @pytest.fixture(scope="module")
 def served(api_index, use_embedder, serve_app):
-    searcher = Searcher.open(api_index.index_dir, use_embedder)
+    searcher = Searcher(api_index.index_dir, use_embedder)
     app = create_app(Settings(index_dir=api_index.index_dir), searcher=searcher)
     with serve_app(app) as url:
         yield url, searcher, app
@@ -52,7 +52,7 @@ def test_search_answers_the_cli_json_for_the_same_query(served, api_index, use_e
     assert all(set(hit) == HIT_KEYS for hit in body["hits"])
     assert body["hits"][0]["name"] == "retry_with_backoff"
     # the same object an in-process Searcher (what `codesearch search --json` prints) gives
-    expected = Searcher.open(api_index.index_dir, use_embedder).search(body["query"], k=3).to_json()
+    expected = Searcher(api_index.index_dir, use_embedder).search(body["query"], k=3).to_json()
     assert _without_timing(body) == _without_timing(expected)
 
 
@@ -238,7 +238,7 @@ def test_own_searchers_share_one_dense_scan_per_batch_and_answer_like_a_plain_se
         queries
     )  # every unfiltered dense ranking batched
     assert app.state.api.batcher.stats.batches < len(queries)
-    plain = Searcher.open(api_index.index_dir, use_embedder)
+    plain = Searcher(api_index.index_dir, use_embedder)
     for query, body in zip(queries, bodies, strict=True):
         _assert_same_hits(body, plain.search(query).to_json())
     _assert_same_hits(filtered, plain.search(queries[0], lang="python").to_json())

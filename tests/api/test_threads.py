@@ -8,8 +8,8 @@ import sys
 
 CHECK = """
 import threading
-from codesearch.api.commands import _limit_threads
-_limit_threads(1)
+from codesearch.api.launch import limit_threads
+limit_threads(1)
 import faiss
 seen = []
 worker = threading.Thread(target=lambda: seen.append(faiss.omp_get_max_threads()))

@@ -11,7 +11,8 @@ import pytest
 
 from codesearch.errors import CodesearchError, EmbeddingUnavailableError, IndexNotFoundError
 from codesearch.search import Searcher
-from tui.backend import HttpBackend, _server_error, hit_from_json
+from codesearch.types import hit_from_json
+from tui.backend import HttpBackend, _server_error
 from tui.editor import editor_command, editor_from
 from tui.preview import doc_comment_start
 
@@ -89,10 +90,10 @@ def test_the_doc_comment_above_a_definition_is_found() -> None:
 
 
 def test_the_cli_has_a_tui_command_with_a_server_option() -> None:
-    from codesearch import cli_commands
-    from codesearch.cli import _build_parser
+    from codesearch.cli import build_parser as _build_parser
+    from codesearch.cli import tui as cli_commands
 
     args = _build_parser().parse_args(["tui", "--server", "http://127.0.0.1:8000"])
     assert args.command == "tui" and args.server == "http://127.0.0.1:8000"
     assert _build_parser().parse_args(["tui"]).command == "tui"
-    assert callable(cli_commands.cmd_tui)
+    assert callable(cli_commands.run)

@@ -6,6 +6,7 @@ import argparse
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 from codesearch.errors import ExitCode
 from codesearch.settings import Settings, user_config_path
@@ -16,7 +17,7 @@ THROUGHPUT_HINT = (
 )
 
 
-def add_model_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     """``codesearch model serve [--size 4b] [--port N] [--tp N] [--dry-run] [-- SGLANG ARGS]``."""
     p = sub.add_parser("model", parents=[common], help="run an embedding model server (SGLang)")
     actions = p.add_subparsers(dest="model_command", required=True, metavar="ACTION")
@@ -28,9 +29,10 @@ def add_model_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentP
     s.add_argument("--dry-run", action="store_true", help="only print the command")
     s.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the server to answer")
     s.add_argument("sglang_args", nargs=argparse.REMAINDER, help="after `--`: passed to SGLang")
+    s.set_defaults(handler=run)
 
 
-def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     from codesearch.serve_model import SIZES, sglang_command, start_and_wait, stop, write_endpoint
 
     extra = [a for a in args.sglang_args if a != "--"]

@@ -1,55 +1,31 @@
-"""``codesearch hook install|uninstall|status|run`` and ``codesearch watch``: keeping an index fresh."""
+"""``codesearch hook install|uninstall|status|run``: git hooks that keep an index fresh."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+from codesearch import assembly
+from codesearch.cli.output import print_json
 from codesearch.errors import ExitCode
 from codesearch.settings import Settings
 
 
-def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
-    """The ``hook`` and ``watch`` subcommands (called from ``cli._build_parser``)."""
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("hook", parents=[common], help="git hooks that reindex after commit, merge, checkout")
     p.add_argument("action", choices=("install", "uninstall", "status", "run"))
     p.add_argument("--repo", default=".", help="the git repository (default: the current folder)")
     p.add_argument("--background", action="store_true", help="with run: start it detached and return")
     p.add_argument("--json", action="store_true", help="with status: print one JSON object")
-    p = sub.add_parser("watch", parents=[common], help="reindex a folder whenever its files change")
-    p.add_argument("path", nargs="?", default=".", help="the folder to watch (default: the current one)")
-    p.add_argument("--debounce-ms", type=int, default=500, help="wait for this much quiet before a run")
-    p.add_argument("--max-file-size", type=int, help="skip files larger than this many bytes (default 1 MiB)")
-    p.add_argument("--ignore", action="append", metavar="PATTERN", help="extra gitignore-style pattern")
+    p.set_defaults(handler=run)
 
 
-def _reindexer(root: Path, settings: Settings) -> Any:
-    """A function doing one incremental run of ``root`` into the settings' index, returning its report."""
-    from codesearch.cli_commands import index_embedder
-    from indexer.pipeline import index_paths
-
-    embedder, model = index_embedder(settings)
-
-    def reindex() -> Any:
-        return index_paths(
-            [root],
-            index_dir=settings.index_dir,
-            embedder=embedder,
-            model=model,
-            max_file_size=settings.max_file_size,
-            ignore=settings.ignore,
-        )
-
-    return reindex
-
-
-def cmd_hook(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     from indexer import hooks
 
     repo = hooks.work_tree(Path(args.repo).expanduser().resolve())
@@ -88,7 +64,7 @@ def _hook_run(repo: Path, background: bool, settings: Settings) -> int:
         os.environ.pop(name, None)  # set by git for its hooks; they would point our git calls elsewhere
 
     def summary() -> dict[str, Any]:
-        report = _reindexer(repo, settings)()  # inside the run: a model that cannot load is logged too
+        report = assembly.reindex(settings, [repo])  # inside the run: a model that cannot load is logged too
         return {
             "files_parsed": report.files_parsed,
             "files_removed": report.files_removed,
@@ -104,7 +80,6 @@ def _hook_run(repo: Path, background: bool, settings: Settings) -> int:
 
 
 def _hook_status(repo: Path, as_json: bool) -> int:
-    from codesearch.cli import print_json
     from indexer import hook_run, hooks
 
     states = hooks.describe(repo)
@@ -143,28 +118,4 @@ def _hook_status(repo: Path, as_json: bool) -> int:
     if status["running"]:
         out.print("running    now" + (" (another run is queued)" if status["pending"] else ""))
     out.print(f"log        {status['log']}")
-    return ExitCode.OK
-
-
-def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
-    from codesearch.errors import NotFoundError
-    from indexer.watch import watch_and_index
-
-    root = Path(args.path).expanduser().resolve()
-    if not root.is_dir():
-        raise NotFoundError(f"not a folder: {args.path}")
-    err = Console(stderr=True, highlight=False)
-
-    def on_run(report: Any, n_changes: int) -> None:
-        err.print(
-            f"{time.strftime('%H:%M:%S')} {n_changes} change(s): parsed {report.files_parsed}, "
-            f"removed {report.files_removed}, embedded {report.embedded}, generation {report.generation} "
-            f"({report.seconds:.2f} s)"
-        )
-
-    err.print(f"watching {root} (index {settings.index_dir}); Ctrl-C stops")
-    watch_and_index(
-        root, settings.index_dir, _reindexer(root, settings), on_run=on_run, debounce_ms=args.debounce_ms
-    )
-    print("stopped", file=sys.stderr)
     return ExitCode.OK

@@ -1,0 +1,223 @@
+"""Settings into parts: the embedder, the reranker, the searcher(s) and a reindex.
+
+The only place codesearch's parts are put together (ripgrep's ``HiArgs``): the CLI, the HTTP API, the MCP
+server, the TUI and the git hooks call these functions and never build an embedder or a searcher of their
+own. Heavy modules (the models, FAISS) are imported on call, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from codesearch.errors import IndexNotFoundError
+from codesearch.settings import Settings
+
+if TYPE_CHECKING:
+    from codesearch.embedding.base import Embedder
+    from codesearch.rerank.base import Reranker
+    from codesearch.search import Searcher
+    from indexer.pipeline import IndexReport, Progress
+    from indexer.store import Manifest
+
+T = TypeVar("T")
+
+# how a caller that needs its own kind of searcher (the API's pool) makes one: (index_dir, embedder,
+# query instructions) -> a searcher
+SearcherFactory = Callable[[Path, "Embedder | None", dict[str, str]], "Searcher"]
+
+
+def read_manifest(settings: Settings) -> Manifest | None:
+    """The manifest of the settings' index, or None when there is no index there yet."""
+    from indexer.store import Manifest
+
+    return Manifest.read(settings.index_dir)
+
+
+def require_manifest(settings: Settings) -> Manifest:
+    """The manifest of the settings' index; ``IndexNotFoundError`` saying what to run when there is none."""
+    manifest = read_manifest(settings)
+    if manifest is None:
+        raise IndexNotFoundError(f"no index at {settings.index_dir}: run `codesearch index PATH` first")
+    return manifest
+
+
+def build_embedder(settings: Settings, model: str | None = None) -> Embedder | None:
+    """The embedder named ``model`` (by default the settings' model), built from the settings' options;
+    None for ``none`` (a lexical-only index)."""
+    name = model or settings.model
+    if name == "none":
+        return None
+    from codesearch.embedding.registry import get_embedder
+
+    return get_embedder(
+        name,
+        dim=settings.dim,
+        urls=settings.embedding_urls,
+        model_path=settings.model_path,
+        api_key=settings.api_key,
+        device=settings.device,
+    )
+
+
+def embedder_for(settings: Settings, manifest: Manifest | None, model: str | None = None) -> Embedder | None:
+    """The embedder that reads the index ``manifest`` describes: ``model`` when given, else the model the
+    index was built with (at its width), else, with no index yet, the settings' model. None when the index
+    holds no vectors."""
+    if manifest is None:
+        return build_embedder(settings, model)
+    name = model or manifest.model
+    if settings.dim is None and manifest.dim and name != "none":
+        settings = dataclasses.replace(settings, dim=manifest.dim)
+    return build_embedder(settings, name) if manifest.vectors_file else None
+
+
+@dataclass(frozen=True)
+class IndexModel:
+    """What writes an index's vectors: the embedder (None: lexical only) and the name the index records."""
+
+    embedder: Embedder | None
+    name: str
+
+
+def model_for_indexing(settings: Settings, manifest: Manifest | None) -> IndexModel:
+    """The model a run of ``codesearch index`` writes with: an existing index keeps its model (and width)
+    unless the settings name another one."""
+    chosen = manifest.model if manifest is not None and settings.model == "auto" else None
+    if chosen is not None and manifest is not None and settings.dim is None and manifest.dim:
+        settings = dataclasses.replace(settings, dim=manifest.dim)
+    embedder = build_embedder(settings, chosen)
+    name = chosen or ("none" if embedder is None else str(embedder.registry_name or settings.model))
+    return IndexModel(embedder, name)
+
+
+def index_own_model(settings: Settings, manifest: Manifest, loaded: Embedder | None = None) -> IndexModel:
+    """The model an existing index was built with, to reindex it as it is (the API's jobs, the TUI's
+    reindex): ``loaded`` when a searcher already holds it."""
+    embedder = (loaded or embedder_for(settings, manifest)) if manifest.vectors_file else None
+    return IndexModel(embedder, manifest.model)
+
+
+def reindex(
+    settings: Settings,
+    roots: Sequence[Path],
+    progress: Progress | None = None,
+    *,
+    model: IndexModel | None = None,
+    rebuild: bool = False,
+) -> IndexReport:
+    """One incremental run of ``roots`` into the settings' index (from scratch with ``rebuild``), with
+    ``model`` or the one ``model_for_indexing`` picks; returns what it did."""
+    from indexer.pipeline import index_paths
+
+    if model is None:
+        model = model_for_indexing(settings, None if rebuild else read_manifest(settings))
+    return index_paths(
+        roots,
+        index_dir=settings.index_dir,
+        embedder=model.embedder,
+        model=model.name,
+        max_file_size=settings.max_file_size,
+        ignore=settings.ignore,
+        rebuild=rebuild,
+        progress=progress,
+    )
+
+
+def reindexer(settings: Settings, roots: Sequence[Path]) -> Callable[[], IndexReport]:
+    """A function doing one incremental run of ``roots`` per call (git hooks, ``watch``), every run with
+    the one model picked (and loaded) once."""
+    model = model_for_indexing(settings, read_manifest(settings))
+    return lambda: reindex(settings, roots, model=model)
+
+
+def resolve_roots(specs: Sequence[str], settings: Settings) -> list[Path]:
+    """Folders for what the user named: a path as is, a git URL cloned (or updated) under the settings'
+    clone folder."""
+    from indexer.sources import resolve_source
+
+    return [resolve_source(spec, cache_dir=settings.clone_dir) for spec in specs]
+
+
+def query_instructions(settings: Settings) -> dict[str, str]:
+    """The task instruction per kind of query that the settings override (text, identifier, code)."""
+    given = (
+        ("text", settings.query_instruction),
+        ("identifier", settings.identifier_instruction),
+        ("code", settings.code_instruction),
+    )
+    return {name: text for name, text in given if text}
+
+
+def reranker_for(settings: Settings, rerank: bool = False) -> Reranker | None:
+    """The settings' reranker; ``rerank`` (``--rerank``) turns on ``auto`` when none is set."""
+    name = "auto" if rerank and settings.reranker == "none" else settings.reranker
+    if name == "none":
+        return None
+    from codesearch.rerank.registry import get_reranker
+
+    return get_reranker(
+        name, urls=settings.reranker_urls, model_path=settings.reranker_model_path, device=settings.device
+    )
+
+
+def open_searcher(settings: Settings, model: str | None = None, rerank: bool = False) -> Searcher:
+    """A searcher over the settings' index with the model it was built with (unless ``model`` names one)
+    and the settings' reranker; its dense top-k runs on the GPU when the settings' device is CUDA."""
+    from codesearch.search import Searcher
+
+    manifest = require_manifest(settings)
+    embedder = embedder_for(settings, manifest, model)
+    instructions = query_instructions(settings)
+    searcher: Searcher
+    if settings.device and settings.device.startswith("cuda"):
+        from codesearch.gpu_searcher import GpuSearcher
+
+        searcher = GpuSearcher(
+            settings.index_dir, embedder, instructions=instructions, device=settings.device
+        )
+    else:
+        searcher = Searcher(settings.index_dir, embedder, instructions=instructions)
+    searcher.reranker, searcher.rerank_top = reranker_for(settings, rerank), settings.rerank_top
+    return searcher
+
+
+def open_searchers(settings: Settings, workers: int, make: SearcherFactory) -> list[Searcher]:
+    """``workers`` searchers over the settings' index made by ``make``, sharing one loaded model; on a
+    CUDA device a single GPU searcher instead (its dense top-k is already parallel)."""
+    manifest = require_manifest(settings)
+    if settings.device and settings.device.startswith("cuda"):
+        return [open_searcher(settings)]
+    embedder = embedder_for(settings, manifest)
+    if embedder is not None:
+        embedder.load()
+    instructions = query_instructions(settings)
+    searchers = [make(settings.index_dir, embedder, instructions) for _ in range(workers)]
+    for searcher in searchers:
+        searcher.reranker, searcher.rerank_top = reranker_for(settings), settings.rerank_top
+    return searchers
+
+
+class OpenedOnFirstUse(Generic[T]):
+    """A searcher (or searchers) opened on first use under a lock, so two first callers open it once; a
+    failed open is tried again by the next caller (the index may be built after a server starts)."""
+
+    def __init__(self, open_it: Callable[[], T], opened: T | None = None) -> None:
+        self._open_it = open_it
+        self._value = opened
+        self._lock = threading.Lock()
+
+    @property
+    def opened(self) -> T | None:
+        """The value when it is open, else None (never opens it)."""
+        return self._value
+
+    def get(self) -> T:
+        with self._lock:
+            if self._value is None:
+                self._value = self._open_it()
+            return self._value

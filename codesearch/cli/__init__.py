@@ -1,0 +1,46 @@
+"""The ``codesearch`` command line.
+
+One module per command; each adds its subparser and sets its handler (``set_defaults(handler=...)``).
+Errors become one line on stderr and an exit code from ``ExitCode`` (``edge``); what is printed is
+rendered in ``output``. Nothing outside this package imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from codesearch.cli import hook, index, mcp, model_serve, models, search, serve, status, tui, watch
+from codesearch.cli.edge import run_command
+from codesearch.cli.options import common_options, fill_defaults, settings_from_args
+
+# in the order `codesearch --help` lists them
+COMMANDS = (index, search, status, models, tui, model_serve, hook, watch, serve, mcp)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every command's subparser."""
+    common = common_options()
+    # allow_abbrev=False: the top level scans every argument, so `search --mode` read as an abbreviation
+    # of --model/--model-path and failed as ambiguous
+    parser = argparse.ArgumentParser(
+        prog="codesearch",
+        parents=[common],
+        allow_abbrev=False,
+        description="Cross-lingual semantic code search: ask in any language, find code in any language.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``codesearch`` command; returns its exit code."""
+    args = build_parser().parse_args(argv)
+    fill_defaults(args)
+    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    return run_command(args.handler, args, lambda: settings_from_args(args))

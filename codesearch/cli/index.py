@@ -1,0 +1,61 @@
+"""``codesearch index [PATH|GIT-URL ...]``: index folders, git repositories or git URLs (incremental)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from typing import Any
+
+from rich.console import Console
+
+from codesearch import assembly
+from codesearch.cli.output import NoProgress, ProgressBar, format_counts, print_json
+from codesearch.errors import ExitCode
+from codesearch.settings import Settings
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "index", parents=[common], help="index folders, git repositories or git URLs (incremental)"
+    )
+    p.add_argument("paths", nargs="*", default=["."], metavar="PATH|GIT-URL")
+    p.add_argument("--rebuild", action="store_true", help="forget the index's files and build it again")
+    p.add_argument("--max-file-size", type=int, help="skip files larger than this many bytes (default 1 MiB)")
+    p.add_argument(
+        "--ignore", action="append", metavar="PATTERN", help="extra gitignore-style pattern (repeatable)"
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    err = Console(stderr=True)
+    model = assembly.model_for_indexing(settings, None if args.rebuild else assembly.read_manifest(settings))
+    roots = assembly.resolve_roots(args.paths, settings)
+    if err.is_terminal and not args.json:
+        err.print(f"indexing {len(roots)} root(s) into {settings.index_dir} with model {model.name}")
+    with ProgressBar(err) if err.is_terminal else NoProgress() as progress:
+        report = assembly.reindex(settings, roots, progress, model=model, rebuild=args.rebuild)
+    if args.json:
+        print_json(dataclasses.asdict(report))
+        return ExitCode.OK
+    out = Console(highlight=False)
+    out.print(
+        f"Indexed {len(roots)} root(s) in {report.seconds:.1f} s "
+        f"(model {report.model}, generation {report.generation}, index {settings.index_dir})"
+    )
+    out.print(
+        f"  files      {report.files:,} (parsed {report.files_parsed:,}, removed {report.files_removed:,})"
+    )
+    out.print(f"  symbols    {report.symbols:,}: {format_counts(report.symbols_by_language)}")
+    out.print(f"  documents  {report.documents:,} ({report.embedded:,} texts embedded in this run)")
+    out.print(f"  skipped    {format_counts(report.skipped)}")
+    out.print("  time       " + " · ".join(f"{k} {v:.1f} s" for k, v in report.timings.items()))
+    if report.files == 0:
+        err.print(
+            "[yellow]warning:[/] no files were indexed: every file under the given path(s) was ignored or "
+            "skipped (see `skipped` above)"
+        )
+    for line in report.errors[:10]:
+        err.print(f"[yellow]warning:[/] {line}")
+    return ExitCode.OK

@@ -1,0 +1,41 @@
+"""``codesearch models``: the embedding models and whether they can run here."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from codesearch.cli.output import print_json
+from codesearch.errors import ExitCode
+from codesearch.settings import Settings
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("models", parents=[common], help="the embedding models and whether they can run here")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from codesearch.embedding.registry import list_models
+
+    models = list_models(urls=settings.embedding_urls, model_path=settings.model_path, device=settings.device)
+    if args.json:
+        print_json([dataclasses.asdict(m) for m in models])
+        return ExitCode.OK
+    table = Table("model", "dim", "available", "description", box=None)
+    for m in models:
+        table.add_row(m.name, str(m.dim or "-"), "yes" if m.available else f"no: {m.why_not}", m.description)
+    table.add_row("none", "-", "yes", "no vectors: a lexical-only index")
+    Console(highlight=False).print(table)
+    print(
+        "`--model auto` (the default) uses http when --embedding-url is given, qwen3-4b on a CUDA GPU with "
+        "its weights cached, else use.",
+        file=sys.stdout,
+    )
+    return ExitCode.OK

@@ -1,0 +1,109 @@
+"""What the CLI prints: JSON on stdout, the progress of an index run on stderr, hits with their code."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.syntax import Syntax
+
+from codesearch.types import Hit
+
+_STAGES = {"crawl": "listing files", "parse": "parsing", "embed": "embedding"}
+# rich lexer names where they differ from our language ids
+_LEXERS = {"csharp": "c#", "tsx": "tsx", "text": "text", "window": "text", "ocaml": "ocaml", "shell": "bash"}
+
+
+def print_json(obj: Any) -> None:
+    """One JSON object on one line of stdout, non-ASCII text as is."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def format_counts(counts: dict[str, int]) -> str:
+    """``python 12 · go 3``: the largest first."""
+    return " · ".join(f"{k} {v:,}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])) or "none"
+
+
+class ProgressBar:
+    """A progress bar per stage on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("{task.description:<14}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> ProgressBar:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def __call__(self, stage: str, advance: int, total: int | None) -> None:
+        task = self._tasks.get(stage)
+        if task is None:
+            task = self._tasks[stage] = self._progress.add_task(_STAGES.get(stage, stage), total=total)
+        self._progress.update(task, advance=advance, total=total)
+
+
+class NoProgress:
+    """The progress bar's stand-in when stderr is not a terminal."""
+
+    def __enter__(self) -> NoProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __call__(self, stage: str, advance: int, total: int | None) -> None:
+        return None
+
+
+def print_hits(hits: list[Hit], took_ms: float, asked: str, started: float) -> None:
+    """Each hit's place, name and why, then its code; the count and the time on stderr."""
+    out = Console(highlight=False)
+    if not hits:
+        out.print(f"no hits for {asked!r}")
+    for hit in hits:
+        out.print(
+            f"[bold cyan]{hit.path}:{hit.start_line}[/]  [bold]{hit.qualified_name}[/] "
+            f"[dim]{hit.kind} · {hit.language} · {hit.repo} · score {hit.score:.4f}[/]"
+        )
+        out.print(f"  [dim]why: {_why(hit)}[/]")
+        if hit.also_at:
+            out.print(
+                f"  [dim]also at: {', '.join(hit.also_at[:5])}{' …' if len(hit.also_at) > 5 else ''}[/]"
+            )
+        lexer = _LEXERS.get(hit.language, hit.language)
+        out.print(
+            Syntax(
+                hit.snippet,
+                lexer,
+                line_numbers=True,
+                start_line=hit.start_line,
+                word_wrap=False,
+                background_color="default",
+            )
+        )
+    Console(stderr=True).print(
+        f"[dim]{len(hits)} hits in {(time.perf_counter() - started) * 1000:.0f} ms (search {took_ms:.0f} ms)[/]"
+    )
+
+
+def _why(hit: Hit) -> str:
+    parts = ["exact name"] if hit.exact_name else []
+    if hit.matched_terms:
+        parts.append("words " + ", ".join(hit.matched_terms))
+    if "dense" in hit.scores:
+        parts.append(f"dense {hit.scores['dense']:.3f}")
+    return " · ".join(parts) or "ranked by the fusion alone"

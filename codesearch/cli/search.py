@@ -1,0 +1,44 @@
+"""``codesearch search QUERY`` and ``codesearch similar FILE:LINE``: the hits, as text or one JSON object."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from codesearch import assembly
+from codesearch.cli.options import add_result_options
+from codesearch.cli.output import print_hits, print_json
+from codesearch.errors import ConfigError, ExitCode
+from codesearch.settings import Settings
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("search", parents=[common], help="search the index")
+    p.add_argument("query")
+    add_result_options(p, mode_help="hybrid (default), dense or lexical")
+    p.set_defaults(handler=run)
+    p = sub.add_parser("similar", parents=[common], help="code like the function at FILE:LINE (code to code)")
+    p.add_argument("location", metavar="FILE:LINE")
+    add_result_options(p, mode_help="dense (default), hybrid or lexical")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    started = time.perf_counter()
+    searcher = assembly.open_searcher(settings, args.model, rerank=args.rerank)
+    filters = {"lang": args.lang, "path_glob": args.path_glob, "repo": args.repo, "kind": args.kind}
+    if args.command == "similar":
+        file, _, line = args.location.rpartition(":")
+        if not file or not line.isdigit():
+            raise ConfigError(f"expected FILE:LINE, not {args.location!r}")
+        mode = args.mode  # default: dense (the model's code-to-code instruction); lexical without vectors
+        result = searcher.similar(Path(file), int(line), k=settings.k, mode=mode, **filters)
+    else:
+        result = searcher.search(args.query, k=settings.k, mode=settings.mode, **filters)
+    if args.json:
+        print_json(result.to_json(explain=args.explain))
+    else:
+        print_hits(result.hits, result.took_ms, getattr(args, "query", None) or args.location, started)
+    return ExitCode.OK

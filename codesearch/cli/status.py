@@ -1,0 +1,45 @@
+"""``codesearch status``: what the index holds."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from codesearch.cli.output import print_json
+from codesearch.errors import ExitCode
+from codesearch.settings import Settings
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("status", parents=[common], help="what the index holds")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from codesearch.search import Searcher
+
+    status = Searcher(settings.index_dir).status()
+    if args.json:
+        print_json(status)
+        return ExitCode.OK
+    out = Console(highlight=False)
+    out.print(f"index      {status['index_dir']} (generation {status['generation']})")
+    out.print(f"model      {status['model']} ({status['dim']}-d, {status['fingerprint']})")
+    out.print(f"documents  {status['documents']:,}")
+    updated = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(status["updated_at"]))
+    out.print(f"updated    {updated}")
+    table = Table("repo", "root", "files", "indexed", box=None)
+    for r in status["repos"]:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["indexed_at"])) if r["indexed_at"] else "-"
+        table.add_row(r["name"], r["root"], f"{r['files']:,}", when)
+    out.print(table)
+    langs = Table("language", "files", "symbols", box=None)
+    for lang, n in status["languages"].items():
+        langs.add_row(lang, f"{n['files']:,}", f"{n['symbols']:,}")
+    out.print(langs)
+    return ExitCode.OK

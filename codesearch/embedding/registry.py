@@ -8,7 +8,6 @@ here and logs why; ``list_models()`` feeds ``codesearch models``.
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import logging
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from codesearch.embedding import builtins
 from codesearch.embedding.base import Embedder
 from codesearch.embedding.options import AvailabilityCheck, EmbedderOptions, Factory
+from codesearch.embedding.plugins import run_register_hooks
 from codesearch.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -173,15 +173,6 @@ _hooks_run = False
 def _ensure_builtins() -> None:
     """Run every ``register_embedders`` hook once: the built-ins', then each plugin's."""
     global _hooks_run
-    if _hooks_run:
-        return
-    _hooks_run = True
-    builtins.register_embedders(register)
-    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            hook = entry_point.load()
-            hook(register)
-        except Exception as exc:  # a broken plugin must not take the built-in models down with it
-            log.warning(
-                "embedding plugin %s (%s) failed to register: %s", entry_point.name, entry_point.value, exc
-            )
+    if not _hooks_run:
+        _hooks_run = True
+        run_register_hooks(ENTRY_POINT_GROUP, builtins.register_embedders, register)

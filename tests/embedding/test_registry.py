@@ -115,4 +115,4 @@ def test_a_plugin_registers_through_its_entry_point_and_a_broken_one_is_skipped(
     made, names = done.stdout.splitlines()
     assert made == "HashEmbedder 3 tiny"
     assert {"tiny", "use", "http"} <= set(names.split()) and "fake" not in names.split()
-    assert "embedding plugin broken (tiny_plugin:missing) failed to register" in done.stderr
+    assert "plugin broken (tiny_plugin:missing) failed to register" in done.stderr

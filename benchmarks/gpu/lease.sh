@@ -37,7 +37,7 @@ fi
 } > "$OUT/env.txt" 2>&1
 stamp "wheels ready; run.py (limit ${RUN_LIMIT}s)"
 timeout -k 5 "$RUN_LIMIT" python3 benchmarks/gpu/run.py --out-dir "$OUT" \
-  --deadline $((RUN_LIMIT - 30)) --hard-limit $((RUN_LIMIT - 5)) "$@"
+  --deadline $((RUN_LIMIT - 30)) --hard-limit $((RUN_LIMIT - 15)) "$@"
 stamp "run.py exit $?"
 stamp "pytest -m gpu (limit ${TEST_LIMIT}s)"
 PER_TEST=$(python3 -c 'import pytest_timeout' 2>/dev/null && echo "--timeout 80")
@@ -47,3 +47,4 @@ timeout -k 5 "$TEST_LIMIT" python3 -m pytest -m gpu -q -p no:cacheprovider $PER_
 stamp "pytest exit $?"
 tail -15 "$OUT/pytest.log"
 stamp "lease end"
+sleep 1  # let tee flush lease.log

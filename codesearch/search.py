@@ -289,10 +289,13 @@ class Searcher:
         for start in range(0, len(ids), SQL_BATCH):  # a huge k must not pass SQLite's variable limit
             batch = ids[start : start + SQL_BATCH]
             sql = (
-                "SELECT d.id, f.repo_id, f.path, d.kind, d.name, d.qualified_name FROM documents d "
+                "SELECT d.id, f.repo_id, f.path, d.kind, d.name, d.qualified_name, instr(d.code, '{') = 0 "
+                "FROM documents d "
                 f"JOIN files f ON f.id=d.file_id WHERE d.id IN ({','.join('?' * len(batch))})"
             )
-            facts.update((r[0], DocumentFacts(str(r[1]), *r[2:])) for r in self._db.execute(sql, batch))
+            facts.update(
+                (r[0], DocumentFacts(str(r[1]), *r[2:6], bool(r[6]))) for r in self._db.execute(sql, batch)
+            )
         return weigh(ranked, facts, priors)
 
     def _hits(
@@ -331,7 +334,9 @@ class Searcher:
             where = f"{row['repo']}/{row['path']}:{row['start_line']}"
             first = groups.get(group) or copies.get(row["content_hash"])
             twin = declaration_key(row["repo"], row["path"], row["qualified_name"])
-            is_declaration = role(row["path"], row["kind"], row["name"]) == DECLARATION
+            is_declaration = (
+                role(row["path"], row["kind"], row["name"], "{" not in row["code"]) == DECLARATION
+            )
             if first is None and twin in declared and (is_declaration or declared[twin][1]):
                 first = declared[twin][0]  # a stub (`.pyi`, `.d.ts`) and the code it declares
                 if not is_declaration:  # the code came second: it takes the stub's place, the stub folds
@@ -355,7 +360,13 @@ class Searcher:
         return hits
 
     def _hit(
-        self, row: sqlite3.Row, rank: int, score: float, dense: dict[int, float], terms: list[str], exact: set[int]
+        self,
+        row: sqlite3.Row,
+        rank: int,
+        score: float,
+        dense: dict[int, float],
+        terms: list[str],
+        exact: set[int],
     ) -> Hit:
         doc_id = row["id"]
         scores = {"dense": round(dense[doc_id], 4)} if doc_id in dense else {}

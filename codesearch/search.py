@@ -294,7 +294,8 @@ class Searcher:
                 f"JOIN files f ON f.id=d.file_id WHERE d.id IN ({','.join('?' * len(batch))})"
             )
             facts.update(
-                (r[0], DocumentFacts(str(r[1]), *r[2:6], bool(r[6]))) for r in self._db.execute(sql, batch)
+                (r[0], DocumentFacts(str(r[1]), r[2], r[3], r[4], r[5], bool(r[6])))
+                for r in self._db.execute(sql, batch)
             )
         return weigh(ranked, facts, priors)
 

@@ -22,6 +22,19 @@ _COLUMNS = (
 )
 
 
+SQLITE_MAX_INT = 2**63 - 1
+
+
+def _number(text: str, what: str) -> int:
+    """``text`` as a non-negative integer SQLite can hold; anything else is one ``ConfigError`` line
+    (``str.isdigit`` accepts digits of other scripts that ``int`` refuses, and ``int`` refuses 4,300+ digits)."""
+    digits = text.lstrip("0") or "0"
+    if not (text.isascii() and text.isdigit()) or len(digits) > 19 or int(digits) > SQLITE_MAX_INT:
+        shown = text if len(text) <= 24 else text[:20] + "..."
+        raise ConfigError(f"{what} must be a whole number from 0 to {SQLITE_MAX_INT}, not {shown!r}")
+    return int(digits)
+
+
 def indexed_roots(index_dir: Path) -> list[str]:
     db = connect(index_dir, readonly=True)
     try:
@@ -33,7 +46,8 @@ def indexed_roots(index_dir: Path) -> list[str]:
 def _by_location(db: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
     where, _, line = ref.rpartition(":")
     if not where or not line.isdigit():
-        raise ConfigError(f"a symbol is a document id or REPO/PATH:LINE, not {ref!r}")
+        raise ConfigError(f"a symbol is a document id or REPO/PATH:LINE, not {ref[:60]!r}")
+    number = _number(line, "a line")
     # a repo name may itself hold a slash ("parent/name"): try the longest name that prefixes the ref
     names = sorted((r["name"] for r in db.execute("SELECT name FROM repos")), key=len, reverse=True)
     for name in names:
@@ -42,7 +56,7 @@ def _by_location(db: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
             return db.execute(  # type: ignore[no-any-return]
                 _COLUMNS + "WHERE r.name=? AND f.path=? AND d.start_line<=? AND d.end_line>=? "
                 "ORDER BY d.end_line - d.start_line LIMIT 1",
-                (name, rel, int(line), int(line)),
+                (name, rel, number, number),
             ).fetchone()
     return None
 
@@ -52,13 +66,13 @@ def find_symbol(index_dir: Path, ref: str) -> dict[str, Any]:
     db = connect(index_dir, readonly=True)
     try:
         if ref.isdigit():
-            row = db.execute(_COLUMNS + "WHERE d.id=?", (int(ref),)).fetchone()
+            row = db.execute(_COLUMNS + "WHERE d.id=?", (_number(ref, "a document id"),)).fetchone()
         else:
             row = _by_location(db, ref)
     finally:
         db.close()
     if row is None:
-        raise NotFoundError(f"no indexed symbol {ref!r}")
+        raise NotFoundError(f"no indexed symbol {ref[:200]!r}")
     root = row["root"]
     resolve_inside([root], root)  # the root itself still exists
     code = read_lines(root, row["path"], row["start_line"], row["end_line"])

@@ -182,9 +182,6 @@ def test_default_concurrency_keeps_requests_in_flight_on_every_url(serve_app) ->
     with serve_app(apps[0]) as url1, serve_app(apps[1]) as url2:
         client = HttpEmbedder([url1, url2], "fake", native_dim=HashEmbedder().dim)
         assert client.concurrency == 16
-        start = time.monotonic()
         vectors = client.embed_documents(texts)
-        elapsed = time.monotonic() - start
     np.testing.assert_allclose(vectors, HashEmbedder().embed_documents(texts), atol=1e-6)
     assert min(seen["max"] for seen in counts) >= 6  # ~8 each: both servers kept busy at once
-    assert elapsed < 16 * 0.2 / 2  # one after another would take 3.2 s (loose: shared, noisy cores)

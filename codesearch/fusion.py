@@ -75,12 +75,21 @@ def looks_like_identifier(query: str) -> bool:
     return bool(IDENTIFIER.match(query)) and len(split_identifier(re.sub(r"\.|::|#", "_", query))) > 1
 
 
-def profile_query(query: str, vocabulary: Callable[[list[str]], set[str]] | None = None) -> QueryProfile:
-    """The query's script and, given ``vocabulary`` (the subset of words the index knows), its coverage."""
+def profile_query(
+    query: str,
+    vocabulary: Callable[[list[str]], set[str]] | None = None,
+    terms: Sequence[str] | None = None,
+) -> QueryProfile:
+    """The query's script and, given ``vocabulary`` (the subset of words the index knows), its coverage.
+    ``terms`` are the query's ``query_terms`` when the caller has them already."""
     if looks_like_identifier(query):
         return QueryProfile(non_latin=False, coverage=None, identifier=True)
     non_latin = non_latin_share(query) > 0.5
-    words = [t for t in query_terms(query) if t.isascii() and t.isalpha() and len(t) > 2]
+    words = [
+        t
+        for t in (query_terms(query) if terms is None else terms)
+        if t.isascii() and t.isalpha() and len(t) > 2
+    ]
     coverage = None
     if words and vocabulary is not None:
         coverage = len(vocabulary(words)) / len(words)

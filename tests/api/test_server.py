@@ -101,11 +101,11 @@ def test_concurrent_searches_share_embedding_batches_and_match_one_by_one(served
 
     batcher = app.state.api.batcher
     before_batches, before_queries = batcher.stats.batches, batcher.stats.queries
-    direct_before = searcher.embedder.direct_queries
+    direct_before = searcher.queries_embedded
     bodies = asyncio.run(fire())
     assert batcher.stats.queries - before_queries == len(queries)
     assert batcher.stats.batches - before_batches < len(queries)  # some requests shared a model call
-    assert searcher.embedder.direct_queries == direct_before  # every vector came from the batcher
+    assert searcher.queries_embedded == direct_before  # every vector came from the batcher
     one_by_one = httpx.post(f"{url}/search", json={"query": queries[3]}).json()
     assert _same_ranking(bodies[3], one_by_one)
 
@@ -266,7 +266,7 @@ def test_own_searchers_share_one_dense_scan_per_batch_and_answer_like_a_plain_se
     with serve_app(app) as url:
         pool = app.state.api.pool
         assert len(pool.searchers) == 2  # opened at startup
-        assert pool.searchers[0]._vectors is pool.searchers[1]._vectors  # one copy of the vectors
+        assert pool.searchers[0].generation.vectors is pool.searchers[1].generation.vectors  # one copy of the vectors
 
         async def fire() -> list[dict]:
             async with httpx.AsyncClient(timeout=30) as client:

@@ -226,6 +226,37 @@ class LocalGeneration:
                 self._db.close()
 
 
+SYMBOL_COLUMNS = (
+    "SELECT d.id, d.kind, d.name, d.qualified_name, d.signature, d.doc, d.code, d.start_line, d.end_line, "
+    f"f.path, f.language, r.name AS repo, r.root {_JOINS} "
+)
+
+
+def indexed_roots(db: sqlite3.Connection) -> list[str]:
+    """The root folder of every indexed repository, by name."""
+    return [r["root"] for r in db.execute("SELECT root FROM repos ORDER BY name")]
+
+
+def symbol_by_id(db: sqlite3.Connection, doc_id: int) -> sqlite3.Row | None:
+    """One document with its file and repository (``GET /symbols/ID``)."""
+    return db.execute(SYMBOL_COLUMNS + "WHERE d.id=?", (doc_id,)).fetchone()  # type: ignore[no-any-return]
+
+
+def symbol_at_location(db: sqlite3.Connection, where: str, line: int) -> sqlite3.Row | None:
+    """The innermost document spanning ``line`` of the file ``where`` (``REPO/PATH``) names."""
+    # a repo name may itself hold a slash ("parent/name"): try the longest name that prefixes the ref
+    names = sorted((r["name"] for r in db.execute("SELECT name FROM repos")), key=len, reverse=True)
+    for name in names:
+        if where.startswith(name + "/"):
+            rel = where[len(name) + 1 :]
+            return db.execute(  # type: ignore[no-any-return]
+                SYMBOL_COLUMNS + "WHERE r.name=? AND f.path=? AND d.start_line<=? AND d.end_line>=? "
+                "ORDER BY d.end_line - d.start_line LIMIT 1",
+                (name, rel, line, line),
+            ).fetchone()
+    return None
+
+
 def keep_vectors(manifest: Manifest, vectors: VectorIndex) -> DenseIndex:
     """The default ``VectorLoader``: the loaded FAISS index as it is."""
     return vectors

@@ -12,16 +12,10 @@ from typing import Any
 
 from codesearch.api.security import read_lines, resolve_inside
 from codesearch.errors import ConfigError, NotFoundError
+from indexer import local_read
 from indexer.store import connect
 
 SYMBOL_REF = r"^(\d+|.+:\d+)$"  # a document id, or REPO/PATH:LINE
-_COLUMNS = (
-    "SELECT d.id, d.kind, d.name, d.qualified_name, d.signature, d.doc, d.code, d.start_line, d.end_line, "
-    "f.path, f.language, r.name AS repo, r.root FROM documents d JOIN files f ON f.id=d.file_id "
-    "JOIN repos r ON r.id=f.repo_id "
-)
-
-
 SQLITE_MAX_INT = 2**63 - 1
 
 
@@ -38,7 +32,7 @@ def _number(text: str, what: str) -> int:
 def indexed_roots(index_dir: Path) -> list[str]:
     db = connect(index_dir, readonly=True)
     try:
-        return [r["root"] for r in db.execute("SELECT root FROM repos ORDER BY name")]
+        return local_read.indexed_roots(db)
     finally:
         db.close()
 
@@ -47,18 +41,7 @@ def _by_location(db: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
     where, _, line = ref.rpartition(":")
     if not where or not line.isdigit():
         raise ConfigError(f"a symbol is a document id or REPO/PATH:LINE, not {ref[:60]!r}")
-    number = _number(line, "a line")
-    # a repo name may itself hold a slash ("parent/name"): try the longest name that prefixes the ref
-    names = sorted((r["name"] for r in db.execute("SELECT name FROM repos")), key=len, reverse=True)
-    for name in names:
-        if where.startswith(name + "/"):
-            rel = where[len(name) + 1 :]
-            return db.execute(  # type: ignore[no-any-return]
-                _COLUMNS + "WHERE r.name=? AND f.path=? AND d.start_line<=? AND d.end_line>=? "
-                "ORDER BY d.end_line - d.start_line LIMIT 1",
-                (name, rel, number, number),
-            ).fetchone()
-    return None
+    return local_read.symbol_at_location(db, where, _number(line, "a line"))
 
 
 def find_symbol(index_dir: Path, ref: str) -> dict[str, Any]:
@@ -66,7 +49,7 @@ def find_symbol(index_dir: Path, ref: str) -> dict[str, Any]:
     db = connect(index_dir, readonly=True)
     try:
         if ref.isdigit():
-            row = db.execute(_COLUMNS + "WHERE d.id=?", (_number(ref, "a document id"),)).fetchone()
+            row = local_read.symbol_by_id(db, _number(ref, "a document id"))
         else:
             row = _by_location(db, ref)
     finally:

@@ -22,7 +22,7 @@ from codesearch.errors import IndexIOError, IndexNotFoundError
 from codesearch.types import DocumentFacts
 from indexer.lexical_ranker import LexicalRanker, filtered_ids_sql
 from indexer.snapshot import pinned_snapshot
-from indexer.store import Manifest
+from indexer.store import Manifest, get_meta
 from indexer.store_read import DenseIndex, Filters, IndexStatus, LanguageCount, Ranking, RepoStatus
 from indexer.vectors import VectorIndex
 
@@ -67,8 +67,12 @@ class LocalGeneration:
         vectors: DenseIndex | None,
         db: sqlite3.Connection,
         ranker: LexicalRanker,
+        only: set[int] | None = None,
     ) -> None:
         self.index_dir = index_dir
+        # the documents of the manifest's generation, when the metadata already holds a later one (a writer
+        # was killed, or is, between its database commit and its manifest): nothing else is answered
+        self.only = only
         self.manifest, self.vectors, self.ranker = manifest, vectors, ranker
         self._db = db
         self._lock = threading.Lock()  # one statement at a time on the connection
@@ -108,7 +112,12 @@ class LocalGeneration:
     ) -> Ranking:
         where, args = filters_sql(filters)
         with self._sql() as db:
-            return self.ranker.rank(db, terms, depth, where, args, allowed)
+            return self._kept(self.ranker.rank(db, terms, depth, where, args, allowed))
+
+    def _kept(self, ranking: Ranking) -> Ranking:
+        if self.only is None:
+            return ranking
+        return [(i, s) for i, s in ranking if i in self.only]
 
     def known_words(self, words: Sequence[str]) -> set[str]:
         with self._sql() as db:
@@ -122,7 +131,8 @@ class LocalGeneration:
             + f" LIMIT {int(limit)}"
         )
         with self._sql() as db:
-            return [r[0] for r in db.execute(sql, [*spellings, *args])]
+            found = [r[0] for r in db.execute(sql, [*spellings, *args])]
+        return found if self.only is None else [i for i in found if i in self.only]
 
     def facts(self, ids: Sequence[int]) -> dict[int, DocumentFacts]:
         out: dict[int, DocumentFacts] = {}
@@ -147,7 +157,7 @@ class LocalGeneration:
             )
             with self._sql() as db:
                 out.update((r["id"], r) for r in db.execute(sql, batch))
-        return out
+        return out if self.only is None else {i: r for i, r in out.items() if i in self.only}
 
     def document_at(self, abs_path: str, line: int) -> Mapping[str, Any] | None:
         path = Path(abs_path)
@@ -304,12 +314,20 @@ def open_generation(
             log.debug("loading %s failed (%s), attempt %d", manifest.vectors_file, exc, attempt + 1)
             time.sleep(0.05)
             continue
+        only = None
+        if get_meta(db, "generation", "") != str(manifest.generation):
+            only = set(loaded.live_ids().tolist())
+            log.warning(
+                "the index at %s was not finished (its data is ahead of its manifest): answering from "
+                "generation %d's %d documents only; run `codesearch index` to finish it",
+                index_dir, manifest.generation, len(only),
+            )  # fmt: skip
         try:
             vectors = vector_loader(manifest, loaded)
         except BaseException:
             db.close()
             raise
-        return LocalGeneration(index_dir, manifest, vectors, db, ranker_factory(manifest))
+        return LocalGeneration(index_dir, manifest, vectors, db, ranker_factory(manifest), only)
     raise IndexIOError(
         f"the vectors of the index at {index_dir} cannot be read; run `codesearch index` to repair them"
     )

@@ -69,20 +69,24 @@ def non_latin_share(query: str) -> float:
     return sum(1 for c in letters if ord(c) > 0x24F) / len(letters)
 
 
-def looks_like_identifier(query: str) -> bool:
-    """One name as code writes it, in more than one word: ``parseConfig``, ``read_lines``, ``fs.readFile``."""
+def looks_like_identifier(query: str, identifier: bool | None = None) -> bool:
+    """One name as code writes it, in more than one word: ``parseConfig``, ``read_lines``, ``fs.readFile``.
+    ``identifier``: whether ``query`` matches ``IDENTIFIER``, when the caller knows already."""
     query = query.strip()
-    return bool(IDENTIFIER.match(query)) and len(split_identifier(re.sub(r"\.|::|#", "_", query))) > 1
+    if identifier is None:
+        identifier = bool(IDENTIFIER.match(query))
+    return identifier and len(split_identifier(re.sub(r"\.|::|#", "_", query))) > 1
 
 
 def profile_query(
     query: str,
     vocabulary: Callable[[list[str]], set[str]] | None = None,
     terms: Sequence[str] | None = None,
+    identifier: bool | None = None,
 ) -> QueryProfile:
     """The query's script and, given ``vocabulary`` (the subset of words the index knows), its coverage.
-    ``terms`` are the query's ``query_terms`` when the caller has them already."""
-    if looks_like_identifier(query):
+    ``terms`` (its ``query_terms``) and ``identifier`` (it matches ``IDENTIFIER``): when the caller knows."""
+    if looks_like_identifier(query, identifier):
         return QueryProfile(non_latin=False, coverage=None, identifier=True)
     non_latin = non_latin_share(query) > 0.5
     words = [

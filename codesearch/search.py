@@ -181,7 +181,9 @@ class Searcher:
 
     def _plan(self, generation: LocalGeneration, query: Query) -> FusionPlan:
         parts: Sequence[str] = getattr(self.embedder, "part_names", ())
-        return plan_fusion(profile_query(query.text, generation.known_words, list(query.terms)), parts)
+        return plan_fusion(
+            profile_query(query.text, generation.known_words, query.terms, query.identifier), parts
+        )
 
     def dense_batch(self, vectors: np.ndarray, depth: int) -> list[Ranking] | None:
         """The top ``depth`` (id, score) of every row of ``vectors`` in one scan (None: no vectors)."""

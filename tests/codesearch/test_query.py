@@ -50,3 +50,30 @@ def test_a_dense_ranking_handed_in_replaces_the_scan_unless_filtered(searcher: S
     assert [h.doc_id for h in handed.hits] == [i for i, _ in fake] and searcher.scans_skipped == 1
     searcher.search(query.with_vector(vector, fake, depth=100), mode="dense", k=2, lang="python")
     assert searcher.scans_skipped == 1  # a filtered search scans with its filter
+
+
+def test_two_searches_embed_their_queries_at_once_on_one_searcher(git_repo, tmp_path) -> None:
+    """Query embedding runs outside any lock: two threads' model calls are in flight together (with a
+    lock held across it, the second would wait for the first, which waits at the barrier for the second)."""
+    import threading
+
+    barrier = threading.Barrier(2, timeout=60)
+
+    class Gate(HashEmbedder):
+        def embed_queries(self, texts, instruction="", part_weights=None):  # type: ignore[no-untyped-def]
+            barrier.wait()
+            return super().embed_queries(texts, instruction, part_weights)
+
+    repo = git_repo()
+    index_paths([repo.root], index_dir=tmp_path / "idx", embedder=HashEmbedder(64))
+    searcher = Searcher(tmp_path / "idx", Gate(64))
+    results: list[object] = []
+    threads = [
+        threading.Thread(target=lambda q=q: results.append(searcher.search(q, mode="dense")))
+        for q in ("retry with backoff", "load the config")
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2 and not barrier.broken

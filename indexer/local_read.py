@@ -23,7 +23,15 @@ from codesearch.types import DocumentFacts
 from indexer.lexical_ranker import LexicalRanker, filtered_ids_sql
 from indexer.snapshot import pinned_snapshot
 from indexer.store import Manifest, get_meta
-from indexer.store_read import DenseIndex, Filters, IndexStatus, LanguageCount, Ranking, RepoStatus
+from indexer.store_read import (
+    DenseIndex,
+    Filters,
+    IndexStatus,
+    LanguageCount,
+    Ranking,
+    RepoStatus,
+    StoreGeneration,
+)
 from indexer.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -331,3 +339,7 @@ def open_generation(
     raise IndexIOError(
         f"the vectors of the index at {index_dir} cannot be read; run `codesearch index` to repair them"
     )
+
+
+def _is_a_store_generation(generation: LocalGeneration) -> StoreGeneration:
+    return generation  # mypy checks here that the local store keeps the read-side contract

@@ -71,6 +71,22 @@ class Document:
 
 
 @dataclass(frozen=True)
+class DocumentFacts:
+    """What the role priors read of a document (``codesearch.roles``): its repo (an id or a name), path,
+    kind, name, qualified name."""
+
+    repo: str
+    path: str
+    kind: str
+    name: str
+    qualified_name: str
+
+    @property
+    def twin(self) -> tuple[str, str, str]:
+        return (self.repo, self.path, self.qualified_name)
+
+
+@dataclass(frozen=True)
 class Hit:
     """A search result: a document with its scores and rank, ready to print."""
 

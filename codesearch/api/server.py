@@ -153,7 +153,7 @@ def _add_index_routes(app: FastAPI, state: ApiState) -> None:
     async def job(job_id: str) -> Any:
         found = state.jobs.get(job_id)
         if found is None:
-            raise NotFoundError(f"no job {job_id!r}")
+            raise NotFoundError(f"no job {job_id[:60]!r}")
         return JSONResponse(found.to_json())
 
 

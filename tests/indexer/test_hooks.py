@@ -252,7 +252,9 @@ def test_a_model_that_cannot_be_used_is_a_logged_failed_run(indexed_repo):
 def test_post_rewrite_alone_reindexes_after_an_amend(indexed_repo):
     repo, index_dir = indexed_repo
     hooks.install(repo.root, index_dir)
-    (hooks.hooks_dir(repo.root) / "post-commit").unlink()  # `commit --amend` runs both; keep post-rewrite only
+    (
+        hooks.hooks_dir(repo.root) / "post-commit"
+    ).unlink()  # `commit --amend` runs both; keep post-rewrite only
     repo.write("amended.py", "def added_by_amend():\n    return 'amend'\n")
     repo.git("add", "-A")
     started = time.time()

@@ -3,8 +3,8 @@
 Every package comes from a registry through its ordinary client (pip, npm, apt-get), at an exact version,
 so the corpus is the same on every machine. A package already fetched (marker file present) is skipped.
 
-    python benchmarks/fetch_corpus.py            # fetch what is missing, print counts
-    python benchmarks/fetch_corpus.py --only rack,cobra
+    python -m benchmarks.quality.fetch_corpus            # fetch what is missing, print counts
+    python -m benchmarks.quality.fetch_corpus --only rack,cobra
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from corpus_functions import extract_functions, language_for
+from benchmarks.paths import CORPUS, DATA
+from benchmarks.quality.corpus_functions import extract_functions, language_for
 
-BENCH = Path(__file__).resolve().parent
-DATA = BENCH / "data"
-CORPUS = DATA / "corpus"
 DOWNLOADS = DATA / "downloads"
 MARKER = ".fetched.json"
 
@@ -39,6 +37,7 @@ class Source:
     version: str
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders (relative to root)
+    heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
 
 
 # fmt: off
@@ -81,7 +80,17 @@ SOURCES: list[Source] = [
     Source("argparse-lua", "deb", "lua-argparse", "0.7.1-2", root="usr/share/lua/5.1"),
     # C++ (header-only library)
     Source("cli11", "deb", "libcli11-dev", "2.1.2+ds-1", root="usr/include"),
+    # Held out (queries/heldout.jsonl, written from reading this code before any search over it)
+    Source("ujson", "pypi", "ujson", "5.10.0", include=("lib", "python", "deps/double-conversion/double-conversion"),
+           heldout=True),  # C + C++ (double-conversion; its test/ holds 300k lines of generated tables)
+    Source("lz4", "pypi", "lz4", "4.3.3", heldout=True),                        # C (lz4, lz4hc, lz4frame)
+    Source("qs", "npm", "qs", "6.13.0", root="package", include=("lib",), heldout=True),
+    Source("minimist", "npm", "minimist", "1.2.8", root="package", heldout=True),
+    Source("google-uuid", "deb", "golang-github-google-uuid-dev", "1.3.0-1", root="usr/share/gocode/src",
+           heldout=True),
+    Source("smallvec", "deb", "librust-smallvec-dev", "1.9.0-1", root="usr/share/cargo/registry", heldout=True),
 ]
+HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 # fmt: on
 
 CODE_EXTENSIONS: dict[str, str] = {

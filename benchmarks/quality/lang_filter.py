@@ -1,6 +1,6 @@
 """Diagnostic: each hand-written query as asked, and again scoped to its target's language (`--lang`).
 
-    python benchmarks/lang_filter.py
+    python -m benchmarks.quality.lang_filter
 
 The benchmark asks every query of all 28 packages at once, with no filter, as the issue's targets are
 defined. A developer who wants the C function says `--lang c`. This prints MRR@10 by code language both
@@ -11,15 +11,14 @@ target figure.
 
 from __future__ import annotations
 
-from experiment import open_benchmark
-from quality import K
-from scoring import first_correct_rank, metrics
+from benchmarks.quality.run import CORPUS, OUT, K, load_queries, make_embedder, open_searcher
+from benchmarks.quality.scoring import first_correct_rank, metrics
 
 
 def main() -> None:
-    searcher, queries = open_benchmark("use")
+    searcher = open_searcher(OUT / "index-use", make_embedder("use"))
     ranks: dict[str, list[tuple[int | None, int | None]]] = {}
-    for record in queries["handwritten"]:
+    for record in load_queries("handwritten", CORPUS, None):
         asked = searcher.search(record["query"], k=K).hits
         scoped = searcher.search(record["query"], k=K, lang=record["code_lang"]).hits
         ranks.setdefault(record["code_lang"], []).append(

@@ -1,9 +1,11 @@
 """Search quality on the benchmark corpus: MRR@10 and Recall@1/5/10 per model x mode, overall, by query
-language, by code language and (when the records carry `style`) by query style, for the handwritten and
-the CodeSearchNet-style query sets.
+language, by code language and (when the records carry `style`) by query style, for the hand-written,
+the CodeSearchNet-style and the held-out query sets; every table has a row per dev/test split
+(benchmarks.quality.split), so dev and test are side by side, and the lexical mode (BM25) is the
+baseline measured in the same run.
 
-    python benchmarks/quality.py --models use,e5 --modes lexical,dense,hybrid --queries handwritten,csn \
-        [--limit-per-lang N] [--rebuild]
+    python -m benchmarks.quality.run --models use,e5 --modes lexical,dense,hybrid \
+        --queries handwritten,csn,heldout [--limit-per-lang N] [--rebuild]
 
 Indexes every package folder of benchmarks/data/corpus-blanked/ as its own root (so a hit's repo is the
 package name) into benchmarks/out/index-<model>/, reusing that index when the corpus has not changed.
@@ -24,8 +26,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from corpus_functions import extract_functions, language_for
-from scoring import (
+from benchmarks.paths import BLANKED, OUT, QUERIES
+from benchmarks.quality.corpus_functions import extract_functions, language_for
+from benchmarks.quality.scoring import (
     QueryOutcome,
     Target,
     first_correct_rank,
@@ -36,13 +39,7 @@ from scoring import (
     outcome_json,
 )
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-sys.path.insert(0, str(ROOT))  # run from anywhere without installing the package
-
-CORPUS = BENCH / "data" / "corpus-blanked"
-QUERIES = BENCH / "queries"
-OUT = BENCH / "out"
+CORPUS = BLANKED
 K = 10
 
 
@@ -114,6 +111,13 @@ class StderrProgress:
             print(f"[{self.model}] {stage}: {self.done[stage]} done", file=sys.stderr, flush=True)
 
 
+def open_searcher(index_dir: Path, embedder: Any) -> Any:
+    """The one place the benchmarks open a searcher over an index, through the product's public API."""
+    from codesearch.search import Searcher
+
+    return Searcher(index_dir, embedder)
+
+
 def make_embedder(model: str) -> Any:
     if model == "none":
         return None
@@ -181,32 +185,49 @@ def run_queries(searcher: Any, mode: str, queries: list[dict[str, Any]]) -> tupl
                 rank=first_correct_rank(hits, record["resolved"], K),
                 top=[f"{h.repo}/{h.path}::{h.qualified_name or h.name}" for h in hits[:3]],
                 style=record.get("style"),
+                split=record.get("split"),
             )
         )
     return outcomes, (time.perf_counter() - started) * 1000 / max(1, len(queries))
 
 
+def split_rows(runs: dict[str, list[QueryOutcome]]) -> dict[str, list[QueryOutcome]]:
+    """Rows of a table: per run, its dev and test outcomes side by side when the records carry a split
+    (`run dev`, `run test`), else the run's outcomes as they are."""
+    rows: dict[str, list[QueryOutcome]] = {}
+    for run, outs in runs.items():
+        splits = sorted({o.split for o in outs if o.split is not None})
+        if len(splits) < 2:
+            rows[run + (f" {splits[0]}" if splits else "")] = outs
+            continue
+        for split in splits:
+            rows[f"{run} {split}"] = [o for o in outs if o.split == split]
+    return rows
+
+
 def report_markdown(results: dict[str, dict[str, list[QueryOutcome]]], sets: list[str]) -> str:
-    """Markdown: per query set, an overall table (MRR@10, Recall@1/5/10), one by query style when the
-    records carry `style`, then MRR@10 and Recall@5 by query language and by code language."""
+    """Markdown: per query set, an overall table (MRR@10, Recall@1/5/10) with a row per run and split
+    (dev and test side by side), one by query style when the records carry `style`, then MRR@10 and
+    Recall@5 by query language and by code language, per run and split."""
     parts: list[str] = []
     for qset in sets:
         runs = {run: outs[qset] for run, outs in results.items() if qset in outs}
         if not runs:
             continue
-        by_lang = {run: grouped(outs, "lang") for run, outs in runs.items()}
-        by_code = {run: grouped(outs, "code_lang") for run, outs in runs.items()}
+        rows = split_rows(runs)
+        by_lang = {row: grouped(outs, "lang") for row, outs in rows.items()}
+        by_code = {row: grouped(outs, "code_lang") for row, outs in rows.items()}
         parts.append(f"### {qset} ({len(next(iter(runs.values())))} queries)\n")
-        parts.append(metrics_table({run: groups["all"] for run, groups in by_lang.items()}))
-        if any(has_style(outs) for outs in runs.values()):
+        parts.append(metrics_table({row: groups["all"] for row, groups in by_lang.items()}))
+        if any(has_style(outs) for outs in rows.values()):
             by_style = {
-                f"{run} {style}": m
-                for run, outs in runs.items()
+                f"{row} {style}": m
+                for row, outs in rows.items()
                 for style, m in grouped(outs, "style").items()
                 if style != "all"
             }
             parts.append("\nBy query style:\n")
-            parts.append(metrics_table(by_style, label="run style"))
+            parts.append(metrics_table(by_style, label="run split style"))
         for title, table in (("query language", by_lang), ("code language", by_code)):
             columns = sorted({c for groups in table.values() for c in groups if c != "all"})
             for metric, attr in (("MRR@10", "mrr10"), ("Recall@5", "recall5")):
@@ -216,13 +237,29 @@ def report_markdown(results: dict[str, dict[str, list[QueryOutcome]]], sets: lis
     return "\n".join(parts)
 
 
+def run_details(outcomes: list[QueryOutcome]) -> dict[str, Any]:
+    """The JSON record of one run over one query set: summaries overall, by language, code language,
+    style and split, and every query's outcome."""
+    details: dict[str, Any] = {
+        "summary": {"all": grouped(outcomes, "lang")["all"].as_dict()},
+        "by_lang": {k: v.as_dict() for k, v in grouped(outcomes, "lang").items()},
+        "by_code_lang": {k: v.as_dict() for k, v in grouped(outcomes, "code_lang").items()},
+    }
+    for key in ("style", "split"):
+        if any(getattr(o, key) is not None for o in outcomes):
+            details[f"by_{key}"] = {k: v.as_dict() for k, v in grouped(outcomes, key).items()}
+    return details | {"queries": [outcome_json(o) for o in outcomes]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--models", default="use", help="comma-separated: use, e5, none, ...")
     parser.add_argument("--modes", default="lexical,dense,hybrid")
-    parser.add_argument("--queries", default="handwritten,csn", help="query sets under benchmarks/queries/")
+    parser.add_argument(
+        "--queries", default="handwritten,csn,heldout", help="query sets under benchmarks/queries/"
+    )
     parser.add_argument(
         "--limit-per-lang", type=int, default=None, help="at most N queries per code language"
     )
@@ -233,9 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
-        raise SystemExit("no blanked corpus: run fetch_corpus.py then make_csn_queries.py")
-    from codesearch.search import Searcher
-
+        raise SystemExit("no blanked corpus: run benchmarks.quality.fetch_corpus, then benchmarks.quality.make_csn_queries")
     sets = args.queries.split(",")
     repos = set(args.repos.split(",")) if args.repos else None
     queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos) for name in sets}
@@ -247,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         embedder = make_embedder(model)
         index_dir, info = ensure_index(model, embedder, roots, args.rebuild, subset=repos is not None)
         details["indexes"][model] = info
-        searcher = Searcher.open(index_dir, embedder=embedder)
+        searcher = open_searcher(index_dir, embedder)
         modes = ["lexical"] if embedder is None else args.modes.split(",")
         for mode in modes:
             run = f"{model}/{mode}"
@@ -256,17 +291,7 @@ def main(argv: list[str] | None = None) -> int:
                 outcomes, latency = run_queries(searcher, mode, records)
                 results[run][qset] = outcomes
                 details["latency_ms"][f"{run}/{qset}"] = round(latency, 1)
-                details["runs"].setdefault(run, {})[qset] = {
-                    "summary": {k: v.as_dict() for k, v in grouped(outcomes, "lang").items() if k == "all"},
-                    "by_lang": {k: v.as_dict() for k, v in grouped(outcomes, "lang").items()},
-                    "by_code_lang": {k: v.as_dict() for k, v in grouped(outcomes, "code_lang").items()},
-                    **(
-                        {"by_style": {k: v.as_dict() for k, v in grouped(outcomes, "style").items()}}
-                        if has_style(outcomes)
-                        else {}
-                    ),
-                    "queries": [outcome_json(o) for o in outcomes],
-                }
+                details["runs"].setdefault(run, {})[qset] = run_details(outcomes)
             print(f"[{run}] done", file=sys.stderr, flush=True)
         searcher.close()
     markdown = report_markdown(results, sets)

@@ -48,6 +48,7 @@ class QueryOutcome:
     rank: int | None
     top: list[str] = field(default_factory=list)  # "repo/path::name" of the first hits
     style: str | None = None  # "natural" / "identifier" when the query record says
+    split: str | None = None  # "dev" / "test" (benchmarks.quality.split) when the record says
 
 
 def last_name_part(qualified_name: str) -> str:
@@ -161,6 +162,11 @@ def has_style(outcomes: Iterable[QueryOutcome]) -> bool:
     return any(o.style is not None for o in outcomes)
 
 
+def has_split(outcomes: Iterable[QueryOutcome]) -> bool:
+    """Whether any outcome carries a dev/test split (then every table is printed per split)."""
+    return any(o.split is not None for o in outcomes)
+
+
 def _count(rows: Mapping[str, Mapping[str, Metrics]], column: str) -> int:
     return max((groups[column].count for groups in rows.values() if column in groups), default=0)
 
@@ -174,4 +180,6 @@ def outcome_json(outcome: QueryOutcome) -> dict[str, Any]:
     }
     if outcome.style is not None:
         record["style"] = outcome.style
+    if outcome.split is not None:
+        record["split"] = outcome.split
     return record | {"rank": outcome.rank, "top3": outcome.top[:3]}

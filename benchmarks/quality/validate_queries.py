@@ -1,6 +1,6 @@
 """Check that every query's targets exist in the corpus: the file is there and defines the named function.
 
-    python benchmarks/validate_queries.py [queries/handwritten.jsonl queries/csn.jsonl ...]
+    python -m benchmarks.quality.validate_queries [queries/handwritten.jsonl queries/csn.jsonl ...]
 
 Also checks the record shape (id, query, lang, targets, code_lang; `style`, when present, is natural or
 identifier), unique ids, that `code_lang` agrees with the target file, and (for CSN targets) that
@@ -17,11 +17,10 @@ from collections import Counter
 from functools import cache
 from pathlib import Path
 
-from corpus_functions import FunctionDef, extract_functions, language_for
+from benchmarks.paths import CORPUS, QUERIES
+from benchmarks.quality.corpus_functions import FunctionDef, extract_functions, language_for
 
-BENCH = Path(__file__).resolve().parent
-CORPUS = BENCH / "data" / "corpus"
-DEFAULT_FILES = [BENCH / "queries" / "handwritten.jsonl", BENCH / "queries" / "csn.jsonl"]
+DEFAULT_FILES = [QUERIES / "handwritten.jsonl", QUERIES / "csn.jsonl", QUERIES / "heldout.jsonl"]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field
 

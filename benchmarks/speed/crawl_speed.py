@@ -1,6 +1,6 @@
 """Crawl speed on a synthetic 20,000-file tree, as a plain folder and as a git repository.
 
-    python benchmarks/crawl_speed.py [WORKDIR]
+    python -m benchmarks.speed.crawl_speed [WORKDIR]
 
 The baseline, in the same run, is the least a crawler that looks at content does: list the files
 (``os.walk``, or ``git ls-files`` for the repository) and read the first 8 KiB of each. Best of 3 runs.

@@ -1,7 +1,7 @@
 """Symbols/s of the CPU embedders on realistic code texts (not collected by pytest).
 
 Texts are real functions and classes from the Python standard library, 100-2000 characters each, the
-shape ``codesearch`` embeds. Run: ``python benchmarks/embed_throughput.py [use|e5] [N] [BATCH ...]``.
+shape ``codesearch`` embeds. Run: ``python -m benchmarks.speed.embed_throughput [use|e5] [N] [BATCH ...]``.
 """
 
 from __future__ import annotations

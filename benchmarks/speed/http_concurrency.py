@@ -5,7 +5,7 @@ embedder), each holding every request ``--service-ms`` (a GPU's time for one bat
 sleep, so a server works on many requests at once, as SGLang's continuous batching does. Prints texts/s
 per client concurrency, against a client that keeps one request per server in flight:
 
-    python benchmarks/http_concurrency.py --texts 2048 --service-ms 50
+    python -m benchmarks.speed.http_concurrency --texts 2048 --service-ms 50
 """
 
 from __future__ import annotations
@@ -19,14 +19,12 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from fastapi import FastAPI, Request
 
-from fastapi import FastAPI, Request  # noqa: E402
-
-from codesearch.api.embeddings import create_embeddings_app  # noqa: E402
-from codesearch.embedding.fake import HashEmbedder  # noqa: E402
-from codesearch.embedding.http import HttpEmbedder  # noqa: E402
-from codesearch.serve_model import is_ready, stop  # noqa: E402
+from codesearch.api.embeddings import create_embeddings_app
+from codesearch.embedding.fake import HashEmbedder
+from codesearch.embedding.http import HttpEmbedder
+from codesearch.serve_model import is_ready, stop
 
 
 def make_app() -> FastAPI:

@@ -1,6 +1,6 @@
 """Incremental reindexing and hook overhead on a git copy of the benchmark corpus, against a full rebuild.
 
-    python benchmarks/incremental.py [--corpus benchmarks/data/corpus] [--model use] [--commits 15]
+    python -m benchmarks.speed.incremental [--corpus benchmarks/data/corpus] [--model use] [--commits 15]
 
 Copies the corpus into a temporary git repository (one commit), then measures, in one run:
 - a full build into an empty index (cold embedding cache), and ``--rebuild`` with a warm cache;
@@ -28,13 +28,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
-
-from indexer import hook_run, hooks  # noqa: E402
-from indexer.crawl import crawl  # noqa: E402
-from indexer.pipeline import index_paths  # noqa: E402
+from benchmarks.paths import CORPUS, OUT, ROOT
+from indexer import hook_run, hooks
+from indexer.crawl import crawl
+from indexer.pipeline import index_paths
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@e", "GIT_COMMITTER_NAME": "bench",
            "GIT_COMMITTER_EMAIL": "b@e"}  # fmt: skip
@@ -188,14 +185,14 @@ def markdown(res: dict[str, Any]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=HERE / "data" / "corpus")
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--model", default="use")
     parser.add_argument("--commits", type=int, default=15)
     args = parser.parse_args()
     # ignore_cleanup_errors: git may still be packing objects in the background (gc --auto after commits)
     with tempfile.TemporaryDirectory(prefix="cs-incremental-", ignore_cleanup_errors=True) as tmp:
         res = run(args.corpus.resolve(), args.model, args.commits, Path(tmp))
-    out = HERE / "out"
+    out = OUT
     out.mkdir(exist_ok=True)
     (out / f"incremental-{args.model}-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(
         json.dumps(res, indent=2)

@@ -1,6 +1,6 @@
 """Indexing and query speed on the benchmark corpus, each against a lexical-only run in the same run.
 
-    python benchmarks/speed.py [--corpus benchmarks/data/corpus] [--model use] [--queries 200]
+    python -m benchmarks.speed.index_and_query [--corpus benchmarks/data/corpus] [--model use] [--queries 200]
 
 Reports wall time, symbols/s, the share of time in crawl/parse/embed/write, peak memory, index size vs
 source size, and query latency p50/p95 in-process and through the CLI. Each index build runs in a child
@@ -19,8 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+from benchmarks.paths import CORPUS, DATA, OUT, QUERIES, ROOT
 
 _CHILD = r"""
 import json, resource, sys, time
@@ -108,7 +107,7 @@ def cli_latency(index_dir: Path, queries: list[str], mode: str) -> dict:
 def load_queries(n: int) -> list[str]:
     queries = []
     for name in ("handwritten.jsonl", "csn.jsonl"):
-        for path in (HERE / "queries" / name, HERE / "data" / name):
+        for path in (QUERIES / name, DATA / name):
             if path.exists():
                 queries += [
                     json.loads(line)["query"] for line in path.read_text().splitlines() if line.strip()
@@ -121,7 +120,7 @@ def load_queries(n: int) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path, default=HERE / "data" / "corpus")
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--model", default="use")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--cli-queries", type=int, default=200)
@@ -148,7 +147,7 @@ def main() -> None:
             r["query_cli"] = cli_latency(index_dir, queries[: args.cli_queries], mode)
             report[model] = r
             print(f"{model}: {json.dumps(r)}", file=sys.stderr)
-    out = HERE / "out"
+    out = OUT
     out.mkdir(exist_ok=True)
     (out / f"speed-{report['date']}.json").write_text(json.dumps(report, indent=2))
     print(render(report))

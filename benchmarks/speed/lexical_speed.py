@@ -1,6 +1,6 @@
 """The lexical side of a search: FTS5's own BM25 query vs ``LexicalRanker`` (common words from memory).
 
-    python benchmarks/lexical_speed.py --index DIR [--depth 100]
+    python -m benchmarks.speed.lexical_speed --index DIR [--depth 100]
 
 Every query of benchmarks/queries/*.jsonl, in the same run: the plain FTS5 query (``MATCH 'a OR b ...'
 ORDER BY bm25(...) LIMIT depth``, what ``Searcher`` ran before) and the ranker, first on a cold cache
@@ -12,19 +12,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-
-from load import load_queries  # noqa: E402
-
-from codesearch.lexical_ranker import BM25_WEIGHTS, LexicalRanker, fts_phrase  # noqa: E402
-from indexer.lexical import query_terms  # noqa: E402
-from indexer.store import connect  # noqa: E402
+from benchmarks.speed.load import load_queries
+from codesearch.lexical_ranker import BM25_WEIGHTS, LexicalRanker, fts_phrase
+from indexer.lexical import query_terms
+from indexer.store import connect
 
 
 def fts5_ranking(db, terms: list[str], depth: int) -> list[tuple[int, float]]:

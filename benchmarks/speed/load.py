@@ -1,6 +1,6 @@
 """Load on ``codesearch serve`` vs the in-process ``Searcher``, in the same run, at 1, 8 and 32 clients.
 
-    python benchmarks/load.py --index DIR [--clients 1,8,32] [--duration 20] [--client wrk|python]
+    python -m benchmarks.speed.load --index DIR [--clients 1,8,32] [--duration 20] [--client wrk|python]
 
 The queries are every query of benchmarks/queries/*.jsonl (hand-written in 9 languages and CSN-style),
 taken in turn. For each concurrency the in-process baseline (``Searcher.search`` on that many threads of
@@ -29,14 +29,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.paths import OUT, QUERIES, ROOT
 
 
 def load_queries() -> list[str]:
     queries = []
-    for path in sorted((HERE / "queries").glob("*.jsonl")):
+    for path in sorted((QUERIES).glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 queries.append(json.loads(line)["query"])
@@ -281,7 +279,7 @@ def main() -> None:
     parser.add_argument(
         "--serve-args", default="", help="more `codesearch serve` options, e.g. '--workers 2'"
     )
-    parser.add_argument("--out", type=Path, default=HERE / "out" / "load.json")
+    parser.add_argument("--out", type=Path, default=OUT / "load.json")
     args = parser.parse_args()
     queries = load_queries()
     parts = breakdown(args.index, queries)

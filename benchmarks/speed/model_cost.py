@@ -1,6 +1,6 @@
 """What each bundled model (and each combination) costs to index, as a ratio to the fastest, in one run.
 
-    python benchmarks/model_cost.py [--models use,minilm,use+minilm,e5] [--n 600] [--rounds 2]
+    python -m benchmarks.speed.model_cost [--models use,minilm,use+minilm,e5] [--n 600] [--rounds 2]
 
 Embeds the same realistic code texts (standard-library functions, what `codesearch index` embeds) with
 every model, the rounds interleaved so that a noisy shared machine slows all of them alike, and prints
@@ -10,17 +10,10 @@ documents/s and the cost relative to the fastest model (the issue's budget: at m
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
-
-from embed_throughput import realistic_code_texts  # noqa: E402
-
-from codesearch.embedding.registry import get_embedder  # noqa: E402
+from benchmarks.speed.embed_throughput import realistic_code_texts
+from codesearch.embedding.registry import get_embedder
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Keystroke-to-results latency of ``codesearch tui``, with the in-process Searcher as the baseline.
 
-    python benchmarks/tui_latency.py --index DIR [--queries 100] [--mode hybrid] [--k 20]
-    python benchmarks/tui_latency.py --build DIR --copies 6      # a ~110k-symbol index from the corpus
+    python -m benchmarks.speed.tui_latency --index DIR [--queries 100] [--mode hybrid] [--k 20]
+    python -m benchmarks.speed.tui_latency --build DIR --copies 6      # a ~110k-symbol index from the corpus
 
 The real app runs headless under ``App.run_test()`` over a real index opened in-process. For each query
 (the first N of ``queries/handwritten.jsonl``, 10 human languages):
@@ -25,22 +25,19 @@ import asyncio
 import json
 import shutil
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # run from anywhere without installing the package
+from textual import events
+from textual.keys import _character_to_key
 
-from textual import events  # noqa: E402
-from textual.keys import _character_to_key  # noqa: E402
-
-from codesearch.embedding.registry import get_embedder  # noqa: E402
-from codesearch.search import Searcher  # noqa: E402
-from codesearch.settings import Settings  # noqa: E402
-from tui.app import DEBOUNCE_S, CodesearchApp  # noqa: E402
-from tui.backend import Filters, LocalBackend  # noqa: E402
+from benchmarks.paths import CORPUS, QUERIES
+from codesearch.embedding.registry import get_embedder
+from codesearch.search import Searcher
+from codesearch.settings import Settings
+from tui.app import DEBOUNCE_S, CodesearchApp
+from tui.backend import Filters, LocalBackend
 
 SIZE = (120, 36)
 
@@ -52,7 +49,7 @@ def build(base: Path, copies: int) -> None:
     for i in range(1, copies + 1):
         dst = base / "src" / f"copy{i}"
         if not dst.exists():
-            shutil.copytree(HERE / "data" / "corpus", dst, symlinks=True)
+            shutil.copytree(CORPUS, dst, symlinks=True)
         roots.append(dst)
     embedder = get_embedder("use")
     report = index_paths(roots, index_dir=base / "index", embedder=embedder, model="use")
@@ -129,7 +126,7 @@ def main() -> None:
         args.index = args.index or args.build / "index"
     if args.index is None:
         parser.error("give --index DIR (or --build DIR)")
-    records = [json.loads(line) for line in (HERE / "queries" / "handwritten.jsonl").open(encoding="utf-8")]
+    records = [json.loads(line) for line in (QUERIES / "handwritten.jsonl").open(encoding="utf-8")]
     # the last key of each query is pressed on its own: a query ending in a space would be ambiguous
     queries = [r["query"].strip() for r in records][: args.queries]
 

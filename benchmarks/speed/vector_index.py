@@ -1,6 +1,6 @@
 """Exact flat scan vs fp16 / 8-bit scalar quantisation vs HNSW over a real index's vectors.
 
-    python benchmarks/vector_index.py --index DIR [--queries 50]
+    python -m benchmarks.speed.vector_index --index DIR [--queries 50]
 
 Reads the vectors of an existing index (FAISS file named by its manifest), builds each alternative over
 them in this run, and prints per-query top-100 latency (one query at a time, as a server answers them),

@@ -1,6 +1,6 @@
 """How much of a document the bundled model should see: a sweep of ``max_document_chars``.
 
-    python benchmarks/doc_cut.py [--cuts 4000,700,400,250,150] [--repos a,b,...]
+    python -m benchmarks.tuning.doc_cut [--cuts 4000,700,400,250,150] [--repos a,b,...]
 
 Each cut gets its own index under benchmarks/out/doc-cut-N/ over the same packages, and quality.py's
 tables; the summary lines (MRR@10 per set and mode, embedding seconds) are printed at the end.
@@ -10,15 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-import quality  # noqa: E402
-
-from codesearch.embedding.use import UniversalSentenceEncoder  # noqa: E402
+from benchmarks.paths import OUT
+from benchmarks.quality import run as quality
+from codesearch.embedding.use import UniversalSentenceEncoder
 
 DEFAULT_REPOS = "penlight,cli11,guzzle-psr7,itertools,logrus,requests,thor,axios"
 
@@ -31,7 +26,7 @@ def main() -> None:
     summary = []
     for cut in [int(c) for c in args.cuts.split(",")]:
         UniversalSentenceEncoder.max_document_chars = cut
-        quality.OUT = HERE / "out" / f"doc-cut-{cut}"
+        quality.OUT = OUT / f"doc-cut-{cut}"
         quality.main(["--models", "use", "--repos", args.repos, "--rebuild"])
         latest = sorted(quality.OUT.glob("quality-*.json"))[-1]
         details = json.loads(latest.read_text())

@@ -1,8 +1,8 @@
 """Sweep the fusion of hybrid search over an existing benchmark index, against reciprocal rank fusion.
 
-    python benchmarks/fusion.py [--model use] [--index benchmarks/out/index-use]
+    python -m benchmarks.tuning.fusion [--model use] [--index benchmarks/out/index-use]
 
-Build the index first (`python benchmarks/quality.py --models use`). For each setting of the (dense,
+Build the index first (`python -m benchmarks.quality.run --models use`). For each setting of the (dense,
 lexical) weights (`codesearch.fusion`: by query script, and for Latin-script queries by how much of the
 query the index's vocabulary covers), and of the English-only model's weight in a two-model index, runs
 every query in hybrid mode and prints MRR@10 per query set, for the English and the non-English
@@ -14,21 +14,16 @@ priors (`codesearch.roles`); every other row keeps the shipped priors.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
-
-import quality  # noqa: E402
-from scoring import grouped, metrics  # noqa: E402
-
-import codesearch.fusion as fusion  # noqa: E402
-import codesearch.roles as roles  # noqa: E402
-import codesearch.search as search  # noqa: E402
-from codesearch.embedding import get_embedder  # noqa: E402
+import codesearch.fusion as fusion
+import codesearch.roles as roles
+import codesearch.search as search
+from benchmarks.paths import OUT
+from benchmarks.quality import run as quality
+from benchmarks.quality.scoring import grouped, metrics
+from codesearch.embedding import get_embedder
 
 NON_LATIN = {"ja", "ko", "ru", "zh"}
 SHIPPED_FUSE = fusion.fuse
@@ -84,9 +79,9 @@ def main() -> None:
     ap.add_argument("--index", type=Path, help="default: benchmarks/out/index-MODEL")
     ap.add_argument("--rows", type=int, help="run only the first ROWS settings (1: the baseline alone)")
     args = ap.parse_args()
-    index = args.index or HERE / "out" / f"index-{args.model}"
+    index = args.index or OUT / f"index-{args.model}"
     queries = {name: quality.load_queries(name, quality.CORPUS, None) for name in ("handwritten", "csn")}
-    searcher = search.Searcher(index, get_embedder(args.model))
+    searcher = quality.open_searcher(index, get_embedder(args.model))
     two_models = len(getattr(searcher.embedder, "part_names", ())) > 1
     print(f"model {args.model}, index {index}")
     print("| setting | handwritten | hw English | hw other | hw ja/ko/ru/zh | hw identifiers | csn |")

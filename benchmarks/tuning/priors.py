@@ -1,8 +1,8 @@
 """Sweep the role priors of hybrid search (tests, type declarations, loose windows) over a benchmark index.
 
-    python benchmarks/priors.py [--model use] [--index benchmarks/out/index-use]
+    python -m benchmarks.tuning.priors [--model use] [--index benchmarks/out/index-use]
 
-Build the index first (`python benchmarks/quality.py --models use`). For each setting of
+Build the index first (`python -m benchmarks.quality.run --models use`). For each setting of
 `codesearch.roles.PRIORS` (the factor a fused score is multiplied by when its document is test code, a
 `.pyi`/`.d.ts` declaration, or a window of lines outside any symbol), runs every query in hybrid mode and
 prints MRR@10: hand-written queries overall, on two fixed halves (split by a hash of the query id, so a
@@ -17,19 +17,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import statistics
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
-
-import quality  # noqa: E402
-from scoring import metrics  # noqa: E402
-
-import codesearch.roles as roles  # noqa: E402
-from codesearch.embedding import get_embedder  # noqa: E402
-from codesearch.search import Searcher  # noqa: E402
+import codesearch.roles as roles
+from benchmarks.paths import OUT
+from benchmarks.quality import run as quality
+from benchmarks.quality.scoring import metrics
+from codesearch.embedding import get_embedder
 
 SETTINGS: list[tuple[str, dict[str, float]]] = [
     ("none (declarations still folded)", {}),
@@ -57,10 +51,10 @@ def main() -> None:
     ap.add_argument("--timing", action="store_true", help="time no priors vs shipped priors instead")
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
-    index = args.index or HERE / "out" / f"index-{args.model}"
+    index = args.index or OUT / f"index-{args.model}"
     handwritten = quality.load_queries("handwritten", quality.CORPUS, None)
     csn = quality.load_queries("csn", quality.CORPUS, None)
-    searcher = Searcher(index, get_embedder(args.model))
+    searcher = quality.open_searcher(index, get_embedder(args.model))
     if args.timing:
         shipped = roles.PRIORS
         times: dict[str, list[float]] = {"none": [], "shipped": []}

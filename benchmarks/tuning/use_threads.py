@@ -1,6 +1,6 @@
 """The bundled model with 1 vs 2 BLAS threads: documents/s and single-query latency, in one run.
 
-    python benchmarks/use_threads.py [N_TEXTS]
+    python -m benchmarks.tuning.use_threads [N_TEXTS]
 
 Texts are real standard-library functions (see embed_throughput.py). Each setting gets a fresh model.
 """
@@ -10,8 +10,7 @@ from __future__ import annotations
 import sys
 import time
 
-from embed_throughput import realistic_code_texts
-
+from benchmarks.speed.embed_throughput import realistic_code_texts
 from codesearch.embedding import _loading
 from codesearch.embedding.use import UniversalSentenceEncoder
 

@@ -1,17 +1,13 @@
-"""Scoring of the quality benchmark on fake rankings: `python -m pytest benchmarks/test_scoring.py`."""
+"""Scoring of the quality benchmark on fake rankings, and doc extraction/blanking of its corpus."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from corpus_functions import blank_ranges, clean_doc, extract_functions, first_sentence  # noqa: E402
-from scoring import (  # noqa: E402
+from benchmarks.quality.corpus_functions import blank_ranges, clean_doc, extract_functions, first_sentence
+from benchmarks.quality.scoring import (
     QueryOutcome,
     Target,
     first_correct_rank,

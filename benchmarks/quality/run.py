@@ -35,6 +35,7 @@ from benchmarks.quality.scoring import (
     grouped,
     has_style,
     markdown_table,
+    metrics,
     metrics_table,
     outcome_json,
 )
@@ -205,6 +206,35 @@ def split_rows(runs: dict[str, list[QueryOutcome]]) -> dict[str, list[QueryOutco
     return rows
 
 
+def summary_markdown(results: dict[str, dict[str, list[QueryOutcome]]], sets: list[str]) -> str:
+    """One table to read first: MRR@10 per run (rows) for every query set and split (columns), overall,
+    English and not English, so dev, test, held-out and the lexical baseline sit side by side."""
+    columns: list[tuple[str, str | None, str]] = []  # (set, split, language filter)
+    for qset in sets:
+        outs = next((o[qset] for o in results.values() if qset in o), [])
+        splits = sorted({o.split for o in outs if o.split is not None}) or [None]
+        languages = ["all", "en", "not en"] if any(o.lang != "en" for o in outs) else ["all"]
+        columns += [(qset, split, lang) for split in splits for lang in languages]
+
+    def cell(outs: list[QueryOutcome], split: str | None, lang: str) -> str:
+        kept = [
+            o
+            for o in outs
+            if (split is None or o.split == split) and (lang == "all" or (o.lang == "en") == (lang == "en"))
+        ]
+        return f"{metrics(o.rank for o in kept).mrr10:.3f} ({len(kept)})"
+
+    titles = [
+        " ".join(p for p in (qset, split, "" if lang == "all" else lang) if p)
+        for qset, split, lang in columns
+    ]
+    lines = ["| run | " + " | ".join(titles) + " |", "|" + " --- |" * (len(columns) + 1)]
+    for run, outs in results.items():
+        cells = [cell(outs[qset], split, lang) if qset in outs else "–" for qset, split, lang in columns]
+        lines.append(f"| {run} | " + " | ".join(cells) + " |")
+    return "MRR@10 (queries):\n\n" + "\n".join(lines) + "\n"
+
+
 def report_markdown(results: dict[str, dict[str, list[QueryOutcome]]], sets: list[str]) -> str:
     """Markdown: per query set, an overall table (MRR@10, Recall@1/5/10) with a row per run and split
     (dev and test side by side), one by query style when the records carry `style`, then MRR@10 and
@@ -251,6 +281,30 @@ def run_details(outcomes: list[QueryOutcome]) -> dict[str, Any]:
     return details | {"queries": [outcome_json(o) for o in outcomes]}
 
 
+def load_results(path: Path) -> dict[str, dict[str, list[QueryOutcome]]]:
+    """The outcomes saved in a quality-*.json, per run and query set."""
+    runs = json.loads(path.read_text(encoding="utf-8"))["runs"]
+    return {
+        run: {
+            qset: [
+                QueryOutcome(
+                    q["id"],
+                    q["query"],
+                    q["lang"],
+                    q["code_lang"],
+                    q["rank"],
+                    q["top3"],
+                    q.get("style"),
+                    q.get("split"),
+                )
+                for q in record["queries"]
+            ]
+            for qset, record in sets.items()
+        }
+        for run, sets in runs.items()
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -268,9 +322,19 @@ def main(argv: list[str] | None = None) -> int:
         "--repos", help="only these corpus packages (and queries targeting them): for slow models"
     )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument(
+        "--report", type=Path, help="print the tables of a saved out/quality-*.json again; search nothing"
+    )
     args = parser.parse_args(argv)
+    if args.report:
+        saved = load_results(args.report)
+        sets = list(dict.fromkeys(qset for outs in saved.values() for qset in outs))
+        print(summary_markdown(saved, sets) + "\n" + report_markdown(saved, sets))
+        return 0
     if not args.corpus.is_dir():
-        raise SystemExit("no blanked corpus: run benchmarks.quality.fetch_corpus, then benchmarks.quality.make_csn_queries")
+        raise SystemExit(
+            "no blanked corpus: run benchmarks.quality.fetch_corpus, then benchmarks.quality.make_csn_queries"
+        )
     sets = args.queries.split(",")
     repos = set(args.repos.split(",")) if args.repos else None
     queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos) for name in sets}
@@ -294,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
                 details["runs"].setdefault(run, {})[qset] = run_details(outcomes)
             print(f"[{run}] done", file=sys.stderr, flush=True)
         searcher.close()
-    markdown = report_markdown(results, sets)
+    markdown = summary_markdown(results, sets) + "\n" + report_markdown(results, sets)
     print(markdown)
     stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")
     details["args"] = vars(args) | {"corpus": str(args.corpus)}

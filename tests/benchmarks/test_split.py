@@ -54,3 +54,29 @@ def test_the_report_puts_dev_and_test_side_by_side_per_run() -> None:
     rows = split_rows({"use/hybrid": outcomes, "use/lexical": outcomes[1:2]})
     assert list(rows) == ["use/hybrid dev", "use/hybrid test", "use/lexical test"]
     assert [o.query_id for o in rows["use/hybrid test"]] == ["b", "c"]
+
+
+def test_the_summary_has_a_column_per_set_split_and_language_and_a_row_per_run() -> None:
+    from benchmarks.quality.run import summary_markdown
+
+    hand = [
+        QueryOutcome("a", "q", "en", "c", 1, split=DEV),
+        QueryOutcome("b", "q", "zh", "c", 2, split=DEV),
+        QueryOutcome("c", "q", "zh", "go", None, split=TEST),
+    ]
+    csn = [QueryOutcome("d", "q", "en", "go", 1, split=TEST)]
+    table = summary_markdown(
+        {"use/hybrid": {"hw": hand, "csn": csn}, "use/lexical": {"hw": hand}}, ["hw", "csn"]
+    )
+    header, _, hybrid, lexical = table.strip().splitlines()[2:]
+    assert header.split(" | ")[1:] == [
+        "hw dev",
+        "hw dev en",
+        "hw dev not en",
+        "hw test",
+        "hw test en",
+        "hw test not en",
+        "csn test |",
+    ]
+    assert hybrid.split(" | ")[1:4] == ["0.750 (2)", "1.000 (1)", "0.500 (1)"]
+    assert lexical.endswith("| – |")

@@ -45,9 +45,14 @@ K = 10
 
 
 def load_queries(
-    name: str, corpus: Path, limit_per_lang: int | None, repos: set[str] | None = None
+    name: str,
+    corpus: Path,
+    limit_per_lang: int | None,
+    repos: set[str] | None = None,
+    split: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Records of queries/<name>.jsonl, targets resolved to `Target`s with their definition lines."""
+    """Records of queries/<name>.jsonl (only those of `split`, "dev" or "test", when given), targets
+    resolved to `Target`s with their definition lines."""
     records = [
         json.loads(line) for line in (QUERIES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     ]
@@ -57,6 +62,8 @@ def load_queries(
         if limit_per_lang is not None and per_lang[record["code_lang"]] >= limit_per_lang:
             continue
         if repos is not None and not all(t["repo"] in repos for t in record["targets"]):
+            continue
+        if split is not None and record.get("split") != split:
             continue
         per_lang[record["code_lang"]] += 1
         record["resolved"] = [resolve_target(t, corpus) for t in record["targets"]]

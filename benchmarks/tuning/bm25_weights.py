@@ -24,9 +24,18 @@ SETTINGS = [(8, 2, 3, 1), (4, 2, 3, 1), (8, 1, 3, 1), (8, 2, 1, 1), (8, 2, 3, 2)
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, default=OUT / "index-use")
+    ap.add_argument(
+        "--split",
+        default="dev",
+        choices=("dev", "test", "all"),
+        help="tune on dev (the default), never on test",
+    )
     args = ap.parse_args()
+    split = None if args.split == "all" else args.split
     embedder = get_embedder("use")
-    queries = {name: quality.load_queries(name, quality.CORPUS, None) for name in ("handwritten", "csn")}
+    queries = {
+        name: quality.load_queries(name, quality.CORPUS, None, split=split) for name in ("handwritten", "csn")
+    }
     print("| name, path, doc, code | lexical hw | lexical csn | hybrid hw | hybrid csn |")
     print("| --- | --- | --- | --- | --- |")
     for weights in SETTINGS:

@@ -27,7 +27,7 @@ def main() -> None:
     for cut in [int(c) for c in args.cuts.split(",")]:
         UniversalSentenceEncoder.max_document_chars = cut
         quality.OUT = OUT / f"doc-cut-{cut}"
-        quality.main(["--models", "use", "--repos", args.repos, "--rebuild"])
+        quality.main(["--models", "use", "--queries", "handwritten,csn", "--repos", args.repos, "--rebuild"])
         latest = sorted(quality.OUT.glob("quality-*.json"))[-1]
         details = json.loads(latest.read_text())
         embed_s = details["indexes"]["use"]["timings"]["embed"]

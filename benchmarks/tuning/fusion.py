@@ -78,9 +78,18 @@ def main() -> None:
     ap.add_argument("--model", default="use")
     ap.add_argument("--index", type=Path, help="default: benchmarks/out/index-MODEL")
     ap.add_argument("--rows", type=int, help="run only the first ROWS settings (1: the baseline alone)")
+    ap.add_argument(
+        "--split",
+        default="dev",
+        choices=("dev", "test", "all"),
+        help="tune on dev (the default), never on test",
+    )
     args = ap.parse_args()
+    split = None if args.split == "all" else args.split
     index = args.index or OUT / f"index-{args.model}"
-    queries = {name: quality.load_queries(name, quality.CORPUS, None) for name in ("handwritten", "csn")}
+    queries = {
+        name: quality.load_queries(name, quality.CORPUS, None, split=split) for name in ("handwritten", "csn")
+    }
     searcher = quality.open_searcher(index, get_embedder(args.model))
     two_models = len(getattr(searcher.embedder, "part_names", ())) > 1
     print(f"model {args.model}, index {index}")

@@ -50,10 +50,17 @@ def main() -> None:
     ap.add_argument("--index", type=Path, help="default: benchmarks/out/index-MODEL")
     ap.add_argument("--timing", action="store_true", help="time no priors vs shipped priors instead")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument(
+        "--split",
+        default="dev",
+        choices=("dev", "test", "all"),
+        help="tune on dev (the default), never on test",
+    )
     args = ap.parse_args()
+    split = None if args.split == "all" else args.split
     index = args.index or OUT / f"index-{args.model}"
-    handwritten = quality.load_queries("handwritten", quality.CORPUS, None)
-    csn = quality.load_queries("csn", quality.CORPUS, None)
+    handwritten = quality.load_queries("handwritten", quality.CORPUS, None, split=split)
+    csn = quality.load_queries("csn", quality.CORPUS, None, split=split)
     searcher = quality.open_searcher(index, get_embedder(args.model))
     if args.timing:
         shipped = roles.PRIORS

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from benchmarks.paths import CORPUS, QUERIES
 from benchmarks.quality.corpus_functions import FunctionDef, extract_functions, language_for
+from indexer.crawl_rules import is_vendored_dir_name
 
 DEFAULT_FILES = [QUERIES / "handwritten.jsonl", QUERIES / "csn.jsonl", QUERIES / "heldout.jsonl"]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
@@ -48,6 +49,9 @@ def check_record(record: dict[str, object], corpus: Path) -> list[str]:
     for target in targets:
         repo, path, name = target.get("repo"), target.get("path"), target.get("name")
         where = f"{repo}/{path}::{name}"
+        if any(is_vendored_dir_name(part) for part in str(path).split("/")[:-1]):
+            problems.append(f"{where}: inside a folder the crawler skips as vendored")
+            continue
         functions = functions_in(corpus, str(repo), str(path))
         if functions is None:
             problems.append(f"{where}: file not found in corpus")

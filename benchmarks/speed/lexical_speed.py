@@ -71,7 +71,6 @@ def main() -> None:
     print(f"| LexicalRanker, warm | {summary(warm_times)} |")
     ratio = statistics.median(fts_times + fts_again) / statistics.median(warm_times)
     print(f"\nwarm ranker vs FTS5, p50: {ratio:.1f}x faster; same scores in {same} of {len(queries)} queries")
-    print(f"postings held: {ranker._cached:,} ({ranker._cached * 12 / 2**20:.0f} MiB)")
 
 
 if __name__ == "__main__":

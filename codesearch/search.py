@@ -97,10 +97,6 @@ class Searcher:
         self._generation: LocalGeneration | None = None
         self._reload()
 
-    @classmethod
-    def open(cls, index_dir: Path, embedder: Embedder | None = None, **options: Any) -> Searcher:
-        return cls(index_dir, embedder, **options)
-
     @property
     def manifest(self) -> Manifest:
         return self._current().manifest

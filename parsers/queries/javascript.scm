@@ -23,7 +23,7 @@
 (method_definition
   name: [(property_identifier) (private_property_identifier)] @name) @definition.method
 
-; Old-style assignments: `exports.x = function`, `module.exports.x = () =>` (module functions, named x),
+; Old-style assignments (also chained, `req.get = req.header = function`): `exports.x = function`, `module.exports.x = () =>` (module functions, named x),
 ; `Foo.prototype.bar = function` (a method, qualified Foo.bar), `res.json = function json` (a method of
 ; res, qualified res.json), `this.x = function` in a constructor function (a method), and
 ; `module.exports = function name` (named by the function).
@@ -33,7 +33,8 @@
     left: (member_expression
       object: (identifier) @_exports (#eq? @_exports "exports")
       property: (property_identifier) @name)
-    right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])) @definition.function
+    right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)
+            (assignment_expression right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])])) @definition.function
 
 (expression_statement
   (assignment_expression
@@ -42,7 +43,8 @@
         object: (identifier) @_module (#eq? @_module "module")
         property: (property_identifier) @_exports (#eq? @_exports "exports"))
       property: (property_identifier) @name)
-    right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])) @definition.function
+    right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)
+            (assignment_expression right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])])) @definition.function
 
 (expression_statement
   (assignment_expression
@@ -51,21 +53,24 @@
         object: (identifier) @qualifier
         property: (property_identifier) @_prototype (#eq? @_prototype "prototype"))
       property: (property_identifier) @name)
-    right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])) @definition.method
+    right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)
+            (assignment_expression right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])])) @definition.method
 
 (expression_statement
   (assignment_expression
     left: (member_expression
       object: (identifier) @qualifier (#not-match? @qualifier "^(exports|module)$")
       property: (property_identifier) @name)
-    right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])) @definition.method
+    right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)
+            (assignment_expression right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])])) @definition.method
 
 (expression_statement
   (assignment_expression
     left: (member_expression
       object: (this)
       property: (property_identifier) @name)
-    right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])) @definition.method
+    right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)
+            (assignment_expression right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])])) @definition.method
 
 (expression_statement
   (assignment_expression
@@ -92,3 +97,19 @@
 (field_definition
   property: [(property_identifier) (private_property_identifier)] @name
   value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]) @definition.method
+
+; A function wrapped by a call and bound to a name: `const Button = forwardRef((props, ref) => …)`,
+; `var camelCase = createCompounder(function (result, word) {…})`.
+([(lexical_declaration
+   (variable_declarator
+     name: (identifier) @name
+     value: (call_expression arguments: (arguments [(arrow_function body: (_) @body) (function_expression body: (_) @body)]))))
+  (variable_declaration
+   (variable_declarator
+     name: (identifier) @name
+     value: (call_expression arguments: (arguments [(arrow_function body: (_) @body) (function_expression body: (_) @body)]))))]) @definition.function
+
+; A named function passed to a call at statement level: `defineGetter(req, 'protocol', function protocol() {…})`.
+(expression_statement
+  (call_expression
+    arguments: (arguments (function_expression name: (identifier) @name body: (_) @body)))) @definition.function

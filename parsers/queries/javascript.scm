@@ -50,7 +50,7 @@
   (assignment_expression
     left: (member_expression
       object: (member_expression
-        object: (identifier) @qualifier
+        object: [(identifier) (member_expression)] @qualifier
         property: (property_identifier) @_prototype (#eq? @_prototype "prototype"))
       property: (property_identifier) @name)
     right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)
@@ -60,6 +60,14 @@
   (assignment_expression
     left: (member_expression
       object: (identifier) @qualifier (#not-match? @qualifier "^(exports|module)$")
+      property: (property_identifier) @name)
+    right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)
+            (assignment_expression right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])])) @definition.method
+
+(expression_statement
+  (assignment_expression
+    left: (member_expression
+      object: (member_expression) @qualifier (#not-match? @qualifier "(^module[.]exports|[.]prototype)$")
       property: (property_identifier) @name)
     right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)
             (assignment_expression right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])])) @definition.method

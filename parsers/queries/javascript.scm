@@ -107,15 +107,20 @@
   value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]) @definition.method
 
 ; A function wrapped by a call and bound to a name: `const Button = forwardRef((props, ref) => …)`,
-; `var camelCase = createCompounder(function (result, word) {…})`.
+; `var camelCase = createCompounder(function (result, word) {…})`; not a value computed with a callback
+; (`const keys = list.filter((k) => …)`).
 ([(lexical_declaration
    (variable_declarator
      name: (identifier) @name
-     value: (call_expression arguments: (arguments [(arrow_function body: (_) @body) (function_expression body: (_) @body)]))))
+     value: (call_expression
+       function: [(identifier) (member_expression property: (property_identifier) @_method (#not-match? @_method "^(filter|map|flatMap|reduce|reduceRight|find|findIndex|findLast|some|every|sort|forEach|then|catch|finally|replace)$"))]
+       arguments: (arguments [(arrow_function body: (_) @body) (function_expression body: (_) @body)]))))
   (variable_declaration
    (variable_declarator
      name: (identifier) @name
-     value: (call_expression arguments: (arguments [(arrow_function body: (_) @body) (function_expression body: (_) @body)]))))]) @definition.function
+     value: (call_expression
+       function: [(identifier) (member_expression property: (property_identifier) @_method (#not-match? @_method "^(filter|map|flatMap|reduce|reduceRight|find|findIndex|findLast|some|every|sort|forEach|then|catch|finally|replace)$"))]
+       arguments: (arguments [(arrow_function body: (_) @body) (function_expression body: (_) @body)]))))]) @definition.function
 
 ; A named function passed to a call at statement level: `defineGetter(req, 'protocol', function protocol() {…})`.
 (expression_statement

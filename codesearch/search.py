@@ -29,6 +29,7 @@ from codesearch.query import Query, analyse_query
 from codesearch.rerank import Reranker, rerank_fused
 from codesearch.roles import priors_for, weigh
 from codesearch.settings import MODES
+from codesearch.snippets import SNIPPET_LINES, Snippet, preview
 from codesearch.types import Hit
 from indexer.lexical import name_spellings, terms_in
 from indexer.local_read import (
@@ -45,7 +46,6 @@ from indexer.store_read import Filters, IndexStatus, Ranking
 log = logging.getLogger(__name__)
 
 CANDIDATES = 100  # how deep each side looks before fusion
-SNIPPET_LINES = 12
 SQL_BATCH = 10_000  # rows read per batch at most
 
 
@@ -334,6 +334,12 @@ class Searcher:
         doc_id = row["id"]
         scores = {"dense": round(dense[doc_id], 4)} if doc_id in dense else {}
         found = terms_in(" ".join((row["qualified_name"], row["path"], row["doc"], row["code"])), terms)
+        # a symbol shows its head; a window of loose lines shows where the query's words are
+        shown = (
+            preview(row["code"], row["start_line"], terms)
+            if row["kind"] == "window"
+            else Snippet("\n".join(row["code"].splitlines()[:SNIPPET_LINES]), row["start_line"])
+        )
         return Hit(
             rank=rank,
             score=round(score, 6),
@@ -348,7 +354,8 @@ class Searcher:
             start_line=row["start_line"],
             end_line=row["end_line"],
             signature=row["signature"],
-            snippet="\n".join(row["code"].splitlines()[:SNIPPET_LINES]),
+            snippet=shown.text,
+            snippet_line=shown.start_line if shown.start_line != row["start_line"] else None,
             scores=scores,
             matched_terms=tuple(t for t in terms if t in found),
             exact_name=doc_id in exact,

@@ -110,6 +110,12 @@ class Hit:
     exact_name: bool = False
     # other places with the same function: overloads, and copies of the same code (vendored twice)
     also_at: list[str] = field(default_factory=list)
+    # the file line the snippet starts at, when it is not the hit's first line (a window's matched lines)
+    snippet_line: int | None = None
+
+    @property
+    def snippet_start_line(self) -> int:
+        return self.snippet_line if self.snippet_line is not None else self.start_line
 
     def why(self) -> dict[str, object]:
         """Why this hit matched: the dense score (when there is one), the words matched, exact name."""

@@ -458,3 +458,16 @@ def test_role_priors_read_any_number_of_candidates(searcher) -> None:
     weighed = searcher._weigh_roles(searcher.generation, analyse_query("ledger"), ranked)
     assert len(weighed) == len(ranked)
     assert {i for i, _ in weighed} == {i for i, _ in ranked}
+
+
+def test_a_window_hit_previews_the_lines_that_matched(tmp_path, build_git_repo, fake_embedder) -> None:
+    """A loose window's preview is where the query's words are, numbered from the file line it starts at."""
+    notes = [f"filler line {i} about nothing in particular" for i in range(1, 31)]
+    notes[24] = "the reconciliation ledger is flushed nightly"
+    searcher = _searcher_over(tmp_path, build_git_repo, fake_embedder, {"notes.txt": "\n".join(notes) + "\n"})
+
+    hit = next(h for h in searcher.search("reconciliation ledger", k=5, mode="lexical").hits if h.kind == "window")
+    shown = hit.snippet.splitlines()
+    assert "the reconciliation ledger is flushed nightly" in shown
+    assert hit.snippet_start_line > hit.start_line
+    assert shown[25 - hit.snippet_start_line] == notes[24]

@@ -173,6 +173,16 @@ def _reranker(settings: Settings, rerank: bool) -> Any:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
+    # --- hook (serve_discovery): a `codesearch serve` running on this index answers in milliseconds ---
+    if args.command == "search" and not args.model and not args.rerank:
+        from codesearch.serve_discovery import search_via_server
+
+        filters = {"lang": args.lang, "path": args.path_glob, "repo": args.repo, "kind": args.kind}
+        request = {"query": args.query, "k": settings.k, "mode": settings.mode, **filters}
+        served = search_via_server(settings, request)
+        if served is not None:
+            return _print_result(args, served, started)
+    # --- end of hook ---
     searcher = open_searcher(settings, args.model, rerank=args.rerank)
     filters = {"lang": args.lang, "path_glob": args.path_glob, "repo": args.repo, "kind": args.kind}
     if args.command == "similar":

@@ -269,6 +269,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.markup import escape
+
     from codesearch.embedding.registry import list_models
 
     models = list_models(urls=settings.embedding_urls, model_path=settings.model_path, device=settings.device)
@@ -277,7 +279,9 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
         return ExitCode.OK
     table = Table("model", "dim", "available", "description", box=None)
     for m in models:
-        table.add_row(m.name, str(m.dim or "-"), "yes" if m.available else f"no: {m.why_not}", m.description)
+        # escaped: a hint like pip install 'codesearch[e5]' is not rich markup
+        why = "yes" if m.available else escape(f"no: {m.why_not}")
+        table.add_row(m.name, str(m.dim or "-"), why, escape(m.description))
     table.add_row("none", "-", "yes", "no vectors: a lexical-only index")
     Console(highlight=False).print(table)
     print(

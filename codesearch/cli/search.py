@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codesearch import assembly
 from codesearch.cli.options import add_result_options
 from codesearch.cli.output import print_hits, print_json
 from codesearch.errors import ConfigError, ExitCode
 from codesearch.settings import Settings
+
+if TYPE_CHECKING:
+    from codesearch.search import SearchResult
+    from codesearch.serve_discovery import ServedResult
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -27,6 +31,19 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
+    if args.command == "search" and not args.model and not args.rerank:
+        # a `codesearch serve` running on this index answers in milliseconds, with no model to load here
+        from codesearch.serve_discovery import search_via_server
+
+        request = {
+            "query": args.query,
+            "k": settings.k,
+            "mode": settings.mode,
+            **{"lang": args.lang, "path": args.path_glob, "repo": args.repo, "kind": args.kind},
+        }
+        served = search_via_server(settings, request)
+        if served is not None:
+            return _print(args, served, started)
     searcher = assembly.open_searcher(settings, args.model, rerank=args.rerank)
     filters = {"lang": args.lang, "path_glob": args.path_glob, "repo": args.repo, "kind": args.kind}
     if args.command == "similar":
@@ -37,6 +54,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         result = searcher.similar(Path(file), int(line), k=settings.k, mode=mode, **filters)
     else:
         result = searcher.search(args.query, k=settings.k, mode=settings.mode, **filters)
+    return _print(args, result, started)
+
+
+def _print(args: argparse.Namespace, result: SearchResult | ServedResult, started: float) -> int:
     if args.json:
         print_json(result.to_json(explain=args.explain))
     else:

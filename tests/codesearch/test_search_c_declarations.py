@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from codesearch.search import Searcher
+from indexer.lexical import query_terms
 from indexer.pipeline import index_paths
+from indexer.store import connect
+from indexer.store_read import Filters
 
 C_FILES = {
     "include/frame.h": (
@@ -27,8 +30,9 @@ def test_the_definition_takes_the_place_of_its_header_prototype(
     repo = build_git_repo(tmp_path / "r", C_FILES)
     index_paths([repo.root], index_dir=tmp_path / "idx", embedder=hash_embedder, model="fake")
     searcher = Searcher(tmp_path / "idx", hash_embedder)
-    paths = dict(searcher._db.execute("SELECT d.id, f.path FROM documents d JOIN files f ON f.id=d.file_id"))
-    raw = searcher._lexical("compress a frame", 10, "", [])
+    db = connect(tmp_path / "idx", readonly=True)
+    paths = dict(db.execute("SELECT d.id, f.path FROM documents d JOIN files f ON f.id=d.file_id"))
+    raw = searcher.generation.lexical(query_terms("compress a frame"), 10, Filters(), None)
     assert paths[raw[0][0]] == "include/frame.h"
 
     hits = [h for h in searcher.search("compress a frame", k=10, mode="lexical").hits if h.kind != "window"]

@@ -110,6 +110,15 @@ def _as_utf8(head: bytes) -> bytes:
     return head
 
 
+def _is_utf8(name: str) -> bool:
+    """False for a name os.fsdecode could only hold with surrogate escapes (bytes that are not UTF-8)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _Crawl:
     """State of one crawl: the root, the limits, and the result being filled."""
 
@@ -160,6 +169,11 @@ class _Crawl:
     def examine(self, rel: str, name: str, blob_id: str | None, ignore: IgnoreChain) -> None:
         """Classify one listed file and record it as a source file or a skip."""
         self.tick()
+        if not _is_utf8(rel):
+            self.skip(
+                rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"), "undecodable-name"
+            )
+            return
         if not ignore.empty and ignore.ignores(rel):
             self.skip(rel, "ignored-by-codesearchignore")
             return

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codesearch.errors import IndexIOError, NotFoundError
+from codesearch.errors import NotFoundError
 from indexer.crawl_git import GitListing, list_git_files, open_work_tree
 from indexer.crawl_ignore import CODESEARCHIGNORE, GITIGNORE, IgnoreChain
 from indexer.crawl_rules import (
@@ -34,6 +34,7 @@ from indexer.crawl_rules import (
     looks_minified,
     path_skip_reason,
 )
+from indexer.safe_read import read_file_inside
 
 __all__ = ["SKIP_REASONS", "CrawlResult", "SourceFile", "crawl", "decode_text", "read_text"]
 
@@ -90,15 +91,14 @@ def decode_text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def read_text(abs_path: Path) -> tuple[bytes, str]:
+def read_text(abs_path: Path, root: Path | None = None) -> tuple[bytes, str]:
     """Read a crawled file: its raw bytes and its text (see ``decode_text``).
 
-    Raises ``IndexIOError`` when the file cannot be read (it vanished or its permissions changed).
+    The file must still be a regular file inside ``root`` (default: its own folder): one swapped for a FIFO
+    or a symlink since the crawl is refused, never read. Raises ``IndexIOError`` when the file cannot be
+    read (it vanished, its permissions changed, or it is no longer a regular file inside the root).
     """
-    try:
-        data = abs_path.read_bytes()
-    except OSError as err:
-        raise IndexIOError(f"cannot read {abs_path}: {err.strerror or err}") from err
+    data = read_file_inside(root if root is not None else abs_path.parent, abs_path)
     return data, decode_text(data)
 
 

@@ -89,9 +89,9 @@ def _repo_name(db: sqlite3.Connection, root: Path) -> str:
     return name
 
 
-def _parse_file(repo: str, source: SourceFile, report: IndexReport) -> _ParsedFile | None:
+def _parse_file(repo: str, root: Path, source: SourceFile, report: IndexReport) -> _ParsedFile | None:
     try:
-        raw, text = read_text(source.abs_path)
+        raw, text = read_text(source.abs_path, root)
     except IndexIOError as exc:  # read_text maps OSError (the file vanished or became unreadable)
         report.errors.append(f"{source.path}: unreadable ({exc})")
         report.skipped["unreadable"] = report.skipped.get("unreadable", 0) + 1
@@ -224,7 +224,7 @@ def _index_root(
     parsed: list[_ParsedFile] = []
     progress("parse", 0, len(to_parse))
     for f in to_parse:
-        p = _parse_file(name, f, report)
+        p = _parse_file(name, root, f, report)
         if p is not None:
             parsed.append(p)
         progress("parse", 1, len(to_parse))

@@ -83,12 +83,24 @@ class CrawlResult:
 def decode_text(data: bytes) -> str:
     """Decode file bytes: a UTF-8/16/32 byte-order mark picks the codec (and is dropped), else UTF-8.
 
-    Undecodable bytes (Latin-1 text, say) become U+FFFD rather than failing: the file is still indexed.
+    Text that is not UTF-8 and has no UTF-8 in it is read as Windows-1252 (Latin-1's superset), so
+    ``def café()`` keeps its name; bytes no codec maps (UTF-8 with a stray byte) become U+FFFD rather than
+    failing: the file is still indexed.
     """
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(codec, errors="replace")
-    return data.decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    lenient = data.decode("utf-8", errors="replace")
+    if any(ord(ch) > 127 and ch != "\ufffd" for ch in lenient):
+        return lenient  # real UTF-8 with a few bad bytes: a legacy codec would garble the good ones
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # maps every byte
 
 
 def read_text(abs_path: Path, root: Path | None = None) -> tuple[bytes, str]:

@@ -91,7 +91,7 @@ def _repo_name(db: sqlite3.Connection, root: Path) -> str:
 
 def _parse_file(repo: str, root: Path, source: SourceFile, report: IndexReport) -> _ParsedFile | None:
     try:
-        raw, text = read_text(source.abs_path, root)
+        _, text = read_text(source.abs_path, root)
     except IndexIOError as exc:  # read_text maps OSError (the file vanished or became unreadable)
         report.errors.append(f"{source.path}: unreadable ({exc})")
         report.skipped["unreadable"] = report.skipped.get("unreadable", 0) + 1
@@ -100,7 +100,11 @@ def _parse_file(repo: str, root: Path, source: SourceFile, report: IndexReport) 
     symbols = []
     if parsers.has_grammar(language):
         try:
-            symbols = parsers.extract_symbols(raw, language, path=source.path, repo=repo)
+            # the decoded text, not the raw bytes: UTF-16/32 and Latin-1 parse as what they say; byte offsets
+            # are then offsets into this UTF-8 form, and line numbers are the text's own
+            symbols = parsers.extract_symbols(
+                text.encode("utf-8", "surrogatepass"), language, path=source.path, repo=repo
+            )
         except Exception as exc:  # a parser bug must not lose the file: it is indexed as windows
             log.warning("%s: symbol extraction failed (%s); indexing it as plain text", source.path, exc)
             report.errors.append(f"{source.path}: symbol extraction failed ({exc})")

@@ -156,4 +156,6 @@ def file_documents(repo: str, path: str, language: str, text: str, symbols: list
         non_blank = sum(1 for line in lines[lo - 1 : hi] if line.strip())
         if non_blank >= MIN_GAP_LINES:
             docs.extend(window_documents(repo, path, language, lines, lo, hi))
+    if not docs and lines:  # a short file (a 4-line note, a 2-line query) is one window: none goes missing
+        docs.extend(window_documents(repo, path, language, lines, 1, len(lines)))
     return docs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,10 @@ from indexer.vectors import ANN_THRESHOLD, VectorIndex
 log = logging.getLogger(__name__)
 
 EMBED_CHUNK = 256  # texts embedded (and cached) per step, so a killed run keeps what it embedded
+# The code of one file's documents is bounded by a multiple of its size: overlapping windows and nested
+# symbols repeat lines, but a file must never turn into hundreds of megabytes of index.
+MAX_DOCUMENT_BYTES_FACTOR = 4
+DOCUMENT_BYTES_SLACK = 64 * 1024  # so a tiny file's windows are never cut
 
 
 class Progress(Protocol):
@@ -67,6 +72,9 @@ class IndexReport:
     generation: int = 0
     model: str = LEXICAL_ONLY
     errors: list[str] = field(default_factory=list)
+    # what the per-file bounds left out: symbols-nested-too-deep, symbols-over-limit, parse-timeout,
+    # documents-over-budget (each file with a cut is also named in ``errors``)
+    cut: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,18 +106,37 @@ def _parse_file(repo: str, root: Path, source: SourceFile, report: IndexReport) 
         return None
     language = parsers.language_for_path(source.path) or "text"
     symbols = []
+    cuts: Counter[str] = Counter()
     if parsers.has_grammar(language):
         try:
             # the decoded text, not the raw bytes: UTF-16/32 and Latin-1 parse as what they say; byte offsets
             # are then offsets into this UTF-8 form, and line numbers are the text's own
-            symbols = parsers.extract_symbols(
-                text.encode("utf-8", "surrogatepass"), language, path=source.path, repo=repo
-            )
+            source_bytes = text.encode("utf-8", "surrogatepass")
+            symbols = parsers.extract_symbols(source_bytes, language, path=source.path, repo=repo, cuts=cuts)
         except Exception as exc:  # a parser bug must not lose the file: it is indexed as windows
             log.warning("%s: symbol extraction failed (%s); indexing it as plain text", source.path, exc)
             report.errors.append(f"{source.path}: symbol extraction failed ({exc})")
-    docs = file_documents(repo, source.path, language, text, symbols)
+    docs = _within_budget(file_documents(repo, source.path, language, text, symbols), len(text), cuts)
+    if cuts:
+        for what, n in cuts.items():
+            report.cut[what] = report.cut.get(what, 0) + n
+        report.errors.append(
+            f"{source.path}: bounded ({', '.join(f'{n} {w}' for w, n in sorted(cuts.items()))})"
+        )
     return _ParsedFile(source, language, content_hash(text), docs, len(symbols))
+
+
+def _within_budget(docs: list[Document], text_chars: int, cuts: Counter[str]) -> list[Document]:
+    """The documents, in order, until their code reaches the file's budget; the rest counted as cut."""
+    budget = MAX_DOCUMENT_BYTES_FACTOR * text_chars + DOCUMENT_BYTES_SLACK
+    kept: list[Document] = []
+    for doc in docs:
+        budget -= len(doc.code)
+        if budget < 0:
+            cuts["documents-over-budget"] += len(docs) - len(kept)
+            break
+        kept.append(doc)
+    return kept
 
 
 def _embed_missing(

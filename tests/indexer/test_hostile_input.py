@@ -4,8 +4,12 @@ files swapped for FIFOs or symlinks after the crawl, BOM'd and Latin-1 text, abs
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -183,3 +187,49 @@ def test_absurd_nesting_is_bounded_and_the_cut_is_reported(tmp_path, hash_embedd
     assert report.cut.get("symbols-nested-too-deep", 0) > 0
     # nothing vanished: the deepest code is still inside a document
     assert any("return 0" in code for *_, code, _, _ in docs)
+
+
+_SLOW_INDEXER = """
+import sys, time
+from pathlib import Path
+from codesearch.embedding.fake import HashEmbedder
+from indexer import pipeline
+
+class SlowEmbedder(HashEmbedder):
+    def _embed_batch(self, texts, **kw):
+        out = super()._embed_batch(texts, **kw)
+        with open(sys.argv[3], "a") as log:
+            log.write(f"{len(texts)}\\n")
+        time.sleep(0.2)
+        return out
+
+pipeline.EMBED_CHUNK = 4
+pipeline.index_paths([Path(sys.argv[1])], index_dir=Path(sys.argv[2]), embedder=SlowEmbedder(256), model="fake")
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_a_first_build_killed_while_embedding_keeps_what_it_embedded(sig, tmp_path, hash_embedder):
+    files = {f"m{i}.py": f"def func_{i}(x):\n    return x + {i}\n" for i in range(40)}
+    root = _folder(tmp_path, files)
+    index_dir, batches = tmp_path / "idx", tmp_path / "batches.log"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_INDEXER, str(root), str(index_dir), str(batches)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not batches.exists() or len(batches.read_text().split()) < 3:
+            assert writer.poll() is None and time.monotonic() < deadline, "the writer ended before embedding"
+            time.sleep(0.05)
+        writer.send_signal(sig)
+        writer.wait(timeout=60)
+    finally:
+        writer.kill()
+    db = sqlite3.connect(index_dir / "meta.sqlite")
+    kept = db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+    db.close()
+    assert 8 <= kept < 40  # at least the batches before the last one were committed
+    report = _index(root, index_dir, hash_embedder)  # the rerun embeds only what is missing
+    assert report.documents == 40 and report.embedded == len(hash_embedder.embedded_texts) == 40 - kept

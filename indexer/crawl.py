@@ -103,14 +103,15 @@ def decode_text(data: bytes) -> str:
         return data.decode("latin-1")  # maps every byte
 
 
-def read_text(abs_path: Path, root: Path | None = None) -> tuple[bytes, str]:
+def read_text(abs_path: Path, root: Path | None = None, max_bytes: int | None = None) -> tuple[bytes, str]:
     """Read a crawled file: its raw bytes and its text (see ``decode_text``).
 
     The file must still be a regular file inside ``root`` (default: its own folder): one swapped for a FIFO
     or a symlink since the crawl is refused, never read. Raises ``IndexIOError`` when the file cannot be
-    read (it vanished, its permissions changed, or it is no longer a regular file inside the root).
+    read (it vanished, its permissions changed, or it is no longer a regular file inside the root), and
+    ``FileTooLargeError`` (an ``IndexIOError``) when it holds more than ``max_bytes``.
     """
-    data = read_file_inside(root if root is not None else abs_path.parent, abs_path)
+    data = read_file_inside(root if root is not None else abs_path.parent, abs_path, max_bytes=max_bytes)
     return data, decode_text(data)
 
 

@@ -20,6 +20,7 @@ from codesearch.types import Document
 from indexer.changes import detect_changes, refresh_metadata
 from indexer.crawl import SourceFile, crawl, read_text
 from indexer.documents import content_hash, file_documents
+from indexer.safe_read import FileTooLargeError
 from indexer.store import (
     LEXICAL_ONLY,
     EmbeddingCache,
@@ -86,9 +87,14 @@ class _ParsedFile:
     n_symbols: int
 
 
-def _parse_file(repo: str, root: Path, source: SourceFile, report: IndexReport) -> _ParsedFile | None:
-    try:
-        _, text = read_text(source.abs_path, root)
+def _parse_file(
+    repo: str, root: Path, source: SourceFile, report: IndexReport, max_file_size: int
+) -> _ParsedFile | None:
+    try:  # the file may have changed since the crawl: a FIFO, a symlink out, or grown past the limit
+        _, text = read_text(source.abs_path, root, max_bytes=max_file_size)
+    except FileTooLargeError:
+        report.skipped["too-large"] = report.skipped.get("too-large", 0) + 1
+        return None
     except IndexIOError as exc:  # read_text maps OSError (the file vanished or became unreadable)
         report.errors.append(f"{source.path}: unreadable ({exc})")
         report.skipped["unreadable"] = report.skipped.get("unreadable", 0) + 1
@@ -195,7 +201,7 @@ def _index_root(
     parsed: list[_ParsedFile] = []
     progress("parse", 0, len(to_parse))
     for f in to_parse:
-        p = _parse_file(name, root, f, report)
+        p = _parse_file(name, root, f, report, max_file_size)
         if p is not None:
             parsed.append(p)
         progress("parse", 1, len(to_parse))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from codesearch.errors import IndexIOError
 
-__all__ = ["FileGoneError", "UnsafeFileError", "read_file_inside"]
+__all__ = ["FileGoneError", "FileTooLargeError", "UnsafeFileError", "read_file_inside"]
 
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _PROC_FD = Path("/proc/self/fd")
@@ -23,6 +23,10 @@ _PROC_FD = Path("/proc/self/fd")
 
 class FileGoneError(IndexIOError):
     """The file does not exist (any more)."""
+
+
+class FileTooLargeError(IndexIOError):
+    """The file holds more than the ``max_bytes`` asked for (it grew since it was listed)."""
 
 
 class UnsafeFileError(IndexIOError):
@@ -46,7 +50,7 @@ def read_file_inside(root: str | Path, path: str | Path, *, max_bytes: int | Non
 
     Raises ``FileGoneError`` when it does not exist, ``UnsafeFileError`` when it is a symlink, a FIFO, a
     socket, a device or a folder, or resolves outside ``root``, and ``IndexIOError`` for other read errors.
-    ``max_bytes`` caps what is read (a file that grew past it is read only that far).
+    With ``max_bytes``, a file longer than that raises ``FileTooLargeError`` (only ``max_bytes + 1`` are read).
     """
     full = os.path.join(os.fspath(root), os.fspath(path))
     real_root = os.path.realpath(root)
@@ -65,7 +69,10 @@ def read_file_inside(root: str | Path, path: str | Path, *, max_bytes: int | Non
             raise UnsafeFileError(f"cannot read {full}: it resolves outside {root}")
         os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read() if max_bytes is None else handle.read(max_bytes)
+            data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+        if max_bytes is not None and len(data) > max_bytes:
+            raise FileTooLargeError(f"cannot read {full}: it holds more than {max_bytes} bytes")
+        return data
     except OSError as err:
         raise IndexIOError(f"cannot read {full}: {err.strerror or err}") from err
     finally:

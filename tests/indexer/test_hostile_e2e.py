@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from codesearch.api.server import create_app
 from codesearch.search import Searcher

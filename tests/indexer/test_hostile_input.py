@@ -233,3 +233,17 @@ def test_a_first_build_killed_while_embedding_keeps_what_it_embedded(sig, tmp_pa
     assert 8 <= kept < 40  # at least the batches before the last one were committed
     report = _index(root, index_dir, hash_embedder)  # the rerun embeds only what is missing
     assert report.documents == 40 and report.embedded == len(hash_embedder.embedded_texts) == 40 - kept
+
+
+def test_a_file_that_grew_past_the_size_limit_after_the_crawl_is_skipped_not_read(
+    tmp_path, hash_embedder, monkeypatch
+):
+    root = _folder(tmp_path, {"a.py": "def a():\n    return 1\n", "grows.txt": "small\n"})
+
+    def grow(r: Path) -> None:
+        (r / "grows.txt").write_text("grown line\n" * 1000)
+
+    _swap_after_crawl(monkeypatch, grow)
+    report = _index(root, tmp_path / "idx", hash_embedder, max_file_size=1000)
+    assert report.files == 1 and report.skipped == {"too-large": 1}
+    assert {p for p, *_ in _docs(tmp_path / "idx")} == {"a.py"}

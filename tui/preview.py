@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
 
+from codesearch.assembly import read_hit_file
 from codesearch.types import Hit
 
 CONTEXT = 10  # lines of the file shown above the doc comment and below the symbol (scroll to see)
@@ -43,10 +43,8 @@ def doc_comment_start(lines: list[str], start: int) -> int:
 
 def excerpt(hit: Hit) -> Excerpt:
     """The hit's code from its file (so the preview is what is on disk now), or its stored snippet."""
-    try:
-        lines = Path(hit.abs_path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        lines = []
+    text = read_hit_file(hit)
+    lines = text.splitlines() if text is not None else []
     if len(lines) < hit.start_line:  # unreadable, deleted or shortened since it was indexed
         snippet = hit.snippet.splitlines() or [""]
         first = hit.snippet_start_line

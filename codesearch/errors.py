@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     INDEX_LOCKED = 6  # another writer holds the index
     IO = 7  # a file or disk problem (unreadable path, disk full)
     NOT_FOUND = 8  # the path/repo/symbol asked for does not exist
+    STORE_UNAVAILABLE = 9  # the index store (a Milvus server) cannot be reached, timed out or is unsupported
     INTERRUPTED = 130
 
 
@@ -59,3 +60,10 @@ class RerankUnavailableError(CodesearchError):
     """The reranker cannot be loaded, or no rerank server answers."""
 
     exit_code = ExitCode.EMBEDDING_UNAVAILABLE
+
+
+class StoreUnavailableError(CodesearchError):
+    """The index store cannot serve: a Milvus server that cannot be reached, that timed out, or whose version
+    codesearch does not support."""
+
+    exit_code = ExitCode.STORE_UNAVAILABLE

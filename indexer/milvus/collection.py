@@ -31,13 +31,15 @@ DISPLAY_FIELDS = (
 )  # fmt: skip
 
 
-def collection_schema(dim: int, bm25: bool) -> Any:
-    """Every field of a document; with ``bm25`` also Milvus's BM25 function over the lexical text."""
+def collection_schema(dim: int, bm25: bool, partition_key: bool = True) -> Any:
+    """Every field of a document; with ``bm25`` also Milvus's BM25 function over the lexical text.
+    ``partition_key``: ``repo`` picks the partition (milvus-lite 2.5 cannot filter a partition-key field:
+    every expression on it is refused, so there ``repo`` is a plain field)."""
     from pymilvus import DataType, Function, FunctionType, MilvusClient
 
     schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
     schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("repo", DataType.VARCHAR, max_length=MAX_NAME_BYTES, is_partition_key=True)
+    schema.add_field("repo", DataType.VARCHAR, max_length=MAX_NAME_BYTES, is_partition_key=partition_key)
     schema.add_field("root", DataType.VARCHAR, max_length=MAX_PATH_BYTES)
     schema.add_field("path", DataType.VARCHAR, max_length=MAX_PATH_BYTES)
     for name in NAME_FIELDS[1:]:

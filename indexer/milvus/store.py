@@ -145,9 +145,11 @@ class MilvusStore:
         params.add_index("vector", index_type="FLAT", metric_type="IP")
         if self.bm25:
             params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        partitioned = not self.target.embedded
         self._call(
-            "creating a collection", "create_collection", name, schema=schema.collection_schema(dim, self.bm25),
-            index_params=params, num_partitions=schema.PARTITIONS, consistency_level=STRONG,
+            "creating a collection", "create_collection", name,
+            schema=schema.collection_schema(dim, self.bm25, partition_key=partitioned), index_params=params,
+            consistency_level=STRONG, **({"num_partitions": schema.PARTITIONS} if partitioned else {}),
         )  # fmt: skip
         self._pending = {"model": model, "fingerprint": fingerprint, "dim": dim, "generation": generation}
         self._writing = name
@@ -180,10 +182,11 @@ class MilvusStore:
                 schema.entity(row, vectors[start + i].tolist(), self.bm25)
                 for i, row in enumerate(rows[start : start + BATCH])
             ]
-            # delete + insert, not upsert: Milvus 2.3's upsert misroutes partition-key rows (its filters on
-            # ``repo`` then miss them; tests/store/test_contract.py)
-            self._call("writing the index", "delete", name, ids=[e["id"] for e in batch])
-            self._call("writing the index", "insert", name, batch)
+            if self.target.embedded:
+                self._call("writing the index", "upsert", name, batch)
+            else:  # Milvus 2.3's upsert misroutes partition-key rows: a filter on ``repo`` misses them
+                self._call("writing the index", "delete", name, ids=[e["id"] for e in batch])
+                self._call("writing the index", "insert", name, batch)
         if not self.bm25:
             self._sidecar(name).upsert(rows)
         self._repos.update({r.repo: r.root for r in rows})

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import re
 from collections.abc import Iterator
@@ -21,6 +22,8 @@ DEFAULT_NAME = "codesearch"
 MIN_SERVER = (2, 3)
 BM25_SERVER = (2, 5)
 TIMEOUT_S = 30.0
+_CONNECTIONS = itertools.count()
+_CONNECTIONS = itertools.count()
 _URI = re.compile(r"milvus://(?P<host>[^/\s:]+):(?P<port>\d+)(?:/(?P<name>[A-Za-z_][A-Za-z0-9_]*))?")
 
 
@@ -79,16 +82,13 @@ def connect(target: MilvusTarget, timeout: float = TIMEOUT_S) -> tuple[object, t
     try:
         from pymilvus import MilvusClient
     except ImportError:
-        raise ConfigError(
-            "the Milvus store needs the milvus extra: pip install 'codesearch[milvus]'"
-        ) from None
+        raise ConfigError("the Milvus store needs the milvus extra: pip install 'codesearch[milvus]'") from None
+    # a connection of its own: pymilvus shares one per URI, and one client's close() would end the others'
+    alias = f"codesearch-{next(_CONNECTIONS)}"
     with milvus_errors(target, "connecting"):
-        if target.embedded:
-            return MilvusClient(uri=target.uri, timeout=timeout), (
-                2,
-                5,
-            )  # milvus-lite 2.5 has no version call
-        client = MilvusClient(uri=target.uri, timeout=timeout)
+        if target.embedded:  # milvus-lite 2.5 has no version call
+            return MilvusClient(uri=target.uri, timeout=timeout, alias=alias), (2, 5)
+        client = MilvusClient(uri=target.uri, timeout=timeout, alias=alias)
         reported = client.get_server_version(timeout=timeout)
     version = parse_version(reported)
     if version < MIN_SERVER:

@@ -206,7 +206,6 @@ class MilvusStore:
         """Index the vectors as their count calls for, move the alias to a new collection, and bump the
         generation; the previous collection of a model change is dropped once no pointer names it."""
         name = self._require_writing()
-        self._call("writing the index", "flush", name)
         documents = self.count(name)
         index_type = self._fit_index(name, documents)
         previous = self._state or {}

@@ -32,7 +32,11 @@ from indexer.milvus.rows import Ranking, StoredDocument, StoreFilters, StoreGene
 
 log = logging.getLogger(__name__)
 
-STRONG = "Strong"  # a reader sees every write acknowledged before its query
+# Reads are "Session": a writer reads its own writes; another process's reads lag writes by at most the
+# server's time tick. "Strong" waits for that tick on every call (~200 ms each on Milvus 2.3).
+READ_CONSISTENCY = "Session"
+WRITER_CONSISTENCY = "Strong"  # a writer's count and its file lookups (Session's count(*) misses deletes)
+COLLECTION_CONSISTENCY = "Bounded"
 BATCH = 500  # entities per insert (gRPC messages stay far under 64 MB)
 ID_BATCH = 1_000  # ids per `id in [...]` expression
 MAX_TOP_K = 16_384  # Milvus's limit on a search's k
@@ -99,7 +103,7 @@ class MilvusStore:
         """Read the generation pointer again (a reader does before each query; a writer after ``commit``)."""
         rows = self._call(
             "reading the index", "query", self.meta_name, filter='key == "state"', output_fields=["value"],
-            consistency_level=STRONG,
+            consistency_level=READ_CONSISTENCY,
         )  # fmt: skip
         self._state = json.loads(rows[0]["value"]) if rows else None
         return self._state
@@ -149,7 +153,7 @@ class MilvusStore:
         self._call(
             "creating a collection", "create_collection", name,
             schema=schema.collection_schema(dim, self.bm25, partition_key=partitioned), index_params=params,
-            consistency_level=STRONG, **({"num_partitions": schema.PARTITIONS} if partitioned else {}),
+            consistency_level=COLLECTION_CONSISTENCY, **({"num_partitions": schema.PARTITIONS} if partitioned else {}),
         )  # fmt: skip
         self._pending = {"model": model, "fingerprint": fingerprint, "dim": dim, "generation": generation}
         self._writing = name
@@ -184,9 +188,12 @@ class MilvusStore:
             ]
             if self.target.embedded:
                 self._call("writing the index", "upsert", name, batch)
-            else:  # Milvus 2.3's upsert misroutes partition-key rows: a filter on ``repo`` misses them
+                continue
+            # Milvus 2.3's upsert misroutes partition-key rows (a filter on ``repo`` misses them): delete and
+            # insert instead; a collection being built holds none of these ids yet
+            if self._pending is None:
                 self._call("writing the index", "delete", name, ids=[e["id"] for e in batch])
-                self._call("writing the index", "insert", name, batch)
+            self._call("writing the index", "insert", name, batch)
         if not self.bm25:
             self._sidecar(name).upsert(rows)
         self._repos.update({r.repo: r.root for r in rows})
@@ -195,7 +202,7 @@ class MilvusStore:
         """Remove every document of ``repo``'s file ``path``; returns their ids."""
         name = self._require_writing()
         expr = f"repo == {quote(repo)} and path == {quote(path)}"
-        ids = [r["id"] for r in self._query(name, expr, ["id"])]
+        ids = [r["id"] for r in self._query(name, expr, ["id"], WRITER_CONSISTENCY)]
         if ids:
             self._call("writing the index", "delete", name, filter=expr)
             if not self.bm25:
@@ -310,11 +317,11 @@ class MilvusStore:
     def count(self, name: str | None = None) -> int:
         rows = self._call(
             "counting documents", "query", name or self._reading(), filter="", output_fields=["count(*)"],
-            consistency_level=STRONG,
+            consistency_level=WRITER_CONSISTENCY,
         )  # fmt: skip
         return int(rows[0]["count(*)"])
 
-    def _query(self, name: str, expr: str, fields: list[str]) -> list[dict[str, Any]]:
+    def _query(self, name: str, expr: str, fields: list[str], consistency: str = READ_CONSISTENCY) -> list[dict[str, Any]]:
         """Every entity matching ``expr`` (past Milvus's 16,384-row window, in pages by id)."""
         out: list[dict[str, Any]] = []
         last = None
@@ -322,7 +329,7 @@ class MilvusStore:
             page_expr = expr if last is None else f"({expr}) and id > {last}" if expr else f"id > {last}"
             rows = self._call(
                 "reading the index", "query", name, filter=page_expr or "id >= 0", output_fields=sorted({"id", *fields}),
-                limit=MAX_TOP_K, consistency_level=STRONG,
+                limit=MAX_TOP_K, consistency_level=consistency,
             )  # fmt: skip
             out.extend(rows)
             if len(rows) < MAX_TOP_K:
@@ -354,7 +361,7 @@ class MilvusStore:
         params = schema.search_params(str((self._state or {}).get("index_type", "FLAT")), k)
         hits = self._call(
             "searching", "search", name, data=[np.asarray(vector, dtype=np.float32).tolist()], anns_field="vector",
-            limit=min(k, MAX_TOP_K), filter=expr, search_params=params, consistency_level=STRONG,
+            limit=min(k, MAX_TOP_K), filter=expr, search_params=params, consistency_level=READ_CONSISTENCY,
         )[0]  # fmt: skip
         return [(int(h["id"]), float(h["distance"])) for h in hits]
 
@@ -374,7 +381,7 @@ class MilvusStore:
             return []
         hits = self._call(
             "searching", "search", name, data=[schema.fold_diacritics(" ".join(terms))], anns_field="sparse",
-            limit=min(k, MAX_TOP_K), filter=expr, search_params={"metric_type": "BM25"}, consistency_level=STRONG,
+            limit=min(k, MAX_TOP_K), filter=expr, search_params={"metric_type": "BM25"}, consistency_level=READ_CONSISTENCY,
         )[0]  # fmt: skip
         return sorted(((int(h["id"]), float(h["distance"])) for h in hits), key=lambda p: (-p[1], p[0]))
 
@@ -391,7 +398,7 @@ class MilvusStore:
         where = f"name_lower in {names}" + (f" and ({expr})" if expr else "")
         rows = self._call(
             "reading the index", "query", name, filter=where, output_fields=["id"], limit=limit,
-            consistency_level=STRONG,
+            consistency_level=READ_CONSISTENCY,
         )  # fmt: skip
         return sorted(int(r["id"]) for r in rows)
 
@@ -404,7 +411,7 @@ class MilvusStore:
             batch = wanted[start : start + ID_BATCH]
             for row in self._call(
                 "reading the index", "query", name, filter=f"id in {batch}", output_fields=["id", *schema.DISPLAY_FIELDS],
-                consistency_level=STRONG,
+                consistency_level=READ_CONSISTENCY,
             ):  # fmt: skip
                 out[int(row["id"])] = {"id": int(row["id"]), **{f: row[f] for f in schema.DISPLAY_FIELDS}}
         return out

@@ -21,8 +21,8 @@ import pytest
 from codesearch.lexical_ranker import filtered_ids_sql
 from codesearch.search import Searcher, _filters
 from indexer.milvus.rows import Ranking, StoredDocument, StoreFilters, StoreGeneration
-from indexer.store import EmbeddingCache, Manifest, commit_generation, connect, set_meta
-from indexer.vectors import VectorIndex
+from indexer.store import EmbeddingCache, Manifest, commit_generation, connect, rebuild_vectors, set_meta
+from indexer.vectors import ANN_THRESHOLD, VectorIndex
 
 SERVER_START_TIMEOUT_S = 180
 
@@ -99,8 +99,10 @@ class LocalContractStore:
         return ids
 
     def commit(self) -> StoreGeneration:
-        assert self.db is not None
+        assert self.db is not None and self.vectors is not None
         previous = Manifest.read(self.index_dir)
+        if not self.vectors.approximate and self.vectors.live >= ANN_THRESHOLD:  # as the pipeline does
+            self.vectors = rebuild_vectors(self.db, self.fingerprint, self.dim)
         with self.db:
             set_meta(self.db, "generation", str((previous.generation if previous else 0) + 1))
         m = commit_generation(

@@ -9,7 +9,6 @@ up), waited for through its health endpoint with a bounded timeout, and is stopp
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path

@@ -72,6 +72,17 @@ def collection_schema(dim: int, bm25: bool, partition_key: bool = True) -> Any:
     return schema
 
 
+def meta_schema() -> Any:
+    """``NAME_meta``: the generation pointer, one JSON row under the key ``state``."""
+    from pymilvus import DataType, MilvusClient
+
+    meta = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    meta.add_field("key", DataType.VARCHAR, is_primary=True, max_length=64)
+    meta.add_field("value", DataType.VARCHAR, max_length=MAX_TEXT_BYTES)
+    meta.add_field("unused", DataType.FLOAT_VECTOR, dim=2)  # Milvus wants a vector in every collection
+    return meta
+
+
 def vector_index(count: int, embedded: bool) -> tuple[str, dict[str, Any]]:
     """(index type, build params) for ``count`` vectors: exact while small; HNSW on a server past
     ``ANN_THRESHOLD``; IVF_FLAT on milvus-lite, which has no graph index."""

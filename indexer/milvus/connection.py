@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from codesearch.errors import ConfigError, StoreUnavailableError
 
@@ -98,3 +99,26 @@ def connect(target: MilvusTarget, timeout: float = TIMEOUT_S) -> tuple[object, t
         )
     log.debug("connected to %s (Milvus %s)", target, reported)
     return client, version
+
+
+def point_alias(client: Any, target: MilvusTarget, collection: str, timeout: float) -> None:
+    """Point the alias ``target.name`` at ``collection`` (a server's readers query the alias): moved in one
+    call when it exists; else (the first commit, or left pointing at a dropped collection) made anew."""
+    from pymilvus.exceptions import MilvusException
+
+    try:
+        client.alter_alias(collection, target.name, timeout=timeout)
+        return
+    except MilvusException:
+        drop_alias(client, target, timeout)
+    with milvus_errors(target, "moving the alias"):
+        client.create_alias(collection, target.name, timeout=timeout)
+
+
+def drop_alias(client: Any, target: MilvusTarget, timeout: float) -> None:
+    from pymilvus.exceptions import MilvusException
+
+    try:
+        client.drop_alias(target.name, timeout=timeout)
+    except MilvusException:
+        pass  # there was none

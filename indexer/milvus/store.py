@@ -26,7 +26,16 @@ from typing import Any
 import numpy as np
 
 from indexer.milvus import collection as schema
-from indexer.milvus.connection import BM25_SERVER, TIMEOUT_S, MilvusTarget, connect, milvus_errors
+from indexer.milvus.connection import (
+    BM25_SERVER,
+    TIMEOUT_S,
+    MilvusTarget,
+    connect,
+    drop_alias,
+    milvus_errors,
+    point_alias,
+)
+from indexer.milvus.expressions import ids_expr, quote, scalar_expr
 from indexer.milvus.fts_sidecar import FtsSidecar
 from indexer.milvus.rows import Ranking, StoredDocument, StoreFilters, StoreGeneration
 
@@ -40,11 +49,6 @@ COLLECTION_CONSISTENCY = "Bounded"
 BATCH = 500  # entities per insert (gRPC messages stay far under 64 MB)
 ID_BATCH = 1_000  # ids per `id in [...]` expression
 MAX_TOP_K = 16_384  # Milvus's limit on a search's k
-
-
-def quote(value: str) -> str:
-    """A Milvus expression string literal."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class MilvusStore:
@@ -85,19 +89,13 @@ class MilvusStore:
     # -- the generation pointer ----------------------------------------------------------------------------
 
     def _ensure_meta(self) -> None:
-        if self._call("reading the index", "has_collection", self.meta_name):
-            return
-        from pymilvus import DataType, MilvusClient
-
-        meta = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-        meta.add_field("key", DataType.VARCHAR, is_primary=True, max_length=64)
-        meta.add_field("value", DataType.VARCHAR, max_length=schema.MAX_TEXT_BYTES)
-        meta.add_field("unused", DataType.FLOAT_VECTOR, dim=2)  # Milvus wants a vector in every collection
-        params = self.client.prepare_index_params()
-        params.add_index("unused", index_type="FLAT", metric_type="L2")
-        self._call(
-            "creating the index", "create_collection", self.meta_name, schema=meta, index_params=params
-        )
+        if not self._call("reading the index", "has_collection", self.meta_name):
+            params = self.client.prepare_index_params()
+            params.add_index("unused", index_type="FLAT", metric_type="L2")
+            self._call(
+                "creating the index", "create_collection", self.meta_name, schema=schema.meta_schema(),
+                index_params=params,
+            )  # fmt: skip
 
     def refresh(self) -> dict[str, Any] | None:
         """Read the generation pointer again (a reader does before each query; a writer after ``commit``)."""
@@ -232,7 +230,7 @@ class MilvusStore:
             "updated_at": time.time(),
         }
         if self.aliases and old != name:
-            self._point_alias(name)
+            point_alias(self.client, self.target, name, self.timeout)
         self._write_state(new_state)
         if old and old != name:
             self._call("dropping the previous collection", "drop_collection", old)
@@ -244,26 +242,6 @@ class MilvusStore:
         return StoreGeneration(
             new_state["model"], new_state["fingerprint"], new_state["dim"], generation, documents
         )
-
-    def _point_alias(self, name: str) -> None:
-        """Point the alias ``NAME`` at ``name`` (readers of a server query the alias): moved in one call when
-        it exists; else (first commit, or left pointing at a dropped collection) made anew."""
-        from pymilvus.exceptions import MilvusException
-
-        try:
-            self.client.alter_alias(name, self.target.name, timeout=self.timeout)
-            return
-        except MilvusException:
-            self._drop_alias()
-        self._call("moving the alias", "create_alias", name, self.target.name)
-
-    def _drop_alias(self) -> None:
-        from pymilvus.exceptions import MilvusException
-
-        try:
-            self.client.drop_alias(self.target.name, timeout=self.timeout)
-        except MilvusException:
-            pass  # there was none
 
     def _fit_index(self, name: str, documents: int) -> str:
         """Rebuild the vector index when the collection's size calls for another type."""
@@ -292,7 +270,7 @@ class MilvusStore:
             if n.startswith(self.target.name + "_")
         ]
         if self.aliases:
-            self._drop_alias()
+            drop_alias(self.client, self.target, self.timeout)
         for name in names:
             self._call("dropping the index", "drop_collection", name)
         for sidecar in self._sidecars.values():
@@ -338,18 +316,12 @@ class MilvusStore:
 
     def _filter_expr(self, name: str, filters: StoreFilters) -> str | None:
         """The Milvus expression of ``filters``; None when nothing can match. A path glob is matched here,
-        exactly as SQLite's GLOB (Milvus 2.3's ``like`` takes prefixes only), and becomes an id list."""
-        clauses = []
-        for field, value in (("repo", filters.repo), ("language", filters.language), ("kind", filters.kind)):
-            if value:
-                clauses.append(f"{field} == {quote(value.lower() if field == 'language' else value)}")
-        expr = " and ".join(clauses)
+        exactly as SQLite's GLOB, and becomes an id list (``expressions.scalar_expr``)."""
+        expr = scalar_expr(filters)
         if filters.glob is None:
             return expr
         ids = [r["id"] for r in self._query(name, expr, ["path"]) if filters.path_matches(r["path"])]
-        if not ids:
-            return None
-        return f"id in {ids}"
+        return ids_expr(ids) if ids else None
 
     def dense_top_k(self, vector: np.ndarray, k: int, filters: StoreFilters | None = None) -> Ranking:
         """The top ``k`` (id, inner product) for one query vector, best first."""
@@ -410,7 +382,7 @@ class MilvusStore:
         for start in range(0, len(wanted), ID_BATCH):
             batch = wanted[start : start + ID_BATCH]
             for row in self._call(
-                "reading the index", "query", name, filter=f"id in {batch}", output_fields=["id", *schema.DISPLAY_FIELDS],
+                "reading the index", "query", name, filter=ids_expr(batch), output_fields=["id", *schema.DISPLAY_FIELDS],
                 consistency_level=READ_CONSISTENCY,
             ):  # fmt: skip
                 out[int(row["id"])] = {"id": int(row["id"]), **{f: row[f] for f in schema.DISPLAY_FIELDS}}

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from codesearch.lexical_ranker import filtered_ids_sql
+from indexer.lexical_ranker import filtered_ids_sql
 
 from codesearch.search import Searcher, _filters
 from indexer.milvus.rows import Ranking, StoredDocument, StoreFilters, StoreGeneration

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from indexer.lexical_ranker import filtered_ids_sql
 
 from codesearch.search import Searcher, _filters
+from indexer.lexical_ranker import filtered_ids_sql
 from indexer.milvus.rows import Ranking, StoredDocument, StoreFilters, StoreGeneration
 from indexer.store import EmbeddingCache, Manifest, commit_generation, connect, rebuild_vectors, set_meta
 from indexer.vectors import ANN_THRESHOLD, VectorIndex

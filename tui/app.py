@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 
 from codesearch.errors import CodesearchError, EmbeddingUnavailableError, IndexNotFoundError
 from codesearch.settings import MODES
+from codesearch.terminal_text import printable
 from codesearch.types import Hit
 from tui import preview
 from tui.backend import Answer, Backend, Filters, IndexSummary
@@ -258,7 +259,7 @@ class CodesearchApp(App[None]):
             return
         location = f"{hit.path}:{hit.start_line}"
         self.copy_to_clipboard(location)
-        self.notify(f"Copied {escape(location)}")
+        self.notify(f"Copied {escape(printable(location))}")
 
     def action_open_hit(self) -> None:
         """Open the highlighted hit in $VISUAL / $EDITOR at its line; back here when the editor exits."""

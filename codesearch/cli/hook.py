@@ -8,10 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from codesearch import assembly
-from codesearch.cli.output import print_json
+from codesearch.cli.output import console, print_json, shown
 from codesearch.errors import ExitCode
 from codesearch.settings import Settings
 
@@ -31,7 +29,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     repo = hooks.work_tree(Path(args.repo).expanduser().resolve())
     if args.action == "install":
         states = hooks.install(repo, settings.index_dir)
-        return _print_hook_states(repo, states, f"installed (index {settings.index_dir.resolve()})")
+        return _print_hook_states(
+            repo, states, f"installed (index {shown(str(settings.index_dir.resolve()))})"
+        )
     if args.action == "uninstall":
         states = hooks.uninstall(repo)
         return _print_hook_states(repo, states, "uninstalled")
@@ -41,8 +41,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_hook_states(repo: Path, states: list[Any], what: str) -> int:
-    out = Console(highlight=False, soft_wrap=True)  # paths are never folded
-    out.print(f"codesearch hooks {what} in {states[0].path.parent}")
+    out = console()
+    out.print(f"codesearch hooks {what} in {shown(str(states[0].path.parent))}")
     for s in states:
         out.print(f"  {s.name:<14} {_state_word(s)}")
     return ExitCode.OK
@@ -98,11 +98,11 @@ def _hook_status(repo: Path, as_json: bool) -> int:
     if as_json:
         print_json(status)
         return ExitCode.OK
-    out = Console(highlight=False, soft_wrap=True)  # paths are never folded
-    out.print(f"hooks in   {status['hooks_dir']}")
+    out = console()
+    out.print(f"hooks in   {shown(status['hooks_dir'])}")
     for name, word in status["hooks"].items():
         out.print(f"  {name:<14} {word}")
-    out.print(f"index      {status['index_dir'] or '-'}")
+    out.print(f"index      {shown(status['index_dir'] or '-')}")
     last = status["last_run"]
     if last:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(last["finished_at"]))
@@ -110,12 +110,12 @@ def _hook_status(repo: Path, as_json: bool) -> int:
             f"ok (parsed {last.get('files_parsed', 0)}, embedded {last.get('embedded', 0)}, "
             f"generation {last.get('generation', '?')})"
             if last["status"] == "ok"
-            else f"FAILED: {last.get('error', '?')}"
+            else f"FAILED: {shown(str(last.get('error', '?')))}"
         )
         out.print(f"last run   {when}, {last['seconds']:.1f} s, {how}")
     else:
         out.print("last run   never")
     if status["running"]:
         out.print("running    now" + (" (another run is queued)" if status["pending"] else ""))
-    out.print(f"log        {status['log']}")
+    out.print(f"log        {shown(status['log'])}")
     return ExitCode.OK

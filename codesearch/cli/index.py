@@ -6,10 +6,8 @@ import argparse
 import dataclasses
 from typing import Any
 
-from rich.console import Console
-
 from codesearch import assembly
-from codesearch.cli.output import NoProgress, ProgressBar, format_counts, print_json
+from codesearch.cli.output import NoProgress, ProgressBar, console, format_counts, print_json, shown
 from codesearch.errors import ExitCode
 from codesearch.settings import Settings
 
@@ -29,20 +27,22 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    err = Console(stderr=True)
+    err = console(stderr=True)
     model = assembly.model_for_indexing(settings, None if args.rebuild else assembly.read_manifest(settings))
     roots = assembly.resolve_roots(args.paths, settings)
     if err.is_terminal and not args.json:
-        err.print(f"indexing {len(roots)} root(s) into {settings.index_dir} with model {model.name}")
+        err.print(
+            f"indexing {len(roots)} root(s) into {shown(str(settings.index_dir))} with model {model.name}"
+        )
     with ProgressBar(err) if err.is_terminal else NoProgress() as progress:
         report = assembly.reindex(settings, roots, progress, model=model, rebuild=args.rebuild)
     if args.json:
         print_json(dataclasses.asdict(report))
         return ExitCode.OK
-    out = Console(highlight=False)
+    out = console()
     out.print(
         f"Indexed {len(roots)} root(s) in {report.seconds:.1f} s "
-        f"(model {report.model}, generation {report.generation}, index {settings.index_dir})"
+        f"(model {report.model}, generation {report.generation}, index {shown(str(settings.index_dir))})"
     )
     out.print(
         f"  files      {report.files:,} (parsed {report.files_parsed:,}, removed {report.files_removed:,})"
@@ -57,5 +57,5 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             "skipped (see `skipped` above)"
         )
     for line in report.errors[:10]:
-        err.print(f"[yellow]warning:[/] {line}")
+        err.print(f"[yellow]warning:[/] {shown(line)}")
     return ExitCode.OK

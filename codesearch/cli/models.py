@@ -7,10 +7,9 @@ import dataclasses
 import sys
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
-from codesearch.cli.output import print_json
+from codesearch.cli.output import console, print_json
 from codesearch.errors import ExitCode
 from codesearch.settings import Settings
 
@@ -32,7 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     for m in models:
         table.add_row(m.name, str(m.dim or "-"), "yes" if m.available else f"no: {m.why_not}", m.description)
     table.add_row("none", "-", "yes", "no vectors: a lexical-only index")
-    Console(highlight=False).print(table)
+    console().print(table)
     print(
         "`--model auto` (the default) uses http when --embedding-url is given, qwen3-4b on a CUDA GPU with "
         "its weights cached, else use.",

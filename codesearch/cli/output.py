@@ -8,14 +8,29 @@ import time
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
 
+from codesearch.terminal_text import printable, printable_code
 from codesearch.types import Hit
 
 _STAGES = {"crawl": "listing files", "parse": "parsing", "embed": "embedding"}
 # rich lexer names where they differ from our language ids
 _LEXERS = {"csharp": "c#", "tsx": "tsx", "text": "text", "window": "text", "ocaml": "ocaml", "shell": "bash"}
+
+
+# the width of a console that is not a terminal (a pipe, a file): lines are never folded there
+UNFOLDED_WIDTH = 1 << 16
+
+
+def console(*, stderr: bool = False) -> Console:
+    """The console on stdout (or stderr) every command prints through: no highlighting of numbers and
+    paths, and no folding at 80 columns when it is not a terminal (``| grep``, ``> file``)."""
+    out = Console(highlight=False, stderr=stderr)
+    if not out.is_terminal:
+        out.width = UNFOLDED_WIDTH
+    return out
 
 
 def print_json(obj: Any) -> None:
@@ -69,25 +84,29 @@ class NoProgress:
         return None
 
 
+def shown(text: str) -> str:
+    """Text from a file or the index (a path, a name) as rich markup that prints it literally."""
+    return escape(printable(text))
+
+
 def print_hits(hits: list[Hit], took_ms: float, asked: str, started: float) -> None:
     """Each hit's place, name and why, then its code; the count and the time on stderr."""
-    out = Console(highlight=False)
+    out = console()
     if not hits:
-        out.print(f"no hits for {asked!r}")
+        out.print(f"no hits for {shown(repr(asked))}")
     for hit in hits:
         out.print(
-            f"[bold cyan]{hit.path}:{hit.start_line}[/]  [bold]{hit.qualified_name}[/] "
-            f"[dim]{hit.kind} · {hit.language} · {hit.repo} · score {hit.score:.4f}[/]"
+            f"[bold cyan]{shown(hit.path)}:{hit.start_line}[/]  [bold]{shown(hit.qualified_name)}[/] "
+            f"[dim]{shown(hit.kind)} · {shown(hit.language)} · {shown(hit.repo)} · score {hit.score:.4f}[/]"
         )
-        out.print(f"  [dim]why: {_why(hit)}[/]")
+        out.print(f"  [dim]why: {shown(_why(hit))}[/]")
         if hit.also_at:
-            out.print(
-                f"  [dim]also at: {', '.join(hit.also_at[:5])}{' …' if len(hit.also_at) > 5 else ''}[/]"
-            )
+            more = " …" if len(hit.also_at) > 5 else ""
+            out.print(f"  [dim]also at: {shown(', '.join(hit.also_at[:5]))}{more}[/]")
         lexer = _LEXERS.get(hit.language, hit.language)
         out.print(
             Syntax(
-                hit.snippet,
+                printable_code(hit.snippet),
                 lexer,
                 line_numbers=True,
                 start_line=hit.start_line,
@@ -95,7 +114,7 @@ def print_hits(hits: list[Hit], took_ms: float, asked: str, started: float) -> N
                 background_color="default",
             )
         )
-    Console(stderr=True).print(
+    console(stderr=True).print(
         f"[dim]{len(hits)} hits in {(time.perf_counter() - started) * 1000:.0f} ms (search {took_ms:.0f} ms)[/]"
     )
 

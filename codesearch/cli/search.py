@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codesearch import assembly
 from codesearch.cli.options import add_result_options
 from codesearch.cli.output import print_hits, print_json
 from codesearch.errors import ConfigError, ExitCode
+from codesearch.filter_values import canonical_kind, canonical_language, canonical_repo
 from codesearch.settings import Settings
+
+if TYPE_CHECKING:
+    from codesearch.search import Searcher
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -28,7 +32,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     searcher = assembly.open_searcher(settings, args.model, rerank=args.rerank)
-    filters = {"lang": args.lang, "path_glob": args.path_glob, "repo": args.repo, "kind": args.kind}
+    filters = _filters(args, searcher)
     if args.command == "similar":
         file, _, line = args.location.rpartition(":")
         if not file or not line.isdigit():
@@ -42,3 +46,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print_hits(result.hits, result.took_ms, getattr(args, "query", None) or args.location, started)
     return ExitCode.OK
+
+
+def _filters(args: argparse.Namespace, searcher: Searcher) -> dict[str, str | None]:
+    """The filters as the index names them (``--lang py`` is python); an unknown value is a usage error."""
+    repos = [r["name"] for r in searcher.status()["repos"]] if args.repo else []
+    return {
+        "lang": canonical_language(args.lang) if args.lang else None,
+        "path_glob": args.path_glob,
+        "repo": canonical_repo(args.repo, repos) if args.repo else None,
+        "kind": canonical_kind(args.kind) if args.kind else None,
+    }

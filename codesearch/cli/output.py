@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -89,14 +91,24 @@ def shown(text: str) -> str:
     return escape(printable(text))
 
 
+def where_from_here(hit: Hit, here: Path) -> str:
+    """The hit's file as the user can open it from ``here`` (ripgrep's habit): relative when ``here`` is
+    inside the hit's repository (``../`` where needed), else absolute."""
+    root = Path(hit.abs_path.removesuffix(hit.path))
+    if here == root or here.is_relative_to(root):
+        return Path(os.path.relpath(hit.abs_path, here)).as_posix()
+    return hit.abs_path
+
+
 def print_hits(hits: list[Hit], took_ms: float, asked: str, started: float) -> None:
     """Each hit's place, name and why, then its code; the count and the time on stderr."""
     out = console()
+    here = Path(os.getcwd())
     if not hits:
         out.print(f"no hits for {shown(repr(asked))}")
     for hit in hits:
         out.print(
-            f"[bold cyan]{shown(hit.path)}:{hit.start_line}[/]  [bold]{shown(hit.qualified_name)}[/] "
+            f"[bold cyan]{shown(where_from_here(hit, here))}:{hit.start_line}[/]  [bold]{shown(hit.qualified_name)}[/] "
             f"[dim]{shown(hit.kind)} · {shown(hit.language)} · {shown(hit.repo)} · score {hit.score:.4f}[/]"
         )
         out.print(f"  [dim]why: {shown(_why(hit))}[/]")

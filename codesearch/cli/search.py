@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if not file or not line.isdigit():
             raise ConfigError(f"expected FILE:LINE, not {args.location!r}")
         mode = args.mode  # default: dense (the model's code-to-code instruction); lexical without vectors
-        result = searcher.similar(Path(file), int(line), k=settings.k, mode=mode, **filters)
+        result = searcher.similar(_located(file, searcher), int(line), k=settings.k, mode=mode, **filters)
     else:
         result = searcher.search(args.query, k=settings.k, mode=settings.mode, **filters)
     if args.json:
@@ -57,3 +57,24 @@ def _filters(args: argparse.Namespace, searcher: Searcher) -> dict[str, str | No
         "repo": canonical_repo(args.repo, repos) if args.repo else None,
         "kind": canonical_kind(args.kind) if args.kind else None,
     }
+
+
+def _located(file: str, searcher: Searcher) -> Path:
+    """The file ``similar`` was given: from the current folder (what ``search`` prints), absolute, or
+    relative to an indexed repository's root (``src/x.py``, ``REPO/src/x.py``: what ``--json`` holds)."""
+    given = Path(file).expanduser()
+    if given.is_absolute() or given.exists():
+        return given.resolve()
+    found = set()
+    for repo in searcher.status()["repos"]:
+        root = Path(repo["root"])
+        inside = file.removeprefix(repo["name"] + "/")
+        for candidate in (root / given, root / inside):
+            if candidate.is_file():
+                found.add(candidate)
+    if len(found) > 1:
+        raise ConfigError(
+            f"{file} is in several indexed repositories ({', '.join(sorted(map(str, found)))}): "
+            "give the path from the current folder"
+        )
+    return found.pop() if found else given.resolve()

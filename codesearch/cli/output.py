@@ -11,7 +11,15 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.syntax import Syntax
 
 from codesearch.terminal_text import printable, printable_code
@@ -26,10 +34,17 @@ _LEXERS = {"csharp": "c#", "tsx": "tsx", "text": "text", "window": "text", "ocam
 UNFOLDED_WIDTH = 1 << 16
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits 1 here; a reader that stopped early (`| head`) is no failure: the CLI's edge says so
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def console(*, stderr: bool = False) -> Console:
     """The console on stdout (or stderr) every command prints through: no highlighting of numbers and
     paths, and no folding at 80 columns when it is not a terminal (``| grep``, ``> file``)."""
-    out = Console(highlight=False, stderr=stderr)
+    out = _Console(highlight=False, stderr=stderr)
     if not out.is_terminal:
         out.width = UNFOLDED_WIDTH
     return out
@@ -38,6 +53,7 @@ def console(*, stderr: bool = False) -> Console:
 def print_json(obj: Any) -> None:
     """One JSON object on one line of stdout, non-ASCII text as is."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()  # a broken pipe is raised here, inside the CLI's edge, not at the interpreter's exit
 
 
 def format_counts(counts: dict[str, int]) -> str:
@@ -54,6 +70,8 @@ class ProgressBar:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
             console=console,
             transient=True,
         )
@@ -129,6 +147,23 @@ def print_hits(hits: list[Hit], took_ms: float, asked: str, started: float) -> N
     console(stderr=True).print(
         f"[dim]{len(hits)} hits in {(time.perf_counter() - started) * 1000:.0f} ms (search {took_ms:.0f} ms)[/]"
     )
+
+
+def print_compact(hits: list[Hit]) -> None:
+    """One line per hit, like ``rg -n``: ``path:line: qualified_name  signature``."""
+    out = console()
+    here = Path(os.getcwd())
+    for hit in hits:
+        place = f"{where_from_here(hit, here)}:{hit.start_line}:"
+        out.print(shown(f"{place} {hit.qualified_name}  {hit.signature}".rstrip()))
+
+
+def print_files(hits: list[Hit]) -> None:
+    """Each file with a hit, once, in the order of its best hit (``rg -l``)."""
+    out = console()
+    here = Path(os.getcwd())
+    for path in dict.fromkeys(where_from_here(hit, here) for hit in hits):
+        out.print(shown(path))
 
 
 def _why(hit: Hit) -> str:

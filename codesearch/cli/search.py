@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from codesearch import assembly
 from codesearch.cli.options import add_result_options
-from codesearch.cli.output import print_hits, print_json
+from codesearch.cli.output import print_compact, print_files, print_hits, print_json
 from codesearch.errors import ConfigError, ExitCode
 from codesearch.filter_values import canonical_kind, canonical_language, canonical_repo
 from codesearch.settings import Settings
@@ -43,6 +43,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         result = searcher.search(args.query, k=settings.k, mode=settings.mode, **filters)
     if args.json:
         print_json(result.to_json(explain=args.explain))
+    elif args.compact:
+        print_compact(result.hits)
+    elif args.files:
+        print_files(result.hits)
     else:
         print_hits(result.hits, result.took_ms, getattr(args, "query", None) or args.location, started)
     return ExitCode.OK

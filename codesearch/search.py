@@ -437,7 +437,8 @@ class Searcher:
             repos = [
                 dict(r)
                 for r in self._db.execute(
-                    "SELECT r.name, r.root, r.indexed_at, COUNT(f.id) AS files FROM repos r "
+                    "SELECT r.name, r.root, r.indexed_at, COUNT(f.id) AS files, "
+                    "COALESCE(SUM(f.n_symbols), 0) AS symbols FROM repos r "
                     "LEFT JOIN files f ON f.repo_id=r.id GROUP BY r.id ORDER BY r.name"
                 )
             ]

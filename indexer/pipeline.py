@@ -19,6 +19,7 @@ from codesearch.types import Document
 from indexer.changes import detect_changes, refresh_metadata
 from indexer.crawl import SourceFile, crawl, read_text
 from indexer.documents import content_hash, file_documents
+from indexer.forget import forget_roots_for_rebuild
 from indexer.store import (
     LEXICAL_ONLY,
     EmbeddingCache,
@@ -331,14 +332,14 @@ def index_paths(
                 raise
             previous = None  # --rebuild is the way out of an unreadable manifest
         manifest = None if rebuild else previous
-        check_model(index_dir, manifest, model, fingerprint)
+        check_model(index_dir, manifest, model, fingerprint, dim=embedder.dim if embedder else None)
         try:
             db = connect(index_dir)
         except sqlite3.Error as exc:
             raise IndexIOError(f"cannot open the index database in {index_dir}: {exc}") from None
         try:
-            if rebuild:
-                _clear(db)
+            if rebuild:  # the given roots only: other repositories of the index stay as they are
+                forget_roots_for_rebuild(db, index_dir, roots, previous, fingerprint)
             # a rebuild still numbers on from the last generation: readers take a new number as new data
             generation = previous.generation if previous else 0
             consistent = int(get_meta(db, "generation", "0")) == generation
@@ -396,14 +397,3 @@ def _own_files(index_dir: Path, root: Path) -> list[str]:
     except ValueError:
         return []
     return [f"/{rel.as_posix()}/"] if rel.parts else []
-
-
-def _clear(db: sqlite3.Connection) -> None:
-    """Forget every file and document (the embedding cache stays: it is keyed by model)."""
-    with db:
-        db.execute("DELETE FROM documents_fts")
-        db.execute("DELETE FROM documents")
-        db.execute("DELETE FROM files")
-        db.execute("DELETE FROM repos")
-        # matches no manifest: a writer killed before its commit leaves vectors to rebuild, not to trust
-        set_meta(db, "generation", "-1")

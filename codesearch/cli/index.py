@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codesearch import assembly
 from codesearch.cli.output import NoProgress, ProgressBar, console, format_counts, print_json, shown
-from codesearch.errors import ExitCode
+from codesearch.errors import ExitCode, IndexIOError
 from codesearch.settings import Settings
+
+if TYPE_CHECKING:
+    from indexer.store import Manifest
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -17,7 +20,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "index", parents=[common], help="index folders, git repositories or git URLs (incremental)"
     )
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH|GIT-URL")
-    p.add_argument("--rebuild", action="store_true", help="forget the index's files and build it again")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="forget what the index holds of these paths and index them again (other repositories stay)",
+    )
     p.add_argument("--max-file-size", type=int, help="skip files larger than this many bytes (default 1 MiB)")
     p.add_argument(
         "--ignore", action="append", metavar="PATTERN", help="extra gitignore-style pattern (repeatable)"
@@ -28,7 +35,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     err = console(stderr=True)
-    model = assembly.model_for_indexing(settings, None if args.rebuild else assembly.read_manifest(settings))
+    model = assembly.model_for_indexing(settings, _manifest(settings, args.rebuild))
     roots = assembly.resolve_roots(args.paths, settings)
     if err.is_terminal and not args.json:
         err.print(
@@ -59,3 +66,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     for line in report.errors[:10]:
         err.print(f"[yellow]warning:[/] {shown(line)}")
     return ExitCode.OK
+
+
+def _manifest(settings: Settings, rebuild: bool) -> Manifest | None:
+    """The index's manifest, so a run keeps the index's model; a rebuild also goes on where it is unreadable."""
+    try:
+        return assembly.read_manifest(settings)
+    except IndexIOError:
+        if rebuild:
+            return None
+        raise

@@ -32,10 +32,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     out.print(f"documents  {status['documents']:,}")
     updated = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(status["updated_at"]))
     out.print(f"updated    {updated}")
-    table = Table("repo", "root", "files", "indexed", box=None)
+    table = Table("repo", "root", "files", "symbols", "indexed", box=None)
     for r in status["repos"]:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["indexed_at"])) if r["indexed_at"] else "-"
-        table.add_row(shown(r["name"]), shown(r["root"]), f"{r['files']:,}", when)
+        table.add_row(shown(r["name"]), shown(r["root"]), f"{r['files']:,}", f"{r['symbols']:,}", when)
     out.print(table)
     langs = Table("language", "files", "symbols", box=None)
     for lang, n in status["languages"].items():

@@ -57,6 +57,8 @@ class CodesearchApp(App[None]):
     ENABLE_COMMAND_PALETTE = False  # every command has its key (?)
     BINDINGS = [
         Binding("slash", "focus_query", "Query"),
+        # the query box has no use for ↓: it goes to the hits, so the next key (↓, y, enter) acts there
+        Binding("down", "focus_results", "Hits", show=False),
         Binding("y", "copy_location", "Copy path:line"),
         Binding("m", "cycle_mode", "Mode"),
         Binding("l", "pick_language", "Lang"),
@@ -248,6 +250,10 @@ class CodesearchApp(App[None]):
         return self.hits[row] if 0 <= row < len(self.hits) else None
 
     # -- actions --------------------------------------------------------------------------------------------
+
+    def action_focus_results(self) -> None:
+        if self.focused is self.query_box:  # not from a dialog's input (its screen has no hits)
+            self.query_one(ResultsTable).focus()
 
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()

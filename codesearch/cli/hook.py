@@ -20,6 +20,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--repo", default=".", help="the git repository (default: the current folder)")
     p.add_argument("--background", action="store_true", help="with run: start it detached and return")
     p.add_argument("--json", action="store_true", help="with status: print one JSON object")
+    p.add_argument(
+        "--no-index",
+        action="store_true",
+        help="with install: do not start the first index of a repository the index does not hold yet",
+    )
     p.set_defaults(handler=run)
 
 
@@ -29,9 +34,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     repo = hooks.work_tree(Path(args.repo).expanduser().resolve())
     if args.action == "install":
         states = hooks.install(repo, settings.index_dir)
-        return _print_hook_states(
-            repo, states, f"installed (index {shown(str(settings.index_dir.resolve()))})"
-        )
+        _print_hook_states(repo, states, f"installed (index {shown(str(settings.index_dir.resolve()))})")
+        _first_index(repo, settings, start=not args.no_index)
+        return ExitCode.OK
     if args.action == "uninstall":
         states = hooks.uninstall(repo)
         return _print_hook_states(repo, states, "uninstalled")
@@ -46,6 +51,28 @@ def _print_hook_states(repo: Path, states: list[Any], what: str) -> int:
     for s in states:
         out.print(f"  {s.name:<14} {_state_word(s)}")
     return ExitCode.OK
+
+
+def _first_index(repo: Path, settings: Settings, *, start: bool) -> None:
+    """The hooks reindex after a commit, a checkout or a merge: a repository the index does not hold yet
+    gets its first index now (in the background), or is told how to get it."""
+    from indexer import hook_run
+    from indexer.store import indexed_roots
+
+    if str(repo) in indexed_roots(settings.index_dir):
+        return
+    out = console()
+    if not start:
+        out.print(
+            f"{shown(repo.name)} is not in the index yet: the hooks index it after the next commit, checkout "
+            f"or merge, or now with `codesearch --index {shown(str(settings.index_dir))} index {shown(str(repo))}`"
+        )
+        return
+    hook_run.start_in_background(repo, settings.index_dir)
+    out.print(
+        f"{shown(repo.name)} is not in the index yet: indexing it now in the background "
+        "(`codesearch hook status` says how it went; --no-index skips this)"
+    )
 
 
 def _state_word(state: Any) -> str:

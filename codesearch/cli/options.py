@@ -81,7 +81,18 @@ def add_result_options(p: argparse.ArgumentParser, *, mode_help: str) -> None:
 
 def fill_defaults(args: argparse.Namespace) -> None:
     """The suppressed options a command did not take or was not given, set to their defaults."""
-    for flag in ("debug", "verbose", "json", "compact", "files", "rebuild", "explain", "rerank", "dry_run"):
+    for flag in (
+        "debug",
+        "verbose",
+        "json",
+        "compact",
+        "files",
+        "rebuild",
+        "explain",
+        "rerank",
+        "dry_run",
+        "no_index",
+    ):
         setattr(args, flag, getattr(args, flag, False))
     for name in ("model", "index_dir", "dim", "model_path", "embedding_urls"):
         setattr(args, name, getattr(args, name, None))

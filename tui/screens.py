@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from codesearch.terminal_text import printable
+
 # the dialog's height as a share of the screen (.dialog's max-height in codesearch.tcss), the rows around its
 # list (border, padding, title, hint and their margins), and the list's own bounds
 DIALOG_HEIGHT = 0.8
@@ -32,7 +34,7 @@ class ChoiceScreen(ModalScreen[str | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        options = [Option("(any)", id=ANY), *(Option(Text(c), id=c) for c in self.choices)]
+        options = [Option("(any)", id=ANY), *(Option(Text(printable(c)), id=c) for c in self.choices)]
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
             yield OptionList(*options, id="choices")

@@ -36,3 +36,26 @@ def test_control_characters_in_paths_and_code_show_as_escapes(tmp_path, git_repo
             assert "\\x1b]0;owned" in code and ESC not in code
 
     asyncio.run(run())
+
+
+def test_the_repository_picker_shows_a_hostile_name_as_escapes(tmp_path, git_repo, until, make_app) -> None:
+    from textual.widgets import OptionList
+
+    from indexer.pipeline import index_paths
+    from tui.screens import ChoiceScreen
+
+    repo = git_repo(f"repo{ESC}[31mred", {"a.py": "def a():\n    return 1\n"})
+    index_dir = tmp_path / "index"
+    index_paths([repo.root], index_dir=index_dir, embedder=None, model="none")
+
+    async def run() -> None:
+        app = make_app(index_dir, filters=Filters(mode="lexical"))
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.index is not None)
+            await pilot.press("tab", "o")
+            await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+            options = app.screen.query_one(OptionList)
+            label = str(options.get_option_at_index(1).prompt)
+            assert label == "repo\\x1b[31mred"
+
+    asyncio.run(run())

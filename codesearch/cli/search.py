@@ -52,7 +52,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return ExitCode.OK
 
 
-def _filters(args: argparse.Namespace, searcher: Searcher) -> dict[str, str | None]:
+def _filters(args: argparse.Namespace, searcher: Searcher) -> dict[str, Any]:
     """The filters as the index names them (``--lang py`` is python); an unknown value is a usage error."""
     repos = [r["name"] for r in searcher.status()["repos"]] if args.repo else []
     return {

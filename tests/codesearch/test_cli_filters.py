@@ -50,9 +50,7 @@ def _hits(capsys) -> list[dict]:
     ],
 )
 def test_aliases_find_what_the_full_name_finds(indexed, capsys, flag, value, expect) -> None:
-    rc = main(
-        ["--index", str(indexed), "search", "retry request", "--mode", "dense", "--json", flag, value]
-    )
+    rc = main(["--index", str(indexed), "search", "retry request", "--mode", "dense", "--json", flag, value])
     hits = _hits(capsys)
     key, wanted = expect
     assert rc == 0 and hits and {h[key] for h in hits} == {wanted}

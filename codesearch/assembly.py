@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from codesearch.errors import ConfigError, IndexNotFoundError, ModelMismatchError
+from codesearch.errors import ConfigError, IndexIOError, IndexNotFoundError, ModelMismatchError
 from codesearch.settings import Settings
 
 if TYPE_CHECKING:
     from codesearch.embedding.base import Embedder
     from codesearch.rerank.base import Reranker
     from codesearch.search import Searcher
+    from codesearch.types import Hit
     from indexer.pipeline import IndexReport, Progress
     from indexer.store import Manifest
 
@@ -238,3 +239,16 @@ class OpenedOnFirstUse(Generic[T]):
             if self._value is None:
                 self._value = self._open_it()
             return self._value
+
+
+def read_hit_file(hit: Hit) -> str | None:
+    """The text of the file a hit points to, as it is on disk now; None when it is gone or is no longer a
+    regular file inside the hit's root (a FIFO or a symlink swapped in is never opened, so never hangs)."""
+    from indexer.crawl import decode_text
+    from indexer.safe_read import read_file_inside
+
+    root = hit.abs_path[: -len(hit.path)] if hit.abs_path.endswith(hit.path) else str(Path(hit.abs_path).parent)
+    try:
+        return decode_text(read_file_inside(root or "/", hit.abs_path))
+    except (IndexIOError, OSError):
+        return None

@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     INDEX_LOCKED = 6  # another writer holds the index
     IO = 7  # a file or disk problem (unreadable path, disk full)
     NOT_FOUND = 8  # the path/repo/symbol asked for does not exist
+    ADDRESS_IN_USE = 9  # `serve` cannot listen where it was told (the port is taken, or not ours)
     INTERRUPTED = 130
 
 
@@ -59,3 +60,9 @@ class RerankUnavailableError(CodesearchError):
     """The reranker cannot be loaded, or no rerank server answers."""
 
     exit_code = ExitCode.EMBEDDING_UNAVAILABLE
+
+
+class AddressInUseError(CodesearchError):
+    """``serve`` cannot bind its host and port."""
+
+    exit_code = ExitCode.ADDRESS_IN_USE

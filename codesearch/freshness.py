@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from indexer.crawl import decode_text
+from codesearch.errors import IndexIOError
+from indexer.safe_read import read_file_inside
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,14 @@ class FreshHits:
         self._unchanged: dict[str, bool] = {}
         self._texts: dict[str, str | object] = {}
 
-    def _text(self, abs_path: str) -> str | None:
+    def _text(self, root: str, abs_path: str) -> str | None:
         if abs_path not in self._texts:
-            try:
-                self._texts[abs_path] = _normalised(decode_text(Path(abs_path).read_bytes()))
-            except OSError:
+            # here, not at the top: indexer.crawl pulls in gitpython, 0.1-0.3 s of every CLI search
+            from indexer.crawl import decode_text
+
+            try:  # a FIFO or a symlink swapped in since indexing is never read: the hit is dropped
+                self._texts[abs_path] = _normalised(decode_text(read_file_inside(root, abs_path)))
+            except (IndexIOError, OSError):
                 self._texts[abs_path] = _GONE
         text = self._texts[abs_path]
         return text if isinstance(text, str) else None
@@ -45,7 +49,7 @@ class FreshHits:
         key = f"{abs_path}\0{size}\0{mtime_ns}"
         if key not in self._unchanged:
             try:
-                st = os.stat(abs_path)
+                st = os.lstat(abs_path)  # a symlink swapped in never passes for the indexed file
                 self._unchanged[key] = st.st_size == size and st.st_mtime_ns == mtime_ns
             except OSError:
                 self._unchanged[key] = False
@@ -61,7 +65,7 @@ class FreshHits:
         abs_path = str(Path(row["root"]) / row["path"])
         if self._is_unchanged(abs_path, row["size"], row["mtime_ns"]):
             return row
-        text = self._text(abs_path)
+        text = self._text(row["root"], abs_path)
         if text is None:
             log.debug("dropping a hit in %s: the file is gone", abs_path)
             return None

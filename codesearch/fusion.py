@@ -69,18 +69,31 @@ def non_latin_share(query: str) -> float:
     return sum(1 for c in letters if ord(c) > 0x24F) / len(letters)
 
 
-def looks_like_identifier(query: str) -> bool:
-    """One name as code writes it, in more than one word: ``parseConfig``, ``read_lines``, ``fs.readFile``."""
+def looks_like_identifier(query: str, identifier: bool | None = None) -> bool:
+    """One name as code writes it, in more than one word: ``parseConfig``, ``read_lines``, ``fs.readFile``.
+    ``identifier``: whether ``query`` matches ``IDENTIFIER``, when the caller knows already."""
     query = query.strip()
-    return bool(IDENTIFIER.match(query)) and len(split_identifier(re.sub(r"\.|::|#", "_", query))) > 1
+    if identifier is None:
+        identifier = bool(IDENTIFIER.match(query))
+    return identifier and len(split_identifier(re.sub(r"\.|::|#", "_", query))) > 1
 
 
-def profile_query(query: str, vocabulary: Callable[[list[str]], set[str]] | None = None) -> QueryProfile:
-    """The query's script and, given ``vocabulary`` (the subset of words the index knows), its coverage."""
-    if looks_like_identifier(query):
+def profile_query(
+    query: str,
+    vocabulary: Callable[[list[str]], set[str]] | None = None,
+    terms: Sequence[str] | None = None,
+    identifier: bool | None = None,
+) -> QueryProfile:
+    """The query's script and, given ``vocabulary`` (the subset of words the index knows), its coverage.
+    ``terms`` (its ``query_terms``) and ``identifier`` (it matches ``IDENTIFIER``): when the caller knows."""
+    if looks_like_identifier(query, identifier):
         return QueryProfile(non_latin=False, coverage=None, identifier=True)
     non_latin = non_latin_share(query) > 0.5
-    words = [t for t in query_terms(query) if t.isascii() and t.isalpha() and len(t) > 2]
+    words = [
+        t
+        for t in (query_terms(query) if terms is None else terms)
+        if t.isascii() and t.isalpha() and len(t) > 2
+    ]
     coverage = None
     if words and vocabulary is not None:
         coverage = len(vocabulary(words)) / len(words)

@@ -16,6 +16,9 @@ import numpy as np
 from codesearch.errors import ConfigError
 from codesearch.search import Searcher
 from indexer.gpu_search import TopK
+from indexer.local_read import VectorLoader
+from indexer.store import Manifest
+from indexer.store_read import DenseIndex
 from indexer.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -45,24 +48,24 @@ class DeviceVectors:
         return self._searcher.search(query, k, allowed_ids)
 
 
+def device_loader(device: str = "cuda", backend: str = "auto") -> VectorLoader:
+    """A ``VectorLoader`` that copies each generation's vectors to ``device`` once, as they load."""
+
+    def load(manifest: Manifest, vectors: VectorIndex) -> DenseIndex:
+        log.info("moving %d vectors to %s", vectors.live, device)
+        try:
+            searcher = vectors.on_gpu(backend=backend, device=device)
+        except (RuntimeError, ImportError) as exc:  # no CUDA, no FAISS-GPU, no torch: one line at this edge
+            raise ConfigError(f"vector search on {device} is not available here: {exc}") from None
+        return DeviceVectors(vectors, searcher)
+
+    return load
+
+
 class GpuSearcher(Searcher):
-    """``Searcher`` with its vectors on ``device`` (``cuda``, ``cuda:1``; ``cpu`` runs the same code)."""
+    """``Searcher`` with its vectors on ``device`` (``cuda``, ``cuda:1``; ``cpu`` runs the same code): a
+    plain ``Searcher`` whose vector loader is ``device_loader``."""
 
     def __init__(self, *args: Any, device: str = "cuda", backend: str = "auto", **kwargs: Any) -> None:
         self.device, self.backend = device, backend
-        super().__init__(*args, **kwargs)
-
-    def _load_generation(self, attempts: int = 3) -> tuple[Any, Any, Any] | None:
-        loaded = super()._load_generation(attempts)
-        if loaded is None:
-            return None
-        manifest, vectors, db = loaded
-        if vectors is None:
-            return manifest, None, db
-        log.info("moving %d vectors to %s", vectors.live, self.device)
-        try:
-            searcher = vectors.on_gpu(backend=self.backend, device=self.device)
-        except (RuntimeError, ImportError) as exc:  # no CUDA, no FAISS-GPU, no torch: one line at this edge
-            db.close()
-            raise ConfigError(f"vector search on {self.device} is not available here: {exc}") from None
-        return manifest, DeviceVectors(vectors, searcher), db
+        super().__init__(*args, vector_loader=device_loader(device, backend), **kwargs)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
+from codesearch.types import DocumentFacts as DocumentFacts  # where the store builds them
 
 CODE, TEST, DECLARATION, WINDOW = "code", "test", "declaration", "window"
 
@@ -30,21 +31,6 @@ ASKS_FOR_TESTS = re.compile(
     r"(?i)\b(?:tests?|testing|spec|specs|unittests?|fixtures?|pruebas?|testes?|essais?|prova|"
     r"тест\w*)\b|测试|テスト|테스트"
 )
-
-
-@dataclass(frozen=True)
-class DocumentFacts:
-    """What the priors read of a document."""
-
-    repo: str
-    path: str
-    kind: str
-    name: str
-    qualified_name: str
-
-    @property
-    def twin(self) -> tuple[str, str, str]:
-        return (self.repo, self.path, self.qualified_name)
 
 
 def role(path: str, kind: str, name: str) -> str:

@@ -170,7 +170,9 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in _FIELDS:
         value = getattr(settings, name)
-        out[name] = str(value) if isinstance(value, Path) else list(value) if isinstance(value, tuple) else value
+        out[name] = (
+            str(value) if isinstance(value, Path) else list(value) if isinstance(value, tuple) else value
+        )
     return out
 
 

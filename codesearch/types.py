@@ -71,6 +71,22 @@ class Document:
 
 
 @dataclass(frozen=True)
+class DocumentFacts:
+    """What the role priors read of a document (``codesearch.roles``): its repo (an id or a name), path,
+    kind, name, qualified name."""
+
+    repo: str
+    path: str
+    kind: str
+    name: str
+    qualified_name: str
+
+    @property
+    def twin(self) -> tuple[str, str, str]:
+        return (self.repo, self.path, self.qualified_name)
+
+
+@dataclass(frozen=True)
 class Hit:
     """A search result: a document with its scores and rank, ready to print."""
 
@@ -94,6 +110,12 @@ class Hit:
     exact_name: bool = False
     # other places with the same function: overloads, and copies of the same code (vendored twice)
     also_at: list[str] = field(default_factory=list)
+    # the file line the snippet starts at, when it is not the hit's first line (a window's matched lines)
+    snippet_line: int | None = None
+
+    @property
+    def snippet_start_line(self) -> int:
+        return self.snippet_line if self.snippet_line is not None else self.start_line
 
     def why(self) -> dict[str, object]:
         """Why this hit matched: the dense score (when there is one), the words matched, exact name."""

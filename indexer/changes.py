@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from codesearch.errors import IndexIOError
 from indexer.crawl import CrawlResult, SourceFile, read_text
@@ -44,9 +45,9 @@ def _same_stat(f: SourceFile, row: sqlite3.Row, racy_from_ns: int) -> bool:
     )
 
 
-def _same_text(f: SourceFile, row: sqlite3.Row) -> bool:
+def _same_text(f: SourceFile, row: sqlite3.Row, root: Path) -> bool:
     try:
-        _, text = read_text(f.abs_path)
+        _, text = read_text(f.abs_path, root)
     except IndexIOError:
         return False  # parsing reports it as unreadable
     return content_hash(text) == row["content_hash"]
@@ -70,7 +71,7 @@ def detect_changes(db: sqlite3.Connection, repo_id: int, crawled: CrawlResult) -
             changes.to_parse.append(f)
         elif _same_stat(f, row, racy_from_ns):
             changes.kept[f.path] = row["id"]
-        elif _same_text(f, row):
+        elif _same_text(f, row, crawled.root):
             changes.touched.append((row["id"], f))
         else:
             changes.to_parse.append(f)

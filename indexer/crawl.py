@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codesearch.errors import IndexIOError, NotFoundError
+from codesearch.errors import NotFoundError
 from indexer.crawl_git import GitListing, list_git_files, open_work_tree
 from indexer.crawl_ignore import CODESEARCHIGNORE, GITIGNORE, IgnoreChain
 from indexer.crawl_rules import (
@@ -34,6 +34,7 @@ from indexer.crawl_rules import (
     looks_minified,
     path_skip_reason,
 )
+from indexer.safe_read import read_file_inside
 
 __all__ = ["SKIP_REASONS", "CrawlResult", "SourceFile", "crawl", "decode_text", "read_text"]
 
@@ -82,23 +83,35 @@ class CrawlResult:
 def decode_text(data: bytes) -> str:
     """Decode file bytes: a UTF-8/16/32 byte-order mark picks the codec (and is dropped), else UTF-8.
 
-    Undecodable bytes (Latin-1 text, say) become U+FFFD rather than failing: the file is still indexed.
+    Text that is not UTF-8 and has no UTF-8 in it is read as Windows-1252 (Latin-1's superset), so
+    ``def café()`` keeps its name; bytes no codec maps (UTF-8 with a stray byte) become U+FFFD rather than
+    failing: the file is still indexed.
     """
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(codec, errors="replace")
-    return data.decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    lenient = data.decode("utf-8", errors="replace")
+    if any(ord(ch) > 127 and ch != "\ufffd" for ch in lenient):
+        return lenient  # real UTF-8 with a few bad bytes: a legacy codec would garble the good ones
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # maps every byte
 
 
-def read_text(abs_path: Path) -> tuple[bytes, str]:
+def read_text(abs_path: Path, root: Path | None = None, max_bytes: int | None = None) -> tuple[bytes, str]:
     """Read a crawled file: its raw bytes and its text (see ``decode_text``).
 
-    Raises ``IndexIOError`` when the file cannot be read (it vanished or its permissions changed).
+    The file must still be a regular file inside ``root`` (default: its own folder): one swapped for a FIFO
+    or a symlink since the crawl is refused, never read. Raises ``IndexIOError`` when the file cannot be
+    read (it vanished, its permissions changed, or it is no longer a regular file inside the root), and
+    ``FileTooLargeError`` (an ``IndexIOError``) when it holds more than ``max_bytes``.
     """
-    try:
-        data = abs_path.read_bytes()
-    except OSError as err:
-        raise IndexIOError(f"cannot read {abs_path}: {err.strerror or err}") from err
+    data = read_file_inside(root if root is not None else abs_path.parent, abs_path, max_bytes=max_bytes)
     return data, decode_text(data)
 
 
@@ -108,6 +121,15 @@ def _as_utf8(head: bytes) -> bytes:
         if head.startswith(bom):
             return head[len(bom) :].decode(codec, errors="replace").encode("utf-8")
     return head
+
+
+def _is_utf8(name: str) -> bool:
+    """False for a name os.fsdecode could only hold with surrogate escapes (bytes that are not UTF-8)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _Crawl:
@@ -160,6 +182,11 @@ class _Crawl:
     def examine(self, rel: str, name: str, blob_id: str | None, ignore: IgnoreChain) -> None:
         """Classify one listed file and record it as a source file or a skip."""
         self.tick()
+        if not _is_utf8(rel):
+            self.skip(
+                rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"), "undecodable-name"
+            )
+            return
         if not ignore.empty and ignore.ignores(rel):
             self.skip(rel, "ignored-by-codesearchignore")
             return

@@ -20,6 +20,7 @@ SKIP_REASONS: tuple[str, ...] = (
     "symlink-outside-root",
     "unreadable",
     "empty",
+    "undecodable-name",  # a file name that is not UTF-8: it cannot be stored, printed or searched
 )
 
 # Directories never entered and never reported: version-control internals, not part of the tree.

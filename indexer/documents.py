@@ -47,7 +47,9 @@ def _embed_text(*, language: str, kind: str, qualified_name: str, signature: str
 def _lexical(*, qualified_name: str, path: str, signature: str, doc: str, code: str) -> str:
     # columns separated by a tab; the store splits them into FTS columns (name, path, doc, code)
     names = lexical_text(qualified_name)
-    return "\t".join([names, _path_words(path), lexical_text(doc), lexical_text(signature + "\n" + code)])
+    columns = [names, _path_words(path), lexical_text(doc), lexical_text(signature + "\n" + code)]
+    # a tab inside a column (a file named "a\tb.py") would shift every column after it
+    return "\t".join(column.replace("\t", " ") for column in columns)
 
 
 def _make(
@@ -154,4 +156,6 @@ def file_documents(repo: str, path: str, language: str, text: str, symbols: list
         non_blank = sum(1 for line in lines[lo - 1 : hi] if line.strip())
         if non_blank >= MIN_GAP_LINES:
             docs.extend(window_documents(repo, path, language, lines, lo, hi))
+    if not docs and lines:  # a short file (a 4-line note, a 2-line query) is one window: none goes missing
+        docs.extend(window_documents(repo, path, language, lines, 1, len(lines)))
     return docs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from indexer.changes import detect_changes, refresh_metadata
 from indexer.crawl import SourceFile, crawl, read_text
 from indexer.documents import content_hash, file_documents
 from indexer.forget import forget_roots_for_rebuild
+from indexer.safe_read import FileTooLargeError
 from indexer.store import (
     LEXICAL_ONLY,
     EmbeddingCache,
@@ -29,15 +31,19 @@ from indexer.store import (
     connect,
     get_meta,
     rebuild_vectors,
-    set_meta,
     vectors_path,
     writer_lock,
 )
+from indexer.store_write import FileRecord, SqliteStoreWriter, StoreWriter
 from indexer.vectors import ANN_THRESHOLD, VectorIndex
 
 log = logging.getLogger(__name__)
 
 EMBED_CHUNK = 256  # texts embedded (and cached) per step, so a killed run keeps what it embedded
+# The code of one file's documents is bounded by a multiple of its size: overlapping windows and nested
+# symbols repeat lines, but a file must never turn into hundreds of megabytes of index.
+MAX_DOCUMENT_BYTES_FACTOR = 4
+DOCUMENT_BYTES_SLACK = 64 * 1024  # so a tiny file's windows are never cut
 
 
 class Progress(Protocol):
@@ -68,6 +74,9 @@ class IndexReport:
     generation: int = 0
     model: str = LEXICAL_ONLY
     errors: list[str] = field(default_factory=list)
+    # what the per-file bounds left out: symbols-nested-too-deep, symbols-over-limit, parse-timeout,
+    # documents-over-budget (each file with a cut is also named in ``errors``)
+    cut: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,34 +88,51 @@ class _ParsedFile:
     n_symbols: int
 
 
-def _repo_name(db: sqlite3.Connection, root: Path) -> str:
-    row = db.execute("SELECT name FROM repos WHERE root=?", (str(root),)).fetchone()
-    if row:
-        return str(row[0])
-    name = root.name or str(root)
-    taken = {r[0] for r in db.execute("SELECT name FROM repos")}
-    if name in taken:  # two roots with one folder name: qualify with the parent
-        name = f"{root.parent.name}/{name}"
-    return name
-
-
-def _parse_file(repo: str, source: SourceFile, report: IndexReport) -> _ParsedFile | None:
-    try:
-        raw, text = read_text(source.abs_path)
+def _parse_file(
+    repo: str, root: Path, source: SourceFile, report: IndexReport, max_file_size: int
+) -> _ParsedFile | None:
+    try:  # the file may have changed since the crawl: a FIFO, a symlink out, or grown past the limit
+        _, text = read_text(source.abs_path, root, max_bytes=max_file_size)
+    except FileTooLargeError:
+        report.skipped["too-large"] = report.skipped.get("too-large", 0) + 1
+        return None
     except IndexIOError as exc:  # read_text maps OSError (the file vanished or became unreadable)
         report.errors.append(f"{source.path}: unreadable ({exc})")
         report.skipped["unreadable"] = report.skipped.get("unreadable", 0) + 1
         return None
     language = parsers.language_for_path(source.path) or "text"
     symbols = []
+    cuts: Counter[str] = Counter()
     if parsers.has_grammar(language):
         try:
-            symbols = parsers.extract_symbols(raw, language, path=source.path, repo=repo)
+            # the decoded text, not the raw bytes: UTF-16/32 and Latin-1 parse as what they say; byte offsets
+            # are then offsets into this UTF-8 form, and line numbers are the text's own
+            source_bytes = text.encode("utf-8", "surrogatepass")
+            symbols = parsers.extract_symbols(source_bytes, language, path=source.path, repo=repo, cuts=cuts)
         except Exception as exc:  # a parser bug must not lose the file: it is indexed as windows
             log.warning("%s: symbol extraction failed (%s); indexing it as plain text", source.path, exc)
             report.errors.append(f"{source.path}: symbol extraction failed ({exc})")
-    docs = file_documents(repo, source.path, language, text, symbols)
+    docs = _within_budget(file_documents(repo, source.path, language, text, symbols), len(text), cuts)
+    if cuts:
+        for what, n in cuts.items():
+            report.cut[what] = report.cut.get(what, 0) + n
+        report.errors.append(
+            f"{source.path}: bounded ({', '.join(f'{n} {w}' for w, n in sorted(cuts.items()))})"
+        )
     return _ParsedFile(source, language, content_hash(text), docs, len(symbols))
+
+
+def _within_budget(docs: list[Document], text_chars: int, cuts: Counter[str]) -> list[Document]:
+    """The documents, in order, until their code reaches the file's budget; the rest counted as cut."""
+    budget = MAX_DOCUMENT_BYTES_FACTOR * text_chars + DOCUMENT_BYTES_SLACK
+    kept: list[Document] = []
+    for doc in docs:
+        budget -= len(doc.code)
+        if budget < 0:
+            cuts["documents-over-budget"] += len(docs) - len(kept)
+            break
+        kept.append(doc)
+    return kept
 
 
 def _embed_missing(
@@ -130,61 +156,17 @@ def _embed_missing(
 
 
 def _write_repo(
-    db: sqlite3.Connection, repo_id: int, parsed: list[_ParsedFile], gone: list[int]
+    writer: StoreWriter, repo_id: int, parsed: list[_ParsedFile], gone: list[int]
 ) -> tuple[list[int], list[tuple[int, str]]]:
     """Replace the documents of changed and deleted files. Returns (removed doc ids, (new id, hash))."""
-    removed: list[int] = []
+    removed = writer.delete_files(gone)
     added: list[tuple[int, str]] = []
-    for file_id in gone:
-        removed.extend(r[0] for r in db.execute("SELECT id FROM documents WHERE file_id=?", (file_id,)))
-        db.execute("DELETE FROM documents WHERE file_id=?", (file_id,))
-        db.execute("DELETE FROM files WHERE id=?", (file_id,))
     for p in parsed:
         f = p.source
-        row = db.execute("SELECT id FROM files WHERE repo_id=? AND path=?", (repo_id, f.path)).fetchone()
-        if row:
-            file_id = row[0]
-            removed.extend(r[0] for r in db.execute("SELECT id FROM documents WHERE file_id=?", (file_id,)))
-            db.execute("DELETE FROM documents WHERE file_id=?", (file_id,))
-            db.execute(
-                "UPDATE files SET language=?, blob_id=?, size=?, mtime_ns=?, content_hash=?, n_symbols=? WHERE id=?",
-                (p.language, f.blob_id, f.size, f.mtime_ns, p.content_hash, p.n_symbols, file_id),
-            )
-        else:
-            new_id = db.execute(
-                "INSERT INTO files (repo_id, path, language, blob_id, size, mtime_ns, content_hash, n_symbols) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (repo_id, f.path, p.language, f.blob_id, f.size, f.mtime_ns, p.content_hash, p.n_symbols),
-            ).lastrowid
-            assert new_id is not None
-            file_id = new_id
-        for d in p.documents:
-            doc_id = db.execute(
-                "INSERT INTO documents (file_id, kind, name, qualified_name, signature, doc, code, start_line, "
-                "end_line, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    file_id,
-                    d.kind,
-                    d.name,
-                    d.qualified_name,
-                    d.signature,
-                    d.doc,
-                    d.code,
-                    d.start_line,
-                    d.end_line,
-                    d.content_hash,
-                ),
-            ).lastrowid
-            assert doc_id is not None
-            db.execute(
-                "INSERT INTO documents_fts (rowid, name, path, doc, code) VALUES (?, ?, ?, ?, ?)",
-                (doc_id, *d.lexical.split("\t")),
-            )
-            added.append((doc_id, d.content_hash))
-    if removed:
-        for i in range(0, len(removed), 500):
-            chunk = removed[i : i + 500]
-            db.execute(f"DELETE FROM documents_fts WHERE rowid IN ({','.join('?' * len(chunk))})", chunk)
+        record = FileRecord(f.path, p.language, f.blob_id, f.size, f.mtime_ns, p.content_hash, p.n_symbols)
+        r, a = writer.replace_file(repo_id, record, p.documents)
+        removed += r
+        added += a
     return removed, added
 
 
@@ -211,13 +193,8 @@ def _index_root(
     report.timings["crawl"] += time.perf_counter() - started
     for reason, count in crawled.skipped_by_reason().items():
         report.skipped[reason] = report.skipped.get(reason, 0) + count
-    name = _repo_name(db, root)
-    with db:
-        db.execute(
-            "INSERT INTO repos (name, root, is_git) VALUES (?, ?, ?) ON CONFLICT(root) DO UPDATE SET is_git=excluded.is_git",
-            (name, str(root), int(crawled.is_git)),
-        )
-    repo_id = db.execute("SELECT id FROM repos WHERE root=?", (str(root),)).fetchone()[0]
+    writer = SqliteStoreWriter(db)
+    repo_id, name = writer.upsert_repo(root, crawled.is_git)
     changes = detect_changes(db, repo_id, crawled)
     to_parse, gone = changes.to_parse, changes.gone
 
@@ -225,7 +202,7 @@ def _index_root(
     parsed: list[_ParsedFile] = []
     progress("parse", 0, len(to_parse))
     for f in to_parse:
-        p = _parse_file(name, f, report)
+        p = _parse_file(name, root, f, report, max_file_size)
         if p is not None:
             parsed.append(p)
         progress("parse", 1, len(to_parse))
@@ -237,34 +214,26 @@ def _index_root(
         _embed_missing([d for p in parsed for d in p.documents], embedder, cache, progress, report)
 
     started = time.perf_counter()
-    with db:
-        removed, added = _write_repo(db, repo_id, parsed, gone)
+    writer.begin()
+    try:
+        removed, added = _write_repo(writer, repo_id, parsed, gone)
         refresh_metadata(db, changes.touched)
         if removed or added:  # no generation's vectors match these documents until the manifest is written
-            set_meta(db, "generation", "-1")
-        db.execute("UPDATE repos SET indexed_at=? WHERE id=?", (time.time(), repo_id))
+            writer.set_generation(-1)
+        writer.mark_indexed(repo_id)
+        writer.commit()
+    except BaseException:
+        writer.rollback()
+        raise
     report.timings["write"] += time.perf_counter() - started
     return removed, added
 
 
-def _summarise(db: sqlite3.Connection, roots: list[Path], report: IndexReport) -> None:
-    marks = ",".join("?" * len(roots))
-    where = f"r.root IN ({marks})"
-    args = [str(r) for r in roots]
-    report.files = db.execute(
-        f"SELECT COUNT(*) FROM files f JOIN repos r ON r.id=f.repo_id WHERE {where}", args
-    ).fetchone()[0]
-    rows = db.execute(
-        f"SELECT f.language, SUM(f.n_symbols) FROM files f JOIN repos r ON r.id=f.repo_id WHERE {where} "
-        "GROUP BY f.language ORDER BY 2 DESC",
-        args,
-    )
-    report.symbols_by_language = {lang: int(n) for lang, n in rows if n}
-    report.symbols = sum(report.symbols_by_language.values())
-    report.documents = db.execute(
-        f"SELECT COUNT(*) FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id WHERE {where}",
-        args,
-    ).fetchone()[0]
+def _summarise(writer: StoreWriter, roots: list[Path], report: IndexReport) -> None:
+    summary = writer.summary(roots)
+    report.files, report.documents = summary.files, summary.documents
+    report.symbols_by_language = summary.symbols_by_language
+    report.symbols = sum(summary.symbols_by_language.values())
 
 
 def _update_vectors(
@@ -338,6 +307,7 @@ def index_paths(
         except sqlite3.Error as exc:
             raise IndexIOError(f"cannot open the index database in {index_dir}: {exc}") from None
         try:
+            writer = SqliteStoreWriter(db)
             if rebuild:  # the given roots only: other repositories of the index stay as they are
                 forget_roots_for_rebuild(db, index_dir, roots, previous, fingerprint)
             # a rebuild still numbers on from the last generation: readers take a new number as new data
@@ -359,7 +329,7 @@ def index_paths(
                 )
                 removed += r
                 added += a
-            _summarise(db, roots, report)
+            _summarise(writer, roots, report)
             if manifest is not None and consistent and not removed and not added:
                 report.generation = generation  # nothing changed: keep the generation readers have
             else:
@@ -370,7 +340,7 @@ def index_paths(
                     else None
                 )
                 with db:
-                    set_meta(db, "generation", str(generation + 1))
+                    writer.set_generation(generation + 1)
                 new = commit_generation(
                     index_dir,
                     db,

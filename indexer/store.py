@@ -110,12 +110,18 @@ def check_model(
 
 def indexed_roots(index_dir: Path) -> list[str]:
     """The root folder of every repository in the index at ``index_dir`` (none when it cannot be read)."""
+    return [root for _, root in indexed_repositories(index_dir)]
+
+
+def indexed_repositories(index_dir: Path) -> list[tuple[str, str]]:
+    """(name, root) of every repository in the index at ``index_dir``, by name (none when it cannot be
+    read): what a command checks a repository it is given against, without loading the index."""
     try:
         db = connect(index_dir, readonly=True)
     except (IndexNotFoundError, sqlite3.Error):
         return []
     try:
-        return [r[0] for r in db.execute("SELECT root FROM repos ORDER BY name")]
+        return [(r[0], r[1]) for r in db.execute("SELECT name, root FROM repos ORDER BY name")]
     except sqlite3.Error:
         return []
     finally:

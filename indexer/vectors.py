@@ -104,6 +104,11 @@ class VectorIndex:
         out.add(ids, vectors)
         return out
 
+    def live_ids(self) -> np.ndarray:
+        """The document id of every vector a search can return (tombstones left out)."""
+        ids = self._ids()
+        return ids[ids >= 0]
+
     def _ids(self) -> np.ndarray:
         """The external id of every stored vector, by row (-1: a tombstone)."""
         if not isinstance(self._index, faiss.IndexIDMap2):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
@@ -31,6 +32,9 @@ logger = logging.getLogger(__name__)
 _TYPE_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "scope"})
 # Bounds that keep one absurd file from stalling an index run.
 MAX_SYMBOLS = 20_000
+# Definitions nested deeper than this are not symbols of their own: their code is inside their ancestors'
+# documents already, and 700 nested defs would otherwise make ~700 documents each holding the rest.
+MAX_NESTING = 12
 DEFAULT_TIMEOUT_S = 5.0
 _READ_CHUNK = 1 << 20
 _QUERY_RANGE = 1 << 16
@@ -60,22 +64,26 @@ def extract_symbols(
     path: str = "",
     repo: str = "",
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    cuts: Counter[str] | None = None,
 ) -> list[Symbol]:
     """Extract the definitions in ``source`` as Symbols ordered by start byte.
 
     Raises ValueError when ``language`` has no grammar. Never raises on bad input: syntax errors yield the
     symbols tree-sitter recovered, and a file that takes longer than ``timeout_s`` to parse or query
-    yields what was found in time (possibly nothing).
+    yields what was found in time (possibly nothing). What the bounds left out is counted in ``cuts``
+    (``symbols-over-limit``, ``symbols-nested-too-deep``, ``parse-timeout``), when given.
     """
+    cuts = Counter() if cuts is None else cuts
     if not grammars.has_grammar(language):
         raise ValueError(f"no grammar for language {language!r}")
     source = bytes(source)
     deadline = time.monotonic() + timeout_s
     tree = _parse(source, language, deadline)
     if tree is None:
+        cuts["parse-timeout"] += 1
         return []
-    definitions = _collect(tree.root_node, language, deadline)
-    return _to_symbols(definitions, source, language, path, repo)
+    definitions = _collect(tree.root_node, language, deadline, cuts)
+    return _to_symbols(definitions, source, language, path, repo, cuts)
 
 
 def _out_of_time(deadline: float) -> Callable[..., bool]:
@@ -100,7 +108,7 @@ def _parse(source: bytes, language: str, deadline: float) -> tree_sitter.Tree | 
         return None
 
 
-def _collect(root: tree_sitter.Node, language: str, deadline: float) -> list[_Definition]:
+def _collect(root: tree_sitter.Node, language: str, deadline: float, cuts: Counter[str]) -> list[_Definition]:
     """Run the query; one _Definition per name node (the widest definition node wins)."""
     by_name: dict[tuple[int, int], _Definition] = {}
     for pattern, captures in _matches(root, language, deadline):
@@ -120,6 +128,7 @@ def _collect(root: tree_sitter.Node, language: str, deadline: float) -> list[_De
         known.body = known.body or found.body
         known.qualifiers = known.qualifiers or found.qualifiers
         if len(by_name) >= MAX_SYMBOLS:
+            cuts["symbols-over-limit"] += 1
             break
     found_all = [d for d in by_name.values() if d.kind != "documented"]
     return sorted(found_all, key=lambda d: (d.node.start_byte, -d.node.end_byte))
@@ -176,7 +185,7 @@ def _definition_from(pattern: int, captures: dict[str, list[tree_sitter.Node]]) 
 
 
 def _to_symbols(
-    definitions: list[_Definition], source: bytes, language: str, path: str, repo: str
+    definitions: list[_Definition], source: bytes, language: str, path: str, repo: str, cuts: Counter[str]
 ) -> list[Symbol]:
     syntax = SYNTAX.get(language, Syntax())
     symbols: list[Symbol] = []
@@ -187,6 +196,9 @@ def _to_symbols(
         node = definition.node
         while stack and stack[-1][0] <= node.start_byte:
             stack.pop()
+        if len(stack) >= MAX_NESTING:
+            cuts["symbols-nested-too-deep"] += 1
+            continue
         name = _text(source, definition.name_node)
         prefix = [_text(source, q) for q in definition.qualifiers]
         qualified = ".".join([*([stack[-1][2]] if stack else []), *prefix, name])

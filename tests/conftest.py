@@ -179,6 +179,14 @@ def build_repo(root: Path, files: dict[str, str]) -> GitRepo:
     return repo
 
 
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/ranking.txt from the current ranking (an intended change, same commit)",
+    )
+
 @pytest.fixture(scope="session")
 def sample_files() -> dict[str, str]:
     """Python, Go and JavaScript sources with one clearly described function each (do not mutate)."""

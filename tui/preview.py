@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
 
+from codesearch.assembly import read_hit_file
 from codesearch.terminal_text import printable, printable_code
 from codesearch.types import Hit
 
@@ -44,14 +44,12 @@ def doc_comment_start(lines: list[str], start: int) -> int:
 
 def excerpt(hit: Hit) -> Excerpt:
     """The hit's code from its file (so the preview is what is on disk now), or its stored snippet."""
-    try:
-        lines = Path(hit.abs_path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        lines = []
+    text = read_hit_file(hit)
+    lines = text.splitlines() if text is not None else []
     if len(lines) < hit.start_line:  # unreadable, deleted or shortened since it was indexed
         snippet = hit.snippet.splitlines() or [""]
-        last = hit.start_line + len(snippet) - 1
-        return Excerpt("\n".join(snippet), hit.start_line, last, hit.start_line, from_file=False)
+        first = hit.snippet_start_line
+        return Excerpt("\n".join(snippet), first, first + len(snippet) - 1, hit.start_line, from_file=False)
     doc = doc_comment_start(lines, hit.start_line)
     first = max(1, doc - CONTEXT)
     last = min(len(lines), hit.end_line + CONTEXT, first + MAX_LINES - 1)

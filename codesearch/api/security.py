@@ -16,7 +16,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from codesearch.errors import ConfigError, NotFoundError
+from codesearch.errors import ConfigError, IndexIOError, NotFoundError
+from indexer.crawl import decode_text
+from indexer.safe_read import read_file_inside
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB: a query is short; /v1/embeddings batches fit well under it
 OPEN_PATHS = frozenset({"/healthz"})
@@ -149,10 +151,9 @@ def read_lines(root: str | Path, rel: str, start: int, end: int) -> str | None:
     """Lines ``start..end`` (1-based, inclusive) of ``root/rel`` as they are now; None when the file is
     gone. The file must resolve inside ``root``: a symlink planted after indexing cannot read elsewhere."""
     _, real = resolve_inside([root], Path(root) / rel)
-    try:
-        with open(real, encoding="utf-8", errors="replace") as fh:
-            lines = fh.read().splitlines()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+    try:  # never a FIFO (it would block) nor a symlink swapped in since the check above
+        lines = decode_text(read_file_inside(root, real)).splitlines()
+    except IndexIOError:
         return None
     return "\n".join(lines[start - 1 : end])
 

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from codesearch import assembly
 from codesearch.api.batching import DEFAULT_WINDOW_S
+from codesearch.api.docs import add_offline_docs
 from codesearch.api.embeddings import embeddings_router
 from codesearch.api.models import (
     ErrorBody,
@@ -153,7 +154,7 @@ def _add_index_routes(app: FastAPI, state: ApiState) -> None:
     async def job(job_id: str) -> Any:
         found = state.jobs.get(job_id)
         if found is None:
-            raise NotFoundError(f"no job {job_id!r}")
+            raise NotFoundError(f"no job {job_id[:60]!r}")
         return JSONResponse(found.to_json())
 
 
@@ -207,7 +208,10 @@ def create_app(
         summary="Cross-lingual semantic code search over HTTP",
         lifespan=lifespan,
         responses={401: {"model": ErrorBody}} if settings.token else None,
+        docs_url=None,  # add_offline_docs: Swagger UI from local files, not a CDN
+        redoc_url=None,
     )
+    add_offline_docs(app)
     app.state.api = state
     _install_error_handlers(app)
 

@@ -11,11 +11,10 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from codesearch import assembly
-from codesearch.api.batching import PrecomputedQueries, QueryBatcher
+from codesearch.api.batching import QueryBatcher
 from codesearch.api.jobs import IndexJobs
 from codesearch.api.pool import BatchedSearcher, SearcherPool, SharedVectors
 from codesearch.embedding.base import Embedder
-from codesearch.fusion import IDENTIFIER
 from codesearch.search import CANDIDATES, Searcher, SearchResult
 from codesearch.settings import Settings
 from indexer.pipeline import Progress
@@ -59,24 +58,17 @@ class ApiState:
         return self.pool.first.index_dir if self.pool is not None else self.settings.index_dir
 
     def _adopt(self, searchers: list[Searcher]) -> None:
-        """Route the searchers' query embeddings (and, for ``BatchedSearcher``s, dense scans) through the
-        batcher; documents are untouched."""
+        """Route the searchers' query embeddings (and dense scans) through the batcher; a search then gets
+        its vector with its ``Query``."""
         first = searchers[0]
         inner = first.embedder
-        if isinstance(inner, PrecomputedQueries):
-            inner = inner.inner
         if inner is not None and len(getattr(inner, "part_names", ())) < 2:  # a composite weighs per query
-            wrapper = PrecomputedQueries(inner)
-            for searcher in searchers:
-                searcher.embedder = wrapper
-            dense = first.dense_batch if isinstance(first, BatchedSearcher) else None
-            self.batcher = QueryBatcher(inner, dense=dense, window=self.batch_window)
+            self.batcher = QueryBatcher(inner, dense=first.dense_batch, window=self.batch_window)
         self.pool = SearcherPool(searchers)
 
     def query_embedder(self) -> Embedder | None:
-        """The model itself (not the wrapper), once the searchers are open."""
-        embedder = self.pool.first.embedder if self.pool is not None else None
-        return embedder.inner if isinstance(embedder, PrecomputedQueries) else embedder
+        """The model, once the searchers are open."""
+        return self.pool.first.embedder if self.pool is not None else None
 
     async def open(self) -> SearcherPool:
         """The searchers, opened on first use (and again after a missing index appears)."""
@@ -94,31 +86,17 @@ class ApiState:
     async def search(self, query: str, k: int, mode: str, filters: dict[str, Any]) -> SearchResult:
         """``Searcher.search`` with the query vector (and dense ranking) from the batcher, off the loop."""
         pool = await self.open()
-        query = query.strip()
-        vector, ranking, instruction, depth = None, None, "", 0
-        query_type = "identifier" if IDENTIFIER.match(query) else "text"
-        if query and mode != "lexical" and self.batcher is not None:
-            instruction = pool.first.instructions[query_type]
+        analysed = pool.first.analyse(query) if query.strip() else None
+        if analysed is not None and mode != "lexical" and self.batcher is not None:
+            instruction = pool.first.instructions[analysed.type]
             unfiltered = not any(filters.values())
             depth = max(CANDIDATES, 5 * k) if unfiltered else 0
-            vector, ranking = await self.batcher.embed(query, instruction, depth)
+            vector, ranking = await self.batcher.embed(analysed.text, instruction, depth)
+            analysed = analysed.with_vector(vector, ranking, depth)
         async with pool.acquire() as searcher:
-
-            def run() -> SearchResult:
-                wrapper = searcher.embedder
-                if isinstance(wrapper, PrecomputedQueries):
-                    wrapper.set_vector(query, instruction, vector)
-                if isinstance(searcher, BatchedSearcher):
-                    searcher.set_dense(query, query_type, ranking, depth)
-                try:
-                    return searcher.search(query, k=k, mode=mode, **filters)
-                finally:
-                    if isinstance(wrapper, PrecomputedQueries):
-                        wrapper.set_vector(query, instruction, None)
-                    if isinstance(searcher, BatchedSearcher):
-                        searcher.set_dense(query, query_type, None)
-
-            return await run_in_threadpool(run)
+            return await run_in_threadpool(
+                searcher.search, analysed if analysed is not None else query, k=k, mode=mode, **filters
+            )
 
     def _reindex(self, roots: list[Path], progress: Progress) -> dict[str, Any]:
         settings = dataclasses.replace(self.settings, index_dir=self.index_dir)

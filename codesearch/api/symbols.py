@@ -12,20 +12,27 @@ from typing import Any
 
 from codesearch.api.security import read_lines, resolve_inside
 from codesearch.errors import ConfigError, NotFoundError
+from indexer import local_read
 from indexer.store import connect
 
 SYMBOL_REF = r"^(\d+|.+:\d+)$"  # a document id, or REPO/PATH:LINE
-_COLUMNS = (
-    "SELECT d.id, d.kind, d.name, d.qualified_name, d.signature, d.doc, d.code, d.start_line, d.end_line, "
-    "f.path, f.language, r.name AS repo, r.root FROM documents d JOIN files f ON f.id=d.file_id "
-    "JOIN repos r ON r.id=f.repo_id "
-)
+SQLITE_MAX_INT = 2**63 - 1
+
+
+def _number(text: str, what: str) -> int:
+    """``text`` as a non-negative integer SQLite can hold; anything else is one ``ConfigError`` line
+    (``str.isdigit`` accepts digits of other scripts that ``int`` refuses, and ``int`` refuses 4,300+ digits)."""
+    digits = text.lstrip("0") or "0"
+    if not (text.isascii() and text.isdigit()) or len(digits) > 19 or int(digits) > SQLITE_MAX_INT:
+        shown = text if len(text) <= 24 else text[:20] + "..."
+        raise ConfigError(f"{what} must be a whole number from 0 to {SQLITE_MAX_INT}, not {shown!r}")
+    return int(digits)
 
 
 def indexed_roots(index_dir: Path) -> list[str]:
     db = connect(index_dir, readonly=True)
     try:
-        return [r["root"] for r in db.execute("SELECT root FROM repos ORDER BY name")]
+        return local_read.indexed_roots(db)
     finally:
         db.close()
 
@@ -33,18 +40,8 @@ def indexed_roots(index_dir: Path) -> list[str]:
 def _by_location(db: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
     where, _, line = ref.rpartition(":")
     if not where or not line.isdigit():
-        raise ConfigError(f"a symbol is a document id or REPO/PATH:LINE, not {ref!r}")
-    # a repo name may itself hold a slash ("parent/name"): try the longest name that prefixes the ref
-    names = sorted((r["name"] for r in db.execute("SELECT name FROM repos")), key=len, reverse=True)
-    for name in names:
-        if where.startswith(name + "/"):
-            rel = where[len(name) + 1 :]
-            return db.execute(  # type: ignore[no-any-return]
-                _COLUMNS + "WHERE r.name=? AND f.path=? AND d.start_line<=? AND d.end_line>=? "
-                "ORDER BY d.end_line - d.start_line LIMIT 1",
-                (name, rel, int(line), int(line)),
-            ).fetchone()
-    return None
+        raise ConfigError(f"a symbol is a document id or REPO/PATH:LINE, not {ref[:60]!r}")
+    return local_read.symbol_at_location(db, where, _number(line, "a line"))
 
 
 def find_symbol(index_dir: Path, ref: str) -> dict[str, Any]:
@@ -52,13 +49,13 @@ def find_symbol(index_dir: Path, ref: str) -> dict[str, Any]:
     db = connect(index_dir, readonly=True)
     try:
         if ref.isdigit():
-            row = db.execute(_COLUMNS + "WHERE d.id=?", (int(ref),)).fetchone()
+            row = local_read.symbol_by_id(db, _number(ref, "a document id"))
         else:
             row = _by_location(db, ref)
     finally:
         db.close()
     if row is None:
-        raise NotFoundError(f"no indexed symbol {ref!r}")
+        raise NotFoundError(f"no indexed symbol {ref[:200]!r}")
     root = row["root"]
     resolve_inside([root], root)  # the root itself still exists
     code = read_lines(root, row["path"], row["start_line"], row["end_line"])

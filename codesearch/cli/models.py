@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from codesearch.cli.output import console, print_json
@@ -29,7 +30,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return ExitCode.OK
     table = Table("model", "dim", "available", "description", box=None)
     for m in models:
-        table.add_row(m.name, str(m.dim or "-"), "yes" if m.available else f"no: {m.why_not}", m.description)
+        # escaped: a hint like pip install 'codesearch[e5]' is not rich markup
+        why = "yes" if m.available else escape(f"no: {m.why_not}")
+        table.add_row(m.name, str(m.dim or "-"), why, escape(m.description))
     table.add_row("none", "-", "yes", "no vectors: a lexical-only index")
     console().print(table)
     print(

@@ -139,7 +139,7 @@ def print_hits(hits: list[Hit], took_ms: float, asked: str, started: float) -> N
                 printable_code(hit.snippet),
                 lexer,
                 line_numbers=True,
-                start_line=hit.start_line,
+                start_line=hit.snippet_start_line,
                 word_wrap=False,
                 background_color="default",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,8 @@ from codesearch.filter_values import canonical_kind, canonical_language, canonic
 from codesearch.settings import Settings
 
 if TYPE_CHECKING:
-    from codesearch.search import Searcher
+    from codesearch.search import Searcher, SearchResult
+    from codesearch.serve_discovery import ServedResult
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -31,8 +33,27 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
+    if args.command == "search" and not args.model and not args.rerank:
+        # a `codesearch serve` running on this index answers in milliseconds, with no model to load here
+        from codesearch.serve_discovery import search_via_server
+
+        checked = _filters(args, lambda: _repo_names(settings))
+        request = {
+            "query": args.query,
+            "k": settings.k,
+            "mode": settings.mode,
+            **{
+                "lang": checked["lang"],
+                "path": args.path_glob,
+                "repo": checked["repo"],
+                "kind": checked["kind"],
+            },
+        }
+        served = search_via_server(settings, request)
+        if served is not None:
+            return _print(args, served, started)
     searcher = assembly.open_searcher(settings, args.model, rerank=args.rerank)
-    filters = _filters(args, searcher)
+    filters = _filters(args, lambda: [r["name"] for r in searcher.status()["repos"]])
     if args.command == "similar":
         file, _, line = args.location.rpartition(":")
         if not file or not line.isdigit():
@@ -41,6 +62,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         result = searcher.similar(_located(file, searcher), int(line), k=settings.k, mode=mode, **filters)
     else:
         result = searcher.search(args.query, k=settings.k, mode=settings.mode, **filters)
+    return _print(args, result, started)
+
+
+def _print(args: argparse.Namespace, result: SearchResult | ServedResult, started: float) -> int:
     if args.json:
         print_json(result.to_json(explain=args.explain))
     elif args.compact:
@@ -52,15 +77,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return ExitCode.OK
 
 
-def _filters(args: argparse.Namespace, searcher: Searcher) -> dict[str, Any]:
+def _filters(args: argparse.Namespace, repo_names: Callable[[], list[str]]) -> dict[str, Any]:
     """The filters as the index names them (``--lang py`` is python); an unknown value is a usage error."""
-    repos = [r["name"] for r in searcher.status()["repos"]] if args.repo else []
+    repos = repo_names() if args.repo else []
     return {
         "lang": canonical_language(args.lang) if args.lang else None,
         "path_glob": args.path_glob,
         "repo": canonical_repo(args.repo, repos) if args.repo else None,
         "kind": canonical_kind(args.kind) if args.kind else None,
     }
+
+
+def _repo_names(settings: Settings) -> list[str]:
+    from indexer.store import indexed_repositories
+
+    return [name for name, _ in indexed_repositories(settings.index_dir)]
 
 
 def _located(file: str, searcher: Searcher) -> Path:

@@ -64,22 +64,28 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     limit_threads(args.threads)  # before anything loads FAISS
     import uvicorn
 
+    from codesearch.api.listen import bind_listener, ensure_port_free
     from codesearch.api.security import check_bind
     from codesearch.api.server import create_app
+    from codesearch.serve_discovery import advertised
 
     if args.token:
         settings = dataclasses.replace(settings, token=args.token)
     if args.cors_origins:
         settings = dataclasses.replace(settings, cors_origins=tuple(args.cors_origins))
     check_bind(args.host, settings.token)
-    where = f"http://{args.host}:{args.port}"
-    options = {"host": args.host, "port": args.port, "log_level": "warning", "access_log": False}
+    options = {"log_level": "warning", "access_log": False}
+    _exit_on_sigterm()
     if args.processes == 1:
+        listener = bind_listener(args.host, args.port)  # a busy port fails here, before "serving"
+        port = listener.getsockname()[1]  # --port 0: the one the system chose
         # the model and the index load at startup, before the port answers
         app = create_app(settings, batch_window=args.batch_window_ms / 1000, workers=args.workers)
-        print(f"codesearch: serving {where} (API docs at /docs)", file=sys.stderr, flush=True)
-        uvicorn.run(app, **options)  # type: ignore[arg-type]
+        print(f"codesearch: serving http://{args.host}:{port} (API docs at /docs)", file=sys.stderr, flush=True)
+        with advertised(settings.index_dir, args.host, port, token_required=bool(settings.token)):
+            uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[listener])  # type: ignore[arg-type]
         return ExitCode.OK
+    ensure_port_free(args.host, args.port)  # the workers bind it themselves
     with tempfile.TemporaryDirectory(prefix="codesearch-jobs-") as jobs:
         os.environ[SPEC_ENV] = json.dumps(
             {
@@ -91,9 +97,30 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             }
         )
         print(
-            f"codesearch: serving {where} from {args.processes} processes (API docs at /docs)",
+            f"codesearch: serving http://{args.host}:{args.port} from {args.processes} processes "
+            "(API docs at /docs)",
             file=sys.stderr,
             flush=True,
         )
-        uvicorn.run("codesearch.api.launch:app_from_spec", factory=True, workers=args.processes, **options)  # type: ignore[arg-type]
+        with advertised(settings.index_dir, args.host, args.port, token_required=bool(settings.token)):
+            uvicorn.run(
+                "codesearch.api.launch:app_from_spec",
+                factory=True,
+                workers=args.processes,
+                host=args.host,
+                port=args.port,
+                **options,  # type: ignore[arg-type]
+            )
     return ExitCode.OK
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM raises SystemExit: uvicorn shuts down gracefully, then re-raises the signal it caught to
+    the handler that was there before; the default one would kill the process before the ``finally``
+    blocks that remove the discovery file run."""
+    import signal
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)

@@ -5,7 +5,8 @@ The model's own recipe: documents bare, queries as ``Instruct: {task}\\nQuery:{q
 padding, last-token pooling, L2 normalisation, Matryoshka truncation then re-normalisation.
 Inputs are tokenised once, truncated to ``max_length``, and packed by a token budget over length-sorted
 inputs (no batch mostly padding, ``batching``); batch j+1 is copied to the GPU (pinned memory, side stream)
-while batch j computes; an out-of-memory batch halves the budget and is retried in pieces. bf16 with
+while batch j computes, and batch j's vectors come back asynchronously, read only once batch j+1 is queued
+(no host sync between batches); an out-of-memory batch halves the budget and is retried in pieces. bf16 with
 FlashAttention-2 (when installed) or SDPA on CUDA, fp32 + SDPA on CPU. The fingerprint uses the model name and the
 shared prompt format, so an index built here is served by SGLang running the same model, and back.
 """
@@ -44,6 +45,14 @@ QWEN3_MODELS = {
 }
 ENDOFTEXT = "<|endoftext|>"
 INSTALL_HINT = "pip install 'codesearch[local]'"
+
+
+@dataclass
+class _Pooled:
+    """One batch's vectors on their way to host memory; ``done`` is set once they are there (CUDA)."""
+
+    host: Any
+    done: Any
 
 
 @dataclass
@@ -204,7 +213,8 @@ class Qwen3Embedder(Embedder):
         return out
 
     def _pipeline(self, ids: list[list[int]]) -> Iterator[tuple[list[int], np.ndarray]]:
-        """Batches in order; batch j+1 is padded and copied to the GPU while batch j computes.
+        """Every batch with its vectors. While batch j computes, batch j+1 is padded and copied to the GPU,
+        and batch j-1's vectors (copied back asynchronously) are handed out: the GPU never waits on the host.
 
         After an out-of-memory error the rest goes through ``_embed_ids``, which halves the budget.
         """
@@ -212,24 +222,29 @@ class Qwen3Embedder(Embedder):
         oom = out_of_memory_error(loaded.torch)
         batches = pack_by_token_budget([len(x) for x in ids], self.max_tokens_per_batch)
         staged: StagedBatch | None = None
+        pending: tuple[list[int], _Pooled] | None = None  # queued on the GPU, not read yet
         degraded = False
         with loaded.lock:
             for j, batch in enumerate(batches):
                 rows = [ids[i] for i in batch]
+                if not degraded:
+                    try:
+                        current = staged if staged is not None else loaded.stager.stage(rows)
+                        staged = None
+                        pooled = self._run(loaded, current)  # queued on the GPU; returns at once there
+                        if j + 1 < len(batches):
+                            staged = loaded.stager.stage([ids[i] for i in batches[j + 1]])
+                    except oom:
+                        staged, degraded = None, True
+                if pending is not None:
+                    yield pending[0], self._collect(pending[1])
+                    pending = None
                 if degraded:
                     yield batch, self._embed_ids(rows)
-                    continue
-                try:
-                    current = staged if staged is not None else loaded.stager.stage(rows)
-                    staged = None
-                    pooled = self._run(loaded, current)  # queued on the GPU; returns at once there
-                    if j + 1 < len(batches):
-                        staged = loaded.stager.stage([ids[i] for i in batches[j + 1]])
-                    vectors = self._collect(pooled)
-                except oom:
-                    staged, degraded = None, True
-                    vectors = self._embed_ids(rows)
-                yield batch, vectors
+                else:
+                    pending = (batch, pooled)
+            if pending is not None:
+                yield pending[0], self._collect(pending[1])
 
     def _embed_batch(self, texts: list[str], *, is_query: bool, instruction: str) -> np.ndarray:
         ids = self.token_ids(qwen3_inputs(texts, is_query=is_query, instruction=instruction))
@@ -269,8 +284,9 @@ class Qwen3Embedder(Embedder):
             return self._collect(self._run(loaded, loaded.stager.stage(ids)))
 
     @staticmethod
-    def _run(loaded: _LoadedModel, batch: StagedBatch) -> Any:
-        """Queue the forward pass; returns the L2-normalised last-token states, still on the device."""
+    def _run(loaded: _LoadedModel, batch: StagedBatch) -> _Pooled:
+        """Queue the forward pass and the copy of its L2-normalised last-token states to pinned host
+        memory; returns at once on CUDA (``_collect`` waits)."""
         torch = loaded.torch
         batch = loaded.stager.wait(batch)
         with torch.inference_mode():
@@ -279,8 +295,16 @@ class Qwen3Embedder(Embedder):
                 attention_mask=batch.attention_mask,
                 position_ids=batch.position_ids,
             ).last_hidden_state[:, -1]
-            return torch.nn.functional.normalize(hidden.float(), p=2, dim=-1)
+            pooled = torch.nn.functional.normalize(hidden.float(), p=2, dim=-1)
+            if not pooled.is_cuda:
+                return _Pooled(pooled, None)
+            host = pooled.to("cpu", non_blocking=True)  # non_blocking to CPU: pinned memory
+            done = torch.cuda.Event()
+            done.record()
+            return _Pooled(host, done)
 
     @staticmethod
-    def _collect(pooled: Any) -> np.ndarray:
-        return np.asarray(pooled.cpu().numpy(), dtype=np.float32)
+    def _collect(pooled: _Pooled) -> np.ndarray:
+        if pooled.done is not None:
+            pooled.done.synchronize()  # this batch only: later batches stay queued
+        return np.asarray(pooled.host.numpy(), dtype=np.float32)

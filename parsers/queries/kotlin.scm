@@ -1,4 +1,5 @@
-; Kotlin: classes (data, sealed, enum, interface), objects, functions and methods, type aliases.
+; Kotlin: classes (data, sealed, enum, interface), objects, functions and methods, properties with a getter
+; (as functions: methods in a class), type aliases.
 ; General patterns first: at equal width the later (more specific) pattern decides the kind.
 
 (class_declaration name: (identifier) @name) @definition.class
@@ -7,3 +8,6 @@
 (object_declaration name: (identifier) @name) @definition.class
 (function_declaration name: (identifier) @name) @definition.function
 (type_alias type: (identifier) @name) @definition.type
+(property_declaration
+  (variable_declaration (identifier) @name)
+  (getter) @body) @definition.function

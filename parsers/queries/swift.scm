@@ -1,4 +1,5 @@
-; Swift: classes, structs, enums, actors, protocols, functions/methods, initializers, type aliases.
+; Swift: classes, structs, enums, actors, protocols, functions/methods, initializers, computed properties
+; (as functions: methods in a type), type aliases.
 ; An extension qualifies its members with the extended type (Type.method) without being a symbol.
 
 (class_declaration declaration_kind: "class" name: (type_identifier) @name) @definition.class
@@ -11,3 +12,6 @@
 (protocol_function_declaration name: (simple_identifier) @name) @definition.method
 (init_declaration "init" @name) @definition.method
 (typealias_declaration name: (type_identifier) @name) @definition.type
+(property_declaration
+  name: (pattern bound_identifier: (simple_identifier) @name)
+  computed_value: (computed_property) @body) @definition.function

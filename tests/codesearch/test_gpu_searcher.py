@@ -34,7 +34,7 @@ def test_device_searcher_returns_the_same_hits(index: Path) -> None:
 
     cpu = Searcher(index, HashEmbedder(64))
     device = GpuSearcher(index, HashEmbedder(64), device="cpu", backend="torch")
-    assert type(device._vectors).__name__ == "DeviceVectors"
+    assert type(device.generation.vectors).__name__ == "DeviceVectors"
     for query in ("retry a failed request", "read the settings file", "parse json"):
         for mode in ("dense", "hybrid"):
             expected = cpu.search(query, k=4, mode=mode).hits

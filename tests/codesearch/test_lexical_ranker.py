@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import codesearch.lexical_ranker as lexical_ranker
+import indexer.lexical_ranker as lexical_ranker
 from codesearch.api.pool import BatchedSearcher, SharedVectors
-from codesearch.lexical_ranker import BM25_WEIGHTS, LexicalRanker, fts_phrase
 from codesearch.search import Searcher
+from indexer.lexical_ranker import BM25_WEIGHTS, LexicalRanker, fts_phrase
 from indexer.pipeline import index_paths
 from indexer.store import connect
 
@@ -120,20 +120,20 @@ def test_a_new_generation_gets_a_new_ranker(tmp_path, build_git_repo):
     index_paths([repo.root], index_dir=index_dir, embedder=None)
     searcher = Searcher(index_dir)
     assert [h.name for h in searcher.search("ledger", mode="lexical").hits] == ["reconcile_ledger"]
-    before = searcher._ranker
+    before = searcher.generation.ranker
     repo.write("b.py", "def audit_ledger(y):\n    return y\n")
     repo.commit("more ledgers")
     index_paths([repo.root], index_dir=index_dir, embedder=None)
     names = {h.name for h in searcher.search("ledger", mode="lexical").hits}
     assert names == {"reconcile_ledger", "audit_ledger"}
-    assert searcher._ranker is not before
+    assert searcher.generation.ranker is not before
     searcher.close()
 
 
 def test_a_pool_shares_one_ranker(lexical_index):
     shared = SharedVectors()
     pool = [BatchedSearcher(lexical_index, shared=shared) for _ in range(3)]
-    assert len({id(s._ranker) for s in pool}) == 1
+    assert len({id(s.generation.ranker) for s in pool}) == 1
     hits = [s.search("checksum ledger", mode="lexical").hits for s in pool]
     assert hits[0] and all([h.doc_id for h in hs] == [h.doc_id for h in hits[0]] for hs in hits)
     for s in pool:

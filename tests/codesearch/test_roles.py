@@ -47,7 +47,15 @@ def test_role_of_a_document(path, kind, name, expected) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["tests for the ledger", "unit test reconcile", "pruebas del parser", "测试解析器", "テストを実行", "тесты парсера"]
+    "query",
+    [
+        "tests for the ledger",
+        "unit test reconcile",
+        "pruebas del parser",
+        "测试解析器",
+        "テストを実行",
+        "тесты парсера",
+    ],
 )
 def test_a_query_asking_for_tests_does_not_demote_them(query) -> None:
     assert TEST not in priors_for(query)
@@ -71,7 +79,9 @@ def test_priors_reorder_only_across_roles() -> None:
 
 
 def test_declaration_key_pairs_stubs_with_their_code() -> None:
-    assert declaration_key("r", "pkg/ledger.pyi", "Ledger.post") == declaration_key("r", "pkg/ledger.py", "Ledger.post")
+    assert declaration_key("r", "pkg/ledger.pyi", "Ledger.post") == declaration_key(
+        "r", "pkg/ledger.py", "Ledger.post"
+    )
     assert declaration_key("r", "lib/index.d.ts", "post") == declaration_key("r", "lib/index.js", "post")
     assert declaration_key("r", "lib/index.d.ts", "post") == declaration_key("r", "lib/index.ts", "post")
     assert declaration_key("r", "pkg/ledger.pyi", "post") != declaration_key("r", "pkg/other.py", "post")

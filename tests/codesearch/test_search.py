@@ -14,8 +14,12 @@ import pytest
 
 from codesearch.embedding.fake import HashEmbedder
 from codesearch.errors import ConfigError, IndexNotFoundError, ModelMismatchError
+from codesearch.query import analyse_query
 from codesearch.search import Searcher
+from indexer.lexical import query_terms
 from indexer.pipeline import index_paths
+from indexer.store import connect
+from indexer.store_read import Filters
 
 LONG_PY = (
     '"""One very long function, so it is windowed."""\n\n\n'
@@ -70,9 +74,14 @@ def _searcher_over(tmp_path, build_git_repo, embedder, files: dict[str, str]) ->
     return Searcher(tmp_path / "idx", embedder)
 
 
+def _db(searcher: Searcher) -> sqlite3.Connection:
+    """A connection of the searcher's own kind to its index (read-only)."""
+    return connect(searcher.index_dir, readonly=True)
+
+
 def _paths(searcher: Searcher) -> dict[int, str]:
     """Each document id of the index with its file's path."""
-    return dict(searcher._db.execute("SELECT d.id, f.path FROM documents d JOIN files f ON f.id=d.file_id"))
+    return dict(_db(searcher).execute("SELECT d.id, f.path FROM documents d JOIN files f ON f.id=d.file_id"))
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
@@ -127,9 +136,9 @@ def test_windows_of_one_long_symbol_collapse_to_one_hit(searcher) -> None:
     long_hits = [h for h in hits if h.name == "process_everything"]
     assert len(long_hits) == 1
     assert long_hits[0].path == "src/long.py"
-    db_windows = searcher._db.execute(
-        "SELECT COUNT(*) FROM documents WHERE name='process_everything'"
-    ).fetchone()[0]
+    db_windows = (
+        _db(searcher).execute("SELECT COUNT(*) FROM documents WHERE name='process_everything'").fetchone()[0]
+    )
     assert db_windows >= 3  # it really was windowed
 
 
@@ -256,7 +265,7 @@ def test_collapsing_many_windows_still_fills_k(tmp_path, build_git_repo, fake_em
         fake_embedder,
         {"big.py": huge, "small.py": "def tiny(ledger):\n    return ledger\n"},
     )
-    n_windows = searcher._db.execute("SELECT COUNT(*) FROM documents WHERE name='giant'").fetchone()[0]
+    n_windows = _db(searcher).execute("SELECT COUNT(*) FROM documents WHERE name='giant'").fetchone()[0]
     assert n_windows > 50
     hits = searcher.search("ledger", k=2, mode="lexical").hits
     assert sorted(h.name for h in hits) == ["giant", "tiny"]
@@ -373,7 +382,7 @@ def test_code_outranks_its_test_and_its_stub_folds_into_it(tmp_path, build_git_r
     """The test repeats the words more often (BM25 ranks it first on its own), yet the implementation comes
     first; the `.pyi` declaration is the same function, shown as one hit; a query for tests finds the test."""
     searcher = _searcher_over(tmp_path, build_git_repo, fake_embedder, ROLE_FILES)
-    raw = searcher._lexical("reconcile ledger", 10, "", [])
+    raw = searcher.generation.lexical(query_terms("reconcile ledger"), 10, Filters(), None)
     paths = _paths(searcher)
     assert paths[raw[0][0]] == "tests/test_ledger.py"  # without priors the test wins
 
@@ -400,7 +409,10 @@ def test_code_found_after_its_stub_takes_the_stubs_place(
         },
     )
     paths = _paths(searcher)
-    assert paths[searcher._lexical("post ledger entries", 10, "", [])[0][0]] == "pkg/ledger.pyi"
+    assert (
+        paths[searcher.generation.lexical(query_terms("post ledger entries"), 10, Filters(), None)[0][0]]
+        == "pkg/ledger.pyi"
+    )
     hits = searcher.search("post ledger entries", k=10, mode="lexical").hits
     assert [(h.rank, h.path, h.also_at) for h in hits] == [(1, "pkg/ledger.py", ["r/pkg/ledger.pyi:2"])]
 
@@ -433,7 +445,7 @@ def test_a_name_typed_in_another_convention_ranks_first(tmp_path, build_git_repo
         assert searcher.search("stream_for", k=5, mode=mode).hits[0].name == "streamFor", mode
         both = searcher.search("tupleWindows", k=5, mode=mode).hits[:2]
         assert {h.name for h in both} == {"TupleWindows", "tuple_windows"} and all(h.exact_name for h in both)
-    lexical = dict(searcher._lexical("tupleWindows", 10, "", []))
+    lexical = dict(searcher.generation.lexical(query_terms("tupleWindows"), 10, Filters(), None))
     first, second = searcher.search("tupleWindows", k=5, mode="lexical").hits[:2]
     assert lexical[first.doc_id] >= lexical[second.doc_id]
 
@@ -441,8 +453,21 @@ def test_a_name_typed_in_another_convention_ranks_first(tmp_path, build_git_repo
 def test_role_priors_read_any_number_of_candidates(searcher) -> None:
     """A huge k fuses more candidates than SQLite takes variables in one statement (32,766 by default,
     250,000 in Debian's build): one more than this connection's limit."""
-    limit = searcher._db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    limit = _db(searcher).getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     ranked = [(i, 1.0 / i) for i in range(1, limit + 2)]
-    weighed = searcher._weigh_roles("ledger", ranked)
+    weighed = searcher._weigh_roles(searcher.generation, analyse_query("ledger"), ranked)
     assert len(weighed) == len(ranked)
     assert {i for i, _ in weighed} == {i for i, _ in ranked}
+
+
+def test_a_window_hit_previews_the_lines_that_matched(tmp_path, build_git_repo, fake_embedder) -> None:
+    """A loose window's preview is where the query's words are, numbered from the file line it starts at."""
+    notes = [f"filler line {i} about nothing in particular" for i in range(1, 31)]
+    notes[24] = "the reconciliation ledger is flushed nightly"
+    searcher = _searcher_over(tmp_path, build_git_repo, fake_embedder, {"notes.txt": "\n".join(notes) + "\n"})
+
+    hit = next(h for h in searcher.search("reconciliation ledger", k=5, mode="lexical").hits if h.kind == "window")
+    shown = hit.snippet.splitlines()
+    assert "the reconciliation ledger is flushed nightly" in shown
+    assert hit.snippet_start_line > hit.start_line
+    assert shown[25 - hit.snippet_start_line] == notes[24]

@@ -103,6 +103,26 @@ def test_token_budget_batches_respect_budget_and_keep_order(embedder: Qwen3Embed
     np.testing.assert_allclose(budgeted, embedder.embed_documents(texts), atol=1e-5)
 
 
+def test_batch_vectors_are_read_only_after_the_next_batch_is_queued(
+    embedder: Qwen3Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No host sync between batches: batch j's vectors are read after batch j+1's forward is queued."""
+    texts = [("word " * n).strip() for n in (1, 40, 3, 17, 90, 2, 33, 8)]
+    embedder.max_tokens_per_batch = 100
+    expected = embedder.embed_documents(texts)
+    events: list[str] = []
+    collect = Qwen3Embedder._collect
+    monkeypatch.setattr(
+        Qwen3Embedder, "_collect", staticmethod(lambda p: events.append("read") or collect(p))
+    )
+    with forward_hook(embedder, lambda _ids: events.append("forward")):
+        got = embedder.embed_documents(texts)
+    batches = len(embedder._batches(texts))
+    assert batches > 2
+    assert events == ["forward"] + ["forward", "read"] * (batches - 1) + ["read"]
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
 def test_no_batch_is_mostly_padding_on_a_code_like_length_mix() -> None:
     rng = np.random.default_rng(0)
     # heavy-tailed like code symbols: most a few dozen tokens, a few thousands

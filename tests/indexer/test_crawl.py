@@ -311,6 +311,7 @@ def test_skip_reasons_table_is_the_public_contract() -> None:
         "symlink-outside-root",
         "unreadable",
         "empty",
+        "undecodable-name",
     )
 
 

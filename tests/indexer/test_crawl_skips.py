@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from codesearch.errors import IndexIOError
-from indexer.crawl import crawl, read_text
+from indexer.crawl import crawl, decode_text, read_text
 
 
 def write(root: Path, rel: str, content: str | bytes) -> Path:
@@ -166,9 +166,13 @@ def test_latin1_and_utf16_text_are_indexed_and_decoded(tmp_path: Path) -> None:
     assert listed(tmp_path) == ["bom.py", "latin.py", "wide.cs"]
     raw, text = read_text(latin)
     assert raw == latin.read_bytes()
-    assert text == "# caf\ufffd d\ufffdj\ufffd\nx = '\ufffd'\n"
+    assert text == "# café déjà\nx = 'ü'\n"  # not UTF-8 and no UTF-8 in it: read as Windows-1252
     assert read_text(utf16)[1] == "class Café { }\n"
     assert read_text(bom8)[1] == "x = 1\n"
+
+
+def test_utf8_with_a_stray_byte_keeps_its_utf8_and_replaces_only_the_byte() -> None:
+    assert decode_text("é = 1\n".encode() + b"\xff\n") == "é = 1\n\ufffd\n"
 
 
 def test_read_text_of_missing_file_is_one_line_index_io_error(tmp_path: Path) -> None:

@@ -86,7 +86,8 @@ def test_a_reader_keeps_answering_during_reindexes_and_sees_each_committed_gener
                 result = searcher.search("retry request with backoff", k=5)
                 assert result.hits and result.hits[0].name
                 # one generation: its manifest and its vectors, never a mix
-                assert searcher._vectors.ntotal == searcher._manifest.documents
+                generation = searcher.generation
+                assert generation.vectors.ntotal == generation.manifest.documents
                 answered[0] += 1
             except Exception as exc:  # noqa: BLE001 - any failure of the reader fails the test
                 failures.append(repr(exc))
@@ -135,7 +136,7 @@ def test_a_sigkilled_reindex_leaves_the_previous_generation_and_the_next_run_fin
         assert manifest.generation >= generation
         generation = manifest.generation
         searcher = Searcher(index_dir)  # lexical: the fake model's 32-d fingerprint is not this fixture's
-        assert searcher._vectors.ntotal == manifest.documents
+        assert searcher.generation.vectors.ntotal == manifest.documents
         assert searcher.search("other_7", k=1).hits[0].name == "other_7"
         searcher.close()
     done = subprocess.run(command, capture_output=True, text=True)
@@ -148,7 +149,7 @@ def test_a_sigkilled_reindex_leaves_the_previous_generation_and_the_next_run_fin
     )
     assert _rows(index_dir) == _rows(clean)
     manifest = Manifest.read(index_dir)
-    assert Searcher(index_dir)._vectors.ntotal == manifest.documents == len(_rows(clean))
+    assert Searcher(index_dir).generation.vectors.ntotal == manifest.documents == len(_rows(clean))
     assert not list(index_dir.glob("*.tmp"))
     assert _vector_ids(index_dir) == _doc_ids(index_dir)  # every document has its vector, nothing else
 

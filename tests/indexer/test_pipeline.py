@@ -190,7 +190,7 @@ def test_rebuild_reparses_everything_from_the_cache(git_repo, hash_embedder, tmp
     m = Manifest.read(index_dir)
     assert m is not None and (index_dir / m.vectors_file).exists()
     searcher = Searcher(index_dir, hash_embedder)
-    assert searcher._vectors.ntotal == report.documents
+    assert searcher.generation.vectors.ntotal == report.documents
     # new document ids, same vectors: dense results are the same documents in the same order
     assert [(h.path, h.qualified_name) for h in searcher.search(query, mode="dense").hits] == before
 
@@ -246,7 +246,7 @@ def test_killed_writer_is_repaired_on_the_next_run(git_repo, hash_embedder, tmp_
     m = Manifest.read(index_dir)
     assert m.generation == 2 and m.documents == report.documents
     searcher = Searcher(index_dir, hash_embedder)
-    assert searcher._vectors.ntotal == report.documents
+    assert searcher.generation.vectors.ntotal == report.documents
     for name in ("lateArrival", "retry_with_backoff", "LoadConfig"):
         assert searcher.search(name, k=1, mode="dense").hits[0].name == name
 
@@ -263,7 +263,7 @@ def test_meta_generation_ahead_of_manifest_triggers_a_vector_rebuild(git_repo, h
     report = _index(repo.root, index_dir, hash_embedder)
     m = Manifest.read(index_dir)
     assert report.generation == m.generation == 2 and (index_dir / m.vectors_file).exists()
-    assert Searcher(index_dir, hash_embedder)._vectors.ntotal == m.documents
+    assert Searcher(index_dir, hash_embedder).generation.vectors.ntotal == m.documents
 
 
 def test_vanished_file_during_parse_is_skipped_not_fatal(git_repo, hash_embedder, tmp_path):

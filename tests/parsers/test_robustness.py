@@ -18,14 +18,15 @@ SAMPLES = {
     lang: next(p for p in (FIXTURES / lang).iterdir() if p.name.startswith("sample.")).read_bytes()
     for lang in LANGUAGES
 }
-TIME_BOUND_S = 10.0
+CPU_BOUND_S = 10.0
 FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def check(source: bytes, language: str) -> None:
-    started = time.monotonic()
+    started = time.process_time()
     symbols = extract_symbols(source, language)
-    assert time.monotonic() - started < TIME_BOUND_S
+    # a hang guard on this process's own CPU time, not wall time (a loaded machine must not fail it)
+    assert time.process_time() - started < CPU_BOUND_S
     for symbol in symbols:
         assert symbol.kind in SYMBOL_KINDS
         assert 0 <= symbol.start_byte <= symbol.end_byte <= len(source)

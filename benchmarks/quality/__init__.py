@@ -1,0 +1,1 @@
+"""Search quality: the pinned corpus, the query sets and their split, scoring, and the harness."""

@@ -1,0 +1,234 @@
+"""Fetch the pinned multi-language quality corpus into benchmarks/data/corpus/<name>/.
+
+Every package comes from a registry through its ordinary client (pip, npm, apt-get), at an exact version,
+so the corpus is the same on every machine. A package already fetched (marker file present) is skipped.
+
+    python -m benchmarks.quality.fetch_corpus            # fetch what is missing, print counts
+    python -m benchmarks.quality.fetch_corpus --only rack,cobra
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from benchmarks.paths import CORPUS, DATA
+from benchmarks.quality.corpus_functions import extract_functions, language_for
+
+DOWNLOADS = DATA / "downloads"
+MARKER = ".fetched.json"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One pinned package: `name` is the corpus folder (and the indexed repo name)."""
+
+    name: str
+    registry: str  # "pypi" (sdist) | "npm" | "deb"
+    package: str
+    version: str
+    root: str = ""  # folder inside the unpacked package that becomes the corpus root
+    include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders (relative to root)
+    heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
+
+
+# fmt: off
+SOURCES: list[Source] = [
+    # Python (+ C, C++ and Java inside extension sdists)
+    Source("requests", "pypi", "requests", "2.32.3"),
+    Source("psutil", "pypi", "psutil", "6.0.0"),               # Python + C
+    Source("bitarray", "pypi", "bitarray", "2.9.2"),           # C + Python
+    Source("simplejson", "pypi", "simplejson", "3.19.3"),      # Python + C
+    Source("jpype", "pypi", "JPype1", "1.5.0", include=("jpype", "native")),  # Python + C++ + Java; no test/
+    Source("kiwisolver", "pypi", "kiwisolver", "1.4.7"),       # C++
+    # JavaScript / TypeScript / Java (react-native packages carry android/ Java)
+    Source("axios", "npm", "axios", "1.7.7", root="package", include=("lib",)),
+    Source("express", "npm", "express", "4.21.0", root="package"),
+    Source("commander", "npm", "commander", "12.1.0", root="package"),
+    Source("ws", "npm", "ws", "8.18.0", root="package"),
+    Source("semver-js", "npm", "semver", "7.6.3", root="package"),
+    Source("rxjs", "npm", "rxjs", "7.8.1", root="package", include=("src",)),  # dist/ = 3 compiled copies
+    Source("react-native-maps", "npm", "react-native-maps", "1.18.0", root="package"),
+    Source("react-native-webview", "npm", "react-native-webview", "13.12.2", root="package"),
+    # Go
+    Source("cobra", "deb", "golang-github-spf13-cobra-dev", "1.6.1-1", root="usr/share/gocode/src"),
+    Source("gorilla-mux", "deb", "golang-github-gorilla-mux-dev", "1.8.0-1", root="usr/share/gocode/src"),
+    Source("logrus", "deb", "golang-github-sirupsen-logrus-dev", "1.9.0-1", root="usr/share/gocode/src"),
+    # Rust
+    Source("itertools", "deb", "librust-itertools-dev", "0.10.3-1", root="usr/share/cargo/registry"),
+    Source("semver-rs", "deb", "librust-semver-dev", "1.0.14-1", root="usr/share/cargo/registry"),
+    Source("base64-rs", "deb", "librust-base64-dev", "0.13.0-1", root="usr/share/cargo/registry"),
+    # Ruby
+    Source("rack", "deb", "ruby-rack", "2.2.22-0+deb12u2",
+           root="usr/share/rubygems-integration/all/gems/rack-2.2.22"),
+    Source("thor", "deb", "ruby-thor", "1.2.1-2", root="usr/share/rubygems-integration/all/gems/thor-1.2.1"),
+    Source("addressable", "deb", "ruby-addressable", "2.8.1-1",
+           root="usr/share/rubygems-integration/all/gems/addressable-2.8.1"),
+    # PHP
+    Source("monolog", "deb", "php-monolog", "2.9.1-1", root="usr/share/php"),
+    Source("guzzle-psr7", "deb", "php-guzzlehttp-psr7", "2.4.5-1+deb12u1", root="usr/share/php"),
+    # Lua
+    Source("penlight", "deb", "lua-penlight", "1.13.1-3", root="usr/share/lua/5.1"),
+    Source("argparse-lua", "deb", "lua-argparse", "0.7.1-2", root="usr/share/lua/5.1"),
+    # C++ (header-only library)
+    Source("cli11", "deb", "libcli11-dev", "2.1.2+ds-1", root="usr/include"),
+    # Held out (queries/heldout.jsonl, written from reading this code before any search over it)
+    Source("ujson", "pypi", "ujson", "5.10.0", include=("lib", "python"), heldout=True),          # C
+    # C++: Google's double-conversion as ujson vendors it, in a folder of its own (the crawler skips deps/,
+    # as it should in a user's repository; its test/ holds 300k lines of generated tables)
+    Source("double-conversion", "pypi", "ujson", "5.10.0", root="ujson-5.10.0/deps/double-conversion",
+           include=("double-conversion",), heldout=True),
+    Source("lz4", "pypi", "lz4", "4.3.3", heldout=True),                        # C (lz4, lz4hc, lz4frame)
+    Source("qs", "npm", "qs", "6.13.0", root="package", include=("lib",), heldout=True),
+    Source("minimist", "npm", "minimist", "1.2.8", root="package", heldout=True),
+    Source("google-uuid", "deb", "golang-github-google-uuid-dev", "1.3.0-1", root="usr/share/gocode/src",
+           heldout=True),
+    Source("smallvec", "deb", "librust-smallvec-dev", "1.9.0-1", root="usr/share/cargo/registry", heldout=True),
+]
+HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
+# fmt: on
+
+CODE_EXTENSIONS: dict[str, str] = {
+    ".py": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".ts": "typescript",
+    ".tsx": "typescript", ".java": "java", ".kt": "kotlin", ".go": "go", ".rs": "rust", ".c": "c",
+    ".h": "c", ".cc": "cpp", ".cpp": "cpp", ".hpp": "cpp", ".rb": "ruby", ".php": "php", ".lua": "lua",
+}  # fmt: skip
+
+
+def run(cmd: list[str], cwd: Path) -> None:
+    """Run a registry client; raise with its stderr when it fails."""
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {done.stderr.strip()[-800:]}")
+
+
+def download(src: Source) -> Path:
+    """Download the package archive (cached under data/downloads/) and return its path."""
+    dest = DOWNLOADS / src.registry / f"{src.package}-{src.version}"
+    dest.mkdir(parents=True, exist_ok=True)
+    found = [p for p in dest.iterdir() if p.is_file()]
+    if found:
+        return found[0]
+    if src.registry == "pypi":
+        base = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-q", "-d", "."]
+        try:
+            run([*base, "--no-build-isolation", f"{src.package}=={src.version}"], dest)
+        except RuntimeError:
+            run([*base, f"{src.package}=={src.version}"], dest)
+    elif src.registry == "npm":
+        run(["npm", "pack", "--silent", f"{src.package}@{src.version}"], dest)
+    elif src.registry == "deb":
+        run(["apt-get", "download", f"{src.package}={src.version}"], dest)
+    else:
+        raise ValueError(f"unknown registry {src.registry}")
+    return next(p for p in dest.iterdir() if p.is_file())
+
+
+def unpack(archive: Path, into: Path) -> None:
+    """Unpack a .tar.gz/.tgz/.zip/.deb archive into `into`."""
+    if archive.suffix == ".deb":
+        run(["dpkg-deb", "-x", str(archive), str(into)], into)
+    elif archive.suffix == ".zip":
+        shutil.unpack_archive(archive, into)
+    else:
+        with tarfile.open(archive) as tar:
+            tar.extractall(into, filter="data")
+
+
+def source_root(src: Source, unpacked: Path) -> Path:
+    """The folder inside the unpacked archive that becomes the corpus root."""
+    if src.root:
+        return unpacked / src.root
+    tops = [p for p in unpacked.iterdir() if p.is_dir()]
+    return tops[0] if len(tops) == 1 else unpacked  # sdists unpack to NAME-VERSION/
+
+
+def fetch(src: Source) -> bool:
+    """Fetch one package into CORPUS/<name>; return False when it was already there."""
+    target = CORPUS / src.name
+    if (target / MARKER).exists():
+        return False
+    archive = download(src)
+    with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+        unpacked = Path(tmp)
+        unpack(archive, unpacked)
+        root = source_root(src, unpacked)
+        if target.exists():
+            shutil.rmtree(target)
+        if src.include:
+            target.mkdir(parents=True)
+            for sub in src.include:
+                shutil.copytree(root / sub, target / sub, symlinks=True)
+        else:
+            shutil.copytree(root, target, symlinks=True)
+    (target / MARKER).write_text(json.dumps(asdict(src) | {"archive": archive.name}, indent=1))
+    return True
+
+
+def code_counts(folder: Path) -> Counter[str]:
+    """Files and lines per programming language (by extension) under a folder."""
+    counts: Counter[str] = Counter()
+    for path in folder.rglob("*"):
+        lang = CODE_EXTENSIONS.get(path.suffix)
+        if lang and path.is_file() and not path.name.endswith(".d.ts"):
+            counts[f"{lang}:files"] += 1
+            source = path.read_bytes()
+            counts[f"{lang}:lines"] += source.count(b"\n")
+            ts_lang = language_for(path)
+            if ts_lang:
+                counts[f"{lang}:functions"] += len(extract_functions(source, ts_lang))
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", help="comma-separated corpus names to fetch")
+    args = parser.parse_args(argv)
+    wanted = set(args.only.split(",")) if args.only else None
+    CORPUS.mkdir(parents=True, exist_ok=True)
+    total: Counter[str] = Counter()
+    failed: list[str] = []
+    for src in SOURCES:
+        if wanted and src.name not in wanted:
+            continue
+        try:
+            fetched = fetch(src)
+        except (RuntimeError, OSError, StopIteration) as err:
+            print(f"FAILED {src.name}: {err}", file=sys.stderr)
+            failed.append(src.name)
+            continue
+        counts = code_counts(CORPUS / src.name)
+        total.update(counts)
+        summary = ", ".join(
+            f"{k.split(':')[0]} {counts[k]} files/{counts[k.replace('files', 'lines')]} lines"
+            for k in sorted(counts)
+            if k.endswith(":files")
+        )
+        print(
+            f"{'fetched' if fetched else 'present'} {src.name} ({src.registry} {src.package} {src.version}): {summary}"
+        )
+    print("\ntotal by language:")
+    for key in sorted(k for k in total if k.endswith(":files")):
+        lang = key.split(":")[0]
+        print(
+            f"  {lang:<11} {total[key]:>5} files {total[lang + ':lines']:>7} lines "
+            f"{total[lang + ':functions']:>6} functions"
+        )
+    print(f"  {'all':<11} {sum(v for k, v in total.items() if k.endswith(':files')):>5} files "
+          f"{sum(v for k, v in total.items() if k.endswith(':lines')):>7} lines "
+          f"{sum(v for k, v in total.items() if k.endswith(':functions')):>6} functions")  # fmt: skip
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

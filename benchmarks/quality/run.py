@@ -1,0 +1,379 @@
+"""Search quality on the benchmark corpus: MRR@10 and Recall@1/5/10 per model x mode, overall, by query
+language, by code language and (when the records carry `style`) by query style, for the hand-written,
+the CodeSearchNet-style and the held-out query sets; every table has a row per dev/test split
+(benchmarks.quality.split), so dev and test are side by side, and the lexical mode (BM25) is the
+baseline measured in the same run.
+
+    python -m benchmarks.quality.run --models use,e5 --modes lexical,dense,hybrid \
+        --queries handwritten,csn,heldout [--limit-per-lang N] [--rebuild]
+
+Indexes every package folder of benchmarks/data/corpus-blanked/ as its own root (so a hit's repo is the
+package name) into benchmarks/out/index-<model>/, reusing that index when the corpus has not changed.
+Prints Markdown tables and writes benchmarks/out/quality-<date>.{json,md} with per-query details.
+Model `none` builds a lexical-only index (only the lexical mode runs on it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from benchmarks.paths import BLANKED, OUT, QUERIES
+from benchmarks.quality.corpus_functions import extract_functions, language_for
+from benchmarks.quality.scoring import (
+    QueryOutcome,
+    Target,
+    first_correct_rank,
+    grouped,
+    has_style,
+    markdown_table,
+    metrics,
+    metrics_table,
+    outcome_json,
+)
+
+CORPUS = BLANKED
+K = 10
+
+
+def load_queries(
+    name: str,
+    corpus: Path,
+    limit_per_lang: int | None,
+    repos: set[str] | None = None,
+    split: str | None = None,
+) -> list[dict[str, Any]]:
+    """Records of queries/<name>.jsonl (only those of `split`, "dev" or "test", when given), targets
+    resolved to `Target`s with their definition lines."""
+    records = [
+        json.loads(line) for line in (QUERIES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    kept: list[dict[str, Any]] = []
+    per_lang: dict[str, int] = defaultdict(int)
+    for record in records:
+        if limit_per_lang is not None and per_lang[record["code_lang"]] >= limit_per_lang:
+            continue
+        if repos is not None and not all(t["repo"] in repos for t in record["targets"]):
+            continue
+        if split is not None and record.get("split") != split:
+            continue
+        per_lang[record["code_lang"]] += 1
+        record["resolved"] = [resolve_target(t, corpus) for t in record["targets"]]
+        kept.append(record)
+    return kept
+
+
+def resolve_target(target: dict[str, Any], corpus: Path) -> Target:
+    """A target with the start lines of every definition of its name in its file (for the span rule)."""
+    lines: tuple[int, ...] = (target["start_line"],) if "start_line" in target else ()
+    if not lines:
+        file = corpus / target["repo"] / target["path"]
+        language = language_for(file)
+        if language and file.is_file():
+            defs = extract_functions(file.read_bytes(), language)
+            lines = tuple(d.start_line for d in defs if d.name == target["name"])
+    return Target(target["repo"], target["path"], target["name"], lines)
+
+
+def corpus_roots(corpus: Path) -> list[Path]:
+    """Package folders, each made its own git work tree so the crawler does not see them through the
+    enclosing checkout (where benchmarks/data/ is git-ignored and would list nothing)."""
+    roots = sorted(p for p in corpus.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for root in roots:
+        if not (root / ".git").exists():
+            subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+            subprocess.run(["git", "add", "-A", "-f", "."], cwd=root, check=True)
+    return roots
+
+
+def corpus_fingerprint(roots: list[Path]) -> str:
+    """Changes when any file's path or content changes (blanking keeps sizes, so sizes are not enough)."""
+    digest = hashlib.sha1()
+    for root in roots:
+        for file in sorted(root.rglob("*")):
+            if ".git" not in file.relative_to(root).parts and file.is_file() and not file.is_symlink():
+                digest.update(f"{root.name}/{file.relative_to(root).as_posix()}\n".encode())
+                digest.update(hashlib.sha1(file.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+class StderrProgress:
+    """Index progress on stderr, at most every few seconds: stage and running count."""
+
+    def __init__(self, model: str, every_s: float = 10.0) -> None:
+        self.model, self.every_s, self.last = model, every_s, time.monotonic()
+        self.done: dict[str, int] = defaultdict(int)
+
+    def __call__(self, stage: str, advance: int, total: int | None) -> None:
+        self.done[stage] += advance
+        if time.monotonic() - self.last >= self.every_s:
+            self.last = time.monotonic()
+            print(f"[{self.model}] {stage}: {self.done[stage]} done", file=sys.stderr, flush=True)
+
+
+def open_searcher(index_dir: Path, embedder: Any) -> Any:
+    """The one place the benchmarks open a searcher over an index, through the product's public API."""
+    from codesearch.search import Searcher
+
+    return Searcher(index_dir, embedder)
+
+
+def make_embedder(model: str) -> Any:
+    if model == "none":
+        return None
+    from codesearch.embedding import get_embedder
+
+    return get_embedder(model)
+
+
+def ensure_index(
+    model: str, embedder: Any, roots: list[Path], rebuild: bool, subset: bool = False
+) -> tuple[Path, dict[str, Any]]:
+    """Build the index for `model` unless one for this exact corpus is there; return (dir, build info).
+
+    A subset of the packages gets its own index folder, so it never mixes with the full one."""
+    from indexer.pipeline import index_paths
+
+    suffix = "-" + hashlib.sha1(",".join(r.name for r in roots).encode()).hexdigest()[:8] if subset else ""
+    index_dir = OUT / f"index-{model}{suffix}"
+    stamp = index_dir / "benchmark-corpus.json"
+    fingerprint = corpus_fingerprint(roots)
+    if not rebuild and stamp.exists():
+        info = json.loads(stamp.read_text())
+        if info.get("corpus") == fingerprint:
+            return index_dir, info | {"reused": True}
+    index_dir.mkdir(parents=True, exist_ok=True)
+    print(f"[{model}] indexing {len(roots)} roots into {index_dir} ...", file=sys.stderr, flush=True)
+    report = index_paths(
+        roots,
+        index_dir=index_dir,
+        embedder=embedder,
+        model=model,
+        rebuild=rebuild,
+        progress=StderrProgress(model),
+    )
+    info = {
+        "corpus": fingerprint,
+        "files": report.files,
+        "symbols": report.symbols,
+        "documents": report.documents,
+        "symbols_by_language": report.symbols_by_language,
+        "skipped": report.skipped,
+        "seconds": round(report.seconds, 1),
+        "timings": {k: round(v, 1) for k, v in report.timings.items()},
+        "errors": len(report.errors),
+    }
+    stamp.write_text(json.dumps(info, indent=1))
+    print(
+        f"[{model}] {report.files} files, {report.symbols} symbols in {report.seconds:.0f}s", file=sys.stderr
+    )
+    return index_dir, info | {"reused": False}
+
+
+def run_queries(searcher: Any, mode: str, queries: list[dict[str, Any]]) -> tuple[list[QueryOutcome], float]:
+    """Outcome of every query in one mode, and the mean latency in ms."""
+    outcomes: list[QueryOutcome] = []
+    started = time.perf_counter()
+    for record in queries:
+        hits = searcher.search(record["query"], k=K, mode=mode).hits
+        outcomes.append(
+            QueryOutcome(
+                query_id=record["id"],
+                query=record["query"],
+                lang=record["lang"],
+                code_lang=record["code_lang"],
+                rank=first_correct_rank(hits, record["resolved"], K),
+                top=[f"{h.repo}/{h.path}::{h.qualified_name or h.name}" for h in hits[:3]],
+                style=record.get("style"),
+                split=record.get("split"),
+            )
+        )
+    return outcomes, (time.perf_counter() - started) * 1000 / max(1, len(queries))
+
+
+def split_rows(runs: dict[str, list[QueryOutcome]]) -> dict[str, list[QueryOutcome]]:
+    """Rows of a table: per run, its dev and test outcomes side by side when the records carry a split
+    (`run dev`, `run test`), else the run's outcomes as they are."""
+    rows: dict[str, list[QueryOutcome]] = {}
+    for run, outs in runs.items():
+        splits = sorted({o.split for o in outs if o.split is not None})
+        if len(splits) < 2:
+            rows[run + (f" {splits[0]}" if splits else "")] = outs
+            continue
+        for split in splits:
+            rows[f"{run} {split}"] = [o for o in outs if o.split == split]
+    return rows
+
+
+def summary_markdown(results: dict[str, dict[str, list[QueryOutcome]]], sets: list[str]) -> str:
+    """One table to read first: MRR@10 per run (rows) for every query set and split (columns), overall,
+    English and not English, so dev, test, held-out and the lexical baseline sit side by side."""
+    columns: list[tuple[str, str | None, str]] = []  # (set, split, language filter)
+    for qset in sets:
+        outs = next((o[qset] for o in results.values() if qset in o), [])
+        splits = sorted({o.split for o in outs if o.split is not None}) or [None]
+        languages = ["all", "en", "not en"] if any(o.lang != "en" for o in outs) else ["all"]
+        columns += [(qset, split, lang) for split in splits for lang in languages]
+
+    def cell(outs: list[QueryOutcome], split: str | None, lang: str) -> str:
+        kept = [
+            o
+            for o in outs
+            if (split is None or o.split == split) and (lang == "all" or (o.lang == "en") == (lang == "en"))
+        ]
+        return f"{metrics(o.rank for o in kept).mrr10:.3f} ({len(kept)})"
+
+    titles = [
+        " ".join(p for p in (qset, split, "" if lang == "all" else lang) if p)
+        for qset, split, lang in columns
+    ]
+    lines = ["| run | " + " | ".join(titles) + " |", "|" + " --- |" * (len(columns) + 1)]
+    for run, outs in results.items():
+        cells = [cell(outs[qset], split, lang) if qset in outs else "–" for qset, split, lang in columns]
+        lines.append(f"| {run} | " + " | ".join(cells) + " |")
+    return "MRR@10 (queries):\n\n" + "\n".join(lines) + "\n"
+
+
+def report_markdown(results: dict[str, dict[str, list[QueryOutcome]]], sets: list[str]) -> str:
+    """Markdown: per query set, an overall table (MRR@10, Recall@1/5/10) with a row per run and split
+    (dev and test side by side), one by query style when the records carry `style`, then MRR@10 and
+    Recall@5 by query language and by code language, per run and split."""
+    parts: list[str] = []
+    for qset in sets:
+        runs = {run: outs[qset] for run, outs in results.items() if qset in outs}
+        if not runs:
+            continue
+        rows = split_rows(runs)
+        by_lang = {row: grouped(outs, "lang") for row, outs in rows.items()}
+        by_code = {row: grouped(outs, "code_lang") for row, outs in rows.items()}
+        parts.append(f"### {qset} ({len(next(iter(runs.values())))} queries)\n")
+        parts.append(metrics_table({row: groups["all"] for row, groups in by_lang.items()}))
+        if any(has_style(outs) for outs in rows.values()):
+            by_style = {
+                f"{row} {style}": m
+                for row, outs in rows.items()
+                for style, m in grouped(outs, "style").items()
+                if style != "all"
+            }
+            parts.append("\nBy query style:\n")
+            parts.append(metrics_table(by_style, label="run split style"))
+        for title, table in (("query language", by_lang), ("code language", by_code)):
+            columns = sorted({c for groups in table.values() for c in groups if c != "all"})
+            for metric, attr in (("MRR@10", "mrr10"), ("Recall@5", "recall5")):
+                parts.append(f"\n{metric} by {title}:\n")
+                parts.append(markdown_table(table, columns, attr))
+        parts.append("")
+    return "\n".join(parts)
+
+
+def run_details(outcomes: list[QueryOutcome]) -> dict[str, Any]:
+    """The JSON record of one run over one query set: summaries overall, by language, code language,
+    style and split, and every query's outcome."""
+    details: dict[str, Any] = {
+        "summary": {"all": grouped(outcomes, "lang")["all"].as_dict()},
+        "by_lang": {k: v.as_dict() for k, v in grouped(outcomes, "lang").items()},
+        "by_code_lang": {k: v.as_dict() for k, v in grouped(outcomes, "code_lang").items()},
+    }
+    for key in ("style", "split"):
+        if any(getattr(o, key) is not None for o in outcomes):
+            details[f"by_{key}"] = {k: v.as_dict() for k, v in grouped(outcomes, key).items()}
+    return details | {"queries": [outcome_json(o) for o in outcomes]}
+
+
+def load_results(path: Path) -> dict[str, dict[str, list[QueryOutcome]]]:
+    """The outcomes saved in a quality-*.json, per run and query set."""
+    runs = json.loads(path.read_text(encoding="utf-8"))["runs"]
+    return {
+        run: {
+            qset: [
+                QueryOutcome(
+                    q["id"],
+                    q["query"],
+                    q["lang"],
+                    q["code_lang"],
+                    q["rank"],
+                    q["top3"],
+                    q.get("style"),
+                    q.get("split"),
+                )
+                for q in record["queries"]
+            ]
+            for qset, record in sets.items()
+        }
+        for run, sets in runs.items()
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--models", default="use", help="comma-separated: use, e5, none, ...")
+    parser.add_argument("--modes", default="lexical,dense,hybrid")
+    parser.add_argument(
+        "--queries", default="handwritten,csn,heldout", help="query sets under benchmarks/queries/"
+    )
+    parser.add_argument(
+        "--limit-per-lang", type=int, default=None, help="at most N queries per code language"
+    )
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the indexes from scratch")
+    parser.add_argument(
+        "--repos", help="only these corpus packages (and queries targeting them): for slow models"
+    )
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument(
+        "--report", type=Path, help="print the tables of a saved out/quality-*.json again; search nothing"
+    )
+    args = parser.parse_args(argv)
+    if args.report:
+        saved = load_results(args.report)
+        sets = list(dict.fromkeys(qset for outs in saved.values() for qset in outs))
+        print(summary_markdown(saved, sets) + "\n" + report_markdown(saved, sets))
+        return 0
+    if not args.corpus.is_dir():
+        raise SystemExit(
+            "no blanked corpus: run benchmarks.quality.fetch_corpus, then benchmarks.quality.make_csn_queries"
+        )
+    sets = args.queries.split(",")
+    repos = set(args.repos.split(",")) if args.repos else None
+    queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos) for name in sets}
+    roots = [r for r in corpus_roots(args.corpus) if repos is None or r.name in repos]
+    OUT.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict[str, list[QueryOutcome]]] = {}
+    details: dict[str, Any] = {"indexes": {}, "latency_ms": {}, "runs": {}}
+    for model in args.models.split(","):
+        embedder = make_embedder(model)
+        index_dir, info = ensure_index(model, embedder, roots, args.rebuild, subset=repos is not None)
+        details["indexes"][model] = info
+        searcher = open_searcher(index_dir, embedder)
+        modes = ["lexical"] if embedder is None else args.modes.split(",")
+        for mode in modes:
+            run = f"{model}/{mode}"
+            results[run] = {}
+            for qset, records in queries.items():
+                outcomes, latency = run_queries(searcher, mode, records)
+                results[run][qset] = outcomes
+                details["latency_ms"][f"{run}/{qset}"] = round(latency, 1)
+                details["runs"].setdefault(run, {})[qset] = run_details(outcomes)
+            print(f"[{run}] done", file=sys.stderr, flush=True)
+        searcher.close()
+    markdown = summary_markdown(results, sets) + "\n" + report_markdown(results, sets)
+    print(markdown)
+    stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")
+    details["args"] = vars(args) | {"corpus": str(args.corpus)}
+    (OUT / f"quality-{stamp}.json").write_text(json.dumps(details, indent=1, ensure_ascii=False))
+    (OUT / f"quality-{stamp}.md").write_text(markdown + "\n")
+    print(f"\nwrote {OUT / f'quality-{stamp}.json'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

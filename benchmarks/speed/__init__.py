@@ -1,0 +1,1 @@
+"""Speed benchmarks, each measured against a baseline in the same run."""

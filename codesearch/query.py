@@ -1,0 +1,51 @@
+"""A query analysed once: its text, the kind of task it is, its lexical terms, and, when someone computed
+them beforehand (the server's micro-batcher), its vector and its unfiltered dense ranking.
+
+``Searcher.search`` takes a ``Query``; every stage reads what it needs from it instead of working it out
+again (the identifier check and the query's terms were computed three and four times per query before).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from codesearch.errors import ConfigError
+from codesearch.fusion import IDENTIFIER
+from indexer.lexical import query_terms
+
+Ranking = list[tuple[int, float]]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a search asks: ``text`` (stripped), ``type`` (which task instruction embeds it), ``terms`` (its
+    lexical terms), ``identifier`` (it is shaped like a name in code: exact names rank first)."""
+
+    text: str
+    type: str
+    terms: tuple[str, ...]
+    identifier: bool
+    # the query's vector, embedded with the instruction of ``type`` (None: the searcher embeds it)
+    vector: np.ndarray | None = None
+    # its unfiltered dense ranking, ``dense_depth`` deep (None: the searcher scans the vectors itself)
+    dense: Ranking | None = None
+    dense_depth: int = 0
+
+    def with_vector(self, vector: np.ndarray | None, dense: Ranking | None = None, depth: int = 0) -> Query:
+        """This query with its vector (and dense ranking ``depth`` deep) computed beforehand."""
+        return dataclasses.replace(self, vector=vector, dense=dense, dense_depth=depth if dense else 0)
+
+
+def analyse_query(text: str, query_type: str | None = None) -> Query:
+    """``text`` analysed: an identifier-shaped query is of type ``identifier``, anything else ``text``,
+    unless ``query_type`` says (``code`` for ``similar``)."""
+    text = text.strip()
+    if not text:
+        raise ConfigError("the query is empty")
+    identifier = bool(IDENTIFIER.match(text))
+    return Query(
+        text, query_type or ("identifier" if identifier else "text"), tuple(query_terms(text)), identifier
+    )

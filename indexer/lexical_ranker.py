@@ -1,0 +1,204 @@
+"""BM25 over the FTS5 table, fast whatever words the query holds: common words' postings stay in memory.
+
+FTS5 scores an OR query by visiting every row that holds any of its words: a query with "return", "self"
+or "value" in it touches tens of thousands of rows of a 150k-document index (about 1.2 µs a row) to rank
+100. But FTS5's ``bm25()`` is a sum over the query's phrases, each term's part depending only on the term
+and the row, so a term's scores can be fetched once per index generation and added up in numpy. Rare
+words still go to FTS5 (one query over few rows); common ones (more than ``COMMON_DF`` documents) come from
+memory. The ranking equals FTS5's own ``ORDER BY bm25(...)`` (tests/codesearch/test_lexical_ranker.py).
+Figures: benchmarks/RESULTS.md (issue 5's load test).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# BM25 column weights: a word in the name counts most, then the doc comment, the path, the code
+BM25_WEIGHTS = (8.0, 2.0, 3.0, 1.0)  # name, path, doc, code
+# a term in more documents than this has its scores held in memory instead of asked of FTS5 per query
+# (on a 151k-document index: 3,400 such terms, 6M postings in all; a query took 3.4 ms at 1000, 1.5 at 200)
+COMMON_DF = 200
+# at most this many (document, score) pairs held, least recently used dropped first (12 bytes each)
+MAX_CACHED_POSTINGS = 6_000_000
+# at most this many document frequencies remembered (a query's words are looked up once per generation)
+MAX_CACHED_DFS = 200_000
+
+Ranking = list[tuple[int, float]]
+
+
+def fold_diacritics(term: str) -> str:
+    """``term`` as the FTS5 tokenizer (unicode61, remove_diacritics 2) indexes it: accents stripped."""
+    if term.isascii():
+        return term
+    return "".join(c for c in unicodedata.normalize("NFD", term) if not unicodedata.combining(c))
+
+
+def filtered_ids_sql(where: str) -> str:
+    """The ids of the documents a search's filters allow (``where`` over ``d``, ``f``, ``r``)."""
+    return (
+        "SELECT d.id FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id "
+        f"WHERE {where}"
+    )
+
+
+def fts_phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+class LexicalRanker:
+    """The BM25 ranking of one index generation. Thread-safe; share it between the searchers of a pool
+    (each passes its own connection). Scores are FTS5's, sign flipped: higher is better."""
+
+    def __init__(self, weights: Sequence[float] = BM25_WEIGHTS, common_df: int = COMMON_DF) -> None:
+        self.weights = ", ".join(str(w) for w in weights)
+        self.common_df = common_df
+        self._lock = threading.Lock()
+        self._postings: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cached = 0  # postings held
+        self._dfs: dict[str, int] = {}
+        self._max_id: int | None = None
+        self.fetches = 0  # terms whose scores were read from FTS5 (the tests watch it)
+
+    # -- vocabulary --------------------------------------------------------------------------------------
+
+    @staticmethod
+    def attach(db: sqlite3.Connection) -> None:
+        """Let ``db`` look words up (an fts5vocab table in its temp schema: read-only connections can)."""
+        db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_vocabulary "
+            "USING fts5vocab(main, documents_fts, row)"
+        )
+
+    def document_frequencies(self, db: sqlite3.Connection, words: Sequence[str]) -> dict[str, int]:
+        """How many documents hold each of ``words`` (0: none); ``db`` must be ``attach``ed."""
+        with self._lock:
+            missing = [w for w in dict.fromkeys(words) if w not in self._dfs]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            found = dict(
+                db.execute(f"SELECT term, doc FROM temp.query_vocabulary WHERE term IN ({marks})", missing)
+            )
+            with self._lock:
+                if len(self._dfs) > MAX_CACHED_DFS:
+                    self._dfs.clear()
+                for w in missing:
+                    self._dfs[w] = int(found.get(w, 0))
+        with self._lock:
+            return {w: self._dfs.get(w, 0) for w in words}
+
+    def known(self, db: sqlite3.Connection, words: list[str]) -> set[str]:
+        """The subset of ``words`` some document holds."""
+        return {w for w, n in self.document_frequencies(db, words).items() if n > 0}
+
+    # -- ranking -----------------------------------------------------------------------------------------
+
+    def rank(
+        self,
+        db: sqlite3.Connection,
+        terms: Sequence[str],
+        depth: int,
+        where: str = "",
+        args: Sequence[Any] = (),
+        allowed: Sequence[int] | None = None,
+    ) -> Ranking:
+        """The top ``depth`` (document id, score) for the OR of ``terms``, best first; ``where`` filters
+        documents (over ``documents d``, ``files f``, ``repos r``) as ``indexer.store_read.Filters`` writes it, and
+        ``allowed``, when the caller has them already, are the ids it lets through."""
+        terms = list(dict.fromkeys(terms))
+        if not terms or depth <= 0:
+            return []
+        # the vocabulary holds terms as the tokenizer folds them (réponse -> reponse); a term whose
+        # folding is not found there goes to FTS5, which folds it right, so nothing is ever dropped
+        folded = {t: fold_diacritics(t) for t in terms}
+        dfs = self.document_frequencies(db, list(folded.values()))
+        common = [t for t in terms if dfs[folded[t]] > self.common_df]
+        rare = [t for t in terms if dfs[folded[t]] <= self.common_df]
+        if not common:  # few rows: FTS5 ranks them as fast as anything
+            ids, scores = self._fts(db, rare, where, args, depth)
+            return list(zip(ids.tolist(), scores.tolist(), strict=True))
+        parts = [self._term_postings(db, t) for t in common]
+        if rare:
+            parts.append(self._fts(db, rare, where, args, None))
+        size = 1 + max(int(ids.max()) if len(ids) else 0 for ids, _ in parts)
+        total = np.zeros(size, dtype=np.float64)
+        for ids, scores in parts:  # each part holds a document once: a plain fancy-indexed add is exact
+            total[ids] += scores
+        if where:
+            if allowed is None:
+                allowed = [r[0] for r in db.execute(filtered_ids_sql(where), list(args))]
+            ids = np.asarray(allowed, dtype=np.int64)
+            mask = np.zeros(size, dtype=bool)
+            mask[ids[ids < size]] = True
+            total[~mask] = 0.0
+        matched = np.flatnonzero(total)
+        if len(matched) > depth:
+            matched = matched[np.argpartition(-total[matched], depth - 1)[:depth]]
+        matched = matched[np.lexsort((matched, -total[matched]))]
+        return list(zip(matched.tolist(), total[matched].tolist(), strict=True))
+
+    def _fts(
+        self, db: sqlite3.Connection, terms: list[str], where: str, args: Sequence[Any], depth: int | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(document ids, scores) of the rows holding any of ``terms``: the best ``depth``, or all."""
+        if not terms:
+            return _arrays([])
+        sql = (
+            f"SELECT rowid, bm25(documents_fts, {self.weights}) AS s FROM documents_fts "
+            "WHERE documents_fts MATCH ?"
+        )
+        params: list[Any] = [" OR ".join(fts_phrase(t) for t in terms)]
+        if where:
+            sql += f" AND rowid IN ({filtered_ids_sql(where)})"
+            params += args
+        if depth is not None:
+            sql += " ORDER BY s, rowid LIMIT ?"
+            params.append(depth)
+        try:
+            rows = db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:  # an FTS syntax corner case must not fail the search
+            log.debug("lexical query over %r failed: %s", terms, exc)
+            rows = []
+        return _arrays(rows)
+
+    def _term_postings(self, db: sqlite3.Connection, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Every (document, score) of one term, sorted by document: from memory, else from FTS5 once."""
+        with self._lock:
+            cached = self._postings.get(term)
+            if cached is not None:
+                self._postings.move_to_end(term)
+                return cached
+        ids, scores = _arrays(
+            db.execute(
+                f"SELECT rowid, bm25(documents_fts, {self.weights}) FROM documents_fts "
+                "WHERE documents_fts MATCH ? ORDER BY rowid",
+                (fts_phrase(term),),
+            ).fetchall()
+        )
+        ids = ids.astype(np.int32) if len(ids) and ids[-1] < 2**31 else ids
+        with self._lock:
+            self.fetches += 1
+            if term not in self._postings:
+                self._postings[term] = (ids, scores)
+                self._cached += len(ids)
+            while self._cached > MAX_CACHED_POSTINGS and len(self._postings) > 1:
+                _, (old, _) = self._postings.popitem(last=False)
+                self._cached -= len(old)
+        return ids, scores
+
+
+def _arrays(rows: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """FTS5 rows (rowid, bm25) as (ids, scores), scores sign-flipped so that higher is better."""
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.float64)
+    table = np.array(rows, dtype=np.float64)  # rowids are far below 2**53: exact in a float64
+    return table[:, 0].astype(np.int64), -table[:, 1]

@@ -1,0 +1,149 @@
+"""The read side of an index store: what the search pipeline asks of one generation of an index.
+
+The pipeline above (``codesearch.search``: query analysis, fusion, roles, exact names, grouping, rerank)
+never writes SQL or touches FAISS: it asks a ``StoreGeneration`` for rankings and rows. The local store
+(SQLite + FTS5 + FAISS, ``indexer.local_read``) implements it; a second store (Milvus) implements the same
+protocol, so rankings are identical across stores. docs/store.md says what a store must provide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from codesearch.types import DocumentFacts
+from indexer.store import Manifest
+
+Ranking = list[tuple[int, float]]  # (document id, score), best first
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a search keeps: one language, paths matching a glob (a bare word matches anywhere in the path),
+    one repository, one kind. Empty fields keep everything."""
+
+    lang: str | None = None
+    path_glob: str | None = None
+    repo: str | None = None
+    kind: str | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.lang, self.path_glob, self.repo, self.kind))
+
+
+@dataclass(frozen=True)
+class RepoStatus:
+    name: str
+    root: str
+    indexed_at: float | None
+    files: int
+    symbols: int = 0
+
+
+@dataclass(frozen=True)
+class LanguageCount:
+    files: int
+    symbols: int
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What an index holds (``codesearch status``, ``GET /status``)."""
+
+    index_dir: str
+    model: str
+    fingerprint: str
+    dim: int
+    generation: int
+    documents: int
+    updated_at: float
+    repos: list[RepoStatus] = field(default_factory=list)
+    languages: dict[str, LanguageCount] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of ``codesearch status --json`` (repos by name, languages by file count)."""
+        return asdict(self)
+
+
+class DenseIndex(Protocol):
+    """Vectors a generation searches: a ``VectorIndex``, or a copy on a GPU (``codesearch.gpu_searcher``)."""
+
+    @property
+    def live(self) -> int: ...
+
+    def search(self, query: np.ndarray, k: int, allowed_ids: Sequence[int] | None = None) -> Ranking: ...
+
+
+class StoreGeneration(Protocol):
+    """One generation of an index, as a reader sees it: everything it answers belongs to ``manifest``.
+
+    Thread-safe: several threads may call it at once. ``close`` once no search uses it any more.
+    """
+
+    manifest: Manifest
+
+    @property
+    def has_vectors(self) -> bool: ...
+
+    def allowed_ids(self, filters: Filters) -> list[int] | None:
+        """The ids ``filters`` keep (None: no filter), computed once per search for both retrievers."""
+        ...
+
+    def dense(self, vector: np.ndarray, depth: int, allowed: Sequence[int] | None) -> Ranking:
+        """The top ``depth`` documents by inner product with ``vector`` (only ``allowed`` ones, if given)."""
+        ...
+
+    def dense_batch(self, vectors: np.ndarray, depth: int) -> list[Ranking] | None:
+        """One unfiltered top-``depth`` per row of ``vectors`` in one scan (None: no vectors)."""
+        ...
+
+    def lexical(
+        self, terms: Sequence[str], depth: int, filters: Filters, allowed: Sequence[int] | None
+    ) -> Ranking:
+        """The top ``depth`` documents by BM25 over the OR of ``terms`` (name 8, path 2, doc 3, code 1)."""
+        ...
+
+    def known_words(self, words: Sequence[str]) -> set[str]:
+        """The subset of ``words`` some document's lexical text holds."""
+        ...
+
+    def exact_names(self, spellings: Sequence[str], filters: Filters, limit: int = 50) -> list[int]:
+        """Documents whose name is one of ``spellings``, in any case."""
+        ...
+
+    def facts(self, ids: Sequence[int]) -> dict[int, DocumentFacts]:
+        """What the role priors read of each document (missing ids: deleted)."""
+        ...
+
+    def rows(self, ids: Sequence[int]) -> dict[int, Mapping[str, Any]]:
+        """Everything a hit shows of each document (``DOCUMENT_FIELDS``; missing ids: deleted)."""
+        ...
+
+    def document_at(self, abs_path: str, line: int) -> Mapping[str, Any] | None:
+        """The innermost document of the file at ``abs_path`` spanning ``line`` (with its ``file_id``)."""
+        ...
+
+    def same_symbol(self, file_id: int, qualified_name: str, kind: str) -> set[int]:
+        """The ids of every document (window) of one symbol."""
+        ...
+
+    def status(self) -> IndexStatus: ...
+
+    def pin(self) -> AbstractContextManager[StoreGeneration]:
+        """Keep this generation readable until the block ends, even if ``close`` comes meanwhile."""
+        ...
+
+    def close(self) -> None:
+        """Release it: now, or when the last ``pin`` ends (a reader moved to a newer generation)."""
+        ...
+
+
+# the fields of ``StoreGeneration.rows``
+DOCUMENT_FIELDS = (
+    "id", "kind", "name", "qualified_name", "signature", "doc", "code", "start_line", "end_line",
+    "content_hash", "size", "mtime_ns", "path", "language", "repo", "root",
+)  # fmt: skip

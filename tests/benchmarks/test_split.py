@@ -1,0 +1,82 @@
+"""The dev/test split of the benchmark's query sets: stratified, deterministic, and frozen in the files."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from benchmarks.paths import QUERIES
+from benchmarks.quality.run import split_rows
+from benchmarks.quality.scoring import QueryOutcome
+from benchmarks.quality.split import DEV, SPLIT_FILES, TEST, assign_splits, check_splits, read_records
+
+
+def _records(strata: dict[tuple[str, str], int]) -> list[dict[str, str]]:
+    return [
+        {"id": f"{lang}-{code}-{i}", "lang": lang, "code_lang": code}
+        for (lang, code), n in strata.items()
+        for i in range(n)
+    ]
+
+
+def test_every_stratum_is_halved_to_within_one_and_so_is_the_whole_set() -> None:
+    records = _records({("en", "c"): 7, ("zh", "c"): 1, ("zh", "go"): 1, ("de", "rust"): 4, ("ja", "go"): 3})
+    splits = assign_splits(records)
+    per_stratum: dict[tuple[str, str], Counter[str]] = {}
+    for record in records:
+        per_stratum.setdefault((record["lang"], record["code_lang"]), Counter())[splits[record["id"]]] += 1
+    for counts in per_stratum.values():
+        assert abs(counts[DEV] - counts[TEST]) <= 1
+    totals = Counter(splits.values())
+    assert abs(totals[DEV] - totals[TEST]) <= 1
+    # strata of one query alternate instead of all landing in dev
+    assert {splits["zh-c-0"], splits["zh-go-0"]} == {DEV, TEST}
+
+
+def test_the_split_depends_on_ids_not_on_file_order() -> None:
+    records = _records({("en", "c"): 9, ("fr", "python"): 5})
+    assert assign_splits(records) == assign_splits(list(reversed(records)))
+
+
+def test_the_committed_query_files_carry_the_frozen_split() -> None:
+    for name in SPLIT_FILES:
+        assert check_splits(QUERIES / name) == [], f"{name}: run python -m benchmarks.quality.split"
+    heldout = read_records(QUERIES / "heldout.jsonl")
+    assert len(heldout) >= 150 and {r["split"] for r in heldout} == {TEST}
+    assert sum(r["lang"] != "en" for r in heldout) * 2 >= len(heldout)
+
+
+def test_the_report_puts_dev_and_test_side_by_side_per_run() -> None:
+    outcomes = [
+        QueryOutcome("a", "q", "en", "c", 1, split=DEV),
+        QueryOutcome("b", "q", "en", "c", None, split=TEST),
+        QueryOutcome("c", "q", "en", "c", 2, split=TEST),
+    ]
+    rows = split_rows({"use/hybrid": outcomes, "use/lexical": outcomes[1:2]})
+    assert list(rows) == ["use/hybrid dev", "use/hybrid test", "use/lexical test"]
+    assert [o.query_id for o in rows["use/hybrid test"]] == ["b", "c"]
+
+
+def test_the_summary_has_a_column_per_set_split_and_language_and_a_row_per_run() -> None:
+    from benchmarks.quality.run import summary_markdown
+
+    hand = [
+        QueryOutcome("a", "q", "en", "c", 1, split=DEV),
+        QueryOutcome("b", "q", "zh", "c", 2, split=DEV),
+        QueryOutcome("c", "q", "zh", "go", None, split=TEST),
+    ]
+    csn = [QueryOutcome("d", "q", "en", "go", 1, split=TEST)]
+    table = summary_markdown(
+        {"use/hybrid": {"hw": hand, "csn": csn}, "use/lexical": {"hw": hand}}, ["hw", "csn"]
+    )
+    header, _, hybrid, lexical = table.strip().splitlines()[2:]
+    assert header.split(" | ")[1:] == [
+        "hw dev",
+        "hw dev en",
+        "hw dev not en",
+        "hw test",
+        "hw test en",
+        "hw test not en",
+        "csn test |",
+    ]
+    assert hybrid.split(" | ")[1:4] == ["0.750 (2)", "1.000 (1)", "0.500 (1)"]
+    assert lexical.endswith("| – |")

@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     IO = 7  # a file or disk problem (unreadable path, disk full)
     NOT_FOUND = 8  # the path/repo/symbol asked for does not exist
     ADDRESS_IN_USE = 9  # `serve` cannot listen where it was told (the port is taken, or not ours)
+    STORE_UNAVAILABLE = 10  # the index store (a Milvus server) cannot be reached, timed out or is unsupported
     INTERRUPTED = 130
 
 
@@ -66,3 +67,10 @@ class AddressInUseError(CodesearchError):
     """``serve`` cannot bind its host and port."""
 
     exit_code = ExitCode.ADDRESS_IN_USE
+
+
+class StoreUnavailableError(CodesearchError):
+    """The index store cannot serve: a Milvus server that cannot be reached, that timed out, or whose version
+    codesearch does not support."""
+
+    exit_code = ExitCode.STORE_UNAVAILABLE

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from codesearch.errors import ConfigError
 
 APP_NAME = "codesearch"
 MODES = ("hybrid", "dense", "lexical")
+# where the index lives: "local" (the index directory), "milvus://HOST:PORT[/NAME]" or "milvus-lite:PATH"
+STORE_URI = re.compile(r"local|milvus://[^/\s:]+:\d+(/[A-Za-z_][A-Za-z0-9_]*)?|milvus-lite:.+")
 
 
 def default_index_dir() -> Path:
@@ -35,6 +38,8 @@ class Settings:
     """Every knob codesearch has. Build it with ``load_settings``."""
 
     index_dir: Path = field(default_factory=default_index_dir)
+    # the store behind the index: "local" (index_dir), or Milvus (``indexer.milvus``; extra codesearch[milvus])
+    store: str = "local"
     # embedding model: a registry name (use, e5, qwen3-4b, http, auto, ...) or "none" for lexical only
     model: str = "auto"
     dim: int | None = None
@@ -63,6 +68,10 @@ class Settings:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if not STORE_URI.fullmatch(self.store):
+            raise ConfigError(
+                f"store must be local, milvus://HOST:PORT[/NAME] or milvus-lite:PATH, not {self.store!r}"
+            )
         if self.k < 1:
             raise ConfigError(f"k must be at least 1, not {self.k}")
         if self.rerank_top < 1:

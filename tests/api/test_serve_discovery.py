@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from codesearch.errors import ExitCode
 from codesearch.serve_discovery import (
     discovery_path,
     read_discovery,
@@ -111,7 +112,7 @@ def test_serve_on_a_busy_port_says_so_before_it_claims_to_serve(api_index, cli_e
             text=True,
             timeout=120,
         )
-    assert proc.returncode == 9, proc.stderr
+    assert proc.returncode == ExitCode.ADDRESS_IN_USE, proc.stderr
     assert "serving" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and f"127.0.0.1:{port}" in lines[0] and "--port" in lines[0]

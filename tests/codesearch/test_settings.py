@@ -140,3 +140,17 @@ def test_settings_survive_the_trip_to_a_worker_process(places, tmp_path) -> None
     assert settings_from_json(data) == settings
     with pytest.raises(ConfigError, match="unknown settings: colour"):
         settings_from_json({**data, "colour": "red"})
+
+
+def test_the_store_is_local_by_default_and_a_milvus_uri_from_env_or_flag(places) -> None:
+    assert _load(places).store == "local"
+    env = {"CODESEARCH_STORE": "milvus-lite:/srv/index.db"}
+    assert _load(places, environ=env).store == "milvus-lite:/srv/index.db"
+    flags = {"store": "milvus://milvus.internal:19530/team"}
+    assert _load(places, flags, env).store == "milvus://milvus.internal:19530/team"
+
+
+@pytest.mark.parametrize("store", ["milvus://host", "milvus://host:port", "qdrant://h:6333", "milvus-lite:", ""])
+def test_a_store_that_is_no_store_uri_is_refused_with_the_valid_forms(store: str) -> None:
+    with pytest.raises(ConfigError, match=r"store must be local, milvus://HOST:PORT\[/NAME\] or milvus-lite:PATH"):
+        Settings(store=store)

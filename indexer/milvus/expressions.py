@@ -1,0 +1,25 @@
+"""Milvus filter expressions for a search's filters."""
+
+from __future__ import annotations
+
+from indexer.milvus.rows import StoreFilters
+
+
+def quote(value: str) -> str:
+    """A Milvus expression string literal."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def scalar_expr(filters: StoreFilters) -> str:
+    """The exact-match part of ``filters`` (repo, language lower-cased as the CLI does, kind); "" for none.
+    A path glob is not here: no Milvus version speaks SQLite's GLOB (2.3's ``like`` takes prefixes only),
+    so the store matches it in Python over the paths this expression lets through."""
+    clauses = []
+    for field, value in (("repo", filters.repo), ("language", filters.language), ("kind", filters.kind)):
+        if value:
+            clauses.append(f"{field} == {quote(value.lower() if field == 'language' else value)}")
+    return " and ".join(clauses)
+
+
+def ids_expr(ids: list[int]) -> str:
+    return f"id in {ids}"

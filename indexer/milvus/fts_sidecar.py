@@ -1,0 +1,106 @@
+"""The lexical side of a Milvus store whose server has no BM25 (Milvus < 2.5): an FTS5 table in a local
+SQLite file, kept by the same writer, ranked exactly as the local store ranks (same tokenizer, same column
+weights, same ``bm25()``), so hybrid rankings match the local store's on any server version.
+
+The file lives on the machine that writes and serves the index (``codesearch serve`` in the team setup);
+Milvus >= 2.5 and milvus-lite 2.5 need none of it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from indexer.milvus.rows import Ranking, StoredDocument, StoreFilters
+
+BM25_WEIGHTS = "8.0, 2.0, 3.0, 1.0"  # name, path, doc, code: codesearch.lexical_ranker.BM25_WEIGHTS
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    id INTEGER PRIMARY KEY, repo TEXT NOT NULL, path TEXT NOT NULL, language TEXT NOT NULL, kind TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_file ON docs(repo, path);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
+    name, path, doc, code, tokenize = "unicode61 remove_diacritics 2 tokenchars '_'"
+);
+"""
+
+
+def _phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+class FtsSidecar:
+    """FTS5 over a Milvus store's documents, by document id; one file per collection prefix."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def clear(self) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM docs")
+            self.db.execute("DELETE FROM docs_fts")
+
+    def upsert(self, rows: Sequence[StoredDocument]) -> None:
+        ids = [r.id for r in rows]
+        with self.db:
+            self._delete_ids(ids)
+            self.db.executemany(
+                "INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
+                [(r.id, r.repo, r.path, r.language, r.kind) for r in rows],
+            )
+            self.db.executemany(
+                "INSERT INTO docs_fts (rowid, name, path, doc, code) VALUES (?, ?, ?, ?, ?)",
+                [(r.id, *r.lexical.split("\t")) for r in rows],
+            )
+
+    def delete_file(self, repo: str, path: str) -> None:
+        ids = [r[0] for r in self.db.execute("SELECT id FROM docs WHERE repo=? AND path=?", (repo, path))]
+        with self.db:
+            self._delete_ids(ids)
+
+    def _delete_ids(self, ids: Sequence[int]) -> None:
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            self.db.execute(f"DELETE FROM docs WHERE id IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM docs_fts WHERE rowid IN ({marks})", chunk)
+
+    def rank(self, terms: Sequence[str], k: int, filters: StoreFilters) -> Ranking:
+        """The top ``k`` (id, score) for the OR of ``terms``, FTS5's order (score sign-flipped: higher is
+        better), ties by id: ``codesearch.lexical_ranker``'s ranking."""
+        if not terms or k <= 0:
+            return []
+        where, args = _where(filters)
+        sql = (
+            f"SELECT rowid, bm25(docs_fts, {BM25_WEIGHTS}) AS s FROM docs_fts WHERE docs_fts MATCH ?"
+            + (f" AND rowid IN (SELECT id FROM docs WHERE {where})" if where else "")
+            + " ORDER BY s, rowid LIMIT ?"
+        )
+        try:
+            rows = self.db.execute(sql, [" OR ".join(_phrase(t) for t in terms), *args, k]).fetchall()
+        except sqlite3.OperationalError:  # an FTS syntax corner case must not fail the search
+            return []
+        return [(int(i), -float(s)) for i, s in rows]
+
+
+def _where(filters: StoreFilters) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+    for column, value in (("repo", filters.repo), ("language", filters.language), ("kind", filters.kind)):
+        if value:
+            clauses.append(f"{column} = ?")
+            args.append(value.lower() if column == "language" else value)
+    if filters.glob:
+        clauses.append("path GLOB ?")
+        args.append(filters.glob)
+    return " AND ".join(clauses), args

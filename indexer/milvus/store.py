@@ -1,0 +1,410 @@
+"""``MilvusStore``: one codesearch index in Milvus, read and written through the store seam's operations.
+
+Write side: ``begin`` (a new collection when the model changes or on rebuild), ``upsert``, ``delete_file``,
+``commit`` (index type by size, the alias moved to the new collection, the generation bumped). Read side:
+``generation``, ``dense_top_k`` and ``lexical_top_k`` with filters, ``exact_names``, ``rows``, ``status``.
+Fusion, exact names first, role priors, grouping and rerank stay above the seam, so a ranking is the same on
+every store.
+
+The generation pointer is one row of ``NAME_meta`` (collection, model, fingerprint, dim, generation, next
+document id, repositories): milvus-lite has no aliases, a server gets the alias ``NAME`` moved as well.
+Only a model change (a new collection) is atomic for readers; incremental writes to the live collection are
+visible as they land (Milvus has no transactions), the generation number moves at ``commit``.
+The embedding cache stays in the local ``meta.sqlite`` (``indexer.store.EmbeddingCache``): it is read and
+written only by the indexing machine, where the embedder runs, and needs no server round trip per batch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.milvus import collection as schema
+from indexer.milvus.connection import (
+    BM25_SERVER,
+    TIMEOUT_S,
+    MilvusTarget,
+    connect,
+    drop_alias,
+    milvus_errors,
+    point_alias,
+)
+from indexer.milvus.expressions import ids_expr, quote, scalar_expr
+from indexer.milvus.fts_sidecar import FtsSidecar
+from indexer.milvus.rows import Ranking, StoredDocument, StoreFilters, StoreGeneration
+
+log = logging.getLogger(__name__)
+
+# Reads are "Session": a writer reads its own writes; another process's reads lag writes by at most the
+# server's time tick. "Strong" waits for that tick on every call (~200 ms each on Milvus 2.3).
+READ_CONSISTENCY = "Session"
+WRITER_CONSISTENCY = "Strong"  # a writer's count and its file lookups (Session's count(*) misses deletes)
+COLLECTION_CONSISTENCY = "Bounded"
+BATCH = 500  # entities per insert (gRPC messages stay far under 64 MB)
+ID_BATCH = 1_000  # ids per `id in [...]` expression
+MAX_TOP_K = 16_384  # Milvus's limit on a search's k
+
+
+class MilvusStore:
+    """An index in Milvus: ``milvus://HOST:PORT[/NAME]`` or ``milvus-lite:PATH`` (see ``connection``).
+
+    ``lexical_dir`` holds the FTS5 sidecar when the engine has no BM25 (a server before 2.5).
+    """
+
+    def __init__(
+        self, store_uri: str, *, lexical_dir: Path | None = None, timeout: float = TIMEOUT_S
+    ) -> None:
+        self.target = MilvusTarget.parse(store_uri)
+        self.timeout = timeout
+        client, self.version = connect(self.target, timeout)
+        self.client: Any = client
+        self.bm25 = self.target.embedded or self.version >= BM25_SERVER
+        self.aliases = not self.target.embedded  # milvus-lite 2.5 answers UNIMPLEMENTED
+        self.lexical_dir = lexical_dir or (Path(self.target.uri).parent if self.target.embedded else None)
+        self.meta_name = f"{self.target.name}_meta"
+        self._state: dict[str, Any] | None = None
+        self._writing: str | None = None  # the collection a writer fills (a new one until ``commit``)
+        self._sidecars: dict[str, FtsSidecar] = {}
+        self._pending: dict[str, Any] | None = None  # the pointer a new collection gets at ``commit``
+        self._repos: dict[str, str] = {}  # repositories written since ``begin``: name -> root
+        self._next_id = 1  # ids handed out before the store had a pointer
+        self._ensure_meta()
+        self.refresh()
+
+    def _call(self, action: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        with milvus_errors(self.target, action):
+            return getattr(self.client, method)(*args, timeout=self.timeout, **kwargs)
+
+    def close(self) -> None:
+        for sidecar in self._sidecars.values():
+            sidecar.close()
+        self.client.close()
+
+    # -- the generation pointer ----------------------------------------------------------------------------
+
+    def _ensure_meta(self) -> None:
+        if not self._call("reading the index", "has_collection", self.meta_name):
+            params = self.client.prepare_index_params()
+            params.add_index("unused", index_type="FLAT", metric_type="L2")
+            self._call(
+                "creating the index", "create_collection", self.meta_name, schema=schema.meta_schema(),
+                index_params=params,
+            )  # fmt: skip
+
+    def refresh(self) -> dict[str, Any] | None:
+        """Read the generation pointer again (a reader does before each query; a writer after ``commit``)."""
+        rows = self._call(
+            "reading the index", "query", self.meta_name, filter='key == "state"', output_fields=["value"],
+            consistency_level=READ_CONSISTENCY,
+        )  # fmt: skip
+        self._state = json.loads(rows[0]["value"]) if rows else None
+        return self._state
+
+    def _write_state(self, state: dict[str, Any]) -> None:
+        self._call(
+            "writing the index", "upsert", self.meta_name,
+            [{"key": "state", "value": json.dumps(state), "unused": [0.0, 0.0]}],
+        )  # fmt: skip
+        self._state = state
+
+    def generation(self) -> StoreGeneration | None:
+        state = self.refresh()
+        if state is None:
+            return None
+        return StoreGeneration(
+            state["model"], state["fingerprint"], state["dim"], state["generation"], state["documents"]
+        )
+
+    def _reading(self) -> str:
+        if self._state is None:
+            from codesearch.errors import IndexNotFoundError
+
+            raise IndexNotFoundError(
+                f"no index in {self.target}: run `codesearch index --store ... PATH` first"
+            )
+        return self.target.name if self.aliases else str(self._state["collection"])
+
+    # -- write side ------------------------------------------------------------------------------------------
+
+    def begin(self, *, model: str, fingerprint: str, dim: int, rebuild: bool = False) -> bool:
+        """Get ready to write documents of ``model``: into the live collection, or into a new one when the
+        model (fingerprint or dimension) changed or ``rebuild``; True when a new one was started."""
+        state = self.refresh()
+        if state is not None and not rebuild and (state["fingerprint"], state["dim"]) == (fingerprint, dim):
+            self._writing, self._pending = state["collection"], None
+            return False
+        generation = state["generation"] + 1 if state else 1
+        name = f"{self.target.name}_g{generation}"
+        if self._call("reading the index", "has_collection", name):  # left by a writer that was killed
+            self._call("writing the index", "drop_collection", name)
+        params = self.client.prepare_index_params()
+        params.add_index("vector", index_type="FLAT", metric_type="IP")
+        if self.bm25:
+            params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        partitioned = not self.target.embedded
+        self._call(
+            "creating a collection", "create_collection", name,
+            schema=schema.collection_schema(dim, self.bm25, partition_key=partitioned), index_params=params,
+            consistency_level=COLLECTION_CONSISTENCY, **({"num_partitions": schema.PARTITIONS} if partitioned else {}),
+        )  # fmt: skip
+        self._pending = {"model": model, "fingerprint": fingerprint, "dim": dim, "generation": generation}
+        self._writing = name
+        self._repos = {}
+        if not self.bm25:
+            self._sidecar(name).clear()
+        return True
+
+    def _require_writing(self) -> str:
+        if self._writing is None:
+            raise RuntimeError("MilvusStore: call begin() before writing")
+        return self._writing
+
+    def allocate_ids(self, count: int) -> range:
+        """``count`` document ids never used before in this store (a writer's new documents)."""
+        state = self.refresh() or {}
+        first = int(state.get("next_id", 1))
+        if state:
+            self._write_state({**state, "next_id": first + count})
+        else:
+            self._next_id = first + count
+        return range(first, first + count)
+
+    def upsert(self, rows: Sequence[StoredDocument], vectors: np.ndarray) -> None:
+        """Write ``rows`` with their vectors (same order); a row whose id exists replaces it."""
+        name = self._require_writing()
+        vectors = np.asarray(vectors, dtype=np.float32)
+        for start in range(0, len(rows), BATCH):
+            batch = [
+                schema.entity(row, vectors[start + i].tolist(), self.bm25)
+                for i, row in enumerate(rows[start : start + BATCH])
+            ]
+            if self.target.embedded:
+                self._call("writing the index", "upsert", name, batch)
+                continue
+            # Milvus 2.3's upsert misroutes partition-key rows (a filter on ``repo`` misses them): delete and
+            # insert instead; a collection being built holds none of these ids yet
+            if self._pending is None:
+                self._call("writing the index", "delete", name, ids=[e["id"] for e in batch])
+            self._call("writing the index", "insert", name, batch)
+        if not self.bm25:
+            self._sidecar(name).upsert(rows)
+        self._repos.update({r.repo: r.root for r in rows})
+
+    def delete_file(self, repo: str, path: str) -> list[int]:
+        """Remove every document of ``repo``'s file ``path``; returns their ids."""
+        name = self._require_writing()
+        expr = f"repo == {quote(repo)} and path == {quote(path)}"
+        ids = [r["id"] for r in self._query(name, expr, ["id"], WRITER_CONSISTENCY)]
+        if ids:
+            self._call("writing the index", "delete", name, filter=expr)
+            if not self.bm25:
+                self._sidecar(name).delete_file(repo, path)
+        return ids
+
+    def commit(self) -> StoreGeneration:
+        """Index the vectors as their count calls for, move the alias to a new collection, and bump the
+        generation; the previous collection of a model change is dropped once no pointer names it."""
+        name = self._require_writing()
+        documents = self.count(name)
+        index_type = self._fit_index(name, documents)
+        previous = self._state or {}
+        if self._pending is None:  # written into the live collection
+            base, generation = previous, int(previous["generation"]) + 1
+        else:
+            base, generation = {**previous, **self._pending}, int(self._pending["generation"])
+        old = previous.get("collection")
+        new_state = {
+            **base,
+            "collection": name,
+            "generation": generation,
+            "documents": documents,
+            "index_type": index_type,
+            "repos": {**base.get("repos", {}), **self._repos},
+            "next_id": max(int(base.get("next_id", 1)), self._next_id),
+            "updated_at": time.time(),
+        }
+        if self.aliases and old != name:
+            point_alias(self.client, self.target, name, self.timeout)
+        self._write_state(new_state)
+        if old and old != name:
+            self._call("dropping the previous collection", "drop_collection", old)
+            sidecar = self._sidecars.pop(old, None)
+            if sidecar is not None:
+                sidecar.close()
+                sidecar.path.unlink(missing_ok=True)
+        self._pending, self._repos = None, {}
+        return StoreGeneration(
+            new_state["model"], new_state["fingerprint"], new_state["dim"], generation, documents
+        )
+
+    def _fit_index(self, name: str, documents: int) -> str:
+        """Rebuild the vector index when the collection's size calls for another type."""
+        wanted, params = schema.vector_index(documents, self.target.embedded)
+        current = (
+            (self._state or {}).get("index_type", "FLAT")
+            if name == (self._state or {}).get("collection")
+            else "FLAT"
+        )
+        if wanted == current:
+            return current
+        log.info("%s: %d documents, vector index %s -> %s", name, documents, current, wanted)
+        self._call("re-indexing", "release_collection", name)
+        self._call("re-indexing", "drop_index", name, "vector")
+        index = self.client.prepare_index_params()
+        index.add_index("vector", index_type=wanted, metric_type="IP", params=params)
+        self._call("re-indexing", "create_index", name, index)
+        self._call("re-indexing", "load_collection", name)
+        return wanted
+
+    def drop(self) -> None:
+        """Remove every collection and document of this store; it is empty, ready for ``begin``."""
+        names = [
+            n
+            for n in self._call("reading the index", "list_collections")
+            if n.startswith(self.target.name + "_")
+        ]
+        if self.aliases:
+            drop_alias(self.client, self.target, self.timeout)
+        for name in names:
+            self._call("dropping the index", "drop_collection", name)
+        for sidecar in self._sidecars.values():
+            sidecar.close()
+            sidecar.path.unlink(missing_ok=True)
+        self._sidecars, self._state, self._writing = {}, None, None
+        self._ensure_meta()
+
+    def _sidecar(self, name: str) -> FtsSidecar:
+        if name not in self._sidecars:
+            if self.lexical_dir is None:
+                from codesearch.errors import ConfigError
+
+                raise ConfigError(
+                    f"{self.target} has no BM25 (Milvus < 2.5): the store needs a lexical folder"
+                )
+            self._sidecars[name] = FtsSidecar(self.lexical_dir / f"{name}.fts.sqlite")
+        return self._sidecars[name]
+
+    # -- read side -------------------------------------------------------------------------------------------
+
+    def count(self, name: str | None = None) -> int:
+        rows = self._call(
+            "counting documents", "query", name or self._reading(), filter="", output_fields=["count(*)"],
+            consistency_level=WRITER_CONSISTENCY,
+        )  # fmt: skip
+        return int(rows[0]["count(*)"])
+
+    def _query(self, name: str, expr: str, fields: list[str], consistency: str = READ_CONSISTENCY) -> list[dict[str, Any]]:
+        """Every entity matching ``expr`` (past Milvus's 16,384-row window, in pages by id)."""
+        out: list[dict[str, Any]] = []
+        last = None
+        while True:
+            page_expr = expr if last is None else f"({expr}) and id > {last}" if expr else f"id > {last}"
+            rows = self._call(
+                "reading the index", "query", name, filter=page_expr or "id >= 0", output_fields=sorted({"id", *fields}),
+                limit=MAX_TOP_K, consistency_level=consistency,
+            )  # fmt: skip
+            out.extend(rows)
+            if len(rows) < MAX_TOP_K:
+                return out
+            last = max(r["id"] for r in rows)
+
+    def _filter_expr(self, name: str, filters: StoreFilters) -> str | None:
+        """The Milvus expression of ``filters``; None when nothing can match. A path glob is matched here,
+        exactly as SQLite's GLOB, and becomes an id list (``expressions.scalar_expr``)."""
+        expr = scalar_expr(filters)
+        if filters.glob is None:
+            return expr
+        ids = [r["id"] for r in self._query(name, expr, ["path"]) if filters.path_matches(r["path"])]
+        return ids_expr(ids) if ids else None
+
+    def dense_top_k(self, vector: np.ndarray, k: int, filters: StoreFilters | None = None) -> Ranking:
+        """The top ``k`` (id, inner product) for one query vector, best first."""
+        self.refresh()
+        name = self._reading()
+        expr = self._filter_expr(name, filters or StoreFilters())
+        if expr is None or k <= 0:
+            return []
+        params = schema.search_params(str((self._state or {}).get("index_type", "FLAT")), k)
+        hits = self._call(
+            "searching", "search", name, data=[np.asarray(vector, dtype=np.float32).tolist()], anns_field="vector",
+            limit=min(k, MAX_TOP_K), filter=expr, search_params=params, consistency_level=READ_CONSISTENCY,
+        )[0]  # fmt: skip
+        return [(int(h["id"]), float(h["distance"])) for h in hits]
+
+    def lexical_top_k(self, terms: Sequence[str], k: int, filters: StoreFilters | None = None) -> Ranking:
+        """The top ``k`` (id, BM25) for the OR of ``terms``: Milvus's BM25 where the engine has it, else the
+        FTS5 sidecar (the local store's own ranking)."""
+        self.refresh()
+        name = self._reading()
+        filters = filters or StoreFilters()
+        terms = list(dict.fromkeys(terms))
+        if not terms or k <= 0:
+            return []
+        if not self.bm25:
+            return self._sidecar(str((self._state or {})["collection"])).rank(terms, k, filters)
+        expr = self._filter_expr(name, filters)
+        if expr is None:
+            return []
+        hits = self._call(
+            "searching", "search", name, data=[schema.fold_diacritics(" ".join(terms))], anns_field="sparse",
+            limit=min(k, MAX_TOP_K), filter=expr, search_params={"metric_type": "BM25"}, consistency_level=READ_CONSISTENCY,
+        )[0]  # fmt: skip
+        return sorted(((int(h["id"]), float(h["distance"])) for h in hits), key=lambda p: (-p[1], p[0]))
+
+    def exact_names(
+        self, spellings: Sequence[str], filters: StoreFilters | None = None, limit: int = 50
+    ) -> list[int]:
+        """Ids of documents named any of ``spellings``, case-insensitively (ascending ids)."""
+        self.refresh()
+        name = self._reading()
+        expr = self._filter_expr(name, filters or StoreFilters())
+        if expr is None or not spellings:
+            return []
+        names = "[" + ", ".join(quote(s.lower()) for s in dict.fromkeys(spellings)) + "]"
+        where = f"name_lower in {names}" + (f" and ({expr})" if expr else "")
+        rows = self._call(
+            "reading the index", "query", name, filter=where, output_fields=["id"], limit=limit,
+            consistency_level=READ_CONSISTENCY,
+        )  # fmt: skip
+        return sorted(int(r["id"]) for r in rows)
+
+    def rows(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The display fields of each id found (absent ids are left out), as the Hit builder reads them."""
+        name = self._reading()
+        out: dict[int, dict[str, Any]] = {}
+        wanted = list(dict.fromkeys(int(i) for i in ids))
+        for start in range(0, len(wanted), ID_BATCH):
+            batch = wanted[start : start + ID_BATCH]
+            for row in self._call(
+                "reading the index", "query", name, filter=ids_expr(batch), output_fields=["id", *schema.DISPLAY_FIELDS],
+                consistency_level=READ_CONSISTENCY,
+            ):  # fmt: skip
+                out[int(row["id"])] = {"id": int(row["id"]), **{f: row[f] for f in schema.DISPLAY_FIELDS}}
+        return out
+
+    def status(self) -> dict[str, Any]:
+        """What the store holds: model, generation, documents, repositories (with their roots)."""
+        state = self.refresh()
+        if state is None:
+            return {"store": str(self.target), "documents": 0, "repos": []}
+        return {
+            "store": str(self.target),
+            "engine": "milvus-lite"
+            if self.target.embedded
+            else f"Milvus {self.version[0]}.{self.version[1]}",
+            "lexical": "milvus-bm25" if self.bm25 else "fts5-sidecar",
+            "model": state["model"],
+            "fingerprint": state["fingerprint"],
+            "dim": state["dim"],
+            "generation": state["generation"],
+            "documents": state["documents"],
+            "index_type": state["index_type"],
+            "updated_at": state["updated_at"],
+            "repos": [{"name": r, "root": root} for r, root in sorted(state.get("repos", {}).items())],
+        }

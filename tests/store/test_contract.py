@@ -1,0 +1,262 @@
+"""One contract, every store: the same writes give the same reads on the local store (SQLite + FTS5 +
+FAISS), milvus-lite 2.5 and a Milvus 2.3.5 server (``conftest.py`` starts each for real).
+
+Dense top-k is compared with exact inner-product search in numpy (ids and order; scores within 1e-4), so
+every store gives the same hits. Lexical top-k is the local store's FTS5 ranking; a store whose lexical side
+is FTS5 (local, and the sidecar of a server without BM25) gives the same ids, order and scores. Milvus's own
+BM25 (milvus-lite, servers >= 2.5) weighs one field, not FTS5's four columns, so there the contract is the
+same matching documents, not the same order.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from codesearch.errors import ExitCode, StoreUnavailableError
+from codesearch.types import Symbol
+from indexer.documents import symbol_documents
+from indexer.lexical import name_spellings, query_terms
+from indexer.milvus.rows import StoredDocument, StoreFilters
+
+pytestmark = pytest.mark.milvus
+STORES = pytest.mark.parametrize("kind", ["local", "milvus-lite", "milvus-server"])
+DIM = 16
+ROOTS = {"alpha": "/srv/alpha", "beta": "/srv/beta"}
+# (repo, path, language, kind, name, qualified name, doc, code)
+CORPUS = [
+    ("alpha", "src/net/retry.py", "python", "function", "retry_with_backoff", "retry_with_backoff",
+     "Retry a failed HTTP request with exponential backoff.",
+     "def retry_with_backoff(request, attempts=5):\n    for attempt in range(attempts):\n        sleep(2 ** attempt)"),
+    ("alpha", "src/net/retry.py", "python", "class", "RateLimiter", "RateLimiter",
+     "Allow at most `rate` calls per second.", "class RateLimiter:\n    def wait(self):\n        sleep(self.gap)"),
+    ("alpha", "src/net/client.py", "python", "function", "fetch_json", "fetch_json",
+     "Fetch a URL and parse the JSON body.", "def fetch_json(url):\n    return json.loads(get(url).body)"),
+    ("alpha", "src/config/load.go", "go", "function", "LoadConfig", "LoadConfig",
+     "LoadConfig reads KEY=VALUE lines and merges environment variables.",
+     "func LoadConfig(path string) (map[string]string, error) {\n\treturn mergeEnv(readLines(path))\n}"),
+    ("alpha", "src/config/load.go", "go", "function", "mergeEnv", "mergeEnv",
+     "", "func mergeEnv(cfg map[string]string) map[string]string {\n\treturn cfg\n}"),
+    ("alpha", "tests/test_retry.py", "python", "function", "test_retry_with_backoff", "test_retry_with_backoff",
+     "", "def test_retry_with_backoff():\n    assert retry_with_backoff(flaky) == 1"),
+    ("beta", "lib/http/retry.ts", "typescript", "function", "retryWithBackoff", "retryWithBackoff",
+     "Retries a fetch with backoff and jitter.", "export async function retryWithBackoff(fn) {\n  return fn();\n}"),
+    ("beta", "lib/http/cache.ts", "typescript", "function", "cacheResponse", "cacheResponse",
+     "Cache an HTTP response by URL.", "export function cacheResponse(url, body) {\n  cache.set(url, body);\n}"),
+    ("beta", "lib/parse/csv.rs", "rust", "function", "parse_csv_line", "parse_csv_line",
+     "Split one CSV line into fields.", "fn parse_csv_line(line: &str) -> Vec<String> {\n    line.split(',')\n}"),
+    ("beta", "lib/parse/json.rs", "rust", "function", "parse_json", "parse_json",
+     "Parse a JSON document.", "fn parse_json(text: &str) -> Value {\n    serde_json::from_str(text)\n}"),
+    ("beta", "cmd/main.go", "go", "function", "main", "main",
+     "", "func main() {\n\tcfg := LoadConfig(os.Args[1])\n\tserve(cfg)\n}"),
+    ("beta", "docs/réponse.py", "python", "function", "réponse_http", "réponse_http",
+     "Construit la réponse HTTP.", "def réponse_http(corps):\n    return Réponse(corps)"),
+]  # fmt: skip
+
+
+def corpus_rows() -> list[StoredDocument]:
+    rows = []
+    for n, (repo, path, language, kind, name, qualified, doc, code) in enumerate(CORPUS, start=1):
+        lines = code.count("\n") + 1
+        symbol = Symbol(repo, path, language, kind, name, qualified, code.splitlines()[0], doc, code, 10, 9 + lines, 0, 0)
+        (document,) = symbol_documents(symbol)
+        file_facts = {"size": 100 + len(path), "mtime_ns": 1_000 + len(path)}  # a file's, shared by its symbols
+        rows.append(StoredDocument.of(n * 10, document, root=ROOTS[repo], **file_facts))
+    return rows
+
+
+def unit_vectors(n: int, dim: int, seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def allowed(row: StoredDocument, f: StoreFilters) -> bool:
+    return (
+        (f.repo is None or row.repo == f.repo)
+        and (f.language is None or row.language == f.language.lower())
+        and (f.kind is None or row.kind == f.kind)
+        and (f.glob is None or fnmatch.fnmatchcase(row.path, f.glob))
+    )
+
+
+def exact_top_k(rows: list[StoredDocument], vectors: np.ndarray, query: np.ndarray, k: int, f: StoreFilters) -> list[tuple[int, float]]:
+    keep = [i for i, r in enumerate(rows) if allowed(r, f)]
+    scores = vectors[keep] @ query
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [(rows[keep[i]].id, float(scores[i])) for i in order]
+
+
+def same_ranking(got: list[tuple[int, float]], want: list[tuple[int, float]], tolerance: float) -> None:
+    assert [i for i, _ in got] == [i for i, _ in want]
+    assert np.allclose([s for _, s in got], [s for _, s in want], atol=tolerance, rtol=tolerance)
+
+
+FILTERS = [
+    StoreFilters(),
+    StoreFilters(repo="alpha"),
+    StoreFilters(language="go"),
+    StoreFilters(language="Python"),  # the CLI lower-cases a language
+    StoreFilters(path_glob="retry"),  # no wildcard: anywhere in the path
+    StoreFilters(path_glob="lib/*/*.rs"),
+    StoreFilters(kind="class"),
+    StoreFilters(repo="beta", language="typescript"),
+    StoreFilters(repo="beta", path_glob="src/*"),  # matches nothing
+]
+
+
+def fill(store: Any) -> tuple[list[StoredDocument], np.ndarray]:
+    rows, vectors = corpus_rows(), unit_vectors(len(CORPUS), DIM, seed=1)
+    assert store.begin(model="test", fingerprint="fp-16", dim=DIM) is True
+    store.upsert(rows, vectors)
+    generation = store.commit()
+    assert (generation.fingerprint, generation.dim, generation.documents) == ("fp-16", DIM, len(rows))
+    return rows, vectors
+
+
+def filled(make_store: Any, kind: str) -> tuple[Any, list[StoredDocument], np.ndarray]:
+    """A store of its own, holding the corpus (for tests that write)."""
+    store = make_store(kind)
+    return (store, *fill(store))
+
+
+def shared(make_shared_store: Any, kind: str) -> tuple[Any, list[StoredDocument], np.ndarray]:
+    """The module's store of ``kind``, holding the corpus (for tests that only read)."""
+    store, (rows, vectors) = make_shared_store(kind, fill)
+    return store, rows, vectors
+
+
+@STORES
+def test_rows_by_id_give_every_display_field(make_shared_store: Any, kind: str) -> None:
+    store, rows, _ = shared(make_shared_store, kind)
+    got = store.rows([r.id for r in rows] + [99_999])
+    assert set(got) == {r.id for r in rows}  # an unknown id is left out
+    for r in rows:
+        assert got[r.id] == {
+            "id": r.id, "repo": r.repo, "root": r.root, "path": r.path, "language": r.language, "kind": r.kind,
+            "name": r.name, "qualified_name": r.qualified_name, "signature": r.signature, "doc": r.doc,
+            "code": r.code, "start_line": r.start_line, "end_line": r.end_line, "content_hash": r.content_hash,
+            "size": r.size, "mtime_ns": r.mtime_ns,
+        }  # fmt: skip
+
+
+@STORES
+def test_upsert_of_a_known_id_replaces_its_document(make_store: Any, kind: str) -> None:
+    store, rows, vectors = filled(make_store, kind)
+    store.begin(model="test", fingerprint="fp-16", dim=DIM)
+    changed = replace(rows[2], code="def fetch_json(url):\n    return None", content_hash="new")
+    store.upsert([changed], vectors[5:6])
+    generation = store.commit()
+    assert generation.documents == len(rows) and generation.generation == 2
+    assert store.rows([changed.id])[changed.id]["code"] == changed.code
+    top = store.dense_top_k(vectors[5], 2)  # two documents now hold that vector: the old one and the new
+    assert {i for i, _ in top} == {rows[5].id, changed.id}
+    assert [s for _, s in top] == pytest.approx([1.0, 1.0], abs=1e-4)
+
+
+@STORES
+@pytest.mark.parametrize("filters", FILTERS, ids=repr)
+def test_dense_top_k_is_exact_search_with_filters(make_shared_store: Any, kind: str, filters: StoreFilters) -> None:
+    store, rows, vectors = shared(make_shared_store, kind)
+    for query in [vectors[3], *unit_vectors(3, DIM, seed=7)]:
+        want = exact_top_k(rows, vectors, query, 5, filters)
+        same_ranking(store.dense_top_k(query, 5, filters), want, 1e-4)
+
+
+LEXICAL = [
+    ("retry backoff", StoreFilters()),
+    ("parse json", StoreFilters()),
+    ("parse json", StoreFilters(repo="beta", path_glob="*.rs")),
+    ("config environment", StoreFilters(language="go")),
+    ("réponse http", StoreFilters()),  # accents fold, as FTS5's tokenizer folds them
+    ("cache url", StoreFilters(kind="class")),  # no match under the filter
+]
+
+
+@STORES
+@pytest.mark.parametrize("query, filters", LEXICAL, ids=[q for q, _ in LEXICAL])
+def test_lexical_top_k_matches_the_local_ranking(make_shared_store: Any, kind: str, query: str, filters: StoreFilters) -> None:
+    reference, _, _ = shared(make_shared_store, "local")
+    store, _, _ = shared(make_shared_store, kind)
+    terms = query_terms(query)
+    want = reference.lexical_top_k(terms, 20, filters)
+    got = store.lexical_top_k(terms, 20, filters)
+    if getattr(store, "bm25", False):  # Milvus's BM25: one field, its own parameters
+        assert {i for i, _ in got} == {i for i, _ in want}
+        assert all(s > 0 for _, s in got)
+    else:
+        same_ranking(got, want, 1e-6)
+    if query == "retry backoff":
+        # the three retry functions and RateLimiter (in retry.py): no vacuous pass on an empty ranking
+        assert len(want) == 4
+
+
+@STORES
+def test_exact_names_match_any_spelling_of_a_name_under_filters(make_shared_store: Any, kind: str) -> None:
+    store, rows, _ = shared(make_shared_store, kind)
+    ids = {r.name: r.id for r in rows}
+    spellings = name_spellings("RetryWithBackoff")
+    assert store.exact_names(spellings) == sorted([ids["retry_with_backoff"], ids["retryWithBackoff"]])
+    assert store.exact_names(spellings, StoreFilters(repo="beta")) == [ids["retryWithBackoff"]]
+    assert store.exact_names(name_spellings("LOADCONFIG"), StoreFilters(path_glob="*.go")) == [ids["LoadConfig"]]
+    assert store.exact_names(["nothing_here"]) == []
+
+
+@STORES
+def test_delete_file_removes_its_documents_from_every_read(make_store: Any, kind: str) -> None:
+    store, rows, vectors = filled(make_store, kind)
+    store.begin(model="test", fingerprint="fp-16", dim=DIM)
+    gone = store.delete_file("alpha", "src/net/retry.py")
+    assert sorted(gone) == [rows[0].id, rows[1].id]
+    assert store.delete_file("alpha", "no/such/file.py") == []
+    generation = store.commit()
+    assert (generation.generation, generation.documents) == (2, len(rows) - 2)
+    kept = [r for r in rows if r.id not in gone]
+    kept_vectors = vectors[[i for i, r in enumerate(rows) if r.id not in gone]]
+    assert store.rows(gone) == {}
+    same_ranking(store.dense_top_k(vectors[0], 4), exact_top_k(kept, kept_vectors, vectors[0], 4, StoreFilters()), 1e-4)
+    assert not set(gone) & {i for i, _ in store.lexical_top_k(["retry", "backoff"], 20)}
+    assert store.exact_names(name_spellings("retry_with_backoff")) == [rows[6].id]
+
+
+@STORES
+def test_a_model_change_swaps_in_a_new_generation_as_a_whole(make_store: Any, kind: str) -> None:
+    store, rows, old_vectors = filled(make_store, kind)
+    new_dim = 8
+    new_vectors = unit_vectors(len(rows) - 1, new_dim, seed=3)
+    assert store.begin(model="other", fingerprint="fp-8", dim=new_dim) is True
+    store.upsert(rows[1:], new_vectors)
+    if kind != "local":  # readers keep the old generation until the commit moves the pointer (the alias)
+        assert store.generation().fingerprint == "fp-16"
+        same_ranking(store.dense_top_k(old_vectors[0], 3), exact_top_k(rows, old_vectors, old_vectors[0], 3, StoreFilters()), 1e-4)
+    generation = store.commit()
+    assert (generation.model, generation.fingerprint, generation.dim) == ("other", "fp-8", new_dim)
+    assert generation.documents == len(rows) - 1 and generation.generation == 2
+    assert store.rows([rows[0].id]) == {}
+    query = unit_vectors(1, new_dim, seed=9)[0]
+    same_ranking(store.dense_top_k(query, 5), exact_top_k(rows[1:], new_vectors, query, 5, StoreFilters()), 1e-4)
+
+
+def test_a_server_that_does_not_answer_is_one_line_with_its_exit_code(tmp_path: Any) -> None:
+    import socket
+
+    from indexer.milvus import MilvusStore
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(StoreUnavailableError) as err:
+        MilvusStore(f"milvus://127.0.0.1:{port}", timeout=2)
+    assert err.value.exit_code == ExitCode.STORE_UNAVAILABLE
+    assert f"127.0.0.1:{port}" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_server_older_than_supported_is_refused_with_its_version(milvus_server: str, monkeypatch: Any) -> None:
+    from indexer.milvus import MilvusStore, connection
+
+    monkeypatch.setattr(connection, "MIN_SERVER", (9, 0))  # the real 2.3.5 server plays an old one
+    with pytest.raises(StoreUnavailableError, match=r"runs Milvus v2\.3\.5.*needs Milvus 9\.0"):
+        MilvusStore(f"{milvus_server}/old")

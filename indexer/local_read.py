@@ -202,9 +202,10 @@ class LocalGeneration:
         m = self.manifest
         with self._sql() as db:
             repos = [
-                RepoStatus(r["name"], r["root"], r["indexed_at"], r["files"])
+                RepoStatus(r["name"], r["root"], r["indexed_at"], r["files"], r["symbols"])
                 for r in db.execute(
-                    "SELECT r.name, r.root, r.indexed_at, COUNT(f.id) AS files FROM repos r "
+                    "SELECT r.name, r.root, r.indexed_at, COUNT(f.id) AS files, "
+                    "COALESCE(SUM(f.n_symbols), 0) AS symbols FROM repos r "
                     "LEFT JOIN files f ON f.repo_id=r.id GROUP BY r.id ORDER BY r.name"
                 )
             ]

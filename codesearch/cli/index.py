@@ -19,7 +19,19 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "index", parents=[common], help="index folders, git repositories or git URLs (incremental)"
     )
-    p.add_argument("paths", nargs="*", default=["."], metavar="PATH|GIT-URL")
+    p.add_argument("paths", nargs="*", default=[], metavar="PATH|GIT-URL")
+    p.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="FILE",
+        help="also index the repositories FILE lists (a path or git URL a line, # comments; - for stdin), "
+        "each committed on its own, with a line per repository; a killed run resumes where it stopped",
+    )
+    p.add_argument(
+        "--clones",
+        metavar="DIR",
+        help="also index every git repository under DIR (found up to 3 levels down), as --from does",
+    )
     p.add_argument(
         "--rebuild",
         action="store_true",
@@ -36,7 +48,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     err = console(stderr=True)
     model = assembly.model_for_indexing(settings, _manifest(settings, args.rebuild))
-    roots = assembly.resolve_roots(args.paths, settings)
+    if args.from_file or args.clones:
+        from codesearch.cli import index_many
+
+        return index_many.run(args, settings, model)
+    roots = assembly.resolve_roots(args.paths or ["."], settings)
     if err.is_terminal and not args.json:
         err.print(
             f"indexing {len(roots)} root(s) into {shown(str(settings.index_dir))} with model {model.name}"

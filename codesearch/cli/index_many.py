@@ -1,0 +1,197 @@
+"""``codesearch index --from FILE`` / ``--clones DIR``: many repositories, one committed generation each.
+
+Each repository is its own incremental run (``assembly.reindex``), so a run killed after N repositories
+has committed those N: the same command again finds them current (nothing parsed, nothing embedded) and
+goes on with the rest. One repository that cannot be read or cloned is one error line and a ``failed``
+row in the summary; the others are still indexed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from codesearch import assembly
+from codesearch.cli.output import NoProgress, ProgressBar, console, print_json, shown
+from codesearch.errors import ConfigError, ExitCode, IndexIOError, NotFoundError
+from codesearch.settings import Settings
+from indexer.repo_list import find_clones, parse_repo_list, read_repo_list
+
+if TYPE_CHECKING:
+    from indexer.pipeline import Progress
+
+# what one repository's failure is (its path, its clone, its files); anything else (the index locked, the
+# embedding servers gone, the store down) would fail every repository alike, so it ends the run
+PER_REPOSITORY_ERRORS = (NotFoundError, IndexIOError, ConfigError)
+
+
+@dataclass
+class RepositoryOutcome:
+    """What the run did with one repository: ``indexed``, ``unchanged`` (already current) or ``failed``."""
+
+    spec: str
+    name: str
+    status: str
+    files: int = 0
+    documents: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    generation: int = 0
+    error: str | None = None
+    exit_code: int = ExitCode.OK
+
+
+@dataclass
+class ManyReport:
+    """A run over many repositories: one outcome each, in the order they were named."""
+
+    model: str
+    repositories: list[RepositoryOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def embedded(self) -> int:
+        return sum(r.embedded for r in self.repositories)
+
+    @property
+    def failed(self) -> list[RepositoryOutcome]:
+        return [r for r in self.repositories if r.status == "failed"]
+
+    def exit_code(self) -> int:
+        """OK when every repository was indexed; else the exit code of the first failure's error."""
+        return self.failed[0].exit_code if self.failed else ExitCode.OK
+
+
+def repository_specs(args: argparse.Namespace) -> list[str]:
+    """The positional paths, then the list file's lines (``-``: stdin), then the clones found, each once."""
+    specs: list[str] = list(args.paths)
+    if args.from_file == "-":
+        specs += parse_repo_list(sys.stdin)
+    elif args.from_file:
+        specs += read_repo_list(Path(args.from_file))
+    if args.clones:
+        specs += [str(p) for p in find_clones(Path(args.clones))]
+    return list(dict.fromkeys(specs))
+
+
+def index_repositories(
+    settings: Settings,
+    specs: Sequence[str],
+    model: assembly.IndexModel,
+    *,
+    rebuild: bool = False,
+    on_done: Callable[[int, RepositoryOutcome], None] | None = None,
+    progress: Progress | None = None,
+) -> ManyReport:
+    """Index each repository ``specs`` names, one after the other, each committed on its own."""
+    started = time.perf_counter()
+    report = ManyReport(model=model.name)
+    for i, spec in enumerate(specs):
+        outcome = _index_one(settings, spec, model, rebuild)
+        report.repositories.append(outcome)
+        if on_done is not None:
+            on_done(i, outcome)
+        if progress is not None:
+            progress("repositories", 1, len(specs))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _index_one(settings: Settings, spec: str, model: assembly.IndexModel, rebuild: bool) -> RepositoryOutcome:
+    started = time.perf_counter()
+    name = Path(spec.rstrip("/")).name or spec
+    try:
+        root = assembly.resolve_roots([spec], settings)[0]
+        name = root.name
+        done = assembly.reindex(settings, [root], model=model, rebuild=rebuild)
+    except PER_REPOSITORY_ERRORS as exc:
+        seconds = time.perf_counter() - started
+        return RepositoryOutcome(
+            spec, name, "failed", seconds=seconds, error=str(exc), exit_code=exc.exit_code
+        )
+    current = done.files_parsed == 0 and done.files_removed == 0 and done.embedded == 0 and not rebuild
+    return RepositoryOutcome(
+        spec,
+        name,
+        "unchanged" if current else "indexed",
+        files=done.files,
+        documents=done.documents,
+        embedded=done.embedded,
+        seconds=done.seconds,
+        generation=done.generation,
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings, model: assembly.IndexModel) -> int:
+    """The ``index`` command for ``--from``/``--clones``: a line per repository, then a summary."""
+    err = console(stderr=True)
+    specs = repository_specs(args)
+    if not specs:
+        raise ConfigError("no repositories to index: the list is empty and no clones were found")
+    if not args.json:
+        err.print(
+            f"indexing {len(specs)} repositories into {shown(str(settings.index_dir))} with model {model.name}"
+        )
+
+    def repository_line(i: int, outcome: RepositoryOutcome) -> None:
+        where = f"[{i + 1}/{len(specs)}] {shown(outcome.name)}"
+        if outcome.error is not None:
+            err.print(f"{where}  [red]error:[/] {shown(outcome.error)}")
+        else:
+            err.print(
+                f"{where}  {outcome.status}  files {outcome.files:,}  documents {outcome.documents:,}  "
+                f"embedded {outcome.embedded:,}  {outcome.seconds:.1f} s",
+                highlight=False,
+            )
+
+    with ProgressBar(err) if err.is_terminal else NoProgress() as progress:
+        report = index_repositories(
+            settings, specs, model, rebuild=args.rebuild, on_done=repository_line, progress=progress
+        )
+    if args.json:
+        print_json(_as_json(report))
+    else:
+        _print_summary(report)
+    return report.exit_code()
+
+
+def _as_json(report: ManyReport) -> dict[str, object]:
+    return {
+        "model": report.model,
+        "seconds": report.seconds,
+        "embedded": report.embedded,
+        "failed": len(report.failed),
+        "exit_code": int(report.exit_code()),
+        "repositories": [dataclasses.asdict(r) for r in report.repositories],
+    }
+
+
+def _print_summary(report: ManyReport) -> None:
+    out = console()
+    width = max(len(r.name) for r in report.repositories)
+    out.print(
+        f"{'repository':<{width}}  {'status':<9}  {'files':>7}  {'documents':>9}  {'embedded':>8}  seconds"
+    )
+    for r in report.repositories:
+        out.print(
+            f"{shown(r.name):<{width}}  {r.status:<9}  {r.files:>7,}  {r.documents:>9,}  {r.embedded:>8,}  "
+            f"{r.seconds:>7.1f}",
+            highlight=False,
+        )
+    minutes = max(report.seconds, 1e-9) / 60
+    counts = {s: sum(r.status == s for r in report.repositories) for s in ("indexed", "unchanged", "failed")}
+    out.print(
+        f"{len(report.repositories)} repositories in {report.seconds:.1f} s "
+        f"({len(report.repositories) / minutes:.1f}/min): "
+        + ", ".join(f"{n} {s}" for s, n in counts.items())
+        + f"; {report.embedded:,} texts embedded",
+        highlight=False,
+    )
+    for r in report.failed:
+        out.print(f"  [red]failed:[/] {shown(r.spec)}: {shown(r.error or '')}")

@@ -1,0 +1,152 @@
+"""``codesearch index --from FILE`` / ``--clones DIR``: many repositories, a line and a commit each, a bad
+one reported and skipped, a killed run resumed without embedding anything twice."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from codesearch.cli import main
+from codesearch.errors import ExitCode
+from codesearch.search import Searcher
+from indexer.repo_list import find_clones, parse_repo_list
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key.startswith("CODESEARCH_"):
+            monkeypatch.delenv(key)
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
+        monkeypatch.setenv(var, str(tmp_path / "xdg" / sub))
+    monkeypatch.chdir(tmp_path)
+
+
+def _repo_files(i: int) -> dict[str, str]:
+    """Small files whose texts are this repository's own (no text is shared with another repository)."""
+    return {
+        f"pkg/mod{i}.py": f"def unique_function_{i}(x):\n    '''Return x plus {i}.'''\n    return x + {i}\n",
+        f"pkg/extra{i}.py": f"class Holder{i}:\n    def value_{i}(self):\n        return {i}\n",
+    }
+
+
+def _make_repos(build_git_repo, folder: Path, n: int) -> list[Path]:
+    return [build_git_repo(folder / f"org{i % 2}" / f"repo{i:02d}", _repo_files(i)).root for i in range(n)]
+
+
+def test_parse_repo_list_skips_comments_blanks_and_repeats() -> None:
+    text = (
+        "# my repos\n\n/a/one\n  /a/two   # the second\nfile:///x/three.git\n/a/one\n   # indented comment\n"
+    )
+    assert parse_repo_list(io.StringIO(text)) == ["/a/one", "/a/two", "file:///x/three.git"]
+
+
+def test_find_clones_finds_nested_repositories_but_not_inside_one(build_git_repo, tmp_path) -> None:
+    outer = build_git_repo(tmp_path / "clones" / "host" / "org" / "outer", {"a.py": "x = 1\n"}).root
+    build_git_repo(outer / "vendor" / "inner", {"b.py": "y = 2\n"})  # inside a found repository: not listed
+    top = build_git_repo(tmp_path / "clones" / "top", {"c.py": "z = 3\n"}).root
+    build_git_repo(tmp_path / "clones" / ".hidden" / "h", {"d.py": "w = 4\n"})
+    build_git_repo(tmp_path / "clones" / "a" / "b" / "c" / "too-deep", {"e.py": "v = 5\n"})
+    (tmp_path / "clones" / "plain-folder").mkdir()
+    assert find_clones(tmp_path / "clones") == [outer.resolve(), top.resolve()]
+
+
+def test_clones_and_list_index_every_repository_with_a_line_each(build_git_repo, tmp_path, capsys) -> None:
+    roots = _make_repos(build_git_repo, tmp_path / "clones", 4)
+    extra = build_git_repo(tmp_path / "elsewhere" / "listed", _repo_files(9)).root
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"# one more\n{extra}\n{roots[0]}\n")
+    index = tmp_path / "idx"
+    args = ["--index", str(index), "--model", "fake", "index", "--clones", str(tmp_path / "clones")]
+    assert main([*args, "--from", str(listing)]) == ExitCode.OK
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.startswith("[")]
+    assert len(lines) == 5 and all(" indexed " in line for line in lines)  # roots[0] listed twice: once
+    assert lines[0].startswith("[1/5] listed") and "files 2" in lines[0]
+    assert "5 repositories in" in captured.out and "5 indexed, 0 unchanged, 0 failed" in captured.out
+    searcher = Searcher(index)
+    for i in (0, 1, 2, 3, 9):
+        assert (
+            searcher.search(f"unique_function_{i}", k=1, mode="lexical").hits[0].name
+            == f"unique_function_{i}"
+        )
+
+
+def test_a_bad_repository_is_one_error_line_and_the_others_are_indexed(
+    build_git_repo, tmp_path, capsys, monkeypatch
+) -> None:
+    good = _make_repos(build_git_repo, tmp_path / "clones", 2)
+    listing = f"{good[0]}\n{tmp_path / 'no-such-repo'}\nfile://{tmp_path}/nowhere/bogus.git\n{good[1]}\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(listing))
+    index = tmp_path / "idx"
+    rc = main(["--index", str(index), "--model", "fake", "index", "--from", "-", "--json"])
+    captured = capsys.readouterr()
+    assert rc == ExitCode.NOT_FOUND
+    assert "Traceback" not in captured.err
+    errors = [line for line in captured.err.splitlines() if "error:" in line]
+    assert len(errors) == 2
+    assert "no such file or folder" in errors[0] and "cannot clone" in errors[1]
+    summary = json.loads(captured.out)
+    assert [r["status"] for r in summary["repositories"]] == ["indexed", "failed", "failed", "indexed"]
+    assert summary["failed"] == 2 and summary["exit_code"] == ExitCode.NOT_FOUND
+    assert summary["repositories"][1]["exit_code"] == ExitCode.NOT_FOUND
+    assert summary["embedded"] == sum(r["embedded"] for r in summary["repositories"]) > 0
+    searcher = Searcher(index)
+    assert searcher.search("unique_function_1", k=1, mode="lexical").hits[0].name == "unique_function_1"
+
+
+def test_an_empty_list_is_a_usage_error(tmp_path, capsys) -> None:
+    listing = tmp_path / "repos.txt"
+    listing.write_text("# nothing yet\n")
+    rc = main(["--index", str(tmp_path / "idx"), "--model", "fake", "index", "--from", str(listing)])
+    assert rc == ExitCode.USAGE
+    assert "no repositories to index" in capsys.readouterr().err
+
+
+def test_a_killed_run_resumes_and_embeds_only_the_remaining_repositories(build_git_repo, tmp_path) -> None:
+    n, done_before_kill = 6, 3
+    _make_repos(build_git_repo, tmp_path / "clones", n)
+    index = tmp_path / "idx"
+    command = [sys.executable, "-m", "codesearch.cli", "--index", str(index), "--model", "fake", "index"]
+    command += ["--clones", str(tmp_path / "clones"), "--json"]
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    # every repository is one batch: the fake model blocks on the 4th, after three repositories committed
+    env = {**os.environ, "CODESEARCH_TEST_EMBED_LOG": str(first_log)}
+    env["CODESEARCH_TEST_EMBED_HOLD_AFTER"] = str(done_before_kill)
+    killed = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    held = Path(str(first_log) + ".held")
+    deadline = time.monotonic() + 120
+    while not held.exists() and killed.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert held.exists(), killed.communicate()[1] if killed.poll() is not None else "no hold"
+    killed.send_signal(signal.SIGKILL)
+    stderr = killed.communicate()[1]
+    assert sum(" indexed " in line for line in stderr.splitlines()) == done_before_kill
+    embedded_before = sum(int(x) for x in first_log.read_text().split())
+
+    env = {**os.environ, "CODESEARCH_TEST_EMBED_LOG": str(second_log)}
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    summary = json.loads(rerun.stdout)
+    statuses = [r["status"] for r in summary["repositories"]]
+    assert statuses == ["unchanged"] * done_before_kill + ["indexed"] * (n - done_before_kill)
+    embedded_after = sum(int(x) for x in second_log.read_text().split())
+    assert embedded_after == summary["embedded"] == sum(r["documents"] for r in summary["repositories"][3:])
+    assert embedded_before == sum(r["documents"] for r in summary["repositories"][:3])
+    searcher = Searcher(index)
+    manifest_documents = searcher.manifest.documents
+    assert manifest_documents == sum(r["documents"] for r in summary["repositories"])
+    assert searcher.generation.vectors.ntotal == manifest_documents
+    for i in range(n):
+        assert (
+            searcher.search(f"unique_function_{i}", k=1, mode="lexical").hits[0].name
+            == f"unique_function_{i}"
+        )

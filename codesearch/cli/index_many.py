@@ -174,7 +174,7 @@ def _as_json(report: ManyReport) -> dict[str, object]:
 
 def _print_summary(report: ManyReport) -> None:
     out = console()
-    width = max(len(r.name) for r in report.repositories)
+    width = max(len("repository"), *(len(r.name) for r in report.repositories))
     out.print(
         f"{'repository':<{width}}  {'status':<9}  {'files':>7}  {'documents':>9}  {'embedded':>8}  seconds"
     )

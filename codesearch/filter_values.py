@@ -6,7 +6,8 @@ the index stores (``python``, ``function``, a repository's name) or refused with
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from codesearch.errors import ConfigError
 from codesearch.types import SYMBOL_KINDS
@@ -54,7 +55,7 @@ def languages() -> list[str]:
     return sorted({*EXTENSIONS.values(), *FILENAMES.values(), "text"})
 
 
-def canonical_language(value: str) -> str:
+def canonical_language(value: str, flag: str = "--lang") -> str:
     """The language id for ``value``: an id, an alias (``golang``, ``c#``) or an extension (``py``, ``.rs``)."""
     asked = value.strip().lower()
     known = languages()
@@ -62,21 +63,21 @@ def canonical_language(value: str) -> str:
         return asked
     found = LANGUAGE_ALIASES.get(asked) or EXTENSIONS.get(asked if asked.startswith(".") else f".{asked}")
     if found is None:
-        raise ConfigError(_refusal("--lang", value, known))
+        raise ConfigError(_refusal(flag, value, known))
     return found
 
 
-def canonical_kind(value: str) -> str:
+def canonical_kind(value: str, flag: str = "--kind") -> str:
     """The symbol kind for ``value``: a kind, its plural, or an alias (``func``, ``def``, ``cls``)."""
     asked = value.strip().lower()
     for candidate in (asked, asked.removesuffix("es"), asked.removesuffix("s")):
         found = candidate if candidate in SYMBOL_KINDS else KIND_ALIASES.get(candidate)
         if found is not None:
             return found
-    raise ConfigError(_refusal("--kind", value, SYMBOL_KINDS))
+    raise ConfigError(_refusal(flag, value, SYMBOL_KINDS))
 
 
-def canonical_repo(value: str, names: Iterable[str]) -> str:
+def canonical_repo(value: str, names: Iterable[str], flag: str = "--repo") -> str:
     """The name of the index's repository ``value`` names, exactly or but for case."""
     names = sorted(names)
     if value in names:
@@ -84,7 +85,26 @@ def canonical_repo(value: str, names: Iterable[str]) -> str:
     same = [n for n in names if n.lower() == value.lower()]
     if len(same) == 1:
         return same[0]
-    raise ConfigError(_refusal("--repo", value, names, what="a repository of this index"))
+    raise ConfigError(_refusal(flag, value, names, what="a repository of this index"))
+
+
+def canonical_filters(
+    lang: str | None,
+    path_glob: str | None,
+    repo: str | None,
+    kind: str | None,
+    repo_names: Callable[[], Iterable[str]],
+    flag_prefix: str = "--",
+) -> dict[str, Any]:
+    """``Searcher.search``'s filter arguments as the index names them (``py`` is python, ``func`` is
+    function); an unknown value is one ``ConfigError`` listing the valid ones. The CLI, the HTTP API and MCP
+    all check through here; ``flag_prefix`` is ``--`` for flags and empty for request fields."""
+    return {
+        "lang": canonical_language(lang, f"{flag_prefix}lang") if lang else None,
+        "path_glob": path_glob,
+        "repo": canonical_repo(repo, repo_names(), f"{flag_prefix}repo") if repo else None,
+        "kind": canonical_kind(kind, f"{flag_prefix}kind") if kind else None,
+    }
 
 
 def _refusal(flag: str, value: str, valid: Iterable[str], what: str = "") -> str:

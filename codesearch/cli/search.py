@@ -12,7 +12,7 @@ from codesearch import assembly
 from codesearch.cli.options import add_result_options
 from codesearch.cli.output import print_compact, print_files, print_hits, print_json
 from codesearch.errors import ConfigError, ExitCode
-from codesearch.filter_values import canonical_kind, canonical_language, canonical_repo
+from codesearch.filter_values import canonical_filters
 from codesearch.settings import Settings
 
 if TYPE_CHECKING:
@@ -79,13 +79,7 @@ def _print(args: argparse.Namespace, result: SearchResult | ServedResult, starte
 
 def _filters(args: argparse.Namespace, repo_names: Callable[[], list[str]]) -> dict[str, Any]:
     """The filters as the index names them (``--lang py`` is python); an unknown value is a usage error."""
-    repos = repo_names() if args.repo else []
-    return {
-        "lang": canonical_language(args.lang) if args.lang else None,
-        "path_glob": args.path_glob,
-        "repo": canonical_repo(args.repo, repos) if args.repo else None,
-        "kind": canonical_kind(args.kind) if args.kind else None,
-    }
+    return canonical_filters(args.lang, args.path_glob, args.repo, args.kind, repo_names)
 
 
 def _repo_names(settings: Settings) -> list[str]:

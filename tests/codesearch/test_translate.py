@@ -6,11 +6,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from codesearch import query as query_module
 from codesearch import translate
+from codesearch.embedding.fake import HashEmbedder
 from codesearch.query import analyse_query
+from codesearch.search import Searcher
+from indexer.pipeline import index_paths
 
 
 @pytest.fixture
@@ -93,3 +98,19 @@ def test_a_japanese_query_gets_english_terms_from_edict(cache_home: Path) -> Non
     if not any(p and Path(p).is_file() for p in paths):
         pytest.skip("the EDICT file (Debian package `edict`) is not installed here")
     assert {"file", "read"} <= set(analyse_query("設定ファイルを読み込む").translated)
+
+
+def test_a_chinese_query_finds_english_code_on_the_lexical_side(
+    cache_home: Path, tmp_path: Path, build_git_repo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {
+        "app/settings.py": "def read_config_file(path):\n    return open(path).read()\n",
+        "app/shapes.py": "def draw_circle(canvas, radius):\n    canvas.circle(radius)\n",
+    }
+    repo = build_git_repo(tmp_path / "app", files)
+    index_paths([repo.root], index_dir=tmp_path / "index", embedder=HashEmbedder(64), model="fake")
+    searcher = Searcher(tmp_path / "index", embedder=HashEmbedder(64))
+    hits = searcher.search("读取配置文件", k=3, mode="lexical").hits
+    assert [h.name for h in hits][:1] == ["read_config_file"]
+    monkeypatch.setattr(query_module, "TRANSLATE", False)
+    assert searcher.search("读取配置文件", k=3, mode="lexical").hits == []

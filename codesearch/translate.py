@@ -16,18 +16,14 @@ simply not translated, without a warning (the search works as before).
 from __future__ import annotations
 
 import functools
-import gzip
 import importlib.util
 import logging
 import os
-import pickle
 import re
 import threading
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
-
-import platformdirs
 
 from indexer.lexical import QUERY_STOPWORDS, query_terms
 
@@ -178,6 +174,8 @@ def _words_of(senses: Iterable[str]) -> tuple[str, ...]:
 
 def _parse_cedict(source: Path) -> Dictionary:
     """CC-CEDICT (``trad simp [pin1 yin1] /gloss/gloss/``): simplified and traditional forms to words."""
+    import gzip
+
     out: Dictionary = {}
     with gzip.open(source, "rt", encoding="utf-8") as lines:
         for line in lines:
@@ -232,6 +230,10 @@ def _first_senses(senses: list[str]) -> list[str]:
 
 def _cached(language: str, source: Path, parse: Callable[[Path], Dictionary]) -> Dictionary:
     """``parse(source)``, pickled once into the user cache folder (rebuilt when ``source`` changes)."""
+    import pickle
+
+    import platformdirs
+
     stat = source.stat()
     folder = Path(platformdirs.user_cache_dir("codesearch")) / "translate"
     cache = folder / f"{language}-{CACHE_VERSION}-{MAX_SENSES}-{stat.st_size}-{int(stat.st_mtime)}.pickle"

@@ -247,9 +247,7 @@ def read_hit_file(hit: Hit) -> str | None:
     from indexer.crawl import decode_text
     from indexer.safe_read import read_file_inside
 
-    root = (
-        hit.abs_path[: -len(hit.path)] if hit.abs_path.endswith(hit.path) else str(Path(hit.abs_path).parent)
-    )
+    root = hit.abs_path[: -len(hit.path)] if hit.abs_path.endswith(hit.path) else str(Path(hit.abs_path).parent)
     try:
         return decode_text(read_file_inside(root or "/", hit.abs_path))
     except (IndexIOError, OSError):

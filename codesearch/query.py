@@ -14,9 +14,12 @@ import numpy as np
 
 from codesearch.errors import ConfigError
 from codesearch.fusion import IDENTIFIER
+from codesearch.translate import translated_terms
 from indexer.lexical import query_terms
 
 Ranking = list[tuple[int, float]]
+# add a dictionary's English terms to a Chinese or Japanese query's lexical terms (when one is installed)
+TRANSLATE = True
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,9 @@ class Query:
     # its unfiltered dense ranking, ``dense_depth`` deep (None: the searcher scans the vectors itself)
     dense: Ranking | None = None
     dense_depth: int = 0
+    # English terms a dictionary gives for a Chinese or Japanese query (``codesearch.translate``): the
+    # lexical side searches them beside ``terms``
+    translated: tuple[str, ...] = ()
 
     def with_vector(self, vector: np.ndarray | None, dense: Ranking | None = None, depth: int = 0) -> Query:
         """This query with its vector (and dense ranking ``depth`` deep) computed beforehand."""
@@ -46,6 +52,6 @@ def analyse_query(text: str, query_type: str | None = None) -> Query:
     if not text:
         raise ConfigError("the query is empty")
     identifier = bool(IDENTIFIER.match(text))
-    return Query(
-        text, query_type or ("identifier" if identifier else "text"), tuple(query_terms(text)), identifier
-    )
+    query_type = query_type or ("identifier" if identifier else "text")
+    translated = translated_terms(text) if TRANSLATE and query_type == "text" else ()
+    return Query(text, query_type, tuple(query_terms(text)), identifier, translated=translated)

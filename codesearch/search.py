@@ -284,7 +284,7 @@ class Searcher:
             if mode in ("hybrid", "dense"):
                 rankings.append(self._dense(generation, q, depth, allowed, plan.part_weights))
             if mode in ("hybrid", "lexical"):
-                rankings.append(generation.lexical(q.terms, depth, filters, allowed))
+                rankings.append(generation.lexical(q.terms + q.translated, depth, filters, allowed))
             exact = self._exact_names(generation, q, filters) if mode != "dense" else []
             fused = fuse(rankings, plan.weights) if len(rankings) > 1 else rankings[0]
             fused = self._weigh_roles(generation, q, fused)

@@ -17,6 +17,7 @@ from codesearch.api.pool import BatchedSearcher, SearcherPool, SharedVectors
 from codesearch.embedding.base import Embedder
 from codesearch.search import CANDIDATES, Searcher, SearchResult
 from codesearch.settings import Settings
+from codesearch.translate import detect_language
 from indexer.pipeline import Progress
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,12 @@ class ApiState:
     async def search(self, query: str, k: int, mode: str, filters: dict[str, Any]) -> SearchResult:
         """``Searcher.search`` with the query vector (and dense ranking) from the batcher, off the loop."""
         pool = await self.open()
-        analysed = pool.first.analyse(query) if query.strip() else None
+        if not query.strip():
+            analysed = None
+        elif detect_language(query):  # a dictionary lookup (the first one loads it): off the loop
+            analysed = await run_in_threadpool(pool.first.analyse, query)
+        else:
+            analysed = pool.first.analyse(query)
         if analysed is not None and mode != "lexical" and self.batcher is not None:
             instruction = pool.first.instructions[analysed.type]
             unfiltered = not any(filters.values())

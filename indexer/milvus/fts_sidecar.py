@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from indexer.milvus.rows import Ranking, StoredDocument, StoreFilters
+from indexer.milvus.rows import Ranking, StoredDocument
+from indexer.store_read import Filters
 
 BM25_WEIGHTS = "8.0, 2.0, 3.0, 1.0"  # name, path, doc, code: codesearch.lexical_ranker.BM25_WEIGHTS
 
@@ -68,6 +69,24 @@ class FtsSidecar:
         with self.db:
             self._delete_ids(ids)
 
+    def delete_ids(self, ids: Sequence[int]) -> None:
+        with self.db:
+            self._delete_ids(ids)
+
+    def known(self, words: Sequence[str]) -> set[str]:
+        """The subset of ``words`` some document holds."""
+        found = set()
+        for word in dict.fromkeys(words):
+            try:
+                hit = self.db.execute(
+                    "SELECT 1 FROM docs_fts WHERE docs_fts MATCH ? LIMIT 1", [_phrase(word)]
+                ).fetchone()
+            except sqlite3.OperationalError:
+                continue
+            if hit is not None:
+                found.add(word)
+        return found
+
     def _delete_ids(self, ids: Sequence[int]) -> None:
         for i in range(0, len(ids), 500):
             chunk = list(ids[i : i + 500])
@@ -75,7 +94,7 @@ class FtsSidecar:
             self.db.execute(f"DELETE FROM docs WHERE id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM docs_fts WHERE rowid IN ({marks})", chunk)
 
-    def rank(self, terms: Sequence[str], k: int, filters: StoreFilters) -> Ranking:
+    def rank(self, terms: Sequence[str], k: int, filters: Filters) -> Ranking:
         """The top ``k`` (id, score) for the OR of ``terms``, FTS5's order (score sign-flipped: higher is
         better), ties by id: ``codesearch.lexical_ranker``'s ranking."""
         if not terms or k <= 0:
@@ -93,10 +112,10 @@ class FtsSidecar:
         return [(int(i), -float(s)) for i, s in rows]
 
 
-def _where(filters: StoreFilters) -> tuple[str, list[Any]]:
+def _where(filters: Filters) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     args: list[Any] = []
-    for column, value in (("repo", filters.repo), ("language", filters.language), ("kind", filters.kind)):
+    for column, value in (("repo", filters.repo), ("language", filters.lang), ("kind", filters.kind)):
         if value:
             clauses.append(f"{column} = ?")
             args.append(value.lower() if column == "language" else value)

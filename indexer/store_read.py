@@ -158,6 +158,14 @@ class StoreGeneration(Protocol):
         ...
 
 
+class GenerationSource(Protocol):
+    """A store other than the local directory (Milvus), as a reader sees it: its current generation."""
+
+    def current(self, held: StoreGeneration | None) -> StoreGeneration:
+        """The generation to answer from now: ``held`` while it is still the current one."""
+        ...
+
+
 # the fields of ``StoreGeneration.rows``
 DOCUMENT_FIELDS = (
     "id", "kind", "name", "qualified_name", "signature", "doc", "code", "start_line", "end_line",

@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from codesearch import assembly
 from codesearch.cli.output import print_json
 from codesearch.errors import ExitCode
 from codesearch.settings import Settings
@@ -21,9 +22,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from codesearch.search import Searcher
-
-    status = Searcher(settings.index_dir).status()
+    status = assembly.index_status(settings)
     if args.json:
         print_json(status)
         return ExitCode.OK

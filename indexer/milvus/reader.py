@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -20,18 +20,17 @@ from codesearch.errors import IndexNotFoundError
 from codesearch.types import DocumentFacts
 from indexer.milvus import collection as schema
 from indexer.milvus.expressions import ids_expr, quote, scalar_expr
+from indexer.milvus.store import MilvusStore, state_manifest
 from indexer.store import Manifest
 from indexer.store_read import (
     Filters,
+    GenerationSource,
     IndexStatus,
     LanguageCount,
     Ranking,
     RepoStatus,
     StoreGeneration,
 )
-
-if TYPE_CHECKING:
-    from indexer.milvus.store import MilvusStore
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +44,8 @@ class MilvusGeneration:
     """One committed generation of a Milvus store (its collection, read by name: a model change that moves
     the alias never pairs this generation's rows with another's vectors). Thread-safe as the client is."""
 
-    def __init__(self, store: MilvusStore) -> None:
-        from indexer.milvus.store import state_manifest
-
-        state = store.refresh()
+    def __init__(self, store: MilvusStore, state: dict[str, Any] | None = None) -> None:
+        state = state or store.refresh()
         if state is None:
             raise IndexNotFoundError(
                 f"no index in {store.target}: run `codesearch --store ... index PATH` first"
@@ -199,5 +196,27 @@ class MilvusGeneration:
         return None  # the store's client is closed by whoever opened the store
 
 
+class MilvusReader:
+    """A Milvus store as a searcher reads it (``indexer.store_read.GenerationSource``)."""
+
+    def __init__(self, store: MilvusStore) -> None:
+        self.store = store
+
+    def current(self, held: StoreGeneration | None) -> StoreGeneration:
+        """``held`` while the pointer still names its collection and generation, else a new reader."""
+        state = self.store.refresh()
+        if (
+            state is not None
+            and isinstance(held, MilvusGeneration)
+            and (held.collection, held.manifest.generation) == (state["collection"], state["generation"])
+        ):
+            return held
+        return MilvusGeneration(self.store, state)
+
+
 def _is_a_store_generation(generation: MilvusGeneration) -> StoreGeneration:
     return generation  # mypy checks here that the Milvus store keeps the read-side contract
+
+
+def _is_a_generation_source(reader: MilvusReader) -> GenerationSource:
+    return reader

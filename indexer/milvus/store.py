@@ -2,8 +2,8 @@
 
 Write side: ``begin`` (a new collection when the model changes or on rebuild), ``upsert``, ``delete_file``,
 ``delete_ids``, ``commit`` (index type by size, the alias moved to the new collection, the generation
-bumped). Read side: ``manifest`` and ``reader()``, a ``MilvusGeneration`` (``indexer.milvus.reader``) that
-keeps the same ``indexer.store_read.StoreGeneration`` protocol as the local store. Fusion, exact names first, role priors, grouping and rerank stay above the seam, so a ranking is the same on
+bumped), ``manifest``. The read side is ``indexer.milvus.reader`` (the same
+``indexer.store_read.StoreGeneration`` protocol as the local store). Fusion, exact names first, role priors, grouping and rerank stay above the seam, so a ranking is the same on
 every store.
 
 The generation pointer is one row of ``NAME_meta`` (collection, model, fingerprint, dim, generation, next
@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -39,9 +39,6 @@ from indexer.milvus.expressions import ids_expr, quote
 from indexer.milvus.fts_sidecar import FtsSidecar
 from indexer.milvus.rows import StoredDocument
 from indexer.store import Manifest
-
-if TYPE_CHECKING:
-    from indexer.milvus.reader import MilvusGeneration
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +118,6 @@ class MilvusStore:
         """The generation readers see now (None: nothing committed yet), as the local store's manifest."""
         state = self.refresh()
         return None if state is None else state_manifest(state)
-
-    def reader(self) -> MilvusGeneration:
-        """The read side (``indexer.store_read.StoreGeneration``) over the committed generation."""
-        from indexer.milvus.reader import MilvusGeneration
-
-        return MilvusGeneration(self)
 
     def _reading(self) -> str:
         if self._state is None:

@@ -61,25 +61,35 @@ CORPUS = [
 
 NO_FILTERS = Filters()
 
+
+def read(store: Any) -> Any:
+    """The store's committed generation, as a searcher opens it (``StoreGeneration``)."""
+    if getattr(store, "target", None) is None:  # the local store
+        return store.reader()
+    from indexer.milvus import MilvusGeneration
+
+    return MilvusGeneration(store)
+
+
 # -- the read side, as the search pipeline calls it (``indexer.store_read.StoreGeneration``) -------------------
 
 
 def dense(store: Any, vector: np.ndarray, k: int, filters: Filters = NO_FILTERS) -> list[tuple[int, float]]:
-    generation = store.reader()
+    generation = read(store)
     return generation.dense(vector, k, filters, generation.allowed_ids(filters))  # type: ignore[no-any-return]
 
 
 def lexical(store: Any, terms: list[str], k: int, filters: Filters = NO_FILTERS) -> list[tuple[int, float]]:
-    generation = store.reader()
+    generation = read(store)
     return generation.lexical(terms, k, filters, generation.allowed_ids(filters))  # type: ignore[no-any-return]
 
 
 def exact_names(store: Any, spellings: list[str], filters: Filters = NO_FILTERS) -> list[int]:
-    return sorted(store.reader().exact_names(spellings, filters))
+    return sorted(read(store).exact_names(spellings, filters))
 
 
 def rows_of(store: Any, ids: list[int]) -> dict[int, dict[str, Any]]:
-    return {i: dict(row) for i, row in store.reader().rows(ids).items()}
+    return {i: dict(row) for i, row in read(store).rows(ids).items()}
 
 
 def corpus_rows() -> list[StoredDocument]:

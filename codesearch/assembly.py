@@ -8,7 +8,6 @@ own. Heavy modules (the models, FAISS) are imported on call, so importing this m
 from __future__ import annotations
 
 import dataclasses
-import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,12 +42,8 @@ def uses_milvus(settings: Settings) -> bool:
 
 
 def store_dir(settings: Settings) -> Path:
-    """Where the indexing machine keeps its own files: the index directory for the local store; for Milvus a
-    folder of it per store URI (file table, embedding cache, FTS5 sidecar of a server without BM25), so a
-    local index and a Milvus one never share a file table."""
-    if not uses_milvus(settings):
-        return settings.index_dir
-    return settings.index_dir / "stores" / re.sub(r"[^A-Za-z0-9._-]+", "_", settings.store).strip("_")
+    """``settings.store_dir``: the index's own files on this machine."""
+    return settings.store_dir
 
 
 def open_store(settings: Settings) -> MilvusStore | None:

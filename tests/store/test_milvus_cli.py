@@ -108,6 +108,33 @@ def test_index_search_reindex_and_status_on_milvus_match_the_local_store(
     assert sum(n["files"] for n in status["languages"].values()) == len(sample_files)
 
 
+def test_serve_answers_search_status_and_symbols_from_milvus(
+    git_repo: Any, tmp_path: Path, uri_of: Any, serve_app: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import httpx
+
+    from codesearch.api.server import create_app
+    from codesearch.settings import Settings
+
+    repo = git_repo("shop")
+    store = uri_of("milvus-lite")
+    flags = ["--index", str(tmp_path / "index"), "--store", store, "--model", "fake"]
+    assert cli(capsys, *flags, "index", str(repo.root))[0] == ExitCode.OK
+    want = hits(capsys, flags, "retry a failed request", "hybrid")
+    settings = Settings(index_dir=tmp_path / "index", store=store, model="fake")
+    with serve_app(create_app(settings, workers=2)) as url:
+        found = httpx.post(f"{url}/search", json={"query": "retry a failed request", "k": 8}).json()
+        assert [(h["path"], h["qualified_name"], h["start_line"]) for h in found["hits"]] == want
+        status = httpx.get(f"{url}/status").json()
+        assert (status["generation"], status["index_dir"]) == (
+            1,
+            f"milvus-lite:{tmp_path / 'lite' / 'milvus.db'}",
+        )
+        top = found["hits"][0]
+        symbol = httpx.get(f"{url}/symbols/{top['repo']}/{top['path']}:{top['start_line']}")
+        assert symbol.status_code == 200 and symbol.json()["qualified_name"] == top["qualified_name"]
+
+
 def test_an_unreachable_milvus_is_one_line_and_exit_code_10(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

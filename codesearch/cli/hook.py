@@ -30,7 +30,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     repo = hooks.work_tree(Path(args.repo).expanduser().resolve())
     if args.action == "install":
-        states = hooks.install(repo, settings.index_dir)
+        states = hooks.install(repo, settings.index_dir, settings.store)
         return _print_hook_states(repo, states, f"installed (index {settings.index_dir.resolve()})")
     if args.action == "uninstall":
         states = hooks.uninstall(repo)
@@ -58,7 +58,7 @@ def _hook_run(repo: Path, background: bool, settings: Settings) -> int:
     from indexer import hook_run, hooks
 
     if background:
-        hook_run.start_in_background(repo, settings.index_dir)
+        hook_run.start_in_background(repo, settings.index_dir, settings.store)
         return ExitCode.OK
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"):
         os.environ.pop(name, None)  # set by git for its hooks; they would point our git calls elsewhere

@@ -135,6 +135,22 @@ def test_serve_answers_search_status_and_symbols_from_milvus(
         assert symbol.status_code == 200 and symbol.json()["qualified_name"] == top["qualified_name"]
 
 
+def test_git_hooks_reindex_into_the_milvus_store_they_were_installed_for(
+    git_repo: Any, tmp_path: Path, uri_of: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = git_repo("shop")
+    store = uri_of("milvus-lite")
+    flags = ["--index", str(tmp_path / "index"), "--store", store, "--model", "fake"]
+    assert cli(capsys, *flags, "index", str(repo.root))[0] == ExitCode.OK
+    repo.write("src/net/retry.py", EDITED_RETRY)
+    repo.commit("replace retry with a circuit breaker")  # before the install: no background run races ours
+    assert cli(capsys, *flags, "hook", "install", "--repo", str(repo.root))[0] == ExitCode.OK
+    assert f"--store {store}" in (repo.root / ".git" / "hooks" / "post-commit").read_text()
+    # what the installed hook runs after a commit, in the foreground
+    assert cli(capsys, *flags, "hook", "run", "--repo", str(repo.root))[0] == ExitCode.OK
+    assert hits(capsys, flags, "circuit_breaker_open", "hybrid")[0][1] == "circuit_breaker_open"
+
+
 def test_an_unreachable_milvus_is_one_line_and_exit_code_10(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

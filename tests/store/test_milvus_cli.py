@@ -151,6 +151,30 @@ def test_git_hooks_reindex_into_the_milvus_store_they_were_installed_for(
     assert hits(capsys, flags, "circuit_breaker_open", "hybrid")[0][1] == "circuit_breaker_open"
 
 
+def test_the_tui_backend_searches_summarises_and_reindexes_a_milvus_store(
+    git_repo: Any, tmp_path: Path, uri_of: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from codesearch.settings import Settings
+    from tui.backend import Filters, LocalBackend
+
+    repo = git_repo("shop")
+    store = uri_of("milvus-lite")
+    flags = ["--index", str(tmp_path / "index"), "--store", store, "--model", "fake"]
+    assert cli(capsys, *flags, "index", str(repo.root))[0] == ExitCode.OK
+    backend = LocalBackend(Settings(index_dir=tmp_path / "index", store=store, model="fake"))
+    answer = backend.search("retry a failed request", Filters(), 8)
+    assert [(h.path, h.qualified_name, h.start_line) for h in answer.hits] == hits(
+        capsys, flags, "retry a failed request", "hybrid"
+    )
+    summary = backend.summary()
+    assert (summary.generation, summary.repos, summary.model) == (1, ["shop"], "fake")
+    repo.write("src/net/retry.py", EDITED_RETRY)
+    assert "generation 2" in backend.reindex(lambda stage, done, total: None)
+    assert (
+        backend.search("circuit_breaker_open", Filters(), 3).hits[0].qualified_name == "circuit_breaker_open"
+    )
+
+
 def test_an_unreachable_milvus_is_one_line_and_exit_code_10(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

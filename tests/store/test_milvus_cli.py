@@ -175,6 +175,46 @@ def test_the_tui_backend_searches_summarises_and_reindexes_a_milvus_store(
     )
 
 
+def test_mcp_tools_answer_from_milvus(
+    git_repo: Any, tmp_path: Path, uri_of: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+    import os
+    import sys
+
+    from mcp.client.session import ClientSession
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    repo = git_repo("shop")
+    store = uri_of("milvus-server")  # milvus-lite opens its file in one process at a time
+    flags = ["--index", str(tmp_path / "index"), "--store", store, "--model", "fake"]
+    assert cli(capsys, *flags, "index", str(repo.root))[0] == ExitCode.OK
+    want = hits(capsys, flags, "retry a failed request", "hybrid")[:3]
+    calls = [
+        ("search_code", {"query": "retry a failed request", "k": 3}),
+        ("index_status", {}),
+        ("get_symbol", {"ref": f"shop/{want[0][0]}:{want[0][2]}"}),
+    ]
+
+    async def session_calls() -> list[Any]:
+        params = StdioServerParameters(
+            command=sys.executable,
+            args=["-m", "codesearch.cli", *flags, "mcp"],
+            env={"PYTHONPATH": os.environ["PYTHONPATH"]},
+        )
+        with open(tmp_path / "mcp.err", "w") as errlog:  # pytest's captured stderr has no file descriptor
+            async with stdio_client(params, errlog) as (read, write), ClientSession(read, write) as session:
+                await session.initialize()
+                return [await session.call_tool(name, arguments) for name, arguments in calls]
+
+    results = asyncio.run(asyncio.wait_for(session_calls(), timeout=120))
+    assert not any(r.is_error for r in results), [r.content for r in results]
+    found, status, symbol = (r.structured_content or json.loads(r.content[0].text) for r in results)
+    assert [(h["path"], h["qualified_name"], h["start_line"]) for h in found["hits"]] == want
+    assert (status["generation"], status["repos"][0]["name"]) == (1, "shop")
+    assert symbol["qualified_name"] == want[0][1]
+
+
 def test_an_unreachable_milvus_is_one_line_and_exit_code_10(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

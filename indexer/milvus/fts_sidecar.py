@@ -9,6 +9,7 @@ Milvus >= 2.5 and milvus-lite 2.5 need none of it.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ class FtsSidecar:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(path, check_same_thread=False)
+        self.lock = threading.Lock()  # a server's searches share the connection: one statement at a time
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
 
@@ -78,9 +80,10 @@ class FtsSidecar:
         found = set()
         for word in dict.fromkeys(words):
             try:
-                hit = self.db.execute(
-                    "SELECT 1 FROM docs_fts WHERE docs_fts MATCH ? LIMIT 1", [_phrase(word)]
-                ).fetchone()
+                with self.lock:
+                    hit = self.db.execute(
+                        "SELECT 1 FROM docs_fts WHERE docs_fts MATCH ? LIMIT 1", [_phrase(word)]
+                    ).fetchone()
             except sqlite3.OperationalError:
                 continue
             if hit is not None:
@@ -106,7 +109,8 @@ class FtsSidecar:
             + " ORDER BY s, rowid LIMIT ?"
         )
         try:
-            rows = self.db.execute(sql, [" OR ".join(_phrase(t) for t in terms), *args, k]).fetchall()
+            with self.lock:
+                rows = self.db.execute(sql, [" OR ".join(_phrase(t) for t in terms), *args, k]).fetchall()
         except sqlite3.OperationalError:  # an FTS syntax corner case must not fail the search
             return []
         return [(int(i), -float(s)) for i, s in rows]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from codesearch.errors import IndexIOError, IndexNotFoundError
+from codesearch.errors import ConfigError, IndexIOError, IndexNotFoundError, ModelMismatchError
 from codesearch.settings import Settings
 
 if TYPE_CHECKING:
@@ -122,7 +122,24 @@ def embedder_for(settings: Settings, manifest: Manifest | None, model: str | Non
     name = model or manifest.model
     if settings.dim is None and manifest.dim and name != "none":
         settings = dataclasses.replace(settings, dim=manifest.dim)
-    return build_embedder(settings, name) if manifest.vectors_file else None
+    if not manifest.vectors_file:
+        return None
+    try:
+        embedder = build_embedder(settings, name)
+    except (
+        ConfigError
+    ) as exc:  # another model that cannot give the index's width (`--model e5` on a use index)
+        if name == manifest.model:
+            raise
+        raise ModelMismatchError(
+            f"the index at {settings.index_dir} was built with model {manifest.model} ({manifest.dim}-d), which "
+            f"{name} cannot read ({exc}); search it with --model {manifest.model}"
+        ) from None
+    if model and embedder is not None:  # said here with the name the user gave, not the model's id
+        from indexer.store import check_model
+
+        check_model(settings.index_dir, manifest, model, embedder.fingerprint, dim=embedder.dim)
+    return embedder
 
 
 @dataclass(frozen=True)

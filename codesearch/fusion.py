@@ -37,6 +37,9 @@ IDENTIFIER_WEIGHTS = (0.5, 0.5)
 # A non-Latin query: the dense side carries it; the lexical side keeps a little weight for the
 # identifiers such a query may quote.
 NON_LATIN_WEIGHTS = (0.75, 0.25)
+# Beside an English-only model, how much the multilingual model's dense score counts for a query that reads
+# as English (1.0: as much as for any other query; 0.0: the English model speaks alone).
+MULTILINGUAL_WEIGHT_FOR_ENGLISH = 1.0
 # Coverage of English queries is about 0.98 on the benchmark corpus, of German, Spanish, French, Italian
 # and Portuguese ones 0.24-0.35: below LOW a query counts as not English, above HIGH as English.
 COVERAGE_LOW, COVERAGE_HIGH = 0.4, 0.8
@@ -116,10 +119,11 @@ def plan_fusion(profile: QueryProfile, parts_english_only: Sequence[bool] = ()) 
         weights = _mix(UNCOVERED_WEIGHTS, covered, english)
     if len(parts_english_only) < 2:
         return FusionPlan(weights)
-    # an English-only model speaks for English-looking queries only; the others always speak
-    part_weights = tuple(english if english_only else 1.0 for english_only in parts_english_only)
+    # an English-only model speaks for English-looking queries only; the others speak for the rest, and for
+    # English queries as much as MULTILINGUAL_WEIGHT_FOR_ENGLISH says
+    others = 1.0 - english * (1.0 - MULTILINGUAL_WEIGHT_FOR_ENGLISH)
+    part_weights = tuple(english if english_only else others for english_only in parts_english_only)
     return FusionPlan(weights, part_weights)
-
 
 
 def _mix(a: tuple[float, float], b: tuple[float, float], t: float) -> tuple[float, float]:

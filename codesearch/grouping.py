@@ -38,7 +38,7 @@ def group_hits(ranked_rows: Iterable[tuple[Row, float]], k: int, make_hit: MakeH
         where = f"{row['repo']}/{row['path']}:{row['start_line']}"
         first = groups.get(group) or copies.get(row["content_hash"])
         twin = declaration_key(row["repo"], row["path"], row["qualified_name"])
-        is_declaration = role(row["path"], row["kind"], row["name"]) == DECLARATION
+        is_declaration = role(row["path"], row["kind"], row["name"], "{" not in row["code"]) == DECLARATION
         if first is None and twin in declared and (is_declaration or declared[twin][1]):
             first = declared[twin][0]  # a stub (`.pyi`, `.d.ts`) and the code it declares
             if not is_declaration:  # the code came second: it takes the stub's place, the stub folds

@@ -18,7 +18,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from codesearch.api.models import MAX_K, MAX_QUERY_CHARS
 from codesearch.api.symbols import find_symbol
 from codesearch.assembly import OpenedOnFirstUse, open_searcher, store_dir
-from codesearch.errors import CodesearchError
+from codesearch.errors import CodesearchError, ConfigError
+from codesearch.filter_values import canonical_filters
 from codesearch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,10 +65,14 @@ def build_server(settings: Settings) -> MCPServer[Any]:
             raise ToolError(f"the query is {len(query)} characters long (at most {MAX_QUERY_CHARS})")
         if not 1 <= k <= MAX_K:
             raise ToolError(f"k must be between 1 and {MAX_K}, not {k}")
-        result = searcher.get().search(
-            query, k=k, mode=mode or settings.mode, lang=lang, path_glob=path, repo=repo, kind=kind
-        )
-        return result.to_json()
+        opened = searcher.get()
+        try:
+            filters = canonical_filters(
+                lang, path, repo, kind, lambda: [r.name for r in opened.index_status().repos], flag_prefix=""
+            )
+        except ConfigError as exc:
+            raise ToolError(str(exc)) from None
+        return opened.search(query, k=k, mode=mode or settings.mode, **filters).to_json()
 
     def get_symbol(ref: str) -> dict[str, Any]:
         """One indexed symbol with its full code as it is on disk now. `ref` is a hit's location,

@@ -26,6 +26,23 @@ TEST_PATH = re.compile(
     r"|Tests?\.(?:java|kt|cs|php|swift)$"  # JUnit, PHPUnit, XCTest
 )
 DECLARATION_SUFFIXES = (".pyi", ".d.ts", ".d.mts", ".d.cts")
+# C and C++: a function without a body (a prototype, in a header or ahead of its use) declares the
+# definition that has one, usually in another file of another folder (include/ and src/)
+C_FAMILY_SUFFIXES: tuple[str, ...] = (
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".cxx",
+    ".c++",
+    ".hpp",
+    ".hh",
+    ".hxx",
+    ".h++",
+    ".inl",
+    ".ipp",
+)
+FUNCTION_KINDS = frozenset({"function", "method"})
 # The query asks for tests: "test for the parser", "pruebas", "测试", "テスト", "тест", "테스트".
 ASKS_FOR_TESTS = re.compile(
     r"(?i)\b(?:tests?|testing|spec|specs|unittests?|fixtures?|pruebas?|testes?|essais?|prova|"
@@ -33,15 +50,20 @@ ASKS_FOR_TESTS = re.compile(
 )
 
 
-def role(path: str, kind: str, name: str) -> str:
+def role(path: str, kind: str, name: str, bodiless: bool = False) -> str:
     """The document's role: ``test``, ``declaration``, ``window`` or ``code``."""
     if kind == "window":
         return WINDOW
-    if path.endswith(DECLARATION_SUFFIXES):
+    if path.endswith(DECLARATION_SUFFIXES) or is_prototype(path, kind, bodiless):
         return DECLARATION
     if TEST_PATH.search(path) or name.startswith("test_"):
         return TEST
     return CODE
+
+
+def is_prototype(path: str, kind: str, bodiless: bool) -> bool:
+    """A C or C++ function declared without its body (``int parse(const char *s);``)."""
+    return bodiless and kind in FUNCTION_KINDS and path.lower().endswith(C_FAMILY_SUFFIXES)
 
 
 def priors_for(query: str) -> Mapping[str, float]:
@@ -64,7 +86,7 @@ def weigh(
 ) -> list[tuple[int, float]]:
     """Priors applied by role; a declaration's score (before its prior) lifts the code it declares, so the
     implementation ranks where its stub would have and the stub folds into it (``Searcher._hits``)."""
-    roles = {i: role(d.path, d.kind, d.name) for i, d in documents.items()}
+    roles = {i: role(d.path, d.kind, d.name, d.bodiless) for i, d in documents.items()}
     declared: dict[tuple[str, str, str], float] = {}
     for i, score in ranked:
         if roles.get(i) == DECLARATION:
@@ -84,7 +106,10 @@ def weigh(
 
 def declaration_key(repo: str, path: str, qualified_name: str) -> tuple[str, str, str]:
     """One key for a declaration and the implementation it declares: `pkg/mod.pyi` and `pkg/mod.py`,
-    `lib/index.d.ts` and `lib/index.js` (or `.ts`) share it for the same qualified name."""
+    `lib/index.d.ts` and `lib/index.js` (or `.ts`) share it for the same qualified name; in C and C++ every
+    file of the repository does (`include/x.h` declares what `src/x.c` defines)."""
+    if path.lower().endswith(C_FAMILY_SUFFIXES):
+        return (repo, "<c>", qualified_name)
     for suffix in DECLARATION_SUFFIXES:
         if path.endswith(suffix):
             return (repo, path[: -len(suffix)], qualified_name)

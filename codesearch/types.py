@@ -73,13 +73,14 @@ class Document:
 @dataclass(frozen=True)
 class DocumentFacts:
     """What the role priors read of a document (``codesearch.roles``): its repo (an id or a name), path,
-    kind, name, qualified name."""
+    kind, name, qualified name, and whether its code has no body (a C/C++ prototype when it is a function)."""
 
     repo: str
     path: str
     kind: str
     name: str
     qualified_name: str
+    bodiless: bool = False
 
     @property
     def twin(self) -> tuple[str, str, str]:

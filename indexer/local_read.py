@@ -149,11 +149,14 @@ class LocalGeneration:
         for start in range(0, len(ids), SQL_BATCH):  # a huge k must not pass SQLite's variable limit
             batch = list(ids[start : start + SQL_BATCH])
             sql = (
-                "SELECT d.id, f.repo_id, f.path, d.kind, d.name, d.qualified_name FROM documents d "
-                f"JOIN files f ON f.id=d.file_id WHERE d.id IN ({','.join('?' * len(batch))})"
+                "SELECT d.id, f.repo_id, f.path, d.kind, d.name, d.qualified_name, instr(d.code, '{') = 0 "
+                f"FROM documents d JOIN files f ON f.id=d.file_id WHERE d.id IN ({','.join('?' * len(batch))})"
             )
             with self._sql() as db:
-                out.update((r[0], DocumentFacts(str(r[1]), *r[2:])) for r in db.execute(sql, batch))
+                out.update(
+                    (r[0], DocumentFacts(str(r[1]), r[2], r[3], r[4], r[5], bool(r[6])))
+                    for r in db.execute(sql, batch)
+                )
         return out
 
     def rows(self, ids: Sequence[int]) -> dict[int, Mapping[str, Any]]:
@@ -201,9 +204,10 @@ class LocalGeneration:
         m = self.manifest
         with self._sql() as db:
             repos = [
-                RepoStatus(r["name"], r["root"], r["indexed_at"], r["files"])
+                RepoStatus(r["name"], r["root"], r["indexed_at"], r["files"], r["symbols"])
                 for r in db.execute(
-                    "SELECT r.name, r.root, r.indexed_at, COUNT(f.id) AS files FROM repos r "
+                    "SELECT r.name, r.root, r.indexed_at, COUNT(f.id) AS files, "
+                    "COALESCE(SUM(f.n_symbols), 0) AS symbols FROM repos r "
                     "LEFT JOIN files f ON f.repo_id=r.id GROUP BY r.id ORDER BY r.name"
                 )
             ]

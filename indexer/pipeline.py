@@ -20,6 +20,7 @@ from codesearch.types import Document
 from indexer.changes import detect_changes, refresh_metadata
 from indexer.crawl import SourceFile, crawl, read_text
 from indexer.documents import content_hash, file_documents
+from indexer.forget import forget_roots_for_rebuild
 from indexer.safe_read import FileTooLargeError
 from indexer.store import (
     LEXICAL_ONLY,
@@ -352,15 +353,15 @@ def index_paths(
                 raise
             previous = None  # --rebuild is the way out of an unreadable manifest
         manifest = None if rebuild else previous
-        check_model(index_dir, manifest, model, fingerprint)
+        check_model(index_dir, manifest, model, fingerprint, dim=embedder.dim if embedder else None)
         try:
             db = connect(index_dir)
         except sqlite3.Error as exc:
             raise IndexIOError(f"cannot open the index database in {index_dir}: {exc}") from None
         try:
             writer = SqliteStoreWriter(db)
-            if rebuild:
-                writer.clear()
+            if rebuild:  # the given roots only: other repositories of the index stay as they are
+                forget_roots_for_rebuild(db, index_dir, roots, previous, fingerprint)
             # a rebuild still numbers on from the last generation: readers take a new number as new data
             generation = previous.generation if previous else 0
             consistent = int(get_meta(db, "generation", "0")) == generation

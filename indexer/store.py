@@ -14,6 +14,7 @@ import fcntl
 import json
 import logging
 import os
+import shlex
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -91,15 +92,40 @@ def connect(index_dir: Path, *, readonly: bool = False) -> sqlite3.Connection:
     return db
 
 
-def check_model(index_dir: Path, manifest: Manifest | None, model: str, fingerprint: str) -> None:
-    """Refuse to mix vectors of two models in one index, with one line that says what to do."""
+def check_model(
+    index_dir: Path, manifest: Manifest | None, model: str, fingerprint: str, *, dim: int | None = None
+) -> None:
+    """Refuse to mix vectors of two models in one index, with one line that says what to do: search with
+    the index's model, or re-embed every repository of the index (the command names them all)."""
     if manifest is None or manifest.documents == 0 or manifest.fingerprint == fingerprint:
         return
+    width = f" --dim {dim}" if dim and dim != manifest.dim else ""
+    roots = " ".join(shlex.quote(r) for r in indexed_roots(index_dir)) or "PATH"
     raise ModelMismatchError(
         f"the index at {index_dir} was built with model {manifest.model} ({manifest.fingerprint}), not {model} "
-        f"({fingerprint}); search it with --model {manifest.model}, or rebuild it with "
-        f"`codesearch index --rebuild --model {model} PATH`"
+        f"({fingerprint}); search it with --model {manifest.model}, or re-embed all of it with {model}: "
+        f"`codesearch --index {shlex.quote(str(index_dir))} index --rebuild --model {model}{width} {roots}`"
     )
+
+
+def indexed_roots(index_dir: Path) -> list[str]:
+    """The root folder of every repository in the index at ``index_dir`` (none when it cannot be read)."""
+    return [root for _, root in indexed_repositories(index_dir)]
+
+
+def indexed_repositories(index_dir: Path) -> list[tuple[str, str]]:
+    """(name, root) of every repository in the index at ``index_dir``, by name (none when it cannot be
+    read): what a command checks a repository it is given against, without loading the index."""
+    try:
+        db = connect(index_dir, readonly=True)
+    except (IndexNotFoundError, sqlite3.Error):
+        return []
+    try:
+        return [(r[0], r[1]) for r in db.execute("SELECT name, root FROM repos ORDER BY name")]
+    except sqlite3.Error:
+        return []
+    finally:
+        db.close()
 
 
 @contextlib.contextmanager

@@ -53,6 +53,7 @@ class RepoStatus:
     root: str
     indexed_at: float | None
     files: int
+    symbols: int = 0
 
 
 @dataclass(frozen=True)

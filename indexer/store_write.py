@@ -241,12 +241,14 @@ def store_facts(db: sqlite3.Connection) -> dict[str, object]:
     """What ``status`` shows beyond the documents: repositories (root, files, when indexed) and, per
     language, files and symbols (``MilvusStore.commit``'s ``facts``)."""
     repos = db.execute(
-        "SELECT r.name, r.root, r.indexed_at, COUNT(f.id) FROM repos r LEFT JOIN files f ON f.repo_id=r.id "
-        "GROUP BY r.id"
+        "SELECT r.name, r.root, r.indexed_at, COUNT(f.id), COALESCE(SUM(f.n_symbols), 0) FROM repos r "
+        "LEFT JOIN files f ON f.repo_id=r.id GROUP BY r.id"
     ).fetchall()
     languages = db.execute("SELECT language, COUNT(*), SUM(n_symbols) FROM files GROUP BY language")
     return {
-        "repos": {name: root for name, root, _, _ in repos},
-        "repo_files": {name: {"files": n, "indexed_at": when} for name, _, when, n in repos},
+        "repos": {name: root for name, root, *_ in repos},
+        "repo_files": {
+            name: {"files": n, "symbols": symbols, "indexed_at": when} for name, _, when, n, symbols in repos
+        },
         "languages": {lang: [n, int(s or 0)] for lang, n, s in languages},
     }

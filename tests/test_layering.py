@@ -21,6 +21,7 @@ LAYER_OF = {
     "codesearch.errors": "foundation",
     "codesearch.settings": "foundation",
     "codesearch.embedding.base": "foundation",
+    "codesearch.terminal_text": "foundation",  # how text from a file is shown on a terminal (CLI, TUI)
     "parsers": "parsers",
     "indexer": "indexer",
     "codesearch.embedding": "embedding",

@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 
 from codesearch.errors import CodesearchError, EmbeddingUnavailableError, IndexNotFoundError
 from codesearch.settings import MODES
+from codesearch.terminal_text import printable
 from codesearch.types import Hit
 from tui import preview
 from tui.backend import Answer, Backend, Filters, IndexSummary
@@ -56,6 +57,8 @@ class CodesearchApp(App[None]):
     ENABLE_COMMAND_PALETTE = False  # every command has its key (?)
     BINDINGS = [
         Binding("slash", "focus_query", "Query"),
+        # the query box has no use for ↓: it goes to the hits, so the next key (↓, y, enter) acts there
+        Binding("down", "focus_results", "Hits", show=False),
         Binding("y", "copy_location", "Copy path:line"),
         Binding("m", "cycle_mode", "Mode"),
         Binding("l", "pick_language", "Lang"),
@@ -248,6 +251,10 @@ class CodesearchApp(App[None]):
 
     # -- actions --------------------------------------------------------------------------------------------
 
+    def action_focus_results(self) -> None:
+        if self.focused is self.query_box:  # not from a dialog's input (its screen has no hits)
+            self.query_one(ResultsTable).focus()
+
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()
 
@@ -258,7 +265,7 @@ class CodesearchApp(App[None]):
             return
         location = f"{hit.path}:{hit.start_line}"
         self.copy_to_clipboard(location)
-        self.notify(f"Copied {escape(location)}")
+        self.notify(f"Copied {escape(printable(location))}")
 
     def action_open_hit(self) -> None:
         """Open the highlighted hit in $VISUAL / $EDITOR at its line; back here when the editor exits."""

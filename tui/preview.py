@@ -9,6 +9,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from codesearch.assembly import read_hit_file
+from codesearch.terminal_text import printable, printable_code
 from codesearch.types import Hit
 
 CONTEXT = 10  # lines of the file shown above the doc comment and below the symbol (scroll to see)
@@ -58,8 +59,9 @@ def excerpt(hit: Hit) -> Excerpt:
 def header(hit: Hit) -> Text:
     """Who the hit is, where it lives, and why it matched."""
     text = Text()
-    text.append(hit.qualified_name, style="bold")
-    text.append(f"  {hit.kind} · {hit.language} · {hit.repo}/{hit.path}:{hit.start_line}-{hit.end_line}\n")
+    text.append(printable(hit.qualified_name), style="bold")
+    where = printable(f"{hit.kind} · {hit.language} · {hit.repo}/{hit.path}")
+    text.append(f"  {where}:{hit.start_line}-{hit.end_line}\n")
     why = []
     if hit.exact_name:
         why.append("exact name")
@@ -70,14 +72,14 @@ def header(hit: Hit) -> Text:
     text.append("why: " + (" · ".join(why) or "ranked by the fusion alone"), style="dim")
     if hit.also_at:
         more = " …" if len(hit.also_at) > 3 else ""
-        text.append("\nalso at: " + ", ".join(hit.also_at[:3]) + more, style="dim")
+        text.append("\nalso at: " + printable(", ".join(hit.also_at[:3])) + more, style="dim")
     return text
 
 
 def code(hit: Hit, shown: Excerpt) -> RenderableType:
     """The highlighted code with line numbers, the symbol's own lines marked."""
     syntax = Syntax(
-        shown.code,
+        printable_code(shown.code),
         LEXERS.get(hit.language, hit.language),
         line_numbers=True,
         start_line=shown.first,

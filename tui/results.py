@@ -7,6 +7,7 @@ from textual import events
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from codesearch.terminal_text import printable
 from codesearch.types import Hit
 
 COLUMNS = ("hit", "score")
@@ -16,10 +17,11 @@ SCORE_WIDTH = 6
 def cells(hit: Hit) -> tuple[Text, Text]:
     """A hit's cells; a hit that stands for several places (overloads, copies) says how many more."""
     more = f" (+{len(hit.also_at)} more)" if hit.also_at else ""
-    name = Text(hit.qualified_name, style="bold", no_wrap=True, overflow="ellipsis")
+    name = Text(printable(hit.qualified_name), style="bold", no_wrap=True, overflow="ellipsis")
     name.append(more, style="dim")
-    name.append(f"\n{hit.kind} · {hit.language} · ", style="dim")
-    name.append(f"{hit.path}:{hit.start_line}", style="cyan")  # the repository is in the preview's header
+    name.append(f"\n{printable(hit.kind)} · {printable(hit.language)} · ", style="dim")
+    # the repository is in the preview's header
+    name.append(f"{printable(hit.path)}:{hit.start_line}", style="cyan")
     return name, Text(f"{hit.score:.3f}", justify="right")
 
 

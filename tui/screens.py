@@ -11,6 +11,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from codesearch.terminal_text import printable
+
+# the dialog's height as a share of the screen (.dialog's max-height in codesearch.tcss), the rows around its
+# list (border, padding, title, hint and their margins), and the list's own bounds
+DIALOG_HEIGHT = 0.8
+DIALOG_CHROME = 8
+MIN_CHOICES, MAX_CHOICES = 3, 20
 ANY = "\x00any"  # the option id of "no filter" (no language or repository can be named this)
 
 
@@ -27,7 +34,7 @@ class ChoiceScreen(ModalScreen[str | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        options = [Option("(any)", id=ANY), *(Option(Text(c), id=c) for c in self.choices)]
+        options = [Option("(any)", id=ANY), *(Option(Text(printable(c)), id=c) for c in self.choices)]
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
             yield OptionList(*options, id="choices")
@@ -35,10 +42,20 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
+        self._fit(options)
         if self.current in self.choices:
             options.highlighted = self.choices.index(self.current) + 1
         else:
             options.highlighted = 0
+
+    def on_resize(self) -> None:
+        self._fit(self.query_one(OptionList))
+
+    def _fit(self, options: OptionList) -> None:
+        """A long list (twenty languages) shrinks to what the screen leaves, so the dialog's frame and its
+        hint stay on screen; it scrolls. CSS cannot say "auto, but at most what the dialog leaves"."""
+        room = int(self.app.size.height * DIALOG_HEIGHT) - DIALOG_CHROME
+        options.styles.max_height = max(MIN_CHOICES, min(MAX_CHOICES, room))
 
     @on(OptionList.OptionSelected)
     def picked(self, event: OptionList.OptionSelected) -> None:

@@ -37,8 +37,11 @@ def is_loopback(host: str) -> bool:
 
 def check_bind(host: str, token: str | None) -> None:
     """Refuse to listen beyond loopback without a token (and with one too short to resist guessing)."""
-    if token is not None and len(token) < MIN_TOKEN_CHARS:
-        raise ConfigError(f"the API token must be at least {MIN_TOKEN_CHARS} characters long")
+    if token is not None and not token.strip():
+        raise ConfigError(f"the API token is blank: give one of at least {MIN_TOKEN_CHARS} characters")
+    if token is not None and len(token.strip()) < MIN_TOKEN_CHARS:
+        # spaces around a token are a pasting slip, not secret characters: they do not count
+        raise ConfigError(f"the API token must be at least {MIN_TOKEN_CHARS} characters long (spaces aside)")
     if not is_loopback(host) and not token:
         raise ConfigError(
             f"binding {host} exposes the index beyond this machine: give a token with --token or "

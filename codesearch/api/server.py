@@ -47,6 +47,7 @@ from codesearch.errors import (
     IndexNotFoundError,
     NotFoundError,
 )
+from codesearch.filter_values import canonical_filters
 from codesearch.search import Searcher
 from codesearch.settings import Settings
 
@@ -92,6 +93,17 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _add_search_routes(app: FastAPI, state: ApiState) -> None:
+    async def _filters(body: SearchRequest) -> dict[str, Any]:
+        """The request's filters as the index names them; an unknown value is a 400 listing the valid ones."""
+
+        async def repo_names() -> list[str]:
+            searcher = await state.searcher()
+            status = await run_in_threadpool(searcher.index_status)
+            return [repo.name for repo in status.repos]
+
+        names = await repo_names() if body.repo else []
+        return canonical_filters(body.lang, body.path, body.repo, body.kind, lambda: names, flag_prefix="")
+
     @app.post(
         "/search",
         response_model=SearchResponse,
@@ -99,7 +111,7 @@ def _add_search_routes(app: FastAPI, state: ApiState) -> None:
         summary="Search the index (the JSON of `codesearch search --json`)",
     )
     async def search(body: SearchRequest) -> Any:
-        filters = {"lang": body.lang, "path_glob": body.path, "repo": body.repo, "kind": body.kind}
+        filters = await _filters(body)
         result = await state.search(body.query, body.k, body.mode or state.settings.mode, filters)
         return JSONResponse(result.to_json(explain=body.explain))
 

@@ -11,13 +11,15 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 
-from codesearch.cli import hook, index, mcp, model_serve, models, search, serve, status, tui, watch
+from codesearch.cli import forget, hook, index, mcp, model_serve, models, search, serve, status, tui, watch
 from codesearch.cli.edge import run_command
 from codesearch.cli.options import common_options, fill_defaults, settings_from_args
+from codesearch.errors import ExitCode
 
 # in the order `codesearch --help` lists them
-COMMANDS = (index, search, status, models, tui, model_serve, hook, watch, serve, mcp)
+COMMANDS = (index, search, status, forget, models, tui, model_serve, hook, watch, serve, mcp)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,15 +33,27 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
         description="Cross-lingual semantic code search: ask in any language, find code in any language.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"codesearch {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.add_parser(sub, common)
     return parser
 
 
+def _version() -> str:
+    try:
+        return version("codesearch")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``codesearch`` command; returns its exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # a bare `codesearch`: what it can do, not an error
+        parser.print_help()
+        return int(ExitCode.OK)
     fill_defaults(args)
     level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)

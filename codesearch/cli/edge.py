@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import os
 import sys
 from collections.abc import Callable
 
@@ -24,7 +27,8 @@ def run_command(handler: Handler, args: argparse.Namespace, settings: Callable[[
     except KeyboardInterrupt:
         print("codesearch: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader stopped early (`| head`): what it wanted, it got
+        _silence_stdout()
         return int(ExitCode.OK)
     except OSError as exc:
         if args.debug:
@@ -42,3 +46,10 @@ def run_command(handler: Handler, args: argparse.Namespace, settings: Callable[[
             file=sys.stderr,
         )
         return int(ExitCode.ERROR)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush finds no broken pipe to complain about."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

@@ -8,10 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from codesearch import assembly
-from codesearch.cli.output import print_json
+from codesearch.cli.output import console, print_json, shown
 from codesearch.errors import ExitCode
 from codesearch.settings import Settings
 
@@ -22,6 +20,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--repo", default=".", help="the git repository (default: the current folder)")
     p.add_argument("--background", action="store_true", help="with run: start it detached and return")
     p.add_argument("--json", action="store_true", help="with status: print one JSON object")
+    p.add_argument(
+        "--no-index",
+        action="store_true",
+        help="with install: do not start the first index of a repository the index does not hold yet",
+    )
     p.set_defaults(handler=run)
 
 
@@ -31,7 +34,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     repo = hooks.work_tree(Path(args.repo).expanduser().resolve())
     if args.action == "install":
         states = hooks.install(repo, settings.index_dir, settings.store)
-        return _print_hook_states(repo, states, f"installed (index {settings.index_dir.resolve()})")
+        _print_hook_states(repo, states, f"installed (index {shown(str(settings.index_dir.resolve()))})")
+        _first_index(repo, settings, start=not args.no_index)
+        return ExitCode.OK
     if args.action == "uninstall":
         states = hooks.uninstall(repo)
         return _print_hook_states(repo, states, "uninstalled")
@@ -41,11 +46,33 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_hook_states(repo: Path, states: list[Any], what: str) -> int:
-    out = Console(highlight=False, soft_wrap=True)  # paths are never folded
-    out.print(f"codesearch hooks {what} in {states[0].path.parent}")
+    out = console()
+    out.print(f"codesearch hooks {what} in {shown(str(states[0].path.parent))}")
     for s in states:
         out.print(f"  {s.name:<14} {_state_word(s)}")
     return ExitCode.OK
+
+
+def _first_index(repo: Path, settings: Settings, *, start: bool) -> None:
+    """The hooks reindex after a commit, a checkout or a merge: a repository the index does not hold yet
+    gets its first index now (in the background), or is told how to get it."""
+    from indexer import hook_run
+    from indexer.store import indexed_roots
+
+    if str(repo) in indexed_roots(settings.store_dir):
+        return
+    out = console()
+    if not start:
+        out.print(
+            f"{shown(repo.name)} is not in the index yet: the hooks index it after the next commit, checkout "
+            f"or merge, or now with `codesearch --index {shown(str(settings.index_dir))} index {shown(str(repo))}`"
+        )
+        return
+    hook_run.start_in_background(repo, settings.index_dir, settings.store)
+    out.print(
+        f"{shown(repo.name)} is not in the index yet: indexing it now in the background "
+        "(`codesearch hook status` says how it went; --no-index skips this)"
+    )
 
 
 def _state_word(state: Any) -> str:
@@ -98,11 +125,11 @@ def _hook_status(repo: Path, as_json: bool) -> int:
     if as_json:
         print_json(status)
         return ExitCode.OK
-    out = Console(highlight=False, soft_wrap=True)  # paths are never folded
-    out.print(f"hooks in   {status['hooks_dir']}")
+    out = console()
+    out.print(f"hooks in   {shown(status['hooks_dir'])}")
     for name, word in status["hooks"].items():
         out.print(f"  {name:<14} {word}")
-    out.print(f"index      {status['index_dir'] or '-'}")
+    out.print(f"index      {shown(status['index_dir'] or '-')}")
     last = status["last_run"]
     if last:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(last["finished_at"]))
@@ -110,12 +137,12 @@ def _hook_status(repo: Path, as_json: bool) -> int:
             f"ok (parsed {last.get('files_parsed', 0)}, embedded {last.get('embedded', 0)}, "
             f"generation {last.get('generation', '?')})"
             if last["status"] == "ok"
-            else f"FAILED: {last.get('error', '?')}"
+            else f"FAILED: {shown(str(last.get('error', '?')))}"
         )
         out.print(f"last run   {when}, {last['seconds']:.1f} s, {how}")
     else:
         out.print("last run   never")
     if status["running"]:
         out.print("running    now" + (" (another run is queued)" if status["pending"] else ""))
-    out.print(f"log        {status['log']}")
+    out.print(f"log        {shown(status['log'])}")
     return ExitCode.OK

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from codesearch import assembly
-from codesearch.cli.output import NoProgress, ProgressBar, format_counts, print_json
-from codesearch.errors import ExitCode
+from codesearch.cli.output import NoProgress, ProgressBar, console, format_counts, print_json, shown
+from codesearch.errors import ExitCode, IndexIOError
 from codesearch.settings import Settings
+
+if TYPE_CHECKING:
+    from indexer.store import Manifest
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -19,7 +20,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "index", parents=[common], help="index folders, git repositories or git URLs (incremental)"
     )
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH|GIT-URL")
-    p.add_argument("--rebuild", action="store_true", help="forget the index's files and build it again")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="forget what the index holds of these paths and index them again (other repositories stay)",
+    )
     p.add_argument("--max-file-size", type=int, help="skip files larger than this many bytes (default 1 MiB)")
     p.add_argument(
         "--ignore", action="append", metavar="PATTERN", help="extra gitignore-style pattern (repeatable)"
@@ -29,20 +34,22 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    err = Console(stderr=True)
-    model = assembly.model_for_indexing(settings, None if args.rebuild else assembly.read_manifest(settings))
+    err = console(stderr=True)
+    model = assembly.model_for_indexing(settings, _manifest(settings, args.rebuild))
     roots = assembly.resolve_roots(args.paths, settings)
     if err.is_terminal and not args.json:
-        err.print(f"indexing {len(roots)} root(s) into {settings.index_dir} with model {model.name}")
+        err.print(
+            f"indexing {len(roots)} root(s) into {shown(str(settings.index_dir))} with model {model.name}"
+        )
     with ProgressBar(err) if err.is_terminal else NoProgress() as progress:
         report = assembly.reindex(settings, roots, progress, model=model, rebuild=args.rebuild)
     if args.json:
         print_json(dataclasses.asdict(report))
         return ExitCode.OK
-    out = Console(highlight=False)
+    out = console()
     out.print(
         f"Indexed {len(roots)} root(s) in {report.seconds:.1f} s "
-        f"(model {report.model}, generation {report.generation}, index {settings.index_dir})"
+        f"(model {report.model}, generation {report.generation}, index {shown(str(settings.index_dir))})"
     )
     out.print(
         f"  files      {report.files:,} (parsed {report.files_parsed:,}, removed {report.files_removed:,})"
@@ -57,5 +64,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             "skipped (see `skipped` above)"
         )
     for line in report.errors[:10]:
-        err.print(f"[yellow]warning:[/] {line}")
+        err.print(f"[yellow]warning:[/] {shown(line)}")
     return ExitCode.OK
+
+
+def _manifest(settings: Settings, rebuild: bool) -> Manifest | None:
+    """The index's manifest, so a run keeps the index's model; a rebuild also goes on where it is unreadable."""
+    try:
+        return assembly.read_manifest(settings)
+    except IndexIOError:
+        if rebuild:
+            return None
+        raise

@@ -7,11 +7,10 @@ import dataclasses
 import sys
 from typing import Any
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from codesearch.cli.output import print_json
+from codesearch.cli.output import console, print_json
 from codesearch.errors import ExitCode
 from codesearch.settings import Settings
 
@@ -35,7 +34,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         why = "yes" if m.available else escape(f"no: {m.why_not}")
         table.add_row(m.name, str(m.dim or "-"), why, escape(m.description))
     table.add_row("none", "-", "yes", "no vectors: a lexical-only index")
-    Console(highlight=False).print(table)
+    console().print(table)
     print(
         "`--model auto` (the default) uses http when --embedding-url is given, qwen3-4b on a CUDA GPU with "
         "its weights cached, else use.",

@@ -68,7 +68,14 @@ def add_result_options(p: argparse.ArgumentParser, *, mode_help: str) -> None:
     p.add_argument("--repo", help="only this repository (its name in `codesearch status`)")
     p.add_argument("--kind", help="only this kind (function, method, class, ...)")
     p.add_argument("--mode", choices=MODES, help=mode_help)
-    p.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    shapes = p.add_mutually_exclusive_group()
+    shapes.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    shapes.add_argument(
+        "--compact", action="store_true", help="one line per hit, like rg -n: path:line: name  signature"
+    )
+    shapes.add_argument(
+        "-l", "--files-with-matches", dest="files", action="store_true", help="only the files, once each"
+    )
     p.add_argument("--explain", action="store_true", help="with --json: add each hit's `why` and `also_at`")
     p.add_argument("--rerank", action="store_true", help="rerank the top hits with a cross-encoder (Qwen3)")
     p.add_argument("--reranker", help="reranker: auto, http, qwen3-0.6b/4b/8b (env CODESEARCH_RERANKER)")
@@ -81,7 +88,18 @@ def add_result_options(p: argparse.ArgumentParser, *, mode_help: str) -> None:
 
 def fill_defaults(args: argparse.Namespace) -> None:
     """The suppressed options a command did not take or was not given, set to their defaults."""
-    for flag in ("debug", "verbose", "json", "rebuild", "explain", "rerank", "dry_run"):
+    for flag in (
+        "debug",
+        "verbose",
+        "json",
+        "compact",
+        "files",
+        "rebuild",
+        "explain",
+        "rerank",
+        "dry_run",
+        "no_index",
+    ):
         setattr(args, flag, getattr(args, flag, False))
     for name in ("model", "index_dir", "store", "dim", "model_path", "embedding_urls"):
         setattr(args, name, getattr(args, name, None))

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.syntax import Syntax
 
+from codesearch.terminal_text import printable, printable_code
 from codesearch.types import Hit
 
 _STAGES = {"crawl": "listing files", "parse": "parsing", "embed": "embedding"}
@@ -18,9 +30,30 @@ _STAGES = {"crawl": "listing files", "parse": "parsing", "embed": "embedding"}
 _LEXERS = {"csharp": "c#", "tsx": "tsx", "text": "text", "window": "text", "ocaml": "ocaml", "shell": "bash"}
 
 
+# the width of a console that is not a terminal (a pipe, a file): lines are never folded there
+UNFOLDED_WIDTH = 1 << 16
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits 1 here; a reader that stopped early (`| head`) is no failure: the CLI's edge says so
+        self.quiet = True
+        raise BrokenPipeError
+
+
+def console(*, stderr: bool = False) -> Console:
+    """The console on stdout (or stderr) every command prints through: no highlighting of numbers and
+    paths, and no folding at 80 columns when it is not a terminal (``| grep``, ``> file``)."""
+    out = _Console(highlight=False, stderr=stderr)
+    if not out.is_terminal:
+        out.width = UNFOLDED_WIDTH
+    return out
+
+
 def print_json(obj: Any) -> None:
     """One JSON object on one line of stdout, non-ASCII text as is."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()  # a broken pipe is raised here, inside the CLI's edge, not at the interpreter's exit
 
 
 def format_counts(counts: dict[str, int]) -> str:
@@ -37,6 +70,8 @@ class ProgressBar:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
             console=console,
             transient=True,
         )
@@ -69,25 +104,39 @@ class NoProgress:
         return None
 
 
+def shown(text: str) -> str:
+    """Text from a file or the index (a path, a name) as rich markup that prints it literally."""
+    return escape(printable(text))
+
+
+def where_from_here(hit: Hit, here: Path) -> str:
+    """The hit's file as the user can open it from ``here`` (ripgrep's habit): relative when ``here`` is
+    inside the hit's repository (``../`` where needed), else absolute."""
+    root = Path(hit.abs_path.removesuffix(hit.path))
+    if here == root or here.is_relative_to(root):
+        return Path(os.path.relpath(hit.abs_path, here)).as_posix()
+    return hit.abs_path
+
+
 def print_hits(hits: list[Hit], took_ms: float, asked: str, started: float) -> None:
     """Each hit's place, name and why, then its code; the count and the time on stderr."""
-    out = Console(highlight=False)
+    out = console()
+    here = Path(os.getcwd())
     if not hits:
-        out.print(f"no hits for {asked!r}")
+        out.print(f"no hits for {shown(repr(asked))}")
     for hit in hits:
         out.print(
-            f"[bold cyan]{hit.path}:{hit.start_line}[/]  [bold]{hit.qualified_name}[/] "
-            f"[dim]{hit.kind} · {hit.language} · {hit.repo} · score {hit.score:.4f}[/]"
+            f"[bold cyan]{shown(where_from_here(hit, here))}:{hit.start_line}[/]  [bold]{shown(hit.qualified_name)}[/] "
+            f"[dim]{shown(hit.kind)} · {shown(hit.language)} · {shown(hit.repo)} · score {hit.score:.4f}[/]"
         )
-        out.print(f"  [dim]why: {_why(hit)}[/]")
+        out.print(f"  [dim]why: {shown(_why(hit))}[/]")
         if hit.also_at:
-            out.print(
-                f"  [dim]also at: {', '.join(hit.also_at[:5])}{' …' if len(hit.also_at) > 5 else ''}[/]"
-            )
+            more = " …" if len(hit.also_at) > 5 else ""
+            out.print(f"  [dim]also at: {shown(', '.join(hit.also_at[:5]))}{more}[/]")
         lexer = _LEXERS.get(hit.language, hit.language)
         out.print(
             Syntax(
-                hit.snippet,
+                printable_code(hit.snippet),
                 lexer,
                 line_numbers=True,
                 start_line=hit.snippet_start_line,
@@ -95,9 +144,26 @@ def print_hits(hits: list[Hit], took_ms: float, asked: str, started: float) -> N
                 background_color="default",
             )
         )
-    Console(stderr=True).print(
+    console(stderr=True).print(
         f"[dim]{len(hits)} hits in {(time.perf_counter() - started) * 1000:.0f} ms (search {took_ms:.0f} ms)[/]"
     )
+
+
+def print_compact(hits: list[Hit]) -> None:
+    """One line per hit, like ``rg -n``: ``path:line: qualified_name  signature``."""
+    out = console()
+    here = Path(os.getcwd())
+    for hit in hits:
+        place = f"{where_from_here(hit, here)}:{hit.start_line}:"
+        out.print(shown(f"{place} {hit.qualified_name}  {hit.signature}".rstrip()))
+
+
+def print_files(hits: list[Hit]) -> None:
+    """Each file with a hit, once, in the order of its best hit (``rg -l``)."""
+    out = console()
+    here = Path(os.getcwd())
+    for path in dict.fromkeys(where_from_here(hit, here) for hit in hits):
+        out.print(shown(path))
 
 
 def _why(hit: Hit) -> str:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codesearch import assembly
 from codesearch.cli.options import add_result_options
-from codesearch.cli.output import print_hits, print_json
+from codesearch.cli.output import print_compact, print_files, print_hits, print_json
 from codesearch.errors import ConfigError, ExitCode
+from codesearch.filter_values import canonical_filters
 from codesearch.settings import Settings
 
 if TYPE_CHECKING:
-    from codesearch.search import SearchResult
+    from codesearch.search import Searcher, SearchResult
     from codesearch.serve_discovery import ServedResult
 
 
@@ -35,23 +37,29 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         # a `codesearch serve` running on this index answers in milliseconds, with no model to load here
         from codesearch.serve_discovery import search_via_server
 
+        checked = _filters(args, lambda: _repo_names(settings))
         request = {
             "query": args.query,
             "k": settings.k,
             "mode": settings.mode,
-            **{"lang": args.lang, "path": args.path_glob, "repo": args.repo, "kind": args.kind},
+            **{
+                "lang": checked["lang"],
+                "path": args.path_glob,
+                "repo": checked["repo"],
+                "kind": checked["kind"],
+            },
         }
         served = search_via_server(settings, request)
         if served is not None:
             return _print(args, served, started)
     searcher = assembly.open_searcher(settings, args.model, rerank=args.rerank)
-    filters = {"lang": args.lang, "path_glob": args.path_glob, "repo": args.repo, "kind": args.kind}
+    filters = _filters(args, lambda: [r["name"] for r in searcher.status()["repos"]])
     if args.command == "similar":
         file, _, line = args.location.rpartition(":")
         if not file or not line.isdigit():
             raise ConfigError(f"expected FILE:LINE, not {args.location!r}")
         mode = args.mode  # default: dense (the model's code-to-code instruction); lexical without vectors
-        result = searcher.similar(Path(file), int(line), k=settings.k, mode=mode, **filters)
+        result = searcher.similar(_located(file, searcher), int(line), k=settings.k, mode=mode, **filters)
     else:
         result = searcher.search(args.query, k=settings.k, mode=settings.mode, **filters)
     return _print(args, result, started)
@@ -60,6 +68,42 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def _print(args: argparse.Namespace, result: SearchResult | ServedResult, started: float) -> int:
     if args.json:
         print_json(result.to_json(explain=args.explain))
+    elif args.compact:
+        print_compact(result.hits)
+    elif args.files:
+        print_files(result.hits)
     else:
         print_hits(result.hits, result.took_ms, getattr(args, "query", None) or args.location, started)
     return ExitCode.OK
+
+
+def _filters(args: argparse.Namespace, repo_names: Callable[[], list[str]]) -> dict[str, Any]:
+    """The filters as the index names them (``--lang py`` is python); an unknown value is a usage error."""
+    return canonical_filters(args.lang, args.path_glob, args.repo, args.kind, repo_names)
+
+
+def _repo_names(settings: Settings) -> list[str]:
+    from indexer.store import indexed_repositories
+
+    return [name for name, _ in indexed_repositories(settings.store_dir)]
+
+
+def _located(file: str, searcher: Searcher) -> Path:
+    """The file ``similar`` was given: from the current folder (what ``search`` prints), absolute, or
+    relative to an indexed repository's root (``src/x.py``, ``REPO/src/x.py``: what ``--json`` holds)."""
+    given = Path(file).expanduser()
+    if given.is_absolute() or given.exists():
+        return given.resolve()
+    found = set()
+    for repo in searcher.status()["repos"]:
+        root = Path(repo["root"])
+        inside = file.removeprefix(repo["name"] + "/")
+        for candidate in (root / given, root / inside):
+            if candidate.is_file():
+                found.add(candidate)
+    if len(found) > 1:
+        raise ConfigError(
+            f"{file} is in several indexed repositories ({', '.join(sorted(map(str, found)))}): "
+            "give the path from the current folder"
+        )
+    return found.pop() if found else given.resolve()

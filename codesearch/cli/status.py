@@ -6,11 +6,10 @@ import argparse
 import time
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from codesearch import assembly
-from codesearch.cli.output import print_json
+from codesearch.cli.output import console, print_json, shown
 from codesearch.errors import ExitCode
 from codesearch.settings import Settings
 
@@ -26,19 +25,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(status)
         return ExitCode.OK
-    out = Console(highlight=False)
-    out.print(f"index      {status['index_dir']} (generation {status['generation']})")
+    out = console()
+    out.print(f"index      {shown(status['index_dir'])} (generation {status['generation']})")
     out.print(f"model      {status['model']} ({status['dim']}-d, {status['fingerprint']})")
     out.print(f"documents  {status['documents']:,}")
     updated = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(status["updated_at"]))
     out.print(f"updated    {updated}")
-    table = Table("repo", "root", "files", "indexed", box=None)
+    table = Table("repo", "root", "files", "symbols", "indexed", box=None)
     for r in status["repos"]:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["indexed_at"])) if r["indexed_at"] else "-"
-        table.add_row(r["name"], r["root"], f"{r['files']:,}", when)
+        table.add_row(shown(r["name"]), shown(r["root"]), f"{r['files']:,}", f"{r['symbols']:,}", when)
     out.print(table)
     langs = Table("language", "files", "symbols", box=None)
     for lang, n in status["languages"].items():
-        langs.add_row(lang, f"{n['files']:,}", f"{n['symbols']:,}")
+        langs.add_row(shown(lang), f"{n['files']:,}", f"{n['symbols']:,}")
     out.print(langs)
     return ExitCode.OK

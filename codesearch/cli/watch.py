@@ -8,9 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from codesearch import assembly
+from codesearch.cli.output import console
 from codesearch.errors import ExitCode, NotFoundError
 from codesearch.settings import Settings
 
@@ -30,7 +29,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     root = Path(args.path).expanduser().resolve()
     if not root.is_dir():
         raise NotFoundError(f"not a folder: {args.path}")
-    err = Console(stderr=True, highlight=False)
+    err = console(stderr=True)
 
     def on_run(report: Any, n_changes: int) -> None:
         err.print(

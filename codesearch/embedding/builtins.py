@@ -54,8 +54,20 @@ def _minilm_check(options: EmbedderOptions) -> str | None:
     return INSTALL_HINT if missing else None
 
 
+def _minilm_int8(options: EmbedderOptions) -> Embedder:
+    from codesearch.embedding.minilm_int8 import MiniLMInt8
+
+    return MiniLMInt8(options.dim)
+
+
+def _minilm_int8_check(options: EmbedderOptions) -> str | None:
+    from codesearch.embedding.minilm_int8 import INSTALL_HINT, missing_parts
+
+    return INSTALL_HINT if missing_parts() else None
+
+
 def register_embedders(register: Register) -> None:
-    """Register use, e5, minilm, qwen3-*, http."""
+    """Register use, e5, minilm, minilm-int8, qwen3-*, http."""
     register(
         "use",
         _use,
@@ -70,6 +82,14 @@ def register_embedders(register: Register) -> None:
         "all-MiniLM-L6-v2, English only (CPU, torch; extra 'minilm'); pair it: --model use+minilm",
         dim=384,
         check=_minilm_check,
+    )
+    register(
+        "minilm-int8",
+        _minilm_int8,
+        "all-MiniLM-L6-v2 as int8 ONNX, English only (CPU, no torch; extra 'english'); "
+        "pair it: --model use+minilm-int8",
+        dim=384,
+        check=_minilm_int8_check,
     )
     _register_qwen3(register)
     _register_http(register)

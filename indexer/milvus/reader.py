@@ -178,10 +178,14 @@ class MilvusGeneration:
     def status(self) -> IndexStatus:
         m, state = self.manifest, self.state
         files = state.get("repo_files", {})
-        repos = [
-            RepoStatus(name, root, files.get(name, {}).get("indexed_at"), files.get(name, {}).get("files", 0))
-            for name, root in sorted(state.get("repos", {}).items())
-        ]
+        repos = []
+        for name, root in sorted(state.get("repos", {}).items()):
+            facts = files.get(name, {})
+            repos.append(
+                RepoStatus(
+                    name, root, facts.get("indexed_at"), facts.get("files", 0), facts.get("symbols", 0)
+                )
+            )
         languages = {lang: LanguageCount(n, s) for lang, (n, s) in state.get("languages", {}).items()}
         return IndexStatus(
             str(self.store.target), m.model, m.fingerprint, m.dim, m.generation, m.documents, m.updated_at,

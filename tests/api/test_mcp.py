@@ -45,6 +45,8 @@ def test_mcp_tools_over_stdio_with_the_sdk_client(api_index) -> None:
         ("get_symbol", {"ref": "shop/src/net/retry.py:7"}),
         ("search_code", {"query": "retry", "k": 0}),
         ("get_symbol", {"ref": "shop/../../etc/passwd:1"}),
+        ("search_code", {"query": "hash", "lang": "py", "kind": "fn", "mode": "lexical"}),
+        ("search_code", {"query": "hash", "repo": "no-such-repo"}),
     ]
     tools, results = asyncio.run(asyncio.wait_for(_session_calls(api_index.index_dir, calls), timeout=120))
     assert sorted(tools) == ["get_symbol", "index_status", "search_code"]
@@ -62,3 +64,6 @@ def test_mcp_tools_over_stdio_with_the_sdk_client(api_index) -> None:
     assert bad_k.is_error and "k must be between 1 and 100" in bad_k.content[0].text
     assert outside.is_error and "root:" not in outside.content[0].text
     assert "no indexed symbol" in outside.content[0].text or "not inside" in outside.content[0].text
+    aliased, unknown_repo = _payload(results[6]), results[7]
+    assert aliased["hits"] and {h["language"] for h in aliased["hits"]} == {"python"}
+    assert unknown_repo.is_error and "valid values: shop" in unknown_repo.content[0].text

@@ -79,6 +79,20 @@ def test_cli_refuses_a_public_bind_without_token_in_one_line(tmp_path, cli_envir
     )
 
 
+@pytest.mark.parametrize("token", [" " * 16, "\t" * 20, " " * 8 + "x" * 8])
+def test_cli_refuses_a_blank_or_padded_token_for_a_public_bind(tmp_path, cli_environ, token) -> None:
+    """16 spaces passed the length check: blank tokens (and tokens short once stripped) are refused."""
+    done = subprocess.run(
+        [sys.executable, "-m", "codesearch.cli", "serve", "--host", "0.0.0.0", "--index", str(tmp_path)],
+        env=cli_environ(CODESEARCH_TOKEN=token),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "token" in done.stderr and "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize(
     ("body", "needle"),
     [

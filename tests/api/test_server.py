@@ -84,8 +84,13 @@ def test_search_filters_mode_and_explain(served) -> None:
     r = httpx.post(f"{url}/search", json={"query": "computeCartTotal", "explain": True, "kind": "function"})
     top = r.json()["hits"][0]
     assert top["name"] == "computeCartTotal" and top["why"]["exact_name"] is True and "also_at" in top
+    # filter values as the CLI takes them: aliases accepted, anything else one 400 listing the valid values
+    r = httpx.post(f"{url}/search", json={"query": "load a configuration file", "lang": "golang", "kind": "func"})
+    assert r.status_code == 200 and {h["language"] for h in r.json()["hits"]} == {"go"}
     r = httpx.post(f"{url}/search", json={"query": "anything", "repo": "no-such-repo"})
-    assert r.status_code == 200 and r.json()["hits"] == []
+    assert r.status_code == 400 and "valid values: shop" in r.json()["error"]["message"]
+    r = httpx.post(f"{url}/search", json={"query": "anything", "lang": "klingon"})
+    assert r.status_code == 400 and "python" in r.json()["error"]["message"]
 
 
 def test_concurrent_searches_share_embedding_batches_and_match_one_by_one(served, api_index) -> None:

@@ -90,3 +90,16 @@ def test_searcher_measures_coverage_against_its_own_index(tmp_path, build_git_re
         assert other.weights == fusion.UNCOVERED_WEIGHTS
     finally:
         searcher.close()
+
+
+def test_the_multilingual_model_can_step_back_for_english_queries(monkeypatch) -> None:
+    """MULTILINGUAL_WEIGHT_FOR_ENGLISH scales the multilingual model for queries that read as English only:
+    a query in another language still hears it alone."""
+    parts = (False, True)
+    monkeypatch.setattr(fusion, "MULTILINGUAL_WEIGHT_FOR_ENGLISH", 0.0)
+    assert plan_fusion(QueryProfile(False, 1.0), parts).part_weights == (0.0, 1.0)
+    assert plan_fusion(QueryProfile(False, 0.3), parts).part_weights == (1.0, 0.0)
+    assert plan_fusion(QueryProfile(True, None), parts).part_weights == (1.0, 0.0)
+    monkeypatch.setattr(fusion, "MULTILINGUAL_WEIGHT_FOR_ENGLISH", 0.5)
+    assert plan_fusion(QueryProfile(False, 1.0), parts).part_weights == (0.5, 1.0)
+    assert plan_fusion(QueryProfile(False, 0.6), parts).part_weights == pytest.approx((0.75, 0.5))

@@ -12,6 +12,7 @@ def _row(doc_id: int, path: str, name: str, **extra: Any) -> dict[str, Any]:
     row = {
         "id": doc_id, "repo": "r", "path": path, "qualified_name": name, "name": name.split(".")[-1],
         "kind": "function", "signature": f"def {name}()", "start_line": doc_id, "content_hash": f"h{doc_id}",
+        "code": f"def {name}(): ...",
     }  # fmt: skip
     return row | extra
 

@@ -47,6 +47,38 @@ def test_role_of_a_document(path, kind, name, expected) -> None:
 
 
 @pytest.mark.parametrize(
+    ("path", "kind", "bodiless", "expected"),
+    [
+        ("include/lz4.h", "function", True, DECLARATION),  # int LZ4_compress(const char*, char*, int);
+        ("src/lz4.c", "function", True, DECLARATION),  # a forward declaration ahead of its use
+        ("src/Parser.hpp", "function", True, DECLARATION),  # a method declared in its class
+        ("src/lz4.c", "function", False, CODE),  # the definition
+        ("include/lz4.h", "function", False, CODE),  # a static inline function with its body
+        ("include/lz4.h", "struct", True, CODE),
+        ("include/lz4.h", "macro", True, CODE),
+        ("lib/parse.py", "function", True, CODE),  # only C and C++ declare without a body
+    ],
+)
+def test_a_c_prototype_is_a_declaration(path, kind, bodiless, expected) -> None:
+    assert role(path, kind, "compress", bodiless) == expected
+
+
+def test_a_c_header_and_any_source_file_of_its_repository_share_a_key() -> None:
+    assert declaration_key("r", "include/lz4.h", "LZ4_compress") == declaration_key(
+        "r", "src/lz4.c", "LZ4_compress"
+    )
+    assert declaration_key("r", "cli/App.hpp", "App.add_flag") == declaration_key(
+        "r", "src/App.cpp", "App.add_flag"
+    )
+    assert declaration_key("r", "include/lz4.h", "LZ4_compress") != declaration_key(
+        "s", "src/lz4.c", "LZ4_compress"
+    )
+    assert declaration_key("r", "include/lz4.h", "LZ4_compress") != declaration_key(
+        "r", "src/lz4.c", "LZ4_decompress"
+    )
+
+
+@pytest.mark.parametrize(
     "query",
     [
         "tests for the ledger",
@@ -100,3 +132,12 @@ def test_a_declaration_lifts_the_code_it_declares() -> None:
     assert out == [(3, 0.9), (2, 0.5), (1, 0.45)]
     # without a declaration in the list nothing is lifted
     assert weigh([(2, 0.5), (3, 0.2)], facts, {DECLARATION: 0.5}) == [(2, 0.5), (3, 0.2)]
+
+
+def test_a_header_prototype_lifts_its_definition_in_another_folder() -> None:
+    facts = {
+        1: DocumentFacts("r", "include/lz4.h", "function", "LZ4_compress", "LZ4_compress", bodiless=True),
+        2: DocumentFacts("r", "src/other.c", "function", "LZ4_decompress", "LZ4_decompress"),
+        3: DocumentFacts("r", "src/lz4.c", "function", "LZ4_compress", "LZ4_compress"),
+    }
+    assert weigh([(1, 0.9), (2, 0.5), (3, 0.2)], facts, {DECLARATION: 0.5}) == [(3, 0.9), (2, 0.5), (1, 0.45)]

@@ -129,7 +129,7 @@ def test_check_model(tmp_path) -> None:
     check_model(tmp_path, Manifest(SCHEMA_VERSION, "use", "fp-use", 512, 1, None, 0.0, 0), "e5", "fp-e5")
     with pytest.raises(ModelMismatchError) as err:
         check_model(tmp_path, m, "e5", "fp-e5")
-    assert "--model use" in str(err.value) and "codesearch index --rebuild --model e5" in str(err.value)
+    assert "--model use" in str(err.value) and "index --rebuild --model e5 PATH" in str(err.value)
 
 
 def test_vector_index_search_filters_removes_and_round_trips(tmp_path) -> None:

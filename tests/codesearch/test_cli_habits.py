@@ -1,0 +1,107 @@
+"""The small things a user notices (issue 14, item 8): --version, help for a bare `codesearch`, a compact
+one-line mode and -l, no folding when piped, exit 0 when piped into `head`, an ETA on progress bars."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from importlib.metadata import version
+
+import pytest
+from rich.console import Console
+
+from codesearch.cli import main
+from codesearch.cli.output import ProgressBar
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    for key in list(os.environ):
+        if key.startswith("CODESEARCH_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def indexed(git_repo, tmp_path, capsys):
+    repo = git_repo("shop")
+    index_dir = tmp_path / "idx"
+    assert main(["--index", str(index_dir), "index", str(repo.root), "--model", "fake"]) == 0
+    capsys.readouterr()
+    return repo, index_dir
+
+
+def test_version(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"codesearch {version('codesearch')}"
+
+
+def test_a_bare_codesearch_prints_the_help_and_exits_0(capsys) -> None:
+    assert main([]) == 0
+    captured = capsys.readouterr()
+    assert "usage: codesearch" in captured.out and "search" in captured.out and captured.err == ""
+
+
+def test_compact_mode_is_one_line_per_hit(indexed, capsys, monkeypatch) -> None:
+    repo, index_dir = indexed
+    monkeypatch.chdir(repo.root)
+    assert main(["--index", str(index_dir), "search", "retry_with_backoff", "--compact", "-k", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    line = repo.line_of("src/net/retry.py", "def retry_with_backoff(")
+    assert len(lines) == 3
+    assert lines[0] == (
+        f"src/net/retry.py:{line}: retry_with_backoff  def retry_with_backoff(request, attempts=5, base_delay=0.5)"
+    )
+
+
+def test_dash_l_prints_each_file_once(indexed, capsys, monkeypatch) -> None:
+    repo, index_dir = indexed
+    monkeypatch.chdir(repo.root)
+    query = ["--index", str(index_dir), "search", "retry rate limiter", "--mode", "lexical"]
+    assert main([*query, "--json"]) == 0
+    paths = [h["path"] for h in json.loads(capsys.readouterr().out)["hits"]]
+    assert len(paths) > len(set(paths)) >= 2  # several hits in one file, and more than one file
+    assert main([*query, "-l"]) == 0
+    assert capsys.readouterr().out.splitlines() == list(dict.fromkeys(paths))
+
+
+def test_long_lines_are_not_folded_when_piped(indexed, capsys, tmp_path) -> None:
+    repo, index_dir = indexed
+    deep = tmp_path / ("a-very-long-folder-name-" * 4)
+    deep.mkdir()
+    long_repo = deep / "repo"
+    repo.git("clone", "-q", str(repo.root), str(long_repo))
+    assert main(["--index", str(index_dir), "index", str(long_repo)]) == 0
+    capsys.readouterr()
+    assert main(["--index", str(index_dir), "search", "retry_with_backoff", "--repo", "repo", "-k", "9"]) == 0
+    out = capsys.readouterr().out
+    assert f"{long_repo}/src/net/retry.py:" in out  # one line, however long
+
+
+@pytest.mark.parametrize("output", ["", "--json", "--compact"])
+def test_piped_into_head_exits_0_without_a_traceback(indexed, tmp_path, output) -> None:
+    _, index_dir = indexed
+    command = (
+        f"{sys.executable} -m codesearch.cli --index {index_dir} search retry -k 50 --mode dense {output} "
+        "| true; exit ${PIPESTATUS[0]}"  # the reader is gone before the first write: a broken pipe
+    )
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_progress_bars_show_an_eta() -> None:
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=120)
+    with ProgressBar(console) as progress:
+        progress("embed", 0, 100)
+        progress("embed", 40, 100)
+        console.file.flush()
+    assert "eta" in screen.getvalue()

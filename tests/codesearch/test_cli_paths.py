@@ -1,0 +1,80 @@
+"""Printed paths work from where the user stands (ripgrep's habit) and `similar` takes what `search`
+printed (issue 14, item 4: paths were repo-relative, so neither an editor nor `similar` could use them)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from codesearch.cli import main
+from codesearch.errors import ExitCode
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    for key in list(os.environ):
+        if key.startswith("CODESEARCH_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def indexed(git_repo, tmp_path, capsys):
+    repo = git_repo("shop")
+    index_dir = tmp_path / "idx"
+    assert main(["--index", str(index_dir), "index", str(repo.root), "--model", "fake"]) == 0
+    capsys.readouterr()
+    return repo, index_dir
+
+
+def _first_location(out: str) -> str:
+    return out.splitlines()[0].split()[0]
+
+
+def test_inside_the_repository_paths_are_relative_to_the_current_folder(indexed, capsys, monkeypatch):
+    repo, index_dir = indexed
+    monkeypatch.chdir(repo.root / "src")
+    assert main(["--index", str(index_dir), "search", "retry_with_backoff", "-k", "1"]) == 0
+    line = repo.line_of("src/net/retry.py", "def retry_with_backoff(")
+    printed = _first_location(capsys.readouterr().out)
+    assert printed == f"net/retry.py:{line}"
+    assert main(["--index", str(index_dir), "search", "LoadConfig", "-k", "1"]) == 0
+    assert _first_location(capsys.readouterr().out).startswith("../config/load.go:")
+    # what search printed is what similar takes
+    assert main(["--index", str(index_dir), "similar", printed, "--json", "-k", "2"]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert hits and all(h["name"] != "retry_with_backoff" for h in hits)
+
+
+def test_outside_every_repository_paths_are_absolute(indexed, capsys, tmp_path, monkeypatch):
+    repo, index_dir = indexed
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["--index", str(index_dir), "search", "retry_with_backoff", "-k", "1"]) == 0
+    printed = _first_location(capsys.readouterr().out)
+    assert printed.startswith(str(repo.root / "src/net/retry.py") + ":")
+    assert main(["--index", str(index_dir), "similar", printed, "-k", "1"]) == 0
+    capsys.readouterr()
+
+
+def test_json_keeps_the_repository_relative_path_and_the_absolute_one(indexed, capsys, monkeypatch):
+    repo, index_dir = indexed
+    monkeypatch.chdir(repo.root / "src")
+    assert main(["--index", str(index_dir), "search", "retry_with_backoff", "--json", "-k", "1"]) == 0
+    hit = json.loads(capsys.readouterr().out)["hits"][0]
+    assert hit["path"] == "src/net/retry.py" and hit["abs_path"] == str(repo.root / "src/net/retry.py")
+
+
+def test_similar_still_takes_a_repository_relative_path(indexed, capsys, tmp_path):
+    repo, index_dir = indexed
+    line = repo.line_of("src/net/retry.py", "def retry_with_backoff(")
+    for location in (f"src/net/retry.py:{line}", f"shop/src/net/retry.py:{line}"):
+        assert main(["--index", str(index_dir), "similar", location, "--json", "-k", "1"]) == 0, location
+        assert json.loads(capsys.readouterr().out)["hits"]
+    assert main(["--index", str(index_dir), "similar", "src/net/nothing.py:3"]) == ExitCode.NOT_FOUND
+    assert "nothing indexed at" in capsys.readouterr().err

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from codesearch.errors import ConfigError, IndexIOError, IndexNotFoundError, ModelMismatchError
 from codesearch.settings import Settings
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from codesearch.rerank.base import Reranker
     from codesearch.search import Searcher
     from codesearch.types import Hit
+    from indexer.milvus import MilvusStore
     from indexer.pipeline import IndexReport, Progress
     from indexer.store import Manifest
 
@@ -32,19 +33,66 @@ T = TypeVar("T")
 SearcherFactory = Callable[[Path, "Embedder | None", dict[str, str]], "Searcher"]
 
 
+_stores: dict[tuple[str, Path], MilvusStore] = {}
+_stores_lock = threading.Lock()
+
+
+def uses_milvus(settings: Settings) -> bool:
+    return settings.store != "local"
+
+
+def store_dir(settings: Settings) -> Path:
+    """``settings.store_dir``: the index's own files on this machine."""
+    return settings.store_dir
+
+
+def open_store(settings: Settings) -> MilvusStore | None:
+    """The settings' Milvus store, connected once per process (None: the local store)."""
+    if not uses_milvus(settings):
+        return None
+    key = (settings.store, settings.index_dir)
+    with _stores_lock:
+        if key not in _stores:
+            from indexer.milvus import MilvusStore
+
+            _stores[key] = MilvusStore(settings.store, lexical_dir=store_dir(settings) / "lexical")
+        return _stores[key]
+
+
 def read_manifest(settings: Settings) -> Manifest | None:
-    """The manifest of the settings' index, or None when there is no index there yet."""
+    """The manifest of the settings' index (a Milvus store's generation pointer as one), or None when there
+    is no index there yet."""
     from indexer.store import Manifest
 
-    return Manifest.read(settings.index_dir)
+    store = open_store(settings)
+    return store.manifest() if store is not None else Manifest.read(settings.index_dir)
 
 
 def require_manifest(settings: Settings) -> Manifest:
     """The manifest of the settings' index; ``IndexNotFoundError`` saying what to run when there is none."""
     manifest = read_manifest(settings)
     if manifest is None:
-        raise IndexNotFoundError(f"no index at {settings.index_dir}: run `codesearch index PATH` first")
+        where = settings.store if uses_milvus(settings) else str(settings.index_dir)
+        flag = f" --store {settings.store}" if uses_milvus(settings) else ""
+        raise IndexNotFoundError(f"no index at {where}: run `codesearch{flag} index PATH` first")
     return manifest
+
+
+def index_status(settings: Settings) -> dict[str, Any]:
+    """What the settings' index holds, as ``codesearch status --json`` prints it (no model is loaded)."""
+    store = open_store(settings)
+    if store is not None:
+        require_manifest(settings)
+        from indexer.milvus import MilvusGeneration
+
+        return MilvusGeneration(store).status().to_json()
+    from codesearch.search import Searcher
+
+    searcher = Searcher(settings.index_dir)
+    try:
+        return searcher.status()
+    finally:
+        searcher.close()
 
 
 def build_embedder(settings: Settings, model: str | None = None) -> Embedder | None:
@@ -136,7 +184,8 @@ def reindex(
         model = model_for_indexing(settings, None if rebuild else read_manifest(settings))
     return index_paths(
         roots,
-        index_dir=settings.index_dir,
+        index_dir=store_dir(settings),
+        store=open_store(settings),
         embedder=model.embedder,
         model=model.name,
         max_file_size=settings.max_file_size,
@@ -192,7 +241,14 @@ def open_searcher(settings: Settings, model: str | None = None, rerank: bool = F
     embedder = embedder_for(settings, manifest, model)
     instructions = query_instructions(settings)
     searcher: Searcher
-    if settings.device and settings.device.startswith("cuda"):
+    store = open_store(settings)
+    if store is not None:  # the dense top-k runs in Milvus
+        from indexer.milvus import MilvusReader
+
+        searcher = Searcher(
+            settings.index_dir, embedder, instructions=instructions, store=MilvusReader(store)
+        )
+    elif settings.device and settings.device.startswith("cuda"):
         from codesearch.gpu_searcher import GpuSearcher
 
         searcher = GpuSearcher(
@@ -208,7 +264,7 @@ def open_searchers(settings: Settings, workers: int, make: SearcherFactory) -> l
     """``workers`` searchers over the settings' index made by ``make``, sharing one loaded model; on a
     CUDA device a single GPU searcher instead (its dense top-k is already parallel)."""
     manifest = require_manifest(settings)
-    if settings.device and settings.device.startswith("cuda"):
+    if uses_milvus(settings) or (settings.device and settings.device.startswith("cuda")):
         return [open_searcher(settings)]
     embedder = embedder_for(settings, manifest)
     if embedder is not None:
@@ -247,7 +303,9 @@ def read_hit_file(hit: Hit) -> str | None:
     from indexer.crawl import decode_text
     from indexer.safe_read import read_file_inside
 
-    root = hit.abs_path[: -len(hit.path)] if hit.abs_path.endswith(hit.path) else str(Path(hit.abs_path).parent)
+    root = (
+        hit.abs_path[: -len(hit.path)] if hit.abs_path.endswith(hit.path) else str(Path(hit.abs_path).parent)
+    )
     try:
         return decode_text(read_file_inside(root or "/", hit.abs_path))
     except (IndexIOError, OSError):

@@ -17,7 +17,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from codesearch.api.models import MAX_K, MAX_QUERY_CHARS
 from codesearch.api.symbols import find_symbol
-from codesearch.assembly import OpenedOnFirstUse, open_searcher
+from codesearch.assembly import OpenedOnFirstUse, open_searcher, store_dir
 from codesearch.errors import CodesearchError, ConfigError
 from codesearch.filter_values import canonical_filters
 from codesearch.settings import Settings
@@ -77,7 +77,8 @@ def build_server(settings: Settings) -> MCPServer[Any]:
     def get_symbol(ref: str) -> dict[str, Any]:
         """One indexed symbol with its full code as it is on disk now. `ref` is a hit's location,
         `repo/path:start_line`, or a document id."""
-        return find_symbol(searcher.get().index_dir, ref)
+        searcher.get()  # a clear error when there is no index
+        return find_symbol(store_dir(settings), ref)
 
     def index_status() -> dict[str, Any]:
         """What the index holds: repositories, files and symbols per language, model, generation."""

@@ -33,7 +33,6 @@ from codesearch.snippets import SNIPPET_LINES, Snippet, preview
 from codesearch.types import Hit
 from indexer.lexical import name_spellings, terms_in
 from indexer.local_read import (
-    LocalGeneration,
     RankerFactory,
     VectorLoader,
     keep_vectors,
@@ -41,7 +40,7 @@ from indexer.local_read import (
     open_generation,
 )
 from indexer.store import LEXICAL_ONLY, Manifest, check_model
-from indexer.store_read import Filters, IndexStatus, Ranking
+from indexer.store_read import Filters, GenerationSource, IndexStatus, Ranking, StoreGeneration
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +64,8 @@ class SearchResult:
 
 
 class Searcher:
-    """Answers queries over one index directory. Thread-safe; picks up new generations as they land.
+    """Answers queries over one index: the local directory ``index_dir``, or ``store`` (Milvus: its read
+    side, ``indexer.store_read.GenerationSource``). Thread-safe; picks up new generations as they land.
 
     ``vector_loader`` decides what a loaded generation's vectors become (shared by a pool, copied to a GPU);
     ``ranker_factory`` makes each generation's BM25 ranker (a pool shares one).
@@ -83,8 +83,10 @@ class Searcher:
         instructions: dict[str, str] | None = None,
         vector_loader: VectorLoader = keep_vectors,
         ranker_factory: RankerFactory | None = None,
+        store: GenerationSource | None = None,
     ) -> None:
         self.index_dir = Path(index_dir)
+        self.store = store
         self.embedder = embedder
         # the task instruction per kind of query (text, identifier, code)
         self.instructions = {**QUERY_INSTRUCTIONS, **(instructions or {})}
@@ -94,7 +96,7 @@ class Searcher:
         self.scans_skipped = 0  # queries whose dense ranking came with them (a batch scan)
         self._lock = threading.Lock()  # held while a new generation loads, never across a search
         self._manifest_stamp: tuple[int, int] | None = None
-        self._generation: LocalGeneration | None = None
+        self._generation: StoreGeneration | None = None
         self._reload()
 
     @property
@@ -102,17 +104,20 @@ class Searcher:
         return self._current().manifest
 
     @property
-    def generation(self) -> LocalGeneration:
+    def generation(self) -> StoreGeneration:
         """The generation searches read now (the store's read side, ``indexer.store_read``)."""
         return self._current()
 
-    def _current(self) -> LocalGeneration:
+    def _current(self) -> StoreGeneration:
         self._reload()
         assert self._generation is not None
         return self._generation
 
     def _reload(self) -> None:
         """Load the manifest's generation when it changed (a stat per query; a load per generation)."""
+        if self.store is not None:
+            self._reload_from_store(self.store)
+            return
         path = self.index_dir / "manifest.json"
         try:
             st = os.stat(path)
@@ -143,12 +148,22 @@ class Searcher:
                 "loaded generation %d (%d documents)", loaded.manifest.generation, loaded.manifest.documents
             )
 
+    def _reload_from_store(self, store: GenerationSource) -> None:
+        with self._lock:
+            current = store.current(self._generation)
+            if current is self._generation:
+                return
+            self._check_model(current.manifest)
+            previous, self._generation = self._generation, current
+        if previous is not None:
+            previous.close()
+
     def _check_model(self, manifest: Manifest) -> None:
         if self.embedder is not None and manifest.fingerprint != LEXICAL_ONLY:
             check_model(self.index_dir, manifest, self.embedder.model_id, self.embedder.fingerprint)
 
     @contextmanager
-    def _reading(self) -> Iterator[LocalGeneration]:
+    def _reading(self) -> Iterator[StoreGeneration]:
         """The current generation, kept open until the caller is done with it (pinned under the lock a
         reload swaps generations under, so the one pinned cannot be closed in between)."""
         self._reload()
@@ -172,7 +187,7 @@ class Searcher:
         with self._reading() as generation:
             return self._plan(generation, analysed)
 
-    def _plan(self, generation: LocalGeneration, query: Query) -> FusionPlan:
+    def _plan(self, generation: StoreGeneration, query: Query) -> FusionPlan:
         parts: Sequence[bool] = getattr(self.embedder, "parts_english_only", ())
         return plan_fusion(
             profile_query(query.text, generation.known_words, query.terms, query.identifier), parts
@@ -194,32 +209,28 @@ class Searcher:
 
     def _dense(
         self,
-        generation: LocalGeneration,
+        generation: StoreGeneration,
         query: Query,
         depth: int,
+        filters: Filters,
         allowed: list[int] | None,
         part_weights: Sequence[float] | None,
     ) -> Ranking:
         if not generation.has_vectors or self.embedder is None:
             return []
-        if (
-            query.dense is not None
-            and allowed is None
-            and part_weights is None
-            and query.dense_depth >= depth
-        ):
+        if query.dense is not None and not filters and part_weights is None and query.dense_depth >= depth:
             self.scans_skipped += 1
             return list(query.dense[:depth])
-        return generation.dense(self._query_vector(query, part_weights), depth, allowed)
+        return generation.dense(self._query_vector(query, part_weights), depth, filters, allowed)
 
-    def _exact_names(self, generation: LocalGeneration, query: Query, filters: Filters) -> list[int]:
+    def _exact_names(self, generation: StoreGeneration, query: Query, filters: Filters) -> list[int]:
         """Documents whose name is the query, when the query looks like an identifier, in any case and naming
         convention (``addOptionGroup`` is ``add_option_group``: ``name_spellings``)."""
         if not query.identifier:
             return []
         return generation.exact_names(name_spellings(re.split(r"\.|::|#", query.text)[-1]), filters)
 
-    def _weigh_roles(self, generation: LocalGeneration, query: Query, ranked: Ranking) -> Ranking:
+    def _weigh_roles(self, generation: StoreGeneration, query: Query, ranked: Ranking) -> Ranking:
         """Tests, type declarations and loose windows below implementation code (``codesearch.roles``)."""
         priors = priors_for(query.text)
         if not ranked or not priors:
@@ -237,7 +248,7 @@ class Searcher:
         exact_set = set(exact)
         return [(i, top) for i in exact] + [(i, s) for i, s in fused if i not in exact_set]
 
-    def _mode(self, mode: str, generation: LocalGeneration) -> str:
+    def _mode(self, mode: str, generation: StoreGeneration) -> str:
         if mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if mode != "lexical" and (not generation.has_vectors or self.embedder is None):
@@ -282,7 +293,7 @@ class Searcher:
             plan = self._plan(generation, q) if mode != "lexical" else FusionPlan((0.0, 1.0))
             rankings: list[Ranking] = []
             if mode in ("hybrid", "dense"):
-                rankings.append(self._dense(generation, q, depth, allowed, plan.part_weights))
+                rankings.append(self._dense(generation, q, depth, filters, allowed, plan.part_weights))
             if mode in ("hybrid", "lexical"):
                 rankings.append(generation.lexical(q.terms + q.translated, depth, filters, allowed))
             exact = self._exact_names(generation, q, filters) if mode != "dense" else []
@@ -299,7 +310,7 @@ class Searcher:
 
     def _hits(
         self,
-        generation: LocalGeneration,
+        generation: StoreGeneration,
         ranked: Sequence[tuple[int, float]],
         k: int,
         dense: dict[int, float],
@@ -315,7 +326,7 @@ class Searcher:
 
     @staticmethod
     def _ranked_rows(
-        generation: LocalGeneration, ranked: Sequence[tuple[int, float]], k: int
+        generation: StoreGeneration, ranked: Sequence[tuple[int, float]], k: int
     ) -> Iterator[tuple[Row, float]]:
         """(row, score) of each ranked id still there and unchanged on disk, read lazily in batches."""
         rows: Mapping[int, Row] = {}

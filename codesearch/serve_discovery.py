@@ -129,12 +129,12 @@ def _request(
 
 
 def search_via_server(settings: Settings, request: dict[str, Any]) -> ServedResult | None:
-    """``request`` (a ``POST /search`` body) answered by a ``codesearch serve`` running on
-    ``settings.index_dir``, or None: no such server, or it cannot answer this request as the local
+    """``request`` (a ``POST /search`` body) answered by a ``codesearch serve`` running on the settings'
+    index (``Settings.store_dir``: a local index and a Milvus one never answer for each other), or None: no such server, or it cannot answer this request as the local
     search would (a reranker is configured here), or anything went wrong on the way."""
     if settings.reranker != "none":
         return None
-    found = read_discovery(settings.index_dir)
+    found = read_discovery(settings.store_dir)  # a server advertises in its store's own folder
     if found is None or not _pid_alive(found["pid"]):
         return None
     if found.get("token_required") and not settings.token:

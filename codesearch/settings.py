@@ -65,6 +65,15 @@ class Settings:
     token: str | None = field(default=None, repr=False)  # never in a log line
     cors_origins: tuple[str, ...] = ()
 
+    @property
+    def store_dir(self) -> Path:
+        """Where this machine keeps the index's own files: ``index_dir`` for the local store; for Milvus a
+        folder of it per store URI (file table, embedding cache, FTS5 sidecar of a server without BM25, a
+        running server's discovery file), so a local index and a Milvus one never share a file."""
+        if self.store == "local":
+            return self.index_dir
+        return self.index_dir / "stores" / re.sub(r"[^A-Za-z0-9._-]+", "_", self.store).strip("_")
+
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")

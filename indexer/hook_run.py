@@ -153,8 +153,9 @@ def last_run(state: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def start_in_background(repo: Path, index_dir: Path) -> None:
-    """Start ``codesearch hook run`` for ``repo`` detached from this process, and return at once."""
+def start_in_background(repo: Path, index_dir: Path, store: str = "local") -> None:
+    """Start ``codesearch hook run`` for ``repo`` (into ``store``) detached from this process, and return
+    at once."""
     env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV}
     command = [
         sys.executable,
@@ -162,6 +163,7 @@ def start_in_background(repo: Path, index_dir: Path) -> None:
         "codesearch.cli",
         "--index",
         str(index_dir),
+        *(["--store", store] if store != "local" else []),
         "hook",
         "run",
         "--repo",

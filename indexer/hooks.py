@@ -92,11 +92,13 @@ def state_dir(repo: Path) -> Path:
     return Path(_git(top, "rev-parse", "--absolute-git-dir")) / STATE_FOLDER
 
 
-def hook_command(index_dir: Path) -> str:
-    """The command a hook runs (this Python, so it works from a virtual environment not on PATH)."""
-    return " ".join(
-        shlex.quote(part) for part in (sys.executable, "-m", "codesearch.cli", "--index", str(index_dir))
-    )
+def hook_command(index_dir: Path, store: str = "local") -> str:
+    """The command a hook runs (this Python, so it works from a virtual environment not on PATH), on the
+    index ``index_dir`` of ``store`` (a Milvus store URI is kept in the hook: the hook reindexes into it)."""
+    parts = [sys.executable, "-m", "codesearch.cli", "--index", str(index_dir)]
+    if store != "local":
+        parts += ["--store", store]
+    return " ".join(shlex.quote(part) for part in parts)
 
 
 def _is_ours(path: Path) -> bool:
@@ -128,11 +130,11 @@ def _write_script(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def install(repo: Path, index_dir: Path) -> list[HookState]:
+def install(repo: Path, index_dir: Path, store: str = "local") -> list[HookState]:
     """Install (or refresh) our hooks; a hook already there is kept and chained. Idempotent."""
     folder = hooks_dir(repo)
     index_dir = Path(index_dir).expanduser().resolve()
-    script = _SCRIPT.format(marker=MARKER, saved=SAVED_SUFFIX, command=hook_command(index_dir))
+    script = _SCRIPT.format(marker=MARKER, saved=SAVED_SUFFIX, command=hook_command(index_dir, store))
     record_path = state_dir(repo) / INSTALL_RECORD
     created_folder = bool(_install_record(repo).get("created_folder")) or not folder.exists()
     try:
@@ -151,6 +153,7 @@ def install(repo: Path, index_dir: Path) -> list[HookState]:
             _write_script(state.path, script)
         record = {
             "index_dir": str(index_dir),
+            "store": store,
             "python": sys.executable,
             "installed_at": time.time(),
             "created_folder": created_folder,  # uninstall removes the hooks folder again if it is empty

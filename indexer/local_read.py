@@ -104,7 +104,9 @@ class LocalGeneration:
         with self._sql() as db:
             return [r[0] for r in db.execute(filtered_ids_sql(where), args)]
 
-    def dense(self, vector: np.ndarray, depth: int, allowed: Sequence[int] | None) -> Ranking:
+    def dense(
+        self, vector: np.ndarray, depth: int, filters: Filters, allowed: Sequence[int] | None
+    ) -> Ranking:
         if self.vectors is None:
             return []
         return self.vectors.search(vector, depth, allowed)

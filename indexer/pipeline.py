@@ -9,13 +9,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 import parsers
 from codesearch.embedding.base import Embedder
-from codesearch.errors import IndexIOError
+from codesearch.errors import ConfigError, IndexIOError
 from codesearch.types import Document
 from indexer.changes import detect_changes, refresh_metadata
 from indexer.crawl import SourceFile, crawl, read_text
@@ -36,6 +36,9 @@ from indexer.store import (
 )
 from indexer.store_write import FileRecord, SqliteStoreWriter, StoreWriter
 from indexer.vectors import ANN_THRESHOLD, VectorIndex
+
+if TYPE_CHECKING:
+    from indexer.milvus.store import MilvusStore
 
 log = logging.getLogger(__name__)
 
@@ -269,6 +272,53 @@ def _update_vectors(
     return rebuild_vectors(db, embedder.fingerprint, embedder.dim)
 
 
+def _commit(
+    index_dir: Path,
+    db: sqlite3.Connection,
+    store: MilvusStore | None,
+    embedder: Embedder | None,
+    model: str,
+    fingerprint: str,
+    previous: Manifest | None,
+    manifest: Manifest | None,
+    consistent: bool,
+    removed: list[int],
+    added: list[tuple[int, str]],
+    rebuild: bool,
+) -> int:
+    """Commit the run as a new generation: the local vectors and manifest, or the run sent to ``store``."""
+    writer = SqliteStoreWriter(db)
+    if store is not None:
+        from indexer.milvus.push import push_run
+
+        if embedder is None:
+            raise ConfigError("a Milvus store needs an embedding model (--model none is for local indexes)")
+        sent = push_run(
+            db, store, model=model, fingerprint=fingerprint, dim=embedder.dim,
+            sent_generation=int(get_meta(db, "generation", "0")), removed=removed,
+            added=[i for i, _ in added], rebuild=rebuild,
+        )  # fmt: skip
+        with db:
+            writer.set_generation(sent.generation)  # the generation these tables last sent
+        return sent.generation
+    generation = previous.generation if previous else 0
+    vectors = (
+        _update_vectors(index_dir, db, manifest, consistent, embedder, removed, added) if embedder else None
+    )
+    with db:
+        writer.set_generation(generation + 1)
+    new = commit_generation(
+        index_dir,
+        db,
+        model=model,
+        fingerprint=fingerprint,
+        dim=embedder.dim if embedder else 0,
+        previous=previous,
+        vectors=vectors,
+    )
+    return new.generation
+
+
 def index_paths(
     paths: Sequence[Path],
     *,
@@ -279,11 +329,13 @@ def index_paths(
     ignore: Sequence[str] = (),
     rebuild: bool = False,
     progress: Progress | None = None,
+    store: MilvusStore | None = None,
 ) -> IndexReport:
     """Index each root (a folder or a git work tree) into ``index_dir``, incrementally.
 
     Only files that changed since the last run are parsed and only texts new to the embedding cache are
-    embedded. ``embedder=None`` builds a lexical-only index.
+    embedded. ``embedder=None`` builds a lexical-only index. With ``store`` (Milvus) the documents and
+    vectors go there; the file table and the embedding cache stay in ``index_dir``.
     """
     progress = progress or _no_progress
     started = time.perf_counter()
@@ -295,7 +347,7 @@ def index_paths(
         for leftover in index_dir.glob("*.tmp"):  # files a killed writer was writing aside
             leftover.unlink(missing_ok=True)
         try:
-            previous = Manifest.read(index_dir)
+            previous = store.manifest() if store is not None else Manifest.read(index_dir)
         except IndexIOError:
             if not rebuild:
                 raise
@@ -334,23 +386,10 @@ def index_paths(
                 report.generation = generation  # nothing changed: keep the generation readers have
             else:
                 t = time.perf_counter()
-                vectors = (
-                    _update_vectors(index_dir, db, manifest, consistent, embedder, removed, added)
-                    if embedder
-                    else None
-                )
-                with db:
-                    writer.set_generation(generation + 1)
-                new = commit_generation(
-                    index_dir,
-                    db,
-                    model=model,
-                    fingerprint=fingerprint,
-                    dim=embedder.dim if embedder else 0,
-                    previous=previous,
-                    vectors=vectors,
-                )
-                report.generation = new.generation
+                report.generation = _commit(
+                    index_dir, db, store, embedder, model, fingerprint, previous, manifest, consistent,
+                    removed, added, rebuild,
+                )  # fmt: skip
                 report.timings["write"] += time.perf_counter() - t
         except sqlite3.OperationalError as exc:
             raise IndexIOError(f"writing the index in {index_dir} failed: {exc}") from None

@@ -8,6 +8,7 @@ protocol, so rankings are identical across stores. docs/store.md says what a sto
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
@@ -33,6 +34,17 @@ class Filters:
 
     def __bool__(self) -> bool:
         return any((self.lang, self.path_glob, self.repo, self.kind))
+
+    @property
+    def glob(self) -> str | None:
+        """The path glob as SQLite's GLOB takes it (case-sensitive; a bare word matches anywhere)."""
+        if not self.path_glob:
+            return None
+        g = self.path_glob
+        return g if any(c in g for c in "*?[") else f"*{g}*"
+
+    def path_matches(self, path: str) -> bool:
+        return self.glob is None or fnmatch.fnmatchcase(path, self.glob)
 
 
 @dataclass(frozen=True)
@@ -90,11 +102,16 @@ class StoreGeneration(Protocol):
     def has_vectors(self) -> bool: ...
 
     def allowed_ids(self, filters: Filters) -> list[int] | None:
-        """The ids ``filters`` keep (None: no filter), computed once per search for both retrievers."""
+        """The ids ``filters`` keep, computed once per search for both retrievers; None when there is no
+        filter, or when the store applies ``filters`` inside each retriever itself (Milvus: a filter
+        expression, no id list of millions)."""
         ...
 
-    def dense(self, vector: np.ndarray, depth: int, allowed: Sequence[int] | None) -> Ranking:
-        """The top ``depth`` documents by inner product with ``vector`` (only ``allowed`` ones, if given)."""
+    def dense(
+        self, vector: np.ndarray, depth: int, filters: Filters, allowed: Sequence[int] | None
+    ) -> Ranking:
+        """The top ``depth`` documents by inner product with ``vector`` that ``filters`` keep (``allowed``:
+        ``allowed_ids(filters)``, when the store computed them), filtered before the top-k."""
         ...
 
     def dense_batch(self, vectors: np.ndarray, depth: int) -> list[Ranking] | None:
@@ -139,6 +156,14 @@ class StoreGeneration(Protocol):
 
     def close(self) -> None:
         """Release it: now, or when the last ``pin`` ends (a reader moved to a newer generation)."""
+        ...
+
+
+class GenerationSource(Protocol):
+    """A store other than the local directory (Milvus), as a reader sees it: its current generation."""
+
+    def current(self, held: StoreGeneration | None) -> StoreGeneration:
+        """The generation to answer from now: ``held`` while it is still the current one."""
         ...
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from codesearch.types import Document
+from indexer.milvus.rows import StoredDocument
 from indexer.store import set_meta
 
 _DELETE_CHUNK = 500  # ids per DELETE ... IN (...), under SQLite's variable limit
@@ -202,3 +203,52 @@ class SqliteStoreWriter:
             args,
         ).fetchone()[0]
         return RootSummary(int(files), int(documents), by_language)
+
+
+# -- what another store (Milvus) is sent: the documents the local tables hold ------------------------------
+
+_STORED_SQL = (
+    "SELECT d.id, r.name, r.root, f.path, f.language, d.kind, d.name, d.qualified_name, d.signature, d.doc, "
+    "d.code, d.start_line, d.end_line, d.content_hash, f.size, f.mtime_ns, x.name, x.path, x.doc, x.code "
+    "FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id "
+    "JOIN documents_fts x ON x.rowid=d.id WHERE d.id IN ({marks}) ORDER BY d.id"
+)
+
+
+_STORED_FIELDS = (
+    "id", "repo", "root", "path", "language", "kind", "name", "qualified_name", "signature", "doc", "code",
+    "start_line", "end_line", "content_hash", "size", "mtime_ns",
+)  # fmt: skip
+
+
+def document_ids(db: sqlite3.Connection) -> list[int]:
+    """Every document id the local tables hold, ascending."""
+    return [r[0] for r in db.execute("SELECT id FROM documents ORDER BY id")]
+
+
+def stored_documents(db: sqlite3.Connection, ids: Sequence[int]) -> list[StoredDocument]:
+    """The documents ``ids`` name, with their file's facts and lexical text, as another store keeps them."""
+    out: list[StoredDocument] = []
+    for i in range(0, len(ids), _DELETE_CHUNK):
+        chunk = list(ids[i : i + _DELETE_CHUNK])
+        for row in db.execute(_STORED_SQL.format(marks=",".join("?" * len(chunk))), chunk):
+            fields = dict(zip(_STORED_FIELDS, row[:16], strict=True))
+            out.append(StoredDocument(**fields, lexical="\t".join(row[16:])))
+    return out
+
+
+def store_facts(db: sqlite3.Connection) -> dict[str, object]:
+    """What ``status`` shows beyond the documents: repositories (root, files, when indexed) and, per
+    language, files and symbols (``MilvusStore.commit``'s ``facts``)."""
+    repos = db.execute(
+        "SELECT r.name, r.root, r.indexed_at, COUNT(f.id), COALESCE(SUM(f.n_symbols), 0) FROM repos r "
+        "LEFT JOIN files f ON f.repo_id=r.id GROUP BY r.id"
+    ).fetchall()
+    languages = db.execute("SELECT language, COUNT(*), SUM(n_symbols) FROM files GROUP BY language")
+    return {
+        "repos": {name: root for name, root, *_ in repos},
+        "repo_files": {
+            name: {"files": n, "symbols": symbols, "indexed_at": when} for name, _, when, n, symbols in repos
+        },
+        "languages": {lang: [n, int(s or 0)] for lang, n, s in languages},
+    }

@@ -31,7 +31,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from indexer.milvus.rows import StoredDocument, StoreFilters  # noqa: E402
+from indexer.milvus.rows import StoredDocument  # noqa: E402
+from indexer.store_read import Filters  # noqa: E402
 
 LANGUAGES = ["python", "go", "typescript", "java", "rust", "cpp", "ruby", "kotlin"]
 WORDS = "parse read write retry cache config load save http json file stream buffer token user order".split()
@@ -104,12 +105,24 @@ def rss_of(pattern: str) -> int:
     return total
 
 
-def time_queries(store: Any, queries: np.ndarray, filters: StoreFilters | None) -> tuple[list[float], list[set[int]]]:
+def read_side(store: Any) -> Any:
+    """The committed generation as a searcher reads it (``indexer.store_read.StoreGeneration``)."""
+    if getattr(store, "target", None) is None:  # the local store (tests/store/conftest.py)
+        return store.reader()
+    from indexer.milvus import MilvusGeneration
+
+    return MilvusGeneration(store)
+
+
+def time_queries(store: Any, queries: np.ndarray, filters: Filters | None) -> tuple[list[float], list[set[int]]]:
+    """Per query as the Searcher asks: the filters' allowed ids (local), then the dense top 10."""
     times, found = [], []
-    store.dense_top_k(queries[0], 10, filters)  # warm
+    filters = filters or Filters()
+    generation = read_side(store)
+    generation.dense(queries[0], 10, filters, generation.allowed_ids(filters))  # warm
     for q in queries:
         t = time.perf_counter()
-        hits = store.dense_top_k(q, 10, filters)
+        hits = generation.dense(q, 10, filters, generation.allowed_ids(filters))
         times.append((time.perf_counter() - t) * 1000)
         found.append({i for i, _ in hits})
     return times, found
@@ -149,7 +162,7 @@ def run_engine(kind: str, rows: list[StoredDocument], vectors: np.ndarray, queri
     times, found = time_queries(store, queries, None)
     result["p50_ms"], result["p95_ms"] = float(np.percentile(times, 50)), float(np.percentile(times, 95))
     result["recall@10"] = float(np.mean([len(f & e) / 10 for f, e in zip(found, exact, strict=True)]))
-    repo_filter = StoreFilters(repo="repo007")
+    repo_filter = Filters(repo="repo007")
     in_repo = np.array([r.repo == "repo007" for r in rows])
     exact_f = exact_top10(new_vectors[in_repo], ids[in_repo], queries)
     times, found = time_queries(store, queries, repo_filter)

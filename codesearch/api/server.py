@@ -126,7 +126,7 @@ def _add_search_routes(app: FastAPI, state: ApiState) -> None:
         ref: Annotated[str, PathParam(pattern=SYMBOL_REF, examples=["shop/src/net/retry.py:7"])],
     ) -> Any:
         await state.searcher()  # 503 with a clear line when there is no index
-        return JSONResponse(await run_in_threadpool(find_symbol, state.index_dir, ref))
+        return JSONResponse(await run_in_threadpool(find_symbol, state.tables_dir, ref))
 
     @app.get(
         "/status",
@@ -148,7 +148,7 @@ def _add_index_routes(app: FastAPI, state: ApiState) -> None:
     )
     async def index(body: IndexRequest) -> Any:
         await state.searcher()
-        roots = await run_in_threadpool(indexed_roots, state.index_dir)
+        roots = await run_in_threadpool(indexed_roots, state.tables_dir)
         if not roots:
             raise ConfigError("nothing is indexed yet: run `codesearch index PATH` first")
         if body.paths is None:

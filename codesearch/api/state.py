@@ -58,6 +58,12 @@ class ApiState:
     def index_dir(self) -> Path:
         return self.pool.first.index_dir if self.pool is not None else self.settings.index_dir
 
+    @property
+    def tables_dir(self) -> Path:
+        """Where the index's own tables are (symbols by id or location, the indexed roots): the index
+        directory, or for Milvus the indexing machine's folder of it (``assembly.store_dir``)."""
+        return assembly.store_dir(dataclasses.replace(self.settings, index_dir=self.index_dir))
+
     def _adopt(self, searchers: list[Searcher]) -> None:
         """Route the searchers' query embeddings (and dense scans) through the batcher; a search then gets
         its vector with its ``Query``."""

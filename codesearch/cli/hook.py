@@ -33,7 +33,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     repo = hooks.work_tree(Path(args.repo).expanduser().resolve())
     if args.action == "install":
-        states = hooks.install(repo, settings.index_dir)
+        states = hooks.install(repo, settings.index_dir, settings.store)
         _print_hook_states(repo, states, f"installed (index {shown(str(settings.index_dir.resolve()))})")
         _first_index(repo, settings, start=not args.no_index)
         return ExitCode.OK
@@ -59,7 +59,7 @@ def _first_index(repo: Path, settings: Settings, *, start: bool) -> None:
     from indexer import hook_run
     from indexer.store import indexed_roots
 
-    if str(repo) in indexed_roots(settings.index_dir):
+    if str(repo) in indexed_roots(settings.store_dir):
         return
     out = console()
     if not start:
@@ -68,7 +68,7 @@ def _first_index(repo: Path, settings: Settings, *, start: bool) -> None:
             f"or merge, or now with `codesearch --index {shown(str(settings.index_dir))} index {shown(str(repo))}`"
         )
         return
-    hook_run.start_in_background(repo, settings.index_dir)
+    hook_run.start_in_background(repo, settings.index_dir, settings.store)
     out.print(
         f"{shown(repo.name)} is not in the index yet: indexing it now in the background "
         "(`codesearch hook status` says how it went; --no-index skips this)"
@@ -85,7 +85,7 @@ def _hook_run(repo: Path, background: bool, settings: Settings) -> int:
     from indexer import hook_run, hooks
 
     if background:
-        hook_run.start_in_background(repo, settings.index_dir)
+        hook_run.start_in_background(repo, settings.index_dir, settings.store)
         return ExitCode.OK
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"):
         os.environ.pop(name, None)  # set by git for its hooks; they would point our git calls elsewhere

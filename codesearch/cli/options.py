@@ -9,6 +9,7 @@ from codesearch.settings import MODES, Settings, load_settings
 # the namespace's names that are settings (flags win over config files and the environment)
 _SETTING_NAMES = (
     "index_dir",
+    "store",
     "model",
     "dim",
     "model_path",
@@ -33,6 +34,12 @@ def common_options() -> argparse.ArgumentParser:
         dest="index_dir",
         metavar="DIR",
         help="index directory (env CODESEARCH_INDEX; default: the user data dir)",
+    )
+    common.add_argument(
+        "--store",
+        metavar="URI",
+        help="where the index lives: local (the index directory), milvus://HOST:PORT[/NAME] or "
+        "milvus-lite:PATH (env CODESEARCH_STORE; extra codesearch[milvus])",
     )
     common.add_argument(
         "--model",
@@ -94,7 +101,7 @@ def fill_defaults(args: argparse.Namespace) -> None:
         "no_index",
     ):
         setattr(args, flag, getattr(args, flag, False))
-    for name in ("model", "index_dir", "dim", "model_path", "embedding_urls"):
+    for name in ("model", "index_dir", "store", "dim", "model_path", "embedding_urls"):
         setattr(args, name, getattr(args, name, None))
 
 

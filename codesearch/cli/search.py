@@ -85,7 +85,7 @@ def _filters(args: argparse.Namespace, repo_names: Callable[[], list[str]]) -> d
 def _repo_names(settings: Settings) -> list[str]:
     from indexer.store import indexed_repositories
 
-    return [name for name, _ in indexed_repositories(settings.index_dir)]
+    return [name for name, _ in indexed_repositories(settings.store_dir)]
 
 
 def _located(file: str, searcher: Searcher) -> Path:

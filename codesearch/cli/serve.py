@@ -10,6 +10,7 @@ import sys
 import tempfile
 from typing import Any
 
+from codesearch import assembly
 from codesearch.api.launch import DEFAULT_PORT, SPEC_ENV, limit_threads
 from codesearch.errors import ConfigError, ExitCode
 from codesearch.settings import Settings, settings_to_json
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         # the model and the index load at startup, before the port answers
         app = create_app(settings, batch_window=args.batch_window_ms / 1000, workers=args.workers)
         print(f"codesearch: serving http://{args.host}:{port} (API docs at /docs)", file=sys.stderr, flush=True)
-        with advertised(settings.index_dir, args.host, port, token_required=bool(settings.token)):
+        with advertised(assembly.store_dir(settings), args.host, port, token_required=bool(settings.token)):
             uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[listener])  # type: ignore[arg-type]
         return ExitCode.OK
     ensure_port_free(args.host, args.port)  # the workers bind it themselves
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
             flush=True,
         )
-        with advertised(settings.index_dir, args.host, args.port, token_required=bool(settings.token)):
+        with advertised(assembly.store_dir(settings), args.host, args.port, token_required=bool(settings.token)):
             uvicorn.run(
                 "codesearch.api.launch:app_from_spec",
                 factory=True,

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
+from codesearch import assembly
 from codesearch.cli.output import console, print_json, shown
 from codesearch.errors import ExitCode
 from codesearch.settings import Settings
@@ -20,9 +21,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from codesearch.search import Searcher
-
-    status = Searcher(settings.index_dir).status()
+    status = assembly.index_status(settings)
     if args.json:
         print_json(status)
         return ExitCode.OK

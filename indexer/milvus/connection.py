@@ -10,8 +10,10 @@ import contextlib
 import itertools
 import logging
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from codesearch.errors import ConfigError, StoreUnavailableError
@@ -23,7 +25,8 @@ DEFAULT_NAME = "codesearch"
 MIN_SERVER = (2, 3)
 BM25_SERVER = (2, 5)
 TIMEOUT_S = 30.0
-_CONNECTIONS = itertools.count()
+# a server that does not answer the handshake in this time is down (refused connections fail at once anyway)
+CONNECT_TIMEOUT_S = 5.0
 _CONNECTIONS = itertools.count()
 _URI = re.compile(r"milvus://(?P<host>[^/\s:]+):(?P<port>\d+)(?:/(?P<name>[A-Za-z_][A-Za-z0-9_]*))?")
 
@@ -83,13 +86,22 @@ def connect(target: MilvusTarget, timeout: float = TIMEOUT_S) -> tuple[object, t
     try:
         from pymilvus import MilvusClient
     except ImportError:
-        raise ConfigError("the Milvus store needs the milvus extra: pip install 'codesearch[milvus]'") from None
+        raise ConfigError(
+            "the Milvus store needs the milvus extra: pip install 'codesearch[milvus]'"
+        ) from None
+    if not log.isEnabledFor(logging.DEBUG):  # its errors become our one line; its own log would add more
+        for name in ("pymilvus", "pymilvus.milvus_client"):  # pymilvus's own config sets both
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+    if target.embedded:
+        Path(target.uri).parent.mkdir(parents=True, exist_ok=True)
     # a connection of its own: pymilvus shares one per URI, and one client's close() would end the others'
     alias = f"codesearch-{next(_CONNECTIONS)}"
     with milvus_errors(target, "connecting"):
         if target.embedded:  # milvus-lite 2.5 has no version call
-            return MilvusClient(uri=target.uri, timeout=timeout, alias=alias), (2, 5)
-        client = MilvusClient(uri=target.uri, timeout=timeout, alias=alias)
+            with warnings.catch_warnings():  # milvus-lite 2.5 imports pkg_resources, which warns on import
+                warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+                return MilvusClient(uri=target.uri, timeout=timeout, alias=alias), (2, 5)
+        client = MilvusClient(uri=target.uri, timeout=min(timeout, CONNECT_TIMEOUT_S), alias=alias)
         reported = client.get_server_version(timeout=timeout)
     version = parse_version(reported)
     if version < MIN_SERVER:

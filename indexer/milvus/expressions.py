@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.milvus.rows import StoreFilters
+from indexer.store_read import Filters
 
 
 def quote(value: str) -> str:
@@ -10,12 +10,12 @@ def quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def scalar_expr(filters: StoreFilters) -> str:
+def scalar_expr(filters: Filters) -> str:
     """The exact-match part of ``filters`` (repo, language lower-cased as the CLI does, kind); "" for none.
     A path glob is not here: no Milvus version speaks SQLite's GLOB (2.3's ``like`` takes prefixes only),
     so the store matches it in Python over the paths this expression lets through."""
     clauses = []
-    for field, value in (("repo", filters.repo), ("language", filters.language), ("kind", filters.kind)):
+    for field, value in (("repo", filters.repo), ("language", filters.lang), ("kind", filters.kind)):
         if value:
             clauses.append(f"{field} == {quote(value.lower() if field == 'language' else value)}")
     return " and ".join(clauses)

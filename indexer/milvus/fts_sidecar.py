@@ -9,11 +9,13 @@ Milvus >= 2.5 and milvus-lite 2.5 need none of it.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from indexer.milvus.rows import Ranking, StoredDocument, StoreFilters
+from indexer.milvus.rows import Ranking, StoredDocument
+from indexer.store_read import Filters
 
 BM25_WEIGHTS = "8.0, 2.0, 3.0, 1.0"  # name, path, doc, code: codesearch.lexical_ranker.BM25_WEIGHTS
 
@@ -39,6 +41,7 @@ class FtsSidecar:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(path, check_same_thread=False)
+        self.lock = threading.Lock()  # a server's searches share the connection: one statement at a time
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
 
@@ -68,6 +71,25 @@ class FtsSidecar:
         with self.db:
             self._delete_ids(ids)
 
+    def delete_ids(self, ids: Sequence[int]) -> None:
+        with self.db:
+            self._delete_ids(ids)
+
+    def known(self, words: Sequence[str]) -> set[str]:
+        """The subset of ``words`` some document holds."""
+        found = set()
+        for word in dict.fromkeys(words):
+            try:
+                with self.lock:
+                    hit = self.db.execute(
+                        "SELECT 1 FROM docs_fts WHERE docs_fts MATCH ? LIMIT 1", [_phrase(word)]
+                    ).fetchone()
+            except sqlite3.OperationalError:
+                continue
+            if hit is not None:
+                found.add(word)
+        return found
+
     def _delete_ids(self, ids: Sequence[int]) -> None:
         for i in range(0, len(ids), 500):
             chunk = list(ids[i : i + 500])
@@ -75,7 +97,7 @@ class FtsSidecar:
             self.db.execute(f"DELETE FROM docs WHERE id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM docs_fts WHERE rowid IN ({marks})", chunk)
 
-    def rank(self, terms: Sequence[str], k: int, filters: StoreFilters) -> Ranking:
+    def rank(self, terms: Sequence[str], k: int, filters: Filters) -> Ranking:
         """The top ``k`` (id, score) for the OR of ``terms``, FTS5's order (score sign-flipped: higher is
         better), ties by id: ``codesearch.lexical_ranker``'s ranking."""
         if not terms or k <= 0:
@@ -87,16 +109,17 @@ class FtsSidecar:
             + " ORDER BY s, rowid LIMIT ?"
         )
         try:
-            rows = self.db.execute(sql, [" OR ".join(_phrase(t) for t in terms), *args, k]).fetchall()
+            with self.lock:
+                rows = self.db.execute(sql, [" OR ".join(_phrase(t) for t in terms), *args, k]).fetchall()
         except sqlite3.OperationalError:  # an FTS syntax corner case must not fail the search
             return []
         return [(int(i), -float(s)) for i, s in rows]
 
 
-def _where(filters: StoreFilters) -> tuple[str, list[Any]]:
+def _where(filters: Filters) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     args: list[Any] = []
-    for column, value in (("repo", filters.repo), ("language", filters.language), ("kind", filters.kind)):
+    for column, value in (("repo", filters.repo), ("language", filters.lang), ("kind", filters.kind)):
         if value:
             clauses.append(f"{column} = ?")
             args.append(value.lower() if column == "language" else value)

@@ -1,4 +1,4 @@
-"""What a store holds per document and how a search narrows it: plain data, shared by every store.
+"""What a store holds per document: plain data, shared by every store (filters: ``indexer.store_read``).
 
 A ``StoredDocument`` is a ``codesearch.types.Document`` with its id and its file's facts: the fields the Hit
 builder reads (``codesearch.search``'s ``_rows``) plus what filters and the lexical side need.
@@ -6,7 +6,6 @@ builder reads (``codesearch.search``'s ``_rows``) plus what filters and the lexi
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,41 +53,6 @@ class StoredDocument:
             mtime_ns=mtime_ns,
             lexical=document.lexical,
         )
-
-
-@dataclass(frozen=True)
-class StoreFilters:
-    """A search's filters, as the CLI takes them: exact repo, language and kind; a path glob (SQLite GLOB:
-    case-sensitive; a glob with no wildcard matches anywhere in the path)."""
-
-    repo: str | None = None
-    language: str | None = None
-    path_glob: str | None = None
-    kind: str | None = None
-
-    @property
-    def glob(self) -> str | None:
-        if not self.path_glob:
-            return None
-        g = self.path_glob
-        return g if any(c in g for c in "*?[") else f"*{g}*"
-
-    def path_matches(self, path: str) -> bool:
-        return self.glob is None or fnmatch.fnmatchcase(path, self.glob)
-
-    def __bool__(self) -> bool:
-        return bool(self.repo or self.language or self.path_glob or self.kind)
-
-
-@dataclass(frozen=True)
-class StoreGeneration:
-    """What a reader asks first: which model's vectors, how many documents, which generation."""
-
-    model: str
-    fingerprint: str
-    dim: int
-    generation: int
-    documents: int
 
 
 Ranking = list[tuple[int, float]]

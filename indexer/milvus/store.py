@@ -1,9 +1,9 @@
 """``MilvusStore``: one codesearch index in Milvus, read and written through the store seam's operations.
 
 Write side: ``begin`` (a new collection when the model changes or on rebuild), ``upsert``, ``delete_file``,
-``commit`` (index type by size, the alias moved to the new collection, the generation bumped). Read side:
-``generation``, ``dense_top_k`` and ``lexical_top_k`` with filters, ``exact_names``, ``rows``, ``status``.
-Fusion, exact names first, role priors, grouping and rerank stay above the seam, so a ranking is the same on
+``delete_ids``, ``commit`` (index type by size, the alias moved to the new collection, the generation
+bumped), ``manifest``. The read side is ``indexer.milvus.reader`` (the same
+``indexer.store_read.StoreGeneration`` protocol as the local store). Fusion, exact names first, role priors, grouping and rerank stay above the seam, so a ranking is the same on
 every store.
 
 The generation pointer is one row of ``NAME_meta`` (collection, model, fingerprint, dim, generation, next
@@ -35,9 +35,10 @@ from indexer.milvus.connection import (
     milvus_errors,
     point_alias,
 )
-from indexer.milvus.expressions import ids_expr, quote, scalar_expr
+from indexer.milvus.expressions import ids_expr, quote
 from indexer.milvus.fts_sidecar import FtsSidecar
-from indexer.milvus.rows import Ranking, StoredDocument, StoreFilters, StoreGeneration
+from indexer.milvus.rows import StoredDocument
+from indexer.store import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +114,10 @@ class MilvusStore:
         )  # fmt: skip
         self._state = state
 
-    def generation(self) -> StoreGeneration | None:
+    def manifest(self) -> Manifest | None:
+        """The generation readers see now (None: nothing committed yet), as the local store's manifest."""
         state = self.refresh()
-        if state is None:
-            return None
-        return StoreGeneration(
-            state["model"], state["fingerprint"], state["dim"], state["generation"], state["documents"]
-        )
+        return None if state is None else state_manifest(state)
 
     def _reading(self) -> str:
         if self._state is None:
@@ -207,9 +205,21 @@ class MilvusStore:
                 self._sidecar(name).delete_file(repo, path)
         return ids
 
-    def commit(self) -> StoreGeneration:
+    def delete_ids(self, ids: Sequence[int]) -> None:
+        """Remove these documents (a writer that knows the ids of a changed file's old documents)."""
+        name = self._require_writing()
+        wanted = sorted({int(i) for i in ids})
+        for start in range(0, len(wanted), ID_BATCH):
+            batch = wanted[start : start + ID_BATCH]
+            self._call("writing the index", "delete", name, filter=ids_expr(batch))
+            if not self.bm25:
+                self._sidecar(name).delete_ids(batch)
+
+    def commit(self, facts: dict[str, Any] | None = None) -> Manifest:
         """Index the vectors as their count calls for, move the alias to a new collection, and bump the
-        generation; the previous collection of a model change is dropped once no pointer names it."""
+        generation; the previous collection of a model change is dropped once no pointer names it.
+        ``facts`` go into the pointer as they are: what ``status`` shows beyond the documents (``repos``,
+        ``repo_files``, ``languages``: the indexing machine's file table)."""
         name = self._require_writing()
         documents = self.count(name)
         index_type = self._fit_index(name, documents)
@@ -228,6 +238,7 @@ class MilvusStore:
             "repos": {**base.get("repos", {}), **self._repos},
             "next_id": max(int(base.get("next_id", 1)), self._next_id),
             "updated_at": time.time(),
+            **(facts or {}),
         }
         if self.aliases and old != name:
             point_alias(self.client, self.target, name, self.timeout)
@@ -239,9 +250,7 @@ class MilvusStore:
                 sidecar.close()
                 sidecar.path.unlink(missing_ok=True)
         self._pending, self._repos = None, {}
-        return StoreGeneration(
-            new_state["model"], new_state["fingerprint"], new_state["dim"], generation, documents
-        )
+        return state_manifest(new_state)
 
     def _fit_index(self, name: str, documents: int) -> str:
         """Rebuild the vector index when the collection's size calls for another type."""
@@ -299,7 +308,9 @@ class MilvusStore:
         )  # fmt: skip
         return int(rows[0]["count(*)"])
 
-    def _query(self, name: str, expr: str, fields: list[str], consistency: str = READ_CONSISTENCY) -> list[dict[str, Any]]:
+    def _query(
+        self, name: str, expr: str, fields: list[str], consistency: str = READ_CONSISTENCY
+    ) -> list[dict[str, Any]]:
         """Every entity matching ``expr`` (past Milvus's 16,384-row window, in pages by id)."""
         out: list[dict[str, Any]] = []
         last = None
@@ -314,97 +325,16 @@ class MilvusStore:
                 return out
             last = max(r["id"] for r in rows)
 
-    def _filter_expr(self, name: str, filters: StoreFilters) -> str | None:
-        """The Milvus expression of ``filters``; None when nothing can match. A path glob is matched here,
-        exactly as SQLite's GLOB, and becomes an id list (``expressions.scalar_expr``)."""
-        expr = scalar_expr(filters)
-        if filters.glob is None:
-            return expr
-        ids = [r["id"] for r in self._query(name, expr, ["path"]) if filters.path_matches(r["path"])]
-        return ids_expr(ids) if ids else None
 
-    def dense_top_k(self, vector: np.ndarray, k: int, filters: StoreFilters | None = None) -> Ranking:
-        """The top ``k`` (id, inner product) for one query vector, best first."""
-        self.refresh()
-        name = self._reading()
-        expr = self._filter_expr(name, filters or StoreFilters())
-        if expr is None or k <= 0:
-            return []
-        params = schema.search_params(str((self._state or {}).get("index_type", "FLAT")), k)
-        hits = self._call(
-            "searching", "search", name, data=[np.asarray(vector, dtype=np.float32).tolist()], anns_field="vector",
-            limit=min(k, MAX_TOP_K), filter=expr, search_params=params, consistency_level=READ_CONSISTENCY,
-        )[0]  # fmt: skip
-        return [(int(h["id"]), float(h["distance"])) for h in hits]
-
-    def lexical_top_k(self, terms: Sequence[str], k: int, filters: StoreFilters | None = None) -> Ranking:
-        """The top ``k`` (id, BM25) for the OR of ``terms``: Milvus's BM25 where the engine has it, else the
-        FTS5 sidecar (the local store's own ranking)."""
-        self.refresh()
-        name = self._reading()
-        filters = filters or StoreFilters()
-        terms = list(dict.fromkeys(terms))
-        if not terms or k <= 0:
-            return []
-        if not self.bm25:
-            return self._sidecar(str((self._state or {})["collection"])).rank(terms, k, filters)
-        expr = self._filter_expr(name, filters)
-        if expr is None:
-            return []
-        hits = self._call(
-            "searching", "search", name, data=[schema.fold_diacritics(" ".join(terms))], anns_field="sparse",
-            limit=min(k, MAX_TOP_K), filter=expr, search_params={"metric_type": "BM25"}, consistency_level=READ_CONSISTENCY,
-        )[0]  # fmt: skip
-        return sorted(((int(h["id"]), float(h["distance"])) for h in hits), key=lambda p: (-p[1], p[0]))
-
-    def exact_names(
-        self, spellings: Sequence[str], filters: StoreFilters | None = None, limit: int = 50
-    ) -> list[int]:
-        """Ids of documents named any of ``spellings``, case-insensitively (ascending ids)."""
-        self.refresh()
-        name = self._reading()
-        expr = self._filter_expr(name, filters or StoreFilters())
-        if expr is None or not spellings:
-            return []
-        names = "[" + ", ".join(quote(s.lower()) for s in dict.fromkeys(spellings)) + "]"
-        where = f"name_lower in {names}" + (f" and ({expr})" if expr else "")
-        rows = self._call(
-            "reading the index", "query", name, filter=where, output_fields=["id"], limit=limit,
-            consistency_level=READ_CONSISTENCY,
-        )  # fmt: skip
-        return sorted(int(r["id"]) for r in rows)
-
-    def rows(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """The display fields of each id found (absent ids are left out), as the Hit builder reads them."""
-        name = self._reading()
-        out: dict[int, dict[str, Any]] = {}
-        wanted = list(dict.fromkeys(int(i) for i in ids))
-        for start in range(0, len(wanted), ID_BATCH):
-            batch = wanted[start : start + ID_BATCH]
-            for row in self._call(
-                "reading the index", "query", name, filter=ids_expr(batch), output_fields=["id", *schema.DISPLAY_FIELDS],
-                consistency_level=READ_CONSISTENCY,
-            ):  # fmt: skip
-                out[int(row["id"])] = {"id": int(row["id"]), **{f: row[f] for f in schema.DISPLAY_FIELDS}}
-        return out
-
-    def status(self) -> dict[str, Any]:
-        """What the store holds: model, generation, documents, repositories (with their roots)."""
-        state = self.refresh()
-        if state is None:
-            return {"store": str(self.target), "documents": 0, "repos": []}
-        return {
-            "store": str(self.target),
-            "engine": "milvus-lite"
-            if self.target.embedded
-            else f"Milvus {self.version[0]}.{self.version[1]}",
-            "lexical": "milvus-bm25" if self.bm25 else "fts5-sidecar",
-            "model": state["model"],
-            "fingerprint": state["fingerprint"],
-            "dim": state["dim"],
-            "generation": state["generation"],
-            "documents": state["documents"],
-            "index_type": state["index_type"],
-            "updated_at": state["updated_at"],
-            "repos": [{"name": r, "root": root} for r, root in sorted(state.get("repos", {}).items())],
-        }
+def state_manifest(state: dict[str, Any]) -> Manifest:
+    """The generation pointer as a ``Manifest`` (its ``vectors_file`` names the collection)."""
+    return Manifest(
+        schema_version=1,
+        model=state["model"],
+        fingerprint=state["fingerprint"],
+        dim=int(state["dim"]),
+        generation=int(state["generation"]),
+        vectors_file=str(state["collection"]),
+        updated_at=float(state.get("updated_at", 0.0)),
+        documents=int(state["documents"]),
+    )

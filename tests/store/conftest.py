@@ -17,19 +17,20 @@ from typing import Any
 import numpy as np
 import pytest
 
-from codesearch.search import Searcher, _filters
-from indexer.lexical_ranker import filtered_ids_sql
-from indexer.milvus.rows import Ranking, StoredDocument, StoreFilters, StoreGeneration
+from indexer.local_read import LocalGeneration, open_generation
+from indexer.milvus.rows import StoredDocument
 from indexer.store import EmbeddingCache, Manifest, commit_generation, connect, rebuild_vectors, set_meta
+from indexer.store_write import SqliteStoreWriter
 from indexer.vectors import ANN_THRESHOLD, VectorIndex
 
 SERVER_START_TIMEOUT_S = 180
 
 
 class LocalContractStore:
-    """Today's local store behind the operations the contract suite calls (the store seam's, once it is
-    merged: then this adapter is the local store itself). Writes go through ``indexer.store`` and
-    ``indexer.vectors``; reads through ``codesearch.search.Searcher``'s own retrievers."""
+    """The local store behind the contract suite's operations. Reads are the real read side
+    (``indexer.local_read.open_generation``: a ``LocalGeneration``, the ``StoreGeneration`` the Searcher
+    reads); writes go through ``indexer.store`` (documents with the ids the suite gives them, the embedding
+    cache, ``commit_generation``) and ``SqliteStoreWriter`` (repositories, ``clear``)."""
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
@@ -37,7 +38,7 @@ class LocalContractStore:
         self.vectors: VectorIndex | None = None
         self.model = self.fingerprint = ""
         self.dim = 0
-        self._searcher: Searcher | None = None
+        self._generation: LocalGeneration | None = None
 
     def begin(self, *, model: str, fingerprint: str, dim: int, rebuild: bool = False) -> bool:
         self.index_dir.mkdir(parents=True, exist_ok=True)
@@ -46,9 +47,7 @@ class LocalContractStore:
         fresh = rebuild or manifest is None or (manifest.fingerprint, manifest.dim) != (fingerprint, dim)
         self.model, self.fingerprint, self.dim = model, fingerprint, dim
         if fresh:
-            with self.db:
-                for table in ("documents_fts", "documents", "files", "repos"):
-                    self.db.execute(f"DELETE FROM {table}")
+            SqliteStoreWriter(self.db).clear()
             self.vectors = VectorIndex(dim)
         else:
             assert manifest is not None and manifest.vectors_file
@@ -57,13 +56,17 @@ class LocalContractStore:
 
     def _file_id(self, row: StoredDocument) -> int:
         assert self.db is not None
-        self.db.execute("INSERT OR IGNORE INTO repos (name, root, is_git) VALUES (?, ?, 0)", (row.repo, row.root))
-        repo_id = self.db.execute("SELECT id FROM repos WHERE root=?", (row.root,)).fetchone()[0]
+        repo_id, name = SqliteStoreWriter(self.db).upsert_repo(Path(row.root), False)
+        assert name == row.repo
         self.db.execute(
             "INSERT OR IGNORE INTO files (repo_id, path, language, size, mtime_ns, content_hash) VALUES (?, ?, ?, ?, ?, ?)",
             (repo_id, row.path, row.language, row.size, row.mtime_ns, row.content_hash),
         )
-        return int(self.db.execute("SELECT id FROM files WHERE repo_id=? AND path=?", (repo_id, row.path)).fetchone()[0])
+        return int(
+            self.db.execute(
+                "SELECT id FROM files WHERE repo_id=? AND path=?", (repo_id, row.path)
+            ).fetchone()[0]
+        )
 
     def upsert(self, rows: Sequence[StoredDocument], vectors: np.ndarray) -> None:
         assert self.db is not None and self.vectors is not None
@@ -88,7 +91,9 @@ class LocalContractStore:
 
     def delete_file(self, repo: str, path: str) -> list[int]:
         assert self.db is not None and self.vectors is not None
-        sql = "SELECT d.id, f.id FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id"
+        sql = (
+            "SELECT d.id, f.id FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id"
+        )
         found = self.db.execute(sql + " WHERE r.name=? AND f.path=?", (repo, path)).fetchall()
         ids = [r[0] for r in found]
         with self.db:
@@ -97,7 +102,7 @@ class LocalContractStore:
         self.vectors.remove(ids)
         return ids
 
-    def commit(self) -> StoreGeneration:
+    def commit(self) -> Manifest:
         assert self.db is not None and self.vectors is not None
         previous = Manifest.read(self.index_dir)
         if not self.vectors.approximate and self.vectors.live >= ANN_THRESHOLD:  # as the pipeline does
@@ -110,51 +115,24 @@ class LocalContractStore:
         )  # fmt: skip
         self.db.close()
         self.db = None
-        return StoreGeneration(m.model, m.fingerprint, m.dim, m.generation, m.documents)
+        return m
 
-    # -- reads: Searcher's own retrievers over the committed generation -------------------------------------
+    # -- reads: the real read side over the committed generation -------------------------------------------
 
-    @property
-    def searcher(self) -> Searcher:
-        if self._searcher is None:
-            self._searcher = Searcher(self.index_dir)
-        self._searcher._reload()
-        return self._searcher
+    def manifest(self) -> Manifest | None:
+        return Manifest.read(self.index_dir)
 
-    def generation(self) -> StoreGeneration | None:
-        m = Manifest.read(self.index_dir)
-        return m and StoreGeneration(m.model, m.fingerprint, m.dim, m.generation, m.documents)
-
-    @staticmethod
-    def _where(filters: StoreFilters | None) -> tuple[str, list[Any]]:
-        f = filters or StoreFilters()
-        return _filters(f.language, f.path_glob, f.repo, f.kind)
-
-    def dense_top_k(self, vector: np.ndarray, k: int, filters: StoreFilters | None = None) -> Ranking:
-        s = self.searcher
-        assert s._vectors is not None
-        return s._vectors.search(vector, k, s._allowed_ids(*self._where(filters)))
-
-    def lexical_top_k(self, terms: Sequence[str], k: int, filters: StoreFilters | None = None) -> Ranking:
-        s = self.searcher
-        where, args = self._where(filters)
-        return s._ranker.rank(s._db, list(terms), k, where, args)
-
-    def exact_names(self, spellings: Sequence[str], filters: StoreFilters | None = None, limit: int = 50) -> list[int]:
-        where, args = self._where(filters)
-        sql = (
-            filtered_ids_sql(f"d.name COLLATE NOCASE IN ({','.join('?' * len(spellings))})")
-            + (f" AND {where}" if where else "")
-            + f" LIMIT {limit}"
-        )  # Searcher._exact_names's query, given the spellings
-        return sorted(r[0] for r in self.searcher._db.execute(sql, [*spellings, *args]))
-
-    def rows(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        return {i: dict(row) for i, row in self.searcher._rows(list(ids)).items()}
+    def reader(self) -> LocalGeneration:
+        """The committed generation, opened as the Searcher opens it (the previous one closed)."""
+        if self._generation is not None:
+            self._generation.close()
+        self._generation = open_generation(self.index_dir)
+        assert self._generation is not None
+        return self._generation
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
+        if self._generation is not None:
+            self._generation.close()
 
 
 @pytest.fixture(scope="session")
@@ -203,7 +181,11 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
 
     def make(kind: str) -> Any:
         n = len(made)
-        made.append(_new_store(kind, tmp_path / f"store{n}", request, f"t{abs(hash(request.node.nodeid)) % 10**8}_{n}"))
+        made.append(
+            _new_store(
+                kind, tmp_path / f"store{n}", request, f"t{abs(hash(request.node.nodeid)) % 10**8}_{n}"
+            )
+        )
         return made[-1]
 
     yield make
@@ -212,14 +194,18 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def make_shared_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def make_shared_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
     """``make_shared_store(kind, fill)``: one store per kind for a module's read-only tests, filled once by
     ``fill(store)``; what ``fill`` returns is handed back with it."""
     made: dict[str, tuple[Any, Any]] = {}
 
     def make(kind: str, fill: Any) -> tuple[Any, Any]:
         if kind not in made:
-            store = _new_store(kind, tmp_path_factory.mktemp(f"shared-{kind}"), request, f"shared_{kind.replace('-', '_')}")
+            store = _new_store(
+                kind, tmp_path_factory.mktemp(f"shared-{kind}"), request, f"shared_{kind.replace('-', '_')}"
+            )
             made[kind] = (store, fill(store))
         return made[kind]
 

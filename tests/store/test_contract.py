@@ -21,7 +21,8 @@ from codesearch.errors import ExitCode, StoreUnavailableError
 from codesearch.types import Symbol
 from indexer.documents import symbol_documents
 from indexer.lexical import name_spellings, query_terms
-from indexer.milvus.rows import StoredDocument, StoreFilters
+from indexer.milvus.rows import StoredDocument
+from indexer.store_read import Filters
 
 pytestmark = pytest.mark.milvus
 STORES = pytest.mark.parametrize("kind", ["local", "milvus-lite", "milvus-server"])
@@ -58,13 +59,51 @@ CORPUS = [
 ]  # fmt: skip
 
 
+NO_FILTERS = Filters()
+
+
+def read(store: Any) -> Any:
+    """The store's committed generation, as a searcher opens it (``StoreGeneration``)."""
+    if getattr(store, "target", None) is None:  # the local store
+        return store.reader()
+    from indexer.milvus import MilvusGeneration
+
+    return MilvusGeneration(store)
+
+
+# -- the read side, as the search pipeline calls it (``indexer.store_read.StoreGeneration``) -------------------
+
+
+def dense(store: Any, vector: np.ndarray, k: int, filters: Filters = NO_FILTERS) -> list[tuple[int, float]]:
+    generation = read(store)
+    return generation.dense(vector, k, filters, generation.allowed_ids(filters))  # type: ignore[no-any-return]
+
+
+def lexical(store: Any, terms: list[str], k: int, filters: Filters = NO_FILTERS) -> list[tuple[int, float]]:
+    generation = read(store)
+    return generation.lexical(terms, k, filters, generation.allowed_ids(filters))  # type: ignore[no-any-return]
+
+
+def exact_names(store: Any, spellings: list[str], filters: Filters = NO_FILTERS) -> list[int]:
+    return sorted(read(store).exact_names(spellings, filters))
+
+
+def rows_of(store: Any, ids: list[int]) -> dict[int, dict[str, Any]]:
+    return {i: dict(row) for i, row in read(store).rows(ids).items()}
+
+
 def corpus_rows() -> list[StoredDocument]:
     rows = []
     for n, (repo, path, language, kind, name, qualified, doc, code) in enumerate(CORPUS, start=1):
         lines = code.count("\n") + 1
-        symbol = Symbol(repo, path, language, kind, name, qualified, code.splitlines()[0], doc, code, 10, 9 + lines, 0, 0)
+        symbol = Symbol(
+            repo, path, language, kind, name, qualified, code.splitlines()[0], doc, code, 10, 9 + lines, 0, 0
+        )
         (document,) = symbol_documents(symbol)
-        file_facts = {"size": 100 + len(path), "mtime_ns": 1_000 + len(path)}  # a file's, shared by its symbols
+        file_facts = {
+            "size": 100 + len(path),
+            "mtime_ns": 1_000 + len(path),
+        }  # a file's, shared by its symbols
         rows.append(StoredDocument.of(n * 10, document, root=ROOTS[repo], **file_facts))
     return rows
 
@@ -74,16 +113,18 @@ def unit_vectors(n: int, dim: int, seed: int) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def allowed(row: StoredDocument, f: StoreFilters) -> bool:
+def allowed(row: StoredDocument, f: Filters) -> bool:
     return (
         (f.repo is None or row.repo == f.repo)
-        and (f.language is None or row.language == f.language.lower())
+        and (f.lang is None or row.language == f.lang.lower())
         and (f.kind is None or row.kind == f.kind)
         and (f.glob is None or fnmatch.fnmatchcase(row.path, f.glob))
     )
 
 
-def exact_top_k(rows: list[StoredDocument], vectors: np.ndarray, query: np.ndarray, k: int, f: StoreFilters) -> list[tuple[int, float]]:
+def exact_top_k(
+    rows: list[StoredDocument], vectors: np.ndarray, query: np.ndarray, k: int, f: Filters
+) -> list[tuple[int, float]]:
     keep = [i for i, r in enumerate(rows) if allowed(r, f)]
     scores = vectors[keep] @ query
     order = np.argsort(-scores, kind="stable")[:k]
@@ -96,15 +137,15 @@ def same_ranking(got: list[tuple[int, float]], want: list[tuple[int, float]], to
 
 
 FILTERS = [
-    StoreFilters(),
-    StoreFilters(repo="alpha"),
-    StoreFilters(language="go"),
-    StoreFilters(language="Python"),  # the CLI lower-cases a language
-    StoreFilters(path_glob="retry"),  # no wildcard: anywhere in the path
-    StoreFilters(path_glob="lib/*/*.rs"),
-    StoreFilters(kind="class"),
-    StoreFilters(repo="beta", language="typescript"),
-    StoreFilters(repo="beta", path_glob="src/*"),  # matches nothing
+    Filters(),
+    Filters(repo="alpha"),
+    Filters(lang="go"),
+    Filters(lang="Python"),  # the CLI lower-cases a language
+    Filters(path_glob="retry"),  # no wildcard: anywhere in the path
+    Filters(path_glob="lib/*/*.rs"),
+    Filters(kind="class"),
+    Filters(repo="beta", lang="typescript"),
+    Filters(repo="beta", path_glob="src/*"),  # matches nothing
 ]
 
 
@@ -132,7 +173,7 @@ def shared(make_shared_store: Any, kind: str) -> tuple[Any, list[StoredDocument]
 @STORES
 def test_rows_by_id_give_every_display_field(make_shared_store: Any, kind: str) -> None:
     store, rows, _ = shared(make_shared_store, kind)
-    got = store.rows([r.id for r in rows] + [99_999])
+    got = rows_of(store, [r.id for r in rows] + [99_999])
     assert set(got) == {r.id for r in rows}  # an unknown id is left out
     for r in rows:
         assert got[r.id] == {
@@ -151,39 +192,43 @@ def test_upsert_of_a_known_id_replaces_its_document(make_store: Any, kind: str) 
     store.upsert([changed], vectors[5:6])
     generation = store.commit()
     assert generation.documents == len(rows) and generation.generation == 2
-    assert store.rows([changed.id])[changed.id]["code"] == changed.code
-    top = store.dense_top_k(vectors[5], 2)  # two documents now hold that vector: the old one and the new
+    assert rows_of(store, [changed.id])[changed.id]["code"] == changed.code
+    top = dense(store, vectors[5], 2)  # two documents now hold that vector: the old one and the new
     assert {i for i, _ in top} == {rows[5].id, changed.id}
     assert [s for _, s in top] == pytest.approx([1.0, 1.0], abs=1e-4)
 
 
 @STORES
 @pytest.mark.parametrize("filters", FILTERS, ids=repr)
-def test_dense_top_k_is_exact_search_with_filters(make_shared_store: Any, kind: str, filters: StoreFilters) -> None:
+def test_dense_top_k_is_exact_search_with_filters(
+    make_shared_store: Any, kind: str, filters: Filters
+) -> None:
     store, rows, vectors = shared(make_shared_store, kind)
     for query in [vectors[3], *unit_vectors(3, DIM, seed=7)]:
         want = exact_top_k(rows, vectors, query, 5, filters)
-        same_ranking(store.dense_top_k(query, 5, filters), want, 1e-4)
+        same_ranking(dense(store, query, 5, filters), want, 1e-4)
 
 
 LEXICAL = [
-    ("retry backoff", StoreFilters()),
-    ("parse json", StoreFilters()),
-    ("parse json", StoreFilters(repo="beta", path_glob="*.rs")),
-    ("config environment", StoreFilters(language="go")),
-    ("réponse http", StoreFilters()),  # accents fold, as FTS5's tokenizer folds them
-    ("cache url", StoreFilters(kind="class")),  # no match under the filter
+    ("retry backoff", Filters()),
+    ("parse json", Filters()),
+    ("parse json", Filters(repo="beta", path_glob="*.rs")),
+    ("config environment", Filters(lang="go")),
+    ("réponse http", Filters()),  # accents fold, as FTS5's tokenizer folds them
+    ("cache url", Filters(kind="class")),  # no match under the filter
 ]
 
 
 @STORES
 @pytest.mark.parametrize("query, filters", LEXICAL, ids=[q for q, _ in LEXICAL])
-def test_lexical_top_k_matches_the_local_ranking(make_shared_store: Any, kind: str, query: str, filters: StoreFilters) -> None:
+def test_lexical_top_k_matches_the_local_ranking(
+    make_shared_store: Any, kind: str, query: str, filters: Filters
+) -> None:
     reference, _, _ = shared(make_shared_store, "local")
     store, _, _ = shared(make_shared_store, kind)
     terms = query_terms(query)
-    want = reference.lexical_top_k(terms, 20, filters)
-    got = store.lexical_top_k(terms, 20, filters)
+    want = lexical(reference, terms, 20, filters)
+    got = lexical(store, terms, 20, filters)
     if getattr(store, "bm25", False):  # Milvus's BM25: one field, its own parameters
         assert {i for i, _ in got} == {i for i, _ in want}
         assert all(s > 0 for _, s in got)
@@ -199,10 +244,10 @@ def test_exact_names_match_any_spelling_of_a_name_under_filters(make_shared_stor
     store, rows, _ = shared(make_shared_store, kind)
     ids = {r.name: r.id for r in rows}
     spellings = name_spellings("RetryWithBackoff")
-    assert store.exact_names(spellings) == sorted([ids["retry_with_backoff"], ids["retryWithBackoff"]])
-    assert store.exact_names(spellings, StoreFilters(repo="beta")) == [ids["retryWithBackoff"]]
-    assert store.exact_names(name_spellings("LOADCONFIG"), StoreFilters(path_glob="*.go")) == [ids["LoadConfig"]]
-    assert store.exact_names(["nothing_here"]) == []
+    assert exact_names(store, spellings) == sorted([ids["retry_with_backoff"], ids["retryWithBackoff"]])
+    assert exact_names(store, spellings, Filters(repo="beta")) == [ids["retryWithBackoff"]]
+    assert exact_names(store, name_spellings("LOADCONFIG"), Filters(path_glob="*.go")) == [ids["LoadConfig"]]
+    assert exact_names(store, ["nothing_here"]) == []
 
 
 @STORES
@@ -216,10 +261,10 @@ def test_delete_file_removes_its_documents_from_every_read(make_store: Any, kind
     assert (generation.generation, generation.documents) == (2, len(rows) - 2)
     kept = [r for r in rows if r.id not in gone]
     kept_vectors = vectors[[i for i, r in enumerate(rows) if r.id not in gone]]
-    assert store.rows(gone) == {}
-    same_ranking(store.dense_top_k(vectors[0], 4), exact_top_k(kept, kept_vectors, vectors[0], 4, StoreFilters()), 1e-4)
-    assert not set(gone) & {i for i, _ in store.lexical_top_k(["retry", "backoff"], 20)}
-    assert store.exact_names(name_spellings("retry_with_backoff")) == [rows[6].id]
+    assert rows_of(store, gone) == {}
+    same_ranking(dense(store, vectors[0], 4), exact_top_k(kept, kept_vectors, vectors[0], 4, Filters()), 1e-4)
+    assert not set(gone) & {i for i, _ in lexical(store, ["retry", "backoff"], 20)}
+    assert exact_names(store, name_spellings("retry_with_backoff")) == [rows[6].id]
 
 
 @STORES
@@ -230,14 +275,18 @@ def test_a_model_change_swaps_in_a_new_generation_as_a_whole(make_store: Any, ki
     assert store.begin(model="other", fingerprint="fp-8", dim=new_dim) is True
     store.upsert(rows[1:], new_vectors)
     if kind != "local":  # readers keep the old generation until the commit moves the pointer (the alias)
-        assert store.generation().fingerprint == "fp-16"
-        same_ranking(store.dense_top_k(old_vectors[0], 3), exact_top_k(rows, old_vectors, old_vectors[0], 3, StoreFilters()), 1e-4)
+        assert store.manifest().fingerprint == "fp-16"
+        same_ranking(
+            dense(store, old_vectors[0], 3),
+            exact_top_k(rows, old_vectors, old_vectors[0], 3, Filters()),
+            1e-4,
+        )
     generation = store.commit()
     assert (generation.model, generation.fingerprint, generation.dim) == ("other", "fp-8", new_dim)
     assert generation.documents == len(rows) - 1 and generation.generation == 2
-    assert store.rows([rows[0].id]) == {}
+    assert rows_of(store, [rows[0].id]) == {}
     query = unit_vectors(1, new_dim, seed=9)[0]
-    same_ranking(store.dense_top_k(query, 5), exact_top_k(rows[1:], new_vectors, query, 5, StoreFilters()), 1e-4)
+    same_ranking(dense(store, query, 5), exact_top_k(rows[1:], new_vectors, query, 5, Filters()), 1e-4)
 
 
 def test_a_server_that_does_not_answer_is_one_line_with_its_exit_code(tmp_path: Any) -> None:
@@ -254,7 +303,9 @@ def test_a_server_that_does_not_answer_is_one_line_with_its_exit_code(tmp_path: 
     assert f"127.0.0.1:{port}" in str(err.value) and "\n" not in str(err.value)
 
 
-def test_a_server_older_than_supported_is_refused_with_its_version(milvus_server: str, monkeypatch: Any) -> None:
+def test_a_server_older_than_supported_is_refused_with_its_version(
+    milvus_server: str, monkeypatch: Any
+) -> None:
     from indexer.milvus import MilvusStore, connection
 
     monkeypatch.setattr(connection, "MIN_SERVER", (9, 0))  # the real 2.3.5 server plays an old one

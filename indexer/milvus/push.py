@@ -1,0 +1,53 @@
+"""A run of the indexing pipeline, sent to a Milvus store.
+
+The pipeline keeps its file table (change detection), documents and embedding cache in the local
+``meta.sqlite`` of the indexing machine, exactly as for the local store; instead of FAISS files and a
+manifest, each run ends here: the changed files' old documents deleted, their new documents upserted with
+their cached vectors, and one commit. When the store's generation is not the one the local tables last sent
+(a first run, a model change, ``--rebuild``, a run killed before its commit), a new collection is filled
+with every document and swapped in at the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+
+from indexer.milvus.store import MilvusStore
+from indexer.store import EmbeddingCache, Manifest
+from indexer.store_write import document_ids, store_facts, stored_documents
+
+log = logging.getLogger(__name__)
+
+UPSERT_BATCH = 2_000  # documents read, and sent, per step
+
+
+def push_run(
+    db: sqlite3.Connection,
+    store: MilvusStore,
+    *,
+    model: str,
+    fingerprint: str,
+    dim: int,
+    sent_generation: int,
+    removed: Sequence[int],
+    added: Sequence[int],
+    rebuild: bool = False,
+) -> Manifest:
+    """Send one run's changes (``removed`` and ``added`` document ids) to ``store`` and commit; all of the
+    local documents when the store's generation is not ``sent_generation`` (the last one these tables sent)."""
+    current = store.manifest()
+    whole = rebuild or current is None or current.generation != sent_generation
+    fresh = store.begin(model=model, fingerprint=fingerprint, dim=dim, rebuild=whole)
+    cache = EmbeddingCache(db, fingerprint, dim)
+    if fresh:
+        ids = document_ids(db)
+        log.info("%s: filling a new collection with %d documents", store.target, len(ids))
+    else:
+        store.delete_ids(removed)
+        ids = list(added)
+    for start in range(0, len(ids), UPSERT_BATCH):
+        rows = stored_documents(db, ids[start : start + UPSERT_BATCH])
+        store.upsert(rows, cache.get([r.content_hash for r in rows]))
+    return store.commit(store_facts(db))

@@ -7,7 +7,7 @@ import dataclasses
 from typing import Any
 
 from codesearch.cli.output import console, print_json, shown
-from codesearch.errors import ExitCode
+from codesearch.errors import ConfigError, ExitCode
 from codesearch.settings import Settings
 
 
@@ -25,6 +25,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.forget import forget_repository
 
+    if settings.store != "local":  # its documents live in Milvus; removing only this machine's copy would lie
+        raise ConfigError(
+            f"forget works on the local store only, not yet on {settings.store}: "
+            "index the remaining repositories into a new collection with `index --rebuild` instead"
+        )
     report = forget_repository(settings.index_dir, args.repo)
     if args.json:
         print_json(dataclasses.asdict(report))

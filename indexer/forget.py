@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codesearch.errors import IndexIOError, IndexNotFoundError, ModelMismatchError, NotFoundError
 from indexer.store import (
@@ -24,6 +25,9 @@ from indexer.store import (
     writer_lock,
 )
 from indexer.vectors import VectorIndex
+
+if TYPE_CHECKING:
+    from indexer.milvus.store import MilvusStore
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +92,14 @@ def forget_roots_for_rebuild(
         forget_rows(db, [r["id"] for r in repos if r["root"] in given])
 
 
-def forget_repository(index_dir: Path, name: str) -> ForgetReport:
+def forget_repository(index_dir: Path, name: str, store: MilvusStore | None = None) -> ForgetReport:
     """Remove the repository called ``name`` (or rooted at the path ``name``) from the index at
-    ``index_dir`` and commit a generation without it; ``NotFoundError`` lists the repositories there."""
+    ``index_dir`` and commit a generation without it; ``NotFoundError`` lists the repositories there.
+
+    With a Milvus ``store``, ``index_dir`` holds this machine's tables of it (``Settings.store_dir``): the
+    repository's documents are deleted in Milvus too, and the store commits the generation."""
     with writer_lock(index_dir):
-        manifest = Manifest.read(index_dir)
+        manifest = Manifest.read(index_dir) if store is None else store.manifest()
         if manifest is None:
             raise IndexNotFoundError(f"no index at {index_dir}: nothing to forget")
         try:
@@ -100,6 +107,8 @@ def forget_repository(index_dir: Path, name: str) -> ForgetReport:
         except sqlite3.Error as exc:
             raise IndexIOError(f"cannot open the index database in {index_dir}: {exc}") from None
         try:
+            if store is not None:
+                return _forget_in_store(index_dir, db, store, manifest, name)
             return _forget(index_dir, db, manifest, name)
         except sqlite3.OperationalError as exc:
             raise IndexIOError(f"writing the index in {index_dir} failed: {exc}") from None
@@ -107,7 +116,7 @@ def forget_repository(index_dir: Path, name: str) -> ForgetReport:
             db.close()
 
 
-def _forget(index_dir: Path, db: sqlite3.Connection, manifest: Manifest, name: str) -> ForgetReport:
+def _named_repo(index_dir: Path, db: sqlite3.Connection, name: str) -> sqlite3.Row:
     repos = db.execute("SELECT id, name, root FROM repos ORDER BY name").fetchall()
     as_path = str(Path(name).expanduser().resolve())
     repo = next((r for r in repos if r["name"] == name), None) or next(
@@ -116,6 +125,32 @@ def _forget(index_dir: Path, db: sqlite3.Connection, manifest: Manifest, name: s
     if repo is None:
         listed = ", ".join(r["name"] for r in repos) or "none"
         raise NotFoundError(f"no repository {name!r} in the index at {index_dir}; it holds: {listed}")
+    return repo  # type: ignore[no-any-return]
+
+
+def _forget_in_store(
+    index_dir: Path, db: sqlite3.Connection, store: MilvusStore, manifest: Manifest, name: str
+) -> ForgetReport:
+    from indexer.milvus.push import push_run
+
+    repo = _named_repo(index_dir, db, name)
+    files = db.execute("SELECT COUNT(*) FROM files WHERE repo_id=?", (repo["id"],)).fetchone()[0]
+    with db:
+        removed = forget_rows(db, [repo["id"]])
+    # the generation these tables last sent: when it is the store's, only the removed ids are deleted
+    # there; otherwise (a killed run) the store is refilled from these tables, which no longer hold them
+    sent = push_run(
+        db, store, model=manifest.model, fingerprint=manifest.fingerprint, dim=manifest.dim,
+        sent_generation=int(get_meta(db, "generation", "0")), removed=removed, added=[],
+    )  # fmt: skip
+    with db:
+        set_meta(db, "generation", str(sent.generation))
+    log.info("forgot %s in %s (%d files, %d documents)", repo["name"], store.target, files, len(removed))
+    return ForgetReport(repo["name"], repo["root"], files, len(removed), sent.generation)
+
+
+def _forget(index_dir: Path, db: sqlite3.Connection, manifest: Manifest, name: str) -> ForgetReport:
+    repo = _named_repo(index_dir, db, name)
     files = db.execute("SELECT COUNT(*) FROM files WHERE repo_id=?", (repo["id"],)).fetchone()[0]
     consistent = int(get_meta(db, "generation", "0")) == manifest.generation
     with db:

@@ -7,7 +7,7 @@ import dataclasses
 from typing import Any
 
 from codesearch.cli.output import console, print_json, shown
-from codesearch.errors import ConfigError, ExitCode
+from codesearch.errors import ExitCode
 from codesearch.settings import Settings
 
 
@@ -23,20 +23,17 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from codesearch import assembly
     from indexer.forget import forget_repository
 
-    if settings.store != "local":  # its documents live in Milvus; removing only this machine's copy would lie
-        raise ConfigError(
-            f"forget works on the local store only, not yet on {settings.store}: "
-            "index the remaining repositories into a new collection with `index --rebuild` instead"
-        )
-    report = forget_repository(settings.index_dir, args.repo)
+    report = forget_repository(assembly.store_dir(settings), args.repo, assembly.open_store(settings))
+    where = str(settings.index_dir) if settings.store == "local" else settings.store
     if args.json:
         print_json(dataclasses.asdict(report))
         return ExitCode.OK
     console().print(
         f"forgot {shown(report.repo)} ({shown(report.root)}): {report.files:,} files, "
-        f"{report.documents:,} documents; index {shown(str(settings.index_dir))} is at generation "
+        f"{report.documents:,} documents; index {shown(where)} is at generation "
         f"{report.generation} (the embedding cache keeps its vectors: indexing it again embeds nothing)"
     )
     return ExitCode.OK

@@ -129,11 +129,3 @@ def test_search_with_another_model_is_a_model_mismatch_not_a_dimension_error(git
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "built with model fake" in err and "--model fake" in err
 
-
-def test_forget_on_a_milvus_store_is_refused_not_half_done(two_repos, capsys) -> None:
-    """Its documents live in Milvus: forgetting only this machine's copy would leave them searchable."""
-    _, _, index_dir = two_repos
-    store = f"milvus-lite:{index_dir.parent / 'team.db'}"
-    assert main(["--index", str(index_dir), "--store", store, "forget", "other"]) == ExitCode.USAGE
-    err = capsys.readouterr().err
-    assert "local store only" in err and len(err.strip().splitlines()) == 1

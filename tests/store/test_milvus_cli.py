@@ -227,3 +227,23 @@ def test_an_unreachable_milvus_is_one_line_and_exit_code_10(
     err = capsys.readouterr().err
     assert code == ExitCode.STORE_UNAVAILABLE == 10
     assert err.count("\n") == 1 and f"127.0.0.1:{port}" in err and err.startswith("codesearch: error:")
+
+
+@pytest.mark.parametrize("kind", ["milvus-server", "milvus-lite"])
+def test_forget_takes_one_repository_out_of_the_milvus_store(
+    kind: str, git_repo: Any, tmp_path: Path, uri_of: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shop = git_repo("shop")
+    other = git_repo("other", {"lib/geometry.py": 'def polygon_area(points):\n    """Shoelace formula."""\n'})
+    milvus = ["--index", str(tmp_path / "index"), "--store", uri_of(kind), "--model", "fake"]
+    assert cli(capsys, *milvus, "index", str(shop.root), str(other.root))[0] == ExitCode.OK
+    assert "polygon_area" in [name for _, name, _ in hits(capsys, milvus, "polygon_area", "dense")]
+
+    code, report = cli(capsys, *milvus, "forget", "other", "--json")
+    assert code == ExitCode.OK and report["repo"] == "other" and report["documents"] > 0
+    # gone from Milvus itself, not only from this machine's tables
+    assert "polygon_area" not in [name for _, name, _ in hits(capsys, milvus, "polygon_area", "dense")]
+    code, status = cli(capsys, *milvus, "status", "--json")
+    assert code == ExitCode.OK and [r["name"] for r in status["repos"]] == ["shop"]
+    assert status["generation"] == report["generation"]
+    assert hits(capsys, milvus, "retry_with_backoff", "hybrid")[0][1] == "retry_with_backoff"  # shop stays

@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from codesearch.rerank import Reranker, rerank_fused
 from codesearch.roles import priors_for, weigh
 from codesearch.settings import MODES
 from codesearch.snippets import SNIPPET_LINES, Snippet, preview
-from codesearch.types import Hit
+from codesearch.types import Hit, SearchResult
 from indexer.lexical import name_spellings, terms_in
 from indexer.local_read import (
     RankerFactory,
@@ -46,21 +45,6 @@ log = logging.getLogger(__name__)
 
 CANDIDATES = 100  # how deep each side looks before fusion
 SQL_BATCH = 10_000  # rows read per batch at most
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    query: str
-    hits: list[Hit]
-    took_ms: float
-
-    def to_json(self, explain: bool = False) -> dict[str, Any]:
-        """Exactly DESIGN.md's ``search --json`` object (each hit with a ``why`` when ``explain``)."""
-        return {
-            "query": self.query,
-            "took_ms": round(self.took_ms, 3),
-            "hits": [h.to_json(explain) for h in self.hits],
-        }
 
 
 class Searcher:

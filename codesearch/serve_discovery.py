@@ -17,12 +17,11 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from codesearch.settings import Settings
-from codesearch.types import Hit
+from codesearch.types import Hit, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +30,6 @@ DISCOVERY_FILE = "serve.json"
 HEALTH_TIMEOUT_S = 0.5
 SEARCH_TIMEOUT_S = 30.0
 _WILDCARD_TO_LOOPBACK = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}
-
-
-@dataclass(frozen=True)
-class ServedResult:
-    """A search answered by a running server: what ``codesearch search`` prints (like ``SearchResult``)."""
-
-    query: str
-    hits: list[Hit]
-    took_ms: float
-
-    def to_json(self, explain: bool = False) -> dict[str, Any]:
-        return {
-            "query": self.query,
-            "took_ms": round(self.took_ms, 3),
-            "hits": [h.to_json(explain) for h in self.hits],
-        }
 
 
 def discovery_path(index_dir: Path) -> Path:
@@ -128,7 +111,7 @@ def _request(
         connection.close()
 
 
-def search_via_server(settings: Settings, request: dict[str, Any]) -> ServedResult | None:
+def search_via_server(settings: Settings, request: dict[str, Any]) -> SearchResult | None:
     """``request`` (a ``POST /search`` body) answered by a ``codesearch serve`` running on the settings'
     index (``Settings.store_dir``: a local index and a Milvus one never answer for each other), or None: no such server, or it cannot answer this request as the local
     search would (a reranker is configured here), or anything went wrong on the way."""
@@ -159,7 +142,7 @@ def search_via_server(settings: Settings, request: dict[str, Any]) -> ServedResu
         return None
 
 
-def _result(body: dict[str, Any]) -> ServedResult:
+def _result(body: dict[str, Any]) -> SearchResult:
     hits = []
     for h in body["hits"]:
         why = h.get("why", {})
@@ -186,4 +169,4 @@ def _result(body: dict[str, Any]) -> ServedResult:
                 also_at=list(h.get("also_at", [])),
             )
         )
-    return ServedResult(query=body["query"], hits=hits, took_ms=float(body["took_ms"]))
+    return SearchResult(query=body["query"], hits=hits, took_ms=float(body["took_ms"]))

@@ -161,3 +161,20 @@ def hit_from_json(obj: dict[str, Any]) -> Hit:
         exact_name=bool(why.get("exact_name", False)),
         also_at=list(obj.get("also_at", [])),
     )
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One query's ranked hits, from the in-process searcher or a running ``codesearch serve``."""
+
+    query: str
+    hits: list[Hit]
+    took_ms: float
+
+    def to_json(self, explain: bool = False) -> dict[str, Any]:
+        """Exactly DESIGN.md's ``search --json`` object (each hit with a ``why`` when ``explain``)."""
+        return {
+            "query": self.query,
+            "took_ms": round(self.took_ms, 3),
+            "hits": [h.to_json(explain) for h in self.hits],
+        }

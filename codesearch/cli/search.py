@@ -17,7 +17,6 @@ from codesearch.settings import Settings
 
 if TYPE_CHECKING:
     from codesearch.search import Searcher, SearchResult
-    from codesearch.serve_discovery import ServedResult
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -65,7 +64,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return _print(args, result, started)
 
 
-def _print(args: argparse.Namespace, result: SearchResult | ServedResult, started: float) -> int:
+def _print(args: argparse.Namespace, result: SearchResult, started: float) -> int:
     if args.json:
         print_json(result.to_json(explain=args.explain))
     elif args.compact:

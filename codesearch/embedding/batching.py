@@ -45,3 +45,10 @@ def padding_fraction(lengths: Sequence[int], batch: Sequence[int]) -> float:
         return 0.0
     padded = max(lengths[i] for i in batch) * len(batch)
     return 1.0 - sum(lengths[i] for i in batch) / padded
+
+
+def length_sorted_batches(texts: Sequence[str], size: int) -> list[list[int]]:
+    """Indices of ``texts`` in batches of ``size``, by length: a batch is padded to its longest text, so
+    texts of similar length go together."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    return [order[i : i + size] for i in range(0, len(order), size)]

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from codesearch.embedding._loading import LoadedOnceModel
+from codesearch.embedding.batching import length_sorted_batches
 from codesearch.errors import EmbeddingUnavailableError
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,7 @@ class MiniLM(LoadedOnceModel):
     def _batches(
         self, texts: Sequence[str], *, is_query: bool = False, instruction: str = ""
     ) -> list[list[int]]:
-        # sentence-transformers pads a batch to its longest text: batch texts of similar length together
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        return length_sorted_batches(texts, self.batch_size)
 
     def _embed_batch(self, texts: list[str], *, is_query: bool, instruction: str) -> np.ndarray:
         model, lock = self._model()

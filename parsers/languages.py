@@ -6,6 +6,7 @@ Nothing here parses; ``parsers.grammars`` turns these tables into cached tree-si
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 
 # Extension (lower case, with the dot) to language id. Languages without a grammar are here too, so the
@@ -180,6 +181,30 @@ def language_for_path(path: str) -> str | None:
     if ext in EXTENSIONS:
         return EXTENSIONS[ext]
     return None
+
+
+# C++-only syntax at the start of a line (or ``std::``/``::`` qualified names anywhere): a ``.h`` file that has
+# any of it is C++. Plain C headers (``extern "C"`` guards included) have none of it.
+_CPP_MARKERS = re.compile(
+    rb"^[ \t]*(?:class[ \t]+\w+[ \t]*(?:final[ \t]*)?(?::[^:]|\{|$)|namespace(?:[ \t]+\w+)?[ \t]*\{"
+    rb"|template[ \t]*<|using[ \t]+namespace\b|(?:public|private|protected)[ \t]*:)|\bstd::\w",
+    re.MULTILINE,
+)
+_SNIFF_BYTES = 64 * 1024
+
+
+def language_for_source(path: str, text: str) -> str | None:
+    """``language_for_path``, except that a ``.h`` header whose text is C++ is ``cpp``, not ``c``.
+
+    C++ projects keep their headers in ``.h`` files as often as not; parsed as C, their classes, namespaces
+    and templates become errors and their methods are lost. Only the first 64 KiB are looked at.
+    """
+    language = language_for_path(path)
+    if language == "c" and path.lower().endswith(".h"):
+        head = text[:_SNIFF_BYTES].encode("utf-8", "surrogatepass")
+        if _CPP_MARKERS.search(head):
+            return "cpp"
+    return language
 
 
 def extensions_for(language: str) -> list[str]:

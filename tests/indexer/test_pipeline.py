@@ -413,3 +413,17 @@ def test_many_removals_from_an_approximate_index_rebuild_it(git_repo, hash_embed
         and index.live == index.ntotal == len(doc_ids) == report.documents
     )
     assert set(index._ids()) == doc_ids
+
+
+def test_a_cpp_header_named_dot_h_is_indexed_as_cpp(git_repo, hash_embedder, tmp_path):
+    header = "namespace geo {\nclass Point {\n public:\n  double DistanceTo(const Point& o) const;\n};\n}\n"
+    repo = git_repo(files={"geo.h": header, "ring.h": "int ring_push(char *buf, char c);\n"})
+    report = _index(repo.root, tmp_path / "idx", hash_embedder)
+    db = sqlite3.connect(tmp_path / "idx" / "meta.sqlite")
+    try:
+        languages = dict(db.execute("SELECT path, language FROM files").fetchall())
+    finally:
+        db.close()
+    assert languages == {"geo.h": "cpp", "ring.h": "c"}
+    assert "geo.Point.DistanceTo" in {q for _, q in _docs(tmp_path / "idx")}
+    assert report.symbols_by_language.get("cpp", 0) >= 2

@@ -10,6 +10,7 @@ from parsers import (
     extract_symbols,
     has_grammar,
     language_for_path,
+    language_for_source,
     languages_table_markdown,
     supported_languages,
 )
@@ -94,3 +95,61 @@ def test_readme_table_is_current() -> None:
     region = marked_region(readme.read_text(encoding="utf-8"))
     assert region is not None, "README.md lost its <!-- languages:start/end --> markers"
     assert region == languages_table_markdown(), "run: python -m parsers.table --write README.md"
+
+
+CPP_HEADER = """#pragma once
+#include <string>
+
+namespace geo {
+
+/// A point on the plane.
+class Point {
+ public:
+  Point(double x, double y) : x_(x), y_(y) {}
+  /// Distance to another point.
+  double DistanceTo(const Point& other) const;
+
+ private:
+  double x_, y_;
+};
+
+template <typename T>
+T clamp(T v, T lo, T hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+}  // namespace geo
+"""
+
+C_HEADER = """#ifndef RING_H
+#define RING_H
+#include <stddef.h>
+
+/* A fixed-size ring buffer. */
+typedef struct ring { char *buf; size_t head, tail, cap; } ring_t;
+
+int ring_push(ring_t *r, char c);  /* class of errors: see below */
+static inline size_t ring_len(const ring_t *r) { return r->tail - r->head; }
+
+#endif
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (CPP_HEADER, "cpp"),
+        (C_HEADER, "c"),
+        ('struct S { int a; };\n#ifdef __cplusplus\nextern "C" {\n#endif\nint f(void);\n', "c"),
+        ("template<class T> struct Box { T v; };\n", "cpp"),
+        ("#include <vector>\nstd::vector<int> evens(int n);\n", "cpp"),
+    ],
+)
+def test_a_header_is_cpp_when_its_text_says_so(text: str, language: str) -> None:
+    assert language_for_source("include/x.h", text) == language
+    assert language_for_source("src/x.c", text) == "c"  # only the ambiguous .h is sniffed
+    assert language_for_source("x.hpp", C_HEADER) == "cpp"
+
+
+def test_cpp_header_methods_become_symbols() -> None:
+    symbols = extract_symbols(CPP_HEADER.encode(), language_for_source("geo.h", CPP_HEADER), path="geo.h")
+    names = {s.qualified_name for s in symbols}
+    assert {"geo.Point", "geo.Point.DistanceTo", "geo.clamp"} <= names

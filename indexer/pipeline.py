@@ -103,7 +103,7 @@ def _parse_file(
         report.errors.append(f"{source.path}: unreadable ({exc})")
         report.skipped["unreadable"] = report.skipped.get("unreadable", 0) + 1
         return None
-    language = parsers.language_for_path(source.path) or "text"
+    language = parsers.language_for_source(source.path, text) or "text"
     symbols = []
     cuts: Counter[str] = Counter()
     if parsers.has_grammar(language):

@@ -6,6 +6,7 @@ Nothing here parses; ``parsers.grammars`` turns these tables into cached tree-si
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 
 # Extension (lower case, with the dot) to language id. Languages without a grammar are here too, so the
@@ -180,6 +181,29 @@ def language_for_path(path: str) -> str | None:
     if ext in EXTENSIONS:
         return EXTENSIONS[ext]
     return None
+
+
+# What only C++ says, at the start of a line (GitHub linguist's heuristics for `.h`): a class, namespace or
+# template, an access label, a C++ standard header, or `std::` anywhere.
+_CPP_MARKERS = re.compile(
+    r"^[ \t]*(?:template[ \t]*<|class[ \t]+\w+(?:[ \t]+final)?[ \t]*(?::[^;{]*)?\{|"
+    r"(?:inline[ \t]+)?namespace(?:[ \t]+[\w:]+)?[ \t]*\{|using[ \t]+namespace[ \t]|"
+    r"(?:public|private|protected)[ \t]*:(?!:)|"
+    r"#[ \t]*include[ \t]*<(?:cstdint|cstddef|cstdlib|cstring|cmath|cassert|climits|string|vector|map|set|list|"
+    r"array|memory|utility|algorithm|functional|unordered_map|unordered_set|(?:i|o|io|s)stream|iosfwd)>)"
+    r"|\bstd::\w",
+    re.MULTILINE,
+)
+_C_HEADER_SNIFF_CHARS = 1 << 16
+
+
+def language_for_source(path: str, text: str) -> str | None:
+    """``language_for_path``, and a C header (`.h`) whose text is C++ is ``cpp``: C++ libraries name their
+    headers `.h` as often as `.hpp`, and the C grammar turns their classes into noise."""
+    language = language_for_path(path)
+    if language == "c" and path.lower().endswith(".h") and _CPP_MARKERS.search(text, 0, _C_HEADER_SNIFF_CHARS):
+        return "cpp"
+    return language
 
 
 def extensions_for(language: str) -> list[str]:

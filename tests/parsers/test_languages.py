@@ -10,6 +10,7 @@ from parsers import (
     extract_symbols,
     has_grammar,
     language_for_path,
+    language_for_source,
     languages_table_markdown,
     supported_languages,
 )
@@ -47,6 +48,48 @@ def test_language_for_path(path: str, language: str) -> None:
 @pytest.mark.parametrize("path", ["", "a.unknownext", "noext", "dir/", "a.py.bak"])
 def test_language_for_path_unknown(path: str) -> None:
     assert language_for_path(path) is None
+
+
+_CPP_HEADER = """#ifndef DOUBLE_CONVERSION_IEEE_H_
+#define DOUBLE_CONVERSION_IEEE_H_
+
+namespace double_conversion {
+
+class Double {
+ public:
+  explicit Double(double d) : d64_(d) {}
+  bool IsSpecial() const { return (AsUint64() & kExponentMask) == kExponentMask; }
+};
+
+}  // namespace double_conversion
+#endif
+"""
+_C_HEADER = """#ifndef LZ4_H
+#define LZ4_H
+#if defined (__cplusplus)
+extern "C" {
+#endif
+/* The class of inputs below is not checked; it is public: callers must. */
+struct LZ4_stream_t_internal {
+    unsigned hashTable[4096];
+};
+int LZ4_compress_default(const char* src, char* dst, int srcSize, int dstCapacity);
+#endif
+"""
+
+
+def test_a_header_whose_text_is_cpp_is_parsed_as_cpp() -> None:
+    assert language_for_source("include/ieee.h", _CPP_HEADER) == "cpp"
+    assert language_for_source("lib/lz4.h", _C_HEADER) == "c"  # C guards for C++ callers stay C
+    assert language_for_source("src/ieee.c", _CPP_HEADER) == "c"  # only headers are ambiguous
+    assert language_for_source("app.py", "class A:\n    pass\n") == "python"
+    as_cpp = extract_symbols(_CPP_HEADER.encode(), "cpp", path="ieee.h")
+    assert [(s.kind, s.qualified_name) for s in as_cpp][1:] == [
+        ("class", "double_conversion.Double"),
+        ("method", "double_conversion.Double.Double"),
+        ("method", "double_conversion.Double.IsSpecial"),
+    ]
+    assert extract_symbols(_CPP_HEADER.encode(), "c", path="ieee.h") == []  # what the C grammar made of it
 
 
 def test_required_languages_are_supported() -> None:

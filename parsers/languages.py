@@ -201,7 +201,11 @@ def language_for_source(path: str, text: str) -> str | None:
     """``language_for_path``, and a C header (`.h`) whose text is C++ is ``cpp``: C++ libraries name their
     headers `.h` as often as `.hpp`, and the C grammar turns their classes into noise."""
     language = language_for_path(path)
-    if language == "c" and path.lower().endswith(".h") and _CPP_MARKERS.search(text, 0, _C_HEADER_SNIFF_CHARS):
+    if (
+        language == "c"
+        and path.lower().endswith(".h")
+        and _CPP_MARKERS.search(text, 0, _C_HEADER_SNIFF_CHARS)
+    ):
         return "cpp"
     return language
 

@@ -134,7 +134,9 @@ def test_a_typings_folder_declares_the_javascript_it_sits_apart_from() -> None:
     assert declaration_key("r", "typings/index.d.ts", "Command.addArgument") != declaration_key(
         "s", "lib/command.js", "Command.addArgument"
     )
-    assert declaration_key("r", "typings/index.d.ts", "parse") != declaration_key("r", "lib/parse.py", "parse")
+    assert declaration_key("r", "typings/index.d.ts", "parse") != declaration_key(
+        "r", "lib/parse.py", "parse"
+    )
 
 
 def test_a_declaration_lifts_the_code_it_declares() -> None:

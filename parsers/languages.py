@@ -184,9 +184,10 @@ def language_for_path(path: str) -> str | None:
 
 
 # What only C++ says, at the start of a line (GitHub linguist's heuristics for `.h`): a class, namespace or
-# template, an access label, a C++ standard header, or `std::` anywhere.
+# template, an access label, a C++ standard header, or `std::` anywhere. A class's bases are read on its own
+# line only, so a hostile header cannot make the search quadratic.
 _CPP_MARKERS = re.compile(
-    r"^[ \t]*(?:template[ \t]*<|class[ \t]+\w+(?:[ \t]+final)?[ \t]*(?::[^;{]*)?\{|"
+    r"^[ \t]*(?:template[ \t]*<|class[ \t]+\w+(?:[ \t]+final)?(?:[ \t]*:[^;{\n]*)?\s{0,4}\{|"
     r"(?:inline[ \t]+)?namespace(?:[ \t]+[\w:]+)?[ \t]*\{|using[ \t]+namespace[ \t]|"
     r"(?:public|private|protected)[ \t]*:(?!:)|"
     r"#[ \t]*include[ \t]*<(?:cstdint|cstddef|cstdlib|cstring|cmath|cassert|climits|string|vector|map|set|list|"

@@ -83,6 +83,8 @@ def test_a_header_whose_text_is_cpp_is_parsed_as_cpp() -> None:
     assert language_for_source("lib/lz4.h", _C_HEADER) == "c"  # C guards for C++ callers stay C
     assert language_for_source("src/ieee.c", _CPP_HEADER) == "c"  # only headers are ambiguous
     assert language_for_source("app.py", "class A:\n    pass\n") == "python"
+    assert language_for_source("x.h", "class Solver\n{\n  int n;\n};\n") == "cpp"  # brace on the next line
+    assert language_for_source("x.h", "class a :\n" * 6500) == "c"  # no brace: not a class (and not slow)
     as_cpp = extract_symbols(_CPP_HEADER.encode(), "cpp", path="ieee.h")
     assert [(s.kind, s.qualified_name) for s in as_cpp] == [
         ("class", "double_conversion.Double"),

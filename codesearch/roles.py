@@ -42,6 +42,9 @@ C_FAMILY_SUFFIXES: tuple[str, ...] = (
     ".inl",
     ".ipp",
 )
+# JavaScript and TypeScript: a package's `.d.ts` often sits apart from its code (`typings/`, `types/`, a root
+# `index.d.ts` for `lib/`)
+JS_FAMILY_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
 FUNCTION_KINDS = frozenset({"function", "method"})
 # The query asks for tests: "test for the parser", "pruebas", "测试", "テスト", "тест", "테스트".
 ASKS_FOR_TESTS = re.compile(
@@ -105,11 +108,14 @@ def weigh(
 
 
 def declaration_key(repo: str, path: str, qualified_name: str) -> tuple[str, str, str]:
-    """One key for a declaration and the implementation it declares: `pkg/mod.pyi` and `pkg/mod.py`,
-    `lib/index.d.ts` and `lib/index.js` (or `.ts`) share it for the same qualified name; in C and C++ every
-    file of the repository does (`include/x.h` declares what `src/x.c` defines)."""
-    if path.lower().endswith(C_FAMILY_SUFFIXES):
+    """One key for a declaration and the implementation it declares: `pkg/mod.pyi` and `pkg/mod.py` share it
+    for the same qualified name; in C and C++ every file of the repository does (`include/x.h` declares what
+    `src/x.c` defines), and so in JavaScript and TypeScript (`typings/index.d.ts` declares `lib/command.js`)."""
+    lower = path.lower()
+    if lower.endswith(C_FAMILY_SUFFIXES):
         return (repo, "<c>", qualified_name)
+    if lower.endswith(JS_FAMILY_SUFFIXES):
+        return (repo, "<js>", qualified_name)
     for suffix in DECLARATION_SUFFIXES:
         if path.endswith(suffix):
             return (repo, path[: -len(suffix)], qualified_name)

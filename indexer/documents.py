@@ -150,9 +150,9 @@ def file_documents(repo: str, path: str, language: str, text: str, symbols: list
     docs: list[Document] = []
     for sym in symbols:
         docs.extend(symbol_documents(sym))
-    # top-level code outside any symbol (scripts, config, prose) must still be findable
-    top_level = [s for s in symbols if "." not in s.qualified_name] or symbols
-    for lo, hi in _uncovered_ranges(top_level, len(lines)):
+    # top-level code outside any symbol (scripts, config, prose) must still be findable; what a symbol covers
+    # is not windowed again, whatever its name (Go's `T.method` and C++'s `Foo::bar` are top-level too)
+    for lo, hi in _uncovered_ranges(symbols, len(lines)):
         non_blank = sum(1 for line in lines[lo - 1 : hi] if line.strip())
         if non_blank >= MIN_GAP_LINES:
             docs.extend(window_documents(repo, path, language, lines, lo, hi))

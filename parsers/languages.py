@@ -183,27 +183,31 @@ def language_for_path(path: str) -> str | None:
     return None
 
 
-# C++-only syntax at the start of a line (or ``std::``/``::`` qualified names anywhere): a ``.h`` file that has
-# any of it is C++. Plain C headers (``extern "C"`` guards included) have none of it.
+# What only C++ says, at the start of a line (GitHub linguist's heuristics for `.h`): a class, namespace or
+# template, an access label, a C++ standard header, or `std::` anywhere. A class's bases are read on its own
+# line only, so a hostile header cannot make the search quadratic.
 _CPP_MARKERS = re.compile(
-    rb"^[ \t]*(?:class[ \t]+\w+[ \t]*(?:final[ \t]*)?(?::[^:]|\{|$)|namespace(?:[ \t]+\w+)?[ \t]*\{"
-    rb"|template[ \t]*<|using[ \t]+namespace\b|(?:public|private|protected)[ \t]*:)|\bstd::\w",
+    r"^[ \t]*(?:template[ \t]*<|class[ \t]+\w+(?:[ \t]+final)?(?:[ \t]*:[^;{\n]*)?\s{0,4}\{|"
+    r"(?:inline[ \t]+)?namespace(?:[ \t]+[\w:]+)?[ \t]*\{|using[ \t]+namespace[ \t]|"
+    r"(?:public|private|protected)[ \t]*:(?!:)|"
+    r"#[ \t]*include[ \t]*<(?:cstdint|cstddef|cstdlib|cstring|cmath|cassert|climits|string|vector|map|set|list|"
+    r"array|memory|utility|algorithm|functional|unordered_map|unordered_set|(?:i|o|io|s)stream|iosfwd)>)"
+    r"|\bstd::\w",
     re.MULTILINE,
 )
-_SNIFF_BYTES = 64 * 1024
+_C_HEADER_SNIFF_CHARS = 1 << 16
 
 
 def language_for_source(path: str, text: str) -> str | None:
-    """``language_for_path``, except that a ``.h`` header whose text is C++ is ``cpp``, not ``c``.
-
-    C++ projects keep their headers in ``.h`` files as often as not; parsed as C, their classes, namespaces
-    and templates become errors and their methods are lost. Only the first 64 KiB are looked at.
-    """
+    """``language_for_path``, and a C header (`.h`) whose text is C++ is ``cpp``: C++ libraries name their
+    headers `.h` as often as `.hpp`, and the C grammar turns their classes into noise."""
     language = language_for_path(path)
-    if language == "c" and path.lower().endswith(".h"):
-        head = text[:_SNIFF_BYTES].encode("utf-8", "surrogatepass")
-        if _CPP_MARKERS.search(head):
-            return "cpp"
+    if (
+        language == "c"
+        and path.lower().endswith(".h")
+        and _CPP_MARKERS.search(text, 0, _C_HEADER_SNIFF_CHARS)
+    ):
+        return "cpp"
     return language
 
 

@@ -1,6 +1,7 @@
 """Extraction coverage per language: how much of real projects' code falls inside extracted symbols.
 
     python benchmarks/quality/extraction_coverage.py [--only express,lodash] [--gaps 6] [--json OUT]
+    python benchmarks/quality/extraction_coverage.py --corpus benchmarks/data/corpus [--only qs,minimist]
 
 Fetches pinned packages through the ordinary registry clients (pip sdists, npm tarballs, Debian binary
 packages that carry sources: Go, Rust, Ruby, PHP, Lua, OCaml), caches them under
@@ -9,6 +10,8 @@ prints per language: files, lines, symbols, the share of non-blank lines inside 
 same share with comment-only lines left out (``cover code``), and the biggest gaps: the node types of the
 largest subtrees no symbol touches, with their non-blank lines and one place to look at.
 
+``--corpus DIR`` measures the package folders of DIR instead (the quality benchmark's corpus: every file of
+every language). ``windows`` counts the window documents the indexer adds over code no symbol covers.
 No sources found for Elixir, Haskell and Scala on these registries: those languages are not measured.
 Run it with ``PYTHONPATH=<a checkout>`` to measure another version of ``parsers/`` on the same files.
 """
@@ -28,7 +31,12 @@ from pathlib import Path
 
 import tree_sitter
 
+import parsers
+from indexer.documents import file_documents
 from parsers import extract_symbols, grammars, language_for_path
+
+# A C header whose text is C++ is C++ (absent from checkouts before it; they read `.h` as C).
+_language_for_source = getattr(parsers, "language_for_source", None)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "extraction"
 _COMMENT_WORDS = ("comment", "haddock")
@@ -119,7 +127,7 @@ def files_of(source: Source, root: Path) -> list[tuple[Path, str]]:
         for path in sorted([start] if start.is_file() else start.rglob("*")):
             if not path.is_file() or path.is_symlink() or ".min." in path.name:
                 continue
-            language = language_for_path(path.name)
+            language = _language_of(path)
             if language is None and source.force_language and not path.suffix:
                 language = source.force_language
             if language is None or not grammars.has_grammar(language):
@@ -127,6 +135,28 @@ def files_of(source: Source, root: Path) -> list[tuple[Path, str]]:
             if source.languages and language not in source.languages:
                 continue
             found.append((path, language))
+    return found
+
+
+def _language_of(path: Path) -> str | None:
+    language = language_for_path(path.name)
+    if language == "c" and _language_for_source is not None:
+        language = _language_for_source(path.name, path.read_text(encoding="utf-8", errors="replace"))
+    return language
+
+
+def corpus_files(corpus: Path, only: set[str] | None) -> list[tuple[str, Path, str]]:
+    """(label, file, language) of every file with a grammar in the package folders of ``corpus``."""
+    found: list[tuple[str, Path, str]] = []
+    for package in sorted(p for p in corpus.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if only is not None and package.name not in only:
+            continue
+        for path in sorted(package.rglob("*")):
+            if not path.is_file() or path.is_symlink() or ".git" in path.parts or ".min." in path.name:
+                continue
+            language = _language_of(path)
+            if language is not None and grammars.has_grammar(language):
+                found.append((f"{package.name}/{path.relative_to(package).as_posix()}", path, language))
     return found
 
 
@@ -140,6 +170,7 @@ class Tally:
     covered: int = 0
     comment_lines: int = 0
     symbols: int = 0
+    windows: int = 0
     kinds: Counter[str] = field(default_factory=Counter)
     gaps: Counter[str] = field(default_factory=Counter)
     gap_example: dict[str, str] = field(default_factory=dict)
@@ -161,6 +192,8 @@ def measure_file(path: Path, label: str, language: str, tally: Tally) -> None:
     tally.non_blank += non_blank
     tally.covered += len(covered)
     tally.symbols += len(symbols)
+    text = source.decode("utf-8", errors="replace")
+    tally.windows += sum(d.kind == "window" for d in file_documents("", label, language, text, symbols))
     tally.kinds.update(s.kind for s in symbols)
     tree = grammars.parser(language).parse(source)
     _gaps(tree.root_node, covered, set(blank), label, tally)
@@ -190,15 +223,22 @@ def _gaps(node: tree_sitter.Node, covered: set[int], taken: set[int], label: str
         tally.gap_example.setdefault(key, f"{label}:{child.start_point.row + 1}")
 
 
-def measure(sources: list[Source]) -> dict[str, Tally]:
-    """Figures per language over every file of ``sources`` (fetched first when missing)."""
+def measure(files: list[tuple[str, Path, str]]) -> dict[str, Tally]:
+    """Figures per language over ``files`` ((label, file, language))."""
     tallies: dict[str, Tally] = defaultdict(Tally)
+    for label, path, language in files:
+        measure_file(path, label, language, tallies[language])
+    return dict(sorted(tallies.items()))
+
+
+def source_files(sources: list[Source]) -> list[tuple[str, Path, str]]:
+    """(label, file, language) of every file of ``sources`` (fetched first when missing)."""
+    found: list[tuple[str, Path, str]] = []
     for source in sources:
         root = fetch(source)
         for path, language in files_of(source, root):
-            label = f"{source.name}/{path.relative_to(root).as_posix()}"
-            measure_file(path, label, language, tallies[language])
-    return dict(sorted(tallies.items()))
+            found.append((f"{source.name}/{path.relative_to(root).as_posix()}", path, language))
+    return found
 
 
 def _pct(part: int, whole: int) -> str:
@@ -208,13 +248,13 @@ def _pct(part: int, whole: int) -> str:
 def report(tallies: dict[str, Tally], n_gaps: int) -> str:
     """A Markdown table of figures per language, then the biggest gaps of each language."""
     out = [
-        "| language | files | lines | symbols | cover | cover code |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| language | files | lines | symbols | windows | cover | cover code |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for language, t in tallies.items():
         code = t.non_blank - t.comment_lines
         out.append(
-            f"| {language} | {t.files} | {t.lines} | {t.symbols} | {_pct(t.covered, t.non_blank)} "
+            f"| {language} | {t.files} | {t.lines} | {t.symbols} | {t.windows} | {_pct(t.covered, t.non_blank)} "
             f"| {_pct(t.covered, code)} |"
         )
     out.append("")
@@ -232,17 +272,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated source names")
     parser.add_argument("--gaps", type=int, default=5, help="gaps shown per language")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--corpus", type=Path, help="measure the package folders of this folder instead")
     args = parser.parse_args(argv)
     wanted = set(args.only.split(",")) if args.only else None
-    sources = [s for s in SOURCES if wanted is None or s.name in wanted]
-    tallies = measure(sources)
+    if args.corpus:
+        tallies = measure(corpus_files(args.corpus, wanted))
+    else:
+        tallies = measure(source_files([s for s in SOURCES if wanted is None or s.name in wanted]))
     sys.stdout.write(f"parsers from {Path(grammars.__file__).parent}\n\n")
     sys.stdout.write(report(tallies, args.gaps))
     if args.json:
         figures = {
             language: {
                 "files": t.files, "lines": t.lines, "non_blank": t.non_blank, "covered": t.covered,
-                "comment_lines": t.comment_lines, "symbols": t.symbols, "kinds": dict(t.kinds),
+                "comment_lines": t.comment_lines, "symbols": t.symbols, "windows": t.windows, "kinds": dict(t.kinds),
                 "gaps": dict(t.gaps.most_common(20)),
             }
             for language, t in tallies.items()

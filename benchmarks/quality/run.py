@@ -328,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repos", help="only these corpus packages (and queries targeting them): for slow models"
     )
+    parser.add_argument(
+        "--split", choices=("dev", "test", "all"), default="all", help="only the queries of this split"
+    )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument(
         "--report", type=Path, help="print the tables of a saved out/quality-*.json again; search nothing"
@@ -344,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     sets = args.queries.split(",")
     repos = set(args.repos.split(",")) if args.repos else None
-    queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos) for name in sets}
+    split = None if args.split == "all" else args.split
+    queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos, split) for name in sets}
     roots = [r for r in corpus_roots(args.corpus) if repos is None or r.name in repos]
     OUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, list[QueryOutcome]]] = {}

@@ -1,5 +1,5 @@
 ; C++: functions and methods (in-class, and out-of-class `Foo::bar` qualified as Foo.bar), prototypes,
-; classes, structs, unions, enums, namespaces, typedefs/aliases and function-like macros.
+; classes, structs, unions, enums, typedefs/aliases and function-like macros; namespaces qualify them.
 
 (function_definition
   declarator: [(function_declarator declarator: [(identifier) (field_identifier) (operator_name) (destructor_name)] @name)
@@ -35,7 +35,9 @@
 (template_declaration (struct_specifier name: (type_identifier) @name body: (field_declaration_list))) @definition.struct
 (union_specifier name: (type_identifier) @name body: (field_declaration_list)) @definition.struct
 (enum_specifier name: (type_identifier) @name body: (enumerator_list)) @definition.enum
-(namespace_definition name: [(namespace_identifier) (nested_namespace_specifier)] @name) @definition.module
+; A namespace qualifies what it holds (`kiwi.Solver.addConstraint`) without being a symbol itself: it is a
+; whole file's worth of code, and its head would only repeat the first definition inside it.
+(namespace_definition name: [(namespace_identifier) (nested_namespace_specifier)] @name) @scope
 (type_definition declarator: (type_identifier) @name) @definition.type
 (alias_declaration name: (type_identifier) @name) @definition.type
 (preproc_function_def name: (identifier) @name) @definition.macro

@@ -120,6 +120,32 @@
       property: (property_identifier) @_exports (#eq? @_exports "exports"))
     right: (function_expression name: (identifier) @name body: (_) @body))) @definition.function
 
+; A module that is one anonymous function (minimist, qs's parse): `module.exports = function (args, opts) {…}`
+; or `=> …`, named `module.exports`, so the functions declared inside it are `module.exports.inner`; the same
+; bound to a name as well (`var proto = module.exports = function (options)`, named by the variable); and an
+; anonymous `export default function (…)` / `export default (…) =>`, named `default`.
+(expression_statement
+  (assignment_expression
+    left: (member_expression
+      object: (identifier) @qualifier (#eq? @qualifier "module")
+      property: (property_identifier) @name (#eq? @name "exports"))
+    right: [(function_expression !name body: (_) @body) (arrow_function body: (_) @body)])) @definition.function
+
+([(lexical_declaration
+   (variable_declarator
+     name: (identifier) @name
+     value: (assignment_expression
+       right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])))
+  (variable_declaration
+   (variable_declarator
+     name: (identifier) @name
+     value: (assignment_expression
+       right: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])))]) @definition.function
+
+(export_statement
+  "default" @name
+  value: [(function_expression !name body: (_) @body) (arrow_function body: (_) @body)]) @definition.function
+
 ; Functions as values of object literal keys: `{ get: function (key) {…}, set: (k, v) => v }`.
 (pair
   key: [(property_identifier) (string (string_fragment))] @name

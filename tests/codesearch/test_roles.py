@@ -120,6 +120,25 @@ def test_declaration_key_pairs_stubs_with_their_code() -> None:
     assert declaration_key("r", "pkg/ledger.pyi", "post") != declaration_key("s", "pkg/ledger.py", "post")
 
 
+def test_a_typings_folder_declares_the_javascript_it_sits_apart_from() -> None:
+    # commander: typings/index.d.ts declares lib/command.js; axios: index.d.ts declares lib/core/Axios.js
+    assert declaration_key("r", "typings/index.d.ts", "Command.addArgument") == declaration_key(
+        "r", "lib/command.js", "Command.addArgument"
+    )
+    assert declaration_key("r", "index.d.ts", "Axios.request") == declaration_key(
+        "r", "lib/core/Axios.js", "Axios.request"
+    )
+    assert declaration_key("r", "typings/index.d.ts", "Command.addArgument") != declaration_key(
+        "r", "lib/command.js", "Command.addOption"
+    )
+    assert declaration_key("r", "typings/index.d.ts", "Command.addArgument") != declaration_key(
+        "s", "lib/command.js", "Command.addArgument"
+    )
+    assert declaration_key("r", "typings/index.d.ts", "parse") != declaration_key(
+        "r", "lib/parse.py", "parse"
+    )
+
+
 def test_a_declaration_lifts_the_code_it_declares() -> None:
     """The stub scored higher than its implementation: the implementation takes the stub's score, the stub
     keeps its own times the prior, and code elsewhere with the same name is not lifted."""

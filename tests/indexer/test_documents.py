@@ -145,3 +145,36 @@ def test_identical_text_has_identical_hash_wherever_it_lives() -> None:
     moved = Symbol(**{**_symbol("def work(items):\n    return 1\n").__dict__, "path": "other/place.py"})
     assert symbol_documents(moved)[0].content_hash == a.content_hash
     assert symbol_documents(moved)[0].lexical != a.lexical  # the path is still searchable lexically
+
+
+_GO_METHODS = """package uuid
+
+// UUID is a 128 bit (16 byte) Universal Unique IDentifier.
+type UUID [16]byte
+
+// String returns the string form of uuid, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.
+func (uuid UUID) String() string {
+	var buf [36]byte
+	encodeHex(buf[:], uuid)
+	return string(buf[:])
+}
+
+// URN returns the RFC 2141 URN form of uuid.
+func (uuid UUID) URN() string {
+	var buf [36 + 9]byte
+	copy(buf[:], "urn:uuid:")
+	encodeHex(buf[9:], uuid)
+	return string(buf[:])
+}
+"""
+
+
+def test_top_level_methods_with_a_qualified_name_are_not_windowed_again() -> None:
+    # Go methods (`UUID.String`), Rust impl methods, C++ `Foo::bar` and JS `obj.x = function` are top-level
+    # code with a dotted qualified name: the lines they cover must not come back as a window of loose code.
+    from parsers import extract_symbols
+
+    symbols = extract_symbols(_GO_METHODS.encode(), "go", path="uuid.go", repo="r")
+    assert [s.qualified_name for s in symbols] == ["UUID", "UUID.String", "UUID.URN"]
+    docs = file_documents("r", "uuid.go", "go", _GO_METHODS, symbols)
+    assert [d.kind for d in docs] == ["type", "method", "method"]

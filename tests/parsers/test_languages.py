@@ -50,6 +50,50 @@ def test_language_for_path_unknown(path: str) -> None:
     assert language_for_path(path) is None
 
 
+_CPP_HEADER = """#ifndef DOUBLE_CONVERSION_IEEE_H_
+#define DOUBLE_CONVERSION_IEEE_H_
+
+namespace double_conversion {
+
+class Double {
+ public:
+  explicit Double(double d) : d64_(d) {}
+  bool IsSpecial() const { return (AsUint64() & kExponentMask) == kExponentMask; }
+};
+
+}  // namespace double_conversion
+#endif
+"""
+_C_HEADER = """#ifndef LZ4_H
+#define LZ4_H
+#if defined (__cplusplus)
+extern "C" {
+#endif
+/* The class of inputs below is not checked; it is public: callers must. */
+struct LZ4_stream_t_internal {
+    unsigned hashTable[4096];
+};
+int LZ4_compress_default(const char* src, char* dst, int srcSize, int dstCapacity);
+#endif
+"""
+
+
+def test_a_header_whose_text_is_cpp_is_parsed_as_cpp() -> None:
+    assert language_for_source("include/ieee.h", _CPP_HEADER) == "cpp"
+    assert language_for_source("lib/lz4.h", _C_HEADER) == "c"  # C guards for C++ callers stay C
+    assert language_for_source("src/ieee.c", _CPP_HEADER) == "c"  # only headers are ambiguous
+    assert language_for_source("app.py", "class A:\n    pass\n") == "python"
+    assert language_for_source("x.h", "class Solver\n{\n  int n;\n};\n") == "cpp"  # brace on the next line
+    assert language_for_source("x.h", "class a :\n" * 6500) == "c"  # no brace: not a class (and not slow)
+    as_cpp = extract_symbols(_CPP_HEADER.encode(), "cpp", path="ieee.h")
+    assert [(s.kind, s.qualified_name) for s in as_cpp] == [
+        ("class", "double_conversion.Double"),
+        ("method", "double_conversion.Double.Double"),
+        ("method", "double_conversion.Double.IsSpecial"),
+    ]
+    assert extract_symbols(_CPP_HEADER.encode(), "c", path="ieee.h") == []  # what the C grammar made of it
+
+
 def test_required_languages_are_supported() -> None:
     assert set(REQUIRED) <= set(supported_languages())
     assert all(has_grammar(lang) for lang in REQUIRED)

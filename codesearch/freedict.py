@@ -94,6 +94,8 @@ def find_sources(language: str, folder: Path | None) -> list[Source]:
 
 def fold(word: str) -> str:
     """``word`` without accents (ë -> e, ñ -> n, й -> и); ß stays."""
+    if word.isascii():
+        return word
     return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
 
 
@@ -105,11 +107,14 @@ def stem(word: str, language: str) -> str:
     return word
 
 
+_B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
 def _b64(text: str) -> int:
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    """A dictd index number (offset, length): base 64, most significant digit first."""
     value = 0
     for c in text:
-        value = value * 64 + alphabet.index(c)
+        value = value * 64 + _B64[c]
     return value
 
 

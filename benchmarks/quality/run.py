@@ -326,10 +326,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the indexes from scratch")
     parser.add_argument(
+        "--translate",
+        help="translate queries in only these languages (comma-separated; 'none': off; default: all)",
+    )
+    parser.add_argument(
         "--repos", help="only these corpus packages (and queries targeting them): for slow models"
     )
     parser.add_argument(
-        "--split", choices=("dev", "test", "all"), default="all", help="only the queries of this split"
+        "--split",
+        choices=("dev", "test", "all"),
+        default="all",
+        help="only the queries of this split (tune on dev; read test once)",
     )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument(
@@ -347,6 +354,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     sets = args.queries.split(",")
     repos = set(args.repos.split(",")) if args.repos else None
+    if args.translate is not None:
+        import codesearch.query
+        import codesearch.translate
+
+        codesearch.translate.LANGUAGES = frozenset(args.translate.split(",")) - {"none"}
+        codesearch.query.TRANSLATE = args.translate != "none"
     split = None if args.split == "all" else args.split
     queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos, split) for name in sets}
     roots = [r for r in corpus_roots(args.corpus) if repos is None or r.name in repos]

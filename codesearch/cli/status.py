@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from codesearch import assembly
+from codesearch import assembly, translate
 from codesearch.cli.output import console, print_json, shown
 from codesearch.errors import ExitCode
 from codesearch.settings import Settings
@@ -22,6 +22,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     status = assembly.index_status(settings)
+    status["translation"] = translate.available_dictionaries(settings.edict, settings.freedict_dir)
     if args.json:
         print_json(status)
         return ExitCode.OK
@@ -40,4 +41,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     for lang, n in status["languages"].items():
         langs.add_row(shown(lang), f"{n['files']:,}", f"{n['symbols']:,}")
     out.print(langs)
+    out.print(_translation_line(status["translation"]), markup=False, highlight=False)
     return ExitCode.OK
+
+
+def _translation_line(dictionaries: dict[str, str | None]) -> str:
+    """Which query languages get English words from a dictionary, and what the others need."""
+    have = [lang for lang, where in dictionaries.items() if where]
+    missing = [
+        f"{lang}: {translate.missing_dictionary_hint(lang)}"
+        for lang, where in dictionaries.items()
+        if not where
+    ]
+    line = f"translation  {' '.join(have) or 'none'}"
+    return line + (f" (not installed: {'; '.join(missing)})" if missing else "")

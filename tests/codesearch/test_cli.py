@@ -101,6 +101,22 @@ def test_status_json_and_text(indexed, capsys) -> None:
     assert "generation 1" in out and "repo" in out and "python" in out
 
 
+def test_status_says_which_translation_dictionaries_are_installed(indexed, tmp_path, monkeypatch, capsys) -> None:
+    _, index_dir = indexed
+    folder = tmp_path / "dictd"
+    folder.mkdir()
+    for name in ("freedict-fra-eng.index", "freedict-fra-eng.dict.dz"):
+        (folder / name).write_bytes(b"")
+    monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(folder))
+    assert main(["status", "--json", "--index", str(index_dir)]) == 0
+    translation = json.loads(capsys.readouterr().out)["translation"]
+    assert translation["fr"] == str(folder / "freedict-fra-eng.dict.dz")
+    assert translation["de"] is None and translation["ru"] is None
+    assert main(["status", "--index", str(index_dir)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("translation"))
+    assert " fr" in line and "de: Debian's dict-freedict-deu-eng" in line
+
+
 def test_models_lists_the_bundled_model(capsys) -> None:
     assert main(["models", "--json"]) == 0
     models = {m["name"]: m for m in json.loads(capsys.readouterr().out)}

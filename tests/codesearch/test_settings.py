@@ -154,3 +154,12 @@ def test_the_store_is_local_by_default_and_a_milvus_uri_from_env_or_flag(places)
 def test_a_store_that_is_no_store_uri_is_refused_with_the_valid_forms(store: str) -> None:
     with pytest.raises(ConfigError, match=r"store must be local, milvus://HOST:PORT\[/NAME\] or milvus-lite:PATH"):
         Settings(store=store)
+
+
+def test_translation_dictionaries_are_found_through_settings(places, tmp_path) -> None:
+    assert (_load(places).edict, _load(places).freedict_dir) == (None, None)  # None: Debian's places
+    user, _ = places
+    user.write_text(f'freedict-dir = "{tmp_path / "dictd"}"\n')
+    assert _load(places).freedict_dir == tmp_path / "dictd"
+    s = _load(places, environ={"CODESEARCH_FREEDICT_DIR": "~/dictd", "CODESEARCH_EDICT": "/opt/edict"})
+    assert s.freedict_dir == Path("~/dictd").expanduser() and s.edict == Path("/opt/edict")

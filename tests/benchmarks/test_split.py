@@ -80,3 +80,31 @@ def test_the_summary_has_a_column_per_set_split_and_language_and_a_row_per_run()
     ]
     assert hybrid.split(" | ")[1:4] == ["0.750 (2)", "1.000 (1)", "0.500 (1)"]
     assert lexical.endswith("| – |")
+
+
+def test_the_csn_blanking_keeps_the_frozen_queries_and_names_a_target_the_corpus_lost() -> None:
+    """A package that failed to fetch must stop make_csn_queries, not make it draw a different query set
+    (which the frozen split no longer covers)."""
+    import pytest
+
+    from benchmarks.quality.corpus_functions import FunctionDef
+    from benchmarks.quality.make_csn_queries import Candidate, chosen_from_records
+
+    def cand(repo: str, name: str, line: int) -> Candidate:
+        fn = FunctionDef(
+            name=name, language="ruby", start_line=line, end_line=line + 3, doc="d", doc_ranges=()
+        )
+        return Candidate(repo, "lib/a.rb", fn, f"query for {name}")
+
+    def record(rid: str, repo: str, name: str, line: int) -> dict[str, object]:
+        return {"id": rid, "targets": [{"repo": repo, "path": "lib/a.rb", "name": name, "start_line": line}]}
+
+    candidates = [cand("rack", "use", 10), cand("rack", "warmup", 20), cand("sinatra", "get", 5)]
+    chosen = chosen_from_records(
+        candidates, [record("q2", "rack", "warmup", 20), record("q1", "sinatra", "get", 5)]
+    )
+    assert [c.function.name for c in chosen] == ["warmup", "get"]
+    with pytest.raises(SystemExit, match="q3 \\(rack/lib/a.rb:30\\)"):
+        chosen_from_records(
+            candidates, [record("q1", "sinatra", "get", 5), record("q3", "rack", "close", 30)]
+        )

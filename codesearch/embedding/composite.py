@@ -37,6 +37,10 @@ class CompositeEmbedder(Embedder):
         raw = "|".join(p.fingerprint for p in self.parts)
         return f"{self.model_id}@{self.dim}-" + hashlib.sha256(raw.encode()).hexdigest()[:12]
 
+    @property
+    def stored_parts(self) -> tuple[Embedder, ...]:
+        return self.parts
+
     def load(self) -> None:
         for part in self.parts:
             part.load()
@@ -61,12 +65,18 @@ class CompositeEmbedder(Embedder):
         instruction: str = DEFAULT_QUERY_INSTRUCTION,
         part_weights: Sequence[float] | None = None,
     ) -> np.ndarray:
-        """Each part's query vector scaled by its weight (equal by default), side by side, unit length."""
+        """Each part's query vector scaled by its weight (equal by default), side by side, unit length.
+
+        A part weighted 0 is not run (zeros in its place): a query that does not need the English model
+        never loads it."""
         weights = part_weights or [1.0] * len(self.parts)
         if len(weights) != len(self.parts):
             raise ConfigError(f"{len(weights)} weights for the {len(self.parts)} models of {self.model_id}")
         vectors = [
-            w * part.embed_queries(texts, instruction) for w, part in zip(weights, self.parts, strict=True)
+            w * part.embed_queries(texts, instruction)
+            if w
+            else np.zeros((len(texts), part.dim), dtype=np.float32)
+            for w, part in zip(weights, self.parts, strict=True)
         ]
         return l2_normalise(np.hstack(vectors))
 

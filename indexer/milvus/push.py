@@ -15,7 +15,8 @@ import sqlite3
 from collections.abc import Sequence
 
 from indexer.milvus.store import MilvusStore
-from indexer.store import EmbeddingCache, Manifest
+from indexer.part_cache import cache_for
+from indexer.store import Manifest, StoredPart
 from indexer.store_write import document_ids, store_facts, stored_documents
 
 log = logging.getLogger(__name__)
@@ -34,13 +35,14 @@ def push_run(
     removed: Sequence[int],
     added: Sequence[int],
     rebuild: bool = False,
+    parts: Sequence[StoredPart] = (),
 ) -> Manifest:
     """Send one run's changes (``removed`` and ``added`` document ids) to ``store`` and commit; all of the
     local documents when the store's generation is not ``sent_generation`` (the last one these tables sent)."""
     current = store.manifest()
     whole = rebuild or current is None or current.generation != sent_generation
     fresh = store.begin(model=model, fingerprint=fingerprint, dim=dim, rebuild=whole)
-    cache = EmbeddingCache(db, fingerprint, dim)
+    cache = cache_for(db, fingerprint, dim, parts)  # a model of several: its parts' caches
     if fresh:
         ids = document_ids(db)
         log.info("%s: filling a new collection with %d documents", store.target, len(ids))

@@ -27,6 +27,7 @@ from indexer.documents import content_hash, embedding_text
 from indexer.part_cache import PartCache, cache_of, count_lacking, recount
 from indexer.pipeline import EMBED_CHUNK
 from indexer.store import (
+    FILL_LOCK,
     Manifest,
     commit_generation,
     connect,
@@ -38,7 +39,6 @@ from indexer.store import (
 
 log = logging.getLogger(__name__)
 
-FILL_LOCK = "fill.lock"
 FILL_LOG = "fill.log"
 FILL_CHUNK = EMBED_CHUNK  # documents embedded and committed to the cache per step
 LOCK_WAIT_SECONDS = 600.0  # a reindex may hold the writer lock: wait this long to commit
@@ -55,23 +55,6 @@ class FillReport:
     generation: int = 0  # the generation the index is at afterwards
     missing: int = 0  # documents still lacking a part afterwards (0: complete)
     seconds: float = 0.0
-
-
-def filling_pid(index_dir: Path) -> int | None:
-    """The pid of the process filling the index at ``index_dir`` now, or None when no fill runs."""
-    path = Path(index_dir) / FILL_LOCK
-    try:
-        fh = open(path)
-    except OSError:
-        return None
-    with fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            text = fh.read().strip()
-            return int(text) if text.isdigit() else -1
-        fcntl.flock(fh, fcntl.LOCK_UN)
-    return None
 
 
 @contextlib.contextmanager

@@ -359,7 +359,7 @@ def index_paths(
     rebuild: bool = False,
     progress: Progress | None = None,
     store: MilvusStore | None = None,
-    defer_over: int | None = DEFER_THRESHOLD,
+    defer_english: bool = True,
 ) -> IndexReport:
     """Index each root (a folder or a git work tree) into ``index_dir``, incrementally.
 
@@ -368,11 +368,10 @@ def index_paths(
     vectors go there; the file table and the embedding cache stay in ``index_dir``.
 
     A model of several parts with an English-only one (``use+minilm-int8``) leaves that part out when
-    more than ``defer_over`` texts lack it (None: never; a Milvus store: never): the run commits a
-    searchable generation sooner, and ``indexer.fill`` embeds the English part behind it.
+    more than ``DEFER_THRESHOLD`` texts lack it (unless ``defer_english`` is off, or on a Milvus store):
+    the run commits a searchable generation sooner, and ``indexer.fill`` embeds the English part behind it.
     """
-    if store is not None:
-        defer_over = None
+    defer_over = DEFER_THRESHOLD if defer_english and store is None else None
     progress = progress or _no_progress
     started = time.perf_counter()
     roots = [Path(p).expanduser().resolve() for p in paths]

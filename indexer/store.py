@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 META_DB = "meta.sqlite"
 LOCK_FILE = "index.lock"
+FILL_LOCK = "fill.lock"  # held by the English fill (indexer.fill), with its pid
 LEXICAL_ONLY = "none"  # the fingerprint of an index with no vectors
 # Cached vectors are stored as float16: half the disk, and unit vectors lose ~1e-3 of cosine at most.
 CACHE_DTYPE = np.float16
@@ -177,6 +178,23 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
             fh.seek(0)
             fh.truncate()
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def filling_pid(index_dir: Path) -> int | None:
+    """The pid of the process filling the index at ``index_dir`` now, or None when no fill runs."""
+    path = Path(index_dir) / FILL_LOCK
+    try:
+        fh = open(path)
+    except OSError:
+        return None
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = fh.read().strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return None
 
 
 class EmbeddingCache:

@@ -1,0 +1,109 @@
+"""``codesearch index`` with the default model (use + MiniLM int8): the index is searchable after the fast
+pass, the English vectors come behind it (``--english-fill now|background|off``), and an index built with
+``use`` keeps ``use``. Real models, real FAISS, real git repos; the background fill is a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from codesearch.cli import main
+from codesearch.errors import ExitCode
+from indexer import pipeline
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No user config, data dir or CODESEARCH_* variable of the machine leaks into a test."""
+    for key in list(os.environ):
+        if key.startswith("CODESEARCH_"):
+            monkeypatch.delenv(key)
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
+        monkeypatch.setenv(var, str(tmp_path / "xdg" / sub))
+    monkeypatch.chdir(tmp_path)
+
+
+def _json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    capsys.readouterr()
+    assert main([*args, "--json"]) == ExitCode.OK
+    return json.loads(capsys.readouterr().out)
+
+
+def test_index_with_english_fill_now_is_complete_when_it_returns(
+    git_repo, tmp_path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr(pipeline, "DEFER_THRESHOLD", 2)  # the sample repository is small
+    repo, index = git_repo(), str(tmp_path / "idx")
+    report = _json(capsys, "--index", index, "index", str(repo.root), "--english-fill", "now")
+    assert report["model"] == "use+minilm-int8" and report["missing_parts"] == report["documents"] > 2
+    assert report["english_fill"] == "filled"
+    status = _json(capsys, "--index", index, "status")
+    assert status["english_vectors"] == {
+        "documents": report["documents"], "embedded": report["documents"], "filling_pid": None
+    }  # fmt: skip
+    assert status["generation"] == report["generation"] + 1  # the fill committed one generation
+    assert main(["--index", index, "status"]) == ExitCode.OK
+    assert "English vectors: complete" in capsys.readouterr().out
+
+
+def test_index_fills_in_a_background_process_that_completes(git_repo, tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(pipeline, "DEFER_THRESHOLD", 2)
+    repo, index = git_repo(), str(tmp_path / "idx")
+    started: list[int] = []
+    from indexer import hook_run
+
+    real = hook_run.start_detached
+
+    def start_detached(*args, **kw):  # type: ignore[no-untyped-def]
+        started.append(real(*args, **kw))
+        return started[-1]
+
+    monkeypatch.setattr(hook_run, "start_detached", start_detached)
+    report = _json(capsys, "--index", index, "index", str(repo.root))  # english_fill: background, the default
+    assert report["english_fill"] == "started" and len(started) == 1 and started[0] != os.getpid()
+    status = _json(capsys, "--index", index, "status")
+    assert status["english_vectors"]["embedded"] in (0, report["documents"])  # one generation or the next
+    deadline = time.monotonic() + 300
+    while status["english_vectors"]["embedded"] < report["documents"]:
+        assert time.monotonic() < deadline, (
+            f"the fill did not finish; log: {(tmp_path / 'idx' / 'fill.log').read_text()}"
+        )
+        time.sleep(0.5)
+        status = _json(capsys, "--index", index, "status")
+    os.waitpid(started[0], 0)  # the fill's process ends once done (and is reaped here)
+    assert "English fill: " in (tmp_path / "idx" / "fill.log").read_text()
+    assert status["generation"] == report["generation"] + 1
+
+
+def test_english_fill_off_leaves_them_out_until_codesearch_fill(
+    git_repo, tmp_path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr(pipeline, "DEFER_THRESHOLD", 2)
+    repo, index = git_repo(), str(tmp_path / "idx")
+    monkeypatch.setenv("CODESEARCH_ENGLISH_FILL", "off")
+    report = _json(capsys, "--index", index, "index", str(repo.root))
+    assert report["english_fill"] == "off"
+    assert main(["--index", index, "status"]) == ExitCode.OK
+    assert f"English vectors: 0 of {report['documents']} documents" in capsys.readouterr().out
+    assert main(["--index", index, "fill"]) == ExitCode.OK
+    assert f"{report['documents']} of {report['documents']} documents" in capsys.readouterr().out
+
+
+def test_an_index_built_with_use_keeps_use_when_no_model_is_named(git_repo, tmp_path, capsys) -> None:
+    repo, index = git_repo(), str(tmp_path / "idx")
+    assert _json(capsys, "--index", index, "--model", "use", "index", str(repo.root))["model"] == "use"
+    repo.write("extra.py", "def parse_header(line):\n    return line.split(':', 1)\n")
+    again = _json(capsys, "--index", index, "index", str(repo.root))  # no model named: the index's own
+    assert again["model"] == "use" and again["embedded"] == 1
+    hits = _json(capsys, "--index", index, "search", "split a header line")["hits"]
+    assert hits and hits[0]["name"] == "parse_header"
+    assert _json(capsys, "--index", index, "status")["english_vectors"] is None
+    # a different model named explicitly is still refused, on one line
+    capsys.readouterr()
+    rc = main(["--index", index, "--model", "use+minilm-int8", "index", str(repo.root)])
+    assert rc == ExitCode.MODEL_MISMATCH
+    assert "was built with model use" in capsys.readouterr().err

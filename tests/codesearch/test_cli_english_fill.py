@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -107,3 +109,36 @@ def test_an_index_built_with_use_keeps_use_when_no_model_is_named(git_repo, tmp_
     rc = main(["--index", index, "--model", "use+minilm-int8", "index", str(repo.root)])
     assert rc == ExitCode.MODEL_MISMATCH
     assert "was built with model use" in capsys.readouterr().err
+
+
+_SEARCHES = """
+import contextlib, io, sys
+from codesearch.cli import main
+
+def loaded_after(index, query):
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["--index", index, "search", query, "--json"]) == 0
+    return "onnxruntime" in sys.modules
+
+deferred, filled = sys.argv[1], sys.argv[2]
+print(loaded_after(filled, "读取配置文件"), loaded_after(deferred, "read the config file"),
+      loaded_after(filled, "read the config file"))
+"""
+
+
+def test_a_search_loads_the_english_model_only_for_an_english_query_over_filled_vectors(
+    git_repo, tmp_path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr(pipeline, "DEFER_THRESHOLD", 2)
+    repo = git_repo()
+    deferred, filled = str(tmp_path / "deferred"), str(tmp_path / "filled")
+    assert _json(capsys, "--index", deferred, "index", str(repo.root), "--english-fill", "off")[
+        "missing_parts"
+    ]
+    assert _json(capsys, "--index", filled, "index", str(repo.root), "--english-fill", "now")["missing_parts"]
+    done = subprocess.run(
+        [sys.executable, "-c", _SEARCHES, deferred, filled], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    # a query in Chinese, then an English one over a partly filled index: no ONNX session; then English
+    assert done.stdout.split() == ["False", "False", "True"]

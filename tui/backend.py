@@ -142,6 +142,7 @@ class LocalBackend:
             progress(stage, done[stage], total)
 
         result = assembly.reindex(self.settings, roots, report, model=model)
+        assembly.after_index(self.settings, result.missing_parts, model.embedder)  # the English fill, if due
         return f"indexed {result.files:,} files, {result.symbols:,} symbols (generation {result.generation})"
 
 

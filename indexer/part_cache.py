@@ -93,6 +93,21 @@ class PartCache:
         self.put(found, self._legacy.get(found))
         return True
 
+    def adopt_legacy(self) -> int:
+        """Split every whole vector cached under the legacy fingerprint into the parts' caches (once, for an
+        index built before per-part caching); how many there were."""
+        if self._legacy is None:
+            return 0
+        hashes = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT content_hash FROM embeddings WHERE fingerprint=?", (self._legacy.fingerprint,)
+            )
+        ]
+        for i in range(0, len(hashes), 10_000):
+            self._adopt_legacy(hashes[i : i + 10_000])
+        return len(hashes)
+
     def lacking(self) -> list[int]:
         """For each part, how many documents of the store have no vector of it cached."""
         return [count_lacking(self.db, p.fingerprint) for p in self.parts]

@@ -401,6 +401,8 @@ def index_paths(
             generation = previous.generation if previous else 0
             consistent = int(get_meta(db, "generation", "0")) == generation
             cache = cache_of(db, embedder) if embedder else None
+            if cache is not None and manifest is not None and not manifest.parts and len(cache.parts) > 1:
+                cache.adopt_legacy()  # a composite index from before per-part caches: its cache, split
             removed: list[int] = []
             added: list[tuple[int, str]] = []
             for root in roots:

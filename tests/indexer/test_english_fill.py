@@ -197,3 +197,32 @@ def test_a_second_fill_of_one_index_is_refused_while_the_first_runs(tmp_path) ->
     from indexer.store import filling_pid
 
     assert filling_pid(tmp_path) is None
+
+
+def test_a_composite_index_from_before_per_part_caches_keeps_its_vectors(
+    git_repo, tmp_path, monkeypatch
+) -> None:
+    import dataclasses
+
+    from indexer.part_cache import cache_of
+    from indexer.store import EmbeddingCache, connect
+
+    repo, index_dir = git_repo(), tmp_path / "idx"
+    embedder, _, _ = _composite(monkeypatch)
+    first = _build(repo.root, index_dir, embedder, COMPOSITE)
+    # what an older build left: whole vectors under the composite's fingerprint, a manifest with no parts
+    db = connect(index_dir)
+    hashes = [r[0] for r in db.execute("SELECT DISTINCT content_hash FROM documents")]
+    whole = cache_of(db, embedder).get(hashes)
+    EmbeddingCache(db, embedder.fingerprint, embedder.dim).put(hashes, whole)  # type: ignore[attr-defined]
+    with db:
+        db.execute("DELETE FROM embeddings WHERE fingerprint != ?", (embedder.fingerprint,))  # type: ignore[attr-defined]
+    db.close()
+    manifest = Manifest.read(index_dir)
+    dataclasses.replace(manifest, parts=()).write(index_dir)
+    repo.write("extra.py", "def parse_header(line):\n    return line.split(':', 1)\n")
+    repo.commit("one more function")
+    recorded, use_texts, english_texts = _composite(monkeypatch)
+    again = _build(repo.root, index_dir, recorded, COMPOSITE)
+    assert again.embedded == 1 and len(use_texts) == len(english_texts) == 1  # only the new function
+    assert Manifest.read(index_dir).missing_parts == 0 and again.documents == first.documents + 1

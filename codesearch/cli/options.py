@@ -44,8 +44,8 @@ def common_options() -> argparse.ArgumentParser:
     )
     common.add_argument(
         "--model",
-        help="embedding model: use (bundled), e5, minilm, qwen3-0.6b/4b/8b, http, none, auto; "
-        "several in one index with + (use+minilm)",
+        help="embedding model: auto (the default: use+minilm-int8 on a CPU, or an index's own model), use, "
+        "minilm-int8, e5, minilm, qwen3-0.6b/4b/8b, http, none; several in one index with + (use+minilm)",
     )
     common.add_argument("--dim", type=int, help="output dimension (Matryoshka truncation)")
     common.add_argument("--model-path", help="local path or hub id of the model's weights")

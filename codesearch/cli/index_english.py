@@ -7,8 +7,10 @@ def english_fill_line(how: str, missing: int, *, searchable: bool = False) -> st
     """What happens to the ``missing`` English vectors, ``how`` being the ``english_fill`` setting (or what
     ``assembly.after_index`` did)."""
     head = "the index is searchable now; " if searchable else ""
-    if how in ("now", "filled"):
+    if how == "now":
         return f"{head}embedding the English vectors of {missing:,} documents before returning"
+    if how == "filled":
+        return f"the English vectors of {missing:,} documents are embedded"
     if how == "off":
         return (
             f"{head}English vectors of {missing:,} documents are left out (--english-fill off): "

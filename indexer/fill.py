@@ -24,7 +24,7 @@ from pathlib import Path
 from codesearch.embedding.base import Embedder
 from codesearch.errors import IndexIOError, IndexLockedError, ModelMismatchError
 from indexer.documents import content_hash, embedding_text
-from indexer.part_cache import PartCache, cache_of, count_lacking, recount
+from indexer.part_cache import PartCache, cache_of, count_lacking, rebuild_vectors_of, recount
 from indexer.pipeline import EMBED_CHUNK
 from indexer.store import (
     FILL_LOCK,
@@ -32,7 +32,6 @@ from indexer.store import (
     commit_generation,
     connect,
     get_meta,
-    rebuild_vectors,
     set_meta,
     writer_lock,
 )
@@ -202,7 +201,7 @@ def _commit_under_lock(index_dir: Path, db: sqlite3.Connection) -> Manifest | No
     consistent = int(get_meta(db, "generation", "0")) == manifest.generation
     if consistent and parts == manifest.parts:
         return manifest
-    vectors = rebuild_vectors(db, manifest.fingerprint, manifest.dim, parts)
+    vectors = rebuild_vectors_of(db, manifest.fingerprint, manifest.dim, parts)
     with db:
         set_meta(db, "generation", str(manifest.generation + 1))
     return commit_generation(

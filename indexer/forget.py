@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codesearch.errors import IndexIOError, IndexNotFoundError, ModelMismatchError, NotFoundError
-from indexer.part_cache import recount
+from indexer.part_cache import rebuild_vectors_of, recount
 from indexer.store import (
     Manifest,
     commit_generation,
     connect,
     get_meta,
-    rebuild_vectors,
     set_meta,
     vectors_path,
     writer_lock,
@@ -186,4 +185,4 @@ def _vectors_without(
         vectors.remove(removed)
         if not vectors.too_many_dead():
             return vectors
-    return rebuild_vectors(db, manifest.fingerprint, manifest.dim, manifest.parts)
+    return rebuild_vectors_of(db, manifest.fingerprint, manifest.dim, manifest.parts)

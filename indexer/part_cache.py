@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from codesearch.embedding.base import Embedder
-from indexer.store import EmbeddingCache, StoredPart
+from indexer.store import EmbeddingCache, StoredPart, rebuild_vectors
 from indexer.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -151,8 +151,13 @@ def count_lacking(db: sqlite3.Connection, fingerprint: str) -> int:
     return int(row[0])
 
 
-def rebuild_from_parts(db: sqlite3.Connection, fingerprint: str, parts: Sequence[StoredPart]) -> VectorIndex:
-    """Every document with a vector of some part, from the parts' caches (missing parts as zeros)."""
+def rebuild_vectors_of(
+    db: sqlite3.Connection, fingerprint: str, dim: int, parts: Sequence[StoredPart] = ()
+) -> VectorIndex:
+    """All document vectors, from the embedding cache: of a model of several ``parts``, every document with
+    a vector of some part, from the parts' caches (a part not cached as zeros)."""
+    if len(parts) < 2:
+        return rebuild_vectors(db, fingerprint, dim)
     cache = PartCache(db, parts, legacy=fingerprint)
     rows = db.execute("SELECT id, content_hash FROM documents ORDER BY id").fetchall()
     ids = np.array([r[0] for r in rows], dtype=np.int64)

@@ -21,7 +21,7 @@ from indexer.changes import detect_changes, refresh_metadata
 from indexer.crawl import SourceFile, crawl, read_text
 from indexer.documents import content_hash, file_documents
 from indexer.forget import forget_roots_for_rebuild
-from indexer.part_cache import PartCache, cache_of, parts_of, recount
+from indexer.part_cache import PartCache, cache_of, parts_of, rebuild_vectors_of, recount
 from indexer.safe_read import FileTooLargeError
 from indexer.store import (
     LEXICAL_ONLY,
@@ -30,7 +30,6 @@ from indexer.store import (
     commit_generation,
     connect,
     get_meta,
-    rebuild_vectors,
     vectors_path,
     writer_lock,
 )
@@ -297,7 +296,7 @@ def _update_vectors(
                 vectors.dead,
                 vectors.ntotal,
             )
-    return rebuild_vectors(db, embedder.fingerprint, embedder.dim, parts_of(embedder))
+    return rebuild_vectors_of(db, embedder.fingerprint, embedder.dim, parts_of(embedder))
 
 
 def _commit(

@@ -251,14 +251,9 @@ def vectors_path(index_dir: Path, generation: int) -> Path:
     return index_dir / f"vectors.{generation}.faiss"
 
 
-def rebuild_vectors(
-    db: sqlite3.Connection, fingerprint: str, dim: int, parts: Sequence[StoredPart] = ()
-) -> VectorIndex:
-    """All document vectors, from the embedding cache (a model of ``parts``: from its parts' caches)."""
-    if len(parts) > 1:
-        from indexer.part_cache import rebuild_from_parts
-
-        return rebuild_from_parts(db, fingerprint, parts)
+def rebuild_vectors(db: sqlite3.Connection, fingerprint: str, dim: int) -> VectorIndex:
+    """All document vectors, from the embedding cache (a model of several parts:
+    ``part_cache.rebuild_vectors_of``)."""
     rows = db.execute(
         "SELECT d.id, e.vector FROM documents d JOIN embeddings e "
         "ON e.content_hash = d.content_hash AND e.fingerprint = ? ORDER BY d.id",

@@ -106,6 +106,8 @@ def fill_missing_parts(
                     f"{embedder.registry_name or embedder.model_id}: its English vectors are not filled"
                 )
             db = connect(index_dir)
+            # a reindex's write transaction may outlast sqlite's 5 s default: wait for it, do not fail
+            db.execute(f"PRAGMA busy_timeout = {int(lock_wait * 1000)}")
             try:
                 embedded = _embed_lacking(db, embedder, progress)
                 committed = _commit_filled(index_dir, db, lock_wait)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from codesearch.rerank.base import Reranker
     from codesearch.search import Searcher
     from codesearch.types import Hit
+    from indexer.fill import FillReport
     from indexer.milvus import MilvusStore
     from indexer.pipeline import IndexReport, Progress
     from indexer.store import Manifest
@@ -120,7 +121,7 @@ def embedder_for(settings: Settings, manifest: Manifest | None, model: str | Non
     if manifest is None:
         return build_embedder(settings, model)
     name = model or manifest.model
-    if settings.dim is None and manifest.dim and name != "none":
+    if settings.dim is None and manifest.dim and name != "none" and "+" not in name:  # composites: no --dim
         settings = dataclasses.replace(settings, dim=manifest.dim)
     if not manifest.vectors_file:
         return None
@@ -154,7 +155,13 @@ def model_for_indexing(settings: Settings, manifest: Manifest | None) -> IndexMo
     """The model a run of ``codesearch index`` writes with: an existing index keeps its model (and width)
     unless the settings name another one."""
     chosen = manifest.model if manifest is not None and settings.model == "auto" else None
-    if chosen is not None and manifest is not None and settings.dim is None and manifest.dim:
+    if (
+        chosen is not None
+        and manifest is not None
+        and settings.dim is None
+        and manifest.dim
+        and "+" not in chosen
+    ):
         settings = dataclasses.replace(settings, dim=manifest.dim)
     embedder = build_embedder(settings, chosen)
     name = chosen or ("none" if embedder is None else str(embedder.registry_name or settings.model))
@@ -197,9 +204,67 @@ def reindex(
 
 def reindexer(settings: Settings, roots: Sequence[Path]) -> Callable[[], IndexReport]:
     """A function doing one incremental run of ``roots`` per call (git hooks, ``watch``), every run with
-    the one model picked (and loaded) once."""
+    the one model picked (and loaded) once; a run that left English vectors out fills them as the
+    settings say (``after_index``)."""
     model = model_for_indexing(settings, read_manifest(settings))
-    return lambda: reindex(settings, roots, model=model)
+
+    def run() -> IndexReport:
+        report = reindex(settings, roots, model=model)
+        after_index(settings, report.missing_parts, model.embedder)
+        return report
+
+    return run
+
+
+def after_index(settings: Settings, missing: int, embedder: Embedder | None = None) -> str:
+    """What becomes of the English vectors a run left out (``missing``: ``IndexReport.missing_parts``),
+    as ``settings.english_fill`` says: ``complete`` (none left out), ``filled`` (now), ``started`` (a
+    detached ``codesearch fill``, or one already running), ``off``."""
+    if not missing:
+        return "complete"
+    if settings.english_fill == "off":
+        return "off"
+    if settings.english_fill == "now":
+        fill_english(settings, embedder=embedder)
+        return "filled"
+    start_english_fill(settings)
+    return "started"
+
+
+def fill_english(
+    settings: Settings,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    embedder: Embedder | None = None,
+) -> FillReport | None:
+    """Embed the English vectors a fast build of the settings' index left out and commit them
+    (``indexer.fill``), with the index's own model (``embedder`` when it is loaded already); None when the
+    index lacks none (a Milvus store never does: it embeds every part inline)."""
+    manifest = read_manifest(settings)
+    if manifest is None or uses_milvus(settings) or not manifest.missing_parts:
+        return None
+    from indexer.fill import fill_missing_parts
+
+    if embedder is None or embedder.fingerprint != manifest.fingerprint:
+        embedder = embedder_for(settings, manifest)
+    if embedder is None:
+        return None
+    return fill_missing_parts(store_dir(settings), embedder, progress)
+
+
+def start_english_fill(settings: Settings) -> int | None:
+    """Start ``codesearch fill`` for the settings' index in a detached process that logs to ``fill.log``
+    in the index; its pid (that of the fill already running, if one is)."""
+    from indexer.fill import FILL_LOG
+    from indexer.hook_run import start_detached
+    from indexer.store import filling_pid
+
+    index_dir = store_dir(settings)
+    running = filling_pid(index_dir)
+    if running is not None:
+        return running
+    # the fill reads the model from the index; -v: its log says what it did
+    return start_detached(["fill", "-v"], settings.index_dir, cwd=index_dir, log_path=index_dir / FILL_LOG)
 
 
 def resolve_roots(specs: Sequence[str], settings: Settings) -> list[Path]:

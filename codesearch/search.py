@@ -173,9 +173,17 @@ class Searcher:
 
     def _plan(self, generation: StoreGeneration, query: Query) -> FusionPlan:
         parts: Sequence[bool] = getattr(self.embedder, "parts_english_only", ())
-        return plan_fusion(
-            profile_query(query.text, generation.known_words, query.terms, query.identifier), parts
-        )
+        profile = profile_query(query.text, generation.known_words, query.terms, query.identifier)
+        stored = generation.manifest.parts
+        lacking = [p.missing > 0 for p in stored] if len(stored) == len(parts) else []
+        if not any(lacking):
+            return plan_fusion(profile, parts)
+        # some documents lack a part (the English fill has not run yet): that part speaks for no query, and
+        # the others are weighed as an index of them alone would be, so the ranking is theirs exactly
+        present = [english for english, missing in zip(parts, lacking, strict=True) if not missing]
+        plan = plan_fusion(profile, present)
+        weights = iter(plan.part_weights or [1.0] * len(present))
+        return FusionPlan(plan.weights, tuple(0.0 if missing else next(weights) for missing in lacking))
 
     def dense_batch(self, vectors: np.ndarray, depth: int) -> list[Ranking] | None:
         """The top ``depth`` (id, score) of every row of ``vectors`` in one scan (None: no vectors)."""

@@ -21,6 +21,7 @@ from codesearch.errors import ConfigError
 
 APP_NAME = "codesearch"
 MODES = ("hybrid", "dense", "lexical")
+ENGLISH_FILL_MODES = ("background", "now", "off")
 # where the index lives: "local" (the index directory), "milvus://HOST:PORT[/NAME]" or "milvus-lite:PATH"
 STORE_URI = re.compile(r"local|milvus://[^/\s:]+:\d+(/[A-Za-z_][A-Za-z0-9_]*)?|milvus-lite:.+")
 
@@ -68,6 +69,9 @@ class Settings:
     # Debian's /usr/share/edict/edict) and the folder of dictd files (default /usr/share/dictd)
     edict: Path | None = None
     freedict_dir: Path | None = None
+    # a build that left the English part of its model for later (``indexer.fill``): fill it in a detached
+    # process (background), before the command returns (now), or not until asked (off: `codesearch fill`)
+    english_fill: str = "background"
 
     @property
     def store_dir(self) -> Path:
@@ -84,6 +88,10 @@ class Settings:
         if not STORE_URI.fullmatch(self.store):
             raise ConfigError(
                 f"store must be local, milvus://HOST:PORT[/NAME] or milvus-lite:PATH, not {self.store!r}"
+            )
+        if self.english_fill not in ENGLISH_FILL_MODES:
+            raise ConfigError(
+                f"english_fill must be one of {', '.join(ENGLISH_FILL_MODES)}, not {self.english_fill!r}"
             )
         if self.k < 1:
             raise ConfigError(f"k must be at least 1, not {self.k}")

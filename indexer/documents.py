@@ -44,6 +44,15 @@ def _embed_text(*, language: str, kind: str, qualified_name: str, signature: str
     return "\n".join(pieces)[:MAX_TEXT_CHARS]
 
 
+def embedding_text(
+    *, language: str, kind: str, qualified_name: str, signature: str, doc: str, code: str
+) -> str:
+    """The text a stored document was embedded from, rebuilt from its fields (the English fill)."""
+    return _embed_text(
+        language=language, kind=kind, qualified_name=qualified_name, signature=signature, doc=doc, code=code
+    )
+
+
 def _lexical(*, qualified_name: str, path: str, signature: str, doc: str, code: str) -> str:
     # columns separated by a tab; the store splits them into FTS columns (name, path, doc, code)
     names = lexical_text(qualified_name)

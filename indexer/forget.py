@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codesearch.errors import IndexIOError, IndexNotFoundError, ModelMismatchError, NotFoundError
+from indexer.part_cache import rebuild_vectors_of, recount
 from indexer.store import (
     Manifest,
     commit_generation,
     connect,
     get_meta,
-    rebuild_vectors,
     set_meta,
     vectors_path,
     writer_lock,
@@ -166,6 +166,7 @@ def _forget(index_dir: Path, db: sqlite3.Connection, manifest: Manifest, name: s
         dim=manifest.dim,
         previous=manifest,
         vectors=vectors,
+        parts=recount(db, manifest.parts),
     )
     log.info("forgot %s (%d files, %d documents)", repo["name"], files, len(removed))
     return ForgetReport(repo["name"], repo["root"], files, len(removed), new.generation)
@@ -179,9 +180,9 @@ def _vectors_without(
     if not manifest.vectors_file:
         return None
     previous = vectors_path(index_dir, manifest.generation)
-    if consistent and previous.exists():
+    if consistent and previous.exists() and not manifest.missing_parts:
         vectors = VectorIndex.load(previous, manifest.dim)
         vectors.remove(removed)
         if not vectors.too_many_dead():
             return vectors
-    return rebuild_vectors(db, manifest.fingerprint, manifest.dim)
+    return rebuild_vectors_of(db, manifest.fingerprint, manifest.dim, manifest.parts)

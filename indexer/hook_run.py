@@ -156,25 +156,28 @@ def last_run(state: Path) -> dict[str, Any] | None:
 def start_in_background(repo: Path, index_dir: Path, store: str = "local") -> None:
     """Start ``codesearch hook run`` for ``repo`` (into ``store``) detached from this process, and return
     at once."""
+    store_args = ["--store", store] if store != "local" else []
+    start_detached([*store_args, "hook", "run", "--repo", str(repo)], index_dir, cwd=repo)
+
+
+def start_detached(arguments: list[str], index_dir: Path, *, cwd: Path, log_path: Path | None = None) -> int:
+    """Start ``codesearch --index INDEX_DIR ARGUMENTS`` detached from this process (its own session, no
+    terminal, git's variables unset), its output appended to ``log_path`` (else discarded); its pid."""
     env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV}
-    command = [
-        sys.executable,
-        "-m",
-        "codesearch.cli",
-        "--index",
-        str(index_dir),
-        *(["--store", store] if store != "local" else []),
-        "hook",
-        "run",
-        "--repo",
-        str(repo),
-    ]
-    subprocess.Popen(
-        command,
-        cwd=repo,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    command = [sys.executable, "-m", "codesearch.cli", "--index", str(index_dir), *arguments]
+    with contextlib.ExitStack() as stack:
+        out: Any = subprocess.DEVNULL
+        if log_path is not None:
+            if log_path.exists() and log_path.stat().st_size > LOG_MAX_BYTES:
+                log_path.unlink()
+            out = stack.enter_context(open(log_path, "ab"))
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+    return process.pid

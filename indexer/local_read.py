@@ -22,9 +22,10 @@ from codesearch.errors import IndexIOError, IndexNotFoundError
 from codesearch.types import DocumentFacts
 from indexer.lexical_ranker import LexicalRanker, filtered_ids_sql
 from indexer.snapshot import pinned_snapshot
-from indexer.store import Manifest, get_meta
+from indexer.store import Manifest, filling_pid, get_meta
 from indexer.store_read import (
     DenseIndex,
+    EnglishVectors,
     Filters,
     IndexStatus,
     LanguageCount,
@@ -62,6 +63,17 @@ def filters_sql(filters: Filters) -> tuple[str, list[Any]]:
         clauses.append("d.kind = ?")
         args.append(filters.kind)
     return " AND ".join(clauses), args
+
+
+def english_vectors(index_dir: Path, manifest: Manifest) -> EnglishVectors | None:
+    """How many documents of the generation have the English part's vector, and which process is filling
+    the rest (None: the model has no English-only part beside another)."""
+    english = [p for p in manifest.parts if p.english_only]
+    if not english:
+        return None
+    missing = english[0].missing
+    pid = filling_pid(index_dir) if missing else None
+    return EnglishVectors(manifest.documents, manifest.documents - missing, pid)
 
 
 class LocalGeneration:
@@ -227,6 +239,7 @@ class LocalGeneration:
             m.updated_at,
             repos,
             langs,
+            english_vectors(self.index_dir, m),
         )
 
     @contextmanager

@@ -21,16 +21,15 @@ from indexer.changes import detect_changes, refresh_metadata
 from indexer.crawl import SourceFile, crawl, read_text
 from indexer.documents import content_hash, file_documents
 from indexer.forget import forget_roots_for_rebuild
+from indexer.part_cache import PartCache, cache_of, parts_of, rebuild_vectors_of, recount
 from indexer.safe_read import FileTooLargeError
 from indexer.store import (
     LEXICAL_ONLY,
-    EmbeddingCache,
     Manifest,
     check_model,
     commit_generation,
     connect,
     get_meta,
-    rebuild_vectors,
     vectors_path,
     writer_lock,
 )
@@ -43,6 +42,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EMBED_CHUNK = 256  # texts embedded (and cached) per step, so a killed run keeps what it embedded
+# More texts than this lacking the English part of a composite model: the run leaves it to the English fill
+# (indexer.fill), so the index is searchable after the fast model's pass alone. Fewer (a small incremental
+# run) are embedded inline with both parts.
+DEFER_THRESHOLD = 512
 # The code of one file's documents is bounded by a multiple of its size: overlapping windows and nested
 # symbols repeat lines, but a file must never turn into hundreds of megabytes of index.
 MAX_DOCUMENT_BYTES_FACTOR = 4
@@ -80,6 +83,8 @@ class IndexReport:
     # what the per-file bounds left out: symbols-nested-too-deep, symbols-over-limit, parse-timeout,
     # documents-over-budget (each file with a cut is also named in ``errors``)
     cut: dict[str, int] = field(default_factory=dict)
+    # documents of the committed generation with no vector of some part yet (the English fill's work)
+    missing_parts: int = 0
 
 
 @dataclass
@@ -141,20 +146,33 @@ def _within_budget(docs: list[Document], text_chars: int, cuts: Counter[str]) ->
 def _embed_missing(
     docs: Sequence[Document],
     embedder: Embedder,
-    cache: EmbeddingCache,
+    cache: PartCache,
     progress: Progress,
     report: IndexReport,
+    defer_over: int | None,
 ) -> None:
+    """Embed, part by part, the texts each part has no cached vector of. An English-only part of a model
+    of several that lacks more than ``defer_over`` texts is left for the English fill (``indexer.fill``)."""
     texts = {d.content_hash: d.text for d in docs}
-    missing = cache.missing(list(texts))
-    progress("embed", 0, len(missing))
+    parts = embedder.stored_parts
+    todo: list[tuple[int, Embedder, list[str]]] = []
+    for n, part in enumerate(parts):
+        missing = cache.missing_part(n, list(texts))
+        if defer_over is not None and len(parts) > 1 and part.english_only and len(missing) > defer_over:
+            log.info("%d texts lack %s: left for the English fill", len(missing), part.model_id)
+            continue
+        todo.append((n, part, missing))
+    total = sum(len(missing) for _, _, missing in todo)
+    progress("embed", 0, total)
     started = time.perf_counter()
-    for i in range(0, len(missing), EMBED_CHUNK):
-        chunk = missing[i : i + EMBED_CHUNK]
-        vectors = embedder.embed_documents([texts[h] for h in chunk])
-        cache.put(chunk, vectors)
-        report.embedded += len(chunk)
-        progress("embed", len(chunk), len(missing))
+    embedded: set[str] = set()
+    for n, part, missing in todo:
+        for i in range(0, len(missing), EMBED_CHUNK):
+            chunk = missing[i : i + EMBED_CHUNK]
+            cache.put_part(n, chunk, part.embed_documents([texts[h] for h in chunk]))
+            embedded.update(chunk)
+            progress("embed", len(chunk), total)
+    report.embedded += len(embedded)
     report.timings["embed"] += time.perf_counter() - started
 
 
@@ -178,11 +196,12 @@ def _index_root(
     root: Path,
     *,
     embedder: Embedder | None,
-    cache: EmbeddingCache | None,
+    cache: PartCache | None,
     max_file_size: int,
     ignore: Sequence[str],
     progress: Progress,
     report: IndexReport,
+    defer_over: int | None,
 ) -> tuple[list[int], list[tuple[int, str]]]:
     started = time.perf_counter()
     examined = 0
@@ -214,7 +233,8 @@ def _index_root(
     report.files_removed += len(gone)
 
     if embedder is not None and cache is not None:
-        _embed_missing([d for p in parsed for d in p.documents], embedder, cache, progress, report)
+        docs = [d for p in parsed for d in p.documents]
+        _embed_missing(docs, embedder, cache, progress, report, defer_over)
 
     started = time.perf_counter()
     writer.begin()
@@ -248,10 +268,17 @@ def _update_vectors(
     removed: list[int],
     added: list[tuple[int, str]],
 ) -> VectorIndex:
-    """The previous generation's vectors with this run's changes, or a rebuild from the cache."""
-    cache = EmbeddingCache(db, embedder.fingerprint, embedder.dim)
+    """The previous generation's vectors with this run's changes, or a rebuild from the cache (always when
+    the previous generation lacked some part: the cache may hold more of it now than its vectors)."""
+    cache = cache_of(db, embedder)
     previous = vectors_path(index_dir, manifest.generation) if manifest and manifest.vectors_file else None
-    if consistent and previous is not None and previous.exists():
+    if (
+        consistent
+        and manifest is not None
+        and previous is not None
+        and previous.exists()
+        and not manifest.missing_parts
+    ):
         vectors = VectorIndex.load(previous, embedder.dim)
         # an exact index growing past the threshold becomes HNSW; an HNSW index whose live count fell back
         # under it stays HNSW (removals are tombstones) until too many tombstones call for a rebuild
@@ -269,7 +296,7 @@ def _update_vectors(
                 vectors.dead,
                 vectors.ntotal,
             )
-    return rebuild_vectors(db, embedder.fingerprint, embedder.dim)
+    return rebuild_vectors_of(db, embedder.fingerprint, embedder.dim, parts_of(embedder))
 
 
 def _commit(
@@ -296,7 +323,7 @@ def _commit(
         sent = push_run(
             db, store, model=model, fingerprint=fingerprint, dim=embedder.dim,
             sent_generation=int(get_meta(db, "generation", "0")), removed=removed,
-            added=[i for i, _ in added], rebuild=rebuild,
+            added=[i for i, _ in added], rebuild=rebuild, parts=parts_of(embedder),
         )  # fmt: skip
         with db:
             writer.set_generation(sent.generation)  # the generation these tables last sent
@@ -315,6 +342,7 @@ def _commit(
         dim=embedder.dim if embedder else 0,
         previous=previous,
         vectors=vectors,
+        parts=recount(db, parts_of(embedder)) if embedder else (),
     )
     return new.generation
 
@@ -330,13 +358,19 @@ def index_paths(
     rebuild: bool = False,
     progress: Progress | None = None,
     store: MilvusStore | None = None,
+    defer_english: bool = True,
 ) -> IndexReport:
     """Index each root (a folder or a git work tree) into ``index_dir``, incrementally.
 
     Only files that changed since the last run are parsed and only texts new to the embedding cache are
     embedded. ``embedder=None`` builds a lexical-only index. With ``store`` (Milvus) the documents and
     vectors go there; the file table and the embedding cache stay in ``index_dir``.
+
+    A model of several parts with an English-only one (``use+minilm-int8``) leaves that part out when
+    more than ``DEFER_THRESHOLD`` texts lack it (unless ``defer_english`` is off, or on a Milvus store):
+    the run commits a searchable generation sooner, and ``indexer.fill`` embeds the English part behind it.
     """
+    defer_over = DEFER_THRESHOLD if defer_english and store is None else None
     progress = progress or _no_progress
     started = time.perf_counter()
     roots = [Path(p).expanduser().resolve() for p in paths]
@@ -365,7 +399,9 @@ def index_paths(
             # a rebuild still numbers on from the last generation: readers take a new number as new data
             generation = previous.generation if previous else 0
             consistent = int(get_meta(db, "generation", "0")) == generation
-            cache = EmbeddingCache(db, fingerprint, embedder.dim) if embedder else None
+            cache = cache_of(db, embedder) if embedder else None
+            if cache is not None and manifest is not None and not manifest.parts and len(cache.parts) > 1:
+                cache.adopt_legacy()  # a composite index from before per-part caches: its cache, split
             removed: list[int] = []
             added: list[tuple[int, str]] = []
             for root in roots:
@@ -378,6 +414,7 @@ def index_paths(
                     ignore=[*ignore, *_own_files(index_dir, root)],
                     progress=progress,
                     report=report,
+                    defer_over=defer_over,
                 )
                 removed += r
                 added += a
@@ -391,12 +428,19 @@ def index_paths(
                     removed, added, rebuild,
                 )  # fmt: skip
                 report.timings["write"] += time.perf_counter() - t
+            report.missing_parts = _missing_after(index_dir, store)
         except sqlite3.OperationalError as exc:
             raise IndexIOError(f"writing the index in {index_dir} failed: {exc}") from None
         finally:
             db.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _missing_after(index_dir: Path, store: MilvusStore | None) -> int:
+    """How many documents of the committed generation lack some part's vector (the English fill's work)."""
+    manifest = None if store is not None else Manifest.read(index_dir)
+    return manifest.missing_parts if manifest is not None else 0
 
 
 def _own_files(index_dir: Path, root: Path) -> list[str]:

@@ -17,7 +17,7 @@ import os
 import shlex
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,9 +32,22 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 META_DB = "meta.sqlite"
 LOCK_FILE = "index.lock"
+FILL_LOCK = "fill.lock"  # held by the English fill (indexer.fill), with its pid
 LEXICAL_ONLY = "none"  # the fingerprint of an index with no vectors
 # Cached vectors are stored as float16: half the disk, and unit vectors lose ~1e-3 of cosine at most.
 CACHE_DTYPE = np.float16
+
+
+@dataclass(frozen=True)
+class StoredPart:
+    """One model of an index whose vectors are several models side by side (``use+minilm-int8``)."""
+
+    fingerprint: str  # the part's own: its cached vectors are keyed by it
+    dim: int
+    english_only: bool = False
+    # live documents of the generation with no vector of this part yet (zeros stand in for it): a fast
+    # first build leaves the English part out and fills it in behind (``indexer.fill``)
+    missing: int = 0
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,12 @@ class Manifest:
     vectors_file: str | None
     updated_at: float
     documents: int
+    parts: tuple[StoredPart, ...] = ()  # empty for one model
+
+    @property
+    def missing_parts(self) -> int:
+        """Whether (how many of) the documents lack some part's vector: the most any part lacks."""
+        return max((p.missing for p in self.parts), default=0)
 
     @classmethod
     def read(cls, index_dir: Path) -> Manifest | None:
@@ -59,8 +78,9 @@ class Manifest:
                 f"{index_dir / MANIFEST}: unreadable manifest ({exc}); rebuild with --rebuild"
             ) from None
         try:
+            data["parts"] = tuple(StoredPart(**p) for p in data.get("parts", ()))
             return cls(**data)
-        except TypeError:  # written by another version of codesearch
+        except (TypeError, AttributeError):  # written by another version of codesearch
             raise IndexIOError(
                 f"{index_dir / MANIFEST}: written by another version of codesearch; rebuild with --rebuild"
             ) from None
@@ -69,7 +89,10 @@ class Manifest:
         path = index_dir / MANIFEST
         tmp = path.with_name(MANIFEST + ".tmp")
         with open(tmp, "w") as fh:
-            json.dump(asdict(self), fh, indent=2)
+            data = asdict(self)
+            if not self.parts:  # a one-model manifest stays readable by versions that predate parts
+                del data["parts"]
+            json.dump(data, fh, indent=2)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -157,6 +180,23 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def filling_pid(index_dir: Path) -> int | None:
+    """The pid of the process filling the index at ``index_dir`` now, or None when no fill runs."""
+    path = Path(index_dir) / FILL_LOCK
+    try:
+        fh = open(path)
+    except OSError:
+        return None
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = fh.read().strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return None
+
+
 class EmbeddingCache:
     """Vectors keyed by (model fingerprint, content hash), stored in ``meta.sqlite``."""
 
@@ -212,7 +252,8 @@ def vectors_path(index_dir: Path, generation: int) -> Path:
 
 
 def rebuild_vectors(db: sqlite3.Connection, fingerprint: str, dim: int) -> VectorIndex:
-    """All document vectors, from the embedding cache."""
+    """All document vectors, from the embedding cache (a model of several parts:
+    ``part_cache.rebuild_vectors_of``)."""
     rows = db.execute(
         "SELECT d.id, e.vector FROM documents d JOIN embeddings e "
         "ON e.content_hash = d.content_hash AND e.fingerprint = ? ORDER BY d.id",
@@ -236,12 +277,15 @@ def commit_generation(
     dim: int,
     previous: Manifest | None,
     vectors: VectorIndex | None,
+    parts: Sequence[StoredPart] = (),
 ) -> Manifest:
     """Write the vectors of a new generation aside, then the manifest that points at them."""
     generation = (previous.generation if previous else 0) + 1
     vectors_file = None
     documents = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-    manifest = Manifest(SCHEMA_VERSION, model, fingerprint, dim, generation, None, time.time(), documents)
+    manifest = Manifest(
+        SCHEMA_VERSION, model, fingerprint, dim, generation, None, time.time(), documents, tuple(parts)
+    )
     try:
         if vectors is not None:
             vectors_file = vectors_path(index_dir, generation).name

@@ -63,6 +63,15 @@ class LanguageCount:
 
 
 @dataclass(frozen=True)
+class EnglishVectors:
+    """How far the English part of a composite model's vectors is (``indexer.fill``)."""
+
+    documents: int  # live documents of the generation
+    embedded: int  # of them, those with the English part's vector
+    filling_pid: int | None = None  # the process filling the rest now (None: no fill runs)
+
+
+@dataclass(frozen=True)
 class IndexStatus:
     """What an index holds (``codesearch status``, ``GET /status``)."""
 
@@ -75,6 +84,8 @@ class IndexStatus:
     updated_at: float
     repos: list[RepoStatus] = field(default_factory=list)
     languages: dict[str, LanguageCount] = field(default_factory=dict)
+    # a composite model with an English-only part (use+minilm-int8): how many documents have it yet
+    english_vectors: EnglishVectors | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of ``codesearch status --json`` (repos by name, languages by file count)."""

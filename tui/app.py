@@ -153,6 +153,8 @@ class CodesearchApp(App[None]):
         if text is None and self.index is not None:
             s = self.index
             text = f"generation {s.generation} · {s.symbols:,} symbols · {s.documents:,} documents · model {s.model}"
+            if s.english:
+                text += f" · {s.english}"
             if self.answer is not None:
                 timing = f" in {self.answer.took_ms:.0f} ms" if self.show_timings else ""
                 text += f" · {len(self.answer.hits)} hits{timing}"

@@ -59,6 +59,8 @@ class IndexSummary:
     model: str
     languages: list[str]
     repos: list[str]
+    # while a fast build's English vectors are being filled: "English vectors 300 of 1,000"
+    english: str | None = None
 
     @classmethod
     def from_status(cls, status: dict[str, Any]) -> IndexSummary:
@@ -71,7 +73,15 @@ class IndexSummary:
             model=str(status.get("model", "?")),
             languages=sorted(languages),
             repos=[str(r["name"]) for r in status.get("repos") or []],
+            english=_english_line(status.get("english_vectors")),
         )
+
+
+def _english_line(english: dict[str, Any] | None) -> str | None:
+    """What the status line says of English vectors not all there yet (None: complete, or no such part)."""
+    if not english or english["embedded"] >= english["documents"]:
+        return None
+    return f"English vectors {english['embedded']:,} of {english['documents']:,}"
 
 
 class Backend(Protocol):
@@ -132,6 +142,7 @@ class LocalBackend:
             progress(stage, done[stage], total)
 
         result = assembly.reindex(self.settings, roots, report, model=model)
+        assembly.after_index(self.settings, result.missing_parts, model.embedder)  # the English fill, if due
         return f"indexed {result.files:,} files, {result.symbols:,} symbols (generation {result.generation})"
 
 

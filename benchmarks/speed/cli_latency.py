@@ -9,6 +9,11 @@ cache, warms it with one search, then times, round-robin so that both installs s
     python benchmarks/speed/cli_latency.py --install before=/path/to/old/.venv-plain \\
         --install after=.venv-plain --runs 15
 
+An install may name the model its index is built with (``LABEL=VENV@MODEL``; default: the install's
+default), and ``--query`` (repeatable) times several queries, e.g. an English one and one in another
+language (the English model of ``use+minilm-int8`` is loaded only for the first kind). Builds run with
+``CODESEARCH_ENGLISH_FILL=now``, so every index is complete before the timings.
+
 Prints a Markdown table (p50/p90 in seconds, p50 as a multiple of the same install's ``--help``).
 """
 
@@ -35,6 +40,7 @@ class Install:
     label: str
     venv: Path
     home: Path
+    model: str | None = None
     times: dict[str, list[float]] = field(default_factory=dict)
     cache_writes: list[int] = field(default_factory=list)
 
@@ -46,6 +52,7 @@ class Install:
             XDG_CACHE_HOME=str(self.home / "cache"),
             XDG_CONFIG_HOME=str(self.home / "config"),
             CODESEARCH_INDEX=str(self.home / "index"),
+            CODESEARCH_ENGLISH_FILL="now",
             PATH=f"{self.venv / 'bin'}:{env.get('PATH', '')}",
         )
         return env
@@ -102,43 +109,58 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--install", action="append", required=True, metavar="LABEL=VENV")
+    parser.add_argument("--install", action="append", required=True, metavar="LABEL=VENV[@MODEL]")
+    parser.add_argument("--query", action="append", help=f"a query to time (repeatable; default {QUERY!r})")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--corpus", type=Path, default=ROOT / "fixtures" / "languages")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="cli-latency-"))
     installs = []
     for spec in args.install:
-        label, _, venv = spec.partition("=")
-        installs.append(Install(label, Path(venv).resolve(), work / label))
+        label, _, where = spec.partition("=")
+        venv, _, model = where.partition("@")
+        installs.append(Install(label, Path(venv).resolve(), work / label, model or None))
+    queries = args.query or [QUERY]
     try:
         for inst in installs:
             inst.home.mkdir(parents=True)
-            inst.run("index", str(args.corpus))
-            inst.run("search", QUERY)  # the cold load: writes the model cache once
+            inst.run("index", str(args.corpus), *(["--model", inst.model] if inst.model else []))
+            for query in queries:
+                inst.run("search", query)  # the cold load: writes the model cache once
         for _ in range(args.runs):  # round-robin: every install sees the same load
             for inst in installs:
                 inst.times.setdefault("--help", []).append(inst.run("--help"))
-                before = cache_state(inst.home / "cache")
-                inst.times.setdefault("search", []).append(inst.run("search", QUERY))
-                inst.cache_writes.append(bytes_written(before, cache_state(inst.home / "cache")))
+                for n, query in enumerate(queries):
+                    before = cache_state(inst.home / "cache")
+                    inst.times.setdefault(_search(query, queries), []).append(inst.run("search", query))
+                    if n == 0:
+                        inst.cache_writes.append(bytes_written(before, cache_state(inst.home / "cache")))
         for inst in installs:
             serve = start_serve(inst)
             if serve is None:
                 continue
             try:
-                inst.times["search, serve running"] = [inst.run("search", QUERY) for _ in range(args.runs)]
+                for query in queries:
+                    inst.times[_search(query, queries) + ", serve running"] = [
+                        inst.run("search", query) for _ in range(args.runs)
+                    ]
             finally:
                 serve.terminate()
                 serve.wait()
-        report(installs, args.runs)
+        report(installs, args.runs, queries)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def report(installs: list[Install], runs: int) -> None:
+def _search(query: str, queries: list[str]) -> str:
+    """The name of a search's timings: ``search`` for the only query, else ``search QUERY``."""
+    return "search" if len(queries) == 1 else f"search {query!r}"
+
+
+def report(installs: list[Install], runs: int, queries: list[str]) -> None:
+    shown = ", ".join(repr(q) for q in queries)
     print(
-        f"{runs} runs each, round-robin; query {QUERY!r}; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}"
+        f"{runs} runs each, round-robin; queries {shown}; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}"
     )
     print()
     print("| install | command | p50 s | p90 s | p50 / --help | MB written to the cache per warm search |")
@@ -146,15 +168,18 @@ def report(installs: list[Install], runs: int) -> None:
     for inst in installs:
         help_p50 = statistics.median(inst.times["--help"])
         for command, values in inst.times.items():
-            written = statistics.median(inst.cache_writes) / 1e6 if command == "search" else None
+            first = command == _search(queries[0], queries)
+            written = statistics.median(inst.cache_writes) / 1e6 if first else None
             print(
-                f"| {inst.label} | {command} | {statistics.median(values):.2f} | {percentile(values, 0.9):.2f} "
+                f"| {inst.label}{f' ({inst.model})' if inst.model else ''} | {command} | {statistics.median(values):.2f} | {percentile(values, 0.9):.2f} "
                 f"| {statistics.median(values) / help_p50:.1f}x | {'' if written is None else f'{written:.0f}'} |"
             )
-    if len(installs) == 2:
-        first, second = (statistics.median(i.times["search"]) for i in installs)
-        print()
-        print(f"search p50 {installs[1].label} / {installs[0].label}: {second / first:.2f}")
+    print()
+    for query in queries:
+        base = statistics.median(installs[0].times[_search(query, queries)])
+        for inst in installs[1:]:
+            p50 = statistics.median(inst.times[_search(query, queries)])
+            print(f"{_search(query, queries)} p50 {inst.label} / {installs[0].label}: {p50 / base:.2f}")
 
 
 if __name__ == "__main__":

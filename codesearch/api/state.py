@@ -113,7 +113,9 @@ class ApiState:
     def _reindex(self, roots: list[Path], progress: Progress) -> dict[str, Any]:
         settings = dataclasses.replace(self.settings, index_dir=self.index_dir)
         model = assembly.index_own_model(settings, assembly.require_manifest(settings), self.query_embedder())
-        return dataclasses.asdict(assembly.reindex(settings, roots, progress, model=model))
+        report = assembly.reindex(settings, roots, progress, model=model)
+        english_fill = assembly.after_index(settings, report.missing_parts, model.embedder)
+        return {**dataclasses.asdict(report), "english_fill": english_fill}
 
     def close(self) -> None:
         if self.batcher is not None:

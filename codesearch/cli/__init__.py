@@ -13,13 +13,26 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from codesearch.cli import forget, hook, index, mcp, model_serve, models, search, serve, status, tui, watch
+from codesearch.cli import (
+    fill,
+    forget,
+    hook,
+    index,
+    mcp,
+    model_serve,
+    models,
+    search,
+    serve,
+    status,
+    tui,
+    watch,
+)
 from codesearch.cli.edge import run_command
 from codesearch.cli.options import common_options, fill_defaults, settings_from_args
 from codesearch.errors import ExitCode
 
 # in the order `codesearch --help` lists them
-COMMANDS = (index, search, status, forget, models, tui, model_serve, hook, watch, serve, mcp)
+COMMANDS = (index, fill, search, status, forget, models, tui, model_serve, hook, watch, serve, mcp)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -92,12 +92,14 @@ def _hook_run(repo: Path, background: bool, settings: Settings) -> int:
 
     def summary() -> dict[str, Any]:
         report = assembly.reindex(settings, [repo])  # inside the run: a model that cannot load is logged too
+        english_fill = assembly.after_index(settings, report.missing_parts)
         return {
             "files_parsed": report.files_parsed,
             "files_removed": report.files_removed,
             "embedded": report.embedded,
             "generation": report.generation,
             "index_dir": str(settings.index_dir),
+            "english_fill": english_fill,
         }
 
     state = hooks.state_dir(repo)

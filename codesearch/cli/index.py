@@ -7,6 +7,8 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from codesearch import assembly
+from codesearch.cli.index_english import english_fill_line
+from codesearch.cli.options import add_english_fill_option
 from codesearch.cli.output import NoProgress, ProgressBar, console, format_counts, print_json, shown
 from codesearch.errors import ExitCode, IndexIOError
 from codesearch.settings import Settings
@@ -42,6 +44,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "--ignore", action="append", metavar="PATTERN", help="extra gitignore-style pattern (repeatable)"
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_english_fill_option(p)
     p.set_defaults(handler=run)
 
 
@@ -59,8 +62,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
     with ProgressBar(err) if err.is_terminal else NoProgress() as progress:
         report = assembly.reindex(settings, roots, progress, model=model, rebuild=args.rebuild)
+    if report.missing_parts and not args.json:
+        err.print(english_fill_line(settings.english_fill, report.missing_parts, searchable=True))
+    english_fill = assembly.after_index(settings, report.missing_parts, model.embedder)
     if args.json:
-        print_json(dataclasses.asdict(report))
+        print_json({**dataclasses.asdict(report), "english_fill": english_fill})
         return ExitCode.OK
     out = console()
     out.print(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codesearch import assembly
+from codesearch.cli.index_english import english_fill_line
 from codesearch.cli.output import NoProgress, ProgressBar, console, print_json, shown
 from codesearch.errors import ConfigError, ExitCode, IndexIOError, NotFoundError
 from codesearch.settings import Settings
@@ -154,10 +155,14 @@ def run(args: argparse.Namespace, settings: Settings, model: assembly.IndexModel
         report = index_repositories(
             settings, specs, model, rebuild=args.rebuild, on_done=repository_line, progress=progress
         )
+    manifest = assembly.read_manifest(settings)
+    english_fill = assembly.after_index(settings, manifest.missing_parts if manifest else 0, model.embedder)
     if args.json:
-        print_json(_as_json(report))
+        print_json({**_as_json(report), "english_fill": english_fill})
     else:
         _print_summary(report)
+        if english_fill != "complete":
+            err.print(english_fill_line(english_fill, manifest.missing_parts if manifest else 0))
     return report.exit_code()
 
 

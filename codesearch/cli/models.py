@@ -37,7 +37,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     console().print(table)
     print(
         "`--model auto` (the default) uses http when --embedding-url is given, qwen3-4b on a CUDA GPU with "
-        "its weights cached, else use.",
+        "its weights cached, else use+minilm-int8 (use alone when minilm-int8 is not installed); an existing "
+        "index keeps the model it was built with.",
         file=sys.stdout,
     )
     return ExitCode.OK

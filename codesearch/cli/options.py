@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from codesearch.settings import MODES, Settings, load_settings
+from codesearch.settings import ENGLISH_FILL_MODES, MODES, Settings, load_settings
 
 # the namespace's names that are settings (flags win over config files and the environment)
 _SETTING_NAMES = (
@@ -22,6 +22,7 @@ _SETTING_NAMES = (
     "rerank_top",
     "reranker_urls",
     "reranker_model_path",
+    "english_fill",
 )
 
 
@@ -43,8 +44,8 @@ def common_options() -> argparse.ArgumentParser:
     )
     common.add_argument(
         "--model",
-        help="embedding model: use (bundled), e5, minilm, qwen3-0.6b/4b/8b, http, none, auto; "
-        "several in one index with + (use+minilm)",
+        help="embedding model: auto (the default: use+minilm-int8 on a CPU, or an index's own model), use, "
+        "minilm-int8, e5, minilm, qwen3-0.6b/4b/8b, http, none; several in one index with + (use+minilm)",
     )
     common.add_argument("--dim", type=int, help="output dimension (Matryoshka truncation)")
     common.add_argument("--model-path", help="local path or hub id of the model's weights")
@@ -58,6 +59,17 @@ def common_options() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     common.add_argument("-v", "--verbose", action="store_true", help="show info logs")
     return common
+
+
+def add_english_fill_option(p: argparse.ArgumentParser) -> None:
+    """``--english-fill``: what a run that left the English vectors for later does about them."""
+    p.add_argument(
+        "--english-fill",
+        choices=ENGLISH_FILL_MODES,
+        help="a big build is searchable after the fast multilingual model; the English model's vectors "
+        "are then filled in a detached process (background, the default), before the command returns "
+        "(now), or not until `codesearch fill` (off) (env CODESEARCH_ENGLISH_FILL)",
+    )
 
 
 def add_result_options(p: argparse.ArgumentParser, *, mode_help: str) -> None:

@@ -20,6 +20,18 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=run)
 
 
+def english_vectors_line(english: dict[str, Any]) -> str:
+    """``N of M documents (filling, pid P)``, or ``complete``."""
+    if english["embedded"] >= english["documents"]:
+        return f"complete ({english['documents']:,} documents)"
+    how = (
+        f"filling, pid {english['filling_pid']}"
+        if english["filling_pid"]
+        else "not filling: run `codesearch fill`"
+    )
+    return f"{english['embedded']:,} of {english['documents']:,} documents ({how})"
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     status = assembly.index_status(settings)
     status["translation"] = translate.available_dictionaries(settings.edict, settings.freedict_dir)
@@ -30,6 +42,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     out.print(f"index      {shown(status['index_dir'])} (generation {status['generation']})")
     out.print(f"model      {status['model']} ({status['dim']}-d, {status['fingerprint']})")
     out.print(f"documents  {status['documents']:,}")
+    english = status.get("english_vectors")
+    if english is not None:
+        out.print(f"English vectors: {english_vectors_line(english)}")
     updated = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(status["updated_at"]))
     out.print(f"updated    {updated}")
     table = Table("repo", "root", "files", "symbols", "indexed", box=None)

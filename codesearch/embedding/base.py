@@ -83,6 +83,12 @@ class Embedder(ABC):
             raw += f"|docchars={self.max_document_chars}"
         return f"{self.model_id}@{self.dim}-" + hashlib.sha256(raw.encode()).hexdigest()[:12]
 
+    @property
+    def stored_parts(self) -> tuple[Embedder, ...]:
+        """The models whose vectors lie side by side in this one's (itself alone for a single model): the
+        embedding cache keeps each part's vectors under the part's own fingerprint."""
+        return (self,)
+
     def load(self) -> None:
         """Load the model now rather than on the first embed (a no-op where there is nothing to load).
 

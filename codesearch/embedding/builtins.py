@@ -86,8 +86,8 @@ def register_embedders(register: Register) -> None:
     register(
         "minilm-int8",
         _minilm_int8,
-        "all-MiniLM-L6-v2 as int8 ONNX, English only (CPU, no torch; extra 'english'); "
-        "pair it: --model use+minilm-int8",
+        "all-MiniLM-L6-v2 as int8 ONNX, English only (CPU, no torch, bundled); "
+        "the default pairs it: use+minilm-int8",
         dim=384,
         check=_minilm_int8_check,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -37,6 +38,10 @@ class CompositeEmbedder(Embedder):
         raw = "|".join(p.fingerprint for p in self.parts)
         return f"{self.model_id}@{self.dim}-" + hashlib.sha256(raw.encode()).hexdigest()[:12]
 
+    @property
+    def stored_parts(self) -> tuple[Embedder, ...]:
+        return self.parts
+
     def load(self) -> None:
         for part in self.parts:
             part.load()
@@ -61,14 +66,25 @@ class CompositeEmbedder(Embedder):
         instruction: str = DEFAULT_QUERY_INSTRUCTION,
         part_weights: Sequence[float] | None = None,
     ) -> np.ndarray:
-        """Each part's query vector scaled by its weight (equal by default), side by side, unit length."""
+        """Each part's query vector scaled by its weight (equal by default), side by side, unit length.
+
+        A part weighted 0 is not run (zeros in its place): a query that does not need the English model
+        never loads it."""
         weights = part_weights or [1.0] * len(self.parts)
         if len(weights) != len(self.parts):
             raise ConfigError(f"{len(weights)} weights for the {len(self.parts)} models of {self.model_id}")
-        vectors = [
-            w * part.embed_queries(texts, instruction) for w, part in zip(weights, self.parts, strict=True)
-        ]
-        return l2_normalise(np.hstack(vectors))
+        active = [(n, part) for n, (w, part) in enumerate(zip(weights, self.parts, strict=True)) if w]
+        vectors = [np.zeros((len(texts), part.dim), dtype=np.float32) for part in self.parts]
+        if len(active) > 1:
+            # side by side: a model's first query loads it (the ONNX session, ~0.5 s), and loads overlap
+            with ThreadPoolExecutor(max_workers=len(active)) as pool:
+                futures = {n: pool.submit(part.embed_queries, texts, instruction) for n, part in active}
+                for n, future in futures.items():
+                    vectors[n] = future.result()
+        else:
+            for n, part in active:
+                vectors[n] = part.embed_queries(texts, instruction)
+        return l2_normalise(np.hstack([w * v for w, v in zip(weights, vectors, strict=True)]))
 
     def describe(self) -> str:
         return " + ".join(p.describe() for p in self.parts)

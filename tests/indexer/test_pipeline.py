@@ -331,19 +331,19 @@ MODULES = {f"pkg/m{i:02d}.py": f"def scale_{i}(x):\n    return x * {i + 2}\n" fo
 
 
 def _approximate(monkeypatch) -> list[int]:
-    """HNSW past 3 documents; returns the list ``rebuild_vectors`` appends to on each (real) call."""
+    """HNSW past 3 documents; returns the list ``rebuild_vectors_of`` appends to on each (real) call."""
     from indexer import vectors as vectors_module
 
     monkeypatch.setattr(vectors_module, "ANN_THRESHOLD", 3)
     monkeypatch.setattr(pipeline, "ANN_THRESHOLD", 3)
     calls: list[int] = []
-    real = pipeline.rebuild_vectors
+    real = pipeline.rebuild_vectors_of
 
     def spy(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "rebuild_vectors", spy)
+    monkeypatch.setattr(pipeline, "rebuild_vectors_of", spy)
     return calls
 
 

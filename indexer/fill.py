@@ -1,0 +1,218 @@
+"""The English fill: embed the part of a composite model that a fast build left out, then commit it.
+
+A first build of a ``use+minilm-int8`` index embeds only ``use`` (``pipeline.DEFER_THRESHOLD``) and
+records in its manifest how many documents lack the English part; searches weigh that part 0 meanwhile.
+The fill reads those documents' texts back from the store (no crawl, no parse), embeds them in
+``EMBED_CHUNK`` chunks into the embedding cache (each chunk committed: a killed fill resumes where it
+stopped), then, under the index's writer lock, rebuilds the vectors from the cache and commits a new
+generation. Embedding runs without the writer lock, so a hook or ``watch`` reindex is never held up by
+it; only one fill of an index runs at a time (``fill.lock``, which also names its pid for ``status``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from codesearch.embedding.base import Embedder
+from codesearch.errors import IndexIOError, IndexLockedError, ModelMismatchError
+from indexer.documents import content_hash, embedding_text
+from indexer.part_cache import PartCache, cache_of, count_lacking, rebuild_vectors_of, recount
+from indexer.pipeline import EMBED_CHUNK
+from indexer.store import (
+    FILL_LOCK,
+    Manifest,
+    commit_generation,
+    connect,
+    get_meta,
+    set_meta,
+    writer_lock,
+)
+
+log = logging.getLogger(__name__)
+
+FILL_LOG = "fill.log"
+FILL_CHUNK = EMBED_CHUNK  # documents embedded and committed to the cache per step
+LOCK_WAIT_SECONDS = 600.0  # a reindex may hold the writer lock: wait this long to commit
+LOCK_RETRY_SECONDS = 0.5
+
+FillProgress = Callable[[int, int], None]  # (documents done, documents to do)
+
+
+@dataclass
+class FillReport:
+    """What one fill did."""
+
+    embedded: int = 0  # texts sent to a model
+    generation: int = 0  # the generation the index is at afterwards
+    missing: int = 0  # documents still lacking a part afterwards (0: complete)
+    seconds: float = 0.0
+
+
+@contextlib.contextmanager
+def _fill_lock(index_dir: Path) -> Iterator[None]:
+    try:
+        fh = open(index_dir / FILL_LOCK, "a+")
+    except OSError as exc:
+        raise IndexIOError(f"cannot write in the index at {index_dir}: {exc.strerror}") from None
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            raise IndexLockedError(
+                f"the English vectors of {index_dir} are being filled by pid {fh.read().strip() or '?'}"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def fill_missing_parts(
+    index_dir: Path,
+    embedder: Embedder,
+    progress: FillProgress | None = None,
+    *,
+    lock_wait: float = LOCK_WAIT_SECONDS,
+) -> FillReport:
+    """Embed every part the index's documents lack and commit a generation with them; a no-op when none
+    lack any. Raises ``IndexLockedError`` when another fill runs, ``ModelMismatchError`` when ``embedder``
+    is not the index's model."""
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    report = FillReport()
+    with _fill_lock(index_dir):
+        while True:
+            manifest = Manifest.read(index_dir)
+            if manifest is None or not manifest.missing_parts:
+                break
+            if manifest.fingerprint != embedder.fingerprint:
+                raise ModelMismatchError(
+                    f"the index at {index_dir} was built with model {manifest.model}, not "
+                    f"{embedder.registry_name or embedder.model_id}: its English vectors are not filled"
+                )
+            db = connect(index_dir)
+            # a reindex's write transaction may outlast sqlite's 5 s default: wait for it, do not fail
+            db.execute(f"PRAGMA busy_timeout = {int(lock_wait * 1000)}")
+            try:
+                embedded = _embed_lacking(db, embedder, progress)
+                committed = _commit_filled(index_dir, db, lock_wait)
+            finally:
+                db.close()
+            report.embedded += embedded
+            if committed is None or not embedded:  # nothing more this pass can do (see the log)
+                break
+    final = Manifest.read(index_dir)
+    report.generation = final.generation if final else 0
+    report.missing = final.missing_parts if final else 0
+    report.seconds = time.perf_counter() - started
+    log.info("English fill: %d texts embedded, %d documents still lacking", report.embedded, report.missing)
+    return report
+
+
+def _embed_lacking(db: sqlite3.Connection, embedder: Embedder, progress: FillProgress | None) -> int:
+    """Embed, part by part, the texts of the store's documents that a part has no cached vector of."""
+    cache = cache_of(db, embedder)
+    embedded = 0
+    for n, part in enumerate(embedder.stored_parts):
+        todo = count_lacking(db, part.fingerprint)
+        done, after = 0, -1
+        while True:
+            rows = _lacking_rows(db, part.fingerprint, after)
+            if not rows:
+                break
+            after = rows[-1][0]
+            texts = _texts(rows)
+            embedded += _embed_chunk(cache, n, part, texts)
+            done += len(rows)
+            if progress is not None:
+                progress(done, todo)
+    return embedded
+
+
+def _embed_chunk(cache: PartCache, part_number: int, part: Embedder, texts: dict[str, str]) -> int:
+    hashes = cache.missing_part(part_number, list(texts))  # another fill or a reindex may have cached some
+    if hashes:
+        cache.put_part(part_number, hashes, part.embed_documents([texts[h] for h in hashes]))
+    return len(hashes)
+
+
+def _lacking_rows(db: sqlite3.Connection, fingerprint: str, after: int) -> list[sqlite3.Row]:
+    """The next ``FILL_CHUNK`` documents past id ``after`` with no vector cached under ``fingerprint``."""
+    return db.execute(
+        "SELECT d.id, d.content_hash, f.language, d.kind, d.qualified_name, d.signature, d.doc, d.code "
+        "FROM documents d JOIN files f ON f.id = d.file_id WHERE d.id > ? AND NOT EXISTS (SELECT 1 FROM "
+        "embeddings e WHERE e.fingerprint = ? AND e.content_hash = d.content_hash) ORDER BY d.id LIMIT ?",
+        (after, fingerprint, FILL_CHUNK),
+    ).fetchall()
+
+
+def _texts(rows: list[sqlite3.Row]) -> dict[str, str]:
+    """The texts the documents were embedded from, by content hash; a document whose rebuilt text does not
+    hash to its stored hash (written by another version of codesearch) is left to the next reindex."""
+    texts: dict[str, str] = {}
+    for _, stored_hash, language, kind, qualified_name, signature, doc, code in rows:
+        text = embedding_text(
+            language=language,
+            kind=kind,
+            qualified_name=qualified_name,
+            signature=signature,
+            doc=doc,
+            code=code,
+        )
+        if content_hash(text) == stored_hash:
+            texts[stored_hash] = text
+        else:
+            log.warning("a document's text no longer hashes to %s: left for the next reindex", stored_hash)
+    return texts
+
+
+def _commit_filled(index_dir: Path, db: sqlite3.Connection, lock_wait: float) -> Manifest | None:
+    """Under the writer lock (waiting for a reindex that holds it), a generation whose vectors come from
+    the cache as it is now; the current manifest when the cache holds nothing it lacks."""
+    deadline = time.monotonic() + lock_wait
+    while True:
+        try:
+            with writer_lock(index_dir):
+                return _commit_under_lock(index_dir, db)
+        except IndexLockedError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(LOCK_RETRY_SECONDS)
+
+
+def _commit_under_lock(index_dir: Path, db: sqlite3.Connection) -> Manifest | None:
+    manifest = Manifest.read(index_dir)
+    if manifest is None or not manifest.parts or not manifest.vectors_file:
+        return manifest
+    parts = recount(db, manifest.parts)
+    consistent = int(get_meta(db, "generation", "0")) == manifest.generation
+    if consistent and parts == manifest.parts:
+        return manifest
+    vectors = rebuild_vectors_of(db, manifest.fingerprint, manifest.dim, parts)
+    with db:
+        set_meta(db, "generation", str(manifest.generation + 1))
+    return commit_generation(
+        index_dir,
+        db,
+        model=manifest.model,
+        fingerprint=manifest.fingerprint,
+        dim=manifest.dim,
+        previous=manifest,
+        vectors=vectors,
+        parts=parts,
+    )

@@ -39,7 +39,7 @@ class Progress(Protocol):
     def __call__(self, stage: str, advance: int, total: int | None) -> None: ...
 
 
-def _no_progress(stage: str, advance: int, total: int | None) -> None:
+def no_progress(stage: str, advance: int, total: int | None) -> None:
     return None
 
 
@@ -124,7 +124,7 @@ def _within_budget(docs: list[Document], text_chars: int, cuts: Counter[str]) ->
     return kept
 
 
-def _embed_missing(
+def embed_missing(
     docs: Sequence[Document],
     embedder: Embedder,
     cache: EmbeddingCache,
@@ -258,7 +258,7 @@ def _index_root(
         report=report,
     )  # fmt: skip
     if embedder is not None and cache is not None:
-        _embed_missing(prepared.documents(), embedder, cache, progress, report)
+        embed_missing(prepared.documents(), embedder, cache, progress, report)
     return write_root(db, prepared, report)
 
 
@@ -295,7 +295,7 @@ def index_paths(
     embedded. ``embedder=None`` builds a lexical-only index. With ``store`` (Milvus) the documents and
     vectors go there; the file table and the embedding cache stay in ``index_dir``.
     """
-    progress = progress or _no_progress
+    progress = progress or no_progress
     started = time.perf_counter()
     roots = [Path(p).expanduser().resolve() for p in paths]
     session = IndexSession(index_dir, embedder=embedder, model=model, store=store, rebuild=rebuild)
@@ -311,7 +311,7 @@ def index_paths(
                     embedder=embedder,
                     cache=session.cache,
                     max_file_size=max_file_size,
-                    ignore=[*ignore, *_own_files(index_dir, root)],
+                    ignore=[*ignore, *own_files(index_dir, root)],
                     progress=progress,
                     report=report,
                 )
@@ -326,7 +326,7 @@ def index_paths(
     return report
 
 
-def _own_files(index_dir: Path, root: Path) -> list[str]:
+def own_files(index_dir: Path, root: Path) -> list[str]:
     """An ignore pattern for the index itself when it lives inside a root (never index the index)."""
     try:
         rel = Path(index_dir).expanduser().resolve().relative_to(root)

@@ -100,6 +100,7 @@ class IndexSession:
         self.cache = EmbeddingCache(self.db, self.fingerprint, self.embedder.dim) if self.embedder else None
         # read before this session writes: documents written since are what the next commit adds
         self.consistent = self._tables_match()
+        self.sent_generation = int(get_meta(self.db, "generation", "0"))  # what a Milvus store was last sent
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -124,6 +125,7 @@ class IndexSession:
         """``--rebuild``: the given roots only; other repositories of the index stay as they are."""
         forget_roots_for_rebuild(self.db, self.index_dir, roots, self.previous, self.fingerprint)
         self.consistent = self._tables_match()
+        self.sent_generation = int(get_meta(self.db, "generation", "0"))
 
     def add(self, removed: Sequence[int], added: Sequence[tuple[int, str]]) -> None:
         """What a repository's write changed: removed document ids, (new id, content hash) added."""
@@ -153,7 +155,7 @@ class IndexSession:
             raise ConfigError("a Milvus store needs an embedding model (--model none is for local indexes)")
         sent = push_run(
             self.db, self.store, model=self.model, fingerprint=self.fingerprint, dim=self.embedder.dim,
-            sent_generation=int(get_meta(self.db, "generation", "0")), removed=self.removed,
+            sent_generation=self.sent_generation, removed=self.removed,
             added=[i for i, _ in self.added], rebuild=self.rebuild,
         )  # fmt: skip
         with self.db:

@@ -139,11 +139,14 @@ def _forget_in_store(
     # store's, only the removed ids are deleted there; otherwise (a killed run) the store is refilled from
     # these tables, which no longer hold them
     sent_generation = int(get_meta(db, "generation", "0"))
+    from indexer.milvus.writers import claim_writer
+
+    writer = claim_writer(store, db)
     with db:
         removed = forget_rows(db, [repo["id"]])
     sent = push_run(
         db, store, model=manifest.model, fingerprint=manifest.fingerprint, dim=manifest.dim,
-        sent_generation=sent_generation, removed=removed, added=[],
+        sent_generation=sent_generation, removed=removed, added=[], writer=writer,
     )  # fmt: skip
     with db:
         set_meta(db, "generation", str(sent.generation))

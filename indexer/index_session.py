@@ -38,6 +38,8 @@ from indexer.vectors import ANN_THRESHOLD, VectorIndex
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
+    from indexer.milvus.writers import Writer
+
     from indexer.milvus.store import MilvusStore
 
 log = logging.getLogger(__name__)
@@ -101,6 +103,11 @@ class IndexSession:
         # read before this session writes: documents written since are what the next commit adds
         self.consistent = self._tables_match()
         self.sent_generation = int(get_meta(self.db, "generation", "0"))  # what a Milvus store was last sent
+        self.writer: Writer | None = None
+        if self.store is not None:  # this machine's number among the store's writers, and its id range
+            from indexer.milvus.writers import claim_writer
+
+            self.writer = claim_writer(self.store, self.db)
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -156,7 +163,7 @@ class IndexSession:
         sent = push_run(
             self.db, self.store, model=self.model, fingerprint=self.fingerprint, dim=self.embedder.dim,
             sent_generation=self.sent_generation, removed=self.removed,
-            added=[i for i, _ in self.added], rebuild=self.rebuild,
+            added=[i for i, _ in self.added], rebuild=self.rebuild, writer=self.writer,
         )  # fmt: skip
         with self.db:
             SqliteStoreWriter(self.db).set_generation(

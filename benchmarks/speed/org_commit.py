@@ -9,8 +9,9 @@ in one process, into a fresh index per mode:
 - ``ahead, commit every N``: ``index_repositories`` (one session, vectors kept in memory), a commit every
   N repositories (N = 1, the default, and each ``--every`` given).
 
-For each, the commit's time (``IndexSession.commit``, or the whole run's commit for ``one at a time``) near
-repository 10, 100 and 1000, and the run's total.
+For each, the commit's time per repository it commits (``IndexSession.commit`` divided by the repositories
+written since the previous commit; median of the last 5 commits up to repository 10, 100 and 1000), and the
+run's total.
 
     python -m benchmarks.speed.org_commit --repos 1000 --dim 1024 --every 10 100
 """
@@ -53,7 +54,7 @@ class CommitTimer:
     """Times every ``IndexSession.commit`` (the repositories written before it, its seconds)."""
 
     def __init__(self) -> None:
-        self.commits: list[tuple[int, float]] = []  # (repositories in the index, seconds)
+        self.commits: list[tuple[int, float]] = []  # (repositories in the index, seconds per repository)
         self._real = index_session.IndexSession.commit
 
     def __enter__(self) -> CommitTimer:
@@ -61,9 +62,10 @@ class CommitTimer:
 
         def timed(session: index_session.IndexSession) -> int:
             repositories = session.db.execute("SELECT COUNT(*) FROM repos").fetchone()[0]
+            since = repositories - (timer.commits[-1][0] if timer.commits else 0)
             started = time.perf_counter()
             out = timer._real(session)
-            timer.commits.append((repositories, time.perf_counter() - started))
+            timer.commits.append((repositories, (time.perf_counter() - started) / max(1, since)))
             return out
 
         index_session.IndexSession.commit = timed  # type: ignore[method-assign]
@@ -73,9 +75,9 @@ class CommitTimer:
         index_session.IndexSession.commit = self._real  # type: ignore[method-assign]
 
     def near(self, mark: int) -> float | None:
-        """Median commit seconds over the commits closest before ``mark`` repositories (up to 5)."""
+        """Median commit seconds per repository over the (up to 5) commits up to ``mark`` repositories."""
         before = [s for n, s in self.commits if n <= mark]
-        return statistics.median(before[-5:]) if self.commits and self.commits[-1][0] >= mark else None
+        return statistics.median(before[-5:]) if before and self.commits[-1][0] >= mark else None
 
 
 def main() -> None:
@@ -95,7 +97,7 @@ def main() -> None:
         print(
             f"{args.repos} repositories x {args.functions} functions, fake embedder at {args.dim} dimensions"
         )
-        print("| mode | " + " | ".join(f"commit ms at {m}" for m in marks) + " | total s | ratio |")
+        print("| mode | " + " | ".join(f"commit ms/repo at {m}" for m in marks) + " | total s | ratio |")
         print("| --- | " + " | ".join("---" for _ in marks) + " | --- | --- |")
         modes = [] if args.skip_one_at_a_time else [("one at a time", 0, 1)]
         modes += [("ahead, commit every 1", 16, 1)] + [

@@ -10,9 +10,6 @@ process at a time, so the two-writer test runs on the server only.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 

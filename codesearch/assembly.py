@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from codesearch.rerank.base import Reranker
     from codesearch.search import Searcher
     from codesearch.types import Hit
+    from indexer.ahead import RepositoryResult
     from indexer.fill import FillReport
     from indexer.milvus import MilvusStore
     from indexer.pipeline import IndexReport, Progress
@@ -199,6 +200,36 @@ def reindex(
         ignore=settings.ignore,
         rebuild=rebuild,
         progress=progress,
+    )
+
+
+def reindex_many(
+    settings: Settings,
+    specs: Sequence[str],
+    model: IndexModel,
+    *,
+    rebuild: bool = False,
+    commit_every: int = 1,
+    ahead: int | None = None,
+    on_done: Callable[[RepositoryResult], None] | None = None,
+) -> list[RepositoryResult]:
+    """Many repositories into the settings' index in one session (``indexer.ahead``): the next ones
+    prepared and embedded while the current one is written, a commit every ``commit_every``."""
+    from indexer.ahead import AHEAD, index_repositories_ahead
+
+    return index_repositories_ahead(
+        specs,
+        lambda spec: resolve_roots([spec], settings)[0],
+        index_dir=store_dir(settings),
+        store=open_store(settings),
+        embedder=model.embedder,
+        model=model.name,
+        max_file_size=settings.max_file_size,
+        ignore=settings.ignore,
+        rebuild=rebuild,
+        commit_every=commit_every,
+        ahead=ahead or AHEAD,
+        on_done=on_done,
     )
 
 

@@ -135,13 +135,18 @@ def _forget_in_store(
 
     repo = _named_repo(index_dir, db, name)
     files = db.execute("SELECT COUNT(*) FROM files WHERE repo_id=?", (repo["id"],)).fetchone()[0]
+    # the generation these tables last sent, read before forgetting marks them ahead of it: when it is the
+    # store's, only the removed ids are deleted there; otherwise (a killed run) the store is refilled from
+    # these tables, which no longer hold them
+    sent_generation = int(get_meta(db, "generation", "0"))
+    from indexer.milvus.writers import claim_writer
+
+    writer = claim_writer(store, db)
     with db:
         removed = forget_rows(db, [repo["id"]])
-    # the generation these tables last sent: when it is the store's, only the removed ids are deleted
-    # there; otherwise (a killed run) the store is refilled from these tables, which no longer hold them
     sent = push_run(
         db, store, model=manifest.model, fingerprint=manifest.fingerprint, dim=manifest.dim,
-        sent_generation=int(get_meta(db, "generation", "0")), removed=removed, added=[],
+        sent_generation=sent_generation, removed=removed, added=[], writer=writer,
     )  # fmt: skip
     with db:
         set_meta(db, "generation", str(sent.generation))

@@ -6,35 +6,23 @@ import logging
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
 import parsers
 from codesearch.embedding.base import Embedder
-from codesearch.errors import ConfigError, IndexIOError
+from codesearch.errors import IndexIOError
 from codesearch.types import Document
-from indexer.changes import detect_changes, refresh_metadata
+from indexer.changes import FileChanges, detect_changes, refresh_metadata
 from indexer.crawl import SourceFile, crawl, read_text
 from indexer.documents import content_hash, file_documents
-from indexer.forget import forget_roots_for_rebuild
-from indexer.part_cache import PartCache, cache_of, parts_of, rebuild_vectors_of, recount
+from indexer.index_session import IndexSession
+from indexer.part_cache import PartCache
 from indexer.safe_read import FileTooLargeError
-from indexer.store import (
-    LEXICAL_ONLY,
-    Manifest,
-    check_model,
-    commit_generation,
-    connect,
-    get_meta,
-    vectors_path,
-    writer_lock,
-)
+from indexer.store import Manifest
 from indexer.store_write import FileRecord, SqliteStoreWriter, StoreWriter
-from indexer.vectors import ANN_THRESHOLD, VectorIndex
 
 if TYPE_CHECKING:
     from indexer.milvus.store import MilvusStore
@@ -56,7 +44,7 @@ class Progress(Protocol):
     def __call__(self, stage: str, advance: int, total: int | None) -> None: ...
 
 
-def _no_progress(stage: str, advance: int, total: int | None) -> None:
+def no_progress(stage: str, advance: int, total: int | None) -> None:
     return None
 
 
@@ -74,17 +62,17 @@ class IndexReport:
     embedded: int = 0  # texts sent to the model in this run (cache misses)
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    # documents of the committed generation with no vector of some part yet (the English fill's work)
+    missing_parts: int = 0
     timings: dict[str, float] = field(
         default_factory=lambda: {"crawl": 0.0, "parse": 0.0, "embed": 0.0, "write": 0.0}
     )
     generation: int = 0
-    model: str = LEXICAL_ONLY
+    model: str = "none"  # a lexical-only index (indexer.store.LEXICAL_ONLY)
     errors: list[str] = field(default_factory=list)
     # what the per-file bounds left out: symbols-nested-too-deep, symbols-over-limit, parse-timeout,
     # documents-over-budget (each file with a cut is also named in ``errors``)
     cut: dict[str, int] = field(default_factory=dict)
-    # documents of the committed generation with no vector of some part yet (the English fill's work)
-    missing_parts: int = 0
 
 
 @dataclass
@@ -143,13 +131,13 @@ def _within_budget(docs: list[Document], text_chars: int, cuts: Counter[str]) ->
     return kept
 
 
-def _embed_missing(
+def embed_missing(
     docs: Sequence[Document],
     embedder: Embedder,
     cache: PartCache,
     progress: Progress,
     report: IndexReport,
-    defer_over: int | None,
+    defer_over: int | None = None,
 ) -> None:
     """Embed, part by part, the texts each part has no cached vector of. An English-only part of a model
     of several that lacks more than ``defer_over`` texts is left for the English fill (``indexer.fill``)."""
@@ -191,18 +179,35 @@ def _write_repo(
     return removed, added
 
 
-def _index_root(
+@dataclass
+class PreparedRoot:
+    """One root crawled, compared with the index and its changed files parsed: what ``write_root`` records.
+    ``repo_id`` is None for a repository the index does not hold yet (it is created at the write)."""
+
+    root: Path
+    name: str
+    is_git: bool
+    repo_id: int | None
+    changes: FileChanges
+    parsed: list[_ParsedFile]
+
+    def documents(self) -> list[Document]:
+        return [d for p in self.parsed for d in p.documents]
+
+
+def prepare_root(
     db: sqlite3.Connection,
     root: Path,
+    name: str,
     *,
-    embedder: Embedder | None,
-    cache: PartCache | None,
+    repo_id: int | None,
     max_file_size: int,
     ignore: Sequence[str],
     progress: Progress,
     report: IndexReport,
-    defer_over: int | None,
-) -> tuple[list[int], list[tuple[int, str]]]:
+) -> PreparedRoot:
+    """Crawl ``root``, find what changed against the index's files of ``repo_id`` (none: a new repository)
+    and parse the changed files, as repository ``name``. Only reads ``db``."""
     started = time.perf_counter()
     examined = 0
 
@@ -215,32 +220,36 @@ def _index_root(
     report.timings["crawl"] += time.perf_counter() - started
     for reason, count in crawled.skipped_by_reason().items():
         report.skipped[reason] = report.skipped.get(reason, 0) + count
-    writer = SqliteStoreWriter(db)
-    repo_id, name = writer.upsert_repo(root, crawled.is_git)
-    changes = detect_changes(db, repo_id, crawled)
-    to_parse, gone = changes.to_parse, changes.gone
+    changes = (
+        detect_changes(db, repo_id, crawled) if repo_id is not None else FileChanges(list(crawled.files))
+    )
 
     started = time.perf_counter()
     parsed: list[_ParsedFile] = []
-    progress("parse", 0, len(to_parse))
-    for f in to_parse:
+    progress("parse", 0, len(changes.to_parse))
+    for f in changes.to_parse:
         p = _parse_file(name, root, f, report, max_file_size)
         if p is not None:
             parsed.append(p)
-        progress("parse", 1, len(to_parse))
+        progress("parse", 1, len(changes.to_parse))
     report.timings["parse"] += time.perf_counter() - started
     report.files_parsed += len(parsed)
-    report.files_removed += len(gone)
+    report.files_removed += len(changes.gone)
+    return PreparedRoot(root, name, crawled.is_git, repo_id, changes, parsed)
 
-    if embedder is not None and cache is not None:
-        docs = [d for p in parsed for d in p.documents]
-        _embed_missing(docs, embedder, cache, progress, report, defer_over)
 
+def write_root(
+    db: sqlite3.Connection, prepared: PreparedRoot, report: IndexReport
+) -> tuple[list[int], list[tuple[int, str]]]:
+    """Record a prepared root's changes in one transaction (its documents' vectors must be cached by now).
+    Returns (removed doc ids, (new id, content hash))."""
     started = time.perf_counter()
+    writer = SqliteStoreWriter(db)
+    repo_id, _ = writer.upsert_repo(prepared.root, prepared.is_git)
     writer.begin()
     try:
-        removed, added = _write_repo(writer, repo_id, parsed, gone)
-        refresh_metadata(db, changes.touched)
+        removed, added = _write_repo(writer, repo_id, prepared.parsed, prepared.changes.gone)
+        refresh_metadata(db, prepared.changes.touched)
         if removed or added:  # no generation's vectors match these documents until the manifest is written
             writer.set_generation(-1)
         writer.mark_indexed(repo_id)
@@ -252,99 +261,41 @@ def _index_root(
     return removed, added
 
 
-def _summarise(writer: StoreWriter, roots: list[Path], report: IndexReport) -> None:
-    summary = writer.summary(roots)
+def _index_root(
+    db: sqlite3.Connection,
+    root: Path,
+    *,
+    embedder: Embedder | None,
+    cache: PartCache | None,
+    max_file_size: int,
+    ignore: Sequence[str],
+    progress: Progress,
+    report: IndexReport,
+    defer_over: int | None = None,
+) -> tuple[list[int], list[tuple[int, str]]]:
+    repo_id, name = known_repo(db, root)
+    prepared = prepare_root(
+        db, root, name, repo_id=repo_id, max_file_size=max_file_size, ignore=ignore, progress=progress,
+        report=report,
+    )  # fmt: skip
+    if embedder is not None and cache is not None:
+        embed_missing(prepared.documents(), embedder, cache, progress, report, defer_over)
+    return write_root(db, prepared, report)
+
+
+def known_repo(db: sqlite3.Connection, root: Path, taken: Set[str] = frozenset()) -> tuple[int | None, str]:
+    """The index's id of the repository at ``root`` (None: new) and the name it has or will get, with
+    ``taken`` names also in use (repositories prepared but not written yet). Only reads ``db``."""
+    row = db.execute("SELECT id FROM repos WHERE root=?", (str(root),)).fetchone()
+    return (int(row[0]) if row else None), SqliteStoreWriter(db).repo_name(root, taken)
+
+
+def summarise(db: sqlite3.Connection, roots: list[Path], report: IndexReport) -> None:
+    """What the index holds of ``roots`` now, into ``report`` (files, documents, symbols by language)."""
+    summary = SqliteStoreWriter(db).summary(roots)
     report.files, report.documents = summary.files, summary.documents
     report.symbols_by_language = summary.symbols_by_language
     report.symbols = sum(summary.symbols_by_language.values())
-
-
-def _update_vectors(
-    index_dir: Path,
-    db: sqlite3.Connection,
-    manifest: Manifest | None,
-    consistent: bool,
-    embedder: Embedder,
-    removed: list[int],
-    added: list[tuple[int, str]],
-) -> VectorIndex:
-    """The previous generation's vectors with this run's changes, or a rebuild from the cache (always when
-    the previous generation lacked some part: the cache may hold more of it now than its vectors)."""
-    cache = cache_of(db, embedder)
-    previous = vectors_path(index_dir, manifest.generation) if manifest and manifest.vectors_file else None
-    if (
-        consistent
-        and manifest is not None
-        and previous is not None
-        and previous.exists()
-        and not manifest.missing_parts
-    ):
-        vectors = VectorIndex.load(previous, embedder.dim)
-        # an exact index growing past the threshold becomes HNSW; an HNSW index whose live count fell back
-        # under it stays HNSW (removals are tombstones) until too many tombstones call for a rebuild
-        crosses_threshold = (
-            not vectors.approximate and vectors.live + len(added) - len(removed) >= ANN_THRESHOLD
-        )
-        if not crosses_threshold:
-            vectors.remove(removed)
-            if not vectors.too_many_dead(adding=len(added)):
-                ids = np.array([i for i, _ in added], dtype=np.int64)
-                vectors.add(ids, cache.get([h for _, h in added]))
-                return vectors
-            log.info(
-                "%d of %d vectors are removed documents: rebuilding the vector index",
-                vectors.dead,
-                vectors.ntotal,
-            )
-    return rebuild_vectors_of(db, embedder.fingerprint, embedder.dim, parts_of(embedder))
-
-
-def _commit(
-    index_dir: Path,
-    db: sqlite3.Connection,
-    store: MilvusStore | None,
-    embedder: Embedder | None,
-    model: str,
-    fingerprint: str,
-    previous: Manifest | None,
-    manifest: Manifest | None,
-    consistent: bool,
-    removed: list[int],
-    added: list[tuple[int, str]],
-    rebuild: bool,
-) -> int:
-    """Commit the run as a new generation: the local vectors and manifest, or the run sent to ``store``."""
-    writer = SqliteStoreWriter(db)
-    if store is not None:
-        from indexer.milvus.push import push_run
-
-        if embedder is None:
-            raise ConfigError("a Milvus store needs an embedding model (--model none is for local indexes)")
-        sent = push_run(
-            db, store, model=model, fingerprint=fingerprint, dim=embedder.dim,
-            sent_generation=int(get_meta(db, "generation", "0")), removed=removed,
-            added=[i for i, _ in added], rebuild=rebuild, parts=parts_of(embedder),
-        )  # fmt: skip
-        with db:
-            writer.set_generation(sent.generation)  # the generation these tables last sent
-        return sent.generation
-    generation = previous.generation if previous else 0
-    vectors = (
-        _update_vectors(index_dir, db, manifest, consistent, embedder, removed, added) if embedder else None
-    )
-    with db:
-        writer.set_generation(generation + 1)
-    new = commit_generation(
-        index_dir,
-        db,
-        model=model,
-        fingerprint=fingerprint,
-        dim=embedder.dim if embedder else 0,
-        previous=previous,
-        vectors=vectors,
-        parts=recount(db, parts_of(embedder)) if embedder else (),
-    )
-    return new.generation
 
 
 def index_paths(
@@ -371,68 +322,35 @@ def index_paths(
     the run commits a searchable generation sooner, and ``indexer.fill`` embeds the English part behind it.
     """
     defer_over = DEFER_THRESHOLD if defer_english and store is None else None
-    progress = progress or _no_progress
+    progress = progress or no_progress
     started = time.perf_counter()
     roots = [Path(p).expanduser().resolve() for p in paths]
-    fingerprint = embedder.fingerprint if embedder else LEXICAL_ONLY
-    model = model or (embedder.model_id if embedder else LEXICAL_ONLY)
-    report = IndexReport(roots=[str(r) for r in roots], model=model)
-    with writer_lock(index_dir):
-        for leftover in index_dir.glob("*.tmp"):  # files a killed writer was writing aside
-            leftover.unlink(missing_ok=True)
+    session = IndexSession(index_dir, embedder=embedder, model=model, store=store, rebuild=rebuild)
+    report = IndexReport(roots=[str(r) for r in roots], model=session.model)
+    with session:
         try:
-            previous = store.manifest() if store is not None else Manifest.read(index_dir)
-        except IndexIOError:
-            if not rebuild:
-                raise
-            previous = None  # --rebuild is the way out of an unreadable manifest
-        manifest = None if rebuild else previous
-        check_model(index_dir, manifest, model, fingerprint, dim=embedder.dim if embedder else None)
-        try:
-            db = connect(index_dir)
-        except sqlite3.Error as exc:
-            raise IndexIOError(f"cannot open the index database in {index_dir}: {exc}") from None
-        try:
-            writer = SqliteStoreWriter(db)
             if rebuild:  # the given roots only: other repositories of the index stay as they are
-                forget_roots_for_rebuild(db, index_dir, roots, previous, fingerprint)
-            # a rebuild still numbers on from the last generation: readers take a new number as new data
-            generation = previous.generation if previous else 0
-            consistent = int(get_meta(db, "generation", "0")) == generation
-            cache = cache_of(db, embedder) if embedder else None
-            if cache is not None and manifest is not None and not manifest.parts and len(cache.parts) > 1:
-                cache.adopt_legacy()  # a composite index from before per-part caches: its cache, split
-            removed: list[int] = []
-            added: list[tuple[int, str]] = []
+                session.forget_for_rebuild(roots)
             for root in roots:
                 r, a = _index_root(
-                    db,
+                    session.db,
                     root,
                     embedder=embedder,
-                    cache=cache,
+                    cache=session.cache,
                     max_file_size=max_file_size,
-                    ignore=[*ignore, *_own_files(index_dir, root)],
+                    ignore=[*ignore, *own_files(index_dir, root)],
                     progress=progress,
                     report=report,
                     defer_over=defer_over,
                 )
-                removed += r
-                added += a
-            _summarise(writer, roots, report)
-            if manifest is not None and consistent and not removed and not added:
-                report.generation = generation  # nothing changed: keep the generation readers have
-            else:
-                t = time.perf_counter()
-                report.generation = _commit(
-                    index_dir, db, store, embedder, model, fingerprint, previous, manifest, consistent,
-                    removed, added, rebuild,
-                )  # fmt: skip
-                report.timings["write"] += time.perf_counter() - t
+                session.add(r, a)
+            summarise(session.db, roots, report)
+            t = time.perf_counter()
+            report.generation = session.commit()
+            report.timings["write"] += time.perf_counter() - t
             report.missing_parts = _missing_after(index_dir, store)
         except sqlite3.OperationalError as exc:
             raise IndexIOError(f"writing the index in {index_dir} failed: {exc}") from None
-        finally:
-            db.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -443,7 +361,7 @@ def _missing_after(index_dir: Path, store: MilvusStore | None) -> int:
     return manifest.missing_parts if manifest is not None else 0
 
 
-def _own_files(index_dir: Path, root: Path) -> list[str]:
+def own_files(index_dir: Path, root: Path) -> list[str]:
     """An ignore pattern for the index itself when it lives inside a root (never index the index)."""
     try:
         rel = Path(index_dir).expanduser().resolve().relative_to(root)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -80,7 +80,7 @@ class SqliteStoreWriter:
 
     def upsert_repo(self, root: Path, is_git: bool) -> tuple[int, str]:
         """``(id, name)`` of the repository at ``root``, created if new; committed at once."""
-        name = self._repo_name(root)
+        name = self.repo_name(root)
         with self.db:
             self.db.execute(
                 "INSERT INTO repos (name, root, is_git) VALUES (?, ?, ?) "
@@ -90,12 +90,14 @@ class SqliteStoreWriter:
         repo_id = self.db.execute("SELECT id FROM repos WHERE root=?", (str(root),)).fetchone()[0]
         return int(repo_id), name
 
-    def _repo_name(self, root: Path) -> str:
+    def repo_name(self, root: Path, also_taken: Set[str] = frozenset()) -> str:
+        """The name of the repository at ``root``: the one it has, else its folder's name (qualified with
+        the parent when another repository, or one of ``also_taken``, has that name)."""
         row = self.db.execute("SELECT name FROM repos WHERE root=?", (str(root),)).fetchone()
         if row:
             return str(row[0])
         name = root.name or str(root)
-        taken = {r[0] for r in self.db.execute("SELECT name FROM repos")}
+        taken = {r[0] for r in self.db.execute("SELECT name FROM repos")} | also_taken
         if name in taken:  # two roots with one folder name: qualify with the parent
             name = f"{root.parent.name}/{name}"
         return name

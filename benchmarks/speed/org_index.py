@@ -5,13 +5,15 @@ codesearch's own ``/v1/embeddings`` (``--server-model hash``: the hash embedder 
 ``--service-ms``, a GPU's time for one batch, as in ``http_concurrency``; ``--server-model use``: the real
 bundled model on this machine's CPU), then, in one run, for one server and for both:
 
-- ``per-repo``: ``index_repositories`` into a fresh index, the way the CLI runs (one repository, one
-  committed generation, after the other): repos/min and texts/s;
+- ``one at a time``: ``index_repositories(ahead=0)`` into a fresh index, the way the CLI ran before
+  embed-ahead (one repository, one committed generation, after the other): repos/min and texts/s;
+- ``ahead``: ``index_repositories`` as the CLI runs now (``--ahead 16``: the next repositories prepared and
+  their texts embedded together while the current one is written; still a generation per repository);
 - ``rerun``: the same command again, every repository already current (what a resumed run skips);
 - ``pooled``: every repository's texts in one ``embed_documents`` call over the same servers, the ceiling
   if the repositories' texts were embedded together.
 
-    python -m benchmarks.speed.org_index --repos 50 --files 4 --server-model hash --service-ms 50
+    python -m benchmarks.speed.org_index --repos 50 --files 4 --server-model hash --service-ms 200
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from codesearch.cli.index_many import index_repositories
 from codesearch.embedding.http import HttpEmbedder
 from codesearch.serve_model import is_ready, stop
 from codesearch.settings import Settings
+from indexer.ahead import AHEAD
 from indexer.store import connect
 
 
@@ -130,6 +133,7 @@ def main() -> None:
     servers = [_server(args.server_model, args.service_ms) for _ in range(2)]
     try:
         roots = _make_repos(work / "repos", args.repos, args.files)
+        specs = [str(r) for r in roots]
         width = _width(servers[0][1])
         print(
             f"{args.repos} repositories x {args.files} files, server model {args.server_model}, "
@@ -142,15 +146,16 @@ def main() -> None:
             urls = [url for _, url in servers[:n]]
             client = HttpEmbedder(urls, "bench", native_dim=width)
             client.embed_documents(["warm up"] * 64)  # connections up, models loaded
-            settings = Settings(index_dir=work / f"idx{n}", clone_dir=work / "clones")
-            report = index_repositories(settings, [str(r) for r in roots], IndexModel(client, "bench"))
-            assert not report.failed, report.failed
-            rates[("per-repo", n)] = report.embedded / report.seconds
-            print(
-                f"| {n} | per-repo | {report.seconds:.1f} | {args.repos / report.seconds * 60:.0f} | "
-                f"{report.embedded} | {rates[('per-repo', n)]:,.0f} |"
-            )
-            again = index_repositories(settings, [str(r) for r in roots], IndexModel(client, "bench"))
+            for mode, ahead in (("one at a time", 0), ("ahead", AHEAD)):
+                settings = Settings(index_dir=work / f"idx{n}-{ahead}", clone_dir=work / "clones")
+                report = index_repositories(settings, specs, IndexModel(client, "bench"), ahead=ahead)
+                assert not report.failed, report.failed
+                rates[(mode, n)] = report.embedded / report.seconds
+                print(
+                    f"| {n} | {mode} | {report.seconds:.1f} | {args.repos / report.seconds * 60:.0f} | "
+                    f"{report.embedded} | {rates[(mode, n)]:,.0f} |"
+                )
+            again = index_repositories(settings, specs, IndexModel(client, "bench"))
             assert again.embedded == 0 and all(r.status == "unchanged" for r in again.repositories)
             print(
                 f"| {n} | rerun, all current | {again.seconds:.1f} | {args.repos / again.seconds * 60:.0f} | 0 | – |"
@@ -163,8 +168,12 @@ def main() -> None:
             rates[("pooled", n)] = len(texts) / seconds
             print(f"| {n} | pooled | {seconds:.1f} | – | {len(texts)} | {rates[('pooled', n)]:,.0f} |")
             client.close()
-        for mode in ("per-repo", "pooled"):
+        for mode in ("one at a time", "ahead", "pooled"):
             print(f"two servers / one, {mode}: {rates[(mode, 2)] / rates[(mode, 1)]:.2f}x")
+        for n in (1, 2):
+            print(
+                f"{n} server(s), ahead / one at a time: {rates[('ahead', n)] / rates[('one at a time', n)]:.2f}x"
+            )
     finally:
         for process, _ in servers:
             stop(process)

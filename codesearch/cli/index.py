@@ -35,6 +35,22 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="also index every git repository under DIR (found up to 3 levels down), as --from does",
     )
     p.add_argument(
+        "--ahead",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --from/--clones: prepare and embed up to N repositories ahead of the one being written, "
+        "their texts sent to the embedding servers together (default 16; 0: one repository after the other)",
+    )
+    p.add_argument(
+        "--commit-every",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --from/--clones: commit a generation every N repositories (default 1: each); a killed "
+        "run still resumes exactly, committing what it had written",
+    )
+    p.add_argument(
         "--rebuild",
         action="store_true",
         help="forget what the index holds of these paths and index them again (other repositories stay)",

@@ -1,9 +1,12 @@
-"""``codesearch index --from FILE`` / ``--clones DIR``: many repositories, one committed generation each.
+"""``codesearch index --from FILE`` / ``--clones DIR``: many repositories, a committed generation every
+``--commit-every`` repositories (default: each).
 
-Each repository is its own incremental run (``assembly.reindex``), so a run killed after N repositories
-has committed those N: the same command again finds them current (nothing parsed, nothing embedded) and
-goes on with the rest. One repository that cannot be read or cloned is one error line and a ``failed``
-row in the summary; the others are still indexed.
+The run is one session (``assembly.reindex_many``, ``indexer.ahead``): the next ``--ahead`` repositories
+are crawled, parsed and embedded together while the current one is written, so the embedding servers get
+full batches. A run killed after N committed repositories has those N: the same command again finds them
+current (nothing parsed, nothing embedded twice) and goes on with the rest. One repository that cannot be
+read or cloned is one error line and a ``failed`` row in the summary; the others are still indexed.
+``--ahead 0`` indexes one repository after the other, each its own run (the behaviour before embed-ahead).
 """
 
 from __future__ import annotations
@@ -20,16 +23,14 @@ from typing import TYPE_CHECKING
 from codesearch import assembly
 from codesearch.cli.index_english import english_fill_line
 from codesearch.cli.output import NoProgress, ProgressBar, console, print_json, shown
-from codesearch.errors import ConfigError, ExitCode, IndexIOError, NotFoundError
+from codesearch.errors import ConfigError, ExitCode
 from codesearch.settings import Settings
+from indexer.ahead import AHEAD, PER_REPOSITORY_ERRORS
 from indexer.repo_list import find_clones, parse_repo_list, read_repo_list
 
 if TYPE_CHECKING:
-    from indexer.pipeline import Progress
-
-# what one repository's failure is (its path, its clone, its files); anything else (the index locked, the
-# embedding servers gone, the store down) would fail every repository alike, so it ends the run
-PER_REPOSITORY_ERRORS = (NotFoundError, IndexIOError, ConfigError)
+    from indexer.ahead import RepositoryResult
+    from indexer.pipeline import IndexReport, Progress
 
 
 @dataclass
@@ -89,19 +90,57 @@ def index_repositories(
     rebuild: bool = False,
     on_done: Callable[[int, RepositoryOutcome], None] | None = None,
     progress: Progress | None = None,
+    ahead: int = AHEAD,
+    commit_every: int = 1,
 ) -> ManyReport:
-    """Index each repository ``specs`` names, one after the other, each committed on its own."""
+    """Index each repository ``specs`` names, in order: ``ahead`` repositories prepared and embedded ahead
+    and a commit every ``commit_every`` (``ahead=0``: one after the other, each committed on its own)."""
     started = time.perf_counter()
     report = ManyReport(model=model.name)
-    for i, spec in enumerate(specs):
-        outcome = _index_one(settings, spec, model, rebuild)
-        report.repositories.append(outcome)
+
+    def done(outcome: RepositoryOutcome) -> None:
         if on_done is not None:
-            on_done(i, outcome)
+            on_done(len(report.repositories), outcome)
+        report.repositories.append(outcome)
         if progress is not None:
             progress("repositories", 1, len(specs))
+
+    if ahead == 0:
+        if commit_every != 1:
+            raise ConfigError("--commit-every needs --ahead of 1 or more (--ahead 0 commits each repository)")
+        for spec in specs:
+            done(_index_one(settings, spec, model, rebuild))
+    else:
+        assembly.reindex_many(
+            settings, specs, model, rebuild=rebuild, commit_every=commit_every, ahead=ahead,
+            on_done=lambda result: done(_outcome(result, rebuild)),
+        )  # fmt: skip
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _outcome(result: RepositoryResult, rebuild: bool) -> RepositoryOutcome:
+    if result.report is None:
+        error = result.error
+        code = error.exit_code if error is not None else ExitCode.OK
+        return RepositoryOutcome(
+            result.spec, result.name, "failed", seconds=result.seconds, error=str(error), exit_code=code
+        )
+    return _from_report(result.spec, result.name, result.report, rebuild)
+
+
+def _from_report(spec: str, name: str, done: IndexReport, rebuild: bool) -> RepositoryOutcome:
+    current = done.files_parsed == 0 and done.files_removed == 0 and done.embedded == 0 and not rebuild
+    return RepositoryOutcome(
+        spec,
+        name,
+        "unchanged" if current else "indexed",
+        files=done.files,
+        documents=done.documents,
+        embedded=done.embedded,
+        seconds=done.seconds,
+        generation=done.generation,
+    )
 
 
 def _index_one(settings: Settings, spec: str, model: assembly.IndexModel, rebuild: bool) -> RepositoryOutcome:
@@ -116,22 +155,14 @@ def _index_one(settings: Settings, spec: str, model: assembly.IndexModel, rebuil
         return RepositoryOutcome(
             spec, name, "failed", seconds=seconds, error=str(exc), exit_code=exc.exit_code
         )
-    current = done.files_parsed == 0 and done.files_removed == 0 and done.embedded == 0 and not rebuild
-    return RepositoryOutcome(
-        spec,
-        name,
-        "unchanged" if current else "indexed",
-        files=done.files,
-        documents=done.documents,
-        embedded=done.embedded,
-        seconds=done.seconds,
-        generation=done.generation,
-    )
+    return _from_report(spec, name, done, rebuild)
 
 
 def run(args: argparse.Namespace, settings: Settings, model: assembly.IndexModel) -> int:
     """The ``index`` command for ``--from``/``--clones``: a line per repository, then a summary."""
     err = console(stderr=True)
+    if (args.ahead is not None and args.ahead < 0) or args.commit_every < 1:
+        raise ConfigError("--ahead takes 0 or more repositories, --commit-every 1 or more")
     specs = repository_specs(args)
     if not specs:
         raise ConfigError("no repositories to index: the list is empty and no clones were found")
@@ -153,8 +184,9 @@ def run(args: argparse.Namespace, settings: Settings, model: assembly.IndexModel
 
     with ProgressBar(err) if err.is_terminal else NoProgress() as progress:
         report = index_repositories(
-            settings, specs, model, rebuild=args.rebuild, on_done=repository_line, progress=progress
-        )
+            settings, specs, model, rebuild=args.rebuild, on_done=repository_line, progress=progress,
+            ahead=AHEAD if args.ahead is None else args.ahead, commit_every=args.commit_every,
+        )  # fmt: skip
     manifest = assembly.read_manifest(settings)
     english_fill = assembly.after_index(settings, manifest.missing_parts if manifest else 0, model.embedder)
     if args.json:

@@ -82,7 +82,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         port = listener.getsockname()[1]  # --port 0: the one the system chose
         # the model and the index load at startup, before the port answers
         app = create_app(settings, batch_window=args.batch_window_ms / 1000, workers=args.workers)
-        print(f"codesearch: serving http://{args.host}:{port} (API docs at /docs)", file=sys.stderr, flush=True)
+        print(
+            f"codesearch: serving http://{args.host}:{port} (API docs at /docs)", file=sys.stderr, flush=True
+        )
         with advertised(assembly.store_dir(settings), args.host, port, token_required=bool(settings.token)):
             uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[listener])  # type: ignore[arg-type]
         return ExitCode.OK
@@ -103,7 +105,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
             flush=True,
         )
-        with advertised(assembly.store_dir(settings), args.host, args.port, token_required=bool(settings.token)):
+        with advertised(
+            assembly.store_dir(settings), args.host, args.port, token_required=bool(settings.token)
+        ):
             uvicorn.run(
                 "codesearch.api.launch:app_from_spec",
                 factory=True,

@@ -38,6 +38,14 @@ from indexer.milvus.connection import (
 from indexer.milvus.expressions import ids_expr, quote
 from indexer.milvus.fts_sidecar import FtsSidecar
 from indexer.milvus.rows import StoredDocument
+from indexer.milvus.writers import (
+    WRITER_KEY,
+    Writer,
+    merged_state,
+    parse_rows,
+    refuse_new_collection,
+    writer_row,
+)
 from indexer.store import Manifest
 
 log = logging.getLogger(__name__)
@@ -69,7 +77,9 @@ class MilvusStore:
         self.aliases = not self.target.embedded  # milvus-lite 2.5 answers UNIMPLEMENTED
         self.lexical_dir = lexical_dir or (Path(self.target.uri).parent if self.target.embedded else None)
         self.meta_name = f"{self.target.name}_meta"
-        self._state: dict[str, Any] | None = None
+        self._state: dict[str, Any] | None = None  # the pointer with the writer rows merged in
+        self._pointer: dict[str, Any] | None = None  # the pointer row as stored
+        self._writers: dict[str, dict[str, Any]] = {}  # writer rows by key
         self._writing: str | None = None  # the collection a writer fills (a new one until ``commit``)
         self._sidecars: dict[str, FtsSidecar] = {}
         self._pending: dict[str, Any] | None = None  # the pointer a new collection gets at ``commit``
@@ -99,12 +109,14 @@ class MilvusStore:
             )  # fmt: skip
 
     def refresh(self) -> dict[str, Any] | None:
-        """Read the generation pointer again (a reader does before each query; a writer after ``commit``)."""
+        """Read the generation pointer again (a reader does before each query; a writer after ``commit``),
+        with the writer rows of several indexing machines merged in (``indexer.milvus.writers``)."""
         rows = self._call(
-            "reading the index", "query", self.meta_name, filter='key == "state"', output_fields=["value"],
-            consistency_level=READ_CONSISTENCY,
+            "reading the index", "query", self.meta_name, filter=f'key == "state" or key like "{WRITER_KEY}%"',
+            output_fields=["key", "value"], consistency_level=READ_CONSISTENCY,
         )  # fmt: skip
-        self._state = json.loads(rows[0]["value"]) if rows else None
+        self._pointer, self._writers = parse_rows(rows)
+        self._state = merged_state(self._pointer, self._writers)
         return self._state
 
     def _write_state(self, state: dict[str, Any]) -> None:
@@ -130,17 +142,32 @@ class MilvusStore:
 
     # -- write side ------------------------------------------------------------------------------------------
 
-    def begin(self, *, model: str, fingerprint: str, dim: int, rebuild: bool = False) -> bool:
+    def begin(
+        self, *, model: str, fingerprint: str, dim: int, rebuild: bool = False, writer: Writer | None = None
+    ) -> bool:
         """Get ready to write documents of ``model``: into the live collection, or into a new one when the
-        model (fingerprint or dimension) changed or ``rebuild``; True when a new one was started."""
+        model (fingerprint or dimension) changed or ``rebuild``; True when a new one was started. With
+        ``writer`` (one of several indexing machines) a new collection is refused while other writers have
+        repositories in the store, and a first collection another writer created meanwhile is shared."""
         state = self.refresh()
         if state is not None and not rebuild and (state["fingerprint"], state["dim"]) == (fingerprint, dim):
             self._writing, self._pending = state["collection"], None
             return False
         generation = state["generation"] + 1 if state else 1
         name = f"{self.target.name}_g{generation}"
-        if self._call("reading the index", "has_collection", name):  # left by a writer that was killed
-            self._call("writing the index", "drop_collection", name)
+        if writer is not None and state is not None:
+            refuse_new_collection(self._writers, writer, self.target)
+        if self._call("reading the index", "has_collection", name):
+            if writer is not None and state is None:  # the first collection, another writer filling it too
+                self._pending = {
+                    "model": model,
+                    "fingerprint": fingerprint,
+                    "dim": dim,
+                    "generation": generation,
+                }
+                self._writing, self._repos = name, {}
+                return True
+            self._call("writing the index", "drop_collection", name)  # left by a writer that was killed
         params = self.client.prepare_index_params()
         params.add_index("vector", index_type="FLAT", metric_type="IP")
         if self.bm25:
@@ -215,14 +242,17 @@ class MilvusStore:
             if not self.bm25:
                 self._sidecar(name).delete_ids(batch)
 
-    def commit(self, facts: dict[str, Any] | None = None) -> Manifest:
+    def commit(self, facts: dict[str, Any] | None = None, writer: Writer | None = None) -> Manifest:
         """Index the vectors as their count calls for, move the alias to a new collection, and bump the
         generation; the previous collection of a model change is dropped once no pointer names it.
         ``facts`` go into the pointer as they are: what ``status`` shows beyond the documents (``repos``,
-        ``repo_files``, ``languages``: the indexing machine's file table)."""
+        ``repo_files``, ``languages``: the indexing machine's file table); with ``writer`` they go into its
+        writer row instead (``_commit_as``)."""
         name = self._require_writing()
         documents = self.count(name)
         index_type = self._fit_index(name, documents)
+        if writer is not None:
+            return self._commit_as(writer, name, documents, index_type, facts or {})
         previous = self._state or {}
         if self._pending is None:  # written into the live collection
             base, generation = previous, int(previous["generation"]) + 1
@@ -251,6 +281,57 @@ class MilvusStore:
                 sidecar.path.unlink(missing_ok=True)
         self._pending, self._repos = None, {}
         return state_manifest(new_state)
+
+    def _commit_as(
+        self, writer: Writer, name: str, documents: int, index_type: str, facts: dict[str, Any]
+    ) -> Manifest:
+        """One writer's commit: its own row (facts, one more commit), then the pointer's shared fields. The
+        generation readers see moves by one (``writers.merged_state``) whichever machines commit at once."""
+        self.refresh()
+        pointer, previous_row = self._pointer, self._writers.get(writer.key)
+        row = writer_row(writer, previous_row, facts, name)
+        commits = int(row["commits"])
+        commits += sum(int(w.get("commits", 0)) for k, w in self._writers.items() if k != writer.key)
+        model = {k: v for k, v in (self._pending or {}).items() if k != "generation"}  # a new collection's
+        base = {**(pointer or {}), **model}
+        # readers see the pointer's generation plus every writer's commits: it moves by this commit alone
+        generation = int(pointer["generation"]) if pointer is not None else 1 - commits
+        old = (pointer or {}).get("collection")
+        new_pointer = {
+            **{k: v for k, v in base.items() if k not in ("repos", "repo_files", "languages")},
+            "collection": name, "generation": generation, "documents": documents, "index_type": index_type,
+            "updated_at": time.time(),
+        }  # fmt: skip
+        row["generation"] = generation + commits  # what this machine's tables were sent as
+        if self.aliases and old != name:
+            point_alias(self.client, self.target, name, self.timeout)
+        self._call("writing the index", "upsert", self.meta_name, [
+            {"key": writer.key, "value": json.dumps(row), "unused": [0.0, 0.0]},
+            {"key": "state", "value": json.dumps(new_pointer), "unused": [0.0, 0.0]},
+        ])  # fmt: skip
+        if old and old != name:
+            self._drop_collection(old)
+        self._pending, self._repos = None, {}
+        seen = self.refresh() or new_pointer
+        return state_manifest({**seen, "generation": row["generation"]})  # the generation this commit made
+
+    def writer_row(self, writer: Writer) -> dict[str, Any] | None:
+        """``writer``'s row as last read (``refresh``)."""
+        return self._writers.get(writer.key)
+
+    def delete_writer_documents(self, writer: Writer) -> None:
+        """Remove every document in ``writer``'s id range (a repair resends them all)."""
+        name = self._require_writing()
+        self._call("writing the index", "delete", name, filter=writer.range_expr())
+        if not self.bm25:  # the sidecar is this machine's own: it holds only this writer's documents
+            self._sidecar(name).clear()
+
+    def _drop_collection(self, old: str) -> None:
+        self._call("dropping the previous collection", "drop_collection", old)
+        sidecar = self._sidecars.pop(old, None)
+        if sidecar is not None:
+            sidecar.close()
+            sidecar.path.unlink(missing_ok=True)
 
     def _fit_index(self, name: str, documents: int) -> str:
         """Rebuild the vector index when the collection's size calls for another type."""

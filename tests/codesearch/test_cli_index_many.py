@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -111,40 +112,57 @@ def test_an_empty_list_is_a_usage_error(tmp_path, capsys) -> None:
     assert "no repositories to index" in capsys.readouterr().err
 
 
+def _read_lines(stream, into: list[str]) -> threading.Thread:
+    thread = threading.Thread(target=lambda: into.extend(iter(stream.readline, "")), daemon=True)
+    thread.start()
+    return thread
+
+
 def test_a_killed_run_resumes_and_embeds_only_the_remaining_repositories(build_git_repo, tmp_path) -> None:
-    n, done_before_kill = 6, 3
+    """Killed while texts of later repositories are embedded ahead: the resumed run finds the committed
+    repositories current, embeds only texts never embedded (what was embedded ahead is in the cache), and
+    ends with every repository searchable and the vectors matching the documents."""
+    n = 6
     _make_repos(build_git_repo, tmp_path / "clones", n)
     index = tmp_path / "idx"
     command = [sys.executable, "-m", "codesearch.cli", "--index", str(index), "--model", "fake", "index"]
     command += ["--clones", str(tmp_path / "clones"), "--json"]
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
-    # every repository is one batch: the fake model blocks on the 4th, after three repositories committed
-    env = {**os.environ, "CODESEARCH_TEST_EMBED_LOG": str(first_log)}
-    env["CODESEARCH_TEST_EMBED_HOLD_AFTER"] = str(done_before_kill)
+    # two texts a call at most (a repository has three): the fake model blocks on its 5th call, part way through
+    env = {**os.environ, "CODESEARCH_TEST_EMBED_LOG": str(first_log), "CODESEARCH_TEST_EMBED_BATCH_SIZE": "2"}
+    env["CODESEARCH_TEST_EMBED_HOLD_AFTER"] = "4"
     killed = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    reader = _read_lines(killed.stderr, lines)
     held = Path(str(first_log) + ".held")
     deadline = time.monotonic() + 120
-    while not held.exists() and killed.poll() is None and time.monotonic() < deadline:
+    while killed.poll() is None and time.monotonic() < deadline:
+        if held.exists() and any(" indexed " in line for line in lines):  # held, and one repository committed
+            break
         time.sleep(0.05)
-    assert held.exists(), killed.communicate()[1] if killed.poll() is not None else "no hold"
+    assert held.exists() and killed.poll() is None, "".join(lines)
     killed.send_signal(signal.SIGKILL)
-    stderr = killed.communicate()[1]
-    assert sum(" indexed " in line for line in stderr.splitlines()) == done_before_kill
-    embedded_before = sum(int(x) for x in first_log.read_text().split())
+    killed.wait()
+    reader.join(timeout=10)
+    committed_lines = sum(" indexed " in line for line in lines)
+    calls_before = [int(x) for x in first_log.read_text().split()]
+    assert len(calls_before) == 4  # each call's vectors were in the cache before the next call began
+    embedded_before = sum(calls_before)
 
     env = {**os.environ, "CODESEARCH_TEST_EMBED_LOG": str(second_log)}
     rerun = subprocess.run(command, env=env, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     summary = json.loads(rerun.stdout)
     statuses = [r["status"] for r in summary["repositories"]]
-    assert statuses == ["unchanged"] * done_before_kill + ["indexed"] * (n - done_before_kill)
+    unchanged = statuses.count("unchanged")
+    assert 1 <= committed_lines <= unchanged < n
+    assert statuses == ["unchanged"] * unchanged + ["indexed"] * (n - unchanged)
     embedded_after = sum(int(x) for x in second_log.read_text().split())
-    assert embedded_after == summary["embedded"] == sum(r["documents"] for r in summary["repositories"][3:])
-    assert embedded_before == sum(r["documents"] for r in summary["repositories"][:3])
+    total = sum(r["documents"] for r in summary["repositories"])
+    assert embedded_after == summary["embedded"] and embedded_before + embedded_after == total  # none twice
     searcher = Searcher(index)
-    manifest_documents = searcher.manifest.documents
-    assert manifest_documents == sum(r["documents"] for r in summary["repositories"])
-    assert searcher.generation.vectors.ntotal == manifest_documents
+    assert searcher.manifest.documents == total
+    assert searcher.generation.vectors.ntotal == total
     for i in range(n):
         assert (
             searcher.search(f"unique_function_{i}", k=1, mode="lexical").hits[0].name

@@ -207,7 +207,7 @@ def test_a_writer_killed_after_its_documents_but_before_its_vectors_is_repaired(
 ):
     """The documents are committed, the vectors are being built: a kill there must not leave the next
     run trusting the previous generation's vectors for documents it no longer sees as changed."""
-    from indexer import pipeline
+    from indexer import index_session
 
     repo = git_repo()
     index_dir = tmp_path / "idx"
@@ -218,7 +218,7 @@ def test_a_writer_killed_after_its_documents_but_before_its_vectors_is_repaired(
     def killed(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "_update_vectors", killed)
+    monkeypatch.setattr(index_session, "_update_vectors", killed)
     with pytest.raises(KeyboardInterrupt):
         _index(repo.root, index_dir, hash_embedder)
     monkeypatch.undo()
@@ -230,14 +230,14 @@ def test_a_writer_killed_after_its_documents_but_before_its_vectors_is_repaired(
 def test_a_reader_sees_whole_generations_never_a_writer_between_documents_and_manifest(
     git_repo, hash_embedder, tmp_path, monkeypatch
 ):
-    from indexer import pipeline
+    from indexer import index_session
 
     repo = git_repo()
     index_dir = tmp_path / "idx"
     _index(repo.root, index_dir, hash_embedder)
     searcher = Searcher(index_dir, hash_embedder)
     seen: list[tuple[int, list[str], list[str]]] = []
-    real_update = pipeline._update_vectors
+    real_update = index_session._update_vectors
 
     def while_writing(*args, **kwargs):  # the documents are committed; the vectors and manifest are not
         files = searcher.status()["repos"][0]["files"]
@@ -246,7 +246,7 @@ def test_a_reader_sees_whole_generations_never_a_writer_between_documents_and_ma
         seen.append((files, new, old))
         return real_update(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "_update_vectors", while_writing)
+    monkeypatch.setattr(index_session, "_update_vectors", while_writing)
     repo.write("web/late.js", "function lateArrival(queue) {\n  return queue.shift();\n}\n")
     _index(repo.root, index_dir, hash_embedder)
     assert searcher.manifest.generation == 2  # the reader moves to generation 2 once it is committed

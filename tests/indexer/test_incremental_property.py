@@ -180,12 +180,12 @@ def test_incremental_hnsw_index_equals_clean_rebuild(build_git_repo, ops):
     small indexes, so that they pile up over several runs), rebuilds past that."""
     from unittest.mock import patch
 
-    from indexer import pipeline
+    from indexer import index_session
     from indexer import vectors as vectors_module
 
     with (
         patch.object(vectors_module, "ANN_THRESHOLD", 1),
-        patch.object(pipeline, "ANN_THRESHOLD", 1),
+        patch.object(index_session, "ANN_THRESHOLD", 1),
         patch.object(vectors_module, "MAX_DEAD_FRACTION", 0.75),
     ):
         _check_sequence(build_git_repo, ops)

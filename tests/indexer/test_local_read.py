@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codesearch.search import Searcher
-from indexer import pipeline
+from indexer import index_session
 from indexer.pipeline import index_paths
 from indexer.store import Manifest
 
@@ -28,7 +28,7 @@ def test_a_reader_opened_after_a_kill_between_commit_and_manifest_answers_from_t
     def killed(*args, **kwargs):
         raise KeyboardInterrupt  # the process dies between the SQLite commit and the manifest
 
-    monkeypatch.setattr(pipeline, "commit_generation", killed)
+    monkeypatch.setattr(index_session, "commit_generation", killed)
     with pytest.raises(KeyboardInterrupt):
         _index(repo.root, index_dir, hash_embedder)
     monkeypatch.undo()

@@ -15,7 +15,7 @@ import pytest
 
 from codesearch.errors import IndexLockedError, ModelMismatchError
 from codesearch.search import Searcher
-from indexer import pipeline
+from indexer import index_session
 from indexer.pipeline import index_paths
 from indexer.store import Manifest, writer_lock
 
@@ -234,7 +234,7 @@ def test_killed_writer_is_repaired_on_the_next_run(git_repo, hash_embedder, tmp_
     def killed(*args, **kwargs):
         raise KeyboardInterrupt  # the process dies between the SQLite commit and the manifest
 
-    monkeypatch.setattr(pipeline, "commit_generation", killed)
+    monkeypatch.setattr(index_session, "commit_generation", killed)
     with pytest.raises(KeyboardInterrupt):
         _index(repo.root, index_dir, hash_embedder)
     monkeypatch.undo()
@@ -335,15 +335,15 @@ def _approximate(monkeypatch) -> list[int]:
     from indexer import vectors as vectors_module
 
     monkeypatch.setattr(vectors_module, "ANN_THRESHOLD", 3)
-    monkeypatch.setattr(pipeline, "ANN_THRESHOLD", 3)
+    monkeypatch.setattr(index_session, "ANN_THRESHOLD", 3)
     calls: list[int] = []
-    real = pipeline.rebuild_vectors_of
+    real = index_session.rebuild_vectors_of
 
     def spy(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "rebuild_vectors_of", spy)
+    monkeypatch.setattr(index_session, "rebuild_vectors_of", spy)
     return calls
 
 

@@ -19,6 +19,7 @@ from codesearch.embedding.options import EmbedderOptions, Register
 # number of batches after which the next one blocks (so a test can kill the run at a known point).
 EMBED_LOG = "CODESEARCH_TEST_EMBED_LOG"
 HOLD_AFTER = "CODESEARCH_TEST_EMBED_HOLD_AFTER"
+BATCH_SIZE = "CODESEARCH_TEST_EMBED_BATCH_SIZE"  # texts per batch (the pipeline's calls are one batch each)
 
 
 class CountingHashEmbedder(HashEmbedder):
@@ -45,7 +46,9 @@ def _fake(options: EmbedderOptions) -> HashEmbedder:
     log_path = os.environ.get(EMBED_LOG)
     if log_path:
         hold = os.environ.get(HOLD_AFTER)
-        return CountingHashEmbedder(options.dim or 32, log_path, int(hold) if hold else None)
+        embedder = CountingHashEmbedder(options.dim or 32, log_path, int(hold) if hold else None)
+        embedder.batch_size = int(os.environ.get(BATCH_SIZE, embedder.batch_size))
+        return embedder
     return HashEmbedder(options.dim or 32)
 
 

@@ -128,7 +128,7 @@ def time_queries(store: Any, queries: np.ndarray, filters: Filters | None) -> tu
     return times, found
 
 
-def run_engine(kind: str, rows: list[StoredDocument], vectors: np.ndarray, queries: np.ndarray, work: Path, server_uri: str | None) -> dict[str, Any]:
+def run_engine(kind: str, rows: list[StoredDocument], vectors: np.ndarray, queries: np.ndarray, work: Path, server_uri: str | None, partitions: int) -> dict[str, Any]:
     folder = work / kind
     folder.mkdir()
     if kind == "local":
@@ -137,7 +137,7 @@ def run_engine(kind: str, rows: list[StoredDocument], vectors: np.ndarray, queri
         from indexer.milvus import MilvusStore
 
         uri = server_uri if kind == "milvus-server" else f"milvus-lite:{folder / 'milvus.db'}"
-        store = MilvusStore(uri, lexical_dir=folder / "lexical", timeout=600)
+        store = MilvusStore(uri, lexical_dir=folder / "lexical", timeout=3600, partitions=partitions)
         store.drop()
     result: dict[str, Any] = {"store": kind}
     t = time.perf_counter()
@@ -150,7 +150,8 @@ def run_engine(kind: str, rows: list[StoredDocument], vectors: np.ndarray, queri
     # a 1% change: those documents get other vectors (a reindex rewrites changed documents)
     rng = np.random.default_rng(1)
     changed = rng.choice(len(rows), len(rows) // 100, replace=False)
-    new_vectors = vectors.copy()
+    original = vectors[changed].copy()  # restored at the end for the next engine
+    new_vectors = vectors  # changed in place (a second copy of 1M vectors does not fit beside two stores)
     new_vectors[changed] = vectors[rng.permutation(changed)]
     t = time.perf_counter()
     store.begin(model="synthetic", fingerprint=f"synthetic-{vectors.shape[1]}", dim=vectors.shape[1])
@@ -175,6 +176,7 @@ def run_engine(kind: str, rows: list[StoredDocument], vectors: np.ndarray, queri
     elif kind == "milvus-server":
         result["memory_mb"] = rss_of("milvus run standalone") / 2**20
     store.close()
+    vectors[changed] = original
     return result
 
 
@@ -184,6 +186,7 @@ def main() -> None:
     ap.add_argument("--dim", type=int, default=1024)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--engines", default="local,milvus-server")
+    ap.add_argument("--partitions", type=int, default=64, help="partition-key buckets of the Milvus server collection")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     rows, vectors = corpus(args.documents, args.dim)
@@ -207,7 +210,7 @@ def main() -> None:
             server_uri = f"milvus://127.0.0.1:{server.listen_port}/bench"
         try:
             for kind in args.engines.split(","):
-                result = run_engine(kind, rows, vectors, queries, work, server_uri)
+                result = run_engine(kind, rows, vectors, queries, work, server_uri, args.partitions)
                 if kind == "milvus-server":
                     result["disk_mb"] = du(work / "server" / "data") / 2**20
                 results.append(result)

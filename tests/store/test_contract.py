@@ -311,3 +311,18 @@ def test_a_server_older_than_supported_is_refused_with_its_version(
     monkeypatch.setattr(connection, "MIN_SERVER", (9, 0))  # the real 2.3.5 server plays an old one
     with pytest.raises(StoreUnavailableError, match=r"runs Milvus v2\.3\.5.*needs Milvus 9\.0"):
         MilvusStore(f"{milvus_server}/old")
+
+
+def test_a_server_commit_seals_and_indexes_every_row_it_wrote(make_store: Any) -> None:
+    """A commit leaves no row in a growing segment (a reload would replay them through the query node, and
+    a search scans them brute force) and returns once the index holds them: the first fill and an
+    incremental run alike. (The server's index description counts sealed rows only.)"""
+    store = make_store("milvus-server")
+    rows, vectors = corpus_rows(), unit_vectors(len(CORPUS), DIM, seed=1)
+    for part in (slice(0, -2), slice(-2, None)):  # the first fill, then an incremental run
+        store.begin(model="test", fingerprint="fp-16", dim=DIM)
+        store.upsert(rows[part], vectors[part])
+        store.commit()
+        index = store.client.describe_index(store.refresh()["collection"], "vector")
+        written = len(rows) if part.start else len(rows) - 2
+        assert (index["total_rows"], index["indexed_rows"], index["pending_index_rows"]) == (written, written, 0)

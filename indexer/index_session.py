@@ -38,9 +38,8 @@ from indexer.vectors import ANN_THRESHOLD, VectorIndex
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-    from indexer.milvus.writers import Writer
-
     from indexer.milvus.store import MilvusStore
+    from indexer.milvus.writers import Writer
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +107,8 @@ class IndexSession:
             from indexer.milvus.writers import claim_writer
 
             self.writer = claim_writer(self.store, self.db)
+            if self.rebuild:  # refused before anything is written when other machines write the store
+                self.store.check_new_collection(self.writer)
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

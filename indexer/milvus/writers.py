@@ -30,13 +30,10 @@ import logging
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from codesearch.errors import ConfigError
 from indexer.store import get_meta, set_meta
-
-if TYPE_CHECKING:
-    from indexer.milvus.store import MilvusStore
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +42,15 @@ MAX_WRITERS = 1 << 16
 WRITER_KEY = "writer/"  # the prefix of a writer row's key in NAME_meta
 _LOCAL_KEY = "milvus_writer"  # in the local tables' meta: "<number> <token>"
 _FACTS = ("repos", "repo_files", "languages")
+
+
+class MilvusStore(Protocol):
+    """What claiming a writer number needs of ``indexer.milvus.store.MilvusStore`` (which imports this
+    module: named here by its shape, so the import graph has no cycle)."""
+
+    target: Any
+
+    def _call(self, action: str, method: str, *args: Any, **kwargs: Any) -> Any: ...
 
 
 @dataclass(frozen=True)

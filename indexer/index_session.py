@@ -109,6 +109,8 @@ class IndexSession:
             from indexer.milvus.writers import claim_writer
 
             self.writer = claim_writer(self.store, self.db)
+            if self.rebuild:  # refused before anything is written when other machines write the store
+                self.store.check_new_collection(self.writer)
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

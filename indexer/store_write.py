@@ -69,8 +69,11 @@ class SqliteStoreWriter:
         self.db = db
 
     def begin(self) -> None:
+        # IMMEDIATE: the write lock now (waiting out the busy timeout). A deferred BEGIN reads first and
+        # fails at once ("database is locked", SQLITE_BUSY_SNAPSHOT, no busy wait) when another connection
+        # (embed-ahead's cache writes) committed between that read and this transaction's first write
         if not self.db.in_transaction:
-            self.db.execute("BEGIN")
+            self.db.execute("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
         self.db.commit()

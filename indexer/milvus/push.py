@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from indexer.milvus.store import MilvusStore
-from indexer.milvus.writers import Writer
+from indexer.milvus.writers import Writer, next_local_id
 from indexer.part_cache import PartCache, cache_for
 from indexer.store import Manifest, StoredPart, get_meta, set_meta
 from indexer.store_write import document_ids, store_facts, stored_documents
@@ -96,8 +96,9 @@ def _push_as(
     else:
         store.delete_ids(removed)
         ids = list(added)
+    next_id = next_local_id(db, writer)  # read before sending: every id sent is below it
     _send(db, store, cache, ids)
-    return store.commit(store_facts(db), writer=writer)
+    return store.commit(store_facts(db), writer=writer, next_id=next_id)
 
 
 def _send(db: sqlite3.Connection, store: MilvusStore, cache: PartCache, ids: Sequence[int]) -> None:

@@ -21,6 +21,7 @@ from codesearch.types import DocumentFacts
 from indexer.milvus import collection as schema
 from indexer.milvus.expressions import ids_expr, quote, scalar_expr
 from indexer.milvus.store import MilvusStore, state_manifest
+from indexer.milvus.writers import committed_expr
 from indexer.store import Manifest
 from indexer.store_read import (
     Filters,
@@ -70,6 +71,9 @@ class MilvusGeneration:
     def _expr(self, filters: Filters) -> str | None:
         """The Milvus expression of ``filters``; None when nothing can match."""
         expr = scalar_expr(filters)
+        committed = committed_expr(self.state)  # several writers: their committed id ranges only
+        if committed:
+            expr = f"({expr}) and ({committed})" if expr else committed
         if filters.glob is None:
             return expr
         ids = [r["id"] for r in self._query(expr, ["path"]) if filters.path_matches(r["path"])]

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from codesearch.errors import StoreUnavailableError
 from indexer.milvus import collection as schema
 from indexer.milvus.connection import (
     BM25_SERVER,
@@ -113,10 +114,16 @@ class MilvusStore:
         if not self._call("reading the index", "has_collection", self.meta_name):
             params = self.client.prepare_index_params()
             params.add_index("unused", index_type="FLAT", metric_type="L2")
-            self._call(
-                "creating the index", "create_collection", self.meta_name, schema=schema.meta_schema(),
-                index_params=params,
-            )  # fmt: skip
+            try:
+                self._call(
+                    "creating the index", "create_collection", self.meta_name, schema=schema.meta_schema(),
+                    index_params=params,
+                )  # fmt: skip
+            except StoreUnavailableError:  # another writer created it first
+                if not self._call("reading the index", "has_collection", self.meta_name):
+                    raise
+        elif not self.target.embedded:  # another writer may have created it a moment ago: wait for its load
+            self._call("reading the index", "load_collection", self.meta_name)
 
     def refresh(self) -> dict[str, Any] | None:
         """Read the generation pointer again (a reader does before each query; a writer after ``commit``),
@@ -169,6 +176,7 @@ class MilvusStore:
             refuse_new_collection(self._writers, writer, self.target)
         if self._call("reading the index", "has_collection", name):
             if writer is not None and state is None:  # the first collection, another writer filling it too
+                self._call("loading a collection", "load_collection", name)  # waits for its creator's load
                 self._pending = {
                     "model": model,
                     "fingerprint": fingerprint,
@@ -252,19 +260,21 @@ class MilvusStore:
             if not self.bm25:
                 self._sidecar(name).delete_ids(batch)
 
-    def commit(self, facts: dict[str, Any] | None = None, writer: Writer | None = None) -> Manifest:
+    def commit(
+        self, facts: dict[str, Any] | None = None, writer: Writer | None = None, next_id: int | None = None
+    ) -> Manifest:
         """Index the vectors as their count calls for, move the alias to a new collection, and bump the
         generation; the previous collection of a model change is dropped once no pointer names it.
         ``facts`` go into the pointer as they are: what ``status`` shows beyond the documents (``repos``,
         ``repo_files``, ``languages``: the indexing machine's file table); with ``writer`` they go into its
-        writer row instead (``_commit_as``)."""
+        writer row instead (``_commit_as``), with ``next_id`` (every id this writer sent is below it)."""
         name = self._require_writing()
         self._seal(name)
         documents = self.count(name)
         index_type = self._fit_index(name, documents)
         self._wait_for_index(name)
         if writer is not None:
-            return self._commit_as(writer, name, documents, index_type, facts or {})
+            return self._commit_as(writer, name, documents, index_type, facts or {}, next_id)
         previous = self._state or {}
         if self._pending is None:  # written into the live collection
             base, generation = previous, int(previous["generation"]) + 1
@@ -295,13 +305,19 @@ class MilvusStore:
         return state_manifest(new_state)
 
     def _commit_as(
-        self, writer: Writer, name: str, documents: int, index_type: str, facts: dict[str, Any]
+        self,
+        writer: Writer,
+        name: str,
+        documents: int,
+        index_type: str,
+        facts: dict[str, Any],
+        next_id: int | None = None,
     ) -> Manifest:
         """One writer's commit: its own row (facts, one more commit), then the pointer's shared fields. The
         generation readers see moves by one (``writers.merged_state``) whichever machines commit at once."""
         self.refresh()
         pointer, previous_row = self._pointer, self._writers.get(writer.key)
-        row = writer_row(writer, previous_row, facts, name)
+        row = writer_row(writer, previous_row, facts, name, next_id)
         commits = int(row["commits"])
         commits += sum(int(w.get("commits", 0)) for k, w in self._writers.items() if k != writer.key)
         model = {k: v for k, v in (self._pending or {}).items() if k != "generation"}  # a new collection's
@@ -326,6 +342,11 @@ class MilvusStore:
         self._pending, self._repos = None, {}
         seen = self.refresh() or new_pointer
         return state_manifest({**seen, "generation": row["generation"]})  # the generation this commit made
+
+    def check_new_collection(self, writer: Writer) -> None:
+        """``ConfigError`` when a new collection would leave out other writers' repositories."""
+        if self.refresh() is not None:
+            refuse_new_collection(self._writers, writer, self.target)
 
     def writer_row(self, writer: Writer) -> dict[str, Any] | None:
         """``writer``'s row as last read (``refresh``)."""

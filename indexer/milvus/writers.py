@@ -10,11 +10,17 @@ generation that moves by one on every machine's commit.
   sequence starts there, so local ids are the store's ids (no mapping) and stay under 2**53 (JSON clients).
   Writer 0 numbers from 1, as a store written by one machine always did.
 - **A writer row** ``writer/<w>`` in ``NAME_meta``, written by that writer only: its repositories, files and
-  languages (what ``status`` shows) and ``commits``, its number of commits. The generation readers see is the
+  languages (what ``status`` shows), ``commits``, its number of commits, and ``next_id``: every id this
+  writer has sent at a commit is below it (its local sequence at the commit). The generation readers see is the
   pointer's ``generation`` plus every writer's ``commits``: each commit moves it by exactly one, whoever made
   it, with no row written by two machines. A repair of what a killed run left (``repair_range``) deletes only
   the writer's own id range; a new collection (first run, model change, ``--rebuild``) is refused while other
   writers' repositories are in the store, since it would hold only this machine's documents.
+- **What readers see**: once the store has writer rows, a reader's searches keep to the committed ranges
+  ``[w * ID_SPAN, next_id)`` of the writers with a row (``committed_expr``). A writer killed mid-run leaves
+  documents in the live collection (Milvus has no transactions), but their ids are new (the local sequence
+  only grows), above its ``next_id``, so no reader finds them; a writer that never committed has no range.
+  What a killed run *deleted* (a changed file's old documents) stays deleted until its repair.
 """
 
 from __future__ import annotations
@@ -24,13 +30,10 @@ import logging
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from codesearch.errors import ConfigError
 from indexer.store import get_meta, set_meta
-
-if TYPE_CHECKING:
-    from indexer.milvus.store import MilvusStore
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,15 @@ MAX_WRITERS = 1 << 16
 WRITER_KEY = "writer/"  # the prefix of a writer row's key in NAME_meta
 _LOCAL_KEY = "milvus_writer"  # in the local tables' meta: "<number> <token>"
 _FACTS = ("repos", "repo_files", "languages")
+
+
+class MilvusStore(Protocol):
+    """What claiming a writer number needs of ``indexer.milvus.store.MilvusStore`` (which imports this
+    module: named here by its shape, so the import graph has no cycle)."""
+
+    target: Any
+
+    def _call(self, action: str, method: str, *args: Any, **kwargs: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -122,11 +134,43 @@ def _start_sequence(db: sqlite3.Connection, writer: Writer, store: MilvusStore) 
 
 
 def writer_row(
-    writer: Writer, previous: dict[str, Any] | None, facts: dict[str, Any], collection: str
+    writer: Writer,
+    previous: dict[str, Any] | None,
+    facts: dict[str, Any],
+    collection: str,
+    next_id: int | None = None,
 ) -> dict[str, Any]:
-    """The writer row after one more commit into ``collection``."""
+    """The writer row after one more commit into ``collection``; ``next_id``: every id sent is below it."""
     commits = int((previous or {}).get("commits", 0)) + 1
-    return {**{k: facts.get(k, {}) for k in _FACTS}, "commits": commits, "collection": collection}
+    row = {**{k: facts.get(k, {}) for k in _FACTS}, "commits": commits, "collection": collection}
+    if next_id is not None:
+        row["next_id"] = int(next_id)
+    return row
+
+
+def next_local_id(db: sqlite3.Connection, writer: Writer) -> int:
+    """One past every document id this machine's tables have handed out (AUTOINCREMENT's sequence)."""
+    found = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'documents'").fetchone()
+    return max(int(found[0]) if found else 0, writer.first_id - 1) + 1
+
+
+def committed_ranges(writers: dict[str, dict[str, Any]]) -> list[list[int]]:
+    """``[low, high)`` id ranges that the writers' commits cover (a row without ``next_id``, written before
+    it was kept: the writer's whole range)."""
+    ranges = []
+    for key, row in sorted(writers.items()):
+        number = int(key[len(WRITER_KEY) :])
+        high = int(row["next_id"]) if "next_id" in row else (number + 1) * ID_SPAN
+        ranges.append([number * ID_SPAN, high])
+    return ranges
+
+
+def committed_expr(state: dict[str, Any] | None) -> str:
+    """A Milvus expression for the documents readers may see: "" for a store without writer rows."""
+    ranges = (state or {}).get("committed")
+    if not ranges:
+        return ""
+    return " or ".join(f"(id >= {low} and id < {high})" for low, high in ranges)
 
 
 def merged_state(state: dict[str, Any] | None, writers: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
@@ -135,7 +179,7 @@ def merged_state(state: dict[str, Any] | None, writers: dict[str, dict[str, Any]
     if state is None:
         return None
     merged = {
-        **state,
+        **{k: v for k, v in state.items() if k != "committed"},  # the readers' ranges: from writer rows only
         "generation": int(state["generation"]) + sum(int(w.get("commits", 0)) for w in writers.values()),
     }
     if writers:
@@ -150,6 +194,7 @@ def merged_state(state: dict[str, Any] | None, writers: dict[str, dict[str, Any]
                 have[0] += int(files)
                 have[1] += int(symbols)
         merged["languages"] = languages
+        merged["committed"] = committed_ranges(writers)
     return merged
 
 

@@ -48,3 +48,29 @@ def test_replace_delete_and_clear_keep_documents_and_their_lexical_rows_together
     writer.commit()
     writer.clear()
     assert _counts(writer) == (0, 0, 0) and get_meta(writer.db, "generation") == "-1"
+
+
+def test_a_write_transaction_survives_another_connections_commit_after_its_first_read(tmp_path: Path) -> None:
+    """``begin`` takes the write lock at once: with a deferred BEGIN, a read and then another connection's
+    commit (embed-ahead's cache writes) made this transaction's first write fail at once with "database is
+    locked" (SQLITE_BUSY_SNAPSHOT), whatever the busy timeout."""
+    import sqlite3
+
+    writer = SqliteStoreWriter(connect(tmp_path))
+    repo_id, name = writer.upsert_repo(tmp_path / "src", is_git=False)
+    other = connect(tmp_path)
+    other.execute("PRAGMA busy_timeout=0")
+    writer.begin()
+    writer.db.execute("SELECT COUNT(*) FROM files").fetchone()  # the transaction's first read
+    try:
+        with other:  # the lock is held from begin: the other connection waits (here: fails) instead
+            other.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
+    except sqlite3.OperationalError as exc:
+        assert "locked" in str(exc)
+    else:
+        raise AssertionError("begin() did not take the write lock")
+    docs = file_documents(name, "a.txt", "text", "one\n", [])
+    writer.replace_file(repo_id, _record("a.txt"), docs)
+    writer.commit()
+    other.close()
+    assert _counts(writer) == (1, 1, 1)

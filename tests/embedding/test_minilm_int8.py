@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,3 +76,37 @@ def test_vectors_match_the_fp32_sentence_transformers_model() -> None:
     ]
     int8, fp32 = MiniLMInt8().embed_documents(texts), MiniLM().embed_documents(texts)
     assert (int8 * fp32).sum(axis=1).min() > 0.99
+
+
+def test_a_second_process_loads_the_saved_optimized_graph_and_gets_the_same_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first load saves onnxruntime's optimized graph in the cache dir; a later load reads it (with
+    optimizations off) and computes the same vectors; a broken saved graph is replaced, not fatal."""
+    import onnxruntime
+
+    from codesearch.embedding import minilm_int8
+
+    monkeypatch.setattr(minilm_int8, "_cache_dir", lambda: tmp_path)
+    saved = minilm_int8.optimized_model_path(tmp_path, onnxruntime.__version__)
+    first = minilm_int8.OnnxMiniLM(threads=1)
+    assert saved.is_file() and not list(tmp_path.glob("*.tmp"))
+    stamp = saved.stat().st_mtime_ns
+    second = minilm_int8.OnnxMiniLM(threads=1)
+    assert saved.stat().st_mtime_ns == stamp  # read, not rewritten
+    texts = [QUERY, MATCHING_DOC]
+    np.testing.assert_allclose(second.encode(texts), first.encode(texts), atol=1e-5)
+    saved.write_bytes(b"not a model")
+    third = minilm_int8.OnnxMiniLM(threads=1)
+    np.testing.assert_allclose(third.encode(texts), first.encode(texts), atol=1e-5)
+    assert saved.stat().st_size > 1000
+
+
+def test_an_unwritable_cache_dir_only_costs_speed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from codesearch.embedding import minilm_int8
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setattr(minilm_int8, "_cache_dir", lambda: blocker / "cache")
+    model = minilm_int8.OnnxMiniLM(threads=1)
+    assert model.encode([QUERY]).shape == (1, 384)

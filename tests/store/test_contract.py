@@ -325,4 +325,5 @@ def test_a_server_commit_seals_and_indexes_every_row_it_wrote(make_store: Any) -
         store.commit()
         index = store.client.describe_index(store.refresh()["collection"], "vector")
         written = len(rows) if part.start else len(rows) - 2
-        assert (index["total_rows"], index["indexed_rows"], index["pending_index_rows"]) == (written, written, 0)
+        assert (index["total_rows"], index["indexed_rows"]) == (written, written)
+        assert index["pending_index_rows"] == 0

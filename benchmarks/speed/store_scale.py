@@ -225,7 +225,7 @@ def run_engine(kind: str, rows: list[StoredDocument], vectors: np.ndarray, queri
         result["memory_mb"] = sum(f.stat().st_size for f in faiss_files) / 2**20  # the index a reader loads
     elif kind == "milvus-lite":
         result["disk_mb"] = du(folder) / 2**20
-        result["memory_mb"] = rss_of("milvus_lite") / 2**20  # lite's engine process (0: not found)
+        result["memory_mb"] = rss_of(str(folder / "milvus.db")) / 2**20  # lite's engine process on this file
     else:
         result["disk_mb"] = du(work / "server" / "data") / 2**20  # the server's whole data folder
         result["memory_mb"] = rss_of("milvus run standalone") / 2**20

@@ -14,8 +14,9 @@ started by this script in a temporary folder, as the tests start it.
 
 ``milvus-server-legacy`` is the server with the commit as it was before 1f1644d (no flush, no wait for the
 vector index build): the same run measures what sealing at commit changes. ``--nprobes 16,32,64`` sweeps
-milvus-lite's IVF nprobe after its run (recall@10 and latency per value, filtered and not), to choose the
-default (``indexer.milvus.collection.IVF_NPROBE``) by measurement.
+``indexer.milvus.collection.IVF_NPROBE`` after milvus-lite's run (recall@10 and latency per value, filtered and
+not); it moves nothing since lite stays FLAT (``collection.vector_index``): it measured the IVF_FLAT lite had
+before (benchmarks/results/2026-12-06-milvus-store-scale-100k.md).
 """
 
 from __future__ import annotations

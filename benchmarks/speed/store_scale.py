@@ -11,6 +11,12 @@ a 1% change (1% of the documents replaced), queries one at a time (top-10; no fi
 filter = 1% of the documents): p50/p95 latency and recall@10 against exact search in numpy; disk; memory
 (local: the FAISS index loaded; Milvus: the server's resident set after loading). The Milvus server is
 started by this script in a temporary folder, as the tests start it.
+
+``milvus-server-legacy`` is the server with the commit as it was before 1f1644d (no flush, no wait for the
+vector index build): the same run measures what sealing at commit changes. ``--nprobes 16,32,64`` sweeps
+``indexer.milvus.collection.IVF_NPROBE`` after milvus-lite's run (recall@10 and latency per value, filtered and
+not); it moves nothing since lite stays FLAT (``collection.vector_index``): it measured the IVF_FLAT lite had
+before (benchmarks/results/2026-12-06-milvus-store-scale-100k.md).
 """
 
 from __future__ import annotations
@@ -114,12 +120,16 @@ def read_side(store: Any) -> Any:
     return MilvusGeneration(store)
 
 
-def time_queries(store: Any, queries: np.ndarray, filters: Filters | None) -> tuple[list[float], list[set[int]]]:
-    """Per query as the Searcher asks: the filters' allowed ids (local), then the dense top 10."""
+def time_queries(store: Any, queries: np.ndarray, filters: Filters | None, first: dict[str, float] | None = None) -> tuple[list[float], list[set[int]]]:
+    """Per query as the Searcher asks: the filters' allowed ids (local), then the dense top 10. ``first``
+    gets ``first_query_ms``: the warm-up query (a Milvus reload, a FAISS file load)."""
     times, found = [], []
     filters = filters or Filters()
+    t = time.perf_counter()
     generation = read_side(store)
     generation.dense(queries[0], 10, filters, generation.allowed_ids(filters))  # warm
+    if first is not None:
+        first["first_query_ms"] = (time.perf_counter() - t) * 1000
     for q in queries:
         t = time.perf_counter()
         hits = generation.dense(q, 10, filters, generation.allowed_ids(filters))
@@ -128,7 +138,40 @@ def time_queries(store: Any, queries: np.ndarray, filters: Filters | None) -> tu
     return times, found
 
 
-def run_engine(kind: str, rows: list[StoredDocument], vectors: np.ndarray, queries: np.ndarray, work: Path, server_uri: str | None, partitions: int) -> dict[str, Any]:
+def legacy_commit(store: Any) -> None:
+    """The commit before 1f1644d: no flush, no wait for the index build (rows stay in growing segments)."""
+    store._seal = lambda name: None
+    store._wait_for_index = lambda name: None
+
+
+def recall(found: list[set[int]], exact: list[set[int]]) -> float:
+    return float(np.mean([len(f & e) / 10 for f, e in zip(found, exact, strict=True)]))
+
+
+def nprobe_sweep(store: Any, queries: np.ndarray, exact: list[set[int]], exact_f: list[set[int]], repo_filter: Filters, nprobes: list[int]) -> list[dict[str, float]]:
+    """Recall@10 and latency per IVF nprobe, unfiltered and one repository (milvus-lite's IVF_FLAT)."""
+    from indexer.milvus import collection
+
+    default = collection.IVF_NPROBE
+    out = []
+    try:
+        for nprobe in nprobes:
+            collection.IVF_NPROBE = nprobe
+            row: dict[str, float] = {"nprobe": nprobe}
+            times, found = time_queries(store, queries, None)
+            row["p50_ms"], row["p95_ms"] = float(np.percentile(times, 50)), float(np.percentile(times, 95))
+            row["recall@10"] = recall(found, exact)
+            times, found = time_queries(store, queries, repo_filter)
+            row["filtered_p50_ms"], row["filtered_p95_ms"] = float(np.percentile(times, 50)), float(np.percentile(times, 95))
+            row["filtered_recall@10"] = recall(found, exact_f)
+            print(json.dumps(row), flush=True)
+            out.append(row)
+    finally:
+        collection.IVF_NPROBE = default
+    return out
+
+
+def run_engine(kind: str, rows: list[StoredDocument], vectors: np.ndarray, queries: np.ndarray, work: Path, server_uri: str | None, partitions: int, nprobes: list[int]) -> dict[str, Any]:
     folder = work / kind
     folder.mkdir()
     if kind == "local":
@@ -136,9 +179,15 @@ def run_engine(kind: str, rows: list[StoredDocument], vectors: np.ndarray, queri
     else:
         from indexer.milvus import MilvusStore
 
-        uri = server_uri if kind == "milvus-server" else f"milvus-lite:{folder / 'milvus.db'}"
+        if kind.startswith("milvus-server"):
+            assert server_uri is not None
+            uri = f"{server_uri}/bench_{kind.replace('-', '_')}"
+        else:
+            uri = f"milvus-lite:{folder / 'milvus.db'}"
         store = MilvusStore(uri, lexical_dir=folder / "lexical", timeout=3600, partitions=partitions)
         store.drop()
+        if kind == "milvus-server-legacy":
+            legacy_commit(store)
     result: dict[str, Any] = {"store": kind}
     t = time.perf_counter()
     store.begin(model="synthetic", fingerprint=f"synthetic-{vectors.shape[1]}", dim=vectors.shape[1])
@@ -160,21 +209,28 @@ def run_engine(kind: str, rows: list[StoredDocument], vectors: np.ndarray, queri
     result["reindex_1pct_s"] = time.perf_counter() - t
     ids = np.array([r.id for r in rows])
     exact = exact_top10(new_vectors, ids, queries)
-    times, found = time_queries(store, queries, None)
+    times, found = time_queries(store, queries, None, result)
     result["p50_ms"], result["p95_ms"] = float(np.percentile(times, 50)), float(np.percentile(times, 95))
-    result["recall@10"] = float(np.mean([len(f & e) / 10 for f, e in zip(found, exact, strict=True)]))
+    result["recall@10"] = recall(found, exact)
     repo_filter = Filters(repo="repo007")
     in_repo = np.array([r.repo == "repo007" for r in rows])
     exact_f = exact_top10(new_vectors[in_repo], ids[in_repo], queries)
     times, found = time_queries(store, queries, repo_filter)
     result["filtered_p50_ms"], result["filtered_p95_ms"] = float(np.percentile(times, 50)), float(np.percentile(times, 95))
-    result["filtered_recall@10"] = float(np.mean([len(f & e) / 10 for f, e in zip(found, exact_f, strict=True)]))
+    result["filtered_recall@10"] = recall(found, exact_f)
+    if kind == "milvus-lite" and nprobes:
+        result["nprobe_sweep"] = nprobe_sweep(store, queries, exact, exact_f, repo_filter, nprobes)
     if kind == "local":
         result["disk_mb"] = du(folder) / 2**20
         faiss_files = list((folder / "index").glob("vectors.*.faiss"))
         result["memory_mb"] = sum(f.stat().st_size for f in faiss_files) / 2**20  # the index a reader loads
-    elif kind == "milvus-server":
+    elif kind == "milvus-lite":
+        result["disk_mb"] = du(folder) / 2**20
+        result["memory_mb"] = rss_of(str(folder / "milvus.db")) / 2**20  # lite's engine process on this file
+    else:
+        result["disk_mb"] = du(work / "server" / "data") / 2**20  # the server's whole data folder
         result["memory_mb"] = rss_of("milvus run standalone") / 2**20
+        store.drop()  # the next server engine starts from an empty, unloaded server
     store.close()
     vectors[changed] = original
     return result
@@ -187,6 +243,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--engines", default="local,milvus-server")
     ap.add_argument("--partitions", type=int, default=64, help="partition-key buckets of the Milvus server collection")
+    ap.add_argument("--nprobes", default="", help="milvus-lite IVF nprobe values to sweep after its run, e.g. 16,32,64,128")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     rows, vectors = corpus(args.documents, args.dim)
@@ -198,7 +255,7 @@ def main() -> None:
         work = Path(tmp)
         server = None
         server_uri = None
-        if "milvus-server" in args.engines:
+        if "milvus-server" in args.engines:  # milvus-server, milvus-server-legacy
             from milvus import MilvusServer
 
             server = MilvusServer(wait_for_started=False)
@@ -207,12 +264,11 @@ def main() -> None:
             server.start()
             server.wait_started(timeout=300_000)
             print(f"milvus server ready in {time.perf_counter() - started:.1f} s", flush=True)
-            server_uri = f"milvus://127.0.0.1:{server.listen_port}/bench"
+            server_uri = f"milvus://127.0.0.1:{server.listen_port}"
+        nprobes = [int(n) for n in args.nprobes.split(",") if n]
         try:
             for kind in args.engines.split(","):
-                result = run_engine(kind, rows, vectors, queries, work, server_uri, args.partitions)
-                if kind == "milvus-server":
-                    result["disk_mb"] = du(work / "server" / "data") / 2**20
+                result = run_engine(kind, rows, vectors, queries, work, server_uri, args.partitions, nprobes)
                 results.append(result)
                 print(json.dumps(result), flush=True)
         finally:

@@ -12,17 +12,16 @@ it; only one fill of an index runs at a time (``fill.lock``, which also names it
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from codesearch.embedding.base import Embedder
-from codesearch.errors import IndexIOError, IndexLockedError, ModelMismatchError
+from codesearch.errors import IndexLockedError, ModelMismatchError
 from indexer.documents import content_hash, embedding_text
 from indexer.part_cache import PartCache, cache_of, count_lacking, rebuild_vectors_of, recount
 from indexer.pipeline import EMBED_CHUNK
@@ -32,6 +31,7 @@ from indexer.store import (
     commit_generation,
     connect,
     get_meta,
+    held_lock,
     set_meta,
     writer_lock,
 )
@@ -56,30 +56,14 @@ class FillReport:
     seconds: float = 0.0
 
 
-@contextlib.contextmanager
-def _fill_lock(index_dir: Path) -> Iterator[None]:
-    try:
-        fh = open(index_dir / FILL_LOCK, "a+")
-    except OSError as exc:
-        raise IndexIOError(f"cannot write in the index at {index_dir}: {exc.strerror}") from None
-    with fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            raise IndexLockedError(
-                f"the English vectors of {index_dir} are being filled by pid {fh.read().strip() or '?'}"
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        try:
-            yield
-        finally:
-            fh.seek(0)
-            fh.truncate()
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def _fill_lock(index_dir: Path) -> contextlib.AbstractContextManager[None]:
+    return held_lock(
+        index_dir / FILL_LOCK,
+        str(os.getpid()),  # filling_pid reads it
+        busy=f"the English vectors of {index_dir} are being filled by pid {{holder}}",
+        cannot_open=f"cannot write in the index at {index_dir}: {{reason}}",
+        unknown="?",
+    )
 
 
 def fill_missing_parts(

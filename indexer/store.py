@@ -152,25 +152,25 @@ def indexed_repositories(index_dir: Path) -> list[tuple[str, str]]:
 
 
 @contextlib.contextmanager
-def writer_lock(index_dir: Path) -> Iterator[None]:
-    """Exclusive, non-blocking: two writers of one index never run at once."""
+def held_lock(
+    path: Path, holder: str, *, busy: str, cannot_open: str, unknown: str = "another process"
+) -> Iterator[None]:
+    """Exclusive, non-blocking ``flock`` on ``path`` with ``holder`` written in it while held. Taken by
+    another process: ``IndexLockedError(busy.format(holder=<what it wrote, or unknown>))``; ``path`` not
+    writable: ``IndexIOError(cannot_open.format(reason=...))``."""
     try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        fh = open(index_dir / LOCK_FILE, "a+")
+        fh = open(path, "a+")
     except OSError as exc:
-        raise IndexIOError(f"cannot create the index at {index_dir}: {exc.strerror}") from None
+        raise IndexIOError(cannot_open.format(reason=exc.strerror)) from None
     with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise IndexLockedError(
-                f"the index at {index_dir} is being written by {holder}; try again when it ends"
-            ) from None
+            raise IndexLockedError(busy.format(holder=fh.read().strip() or unknown)) from None
         fh.seek(0)
         fh.truncate()
-        fh.write(f"pid {os.getpid()}")
+        fh.write(holder)
         fh.flush()
         try:
             yield
@@ -178,6 +178,22 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
             fh.seek(0)
             fh.truncate()
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """Exclusive, non-blocking: two writers of one index never run at once."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexIOError(f"cannot create the index at {index_dir}: {exc.strerror}") from None
+    with held_lock(
+        index_dir / LOCK_FILE,
+        f"pid {os.getpid()}",
+        busy=f"the index at {index_dir} is being written by {{holder}}; try again when it ends",
+        cannot_open=f"cannot create the index at {index_dir}: {{reason}}",
+    ):
+        yield
 
 
 def filling_pid(index_dir: Path) -> int | None:

@@ -10,10 +10,11 @@ test_minilm_int8.py), so it is the same model as ``minilm``, at a fraction of th
 
 English only, like ``minilm``: a partner for the multilingual ``use`` (``--model use+minilm-int8``).
 
-Documents are embedded by an onnxruntime session (all cores, the optimized graph). Queries are embedded by
-``onnx_numpy``, the same graph run with numpy: a query is a few tokens, and a one-shot CLI search then
-pays neither the runtime's import nor a session (~0.2 s, most of what an English query used to add to a
-search); where that runner cannot read the graph, queries use the session too. Both give the same vectors
+Documents are embedded by an onnxruntime session (all cores, the optimized graph), and so are queries
+once a process has the session (``load()``: a server loads it up front). Before that, queries are
+embedded by ``onnx_numpy``, the same graph run with numpy: a query is a few tokens, and a one-shot CLI
+search then pays neither the runtime's import nor a session (~0.2 s, most of what an English query used
+to add to a search); where that runner cannot read the graph, queries use the session too. Both give the same vectors
 to float32 rounding (tests/embedding/test_onnx_numpy.py).
 """
 
@@ -30,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from codesearch.embedding._loading import LoadedOnceModel, load_once, package_version
+from codesearch.embedding._loading import LoadedOnceModel, already_loaded, load_once, package_version
 from codesearch.embedding.batching import length_sorted_batches
 from codesearch.errors import EmbeddingUnavailableError
 
@@ -245,13 +246,14 @@ class MiniLMInt8(LoadedOnceModel):
     def _load_model(self, threads: int | None) -> tuple[Any, threading.Lock]:
         return _load(threads)
 
-    def load(self) -> None:
-        """Load what searching needs: the query runner (documents load the session on first use)."""
-        self._query_model()
-
     def _query_model(self) -> tuple[Any, threading.Lock]:
-        loaded = load_once((self.cache_key, "queries"), lambda: _load_for_queries() or False)
-        return loaded if loaded else self._model()  # type: ignore[no-any-return]
+        """The session once this process has one (a server loads it up front: ~3 ms a query), else the
+        numpy runner (~20 ms a query, but nothing to import or build: a one-shot search, the TUI's first)."""
+        session = already_loaded((self.cache_key, self.threads))
+        if session is not None:
+            return session  # type: ignore[no-any-return]
+        runner = load_once((self.cache_key, "queries"), lambda: _load_for_queries() or False)
+        return runner if runner else self._model()  # type: ignore[no-any-return]
 
     def _batches(
         self, texts: Sequence[str], *, is_query: bool = False, instruction: str = ""

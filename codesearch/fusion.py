@@ -40,6 +40,9 @@ NON_LATIN_WEIGHTS = (0.75, 0.25)
 # Beside an English-only model, how much the multilingual model's dense score counts for a query that reads
 # as English (1.0: as much as for any other query; 0.0: the English model speaks alone).
 MULTILINGUAL_WEIGHT_FOR_ENGLISH = 1.0
+# The English-only model's weight for a query a dictionary translated (``Query.gloss``): it embeds the
+# English gloss instead of the query, whatever the query's script or coverage.
+GLOSS_ENGLISH_WEIGHT = 0.5
 # Coverage of English queries is about 0.98 on the benchmark corpus, of German, Spanish, French, Italian
 # and Portuguese ones 0.24-0.35: below LOW a query counts as not English, above HIGH as English.
 COVERAGE_LOW, COVERAGE_HIGH = 0.4, 0.8
@@ -54,6 +57,8 @@ class QueryProfile:
     coverage: float | None
     # the query is one compound identifier (`parseConfig`, `os.path.join`), not a phrase or a plain word
     identifier: bool = False
+    # a dictionary said the query in English (``Query.gloss``): English-only models can read it
+    glossed: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,9 +91,11 @@ def profile_query(
     vocabulary: Callable[[list[str]], set[str]] | None = None,
     terms: Sequence[str] | None = None,
     identifier: bool | None = None,
+    glossed: bool = False,
 ) -> QueryProfile:
     """The query's script and, given ``vocabulary`` (the subset of words the index knows), its coverage.
-    ``terms`` (its ``query_terms``) and ``identifier`` (it matches ``IDENTIFIER``): when the caller knows."""
+    ``terms`` (its ``query_terms``) and ``identifier`` (it matches ``IDENTIFIER``): when the caller knows;
+    ``glossed``: a dictionary said it in English (``Query.gloss``)."""
     if looks_like_identifier(query, identifier):
         return QueryProfile(non_latin=False, coverage=None, identifier=True)
     non_latin = non_latin_share(query) > 0.5
@@ -100,7 +107,7 @@ def profile_query(
     coverage = None
     if words and vocabulary is not None:
         coverage = len(vocabulary(words)) / len(words)
-    return QueryProfile(non_latin, coverage)
+    return QueryProfile(non_latin, coverage, glossed=glossed)
 
 
 def plan_fusion(profile: QueryProfile, parts_english_only: Sequence[bool] = ()) -> FusionPlan:
@@ -122,6 +129,8 @@ def plan_fusion(profile: QueryProfile, parts_english_only: Sequence[bool] = ()) 
     # an English-only model speaks for English-looking queries only; the others speak for the rest, and for
     # English queries as much as MULTILINGUAL_WEIGHT_FOR_ENGLISH says
     others = 1.0 - english * (1.0 - MULTILINGUAL_WEIGHT_FOR_ENGLISH)
+    if profile.glossed:  # the English model reads the dictionary's English for the query, not the query
+        english = GLOSS_ENGLISH_WEIGHT
     part_weights = tuple(english if english_only else others for english_only in parts_english_only)
     return FusionPlan(weights, part_weights)
 

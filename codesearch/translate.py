@@ -39,8 +39,9 @@ log = logging.getLogger(__name__)
 MAX_SENSES = 2
 # the English words one source word adds, at most
 MAX_WORDS_PER_WORD = 4
-# the English words of each source word in the gloss query an English-only model embeds
-GLOSS_WORDS_PER_WORD = 1
+# the English words of each source word in the gloss an English-only model embeds: all a word gives (dev
+# MRR@10 of the non-English hand-written queries 0.273 with 1, 0.300 with 2, 0.298 with 4 at weight 0.5)
+GLOSS_WORDS_PER_WORD = MAX_WORDS_PER_WORD
 EDICT_PATHS = ("/usr/share/edict/edict",)
 CACHE_VERSION = 1
 

@@ -20,12 +20,14 @@ from typing import Any
 
 import codesearch.fusion as fusion
 import codesearch.query as query_module
+import codesearch.search as search_module
 from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
 from benchmarks.quality.scoring import grouped, metrics
 from codesearch.embedding import get_embedder
+from codesearch.fusion import FusionPlan
 from codesearch.glosses import WordGloss
-from codesearch.translate import gloss_text
+from codesearch.translate import gloss_text, translate_words
 
 LANGUAGES = ("de", "es", "fr", "it", "pt", "ru", "ja", "zh", "ko")
 
@@ -40,6 +42,27 @@ def per_word(n: int) -> Callable[[Iterable[WordGloss]], str]:
     return lambda words: gloss_text(words, n)
 
 
+shipped_plan = search_module.Searcher._plan
+
+
+def translated_share(text: str) -> float:
+    """The share of a query's words the dictionary translated (a name in code counts as translated)."""
+    words = translate_words(text) or ()
+    counted = [g for g in words if g.english or g.word.isalpha() and g.word.islower() or not g.word.isascii()]
+    return sum(1 for g in counted if g.english) / len(counted) if counted else 0.0
+
+
+def scaled_plan(self: Any, generation: Any, query: Any) -> FusionPlan:
+    """The shipped plan with a glossed query's English-only weight scaled by ``translated_share``."""
+    plan = shipped_plan(self, generation, query)
+    if not query.gloss or plan.part_weights is None:
+        return plan
+    share = translated_share(query.text)
+    english = self.embedder.parts_english_only
+    scaled = tuple(w * share if e else w for w, e in zip(plan.part_weights, english, strict=True))
+    return FusionPlan(plan.weights, scaled)
+
+
 # (label, gloss on, GLOSS_ENGLISH_WEIGHT, gloss construction)
 SETTINGS: list[tuple[str, bool, float, Callable[[Iterable[WordGloss]], str]]] = [
     ("no gloss (before)", False, 0.0, gloss_text),
@@ -50,6 +73,13 @@ SETTINGS: list[tuple[str, bool, float, Callable[[Iterable[WordGloss]], str]]] = 
     ("gloss 2 words/word, weight 0.5", True, 0.5, per_word(2)),
     ("gloss 2 words/word, weight 1.0", True, 1.0, per_word(2)),
     ("gloss 1 word/word, unknown words dropped, weight 0.5", True, 0.5, known_only),
+    ("gloss 3 words/word, weight 0.5", True, 0.5, per_word(3)),
+    ("gloss 4 words/word, weight 0.5", True, 0.5, per_word(4)),
+    ("gloss 4 words/word, weight 1.0", True, 1.0, per_word(4)),
+    ("gloss 2 words/word, weight 0.75", True, 0.75, per_word(2)),
+    ("gloss 2 words/word, weight 1.0 x share of words translated", True, 1.0, per_word(2)),
+    ("gloss 4 words/word, weight 1.0 x share of words translated", True, 1.0, per_word(4)),
+    ("gloss 4 words/word, weight 0.75", True, 0.75, per_word(4)),
 ]
 
 
@@ -59,7 +89,10 @@ def main() -> None:
     ap.add_argument("--index", type=Path, help="default: benchmarks/out/index-MODEL")
     ap.add_argument("--rows", help="comma-separated row numbers to run (default: all)")
     ap.add_argument(
-        "--split", default="dev", choices=("dev", "test", "all"), help="tune on dev (the default), never on test"
+        "--split",
+        default="dev",
+        choices=("dev", "test", "all"),
+        help="tune on dev (the default), never on test",
     )
     args = ap.parse_args()
     split = None if args.split == "all" else args.split
@@ -80,6 +113,7 @@ def main() -> None:
             query_module.GLOSS = on
             query_module.gloss_text = construct  # type: ignore[assignment]
             fusion.GLOSS_ENGLISH_WEIGHT = weight
+            search_module.Searcher._plan = scaled_plan if "share" in label else shipped_plan  # type: ignore[method-assign]
             cells = [label]
             for name, records in queries.items():
                 outcomes, _ = quality.run_queries(searcher, "hybrid", records)

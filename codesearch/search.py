@@ -202,7 +202,9 @@ class Searcher:
         instruction = self.instructions[query.type]
         if query.gloss and part_weights is not None:  # a composite's English-only models read the gloss
             english = [query.gloss]
-            return self.embedder.embed_queries([query.text], instruction, part_weights, english_texts=english)[0]
+            return self.embedder.embed_queries(
+                [query.text], instruction, part_weights, english_texts=english
+            )[0]
         return self.embedder.embed_queries([query.text], instruction, part_weights)[0]
 
     def _dense(

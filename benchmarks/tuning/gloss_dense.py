@@ -7,8 +7,8 @@ Build the index first (``python -m benchmarks.quality.run --models use+minilm-in
 English model's weight for a glossed query, how many English words per query word the gloss keeps, whether a
 word the dictionary lacks is kept as written) runs the hand-written and CodeSearchNet queries in hybrid mode
 and prints MRR@10: hand-written overall, English, not English, per query language, and CSN (English only:
-it must not move). The first row is the shipped behaviour before glosses (the English model off for a query
-it cannot read). Tune on dev (the default); read test once, with ``benchmarks.quality.run``.
+it must not move). The first row is glosses off (the shipped default: the English model off for a query it
+cannot read). Tune on dev (the default); read test once, with ``benchmarks.quality.run``.
 """
 
 from __future__ import annotations

@@ -43,6 +43,11 @@ TRANSLATED_WEIGHTS: tuple[float, float] | None = None
 # Beside an English-only model, how much the multilingual model's dense score counts for a query that reads
 # as English (1.0: as much as for any other query; 0.0: the English model speaks alone).
 MULTILINGUAL_WEIGHT_FOR_ENGLISH = 1.0
+# The English-only model's weight for a query a dictionary translated (``Query.gloss``): it embeds the
+# English gloss instead of the query, whatever the query's script or coverage. Dev MRR@10 of the non-English
+# hand-written queries (use+minilm-int8): 0.264 without the gloss, 0.298 at 0.5, 0.309 at 0.75 and 1.0
+# (benchmarks/tuning/gloss_dense.py).
+GLOSS_ENGLISH_WEIGHT = 0.75
 # Coverage of English queries is about 0.98 on the benchmark corpus, of German, Spanish, French, Italian
 # and Portuguese ones 0.24-0.35: below LOW a query counts as not English, above HIGH as English.
 COVERAGE_LOW, COVERAGE_HIGH = 0.4, 0.8
@@ -59,6 +64,8 @@ class QueryProfile:
     identifier: bool = False
     # a dictionary gave English words for it (``codesearch.translate``): they join its lexical terms
     translated: bool = False
+    # a dictionary said the query in English (``Query.gloss``): English-only models can read it
+    glossed: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,9 +99,11 @@ def profile_query(
     terms: Sequence[str] | None = None,
     identifier: bool | None = None,
     translated: bool = False,
+    glossed: bool = False,
 ) -> QueryProfile:
     """The query's script and, given ``vocabulary`` (the subset of words the index knows), its coverage.
-    ``terms`` (its ``query_terms``) and ``identifier`` (it matches ``IDENTIFIER``): when the caller knows."""
+    ``terms`` (its ``query_terms``) and ``identifier`` (it matches ``IDENTIFIER``): when the caller knows;
+    ``translated``: a dictionary gave English words for it; ``glossed``: it said it in English (``Query.gloss``)."""
     if looks_like_identifier(query, identifier):
         return QueryProfile(non_latin=False, coverage=None, identifier=True)
     non_latin = non_latin_share(query) > 0.5
@@ -106,7 +115,7 @@ def profile_query(
     coverage = None
     if words and vocabulary is not None:
         coverage = len(vocabulary(words)) / len(words)
-    return QueryProfile(non_latin, coverage, translated=translated)
+    return QueryProfile(non_latin, coverage, translated=translated, glossed=glossed)
 
 
 def plan_fusion(profile: QueryProfile, parts_english_only: Sequence[bool] = ()) -> FusionPlan:
@@ -130,6 +139,8 @@ def plan_fusion(profile: QueryProfile, parts_english_only: Sequence[bool] = ()) 
     # an English-only model speaks for English-looking queries only; the others speak for the rest, and for
     # English queries as much as MULTILINGUAL_WEIGHT_FOR_ENGLISH says
     others = 1.0 - english * (1.0 - MULTILINGUAL_WEIGHT_FOR_ENGLISH)
+    if profile.glossed:  # the English model reads the dictionary's English for the query, not the query
+        english = GLOSS_ENGLISH_WEIGHT
     part_weights = tuple(english if english_only else others for english_only in parts_english_only)
     return FusionPlan(weights, part_weights)
 

@@ -330,6 +330,12 @@ def main(argv: list[str] | None = None) -> int:
         help="translate queries in only these languages (comma-separated; 'none': off; default: all)",
     )
     parser.add_argument(
+        "--gloss",
+        action="store_true",
+        help="a two-model index's English-only model reads a translated query's English gloss "
+        "(codesearch.query.GLOSS, off by default)",
+    )
+    parser.add_argument(
         "--repos", help="only these corpus packages (and queries targeting them): for slow models"
     )
     parser.add_argument(
@@ -360,6 +366,10 @@ def main(argv: list[str] | None = None) -> int:
 
         codesearch.translate.LANGUAGES = frozenset(args.translate.split(",")) - {"none"}
         codesearch.query.TRANSLATE = args.translate != "none"
+    if args.gloss:
+        import codesearch.query
+
+        codesearch.query.GLOSS = True
     split = None if args.split == "all" else args.split
     queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos, split) for name in sets}
     roots = [r for r in corpus_roots(args.corpus) if repos is None or r.name in repos]

@@ -6,6 +6,8 @@ baseline measured in the same run.
 
     python -m benchmarks.quality.run --models use,e5 --modes lexical,dense,hybrid \
         --queries handwritten,csn,heldout [--limit-per-lang N] [--rebuild]
+    python -m benchmarks.quality.run --models use+minilm-int8 --modes lexical,hybrid --queries heldout2 \
+        [--gloss] [--translated-weights 0.6,0.4]
 
 Indexes every package folder of benchmarks/data/corpus-blanked/ as its own root (so a hit's repo is the
 package name) into benchmarks/out/index-<model>/, reusing that index when the corpus has not changed.
@@ -52,7 +54,8 @@ def load_queries(
     split: str | None = None,
 ) -> list[dict[str, Any]]:
     """Records of queries/<name>.jsonl (only those of `split`, "dev" or "test", when given), targets
-    resolved to `Target`s with their definition lines."""
+    resolved to `Target`s with their definition lines; SystemExit when a target's definition is not in
+    the corpus."""
     records = [
         json.loads(line) for line in (QUERIES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     ]
@@ -67,6 +70,9 @@ def load_queries(
             continue
         per_lang[record["code_lang"]] += 1
         record["resolved"] = [resolve_target(t, corpus) for t in record["targets"]]
+        unresolved = [f"{t.repo}/{t.path}::{t.name}" for t in record["resolved"] if not t.start_lines]
+        if unresolved:  # a query that cannot be answered right would read as a miss: stop instead
+            raise SystemExit(f"{name}.jsonl {record['id']}: no such definition in {corpus}: {unresolved}")
         kept.append(record)
     return kept
 
@@ -336,6 +342,11 @@ def main(argv: list[str] | None = None) -> int:
         "(codesearch.query.GLOSS, off by default)",
     )
     parser.add_argument(
+        "--translated-weights",
+        help="dense,lexical fusion weights for translated queries, e.g. 0.6,0.4 "
+        "(codesearch.fusion.TRANSLATED_WEIGHTS, off by default)",
+    )
+    parser.add_argument(
         "--repos", help="only these corpus packages (and queries targeting them): for slow models"
     )
     parser.add_argument(
@@ -370,6 +381,11 @@ def main(argv: list[str] | None = None) -> int:
         import codesearch.query
 
         codesearch.query.GLOSS = True
+    if args.translated_weights:
+        import codesearch.fusion
+
+        dense, lexical = (float(w) for w in args.translated_weights.split(","))
+        codesearch.fusion.TRANSLATED_WEIGHTS = (dense, lexical)
     split = None if args.split == "all" else args.split
     queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos, split) for name in sets}
     roots = [r for r in corpus_roots(args.corpus) if repos is None or r.name in repos]

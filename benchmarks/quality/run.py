@@ -145,7 +145,9 @@ def ensure_index(
 ) -> tuple[Path, dict[str, Any]]:
     """Build the index for `model` unless one for this exact corpus is there; return (dir, build info).
 
-    A subset of the packages gets its own index folder, so it never mixes with the full one."""
+    A subset of the packages gets its own index folder, so it never mixes with the full one. The index is
+    complete before any query runs: a two-model index's English part is embedded in the run (not deferred
+    to a fill), and one an earlier run left lacking it is filled first."""
     from indexer.pipeline import index_paths
 
     suffix = "-" + hashlib.sha1(",".join(r.name for r in roots).encode()).hexdigest()[:8] if subset else ""
@@ -155,6 +157,7 @@ def ensure_index(
     if not rebuild and stamp.exists():
         info = json.loads(stamp.read_text())
         if info.get("corpus") == fingerprint:
+            fill_lacking_parts(model, embedder, index_dir)
             return index_dir, info | {"reused": True}
     index_dir.mkdir(parents=True, exist_ok=True)
     print(f"[{model}] indexing {len(roots)} roots into {index_dir} ...", file=sys.stderr, flush=True)
@@ -165,7 +168,9 @@ def ensure_index(
         model=model,
         rebuild=rebuild,
         progress=StderrProgress(model),
+        defer_english=False,
     )
+    fill_lacking_parts(model, embedder, index_dir)
     info = {
         "corpus": fingerprint,
         "files": report.files,
@@ -182,6 +187,24 @@ def ensure_index(
         f"[{model}] {report.files} files, {report.symbols} symbols in {report.seconds:.0f}s", file=sys.stderr
     )
     return index_dir, info | {"reused": False}
+
+
+def fill_lacking_parts(model: str, embedder: Any, index_dir: Path) -> None:
+    """Embed the parts (a two-model index's English one) the index's documents still lack."""
+    from indexer.fill import fill_missing_parts
+    from indexer.store import Manifest
+
+    manifest = Manifest.read(index_dir)
+    if embedder is None or manifest is None or not manifest.missing_parts:
+        return
+    print(
+        f"[{model}] filling {manifest.missing_parts} documents' missing parts ...",
+        file=sys.stderr,
+        flush=True,
+    )
+    report = fill_missing_parts(index_dir, embedder)
+    if report.missing:
+        raise SystemExit(f"[{model}] {report.missing} documents still lack a part after the fill")
 
 
 def run_queries(searcher: Any, mode: str, queries: list[dict[str, Any]]) -> tuple[list[QueryOutcome], float]:

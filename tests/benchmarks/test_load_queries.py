@@ -35,4 +35,3 @@ def test_a_target_with_no_definition_stops_the_run(tmp_path: Path, monkeypatch: 
     corpus = _setup(tmp_path, monkeypatch, "subtract")
     with pytest.raises(SystemExit, match="q-1.*pkg/m.py::subtract"):
         run.load_queries("s", corpus, None)
-

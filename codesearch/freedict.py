@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from codesearch.glosses import english_words
+from codesearch.glosses import WordGloss, english_words
 from codesearch.query_language import STOPWORDS
 
 log = logging.getLogger(__name__)
@@ -292,22 +292,23 @@ def open_dictionary(language: str, folder: Path | None, cache_dir: Path) -> Comp
     return CompiledDictionary(path, language)
 
 
-def translator(language: str, folder: Path | None, cache_dir: Path) -> Callable[[str], list[str]] | None:
-    """A function from a ``language`` query to the English words of its words (stop words skipped), or
-    None when no dictionary for it is installed."""
+def translator(
+    language: str, folder: Path | None, cache_dir: Path
+) -> Callable[[str], list[WordGloss]] | None:
+    """A function from a ``language`` query to its words with their English words (stop words skipped;
+    a word of code, which is not looked up, with none), or None when no dictionary for it is installed."""
     dictionary = open_dictionary(language, folder, cache_dir)
     if dictionary is None:
         return None
     stop = STOPWORDS.get(language, frozenset()) | SHARED_STOPWORDS | RUSSIAN_STOPWORDS
 
-    def translate(text: str) -> list[str]:
-        out: list[str] = []
+    def translate(text: str) -> list[WordGloss]:
+        out: list[WordGloss] = []
         for word in re.findall(r"[^\W_]+", text.replace("'", " ").replace("’", " ")):
-            lower = word.lower()
-            # names the query quotes (JSON, FormData, base64) are terms already
-            if len(word) < 2 or lower in stop or _is_code_word(word):
+            if len(word) < 2 or word.lower() in stop:
                 continue
-            out.extend(dictionary.lookup(word))
+            # names the query quotes (JSON, FormData, base64) are terms already: not looked up
+            out.append(WordGloss(word, () if _is_code_word(word) else dictionary.lookup(word)))
         return out
 
     return translate

@@ -37,9 +37,17 @@ IDENTIFIER_WEIGHTS = (0.5, 0.5)
 # A non-Latin query: the dense side carries it; the lexical side keeps a little weight for the
 # identifiers such a query may quote.
 NON_LATIN_WEIGHTS = (0.75, 0.25)
+# (dense, lexical) for a query a dictionary translated: its English words give the lexical side a say that
+# its own words, in another language, do not; None: the weights of its script and coverage
+TRANSLATED_WEIGHTS: tuple[float, float] | None = None
 # Beside an English-only model, how much the multilingual model's dense score counts for a query that reads
 # as English (1.0: as much as for any other query; 0.0: the English model speaks alone).
 MULTILINGUAL_WEIGHT_FOR_ENGLISH = 1.0
+# The English-only model's weight for a query a dictionary translated (``Query.gloss``): it embeds the
+# English gloss instead of the query, whatever the query's script or coverage. Dev MRR@10 of the non-English
+# hand-written queries (use+minilm-int8): 0.264 without the gloss, 0.298 at 0.5, 0.309 at 0.75 and 1.0
+# (benchmarks/tuning/gloss_dense.py).
+GLOSS_ENGLISH_WEIGHT = 0.75
 # Coverage of English queries is about 0.98 on the benchmark corpus, of German, Spanish, French, Italian
 # and Portuguese ones 0.24-0.35: below LOW a query counts as not English, above HIGH as English.
 COVERAGE_LOW, COVERAGE_HIGH = 0.4, 0.8
@@ -54,6 +62,10 @@ class QueryProfile:
     coverage: float | None
     # the query is one compound identifier (`parseConfig`, `os.path.join`), not a phrase or a plain word
     identifier: bool = False
+    # a dictionary gave English words for it (``codesearch.translate``): they join its lexical terms
+    translated: bool = False
+    # a dictionary said the query in English (``Query.gloss``): English-only models can read it
+    glossed: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,9 +98,12 @@ def profile_query(
     vocabulary: Callable[[list[str]], set[str]] | None = None,
     terms: Sequence[str] | None = None,
     identifier: bool | None = None,
+    translated: bool = False,
+    glossed: bool = False,
 ) -> QueryProfile:
     """The query's script and, given ``vocabulary`` (the subset of words the index knows), its coverage.
-    ``terms`` (its ``query_terms``) and ``identifier`` (it matches ``IDENTIFIER``): when the caller knows."""
+    ``terms`` (its ``query_terms``) and ``identifier`` (it matches ``IDENTIFIER``): when the caller knows;
+    ``translated``: a dictionary gave English words for it; ``glossed``: it said it in English (``Query.gloss``)."""
     if looks_like_identifier(query, identifier):
         return QueryProfile(non_latin=False, coverage=None, identifier=True)
     non_latin = non_latin_share(query) > 0.5
@@ -100,7 +115,7 @@ def profile_query(
     coverage = None
     if words and vocabulary is not None:
         coverage = len(vocabulary(words)) / len(words)
-    return QueryProfile(non_latin, coverage)
+    return QueryProfile(non_latin, coverage, translated=translated, glossed=glossed)
 
 
 def plan_fusion(profile: QueryProfile, parts_english_only: Sequence[bool] = ()) -> FusionPlan:
@@ -117,11 +132,15 @@ def plan_fusion(profile: QueryProfile, parts_english_only: Sequence[bool] = ()) 
         has_english_model = any(parts_english_only)
         covered = COVERED_WEIGHTS_ENGLISH_MODEL if has_english_model else COVERED_WEIGHTS
         weights = _mix(UNCOVERED_WEIGHTS, covered, english)
+    if profile.translated and TRANSLATED_WEIGHTS is not None:
+        weights = TRANSLATED_WEIGHTS
     if len(parts_english_only) < 2:
         return FusionPlan(weights)
     # an English-only model speaks for English-looking queries only; the others speak for the rest, and for
     # English queries as much as MULTILINGUAL_WEIGHT_FOR_ENGLISH says
     others = 1.0 - english * (1.0 - MULTILINGUAL_WEIGHT_FOR_ENGLISH)
+    if profile.glossed:  # the English model reads the dictionary's English for the query, not the query
+        english = GLOSS_ENGLISH_WEIGHT
     part_weights = tuple(english if english_only else others for english_only in parts_english_only)
     return FusionPlan(weights, part_weights)
 

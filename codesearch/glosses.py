@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from indexer.lexical import QUERY_STOPWORDS
 
@@ -23,3 +24,11 @@ def english_words(senses: Iterable[str]) -> tuple[str, ...]:
             if lower not in QUERY_STOPWORDS and lower not in GLOSS_STOPWORDS:
                 seen.setdefault(lower, None)
     return tuple(seen)
+
+
+@dataclass(frozen=True)
+class WordGloss:
+    """One word of a query and the English words a dictionary gives for it, best first (``()``: none)."""
+
+    word: str
+    english: tuple[str, ...]

@@ -14,12 +14,16 @@ import numpy as np
 
 from codesearch.errors import ConfigError
 from codesearch.fusion import IDENTIFIER
-from codesearch.translate import translated_terms
+from codesearch.translate import gloss_text, lexical_terms, translate_words
 from indexer.lexical import query_terms
 
 Ranking = list[tuple[int, float]]
 # add a dictionary's English terms to a Chinese or Japanese query's lexical terms (when one is installed)
 TRANSLATE = True
+# let an index's English-only model read such a query as the dictionary says it in English (``gloss``).
+# Off: it won on the dev split (non-English hand-written MRR@10 0.264 -> 0.309) and on the held-out set
+# (0.297 -> 0.340) but lost on test (0.385 -> 0.370): benchmarks/results/gloss-dense-2026-12-06.md
+GLOSS = False
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,9 @@ class Query:
     # English terms a dictionary gives for a Chinese or Japanese query (``codesearch.translate``): the
     # lexical side searches them beside ``terms``
     translated: tuple[str, ...] = ()
+    # the query said in English, word by word, by that dictionary (``translate.gloss_text``): what an
+    # English-only model of the index embeds in place of ``text`` ("": English, or no dictionary)
+    gloss: str = ""
 
     def with_vector(self, vector: np.ndarray | None, dense: Ranking | None = None, depth: int = 0) -> Query:
         """This query with its vector (and dense ranking ``depth`` deep) computed beforehand."""
@@ -53,5 +60,7 @@ def analyse_query(text: str, query_type: str | None = None) -> Query:
         raise ConfigError("the query is empty")
     identifier = bool(IDENTIFIER.match(text))
     query_type = query_type or ("identifier" if identifier else "text")
-    translated = translated_terms(text) if TRANSLATE and query_type == "text" else ()
-    return Query(text, query_type, tuple(query_terms(text)), identifier, translated=translated)
+    words = translate_words(text) if TRANSLATE and query_type == "text" else None
+    translated = lexical_terms(text, words) if words else ()
+    gloss = gloss_text(words) if words and GLOSS else ""
+    return Query(text, query_type, tuple(query_terms(text)), identifier, translated=translated, gloss=gloss)

@@ -173,7 +173,14 @@ class Searcher:
 
     def _plan(self, generation: StoreGeneration, query: Query) -> FusionPlan:
         parts: Sequence[bool] = getattr(self.embedder, "parts_english_only", ())
-        profile = profile_query(query.text, generation.known_words, query.terms, query.identifier)
+        profile = profile_query(
+            query.text,
+            generation.known_words,
+            query.terms,
+            query.identifier,
+            translated=bool(query.translated),
+            glossed=bool(query.gloss),
+        )
         stored = generation.manifest.parts
         lacking = [p.missing > 0 for p in stored] if len(stored) == len(parts) else []
         if not any(lacking):
@@ -197,7 +204,13 @@ class Searcher:
             return query.vector
         assert self.embedder is not None
         self.queries_embedded += 1
-        return self.embedder.embed_queries([query.text], self.instructions[query.type], part_weights)[0]
+        instruction = self.instructions[query.type]
+        if query.gloss and part_weights is not None:  # a composite's English-only models read the gloss
+            english = [query.gloss]
+            return self.embedder.embed_queries(
+                [query.text], instruction, part_weights, english_texts=english
+            )[0]
+        return self.embedder.embed_queries([query.text], instruction, part_weights)[0]
 
     def _dense(
         self,

@@ -38,6 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders (relative to root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
+    query_set: str = ""  # the held-out query file written over it ("heldout2"); "" for the first (heldout)
 
 
 # fmt: off
@@ -92,8 +93,21 @@ SOURCES: list[Source] = [
     Source("google-uuid", "deb", "golang-github-google-uuid-dev", "1.3.0-1", root="usr/share/gocode/src",
            heldout=True),
     Source("smallvec", "deb", "librust-smallvec-dev", "1.9.0-1", root="usr/share/cargo/registry", heldout=True),
+    # Held out, second set (queries/heldout2.jsonl, written 2026-12-06 from reading this code, committed
+    # before any search ran over it): C, JavaScript, Go, Rust, Python
+    Source("cbor2", "pypi", "cbor2", "5.6.5", include=("source",), heldout=True, query_set="heldout2"),  # C
+    Source("js-yaml", "npm", "js-yaml", "4.1.0", root="package", include=("lib",), heldout=True,
+           query_set="heldout2"),
+    Source("go-humanize", "deb", "golang-github-dustin-go-humanize-dev", "1.0.0-3", root="usr/share/gocode/src",
+           heldout=True, query_set="heldout2"),
+    Source("textwrap", "deb", "librust-textwrap-dev", "0.16.0-2", root="usr/share/cargo/registry", heldout=True,
+           query_set="heldout2"),
+    Source("toolz", "pypi", "toolz", "0.12.1", include=("toolz",), heldout=True, query_set="heldout2"),
 ]
+# packages no CSN query is drawn from (both held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
+# the second held-out set's packages (queries/heldout2.jsonl targets only these)
+HELDOUT2: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout2")
 # fmt: on
 
 CODE_EXTENSIONS: dict[str, str] = {

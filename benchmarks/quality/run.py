@@ -6,6 +6,8 @@ baseline measured in the same run.
 
     python -m benchmarks.quality.run --models use,e5 --modes lexical,dense,hybrid \
         --queries handwritten,csn,heldout [--limit-per-lang N] [--rebuild]
+    python -m benchmarks.quality.run --models use+minilm-int8 --modes lexical,hybrid --queries heldout2 \
+        [--gloss] [--translated-weights 0.6,0.4]
 
 Indexes every package folder of benchmarks/data/corpus-blanked/ as its own root (so a hit's repo is the
 package name) into benchmarks/out/index-<model>/, reusing that index when the corpus has not changed.
@@ -52,7 +54,8 @@ def load_queries(
     split: str | None = None,
 ) -> list[dict[str, Any]]:
     """Records of queries/<name>.jsonl (only those of `split`, "dev" or "test", when given), targets
-    resolved to `Target`s with their definition lines."""
+    resolved to `Target`s with their definition lines; SystemExit when a target's definition is not in
+    the corpus."""
     records = [
         json.loads(line) for line in (QUERIES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     ]
@@ -67,6 +70,9 @@ def load_queries(
             continue
         per_lang[record["code_lang"]] += 1
         record["resolved"] = [resolve_target(t, corpus) for t in record["targets"]]
+        unresolved = [f"{t.repo}/{t.path}::{t.name}" for t in record["resolved"] if not t.start_lines]
+        if unresolved:  # a query that cannot be answered right would read as a miss: stop instead
+            raise SystemExit(f"{name}.jsonl {record['id']}: no such definition in {corpus}: {unresolved}")
         kept.append(record)
     return kept
 
@@ -139,7 +145,9 @@ def ensure_index(
 ) -> tuple[Path, dict[str, Any]]:
     """Build the index for `model` unless one for this exact corpus is there; return (dir, build info).
 
-    A subset of the packages gets its own index folder, so it never mixes with the full one."""
+    A subset of the packages gets its own index folder, so it never mixes with the full one. The index is
+    complete before any query runs: a two-model index's English part is embedded in the run (not deferred
+    to a fill), and one an earlier run left lacking it is filled first."""
     from indexer.pipeline import index_paths
 
     suffix = "-" + hashlib.sha1(",".join(r.name for r in roots).encode()).hexdigest()[:8] if subset else ""
@@ -149,6 +157,7 @@ def ensure_index(
     if not rebuild and stamp.exists():
         info = json.loads(stamp.read_text())
         if info.get("corpus") == fingerprint:
+            fill_lacking_parts(model, embedder, index_dir)
             return index_dir, info | {"reused": True}
     index_dir.mkdir(parents=True, exist_ok=True)
     print(f"[{model}] indexing {len(roots)} roots into {index_dir} ...", file=sys.stderr, flush=True)
@@ -159,7 +168,9 @@ def ensure_index(
         model=model,
         rebuild=rebuild,
         progress=StderrProgress(model),
+        defer_english=False,
     )
+    fill_lacking_parts(model, embedder, index_dir)
     info = {
         "corpus": fingerprint,
         "files": report.files,
@@ -176,6 +187,24 @@ def ensure_index(
         f"[{model}] {report.files} files, {report.symbols} symbols in {report.seconds:.0f}s", file=sys.stderr
     )
     return index_dir, info | {"reused": False}
+
+
+def fill_lacking_parts(model: str, embedder: Any, index_dir: Path) -> None:
+    """Embed the parts (a two-model index's English one) the index's documents still lack."""
+    from indexer.fill import fill_missing_parts
+    from indexer.store import Manifest
+
+    manifest = Manifest.read(index_dir)
+    if embedder is None or manifest is None or not manifest.missing_parts:
+        return
+    print(
+        f"[{model}] filling {manifest.missing_parts} documents' missing parts ...",
+        file=sys.stderr,
+        flush=True,
+    )
+    report = fill_missing_parts(index_dir, embedder)
+    if report.missing:
+        raise SystemExit(f"[{model}] {report.missing} documents still lack a part after the fill")
 
 
 def run_queries(searcher: Any, mode: str, queries: list[dict[str, Any]]) -> tuple[list[QueryOutcome], float]:
@@ -330,6 +359,17 @@ def main(argv: list[str] | None = None) -> int:
         help="translate queries in only these languages (comma-separated; 'none': off; default: all)",
     )
     parser.add_argument(
+        "--gloss",
+        action="store_true",
+        help="a two-model index's English-only model reads a translated query's English gloss "
+        "(codesearch.query.GLOSS, off by default)",
+    )
+    parser.add_argument(
+        "--translated-weights",
+        help="dense,lexical fusion weights for translated queries, e.g. 0.6,0.4 "
+        "(codesearch.fusion.TRANSLATED_WEIGHTS, off by default)",
+    )
+    parser.add_argument(
         "--repos", help="only these corpus packages (and queries targeting them): for slow models"
     )
     parser.add_argument(
@@ -360,6 +400,15 @@ def main(argv: list[str] | None = None) -> int:
 
         codesearch.translate.LANGUAGES = frozenset(args.translate.split(",")) - {"none"}
         codesearch.query.TRANSLATE = args.translate != "none"
+    if args.gloss:
+        import codesearch.query
+
+        codesearch.query.GLOSS = True
+    if args.translated_weights:
+        import codesearch.fusion
+
+        dense, lexical = (float(w) for w in args.translated_weights.split(","))
+        codesearch.fusion.TRANSLATED_WEIGHTS = (dense, lexical)
     split = None if args.split == "all" else args.split
     queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos, split) for name in sets}
     roots = [r for r in corpus_roots(args.corpus) if repos is None or r.name in repos]

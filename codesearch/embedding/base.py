@@ -156,10 +156,12 @@ class Embedder(ABC):
         texts: Sequence[str],
         instruction: str = DEFAULT_QUERY_INSTRUCTION,
         part_weights: Sequence[float] | None = None,
+        english_texts: Sequence[str] | None = None,
     ) -> np.ndarray:
         """Embed queries with the task instruction (backends that take none ignore it).
 
-        ``part_weights`` weigh the models of a composite embedder (see ``composite``); one model ignores it.
+        ``part_weights`` weigh the models of a composite embedder, ``english_texts`` are what its English-only
+        models embed in place of ``texts`` (see ``composite``); one model ignores both.
         """
         return self._embed(texts, is_query=True, instruction=instruction, progress=None)
 

@@ -65,25 +65,33 @@ class CompositeEmbedder(Embedder):
         texts: Sequence[str],
         instruction: str = DEFAULT_QUERY_INSTRUCTION,
         part_weights: Sequence[float] | None = None,
+        english_texts: Sequence[str] | None = None,
     ) -> np.ndarray:
         """Each part's query vector scaled by its weight (equal by default), side by side, unit length.
 
-        A part weighted 0 is not run (zeros in its place): a query that does not need the English model
-        never loads it."""
+        ``english_texts``: what the English-only parts embed in place of ``texts`` (the English a dictionary
+        gives for queries in another language, ``Query.gloss``); the other parts embed ``texts``. A part
+        weighted 0 is not run (zeros in its place): a query that does not need the English model never
+        loads it."""
         weights = part_weights or [1.0] * len(self.parts)
         if len(weights) != len(self.parts):
             raise ConfigError(f"{len(weights)} weights for the {len(self.parts)} models of {self.model_id}")
+        if english_texts is not None and len(english_texts) != len(texts):
+            raise ConfigError(f"{len(english_texts)} English texts for {len(texts)} queries")
+        inputs = [
+            english_texts if english_texts is not None and part.english_only else texts for part in self.parts
+        ]
         active = [(n, part) for n, (w, part) in enumerate(zip(weights, self.parts, strict=True)) if w]
         vectors = [np.zeros((len(texts), part.dim), dtype=np.float32) for part in self.parts]
         if len(active) > 1:
             # side by side: a model's first query loads it (the ONNX session, ~0.5 s), and loads overlap
             with ThreadPoolExecutor(max_workers=len(active)) as pool:
-                futures = {n: pool.submit(part.embed_queries, texts, instruction) for n, part in active}
+                futures = {n: pool.submit(part.embed_queries, inputs[n], instruction) for n, part in active}
                 for n, future in futures.items():
                     vectors[n] = future.result()
         else:
             for n, part in active:
-                vectors[n] = part.embed_queries(texts, instruction)
+                vectors[n] = part.embed_queries(inputs[n], instruction)
         return l2_normalise(np.hstack([w * v for w, v in zip(weights, vectors, strict=True)]))
 
     def describe(self) -> str:

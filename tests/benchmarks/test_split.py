@@ -43,6 +43,18 @@ def test_the_committed_query_files_carry_the_frozen_split() -> None:
     heldout = read_records(QUERIES / "heldout.jsonl")
     assert len(heldout) >= 150 and {r["split"] for r in heldout} == {TEST}
     assert sum(r["lang"] != "en" for r in heldout) * 2 >= len(heldout)
+    heldout2 = read_records(QUERIES / "heldout2.jsonl")
+    assert len(heldout2) >= 100 and {r["split"] for r in heldout2} == {TEST}
+    assert sum(r["lang"] != "en" for r in heldout2) >= 60
+    assert len({r["id"] for r in heldout2}) == len(heldout2)
+
+
+def test_the_second_held_out_set_targets_only_its_own_packages() -> None:
+    from benchmarks.quality.fetch_corpus import HELDOUT, HELDOUT2
+
+    assert HELDOUT2 and HELDOUT2 <= HELDOUT
+    for record in read_records(QUERIES / "heldout2.jsonl"):
+        assert {t["repo"] for t in record["targets"]} <= HELDOUT2, record["id"]
 
 
 def test_the_report_puts_dev_and_test_side_by_side_per_run() -> None:

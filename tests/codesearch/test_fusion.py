@@ -103,3 +103,23 @@ def test_the_multilingual_model_can_step_back_for_english_queries(monkeypatch) -
     monkeypatch.setattr(fusion, "MULTILINGUAL_WEIGHT_FOR_ENGLISH", 0.5)
     assert plan_fusion(QueryProfile(False, 1.0), parts).part_weights == (0.5, 1.0)
     assert plan_fusion(QueryProfile(False, 0.6), parts).part_weights == pytest.approx((0.75, 0.5))
+
+
+def test_translated_weights_are_off_by_default_and_replace_the_mix_when_set(monkeypatch) -> None:
+    translated = fusion.QueryProfile(non_latin=False, coverage=0.3, translated=True)
+    plain = fusion.QueryProfile(non_latin=False, coverage=0.3)
+    assert fusion.TRANSLATED_WEIGHTS is None
+    assert fusion.plan_fusion(translated).weights == fusion.plan_fusion(plain).weights
+    monkeypatch.setattr(fusion, "TRANSLATED_WEIGHTS", (0.6, 0.4))
+    assert fusion.plan_fusion(translated).weights == (0.6, 0.4)
+    assert fusion.plan_fusion(plain).weights != (0.6, 0.4)
+
+
+@pytest.mark.parametrize("non_latin", [True, False])
+def test_translated_weights_and_the_gloss_combine(monkeypatch, non_latin: bool) -> None:
+    # both switches on: the dense/lexical weights come from TRANSLATED_WEIGHTS, the models' from the gloss
+    monkeypatch.setattr(fusion, "TRANSLATED_WEIGHTS", (0.6, 0.4))
+    both = fusion.QueryProfile(non_latin=non_latin, coverage=0.3, translated=True, glossed=True)
+    plan = fusion.plan_fusion(both, (False, True))
+    assert plan.weights == (0.6, 0.4)
+    assert plan.part_weights == (1.0, fusion.GLOSS_ENGLISH_WEIGHT)

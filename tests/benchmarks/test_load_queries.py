@@ -1,0 +1,37 @@
+"""The quality runner's query loading: targets resolve to definitions, and one that does not stops the run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.quality import run
+
+
+def _setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> Path:
+    corpus = tmp_path / "corpus"
+    (corpus / "pkg").mkdir(parents=True)
+    (corpus / "pkg" / "m.py").write_text("def add(a, b):\n    return a + b\n")
+    queries = tmp_path / "queries"
+    queries.mkdir()
+    record = {
+        "id": "q-1", "query": "sum two numbers", "lang": "en", "code_lang": "python",
+        "targets": [{"repo": "pkg", "path": "m.py", "name": name}], "split": "test",
+    }  # fmt: skip
+    (queries / "s.jsonl").write_text(json.dumps(record) + "\n")
+    monkeypatch.setattr(run, "QUERIES", queries)
+    return corpus
+
+
+def test_targets_resolve_to_their_definition_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = _setup(tmp_path, monkeypatch, "add")
+    [record] = run.load_queries("s", corpus, None, split="test")
+    assert record["resolved"][0].start_lines == (1,)
+
+
+def test_a_target_with_no_definition_stops_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = _setup(tmp_path, monkeypatch, "subtract")
+    with pytest.raises(SystemExit, match="q-1.*pkg/m.py::subtract"):
+        run.load_queries("s", corpus, None)

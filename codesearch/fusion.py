@@ -37,9 +37,12 @@ IDENTIFIER_WEIGHTS = (0.5, 0.5)
 # A non-Latin query: the dense side carries it; the lexical side keeps a little weight for the
 # identifiers such a query may quote.
 NON_LATIN_WEIGHTS = (0.75, 0.25)
-# (dense, lexical) for a query a dictionary translated: its English words give the lexical side a say that
-# its own words, in another language, do not; None: the weights of its script and coverage
-TRANSLATED_WEIGHTS: tuple[float, float] | None = None
+# (dense, lexical) for a query a dictionary translated, in an index with an English model (the case
+# measured): its English words give the lexical side a say that its own words, in another language, do
+# not. Chosen on dev (benchmarks/tuning/translated_weights.py); non-English MRR@10 dev 0.264 -> 0.275,
+# held-out 0.297 -> 0.317, fresh held-out 0.349 -> 0.370, hand-written test 0.385 -> 0.376
+# (benchmarks/results/heldout2-2026-12-06.md). None: the weights of the query's script and coverage.
+TRANSLATED_WEIGHTS: tuple[float, float] | None = (0.6, 0.4)
 # Beside an English-only model, how much the multilingual model's dense score counts for a query that reads
 # as English (1.0: as much as for any other query; 0.0: the English model speaks alone).
 MULTILINGUAL_WEIGHT_FOR_ENGLISH = 1.0
@@ -132,7 +135,7 @@ def plan_fusion(profile: QueryProfile, parts_english_only: Sequence[bool] = ()) 
         has_english_model = any(parts_english_only)
         covered = COVERED_WEIGHTS_ENGLISH_MODEL if has_english_model else COVERED_WEIGHTS
         weights = _mix(UNCOVERED_WEIGHTS, covered, english)
-    if profile.translated and TRANSLATED_WEIGHTS is not None:
+    if profile.translated and TRANSLATED_WEIGHTS is not None and any(parts_english_only):
         weights = TRANSLATED_WEIGHTS
     if len(parts_english_only) < 2:
         return FusionPlan(weights)

@@ -7,7 +7,7 @@ baseline measured in the same run.
     python -m benchmarks.quality.run --models use,e5 --modes lexical,dense,hybrid \
         --queries handwritten,csn,heldout [--limit-per-lang N] [--rebuild]
     python -m benchmarks.quality.run --models use+minilm-int8 --modes lexical,hybrid --queries heldout2 \
-        [--gloss] [--translated-weights 0.6,0.4]
+        [--gloss on|off] [--translated-weights 0.6,0.4|none]
 
 Indexes every package folder of benchmarks/data/corpus-blanked/ as its own root (so a hit's repo is the
 package name) into benchmarks/out/index-<model>/, reusing that index when the corpus has not changed.
@@ -360,14 +360,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--gloss",
-        action="store_true",
-        help="a two-model index's English-only model reads a translated query's English gloss "
-        "(codesearch.query.GLOSS, off by default)",
+        choices=("on", "off"),
+        help="whether a two-model index's English-only model reads a translated query's English gloss "
+        "(codesearch.query.GLOSS; default: as shipped, on)",
     )
     parser.add_argument(
         "--translated-weights",
-        help="dense,lexical fusion weights for translated queries, e.g. 0.6,0.4 "
-        "(codesearch.fusion.TRANSLATED_WEIGHTS, off by default)",
+        help="dense,lexical fusion weights for translated queries, e.g. 0.6,0.4, or 'none' "
+        "(codesearch.fusion.TRANSLATED_WEIGHTS; default: as shipped, 0.6,0.4)",
     )
     parser.add_argument(
         "--repos", help="only these corpus packages (and queries targeting them): for slow models"
@@ -403,12 +403,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.gloss:
         import codesearch.query
 
-        codesearch.query.GLOSS = True
+        codesearch.query.GLOSS = args.gloss == "on"
     if args.translated_weights:
         import codesearch.fusion
 
-        dense, lexical = (float(w) for w in args.translated_weights.split(","))
-        codesearch.fusion.TRANSLATED_WEIGHTS = (dense, lexical)
+        if args.translated_weights == "none":
+            codesearch.fusion.TRANSLATED_WEIGHTS = None
+        else:
+            dense, lexical = (float(w) for w in args.translated_weights.split(","))
+            codesearch.fusion.TRANSLATED_WEIGHTS = (dense, lexical)
     split = None if args.split == "all" else args.split
     queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos, split) for name in sets}
     roots = [r for r in corpus_roots(args.corpus) if repos is None or r.name in repos]

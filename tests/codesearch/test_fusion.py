@@ -105,14 +105,18 @@ def test_the_multilingual_model_can_step_back_for_english_queries(monkeypatch) -
     assert plan_fusion(QueryProfile(False, 0.6), parts).part_weights == pytest.approx((0.75, 0.5))
 
 
-def test_translated_weights_are_off_by_default_and_replace_the_mix_when_set(monkeypatch) -> None:
-    translated = fusion.QueryProfile(non_latin=False, coverage=0.3, translated=True)
-    plain = fusion.QueryProfile(non_latin=False, coverage=0.3)
-    assert fusion.TRANSLATED_WEIGHTS is None
+@pytest.mark.parametrize("non_latin", [True, False])
+def test_translated_weights_replace_the_mix_beside_an_english_model_only(monkeypatch, non_latin: bool) -> None:
+    """The case measured (the default two-model index); a one-model index keeps its script's weights."""
+    translated = fusion.QueryProfile(non_latin=non_latin, coverage=0.3, translated=True)
+    plain = fusion.QueryProfile(non_latin=non_latin, coverage=0.3)
+    two_models = (False, True)
+    assert fusion.TRANSLATED_WEIGHTS == (0.6, 0.4)
+    assert fusion.plan_fusion(translated, two_models).weights == (0.6, 0.4)
+    assert fusion.plan_fusion(plain, two_models).weights != (0.6, 0.4)
     assert fusion.plan_fusion(translated).weights == fusion.plan_fusion(plain).weights
-    monkeypatch.setattr(fusion, "TRANSLATED_WEIGHTS", (0.6, 0.4))
-    assert fusion.plan_fusion(translated).weights == (0.6, 0.4)
-    assert fusion.plan_fusion(plain).weights != (0.6, 0.4)
+    monkeypatch.setattr(fusion, "TRANSLATED_WEIGHTS", None)
+    assert fusion.plan_fusion(translated, two_models).weights == fusion.plan_fusion(plain, two_models).weights
 
 
 @pytest.mark.parametrize("non_latin", [True, False])

@@ -100,10 +100,10 @@ def test_the_gloss_says_each_word_in_english_in_the_query_order_names_kept() -> 
 
 
 def test_a_translated_query_has_a_gloss_only_when_glosses_are_on(german: Path, monkeypatch) -> None:
+    on = analyse_query(GERMAN)  # on by default
+    monkeypatch.setattr(query_module, "GLOSS", False)
     off = analyse_query(GERMAN)
     assert off.gloss == "" and {"configuration", "file", "read"} <= set(off.translated)
-    monkeypatch.setattr(query_module, "GLOSS", True)
-    on = analyse_query(GERMAN)
     assert on.gloss == "configuration setup JSON file read glean"
     assert on.translated == off.translated and on.terms == off.terms  # the lexical side is unchanged
     assert analyse_query("read the config file").gloss == ""
@@ -168,8 +168,13 @@ def test_a_query_without_a_dictionary_is_embedded_and_ranked_as_before(
     assert _ranking_and_inputs(searcher, multilingual, english, text) == before
 
 
-def test_with_glosses_off_a_translated_query_is_embedded_as_before(german: Path, two_models) -> None:
+def test_glosses_are_on_by_default_and_off_a_translated_query_is_embedded_as_before(
+    german: Path, two_models, monkeypatch: pytest.MonkeyPatch
+) -> None:
     searcher, multilingual, english = two_models
+    assert query_module.GLOSS and analyse_query(GERMAN).gloss
+    monkeypatch.setattr(query_module, "GLOSS", False)
+    assert analyse_query(GERMAN).gloss == ""
     plan = searcher.plan(GERMAN)
     assert plan.part_weights is not None and plan.part_weights[0] == 1.0
     searcher.search(GERMAN, mode="dense")

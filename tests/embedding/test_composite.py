@@ -7,10 +7,12 @@ import importlib.util
 import numpy as np
 import pytest
 
+from codesearch import fusion
 from codesearch.embedding.composite import CompositeEmbedder
 from codesearch.embedding.fake import HashEmbedder
 from codesearch.embedding.registry import get_embedder
 from codesearch.errors import ConfigError
+from codesearch.query import analyse_query
 from codesearch.search import Searcher
 from indexer.pipeline import index_paths
 
@@ -114,8 +116,12 @@ def test_use_and_minilm_together_find_english_and_chinese_queries(use_index) -> 
     index_paths([use_index.repo.root], index_dir=index_dir, embedder=both, model="use+minilm")
     searcher = Searcher(index_dir, both)
     try:
-        assert searcher.plan("读取配置文件并合并环境变量").part_weights == (1.0, 0.0)
-        assert searcher.search("读取配置文件并合并环境变量", k=3).hits[0].name == "LoadConfig"
+        chinese = "读取配置文件并合并环境变量"
+        # the English model reads the dictionary's English for it where the Chinese dictionary is installed
+        glossed = bool(analyse_query(chinese).gloss)
+        assert searcher.plan(chinese).part_weights == (1.0, fusion.GLOSS_ENGLISH_WEIGHT if glossed else 0.0)
+        assert searcher.search(chinese, k=3).hits[0].name == "LoadConfig"
+        assert searcher.plan("설정 파일을 읽고 환경 변수를 병합").part_weights == (1.0, 0.0)  # no dictionary
         # every word of this query is a word of the index: English, so the English model speaks too
         assert searcher.plan("retry a failed HTTP request with backoff").part_weights == (1.0, 1.0)
         hits = searcher.search("retry a failed HTTP request with backoff", k=3).hits

@@ -1,11 +1,13 @@
 """Shared fixtures: real tmp git repositories in several languages, and the real bundled ``use`` model.
 
 Test modules run in importlib mode and cannot import this file, so helpers are handed out as fixtures:
-``git_repo(name, files)`` builds a committed repository and returns a ``GitRepo`` to edit it further.
+``git_repo(name, files)`` builds a committed repository and returns a ``GitRepo`` to edit it further;
+``write_dictd(folder, name, entries)`` writes a small dictd dictionary (what query translation reads).
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 import socket
 import subprocess
@@ -179,6 +181,29 @@ def build_repo(root: Path, files: dict[str, str]) -> GitRepo:
     return repo
 
 
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _b64(number: int) -> str:
+    digits = ""
+    while True:
+        digits = _B64[number % 64] + digits
+        number //= 64
+        if not number:
+            return digits
+
+
+def _write_dictd(folder: Path, name: str, entries: dict[str, str]) -> None:
+    """A dictd dictionary (``name.index`` + ``name.dict.dz``) of ``headword -> entry text``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data, index = b"", []
+    for headword, text in entries.items():
+        body = f"{headword}\n{text}\n".encode()
+        index.append(f"{headword.lower()}\t{_b64(len(data))}\t{_b64(len(body))}\n")
+        data += body
+    (folder / f"{name}.dict.dz").write_bytes(gzip.compress(data))
+    (folder / f"{name}.index").write_text("".join(sorted(index)), encoding="utf-8")
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
@@ -186,6 +211,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite tests/golden/ranking.txt from the current ranking (an intended change, same commit)",
     )
+
 
 @pytest.fixture(scope="session")
 def sample_files() -> dict[str, str]:
@@ -201,6 +227,12 @@ def git_repo(tmp_path: Path) -> Callable[..., GitRepo]:
         return build_repo(tmp_path / name, SAMPLE_FILES if files is None else files)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def write_dictd() -> Callable[[Path, str, dict[str, str]], None]:
+    """``write_dictd(folder, name, entries)``: a small dictd dictionary of ``headword -> entry text``."""
+    return _write_dictd
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ input."""
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,23 +25,6 @@ from indexer.pipeline import index_paths
 GERMAN = "die Konfiguration aus der JSON-Datei lesen"
 
 
-def write_dictd(folder: Path, name: str, entries: dict[str, str]) -> None:
-    """A dictd dictionary (``name.index`` + ``name.dict.dz``) of ``headword -> entry text``."""
-    digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
-    def b64(number: int) -> str:
-        return b64(number // 64) + digits[number % 64] if number >= 64 else digits[number]
-
-    folder.mkdir(parents=True, exist_ok=True)
-    data, index = b"", []
-    for headword, text in entries.items():
-        body = f"{headword}\n{text}\n".encode()
-        index.append(f"{headword.lower()}\t{b64(len(data))}\t{b64(len(body))}\n")
-        data += body
-    (folder / f"{name}.dict.dz").write_bytes(gzip.compress(data))
-    (folder / f"{name}.index").write_text("".join(sorted(index)), encoding="utf-8")
-
-
 class EnglishHashEmbedder(HashEmbedder):
     """The fake model, English-only (as ``minilm`` is)."""
 
@@ -50,7 +32,7 @@ class EnglishHashEmbedder(HashEmbedder):
 
 
 @pytest.fixture
-def german(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def german(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_dictd) -> Iterator[Path]:
     """A small German-English dictd dictionary as the only one installed; a fresh cache folder."""
     folder = tmp_path / "dictd"
     write_dictd(

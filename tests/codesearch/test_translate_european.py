@@ -4,7 +4,6 @@ here for what must hold without them."""
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
 from collections.abc import Iterator
@@ -14,29 +13,6 @@ import pytest
 
 from codesearch import freedict, translate
 from codesearch.query import analyse_query
-
-B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
-
-def _b64(number: int) -> str:
-    digits = ""
-    while True:
-        digits = B64[number % 64] + digits
-        number //= 64
-        if not number:
-            return digits
-
-
-def write_dictd(folder: Path, name: str, entries: dict[str, str]) -> None:
-    """A dictd dictionary (``name.index`` + ``name.dict.dz``) of ``headword -> entry text``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    data, index = b"", []
-    for headword, text in entries.items():
-        body = f"{headword}\n{text}\n".encode()
-        index.append(f"{headword.lower()}\t{_b64(len(data))}\t{_b64(len(body))}\n")
-        data += body
-    (folder / f"{name}.dict.dz").write_bytes(gzip.compress(data))
-    (folder / f"{name}.index").write_text("".join(sorted(index)), encoding="utf-8")
 
 
 @pytest.fixture
@@ -120,7 +96,7 @@ def test_inflected_and_accentless_words_are_found_by_their_stem(installed: Path)
 
 
 def test_the_compiled_dictionary_is_rebuilt_when_the_dictionary_changes(
-    dictionaries: Path, monkeypatch: pytest.MonkeyPatch
+    dictionaries: Path, monkeypatch: pytest.MonkeyPatch, write_dictd
 ) -> None:
     folder = dictionaries / "dictd"
     write_dictd(folder, "freedict-deu-eng", {"Datei": "file <n>", "lesen": "read <v>"})
@@ -155,7 +131,7 @@ def test_a_missing_dictionary_costs_nothing_and_is_said_once(
 
 
 def test_words_of_code_in_a_query_are_not_looked_up(
-    dictionaries: Path, monkeypatch: pytest.MonkeyPatch
+    dictionaries: Path, monkeypatch: pytest.MonkeyPatch, write_dictd
 ) -> None:
     folder = dictionaries / "dictd"
     write_dictd(folder, "freedict-fra-eng", {"objet": "object", "json": "wrong", "formdata": "wrong"})
@@ -165,7 +141,9 @@ def test_words_of_code_in_a_query_are_not_looked_up(
     assert {"formdata", "json"} <= set(analysed.terms)
 
 
-def test_an_english_query_opens_no_dictionary(dictionaries: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_english_query_opens_no_dictionary(
+    dictionaries: Path, monkeypatch: pytest.MonkeyPatch, write_dictd
+) -> None:
     folder = dictionaries / "dictd"
     write_dictd(folder, "freedict-deu-eng", {"lesen": "read <v>"})
     monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(folder))

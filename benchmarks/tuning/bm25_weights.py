@@ -15,6 +15,7 @@ from pathlib import Path
 from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
 from benchmarks.quality.scoring import grouped
+from benchmarks.tuning import common
 from codesearch.embedding import get_embedder
 from indexer.lexical_ranker import COMMON_DF, LexicalRanker
 
@@ -24,18 +25,10 @@ SETTINGS = [(8, 2, 3, 1), (4, 2, 3, 1), (8, 1, 3, 1), (8, 2, 1, 1), (8, 2, 3, 2)
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, default=OUT / "index-use")
-    ap.add_argument(
-        "--split",
-        default="dev",
-        choices=("dev", "test", "all"),
-        help="tune on dev (the default), never on test",
-    )
+    common.add_split_argument(ap)
     args = ap.parse_args()
-    split = None if args.split == "all" else args.split
     embedder = get_embedder("use")
-    queries = {
-        name: quality.load_queries(name, quality.CORPUS, None, split=split) for name in ("handwritten", "csn")
-    }
+    queries = common.load_queries(args, "handwritten", "csn")
     print("| name, path, doc, code | lexical hw | lexical csn | hybrid hw | hybrid csn |")
     print("| --- | --- | --- | --- | --- |")
     for weights in SETTINGS:

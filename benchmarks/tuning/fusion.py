@@ -14,16 +14,14 @@ priors (`codesearch.roles`); every other row keeps the shipped priors.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 import codesearch.fusion as fusion
 import codesearch.roles as roles
 import codesearch.search as search
-from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
 from benchmarks.quality.scoring import grouped, metrics
-from codesearch.embedding import get_embedder
+from benchmarks.tuning import common
 
 NON_LATIN = {"ja", "ko", "ru", "zh"}
 SHIPPED_FUSE = fusion.fuse
@@ -73,22 +71,13 @@ SETTINGS: list[tuple[str, Any, dict[str, Any]]] = [
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default="use")
-    ap.add_argument("--index", type=Path, help="default: benchmarks/out/index-MODEL")
+    common.add_index_arguments(ap, "use")
     ap.add_argument("--rows", type=int, help="run only the first ROWS settings (1: the baseline alone)")
-    ap.add_argument(
-        "--split",
-        default="dev",
-        choices=("dev", "test", "all"),
-        help="tune on dev (the default), never on test",
-    )
+    common.add_split_argument(ap)
     args = ap.parse_args()
-    split = None if args.split == "all" else args.split
-    index = args.index or OUT / f"index-{args.model}"
-    queries = {
-        name: quality.load_queries(name, quality.CORPUS, None, split=split) for name in ("handwritten", "csn")
-    }
-    searcher = quality.open_searcher(index, get_embedder(args.model))
+    index = common.index_of(args)
+    queries = common.load_queries(args, "handwritten", "csn")
+    searcher = common.open_searcher(args)
     two_models = len(getattr(searcher.embedder, "part_names", ())) > 1
     print(f"model {args.model}, index {index}")
     print("| setting | handwritten | hw English | hw other | hw ja/ko/ru/zh | hw identifiers | csn |")

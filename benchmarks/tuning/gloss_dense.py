@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import codesearch.fusion as fusion
 import codesearch.query as query_module
 import codesearch.search as search_module
-from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
 from benchmarks.quality.scoring import grouped, metrics
-from codesearch.embedding import get_embedder
+from benchmarks.tuning import common
 from codesearch.fusion import FusionPlan
 from codesearch.glosses import WordGloss
 from codesearch.translate import gloss_text, translate_words
@@ -85,22 +83,13 @@ SETTINGS: list[tuple[str, bool, float, Callable[[Iterable[WordGloss]], str]]] = 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default="use+minilm-int8")
-    ap.add_argument("--index", type=Path, help="default: benchmarks/out/index-MODEL")
+    common.add_index_arguments(ap, "use+minilm-int8")
     ap.add_argument("--rows", help="comma-separated row numbers to run (default: all)")
-    ap.add_argument(
-        "--split",
-        default="dev",
-        choices=("dev", "test", "all"),
-        help="tune on dev (the default), never on test",
-    )
+    common.add_split_argument(ap)
     args = ap.parse_args()
-    split = None if args.split == "all" else args.split
-    index = args.index or OUT / f"index-{args.model}"
-    queries = {
-        name: quality.load_queries(name, quality.CORPUS, None, split=split) for name in ("handwritten", "csn")
-    }
-    searcher = quality.open_searcher(index, get_embedder(args.model))
+    index = common.index_of(args)
+    queries = common.load_queries(args, "handwritten", "csn")
+    searcher = common.open_searcher(args)
     rows = [int(r) for r in args.rows.split(",")] if args.rows else range(len(SETTINGS))
     print(f"model {args.model}, index {index}, split {args.split}")
     header = ["setting", "hw", "hw en", "hw not en", *LANGUAGES, "csn"]

@@ -17,13 +17,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import statistics
-from pathlib import Path
 
 import codesearch.roles as roles
-from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
 from benchmarks.quality.scoring import metrics
-from codesearch.embedding import get_embedder
+from benchmarks.tuning import common
 
 SETTINGS: list[tuple[str, dict[str, float]]] = [
     ("none (declarations still folded)", {}),
@@ -46,22 +44,13 @@ def half(query_id: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default="use")
-    ap.add_argument("--index", type=Path, help="default: benchmarks/out/index-MODEL")
+    common.add_index_arguments(ap, "use")
     ap.add_argument("--timing", action="store_true", help="time no priors vs shipped priors instead")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument(
-        "--split",
-        default="dev",
-        choices=("dev", "test", "all"),
-        help="tune on dev (the default), never on test",
-    )
+    common.add_split_argument(ap)
     args = ap.parse_args()
-    split = None if args.split == "all" else args.split
-    index = args.index or OUT / f"index-{args.model}"
-    handwritten = quality.load_queries("handwritten", quality.CORPUS, None, split=split)
-    csn = quality.load_queries("csn", quality.CORPUS, None, split=split)
-    searcher = quality.open_searcher(index, get_embedder(args.model))
+    handwritten, csn = common.load_queries(args, "handwritten", "csn").values()
+    searcher = common.open_searcher(args)
     if args.timing:
         shipped = roles.PRIORS
         times: dict[str, list[float]] = {"none": [], "shipped": []}
@@ -77,7 +66,7 @@ def main() -> None:
         print(f"ratio {with_priors / none:.3f}; every round: {times}")
         return
     halves = {r["id"]: half(r["id"]) for r in handwritten}
-    print(f"model {args.model}, index {index}; halves: A {list(halves.values()).count('A')} queries")
+    print(f"model {args.model}, index {common.index_of(args)}; halves: A {list(halves.values()).count('A')} queries")
     print("| priors | handwritten | hw half A | hw half B | hw English | hw other | hw C | csn |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for label, priors in SETTINGS:

@@ -4,22 +4,20 @@ TRANSLATED_WEIGHTS``) over an existing benchmark index, on the dev split by defa
     python -m benchmarks.tuning.translated_weights [--model use+minilm-int8] [--split dev]
 
 A translated query's lexical terms include its dictionary's English words (``codesearch.translate``), so
-the lexical ranking may deserve more say than for an untranslated query in the same script (the shipped
-weights: non-Latin 0.75/0.25, Latin by coverage). Prints MRR@10 of the hand-written queries: English
-(never translated: must not move), not English, and by query language; the first row is the shipped
-fusion (no separate weights).
+the lexical ranking may deserve more say than for an untranslated query in the same script (non-Latin
+0.75/0.25, Latin by coverage). Prints MRR@10 of the hand-written queries: English (never translated: must
+not move), not English, and by query language; the first row is no separate weights (None: the script's
+weights), the others each setting (0.6/0.4 shipped, chosen with this sweep).
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import codesearch.fusion as fusion
-from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
 from benchmarks.quality.scoring import metrics
-from codesearch.embedding import get_embedder
+from benchmarks.tuning import common
 
 ROWS: list[tuple[float, float] | None] = [None, (0.7, 0.3), (0.6, 0.4), (0.5, 0.5), (0.4, 0.6), (0.3, 0.7)]
 LANGS = ("de", "es", "fr", "it", "pt", "ru", "ja", "zh", "ko")
@@ -27,21 +25,19 @@ LANGS = ("de", "es", "fr", "it", "pt", "ru", "ja", "zh", "ko")
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default="use+minilm-int8")
-    ap.add_argument("--index", type=Path, help="default: benchmarks/out/index-MODEL")
-    ap.add_argument("--split", default="dev", choices=("dev", "test", "all"), help="tune on dev, never on test")
+    common.add_index_arguments(ap, "use+minilm-int8")
+    common.add_split_argument(ap)
     ap.add_argument("--queries", default="handwritten", help="a query set under benchmarks/queries/")
     args = ap.parse_args()
-    split = None if args.split == "all" else args.split
-    records = quality.load_queries(args.queries, quality.CORPUS, None, split=split)
-    searcher = quality.open_searcher(args.index or OUT / f"index-{args.model}", get_embedder(args.model))
+    records = common.load_queries(args, args.queries)[args.queries]
+    searcher = common.open_searcher(args)
     print(f"{args.queries} {args.split}, model {args.model}, MRR@10 hybrid")
     print("| translated dense/lexical | English | not English | " + " | ".join(LANGS) + " |")
     print("| --- " * (3 + len(LANGS)) + "|")
     for row in ROWS:
         fusion.TRANSLATED_WEIGHTS = row
         outcomes, _ = quality.run_queries(searcher, "hybrid", records)
-        cells = ["shipped (none)" if row is None else f"{row[0]}/{row[1]}"]
+        cells = ["none (the script's weights)" if row is None else f"{row[0]}/{row[1]}"]
         cells.append(f"{metrics(o.rank for o in outcomes if o.lang == 'en').mrr10:.3f}")
         cells.append(f"{metrics(o.rank for o in outcomes if o.lang != 'en').mrr10:.3f}")
         for lang in LANGS:

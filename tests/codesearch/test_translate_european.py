@@ -52,7 +52,8 @@ def _needs(language: str) -> list[pytest.MarkDecorator]:
     marks = [
         pytest.mark.skipif(
             not _installed(language),
-            reason=f"Debian's {freedict.DEBIAN_PACKAGES[language]} is not installed here",
+            reason=f"Debian's {freedict.DEBIAN_PACKAGES[language]} (GPL data, never a Python dependency) is "
+            "not installed here: apt install it, as .ci/run does",
         )
     ]
     # the German dictionary (Ding, half a million entries) takes about 9 s to compile, once
@@ -85,7 +86,11 @@ def test_a_query_gets_the_english_words_of_the_installed_dictionary(
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not _installed("de"), reason="Debian's dict-freedict-deu-eng is not installed here")
+@pytest.mark.skipif(
+    not _installed("de"),
+    reason="Debian's dict-freedict-deu-eng (GPL data, never a Python dependency) is not installed here: "
+    "apt install it, as .ci/run does",
+)
 def test_inflected_and_accentless_words_are_found_by_their_stem(installed: Path) -> None:
     german = freedict.open_dictionary("de", None, installed / "codesearch" / "translate")
     assert german is not None

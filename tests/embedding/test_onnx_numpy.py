@@ -12,10 +12,8 @@ import numpy as np
 import pytest
 
 from codesearch.embedding import _loading, minilm_int8
-from codesearch.embedding.minilm_int8 import MiniLMInt8, NumpyMiniLM, OnnxMiniLM, missing_parts
+from codesearch.embedding.minilm_int8 import MiniLMInt8, NumpyMiniLM, OnnxMiniLM
 from codesearch.embedding.onnx_numpy import NumpyGraph, UnsupportedGraph, erf_error_bound
-
-needs_model = pytest.mark.skipif(bool(missing_parts()), reason="minilm-int8's packages are not installed")
 
 TEXTS = [
     "parse a configuration file",
@@ -31,7 +29,6 @@ def unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-@needs_model
 def test_numpy_runner_gives_onnxruntimes_vectors_alone_and_in_a_padded_batch() -> None:
     session, runner = OnnxMiniLM(threads=1), NumpyMiniLM()
     expected = unit(session.encode(TEXTS))
@@ -40,7 +37,6 @@ def test_numpy_runner_gives_onnxruntimes_vectors_alone_and_in_a_padded_batch() -
     np.testing.assert_allclose(alone, expected, atol=1e-5)
 
 
-@needs_model
 def test_queries_run_on_numpy_until_the_process_has_the_session() -> None:
     """A process's first queries never import onnxruntime (what a one-shot CLI search saves); once it has
     the session (documents, a server's ``load()``), queries use it; the vectors agree."""
@@ -62,7 +58,6 @@ def test_queries_run_on_numpy_until_the_process_has_the_session() -> None:
     assert float(done.stdout) > 0.99999
 
 
-@needs_model
 def test_a_graph_the_runner_cannot_run_leaves_queries_to_onnxruntime(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse() -> NumpyMiniLM:
         raise UnsupportedGraph("operator Foo")

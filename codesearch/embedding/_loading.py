@@ -49,6 +49,16 @@ def forget(key: Hashable) -> None:
         _models.pop(key, None)
 
 
+def blas_limiter() -> Any | None:
+    """threadpoolctl's ``limit`` (``with limit(limits=1, user_api="blas"):`` caps BLAS threads for a call),
+    or None where threadpoolctl is missing."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController().limit
+
+
 def package_version(distribution: str) -> str:
     """The installed version of a distribution (part of a model's revision), or ``unknown``."""
     try:

@@ -20,6 +20,7 @@ to float32 rounding (tests/embedding/test_onnx_numpy.py).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import platform
@@ -31,7 +32,13 @@ from typing import Any
 
 import numpy as np
 
-from codesearch.embedding._loading import LoadedOnceModel, already_loaded, load_once, package_version
+from codesearch.embedding._loading import (
+    LoadedOnceModel,
+    already_loaded,
+    blas_limiter,
+    load_once,
+    package_version,
+)
 from codesearch.embedding.batching import length_sorted_batches
 from codesearch.errors import EmbeddingUnavailableError
 
@@ -197,8 +204,6 @@ class NumpyMiniLM:
     are small, and threads that must meet at every GEMM stall as soon as another process holds a core."""
 
     def __init__(self) -> None:
-        from threadpoolctl import ThreadpoolController
-
         from codesearch.embedding.onnx_numpy import NumpyGraph
 
         weights, vocabulary = data_file(*WEIGHTS), tokenizer_file()
@@ -207,11 +212,12 @@ class NumpyMiniLM:
         self.tokenizer = _tokenizer(vocabulary)
         self.graph = NumpyGraph(weights)
         self.inputs = set(self.graph.inputs)
-        self._limit = ThreadpoolController().limit
+        self._limit = blas_limiter()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Mean-pooled vectors of ``texts`` (not yet unit length)."""
-        with self._limit(limits=1, user_api="blas"):
+        capped = self._limit(limits=1, user_api="blas") if self._limit else contextlib.nullcontext()
+        with capped:
             return _encode(self.tokenizer, lambda feeds: self.graph.run(feeds)[0], self.inputs, texts)
 
 

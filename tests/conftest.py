@@ -229,6 +229,20 @@ def git_repo(tmp_path: Path) -> Callable[..., GitRepo]:
     return make
 
 
+@pytest.fixture
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """No user config, data dir or CODESEARCH_* variable of the machine leaks into a test, which runs in
+    ``tmp_path``; returns the environment, for a subprocess. A CLI module uses it on every test with
+    ``pytestmark = pytest.mark.usefixtures("isolated_env")``."""
+    for key in list(os.environ):
+        if key.startswith("CODESEARCH_"):
+            monkeypatch.delenv(key)
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
+        monkeypatch.setenv(var, str(tmp_path / "xdg" / sub))
+    monkeypatch.chdir(tmp_path)
+    return dict(os.environ)
+
+
 @pytest.fixture(scope="session")
 def write_dictd() -> Callable[[Path, str, dict[str, str]], None]:
     """``write_dictd(folder, name, entries)``: a small dictd dictionary of ``headword -> entry text``."""

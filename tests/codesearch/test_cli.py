@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -14,17 +13,7 @@ import pytest
 from codesearch.cli import main
 from codesearch.errors import ExitCode, IndexNotFoundError
 
-
-@pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """No user config, data dir or CODESEARCH_* variable of the machine leaks into a test."""
-    for key in list(os.environ):
-        if key.startswith("CODESEARCH_"):
-            monkeypatch.delenv(key)
-    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
-        monkeypatch.setenv(var, str(tmp_path / "xdg" / sub))
-    monkeypatch.chdir(tmp_path)
-    return dict(os.environ)
+pytestmark = pytest.mark.usefixtures("isolated_env")  # tests/conftest.py
 
 
 @pytest.fixture
@@ -101,7 +90,9 @@ def test_status_json_and_text(indexed, capsys) -> None:
     assert "generation 1" in out and "repo" in out and "python" in out
 
 
-def test_status_says_which_translation_dictionaries_are_installed(indexed, tmp_path, monkeypatch, capsys) -> None:
+def test_status_says_which_translation_dictionaries_are_installed(
+    indexed, tmp_path, monkeypatch, capsys
+) -> None:
     _, index_dir = indexed
     folder = tmp_path / "dictd"
     folder.mkdir()

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -17,16 +16,7 @@ from codesearch.cli import main
 from codesearch.errors import ExitCode
 from indexer import pipeline
 
-
-@pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No user config, data dir or CODESEARCH_* variable of the machine leaks into a test."""
-    for key in list(os.environ):
-        if key.startswith("CODESEARCH_"):
-            monkeypatch.delenv(key)
-    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
-        monkeypatch.setenv(var, str(tmp_path / "xdg" / sub))
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("isolated_env")  # tests/conftest.py
 
 
 def _json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:

@@ -20,15 +20,7 @@ from codesearch.errors import ExitCode
 from codesearch.search import Searcher
 from indexer.repo_list import find_clones, parse_repo_list
 
-
-@pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for key in list(os.environ):
-        if key.startswith("CODESEARCH_"):
-            monkeypatch.delenv(key)
-    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
-        monkeypatch.setenv(var, str(tmp_path / "xdg" / sub))
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("isolated_env")  # tests/conftest.py
 
 
 def _repo_files(i: int) -> dict[str, str]:

@@ -28,11 +28,10 @@ from indexer.pipeline import EMBED_CHUNK
 from indexer.store import (
     FILL_LOCK,
     Manifest,
-    commit_generation,
+    commit_next_generation,
     connect,
     get_meta,
     held_lock,
-    set_meta,
     writer_lock,
 )
 
@@ -188,15 +187,4 @@ def _commit_under_lock(index_dir: Path, db: sqlite3.Connection) -> Manifest | No
     if consistent and parts == manifest.parts:
         return manifest
     vectors = rebuild_vectors_of(db, manifest.fingerprint, manifest.dim, parts)
-    with db:
-        set_meta(db, "generation", str(manifest.generation + 1))
-    return commit_generation(
-        index_dir,
-        db,
-        model=manifest.model,
-        fingerprint=manifest.fingerprint,
-        dim=manifest.dim,
-        previous=manifest,
-        vectors=vectors,
-        parts=parts,
-    )
+    return commit_next_generation(index_dir, db, manifest, vectors, parts)

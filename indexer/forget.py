@@ -17,7 +17,7 @@ from codesearch.errors import IndexIOError, IndexNotFoundError, ModelMismatchErr
 from indexer.part_cache import rebuild_vectors_of, recount
 from indexer.store import (
     Manifest,
-    commit_generation,
+    commit_next_generation,
     connect,
     get_meta,
     set_meta,
@@ -161,18 +161,7 @@ def _forget(index_dir: Path, db: sqlite3.Connection, manifest: Manifest, name: s
     with db:
         removed = forget_rows(db, [repo["id"]])
     vectors = _vectors_without(index_dir, db, manifest, removed, consistent)
-    with db:
-        set_meta(db, "generation", str(manifest.generation + 1))
-    new = commit_generation(
-        index_dir,
-        db,
-        model=manifest.model,
-        fingerprint=manifest.fingerprint,
-        dim=manifest.dim,
-        previous=manifest,
-        vectors=vectors,
-        parts=recount(db, manifest.parts),
-    )
+    new = commit_next_generation(index_dir, db, manifest, vectors, recount(db, manifest.parts))
     log.info("forgot %s (%d files, %d documents)", repo["name"], files, len(removed))
     return ForgetReport(repo["name"], repo["root"], files, len(removed), new.generation)
 

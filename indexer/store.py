@@ -322,3 +322,26 @@ def commit_generation(
             with contextlib.suppress(OSError):
                 old.unlink()
     return manifest
+
+
+def commit_next_generation(
+    index_dir: Path,
+    db: sqlite3.Connection,
+    manifest: Manifest,
+    vectors: VectorIndex | None,
+    parts: Sequence[StoredPart],
+) -> Manifest:
+    """The generation after ``manifest``, same model and width, with new ``vectors`` (the English fill's, a
+    forgotten repository's): the database's generation counter first, then the files."""
+    with db:
+        set_meta(db, "generation", str(manifest.generation + 1))
+    return commit_generation(
+        index_dir,
+        db,
+        model=manifest.model,
+        fingerprint=manifest.fingerprint,
+        dim=manifest.dim,
+        previous=manifest,
+        vectors=vectors,
+        parts=parts,
+    )

@@ -14,7 +14,7 @@ import numpy as np
 
 from codesearch.errors import ConfigError
 from codesearch.fusion import IDENTIFIER
-from codesearch.translate import gloss_text, lexical_terms, translate_words
+from codesearch.translate import lexical_terms, translate_query
 from indexer.lexical import query_terms
 
 Ranking = list[tuple[int, float]]
@@ -61,7 +61,7 @@ def analyse_query(text: str, query_type: str | None = None) -> Query:
         raise ConfigError("the query is empty")
     identifier = bool(IDENTIFIER.match(text))
     query_type = query_type or ("identifier" if identifier else "text")
-    words = translate_words(text) if TRANSLATE and query_type == "text" else None
-    translated = lexical_terms(text, words) if words else ()
-    gloss = gloss_text(words) if words and GLOSS else ""
+    translation = translate_query(text) if TRANSLATE and query_type == "text" else None
+    translated = lexical_terms(text, translation.words) if translation else ()
+    gloss = translation.gloss() if translation and GLOSS else ""
     return Query(text, query_type, tuple(query_terms(text)), identifier, translated=translated, gloss=gloss)

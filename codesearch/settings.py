@@ -69,6 +69,9 @@ class Settings:
     # Debian's /usr/share/edict/edict) and the folder of dictd files (default /usr/share/dictd)
     edict: Path | None = None
     freedict_dir: Path | None = None
+    # Apertium, the machine translator Spanish, Portuguese and Italian queries go through where it is
+    # installed (codesearch.apertium): "auto" (the `apertium` on PATH), "off", or the program's path
+    apertium: str = "auto"
     # a build that left the English part of its model for later (``indexer.fill``): fill it in a detached
     # process (background), before the command returns (now), or not until asked (off: `codesearch fill`)
     english_fill: str = "background"
@@ -93,6 +96,8 @@ class Settings:
             raise ConfigError(
                 f"english_fill must be one of {', '.join(ENGLISH_FILL_MODES)}, not {self.english_fill!r}"
             )
+        if not self.apertium.strip():
+            raise ConfigError("apertium must be auto, off or the path of the apertium program, not empty")
         if self.k < 1:
             raise ConfigError(f"k must be at least 1, not {self.k}")
         if self.rerank_top < 1:

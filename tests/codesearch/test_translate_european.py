@@ -19,6 +19,7 @@ from codesearch.query import analyse_query
 def dictionaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh cache folder; the dictionary settings read again from the environment."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("CODESEARCH_APERTIUM", "off")  # the dictionaries, not the machine translator
     translate._translator.cache_clear()
     translate.dictionary_settings.cache_clear()
     yield tmp_path
@@ -37,6 +38,7 @@ def installed(compiled_once: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     """Debian's dictionaries (no folder setting), compiled into the module's cache folder."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(compiled_once))
     monkeypatch.delenv("CODESEARCH_FREEDICT_DIR", raising=False)
+    monkeypatch.setenv("CODESEARCH_APERTIUM", "off")  # the dictionaries, not the machine translator
     translate._translator.cache_clear()
     translate.dictionary_settings.cache_clear()
     yield compiled_once

@@ -1,0 +1,100 @@
+"""Sweep how hybrid search scales each ranking before it sums them (``codesearch.fusion.normalised``), over
+an existing benchmark index, on the dev split by default.
+
+    python -m benchmarks.tuning.normalisation [--model use+minilm-int8] [--split dev] [--rows minmax,std]
+
+Each ranking (dense, lexical) is a list of up to 100 candidates with scores on its own scale; fusion sums
+them with weights after scaling each to a common one. Rows, one scaling each:
+
+- ``minmax``: (s - min) / (max - min), what ships;
+- ``std``: (s - min) / standard deviation: the spread of the whole list sets the unit, so one outlier at
+  the top does not squash the rest, and a list whose head stands out keeps more of its lead;
+- ``head``: min-max against the 20th score, clipped at 0: only the head of each list competes;
+- ``rank``: 1 / (60 + rank), reciprocal-rank fusion with the same weights (the scores ignored).
+
+Prints MRR@10 of the hand-written queries (all, English, not English), of the CSN-style ones and, on test,
+of the two held-out sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from collections.abc import Callable, Sequence
+
+import codesearch.fusion as fusion
+from benchmarks.quality import run as quality
+from benchmarks.quality.scoring import metrics
+from benchmarks.tuning import common
+
+Normaliser = Callable[[Sequence[tuple[int, float]]], dict[int, float]]
+minmax: Normaliser = fusion.normalised  # what ships
+
+
+def std_scaled(ranking: Sequence[tuple[int, float]]) -> dict[int, float]:
+    if not ranking:
+        return {}
+    values = [score for _, score in ranking]
+    lo = min(values)
+    spread = statistics.pstdev(values) if len(values) > 1 else 0.0
+    if spread == 0:
+        return {i: 1.0 for i, _ in ranking}
+    return {i: (score - lo) / spread for i, score in ranking}
+
+
+def head_scaled(ranking: Sequence[tuple[int, float]], head: int = 20) -> dict[int, float]:
+    if not ranking:
+        return {}
+    values = sorted((score for _, score in ranking), reverse=True)
+    hi, lo = values[0], values[min(head, len(values)) - 1]
+    if hi == lo:
+        return minmax(ranking)
+    return {i: max(0.0, (score - lo) / (hi - lo)) for i, score in ranking}
+
+
+def rank_scaled(ranking: Sequence[tuple[int, float]]) -> dict[int, float]:
+    ordered = sorted(ranking, key=lambda item: -item[1])
+    return {i: 61.0 / (60 + rank) for rank, (i, _) in enumerate(ordered, 1)}
+
+
+ROWS: dict[str, Normaliser] = {
+    "minmax": minmax,
+    "std": std_scaled,
+    "head": head_scaled,
+    "rank": rank_scaled,
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    common.add_index_arguments(ap, "use+minilm-int8")
+    common.add_split_argument(ap)
+    ap.add_argument("--rows", default=",".join(ROWS), help="comma-separated: " + ", ".join(ROWS))
+    args = ap.parse_args()
+    names = ["handwritten", "csn"] + (["heldout", "heldout2"] if args.split != "dev" else [])
+    sets = common.load_queries(args, *names)
+    searcher = common.open_searcher(args)
+    columns = ["hw", "hw en", "hw not en", "csn"] + (["held-out", "heldout2"] if args.split != "dev" else [])
+    print(f"{args.split}, model {args.model}, MRR@10 hybrid")
+    print("| scaling | " + " | ".join(columns) + " |")
+    print("| --- " * (1 + len(columns)) + "|")
+    for row in args.rows.split(","):
+        fusion.normalised = ROWS[row]
+        try:
+            outcomes = {
+                name: quality.run_queries(searcher, "hybrid", records)[0] for name, records in sets.items()
+            }
+        finally:
+            fusion.normalised = minmax
+        hw = outcomes["handwritten"]
+        cells = [
+            metrics(o.rank for o in hw).mrr10,
+            metrics(o.rank for o in hw if o.lang == "en").mrr10,
+            metrics(o.rank for o in hw if o.lang != "en").mrr10,
+            metrics(o.rank for o in outcomes["csn"]).mrr10,
+        ] + [metrics(o.rank for o in outcomes[name]).mrr10 for name in names[2:]]
+        print(f"| {row} | " + " | ".join(f"{c:.3f}" for c in cells) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Spanish, Portuguese and Italian queries through Apertium (codesearch.apertium): the real program where
+it is installed (CI installs it), and small stand-in programs for what must hold without it (its failures,
+the order of a chain, the setting that turns it off)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from codesearch import apertium, translate
+from codesearch.errors import ConfigError
+from codesearch.query import analyse_query
+from codesearch.settings import Settings
+
+INSTALLED = {
+    language: apertium.find() is not None and not apertium.missing_parts(language, apertium.find())
+    for language in apertium.CHAINS
+}
+
+
+def _needs(language: str) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(
+        not INSTALLED[language],
+        reason=f"Debian's {apertium.DEBIAN_PACKAGES[language]} (GPL, a separate program, never a Python "
+        "dependency) is not installed here: apt install it, as .ci/run does",
+    )
+
+
+@pytest.fixture
+def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Settings read again, translators built again, a fresh cache folder, no dictd dictionary."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(tmp_path / "no-dictd"))
+    monkeypatch.delenv("CODESEARCH_APERTIUM", raising=False)
+    translate._translator.cache_clear()
+    translate.dictionary_settings.cache_clear()
+    apertium._warned.clear()
+    yield tmp_path
+    translate._translator.cache_clear()
+    translate.dictionary_settings.cache_clear()
+    apertium._warned.clear()
+
+
+def stand_in(root: Path, script: str, modes: tuple[str, ...] = ("spa-eng", "pt-es", "ita-spa")) -> Path:
+    """An ``apertium`` program at root/bin running ``script`` (sh), with mode files whose pipelines run
+    ``cat`` (a program every machine has), laid out as an installed Apertium is."""
+    program = root / "bin" / "apertium"
+    program.parent.mkdir(parents=True)
+    program.write_text("#!/bin/sh\n" + script)
+    program.chmod(0o755)
+    folder = root / "share" / "apertium" / "modes"
+    folder.mkdir(parents=True)
+    for mode in modes:
+        (folder / f"{mode}.mode").write_text("cat | cat\n")
+    return program
+
+
+def test_unknown_word_marks_are_removed_and_such_words_bring_no_english() -> None:
+    words, sentence = apertium.parse("Generate pages *man for all the commandos percent-*encoding")
+    assert sentence == "Generate pages man for all the commandos percent-encoding"
+    english = {w.word: w.english for w in words}
+    assert english["man"] == ()  # the query's own word, not a translation
+    assert english["Generate"] == ("generate",)
+    assert "the" not in english and "for" not in english  # function words carry nothing
+
+
+@_needs("es")
+def test_a_spanish_query_is_said_in_english_by_apertium(fresh: Path) -> None:
+    query = analyse_query("comprobar si un bitarray es subconjunto de otro")
+    assert {"check", "subset"} <= set(query.translated)
+    assert "subset" in query.gloss.split()  # the English-only model reads Apertium's sentence
+    assert query.text == "comprobar si un bitarray es subconjunto de otro"  # the multilingual model: as typed
+
+
+@_needs("pt")
+def test_a_portuguese_query_goes_through_spanish(fresh: Path) -> None:
+    query = analyse_query("listar os serviços instalados no Windows")
+    assert {"list", "installed", "services"} <= set(query.translated)
+
+
+@_needs("it")
+def test_an_italian_query_goes_through_spanish(fresh: Path) -> None:
+    query = analyse_query("leggere il file di configurazione riga per riga")
+    assert {"read", "configuration", "line"} <= set(query.translated)
+
+
+def test_a_chain_runs_its_steps_in_order_and_reads_the_last_output(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = fresh / "calls"
+    # step 1 (pt-es) answers in "Spanish", step 2 (spa-eng) in "English" from what step 1 said
+    program = stand_in(
+        fresh,
+        f'echo "$@" >> {calls}\n'
+        'case "$*" in *pt-es*) echo "leer archivos";; *) read line; echo "read files ($line) *zzz";; esac\n',
+    )
+    monkeypatch.setenv("CODESEARCH_APERTIUM", str(program))
+    query = analyse_query("ler os arquivos de configuração")
+    assert calls.read_text().splitlines() == ["-u pt-es", "spa-eng"]
+    assert query.gloss == "read files (leer archivos) zzz"
+    assert {"read", "files", "leer", "archivos"} <= set(query.translated)
+    assert "zzz" not in query.translated  # marked unknown: not an English word
+
+
+def test_a_failing_apertium_falls_back_to_the_dictionary_and_is_said_once(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, write_dictd
+) -> None:
+    program = stand_in(fresh, 'echo "Error: Mode spa-eng is broken" >&2\nexit 3\n')
+    folder = fresh / "dictd"
+    write_dictd(folder, "freedict-spa-eng", {"leer": "read", "archivo": "file"})
+    monkeypatch.setenv("CODESEARCH_APERTIUM", str(program))
+    monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(folder))
+    with caplog.at_level(logging.WARNING, logger="codesearch.apertium"):
+        first = analyse_query("leer el archivo de la configuración")
+        second = analyse_query("leer un archivo para el usuario")
+    assert {"read", "file"} <= set(first.translated) and {"read", "file"} <= set(second.translated)
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "Mode spa-eng is broken" in warnings[0].getMessage()
+
+
+def test_off_uses_the_dictionary_even_where_apertium_runs(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch, write_dictd
+) -> None:
+    program = stand_in(fresh, "echo translated by apertium\n")
+    folder = fresh / "dictd"
+    write_dictd(folder, "freedict-spa-eng", {"leer": "read"})
+    monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(folder))
+    monkeypatch.setenv("CODESEARCH_APERTIUM", str(program))
+    assert "apertium" in analyse_query("leer el archivo de la configuración").translated
+    translate._translator.cache_clear()
+    translate.dictionary_settings.cache_clear()
+    monkeypatch.setenv("CODESEARCH_APERTIUM", "off")
+    assert analyse_query("leer el archivo de la configuración").translated == ("read",)
+
+
+def test_a_chain_missing_a_program_is_not_used_and_status_says_so(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = stand_in(fresh, "cat\n", modes=("spa-eng",))
+    # Italian's first step runs a program this machine lacks
+    (fresh / "share" / "apertium" / "modes" / "ita-spa.mode").write_text("lt-proc-nowhere x | cat\n")
+    assert apertium.missing_parts("it", program) == ["lt-proc-nowhere"]
+    assert apertium.missing_parts("pt", program) == ["the pt-es mode"]
+    assert apertium.missing_parts("es", program) == []
+    where = translate.available_dictionaries(None, fresh / "no-dictd", str(program))
+    assert where["es"] is not None and where["es"].startswith("Apertium spa-eng")
+    assert where["it"] is None and where["pt"] is None
+    assert "apertium-es-pt" in translate.missing_dictionary_hint("pt")
+    assert translate.available_dictionaries(None, fresh / "no-dictd", "off")["es"] is None
+
+
+def test_a_query_apertium_cannot_read_costs_no_error(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Markup, brackets and control characters in a query reach Apertium as text, not as its format."""
+    if not INSTALLED["es"]:
+        program = stand_in(fresh, "cat\n")
+        monkeypatch.setenv("CODESEARCH_APERTIUM", str(program))
+    hostile = "leer el [archivo] ^$ <b>de</b> la configuración \\ / @ * # \x1b[31m" + "para " * 200
+    query = analyse_query(hostile)
+    assert query.text == hostile.strip()
+    assert len(query.gloss) <= 2 * apertium.MAX_CHARS
+
+
+def test_an_empty_apertium_setting_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="apertium"):
+        Settings(apertium=" ")

@@ -11,7 +11,8 @@ cache, warms it with one search, then times, round-robin so that both installs s
 
 An install may name the model its index is built with (``LABEL=VENV@MODEL``; default: the install's
 default), and ``--query`` (repeatable) times several queries, e.g. an English one and one in another
-language (the English model of ``use+minilm-int8`` is loaded only for the first kind). Builds run with
+language (the English model of ``use+minilm-int8`` is loaded only for the first kind), and ``--env
+LABEL:KEY=VALUE`` sets a variable for one install (the same venv twice, a setting on and off). Builds run with
 ``CODESEARCH_ENGLISH_FILL=now``, so every index is complete before the timings.
 
 Prints a Markdown table (p50/p90 in seconds, p50 as a multiple of the same install's ``--help``).
@@ -41,6 +42,7 @@ class Install:
     venv: Path
     home: Path
     model: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
     times: dict[str, list[float]] = field(default_factory=dict)
     cache_writes: list[int] = field(default_factory=list)
 
@@ -55,6 +57,7 @@ class Install:
             CODESEARCH_ENGLISH_FILL="now",
             PATH=f"{self.venv / 'bin'}:{env.get('PATH', '')}",
         )
+        env.update(self.extra_env)
         return env
 
     def run(self, *args: str) -> float:
@@ -110,6 +113,13 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--install", action="append", required=True, metavar="LABEL=VENV[@MODEL]")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="LABEL:KEY=VALUE",
+        help="an environment variable for one install's commands (repeatable), e.g. off:CODESEARCH_APERTIUM=off",
+    )
     parser.add_argument("--query", action="append", help=f"a query to time (repeatable; default {QUERY!r})")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--corpus", type=Path, default=ROOT / "fixtures" / "languages")
@@ -120,6 +130,10 @@ def main() -> None:
         label, _, where = spec.partition("=")
         venv, _, model = where.partition("@")
         installs.append(Install(label, Path(venv).resolve(), work / label, model or None))
+    for spec in args.env:
+        label, _, assignment = spec.partition(":")
+        key, _, value = assignment.partition("=")
+        next(inst for inst in installs if inst.label == label).extra_env[key] = value
     queries = args.query or [QUERY]
     try:
         for inst in installs:

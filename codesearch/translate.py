@@ -130,15 +130,18 @@ def gloss_text(words: Iterable[WordGloss], per_word: int | None = None) -> str:
 @functools.cache
 def _translator(language: str) -> Callable[[str], Translation | None] | None:
     machine = _machine_translator(language)
-    words = _word_translator(language, quiet=machine is not None)
     if machine is None:
+        words = _word_translator(language)
         return None if words is None else (lambda text: Translation(tuple(words(text))))
+    # the dictionary is opened only if Apertium fails
+    fallback = functools.cache(lambda: _word_translator(language, quiet=True))
 
     def translate(text: str) -> Translation | None:
         said = machine(text)
         if said is not None:
             return Translation(*said)
-        return None if words is None else Translation(tuple(words(text)))  # Apertium failed: said once
+        words = fallback()  # Apertium failed (said once, at WARNING)
+        return None if words is None else Translation(tuple(words(text)))
 
     return translate
 

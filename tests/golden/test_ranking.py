@@ -101,12 +101,13 @@ def fixtures_searcher(tmp_path_factory: pytest.TempPathFactory, build_git_repo, 
 @pytest.fixture
 def chinese_translation_only(monkeypatch):
     """The golden file holds what every test machine gives: Chinese glosses come from the test extra's
-    CC-CEDICT, while EDICT (Japanese) and the dictd dictionaries (German, Spanish, ...) are system files that
+    CC-CEDICT, while EDICT (Japanese), the dictd dictionaries (German, Spanish, ...) and Apertium are system files that
     some machines have and others lack."""
     from codesearch import freedict, translate
 
     monkeypatch.delenv("CODESEARCH_EDICT", raising=False)
     monkeypatch.delenv("CODESEARCH_FREEDICT_DIR", raising=False)
+    monkeypatch.setenv("CODESEARCH_APERTIUM", "off")
     monkeypatch.setattr(translate, "EDICT_PATHS", ())
     monkeypatch.setattr(freedict, "DICTD_DIRS", ())
     translate._translator.cache_clear()

@@ -36,9 +36,9 @@ class Source:
     package: str
     version: str
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
-    include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders (relative to root)
+    include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file written over it ("heldout2"); "" for the first (heldout)
+    query_set: str = ""  # the held-out query file written over it ("heldout2", "heldout3"); "" for the first
 
 
 # fmt: off
@@ -103,11 +103,24 @@ SOURCES: list[Source] = [
     Source("textwrap", "deb", "librust-textwrap-dev", "0.16.0-2", root="usr/share/cargo/registry", heldout=True,
            query_set="heldout2"),
     Source("toolz", "pypi", "toolz", "0.12.1", include=("toolz",), heldout=True, query_set="heldout2"),
+    # Held out, third set (queries/heldout3.jsonl, written 2026-12-06 from reading this code, committed before
+    # any search ran over it): C, C++, TypeScript, Lua, our weakest languages
+    Source("pyahocorasick", "pypi", "pyahocorasick", "2.1.0", include=("src",), heldout=True,
+           query_set="heldout3"),                                                          # C
+    # C++: Angus Johnson's Clipper as pyclipper ships it; its Cython-generated _pyclipper.cpp (24k lines) left out
+    Source("clipper", "pypi", "pyclipper", "1.3.0.post6", root="pyclipper-1.3.0.post6/src",
+           include=("clipper.cpp", "clipper.hpp"), heldout=True, query_set="heldout3"),
+    Source("immer", "npm", "immer", "10.1.1", root="package", include=("src",), heldout=True,
+           query_set="heldout3"),                                                          # TypeScript
+    Source("luassert", "deb", "lua-luassert", "1.9.0-1", root="usr/share/lua/5.1", heldout=True,
+           query_set="heldout3"),                                                          # Lua
 ]
 # packages no CSN query is drawn from (both held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 # the second held-out set's packages (queries/heldout2.jsonl targets only these)
 HELDOUT2: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout2")
+# the third held-out set's packages (queries/heldout3.jsonl targets only these)
+HELDOUT3: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout3")
 # fmt: on
 
 CODE_EXTENSIONS: dict[str, str] = {
@@ -180,7 +193,11 @@ def fetch(src: Source) -> bool:
         if src.include:
             target.mkdir(parents=True)
             for sub in src.include:
-                shutil.copytree(root / sub, target / sub, symlinks=True)
+                if (root / sub).is_file():
+                    (target / sub).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(root / sub, target / sub)
+                else:
+                    shutil.copytree(root / sub, target / sub, symlinks=True)
         else:
             shutil.copytree(root, target, symlinks=True)
     (target / MARKER).write_text(json.dumps(asdict(src) | {"archive": archive.name}, indent=1))

@@ -21,7 +21,13 @@ from benchmarks.paths import CORPUS, QUERIES
 from benchmarks.quality.corpus_functions import FunctionDef, extract_functions, language_for
 from indexer.crawl_rules import is_vendored_dir_name
 
-DEFAULT_FILES = [QUERIES / "handwritten.jsonl", QUERIES / "csn.jsonl", QUERIES / "heldout.jsonl", QUERIES / "heldout2.jsonl"]
+DEFAULT_FILES = [
+    QUERIES / "handwritten.jsonl",
+    QUERIES / "csn.jsonl",
+    QUERIES / "heldout.jsonl",
+    QUERIES / "heldout2.jsonl",
+    QUERIES / "heldout3.jsonl",
+]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field
 

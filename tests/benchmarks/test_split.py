@@ -47,6 +47,10 @@ def test_the_committed_query_files_carry_the_frozen_split() -> None:
     assert len(heldout2) >= 100 and {r["split"] for r in heldout2} == {TEST}
     assert sum(r["lang"] != "en" for r in heldout2) >= 60
     assert len({r["id"] for r in heldout2}) == len(heldout2)
+    heldout3 = read_records(QUERIES / "heldout3.jsonl")
+    assert len(heldout3) >= 120 and {r["split"] for r in heldout3} == {TEST}
+    assert sum(r["lang"] == "ru" for r in heldout3) >= 28
+    assert len({r["id"] for r in heldout3}) == len(heldout3)
 
 
 def test_the_second_held_out_set_targets_only_its_own_packages() -> None:
@@ -55,6 +59,14 @@ def test_the_second_held_out_set_targets_only_its_own_packages() -> None:
     assert HELDOUT2 and HELDOUT2 <= HELDOUT
     for record in read_records(QUERIES / "heldout2.jsonl"):
         assert {t["repo"] for t in record["targets"]} <= HELDOUT2, record["id"]
+
+
+def test_the_third_held_out_set_targets_only_its_own_packages() -> None:
+    from benchmarks.quality.fetch_corpus import HELDOUT, HELDOUT2, HELDOUT3
+
+    assert HELDOUT3 and HELDOUT3 <= HELDOUT and not HELDOUT3 & HELDOUT2
+    for record in read_records(QUERIES / "heldout3.jsonl"):
+        assert {t["repo"] for t in record["targets"]} <= HELDOUT3, record["id"]
 
 
 def test_the_report_puts_dev_and_test_side_by_side_per_run() -> None:

@@ -7,7 +7,7 @@ baseline measured in the same run.
     python -m benchmarks.quality.run --models use,e5 --modes lexical,dense,hybrid \
         --queries handwritten,csn,heldout [--limit-per-lang N] [--rebuild]
     python -m benchmarks.quality.run --models use+minilm-int8 --modes lexical,hybrid --queries heldout2 \
-        [--gloss on|off] [--translated-weights 0.6,0.4|none] [--apertium off]
+        [--gloss on|off] [--translated-weights 0.6,0.4|none] [--apertium off] [--russian-lemmas off]
 
 Indexes every package folder of benchmarks/data/corpus-blanked/ as its own root (so a hit's repo is the
 package name) into benchmarks/out/index-<model>/, reusing that index when the corpus has not changed.
@@ -376,6 +376,12 @@ def main(argv: list[str] | None = None) -> int:
         "(the apertium setting; default: as configured, auto: the one on PATH)",
     )
     parser.add_argument(
+        "--russian-lemmas",
+        choices=("on", "off"),
+        help="look Russian words up by their pymorphy3 lemma first (codesearch.freedict; default: on where "
+        "pymorphy3 is installed)",
+    )
+    parser.add_argument(
         "--repos", help="only these corpus packages (and queries targeting them): for slow models"
     )
     parser.add_argument(
@@ -420,6 +426,10 @@ def main(argv: list[str] | None = None) -> int:
             codesearch.fusion.TRANSLATED_WEIGHTS = (dense, lexical)
     if args.apertium:
         os.environ["CODESEARCH_APERTIUM"] = args.apertium
+    if args.russian_lemmas == "off":
+        import codesearch.freedict
+
+        codesearch.freedict._russian_morphology = lambda: None  # type: ignore[assignment]
     split = None if args.split == "all" else args.split
     queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos, split) for name in sets}
     roots = [r for r in corpus_roots(args.corpus) if repos is None or r.name in repos]

@@ -156,3 +156,27 @@ def test_an_english_query_opens_no_dictionary(
     monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(folder))
     assert analyse_query("read the config file").translated == ()
     assert not (dictionaries / "cache" / "codesearch").exists()
+
+
+def test_a_russian_word_is_found_by_its_lemma_before_its_stem(
+    dictionaries: Path, monkeypatch: pytest.MonkeyPatch, write_dictd
+) -> None:
+    """ "времени" (genitive of время, time) stems to "врем", which the crude stem of another headword shares
+    here; its lemma finds the right one. pymorphy3 is a test dependency (the ``translate`` extra)."""
+    folder = dictionaries / "dictd"
+    # an English-Russian dictionary, read backwards: Russian headword -> English
+    write_dictd(
+        folder,
+        "freedict-eng-rus",
+        {"time": "время <n>", "edwardian": "времен короля Эдуарда <adj>", "frequency": "частота <n>"},
+    )
+    monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(folder))
+    russian = freedict.open_dictionary("ru", folder, dictionaries / "cache")
+    assert russian is not None
+    assert freedict.russian_lemma("времени") == "время"
+    assert russian.lookup("времени") == ("time",)
+    assert russian.lookup("частоту") == ("frequency",)
+    # without pymorphy3 the stem decides, as before
+    monkeypatch.setattr(freedict, "_russian_morphology", lambda: None)
+    assert freedict.russian_lemma("времени") is None
+    assert russian.lookup("времени") != ("time",)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -41,6 +42,10 @@ DEBIAN_PACKAGES = {
     "it": "apertium-eng-spa, apertium-spa-ita and cg3",
 }
 TIMEOUT_S = 10.0
+# Apertium runs at once in one process, at most (a server under a burst of Spanish queries would otherwise
+# start a pipeline of ten programs per request); the others wait their turn
+MAX_RUNNING = max(1, os.cpu_count() or 1)
+_running = threading.BoundedSemaphore(MAX_RUNNING)
 # a longer query is cut: it is a search, not a document to translate
 MAX_CHARS = 500
 # Apertium marks a word it does not know (*), cannot generate (#) or has no translation for (@)
@@ -104,30 +109,37 @@ def translator(language: str, program: Path) -> Callable[[str], tuple[tuple[Word
     def translate(text: str) -> tuple[tuple[WordGloss, ...], str] | None:
         text = re.sub(r"\s+", " ", text)[:MAX_CHARS].strip()
         try:
-            for i, mode in enumerate(chain):
-                last = i == len(chain) - 1
-                # -u: no unknown-word marks between two steps (the next step marks what it does not know)
-                args = [str(program), *(() if last else ("-u",)), mode]
-                done = subprocess.run(
-                    args,
-                    input=text,
-                    capture_output=True,
-                    text=True,
-                    encoding="utf-8",
-                    errors="replace",
-                    timeout=TIMEOUT_S,
-                    check=False,
-                )
-                if done.returncode != 0:
-                    reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-                    raise RuntimeError(f"apertium {mode}: {reason}")
-                text = done.stdout.strip()
+            with _running:
+                text = _run_chain(program, chain, text)
         except (OSError, subprocess.SubprocessError, RuntimeError) as error:
             _warn_once(language, str(error))
             return None
         return parse(text)
 
     return translate
+
+
+def _run_chain(program: Path, chain: tuple[str, ...], text: str) -> str:
+    """``text`` through each mode of ``chain`` in turn; RuntimeError with Apertium's last line when one fails."""
+    for i, mode in enumerate(chain):
+        last = i == len(chain) - 1
+        # -u: no unknown-word marks between two steps (the next step marks what it does not know)
+        args = [str(program), *(() if last else ("-u",)), mode]
+        done = subprocess.run(
+            args,
+            input=text,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=TIMEOUT_S,
+            check=False,
+        )
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+            raise RuntimeError(f"apertium {mode}: {reason}")
+        text = done.stdout.strip()
+    return text
 
 
 def _warn_once(language: str, reason: str) -> None:

@@ -167,3 +167,25 @@ def test_a_query_apertium_cannot_read_costs_no_error(fresh: Path, monkeypatch: p
 def test_an_empty_apertium_setting_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="apertium"):
         Settings(apertium=" ")
+
+
+def test_a_burst_of_queries_runs_at_most_max_running_apertiums_at_once(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server answering many Spanish queries at once must not start a pipeline per request."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    log = fresh / "running.log"
+    # each run notes its start and end; it holds a moment so that unbounded runs would overlap
+    program = stand_in(fresh, f"echo start >> {log}\nsleep 0.2\necho end >> {log}\necho read files\n")
+    monkeypatch.setenv("CODESEARCH_APERTIUM", str(program))
+    monkeypatch.setattr(apertium, "_running", __import__("threading").BoundedSemaphore(2))
+    queries = [f"leer el archivo número {n} de la configuración" for n in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(analyse_query, queries))
+    assert all("read" in q.translated for q in results)
+    running = peak = 0
+    for line in log.read_text().split():
+        running += 1 if line == "start" else -1
+        peak = max(peak, running)
+    assert 1 <= peak <= 2

@@ -64,7 +64,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _translation_line(dictionaries: dict[str, str | None]) -> str:
     """Which query languages get English words from a dictionary, and what the others need."""
-    have = [lang for lang, where in dictionaries.items() if where]
+    have = [
+        f"{lang} (Apertium)" if where.startswith("Apertium") else lang
+        for lang, where in dictionaries.items()
+        if where
+    ]
     missing = [
         f"{lang}: {translate.missing_dictionary_hint(lang)}"
         for lang, where in dictionaries.items()

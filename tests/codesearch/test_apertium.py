@@ -189,3 +189,12 @@ def test_a_burst_of_queries_runs_at_most_max_running_apertiums_at_once(
         running += 1 if line == "start" else -1
         peak = max(peak, running)
     assert 1 <= peak <= 2
+
+
+def test_status_names_the_languages_apertium_translates(fresh: Path) -> None:
+    from codesearch.cli.status import _translation_line
+
+    program = stand_in(fresh, "cat\n", modes=("spa-eng",))
+    line = _translation_line(translate.available_dictionaries(None, fresh / "no-dictd", str(program)))
+    assert "es (Apertium)" in line
+    assert "pt: Debian's apertium-eng-spa and apertium-es-pt" in line  # what to install, said

@@ -201,7 +201,10 @@ class SlowEmbedder(HashEmbedder):
     def _embed_batch(self, texts, **kw):
         SlowEmbedder.calls += 1
         if SlowEmbedder.calls > 3:  # the fourth batch waits for the signal: the run cannot end before it
-            time.sleep(600)
+            # short sleeps, as real work runs bytecode between its steps: one long sleep would miss a SIGINT
+            # that lands between Python's last check for signals and the start of the sleep (a 1-in-20 hang)
+            for _ in range(6000):
+                time.sleep(0.1)
         out = super()._embed_batch(texts, **kw)
         with open(sys.argv[3], "a") as log:
             log.write(f"{len(texts)}\\n")

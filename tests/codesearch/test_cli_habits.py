@@ -105,3 +105,26 @@ def test_progress_bars_show_an_eta() -> None:
         progress("embed", 40, 100)
         console.file.flush()
     assert "eta" in screen.getvalue()
+
+
+def test_code_is_lexed_only_where_it_will_be_coloured() -> None:
+    """Piped output has no colour, so no lexer is loaded for it (a tenth of a one-shot search), and what it
+    prints is the same as with the language's lexer."""
+    from rich.syntax import Syntax
+
+    from codesearch.cli.output import lexer_for
+
+    code = 'def read_config(path):\n    """Read it."""\n    return {"raw": open(path).read()}  # done\n'
+    plain = Console(file=io.StringIO(), color_system=None, width=100)
+    colour = Console(file=io.StringIO(), color_system="truecolor", force_terminal=True, width=100)
+    assert lexer_for("python", plain) == "text"
+    assert lexer_for("python", colour) == "python"
+    assert lexer_for("csharp", colour) == "c#"
+
+    def printed(lexer: str) -> str:
+        out = Console(file=io.StringIO(), color_system=None, width=100)
+        out.print(Syntax(code, lexer, line_numbers=True, start_line=7, background_color="default"))
+        return out.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+
+    assert printed("text") == printed("python")
+    assert "7 def read_config(path):" in printed("text")

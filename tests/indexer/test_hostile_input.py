@@ -190,7 +190,10 @@ def test_absurd_nesting_is_bounded_and_the_cut_is_reported(tmp_path, hash_embedd
 
 
 _SLOW_INDEXER = """
-import sys, time
+import signal, sys, time
+# Ctrl-C as a user's terminal delivers it: a test run started in the background by a shell without job
+# control inherits SIGINT ignored, and so would this writer (it then hung until the test's timeout)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from pathlib import Path
 from codesearch.embedding.fake import HashEmbedder
 from indexer import pipeline
@@ -201,8 +204,8 @@ class SlowEmbedder(HashEmbedder):
     def _embed_batch(self, texts, **kw):
         SlowEmbedder.calls += 1
         if SlowEmbedder.calls > 3:  # the fourth batch waits for the signal: the run cannot end before it
-            # short sleeps, as real work runs bytecode between its steps: one long sleep would miss a SIGINT
-            # that lands between Python's last check for signals and the start of the sleep (a 1-in-20 hang)
+            # short sleeps, as real work runs bytecode between its steps: one long sleep could miss a SIGINT
+            # that lands between Python's last check for signals and the start of the sleep
             for _ in range(6000):
                 time.sleep(0.1)
         out = super()._embed_batch(texts, **kw)

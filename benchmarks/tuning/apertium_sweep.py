@@ -3,7 +3,9 @@ Portuguese, Italian and French queries, over an existing benchmark index, on the
 
     python -m benchmarks.tuning.apertium_sweep [--split dev] [--rows dict,mt,mt+dict,mt-sentence]
 
-Rows: ``dict`` (what ships), ``mt`` (Apertium's English words replace the dictionary's), ``mt+dict`` (both),
+Since Apertium ships, run it with ``CODESEARCH_APERTIUM=off`` for ``dict`` to mean the dictionary as it did
+when this sweep chose (benchmarks/results/apertium-2026-12-06.md). Rows: ``dict`` (the product's own
+translation), ``mt`` (Apertium's English words replace the dictionary's), ``mt+dict`` (both),
 ``mt-sentence`` (as ``mt``, the English model reading Apertium's whole sentence as the gloss).
 """
 
@@ -14,8 +16,8 @@ import subprocess
 
 import codesearch.query as query_module
 import codesearch.search as search_module
+import codesearch.translate as translate_module
 from benchmarks.quality import run as quality
-from benchmarks.quality.scoring import metrics
 from benchmarks.tuning import common
 from codesearch.glosses import WordGloss, english_words
 from codesearch.query_language import detect_language
@@ -26,7 +28,6 @@ CHAINS = {
     "it": ("ita-spa", "spa-eng"),
     "fr": ("fr-es", "spa-eng"),
 }
-LANGS = ("de", "es", "fr", "it", "pt", "ru", "ja", "zh", "ko")
 
 
 def apertium(text: str, chain: tuple[str, ...]) -> str:
@@ -63,7 +64,7 @@ def main() -> None:
     records = common.load_queries(args, args.queries)[args.queries]
     searcher = common.open_searcher(args)
     shipped = query_module.analyse_query
-    translate_words = query_module.translate_words
+    translate_words = translate_module.translate_words
     cache: dict[str, tuple[tuple[WordGloss, ...], str]] = {}
 
     def make(row: str):  # type: ignore[no-untyped-def]
@@ -77,8 +78,8 @@ def main() -> None:
             glosses, sentence = cache[text]
             if row in ("mt+dict", "mt-sentence+dict"):
                 glosses = glosses + tuple(translate_words(text.strip()) or ())
-            translated = query_module.lexical_terms(text, glosses)
-            gloss = sentence if row.startswith("mt-sentence") else query_module.gloss_text(glosses)
+            translated = translate_module.lexical_terms(text, glosses)
+            gloss = sentence if row.startswith("mt-sentence") else translate_module.gloss_text(glosses)
             return query_module.Query(
                 q.text, q.type, q.terms, q.identifier, translated=translated, gloss=gloss
             )
@@ -86,21 +87,14 @@ def main() -> None:
         return analyse
 
     print(f"{args.queries} {args.split}, Apertium for {sorted(langs)}, MRR@10 hybrid")
-    print("| row | English | not English | " + " | ".join(LANGS) + " |")
-    print("| --- " * (3 + len(LANGS)) + "|")
+    print(common.language_header("row"))
     for row in args.rows.split(","):
         search_module.analyse_query = shipped if row == "dict" else make(row)
         try:
             outcomes, _ = quality.run_queries(searcher, "hybrid", records)
         finally:
             search_module.analyse_query = shipped
-        cells = [row]
-        cells.append(f"{metrics(o.rank for o in outcomes if o.lang == 'en').mrr10:.3f}")
-        cells.append(f"{metrics(o.rank for o in outcomes if o.lang != 'en').mrr10:.3f}")
-        for lang in LANGS:
-            ranks = [o.rank for o in outcomes if o.lang == lang]
-            cells.append(f"{metrics(ranks).mrr10:.3f}" if ranks else "-")
-        print("| " + " | ".join(cells) + " |", flush=True)
+        print(common.language_row(row, outcomes), flush=True)
 
 
 if __name__ == "__main__":

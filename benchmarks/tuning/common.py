@@ -8,6 +8,7 @@ from typing import Any
 
 from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
+from benchmarks.quality.scoring import metrics
 from codesearch.embedding import get_embedder
 
 
@@ -39,3 +40,42 @@ def index_of(args: argparse.Namespace) -> Path:
 def open_searcher(args: argparse.Namespace) -> Any:
     """A searcher over ``args``' index with its model, as the quality runner opens one."""
     return quality.open_searcher(index_of(args), get_embedder(args.model))
+
+
+# the query languages of the hand-written and held-out sets other than English, in the order tables show them
+LANGS = ("de", "es", "fr", "it", "pt", "ru", "ja", "zh", "ko")
+
+
+def one_query_set(
+    description: str, model: str = "use+minilm-int8"
+) -> tuple[argparse.Namespace, list[Any], Any]:
+    """A sweep over one query set: its arguments (``--model``, ``--index``, ``--split``, ``--queries``), the
+    records of that set in the split, and a searcher over the index."""
+    ap = argparse.ArgumentParser(description=description)
+    add_index_arguments(ap, model)
+    add_split_argument(ap)
+    ap.add_argument("--queries", default="handwritten", help="a query set under benchmarks/queries/")
+    args = ap.parse_args()
+    return args, load_queries(args, args.queries)[args.queries], open_searcher(args)
+
+
+def language_header(first: str) -> str:
+    """The head of a table of ``language_row``s: ``first``, English, not English, then each of ``LANGS``."""
+    return (
+        f"| {first} | English | not English | "
+        + " | ".join(LANGS)
+        + " |\n"
+        + "| --- " * (3 + len(LANGS))
+        + "|"
+    )
+
+
+def language_row(label: str, outcomes: list[Any]) -> str:
+    """MRR@10 of ``outcomes``: English, not English, and each of ``LANGS`` (- where the split has none)."""
+    cells = [label]
+    cells.append(f"{metrics(o.rank for o in outcomes if o.lang == 'en').mrr10:.3f}")
+    cells.append(f"{metrics(o.rank for o in outcomes if o.lang != 'en').mrr10:.3f}")
+    for lang in LANGS:
+        ranks = [o.rank for o in outcomes if o.lang == lang]
+        cells.append(f"{metrics(ranks).mrr10:.3f}" if ranks else "-")
+    return "| " + " | ".join(cells) + " |"

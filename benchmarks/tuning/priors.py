@@ -66,7 +66,9 @@ def main() -> None:
         print(f"ratio {with_priors / none:.3f}; every round: {times}")
         return
     halves = {r["id"]: half(r["id"]) for r in handwritten}
-    print(f"model {args.model}, index {common.index_of(args)}; halves: A {list(halves.values()).count('A')} queries")
+    print(
+        f"model {args.model}, index {common.index_of(args)}; halves: A {list(halves.values()).count('A')} queries"
+    )
     print("| priors | handwritten | hw half A | hw half B | hw English | hw other | hw C | csn |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for label, priors in SETTINGS:

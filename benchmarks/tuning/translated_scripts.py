@@ -11,16 +11,12 @@ for German, French and Portuguese: this sweep measures keeping them for Latin sc
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 import codesearch.fusion as fusion
 import codesearch.search as search_module
 from benchmarks.quality import run as quality
-from benchmarks.quality.scoring import metrics
 from benchmarks.tuning import common
-
-LANGS = ("de", "es", "fr", "it", "pt", "ru", "ja", "zh", "ko")
 
 
 def latin_only(profile: fusion.QueryProfile, parts: Any = ()) -> fusion.FusionPlan:
@@ -34,16 +30,9 @@ def latin_only(profile: fusion.QueryProfile, parts: Any = ()) -> fusion.FusionPl
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    common.add_index_arguments(ap, "use+minilm-int8")
-    common.add_split_argument(ap)
-    ap.add_argument("--queries", default="handwritten")
-    args = ap.parse_args()
-    records = common.load_queries(args, args.queries)[args.queries]
-    searcher = common.open_searcher(args)
+    args, records, searcher = common.one_query_set(__doc__.splitlines()[0])
     print(f"{args.queries} {args.split}, MRR@10 hybrid")
-    print("| translated weights | English | not English | " + " | ".join(LANGS) + " |")
-    print("| --- " * (3 + len(LANGS)) + "|")
+    print(common.language_header("translated weights"))
     shipped = search_module.plan_fusion
     for label, plan in (("every translated query", fusion.plan_fusion), ("Latin script only", latin_only)):
         search_module.plan_fusion = plan
@@ -51,12 +40,7 @@ def main() -> None:
             outcomes, _ = quality.run_queries(searcher, "hybrid", records)
         finally:
             search_module.plan_fusion = shipped
-        cells = [label, metrics(o.rank for o in outcomes if o.lang == "en").mrr10]
-        cells.append(metrics(o.rank for o in outcomes if o.lang != "en").mrr10)
-        for lang in LANGS:
-            ranks = [o.rank for o in outcomes if o.lang == lang]
-            cells.append(metrics(ranks).mrr10 if ranks else "-")
-        print("| " + " | ".join(c if isinstance(c, str) else f"{c:.3f}" for c in cells) + " |", flush=True)
+        print(common.language_row(label, outcomes), flush=True)
 
 
 if __name__ == "__main__":

@@ -85,7 +85,9 @@ def test_search_filters_mode_and_explain(served) -> None:
     top = r.json()["hits"][0]
     assert top["name"] == "computeCartTotal" and top["why"]["exact_name"] is True and "also_at" in top
     # filter values as the CLI takes them: aliases accepted, anything else one 400 listing the valid values
-    r = httpx.post(f"{url}/search", json={"query": "load a configuration file", "lang": "golang", "kind": "func"})
+    r = httpx.post(
+        f"{url}/search", json={"query": "load a configuration file", "lang": "golang", "kind": "func"}
+    )
     assert r.status_code == 200 and {h["language"] for h in r.json()["hits"]} == {"go"}
     r = httpx.post(f"{url}/search", json={"query": "anything", "repo": "no-such-repo"})
     assert r.status_code == 400 and "valid values: shop" in r.json()["error"]["message"]
@@ -271,7 +273,9 @@ def test_own_searchers_share_one_dense_scan_per_batch_and_answer_like_a_plain_se
     with serve_app(app) as url:
         pool = app.state.api.pool
         assert len(pool.searchers) == 2  # opened at startup
-        assert pool.searchers[0].generation.vectors is pool.searchers[1].generation.vectors  # one copy of the vectors
+        assert (
+            pool.searchers[0].generation.vectors is pool.searchers[1].generation.vectors
+        )  # one copy of the vectors
 
         async def fire() -> list[dict]:
             async with httpx.AsyncClient(timeout=30) as client:
@@ -299,3 +303,32 @@ def _assert_same_hits(got: dict, expected: dict) -> None:
     assert strip == [{k: v for k, v in h.items() if k != "score"} for h in expected["hits"]]
     for a, b in zip(got["hits"], expected["hits"], strict=True):
         assert abs(a["score"] - b["score"]) < 1e-4
+
+
+def test_a_spanish_query_is_answered_when_apertium_fails(served, tmp_path, monkeypatch, caplog) -> None:
+    """The translator is a separate program: its failure costs the query its translation, never a 5xx."""
+    import logging
+
+    from codesearch import apertium, translate
+
+    program = tmp_path / "bin" / "apertium"
+    program.parent.mkdir()
+    program.write_text("#!/bin/sh\necho 'Error: broken pair' >&2\nexit 1\n")
+    program.chmod(0o755)
+    modes = tmp_path / "share" / "apertium" / "modes"
+    modes.mkdir(parents=True)
+    (modes / "spa-eng.mode").write_text("cat\n")
+    monkeypatch.setenv("CODESEARCH_APERTIUM", str(program))
+    for cached in (translate._translator, translate.dictionary_settings):
+        cached.cache_clear()
+    monkeypatch.setattr(apertium, "_warned", set())
+    url, _, _ = served
+    try:
+        with caplog.at_level(logging.WARNING, logger="codesearch.apertium"):
+            r = httpx.post(f"{url}/search", json={"query": "reintentar una petición HTTP fallida", "k": 3})
+        assert r.status_code == 200, r.text
+        assert r.json()["hits"]
+        assert any("broken pair" in rec.getMessage() for rec in caplog.records)
+    finally:
+        for cached in (translate._translator, translate.dictionary_settings):
+            cached.cache_clear()

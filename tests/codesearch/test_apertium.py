@@ -198,3 +198,19 @@ def test_status_names_the_languages_apertium_translates(fresh: Path) -> None:
     line = _translation_line(translate.available_dictionaries(None, fresh / "no-dictd", str(program)))
     assert "es (Apertium)" in line
     assert "pt: Debian's apertium-eng-spa and apertium-es-pt" in line  # what to install, said
+
+
+def test_an_apertium_that_hangs_is_given_up_on_and_the_dictionary_answers(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, write_dictd
+) -> None:
+    program = stand_in(fresh, "sleep 30\necho too late\n")
+    folder = fresh / "dictd"
+    write_dictd(folder, "freedict-spa-eng", {"leer": "read", "archivo": "file"})
+    monkeypatch.setenv("CODESEARCH_APERTIUM", str(program))
+    monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(folder))
+    monkeypatch.setattr(apertium, "TIMEOUT_S", 0.5)
+    with caplog.at_level(logging.WARNING, logger="codesearch.apertium"):
+        query = analyse_query("leer el archivo de la configuración")
+    assert {"read", "file"} <= set(query.translated)
+    assert "too late" not in query.gloss
+    assert any("timed out" in r.getMessage() for r in caplog.records)

@@ -60,6 +60,8 @@ BATCH = 500  # entities per insert (gRPC messages stay far under 64 MB)
 ID_BATCH = 1_000  # ids per `id in [...]` expression
 MAX_TOP_K = 16_384  # Milvus's limit on a search's k
 INDEX_POLL_S = 0.5  # how often a commit asks whether the vector index build is done
+# a collection another writer created a moment ago may not have its index yet: load it again, this often
+LOAD_ATTEMPTS, LOAD_RETRY_S = 40, 0.25
 
 
 class MilvusStore:
@@ -123,7 +125,19 @@ class MilvusStore:
                 if not self._call("reading the index", "has_collection", self.meta_name):
                     raise
         elif not self.target.embedded:  # another writer may have created it a moment ago: wait for its load
-            self._call("reading the index", "load_collection", self.meta_name)
+            self._load_created_elsewhere("reading the index", self.meta_name)
+
+    def _load_created_elsewhere(self, action: str, name: str) -> None:
+        """Load collection ``name``, which another writer may have created a moment ago: its creator adds the
+        index right after the collection, so "index not found" means wait for it (a few seconds at most)."""
+        for attempt in range(LOAD_ATTEMPTS):
+            try:
+                self._call(action, "load_collection", name)
+                return
+            except StoreUnavailableError as error:
+                if "index not found" not in str(error) or attempt == LOAD_ATTEMPTS - 1:
+                    raise
+                time.sleep(LOAD_RETRY_S)
 
     def refresh(self) -> dict[str, Any] | None:
         """Read the generation pointer again (a reader does before each query; a writer after ``commit``),
@@ -176,7 +190,7 @@ class MilvusStore:
             refuse_new_collection(self._writers, writer, self.target)
         if self._call("reading the index", "has_collection", name):
             if writer is not None and state is None:  # the first collection, another writer filling it too
-                self._call("loading a collection", "load_collection", name)  # waits for its creator's load
+                self._load_created_elsewhere("loading a collection", name)  # waits for its creator's load
                 self._pending = {
                     "model": model,
                     "fingerprint": fingerprint,

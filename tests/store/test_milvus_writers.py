@@ -213,3 +213,38 @@ def test_two_indexing_machines_write_one_store(
     )
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("codesearch: error:")]
     assert len(errors) == 1 and f"other indexing machines (writer/{numbers[0]})" in errors[0]
+
+
+def test_a_writer_opening_the_store_while_another_creates_it_waits_for_its_index(
+    store_uri: Any, tmp_path: Path
+) -> None:
+    """The window two indexing machines raced through (a CI run failed on it once): one writer has created
+    the store's pointer collection and not yet its index when the other opens the store and loads it
+    ("index not found"); the second waits for the index instead of failing."""
+    import threading
+    import time
+
+    from indexer.milvus import collection as schema
+    from indexer.milvus.store import MilvusStore
+
+    uri = store_uri("milvus-server")
+    creator = MilvusStore(uri.rsplit("/", 1)[0] + "/unused_probe")  # a client on the same server
+    client = creator.client
+    meta = uri.rsplit("/", 1)[1] + "_meta"
+    client.create_collection(meta, schema=schema.meta_schema())  # the collection, no index yet
+
+    def add_the_index_a_moment_later() -> None:
+        time.sleep(1.0)
+        params = client.prepare_index_params()
+        params.add_index("unused", index_type="FLAT", metric_type="L2")
+        client.create_index(meta, params)
+
+    later = threading.Thread(target=add_the_index_a_moment_later)
+    later.start()
+    try:
+        store = MilvusStore(uri)  # loads the pointer collection: fails with "index not found" until then
+        assert store.refresh() is None  # opened: an empty store, nothing committed yet
+        store.close()
+    finally:
+        later.join()
+        creator.close()

@@ -60,6 +60,13 @@ def find(executable: str = "apertium") -> Path | None:
     return Path(found) if found else None
 
 
+def program(setting: str) -> Path | None:
+    """The program the ``apertium`` setting names: ``auto`` the one on PATH, ``off`` none, else a path."""
+    if setting == "off":
+        return None
+    return find("apertium" if setting == "auto" else setting)
+
+
 def modes_dir(program: Path) -> Path:
     """Where an installed ``apertium`` keeps its modes: ``<prefix>/share/apertium/modes``."""
     return program.resolve().parent.parent / "share" / "apertium" / "modes"

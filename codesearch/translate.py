@@ -64,9 +64,9 @@ class Translation:
     words: tuple[WordGloss, ...]
     sentence: str = ""
 
-    def gloss(self, per_word: int | None = None) -> str:
+    def gloss(self) -> str:
         """What an English-only model reads for the query: the sentence, else ``gloss_text`` of the words."""
-        return self.sentence or gloss_text(self.words, per_word)
+        return self.sentence or gloss_text(self.words)
 
 
 # one thread loads a dictionary; the others wait for it rather than load it again
@@ -168,20 +168,12 @@ def _machine_translator(
 
     if language not in apertium.CHAINS:
         return None
-    program = _apertium_program(dictionary_settings()[2])
-    missing = apertium.missing_parts(language, program) if program is not None else ["apertium"]
+    program = apertium.program(dictionary_settings()[2])
+    missing = apertium.missing_parts(language, program)
     if program is None or missing:
         log.debug("no Apertium for %s: %s missing", language, ", ".join(missing))
         return None
     return apertium.translator(language, program)
-
-
-def _apertium_program(setting: str) -> Path | None:
-    from codesearch import apertium
-
-    if setting == "off":
-        return None
-    return apertium.find("apertium" if setting == "auto" else setting)
 
 
 @functools.cache
@@ -231,14 +223,10 @@ def available_dictionaries(
     out["zh"] = str(cedict) if cedict is not None and importlib.util.find_spec("jieba") else None
     japanese = next((p for p in _edict_paths(edict) if p.is_file()), None)
     out["ja"] = str(japanese) if japanese is not None and importlib.util.find_spec("janome") else None
-    program = _apertium_program(apertium_setting)
+    program = apertium.program(apertium_setting)
     for language in freedict.SOURCES:
         where = [str(s.data) for s in freedict.find_sources(language, freedict_dir)]
-        if (
-            language in apertium.CHAINS
-            and program is not None
-            and not apertium.missing_parts(language, program)
-        ):
+        if language in apertium.CHAINS and not apertium.missing_parts(language, program):
             where.insert(0, f"Apertium {'+'.join(apertium.CHAINS[language])} ({program})")
         out[language] = ", ".join(where) or None
     return out

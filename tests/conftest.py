@@ -243,6 +243,29 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, s
     return dict(os.environ)
 
 
+def _apertium_stand_in(
+    root: Path, script: str, modes: tuple[str, ...] = ("spa-eng", "pt-es", "ita-spa")
+) -> Path:
+    """An ``apertium`` program at root/bin running ``script`` (sh), with mode files whose pipelines run
+    ``cat`` (a program every machine has), laid out as an installed Apertium is."""
+    program = root / "bin" / "apertium"
+    program.parent.mkdir(parents=True)
+    program.write_text("#!/bin/sh\n" + script)
+    program.chmod(0o755)
+    folder = root / "share" / "apertium" / "modes"
+    folder.mkdir(parents=True)
+    for mode in modes:
+        (folder / f"{mode}.mode").write_text("cat | cat\n")
+    return program
+
+
+@pytest.fixture(scope="session")
+def apertium_stand_in() -> Callable[..., Path]:
+    """``apertium_stand_in(root, script, modes=...)``: a stand-in ``apertium`` for what must hold without
+    the real one (its failures, a chain's order); the real one is tested where it is installed."""
+    return _apertium_stand_in
+
+
 @pytest.fixture(scope="session")
 def write_dictd() -> Callable[[Path, str, dict[str, str]], None]:
     """``write_dictd(folder, name, entries)``: a small dictd dictionary of ``headword -> entry text``."""

@@ -305,19 +305,15 @@ def _assert_same_hits(got: dict, expected: dict) -> None:
         assert abs(a["score"] - b["score"]) < 1e-4
 
 
-def test_a_spanish_query_is_answered_when_apertium_fails(served, tmp_path, monkeypatch, caplog) -> None:
+def test_a_spanish_query_is_answered_when_apertium_fails(
+    served, tmp_path, monkeypatch, caplog, apertium_stand_in
+) -> None:
     """The translator is a separate program: its failure costs the query its translation, never a 5xx."""
     import logging
 
     from codesearch import apertium, translate
 
-    program = tmp_path / "bin" / "apertium"
-    program.parent.mkdir()
-    program.write_text("#!/bin/sh\necho 'Error: broken pair' >&2\nexit 1\n")
-    program.chmod(0o755)
-    modes = tmp_path / "share" / "apertium" / "modes"
-    modes.mkdir(parents=True)
-    (modes / "spa-eng.mode").write_text("cat\n")
+    program = apertium_stand_in(tmp_path, "echo 'Error: broken pair' >&2\nexit 1\n")
     monkeypatch.setenv("CODESEARCH_APERTIUM", str(program))
     for cached in (translate._translator, translate.dictionary_settings):
         cached.cache_clear()

@@ -15,10 +15,7 @@ from codesearch.errors import ConfigError
 from codesearch.query import analyse_query
 from codesearch.settings import Settings
 
-INSTALLED = {
-    language: apertium.find() is not None and not apertium.missing_parts(language, apertium.find())
-    for language in apertium.CHAINS
-}
+INSTALLED = {language: not apertium.missing_parts(language, apertium.find()) for language in apertium.CHAINS}
 
 
 def _needs(language: str) -> pytest.MarkDecorator:
@@ -44,18 +41,13 @@ def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     apertium._warned.clear()
 
 
-def stand_in(root: Path, script: str, modes: tuple[str, ...] = ("spa-eng", "pt-es", "ita-spa")) -> Path:
-    """An ``apertium`` program at root/bin running ``script`` (sh), with mode files whose pipelines run
-    ``cat`` (a program every machine has), laid out as an installed Apertium is."""
-    program = root / "bin" / "apertium"
-    program.parent.mkdir(parents=True)
-    program.write_text("#!/bin/sh\n" + script)
-    program.chmod(0o755)
-    folder = root / "share" / "apertium" / "modes"
-    folder.mkdir(parents=True)
-    for mode in modes:
-        (folder / f"{mode}.mode").write_text("cat | cat\n")
-    return program
+@pytest.fixture
+def spanish_dictionary(fresh: Path, monkeypatch: pytest.MonkeyPatch, write_dictd) -> Path:
+    """A small Spanish dictd dictionary as the only one installed: what answers when Apertium does not."""
+    folder = fresh / "dictd"
+    write_dictd(folder, "freedict-spa-eng", {"leer": "read", "archivo": "file"})
+    monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(folder))
+    return folder
 
 
 def test_unknown_word_marks_are_removed_and_such_words_bring_no_english() -> None:
@@ -88,11 +80,11 @@ def test_an_italian_query_goes_through_spanish(fresh: Path) -> None:
 
 
 def test_a_chain_runs_its_steps_in_order_and_reads_the_last_output(
-    fresh: Path, monkeypatch: pytest.MonkeyPatch
+    fresh: Path, monkeypatch: pytest.MonkeyPatch, apertium_stand_in
 ) -> None:
     calls = fresh / "calls"
     # step 1 (pt-es) answers in "Spanish", step 2 (spa-eng) in "English" from what step 1 said
-    program = stand_in(
+    program = apertium_stand_in(
         fresh,
         f'echo "$@" >> {calls}\n'
         'case "$*" in *pt-es*) echo "leer archivos";; *) read line; echo "read files ($line) *zzz";; esac\n',
@@ -106,13 +98,14 @@ def test_a_chain_runs_its_steps_in_order_and_reads_the_last_output(
 
 
 def test_a_failing_apertium_falls_back_to_the_dictionary_and_is_said_once(
-    fresh: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, write_dictd
+    fresh: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    spanish_dictionary: Path,
+    apertium_stand_in,
 ) -> None:
-    program = stand_in(fresh, 'echo "Error: Mode spa-eng is broken" >&2\nexit 3\n')
-    folder = fresh / "dictd"
-    write_dictd(folder, "freedict-spa-eng", {"leer": "read", "archivo": "file"})
+    program = apertium_stand_in(fresh, 'echo "Error: Mode spa-eng is broken" >&2\nexit 3\n')
     monkeypatch.setenv("CODESEARCH_APERTIUM", str(program))
-    monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(folder))
     with caplog.at_level(logging.WARNING, logger="codesearch.apertium"):
         first = analyse_query("leer el archivo de la configuración")
         second = analyse_query("leer un archivo para el usuario")
@@ -123,9 +116,9 @@ def test_a_failing_apertium_falls_back_to_the_dictionary_and_is_said_once(
 
 
 def test_off_uses_the_dictionary_even_where_apertium_runs(
-    fresh: Path, monkeypatch: pytest.MonkeyPatch, write_dictd
+    fresh: Path, monkeypatch: pytest.MonkeyPatch, write_dictd, apertium_stand_in
 ) -> None:
-    program = stand_in(fresh, "echo translated by apertium\n")
+    program = apertium_stand_in(fresh, "echo translated by apertium\n")
     folder = fresh / "dictd"
     write_dictd(folder, "freedict-spa-eng", {"leer": "read"})
     monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(folder))
@@ -138,9 +131,9 @@ def test_off_uses_the_dictionary_even_where_apertium_runs(
 
 
 def test_a_chain_missing_a_program_is_not_used_and_status_says_so(
-    fresh: Path, monkeypatch: pytest.MonkeyPatch
+    fresh: Path, monkeypatch: pytest.MonkeyPatch, apertium_stand_in
 ) -> None:
-    program = stand_in(fresh, "cat\n", modes=("spa-eng",))
+    program = apertium_stand_in(fresh, "cat\n", modes=("spa-eng",))
     # Italian's first step runs a program this machine lacks
     (fresh / "share" / "apertium" / "modes" / "ita-spa.mode").write_text("lt-proc-nowhere x | cat\n")
     assert apertium.missing_parts("it", program) == ["lt-proc-nowhere"]
@@ -153,10 +146,12 @@ def test_a_chain_missing_a_program_is_not_used_and_status_says_so(
     assert translate.available_dictionaries(None, fresh / "no-dictd", "off")["es"] is None
 
 
-def test_a_query_apertium_cannot_read_costs_no_error(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_query_apertium_cannot_read_costs_no_error(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch, apertium_stand_in
+) -> None:
     """Markup, brackets and control characters in a query reach Apertium as text, not as its format."""
     if not INSTALLED["es"]:
-        program = stand_in(fresh, "cat\n")
+        program = apertium_stand_in(fresh, "cat\n")
         monkeypatch.setenv("CODESEARCH_APERTIUM", str(program))
     hostile = "leer el [archivo] ^$ <b>de</b> la configuración \\ / @ * # \x1b[31m" + "para " * 200
     query = analyse_query(hostile)
@@ -170,14 +165,16 @@ def test_an_empty_apertium_setting_is_a_config_error() -> None:
 
 
 def test_a_burst_of_queries_runs_at_most_max_running_apertiums_at_once(
-    fresh: Path, monkeypatch: pytest.MonkeyPatch
+    fresh: Path, monkeypatch: pytest.MonkeyPatch, apertium_stand_in
 ) -> None:
     """A server answering many Spanish queries at once must not start a pipeline per request."""
     from concurrent.futures import ThreadPoolExecutor
 
     log = fresh / "running.log"
     # each run notes its start and end; it holds a moment so that unbounded runs would overlap
-    program = stand_in(fresh, f"echo start >> {log}\nsleep 0.2\necho end >> {log}\necho read files\n")
+    program = apertium_stand_in(
+        fresh, f"echo start >> {log}\nsleep 0.2\necho end >> {log}\necho read files\n"
+    )
     monkeypatch.setenv("CODESEARCH_APERTIUM", str(program))
     monkeypatch.setattr(apertium, "_running", __import__("threading").BoundedSemaphore(2))
     queries = [f"leer el archivo número {n} de la configuración" for n in range(8)]
@@ -191,23 +188,24 @@ def test_a_burst_of_queries_runs_at_most_max_running_apertiums_at_once(
     assert 1 <= peak <= 2
 
 
-def test_status_names_the_languages_apertium_translates(fresh: Path) -> None:
+def test_status_names_the_languages_apertium_translates(fresh: Path, apertium_stand_in) -> None:
     from codesearch.cli.status import _translation_line
 
-    program = stand_in(fresh, "cat\n", modes=("spa-eng",))
+    program = apertium_stand_in(fresh, "cat\n", modes=("spa-eng",))
     line = _translation_line(translate.available_dictionaries(None, fresh / "no-dictd", str(program)))
     assert "es (Apertium)" in line
     assert "pt: Debian's apertium-eng-spa and apertium-es-pt" in line  # what to install, said
 
 
 def test_an_apertium_that_hangs_is_given_up_on_and_the_dictionary_answers(
-    fresh: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, write_dictd
+    fresh: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    spanish_dictionary: Path,
+    apertium_stand_in,
 ) -> None:
-    program = stand_in(fresh, "sleep 30\necho too late\n")
-    folder = fresh / "dictd"
-    write_dictd(folder, "freedict-spa-eng", {"leer": "read", "archivo": "file"})
+    program = apertium_stand_in(fresh, "sleep 30\necho too late\n")
     monkeypatch.setenv("CODESEARCH_APERTIUM", str(program))
-    monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(folder))
     monkeypatch.setattr(apertium, "TIMEOUT_S", 0.5)
     with caplog.at_level(logging.WARNING, logger="codesearch.apertium"):
         query = analyse_query("leer el archivo de la configuración")

@@ -89,11 +89,8 @@ def main() -> None:
     print(f"{args.queries} {args.split}, Apertium for {sorted(langs)}, MRR@10 hybrid")
     print(common.language_header("row"))
     for row in args.rows.split(","):
-        search_module.analyse_query = shipped if row == "dict" else make(row)
-        try:
+        with common.patched(search_module, analyse_query=shipped if row == "dict" else make(row)):
             outcomes, _ = quality.run_queries(searcher, "hybrid", records)
-        finally:
-            search_module.analyse_query = shipped
         print(common.language_row(row, outcomes), flush=True)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,19 @@ from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
 from benchmarks.quality.scoring import metrics
 from codesearch.embedding import get_embedder
+
+
+@contextmanager
+def patched(target: object, **values: object) -> Iterator[None]:
+    """``target``'s attributes set to ``values`` for the block (a setting swept), then restored."""
+    old = {k: getattr(target, k) for k in values}
+    for k, v in values.items():
+        setattr(target, k, v)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            setattr(target, k, v)
 
 
 def add_index_arguments(ap: argparse.ArgumentParser, model: str) -> None:

@@ -79,13 +79,10 @@ def main() -> None:
     print("| scaling | " + " | ".join(columns) + " |")
     print("| --- " * (1 + len(columns)) + "|")
     for row in args.rows.split(","):
-        fusion.normalised = ROWS[row]
-        try:
+        with common.patched(fusion, normalised=ROWS[row]):
             outcomes = {
                 name: quality.run_queries(searcher, "hybrid", records)[0] for name, records in sets.items()
             }
-        finally:
-            fusion.normalised = minmax
         hw = outcomes["handwritten"]
         cells = [
             metrics(o.rank for o in hw).mrr10,

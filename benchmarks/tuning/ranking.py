@@ -20,21 +20,10 @@ import codesearch.roles as roles
 from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
 from benchmarks.quality.scoring import metrics
+from benchmarks.tuning.common import patched
 from codesearch.embedding import get_embedder
 
 Setting = Callable[[], contextmanager]  # type: ignore[type-arg]
-
-
-@contextmanager
-def patched(module: object, **values: object) -> Iterator[None]:
-    old = {k: getattr(module, k) for k in values}
-    for k, v in values.items():
-        setattr(module, k, v)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            setattr(module, k, v)
 
 
 def role_settings() -> list[tuple[str, dict[str, object]]]:

@@ -55,12 +55,9 @@ def main() -> None:
     print("| row | English | not English | ru (n) |")
     print("| --- | --- | --- | --- |")
     for label, lookup in rows.items():
-        freedict.CompiledDictionary.lookup = lookup  # type: ignore[method-assign]
         translate._translator.cache_clear()
-        try:
+        with common.patched(freedict.CompiledDictionary, lookup=lookup):
             outcomes, _ = quality.run_queries(searcher, "hybrid", records)
-        finally:
-            freedict.CompiledDictionary.lookup = shipped  # type: ignore[method-assign]
         ru = [o.rank for o in outcomes if o.lang == "ru"]
         print(
             f"| {label} | {metrics(o.rank for o in outcomes if o.lang == 'en').mrr10:.3f} "

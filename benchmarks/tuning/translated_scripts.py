@@ -22,24 +22,17 @@ from benchmarks.tuning import common
 def latin_only(profile: fusion.QueryProfile, parts: Any = ()) -> fusion.FusionPlan:
     if not (profile.non_latin and profile.translated):
         return fusion.plan_fusion(profile, parts)
-    old, fusion.TRANSLATED_WEIGHTS = fusion.TRANSLATED_WEIGHTS, None
-    try:
+    with common.patched(fusion, TRANSLATED_WEIGHTS=None):
         return fusion.plan_fusion(profile, parts)
-    finally:
-        fusion.TRANSLATED_WEIGHTS = old
 
 
 def main() -> None:
     args, records, searcher = common.one_query_set(__doc__.splitlines()[0])
     print(f"{args.queries} {args.split}, MRR@10 hybrid")
     print(common.language_header("translated weights"))
-    shipped = search_module.plan_fusion
     for label, plan in (("every translated query", fusion.plan_fusion), ("Latin script only", latin_only)):
-        search_module.plan_fusion = plan
-        try:
+        with common.patched(search_module, plan_fusion=plan):
             outcomes, _ = quality.run_queries(searcher, "hybrid", records)
-        finally:
-            search_module.plan_fusion = shipped
         print(common.language_row(label, outcomes), flush=True)
 
 

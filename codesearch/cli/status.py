@@ -70,9 +70,9 @@ def _translation_line(dictionaries: dict[str, str | None]) -> str:
         if where
     ]
     missing = [
-        f"{lang}: {translate.missing_dictionary_hint(lang)}"
+        f"{lang} ({translate.missing_dictionary_hint(lang)})"
         for lang, where in dictionaries.items()
         if not where
     ]
     line = f"translation  {' '.join(have) or 'none'}"
-    return line + (f" (not installed: {'; '.join(missing)})" if missing else "")
+    return line + (f" · not installed: {', '.join(missing)}" if missing else "")

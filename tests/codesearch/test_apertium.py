@@ -194,7 +194,7 @@ def test_status_names_the_languages_apertium_translates(fresh: Path, apertium_st
     program = apertium_stand_in(fresh, "cat\n", modes=("spa-eng",))
     line = _translation_line(translate.available_dictionaries(None, fresh / "no-dictd", str(program)))
     assert "es (Apertium)" in line
-    assert "pt: Debian's apertium-eng-spa and apertium-es-pt" in line  # what to install, said
+    assert "pt (Debian's apertium-eng-spa and apertium-es-pt" in line  # what to install, said
 
 
 def test_an_apertium_that_hangs_is_given_up_on_and_the_dictionary_answers(
@@ -212,3 +212,24 @@ def test_an_apertium_that_hangs_is_given_up_on_and_the_dictionary_answers(
     assert {"read", "file"} <= set(query.translated)
     assert "too late" not in query.gloss
     assert any("timed out" in r.getMessage() for r in caplog.records)
+
+
+def test_the_status_line_says_which_languages_lack_a_translation_apart_from_those_that_have_one() -> None:
+    """``codesearch status`` printed "... it (Apertium) ru (not installed: zh: ...; ja: ...)": read as if
+    Russian were the language not installed. The languages that lack a translation are a part of their own,
+    each with what to install in brackets after it."""
+    from codesearch.cli.status import _translation_line
+
+    line = _translation_line(
+        {
+            "de": "/usr/share/dictd/freedict-deu-eng.index",
+            "es": "Apertium spa-eng (/usr/bin/apertium)",
+            "ru": "/usr/share/dictd/freedict-eng-rus.index",
+            "zh": None,
+            "ja": None,
+        }
+    )
+    assert line.startswith("translation  de es (Apertium) ru · not installed: ")
+    assert "ru (" not in line
+    assert "zh (pip install 'codesearch[translate]')" in line
+    assert "ja (pip install 'codesearch[translate]' and Debian's edict)" in line

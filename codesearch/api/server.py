@@ -77,6 +77,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        if first.get("type") == "json_invalid":  # loc is ("body", the character where decoding stopped)
+            at = first.get("loc", ())[-1:] or ("?",)
+            ctx = first.get("ctx")
+            reason = ctx.get("error", "cannot be decoded") if isinstance(ctx, dict) else "cannot be decoded"
+            return JSONResponse(
+                json_error(422, f"body: not valid JSON ({reason} at character {at[0]})"), status_code=422
+            )
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
         return JSONResponse(json_error(422, f"{where}: {first.get('msg', 'invalid')}"), status_code=422)
 

@@ -272,7 +272,7 @@ def fill_english(
     (``indexer.fill``), with the index's own model (``embedder`` when it is loaded already); None when the
     index lacks none (a Milvus store never does: it embeds every part inline)."""
     manifest = read_manifest(settings)
-    if manifest is None or uses_milvus(settings) or not manifest.missing_parts:
+    if manifest is None or uses_milvus(settings):
         return None
     from indexer.fill import fill_missing_parts
 
@@ -280,6 +280,8 @@ def fill_english(
         embedder = embedder_for(settings, manifest)
     if embedder is None:
         return None
+    if not manifest.missing_parts and embedder.fingerprint == manifest.fingerprint:
+        return None  # complete (another version's way of embedding: the fill says to reindex)
     return fill_missing_parts(store_dir(settings), embedder, progress)
 
 

@@ -38,7 +38,7 @@ from indexer.local_read import (
     new_ranker,
     open_generation,
 )
-from indexer.store import LEXICAL_ONLY, Manifest, check_model
+from indexer.store import LEXICAL_ONLY, Manifest, check_model, embedded_another_way
 from indexer.store_read import Filters, GenerationSource, IndexStatus, Ranking, StoreGeneration
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,7 @@ class Searcher:
         self.scans_skipped = 0  # queries whose dense ranking came with them (a batch scan)
         self._lock = threading.Lock()  # held while a new generation loads, never across a search
         self._manifest_stamp: tuple[int, int] | None = None
+        self._said_embedded_another_way = False  # warned once per searcher
         self._generation: StoreGeneration | None = None
         self._reload()
 
@@ -143,8 +144,18 @@ class Searcher:
             previous.close()
 
     def _check_model(self, manifest: Manifest) -> None:
-        if self.embedder is not None and manifest.fingerprint != LEXICAL_ONLY:
-            check_model(self.index_dir, manifest, self.embedder.model_id, self.embedder.fingerprint)
+        if self.embedder is None or manifest.fingerprint == LEXICAL_ONLY:
+            return
+        name = self.embedder.registry_name or self.embedder.model_id
+        check_model(self.index_dir, manifest, name, self.embedder.fingerprint)
+        if embedded_another_way(manifest, self.embedder.fingerprint) and not self._said_embedded_another_way:
+            self._said_embedded_another_way = True
+            log.warning(
+                "the index at %s was embedded by another version of codesearch's %s: its vectors are used as "
+                "they are until `codesearch index` embeds them again",
+                self.index_dir,
+                name,
+            )
 
     @contextmanager
     def _reading(self) -> Iterator[StoreGeneration]:

@@ -22,14 +22,15 @@ from pathlib import Path
 
 from codesearch.embedding.base import Embedder
 from codesearch.errors import IndexLockedError, ModelMismatchError
-from indexer.documents import content_hash, embedding_text
-from indexer.part_cache import PartCache, cache_of, count_lacking, rebuild_vectors_of, recount
+from indexer.lacking import embed_lacking
+from indexer.part_cache import rebuild_vectors_of, recount
 from indexer.pipeline import EMBED_CHUNK
 from indexer.store import (
     FILL_LOCK,
     Manifest,
     commit_next_generation,
     connect,
+    embedded_another_way,
     get_meta,
     held_lock,
     writer_lock,
@@ -79,6 +80,12 @@ def fill_missing_parts(
     index_dir = Path(index_dir)
     report = FillReport()
     with _fill_lock(index_dir):
+        manifest = Manifest.read(index_dir)
+        if embedded_another_way(manifest, embedder.fingerprint, embedder.dim):
+            raise ModelMismatchError(
+                f"the index at {index_dir} was embedded by another version of codesearch's "
+                f"{embedder.registry_name or embedder.model_id}: `codesearch index` embeds it again"
+            )
         while True:
             manifest = Manifest.read(index_dir)
             if manifest is None or not manifest.missing_parts:
@@ -109,59 +116,7 @@ def fill_missing_parts(
 
 def _embed_lacking(db: sqlite3.Connection, embedder: Embedder, progress: FillProgress | None) -> int:
     """Embed, part by part, the texts of the store's documents that a part has no cached vector of."""
-    cache = cache_of(db, embedder)
-    embedded = 0
-    for n, part in enumerate(embedder.stored_parts):
-        todo = count_lacking(db, part.fingerprint)
-        done, after = 0, -1
-        while True:
-            rows = _lacking_rows(db, part.fingerprint, after)
-            if not rows:
-                break
-            after = rows[-1][0]
-            texts = _texts(rows)
-            embedded += _embed_chunk(cache, n, part, texts)
-            done += len(rows)
-            if progress is not None:
-                progress(done, todo)
-    return embedded
-
-
-def _embed_chunk(cache: PartCache, part_number: int, part: Embedder, texts: dict[str, str]) -> int:
-    hashes = cache.missing_part(part_number, list(texts))  # another fill or a reindex may have cached some
-    if hashes:
-        cache.put_part(part_number, hashes, part.embed_documents([texts[h] for h in hashes]))
-    return len(hashes)
-
-
-def _lacking_rows(db: sqlite3.Connection, fingerprint: str, after: int) -> list[sqlite3.Row]:
-    """The next ``FILL_CHUNK`` documents past id ``after`` with no vector cached under ``fingerprint``."""
-    return db.execute(
-        "SELECT d.id, d.content_hash, f.language, d.kind, d.qualified_name, d.signature, d.doc, d.code "
-        "FROM documents d JOIN files f ON f.id = d.file_id WHERE d.id > ? AND NOT EXISTS (SELECT 1 FROM "
-        "embeddings e WHERE e.fingerprint = ? AND e.content_hash = d.content_hash) ORDER BY d.id LIMIT ?",
-        (after, fingerprint, FILL_CHUNK),
-    ).fetchall()
-
-
-def _texts(rows: list[sqlite3.Row]) -> dict[str, str]:
-    """The texts the documents were embedded from, by content hash; a document whose rebuilt text does not
-    hash to its stored hash (written by another version of codesearch) is left to the next reindex."""
-    texts: dict[str, str] = {}
-    for _, stored_hash, language, kind, qualified_name, signature, doc, code in rows:
-        text = embedding_text(
-            language=language,
-            kind=kind,
-            qualified_name=qualified_name,
-            signature=signature,
-            doc=doc,
-            code=code,
-        )
-        if content_hash(text) == stored_hash:
-            texts[stored_hash] = text
-        else:
-            log.warning("a document's text no longer hashes to %s: left for the next reindex", stored_hash)
-    return texts
+    return embed_lacking(db, embedder, FILL_CHUNK, progress)
 
 
 def _commit_filled(index_dir: Path, db: sqlite3.Connection, lock_wait: float) -> Manifest | None:

@@ -19,6 +19,7 @@ from indexer.store import (
     Manifest,
     commit_next_generation,
     connect,
+    embedded_another_way,
     get_meta,
     set_meta,
     vectors_path,
@@ -81,7 +82,13 @@ def forget_roots_for_rebuild(
     given = {str(r) for r in roots}
     repos = db.execute("SELECT id, name, root FROM repos").fetchall()
     others = [r for r in repos if r["root"] not in given]
-    if previous is not None and previous.documents and previous.fingerprint != fingerprint and others:
+    if (
+        previous is not None
+        and previous.documents
+        and previous.fingerprint != fingerprint
+        and not embedded_another_way(previous, fingerprint)  # the same model: the rest is embedded again
+        and others
+    ):
         every = " ".join(sorted({*given, *(r["root"] for r in others)}))
         raise ModelMismatchError(
             f"the index at {index_dir} also holds {', '.join(r['name'] for r in others)}, embedded with "

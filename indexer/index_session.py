@@ -18,16 +18,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from codesearch.embedding.base import Embedder
-from codesearch.errors import ConfigError, IndexIOError
+from codesearch.errors import ConfigError, IndexIOError, ModelMismatchError
 from indexer.forget import forget_roots_for_rebuild
-from indexer.part_cache import cache_of, parts_of, rebuild_vectors_of, recount
+from indexer.lacking import embed_lacking
+from indexer.part_cache import cache_of, count_lacking, parts_of, rebuild_vectors_of, recount
 from indexer.store import (
     LEXICAL_ONLY,
     Manifest,
     check_model,
     commit_generation,
     connect,
+    embedded_another_way,
     get_meta,
+    indexed_roots,
     vectors_path,
     writer_lock,
 )
@@ -41,6 +44,8 @@ if TYPE_CHECKING:
     from indexer.milvus.writers import Writer
 
 log = logging.getLogger(__name__)
+
+REEMBED_CHUNK = 256  # texts embedded (and cached) per step when an index is embedded again
 
 
 class IndexSession:
@@ -92,6 +97,14 @@ class IndexSession:
             self.previous = None  # --rebuild is the way out of an unreadable manifest
         self.manifest = None if self.rebuild else self.previous
         dim = self.embedder.dim if self.embedder else None
+        # another version of codesearch embedded this index another way with the same model: embed it again
+        self.reembed = embedded_another_way(self.previous, self.fingerprint, dim)
+        if self.reembed and self.store is not None and not self.rebuild:
+            roots = " ".join(indexed_roots(self.index_dir)) or "PATH"
+            raise ModelMismatchError(
+                f"the store was embedded by another version of codesearch's {self.model}: embed it again "
+                f"with `codesearch index --rebuild {roots}` (and this run's --index and --store)"
+            )
         check_model(self.index_dir, self.manifest, self.model, self.fingerprint, dim=dim)
         try:
             self._db = connect(self.index_dir)
@@ -146,7 +159,8 @@ class IndexSession:
         """Commit what was added since the last commit as a new generation (none when nothing changed and
         the tables match the readers' generation); returns the generation readers see afterwards."""
         if self.manifest is not None and self.consistent and not self.removed and not self.added:
-            return self.generation  # nothing changed: keep the generation readers have
+            if not self.reembed:
+                return self.generation  # nothing changed: keep the generation readers have
         if self.store is not None:
             new = self._push()
         else:
@@ -154,6 +168,7 @@ class IndexSession:
         self.previous = self.manifest = new
         self.consistent = True
         self.rebuild = False  # a rebuild's later commits add to the collection or vectors it made
+        self.reembed = False
         self.removed, self.added = [], []
         return new.generation
 
@@ -178,9 +193,11 @@ class IndexSession:
     def _commit_local(self) -> Manifest:
         vectors = None
         if self.embedder is not None:
+            if self.reembed:
+                self._embed_again(self.embedder)
             vectors = _update_vectors(
-                self.index_dir, self.db, self.manifest, self.consistent, self.embedder, self.removed,
-                self.added, loaded=self._vectors,
+                self.index_dir, self.db, None if self.reembed else self.manifest, self.consistent,
+                self.embedder, self.removed, self.added, loaded=self._vectors,
             )  # fmt: skip
         with self.db:
             SqliteStoreWriter(self.db).set_generation(self.generation + 1)
@@ -191,6 +208,22 @@ class IndexSession:
         )  # fmt: skip
         self._vectors = vectors
         return new
+
+    def _embed_again(self, embedder: Embedder) -> None:
+        """Embed what the index lacks under this version's way of embedding with its model: every document
+        for one model; a composite's parts but the English one, which the fill embeds behind the search as
+        after a first build (its vectors count 0 until then)."""
+        parts = embedder.stored_parts
+        english = [p for p in parts if len(parts) > 1 and p.english_only]
+        lacking = max((count_lacking(self.db, p.fingerprint) for p in parts), default=0)
+        log.warning(
+            "the index at %s was embedded by another version of codesearch's %s: embedding %d documents again%s",
+            self.index_dir,
+            self.model,
+            lacking,
+            " (the English part behind the search)" if english else "",
+        )
+        embed_lacking(self.db, embedder, REEMBED_CHUNK, english=False)
 
 
 def _update_vectors(

@@ -115,12 +115,37 @@ def connect(index_dir: Path, *, readonly: bool = False) -> sqlite3.Connection:
     return db
 
 
+def model_of(fingerprint: str) -> str:
+    """The model id and width a fingerprint (``MODEL_ID@DIM-HASH``) starts with: what two ways of embedding
+    with one model at one width share ("" for a fingerprint not of that form)."""
+    model, at, rest = fingerprint.rpartition("@")
+    width, dash, _ = rest.partition("-")
+    return f"{model}@{width}" if model and at and dash and width.isdigit() else ""
+
+
+def embedded_another_way(manifest: Manifest | None, fingerprint: str, dim: int | None = None) -> bool:
+    """Whether the index's vectors come from the model of ``fingerprint`` at its width, embedded another way
+    (another version of codesearch cut, prompted or pinned it otherwise: the fingerprint changed, not the
+    model): its vectors stay usable until a reindex embeds them again, rather than being refused."""
+    return (
+        manifest is not None
+        and manifest.documents > 0
+        and LEXICAL_ONLY not in (manifest.fingerprint, fingerprint)
+        and manifest.fingerprint != fingerprint
+        and model_of(manifest.fingerprint) == model_of(fingerprint) != ""
+        and (dim is None or manifest.dim == dim)
+    )
+
+
 def check_model(
     index_dir: Path, manifest: Manifest | None, model: str, fingerprint: str, *, dim: int | None = None
 ) -> None:
     """Refuse to mix vectors of two models in one index, with one line that says what to do: search with
-    the index's model, or re-embed every repository of the index (the command names them all)."""
+    the index's model, or re-embed every repository of the index (the command names them all). The same
+    model embedded another way (``embedded_another_way``) passes: the caller says so and re-embeds."""
     if manifest is None or manifest.documents == 0 or manifest.fingerprint == fingerprint:
+        return
+    if embedded_another_way(manifest, fingerprint, dim):
         return
     width = f" --dim {dim}" if dim and dim != manifest.dim else ""
     roots = " ".join(shlex.quote(r) for r in indexed_roots(index_dir)) or "PATH"

@@ -105,7 +105,7 @@ def test_status_says_which_translation_dictionaries_are_installed(
     assert translation["de"] is None and translation["ru"] is None
     assert main(["status", "--index", str(index_dir)]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("translation"))
-    assert " fr" in line and "de: Debian's dict-freedict-deu-eng" in line
+    assert " fr" in line and "de (Debian's dict-freedict-deu-eng)" in line
 
 
 def test_models_lists_the_bundled_model(capsys) -> None:

@@ -247,3 +247,32 @@ def test_forget_takes_one_repository_out_of_the_milvus_store(
     assert code == ExitCode.OK and [r["name"] for r in status["repos"]] == ["shop"]
     assert status["generation"] == report["generation"]
     assert hits(capsys, milvus, "retry_with_backoff", "hybrid")[0][1] == "retry_with_backoff"  # shop stays
+
+
+def test_a_store_embedded_another_way_is_refused_with_the_rebuild_that_embeds_it_again(
+    git_repo: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A local index another version embedded another way is embedded again by a reindex (tests/codesearch/
+    test_embedded_another_way.py); a Milvus store keeps its vectors there, so the reindex says how to embed
+    it again instead of sending only what changed beside vectors of the old way."""
+    from codesearch.embedding.fake import HashEmbedder
+
+    repo = git_repo("shop")
+    milvus = [
+        "--index",
+        str(tmp_path / "index"),
+        "--store",
+        f"milvus-lite:{tmp_path / 'lite'}",
+        "--model",
+        "fake",
+    ]
+    assert cli(capsys, *milvus, "index", str(repo.root))[0] == ExitCode.OK
+    monkeypatch.setattr(HashEmbedder, "revision", "2")  # the next version of codesearch
+    code = main([*milvus, "index", str(repo.root)])
+    assert code == ExitCode.MODEL_MISMATCH
+    err = capsys.readouterr().err
+    assert "embedded by another version of codesearch's fake" in err
+    assert f"codesearch index --rebuild {repo.root}" in err
+    code, out = cli(capsys, *milvus, "index", "--rebuild", str(repo.root), "--json")
+    assert code == ExitCode.OK and out["documents"] > 0
+    assert hits(capsys, milvus, "retry_with_backoff", "dense")  # searched with the new way's vectors

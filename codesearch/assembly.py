@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from codesearch.errors import ConfigError, IndexIOError, IndexNotFoundError, ModelMismatchError
+from codesearch.errors import (
+    CodesearchError,
+    ConfigError,
+    IndexIOError,
+    IndexNotFoundError,
+    ModelMismatchError,
+)
 from codesearch.settings import Settings
 
 if TYPE_CHECKING:
@@ -81,20 +87,36 @@ def require_manifest(settings: Settings) -> Manifest:
 
 
 def index_status(settings: Settings) -> dict[str, Any]:
-    """What the settings' index holds, as ``codesearch status --json`` prints it (no model is loaded)."""
+    """What the settings' index holds, as ``codesearch status --json`` prints it (no model is loaded), and
+    whether this version of codesearch embeds its model another way (``embedded_another_way``)."""
     store = open_store(settings)
     if store is not None:
         require_manifest(settings)
         from indexer.milvus import MilvusGeneration
 
-        return MilvusGeneration(store).status().to_json()
-    from codesearch.search import Searcher
+        status = MilvusGeneration(store).status().to_json()
+    else:
+        from codesearch.search import Searcher
 
-    searcher = Searcher(settings.index_dir)
+        searcher = Searcher(settings.index_dir)
+        try:
+            status = searcher.status()
+        finally:
+            searcher.close()
+    status["embedded_another_way"] = _embedded_another_way(settings, read_manifest(settings))
+    return status
+
+
+def _embedded_another_way(settings: Settings, manifest: Manifest | None) -> bool:
+    """Whether the index's model, as this version builds it (not loads it), embeds another way than the
+    index was embedded; False when the model cannot be built here (status says nothing it cannot know)."""
+    from indexer.store import embedded_another_way
+
     try:
-        return searcher.status()
-    finally:
-        searcher.close()
+        embedder = embedder_for(settings, manifest)
+    except CodesearchError:
+        return False
+    return embedder is not None and embedded_another_way(manifest, embedder.fingerprint, embedder.dim)
 
 
 def build_embedder(settings: Settings, model: str | None = None) -> Embedder | None:

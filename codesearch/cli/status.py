@@ -43,6 +43,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     out = console()
     out.print(f"index      {shown(status['index_dir'])} (generation {status['generation']})")
     out.print(f"model      {status['model']} ({status['dim']}-d, {status['fingerprint']})")
+    if status.get("embedded_another_way"):
+        out.print("           embedded by another version of codesearch: `codesearch index` embeds it again")
     out.print(f"documents  {status['documents']:,}")
     english = status.get("english_vectors")
     if english is not None:

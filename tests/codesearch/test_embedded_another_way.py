@@ -134,3 +134,19 @@ def test_codesearch_fill_on_an_index_embedded_another_way_says_to_reindex(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "another version of codesearch's use+minilm-int8" in err
     assert "`codesearch index`" in err
+
+
+def test_status_says_the_index_was_embedded_another_way_until_a_reindex(
+    default_index, capsys, monkeypatch
+) -> None:
+    repo, index, _ = default_index
+    assert _json(capsys, "--index", index, "status")["embedded_another_way"] is False
+    monkeypatch.setattr(MiniLMInt8, "max_document_chars", 220)
+    assert _json(capsys, "--index", index, "status")["embedded_another_way"] is True
+    assert main(["--index", index, "status"]) == ExitCode.OK
+    assert (
+        "embedded by another version of codesearch: `codesearch index` embeds it again"
+        in capsys.readouterr().out
+    )
+    _json(capsys, "--index", index, "index", str(repo.root), "--english-fill", "now")
+    assert _json(capsys, "--index", index, "status")["embedded_another_way"] is False

@@ -1,0 +1,65 @@
+"""Two quality runs compared query by query: MRR@10 of each and the paired bootstrap 95% interval of the
+difference, per query set, for English queries, the others, or all.
+
+    python -m benchmarks.quality.compare_runs BEFORE.json AFTER.json [--run use+minilm-int8/hybrid]
+        [--sets heldout4] [--langs not-en]
+
+The runs must have scored the same queries (same ids); queries with no rank count 0, as MRR@10 does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.quality.ratio_ci import interval, reciprocal_rank
+
+
+def reciprocal_ranks(results: dict[str, Any], run: str, qset: str, langs: str) -> dict[str, float]:
+    """query id -> reciprocal rank (0 past 10) of ``run`` on ``qset``, for ``langs``: en, not-en or all."""
+    return {
+        q["id"]: reciprocal_rank(q["rank"])
+        for q in results["runs"][run][qset]["queries"]
+        if langs == "all" or (q["lang"] == "en") == (langs == "en")
+    }
+
+
+def mean_difference(pairs: Sequence[tuple[float, float]]) -> float:
+    return sum(after - before for before, after in pairs) / len(pairs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("before", type=Path)
+    ap.add_argument("after", type=Path)
+    ap.add_argument("--run", default="use+minilm-int8/hybrid")
+    ap.add_argument("--sets", default="heldout4")
+    ap.add_argument("--langs", default="not-en", choices=("en", "not-en", "all"))
+    args = ap.parse_args(argv)
+    before, after = (json.loads(p.read_text()) for p in (args.before, args.after))
+    print(f"| set ({args.langs}) | n | before | after | after - before (95% CI) | better / worse |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for qset in args.sets.split(","):
+        old = reciprocal_ranks(before, args.run, qset, args.langs)
+        new = reciprocal_ranks(after, args.run, qset, args.langs)
+        if set(old) != set(new):
+            raise SystemExit(f"{qset}: the two runs scored different queries")
+        pairs = [(old[i], new[i]) for i in sorted(old)]
+        if not pairs:
+            continue
+        bounds = interval(pairs, mean_difference)
+        ci = f" ({bounds[0]:+.3f}..{bounds[1]:+.3f})" if bounds else ""
+        better = sum(a > b for b, a in pairs)
+        worse = sum(a < b for b, a in pairs)
+        print(
+            f"| {qset} | {len(pairs)} | {sum(b for b, _ in pairs) / len(pairs):.3f} | "
+            f"{sum(a for _, a in pairs) / len(pairs):.3f} | {mean_difference(pairs):+.3f}{ci} | {better} / {worse} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

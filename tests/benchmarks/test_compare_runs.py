@@ -1,0 +1,34 @@
+"""Two quality runs compared query by query (``benchmarks.quality.compare_runs``), on made-up runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.quality import compare_runs
+
+
+def _run(path: Path, ranks: dict[str, tuple[str, int | None]]) -> Path:
+    queries = [{"id": qid, "lang": lang, "rank": rank} for qid, (lang, rank) in ranks.items()]
+    path.write_text(json.dumps({"runs": {"m/hybrid": {"s": {"queries": queries}}}}))
+    return path
+
+
+def test_the_difference_of_the_not_english_queries_with_its_interval(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _run(tmp_path / "a.json", {"1": ("en", 1), "2": ("fr", 2), "3": ("ja", None), "4": ("de", 1)})
+    after = _run(tmp_path / "b.json", {"1": ("en", 5), "2": ("fr", 1), "3": ("ja", 1), "4": ("de", 1)})
+    assert compare_runs.main([str(before), str(after), "--run", "m/hybrid", "--sets", "s"]) == 0
+    row = capsys.readouterr().out.splitlines()[-1]
+    # not English: before (0.5 + 0 + 1) / 3 = 0.5, after 1.0; the English query's fall is not counted
+    assert row.startswith("| s | 3 | 0.500 | 1.000 | +0.500 (") and row.endswith("| 2 / 0 |")
+
+
+def test_runs_of_different_queries_are_refused(tmp_path: Path) -> None:
+    before = _run(tmp_path / "a.json", {"1": ("fr", 1)})
+    after = _run(tmp_path / "b.json", {"2": ("fr", 1)})
+    with pytest.raises(SystemExit, match="different queries"):
+        compare_runs.main([str(before), str(after), "--run", "m/hybrid", "--sets", "s"])

@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file written over it ("heldout2", "heldout3"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout4"); "" for the first
 
 
 # fmt: off
@@ -114,13 +114,25 @@ SOURCES: list[Source] = [
            query_set="heldout3"),                                                          # TypeScript
     Source("luassert", "deb", "lua-luassert", "1.9.0-1", root="usr/share/lua/5.1", heldout=True,
            query_set="heldout3"),                                                          # Lua
+    # Held out, fourth set (queries/heldout4.jsonl, written 2026-12-07 from reading this code, committed before
+    # any search or index ran over it): Python, Go, JavaScript, PHP; PHP new to the held-out sets
+    Source("intervaltree", "pypi", "intervaltree", "3.1.0", include=("intervaltree",), heldout=True,
+           query_set="heldout4"),                                                          # Python
+    Source("gobwas-glob", "deb", "golang-github-gobwas-glob-dev", "0.2.3+git20180208.19c076c-2",
+           root="usr/share/gocode/src", heldout=True, query_set="heldout4"),               # Go
+    Source("fast-xml-parser", "npm", "fast-xml-parser", "4.5.0", root="package", include=("src",),
+           heldout=True, query_set="heldout4"),                                            # JavaScript
+    Source("brick-math", "deb", "php-brick-math", "0.10.0-1", root="usr/share/php", heldout=True,
+           query_set="heldout4"),                                                          # PHP
 ]
-# packages no CSN query is drawn from (both held-out sets)
+# packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 # the second held-out set's packages (queries/heldout2.jsonl targets only these)
 HELDOUT2: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout2")
 # the third held-out set's packages (queries/heldout3.jsonl targets only these)
 HELDOUT3: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout3")
+# the fourth held-out set's packages (queries/heldout4.jsonl targets only these)
+HELDOUT4: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout4")
 # fmt: on
 
 CODE_EXTENSIONS: dict[str, str] = {

@@ -27,6 +27,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout.jsonl",
     QUERIES / "heldout2.jsonl",
     QUERIES / "heldout3.jsonl",
+    QUERIES / "heldout4.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

@@ -51,6 +51,10 @@ def test_the_committed_query_files_carry_the_frozen_split() -> None:
     assert len(heldout3) >= 120 and {r["split"] for r in heldout3} == {TEST}
     assert sum(r["lang"] == "ru" for r in heldout3) >= 28
     assert len({r["id"] for r in heldout3}) == len(heldout3)
+    heldout4 = read_records(QUERIES / "heldout4.jsonl")
+    assert len(heldout4) >= 130 and {r["split"] for r in heldout4} == {TEST}
+    assert sum(r["lang"] != "en" for r in heldout4) >= 95
+    assert len({r["id"] for r in heldout4}) == len(heldout4)
 
 
 def test_the_second_held_out_set_targets_only_its_own_packages() -> None:
@@ -67,6 +71,14 @@ def test_the_third_held_out_set_targets_only_its_own_packages() -> None:
     assert HELDOUT3 and HELDOUT3 <= HELDOUT and not HELDOUT3 & HELDOUT2
     for record in read_records(QUERIES / "heldout3.jsonl"):
         assert {t["repo"] for t in record["targets"]} <= HELDOUT3, record["id"]
+
+
+def test_the_fourth_held_out_set_targets_only_its_own_packages() -> None:
+    from benchmarks.quality.fetch_corpus import HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4
+
+    assert HELDOUT4 and HELDOUT4 <= HELDOUT and not HELDOUT4 & (HELDOUT2 | HELDOUT3)
+    for record in read_records(QUERIES / "heldout4.jsonl"):
+        assert {t["repo"] for t in record["targets"]} <= HELDOUT4, record["id"]
 
 
 def test_the_report_puts_dev_and_test_side_by_side_per_run() -> None:

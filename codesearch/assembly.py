@@ -91,19 +91,21 @@ def index_status(settings: Settings) -> dict[str, Any]:
     whether this version of codesearch embeds its model another way (``embedded_another_way``)."""
     store = open_store(settings)
     if store is not None:
-        require_manifest(settings)
+        manifest: Manifest | None = require_manifest(settings)  # one read of the store's pointer
         from indexer.milvus import MilvusGeneration
 
         status = MilvusGeneration(store).status().to_json()
     else:
         from codesearch.search import Searcher
+        from indexer.store import Manifest
 
         searcher = Searcher(settings.index_dir)
         try:
             status = searcher.status()
         finally:
             searcher.close()
-    status["embedded_another_way"] = _embedded_another_way(settings, read_manifest(settings))
+        manifest = Manifest.read(settings.index_dir)
+    status["embedded_another_way"] = _embedded_another_way(settings, manifest)
     return status
 
 

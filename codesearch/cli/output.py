@@ -43,8 +43,9 @@ class _Console(Console):
 
 def console(*, stderr: bool = False) -> Console:
     """The console on stdout (or stderr) every command prints through: no highlighting of numbers and
-    paths, and no folding at 80 columns when it is not a terminal (``| grep``, ``> file``)."""
-    out = _Console(highlight=False, stderr=stderr)
+    paths, no emoji codes read out of text (``a.py:100:`` is not ``a.py💯``), and no folding at 80 columns
+    when it is not a terminal (``| grep``, ``> file``)."""
+    out = _Console(highlight=False, emoji=False, stderr=stderr)
     if not out.is_terminal:
         out.width = UNFOLDED_WIDTH
     return out

@@ -79,3 +79,22 @@ def test_status_and_the_index_summary_print_names_literally(git_repo, tmp_path, 
     assert main(["--index", str(index_dir), "status"]) == 0
     out = capsys.readouterr().out
     assert "[red]idx" in out and out.count("[bold]repo") == 2  # its name and its root
+
+
+def test_emoji_codes_print_as_written(git_repo, tmp_path, capsys) -> None:
+    """Rich reads ``:100:`` as 💯: a hit on line 100 printed ``path💯`` in ``--compact``, and a file or a
+    function named with colons (``:smile:``) lost its name the same way."""
+    body = "\n" * 99 + "def line_hundred():\n    return 1\n"
+    repo = git_repo("emoji", {"a.py": body, ":smile:.py": "def smile_file():\n    return 2\n"})
+    index_dir = tmp_path / "idx"
+    assert main(["--index", str(index_dir), "index", str(repo.root), "--model", "fake"]) == 0
+    capsys.readouterr()
+    search = ["--index", str(index_dir), "search", "--mode", "lexical", "-k", "1"]
+    assert main([*search, "line_hundred", "--compact"]) == 0
+    assert "a.py:100: line_hundred" in capsys.readouterr().out
+    assert main([*search, "line_hundred"]) == 0
+    assert "a.py:100" in capsys.readouterr().out
+    for flags in ([], ["--compact"], ["-l"]):
+        assert main([*search, "smile_file", *flags]) == 0
+        out = capsys.readouterr().out
+        assert ":smile:.py" in out and "\N{SMILING FACE WITH OPEN MOUTH AND SMILING EYES}" not in out

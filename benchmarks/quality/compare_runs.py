@@ -2,7 +2,7 @@
 difference, per query set, for English queries, the others, or all.
 
     python -m benchmarks.quality.compare_runs BEFORE.json AFTER.json [--run use+minilm-int8/hybrid]
-        [--sets heldout4] [--langs not-en]
+        [--sets heldout5] [--langs not-en]
 
 The runs must have scored the same queries (same ids); queries with no rank count 0, as MRR@10 does.
 """
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("before", type=Path)
     ap.add_argument("after", type=Path)
     ap.add_argument("--run", default="use+minilm-int8/hybrid")
-    ap.add_argument("--sets", default="heldout4")
+    ap.add_argument("--sets", default="heldout5")
     ap.add_argument("--langs", default="not-en", choices=("en", "not-en", "all"))
     args = ap.parse_args(argv)
     before, after = (json.loads(p.read_text()) for p in (args.before, args.after))

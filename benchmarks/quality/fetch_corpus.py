@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout4"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout5"); "" for the first
 
 
 # fmt: off
@@ -124,6 +124,19 @@ SOURCES: list[Source] = [
            heldout=True, query_set="heldout4"),                                            # JavaScript
     Source("brick-math", "deb", "php-brick-math", "0.10.0-1", root="usr/share/php", heldout=True,
            query_set="heldout4"),                                                          # PHP
+    # Held out, fifth set (queries/heldout5.jsonl, written 2026-12-07 from reading this code, committed before
+    # any search or index ran over it): JavaScript, Go, C, C++, our weakest languages
+    Source("decimal-js", "npm", "decimal.js", "10.4.3", root="package", include=("decimal.js",), heldout=True,
+           query_set="heldout5"),                     # JavaScript; decimal.mjs (the same code as ESM) left out
+    # Go: testdata/ left out (a 64k-line generated fixture and text files)
+    Source("go-diff", "deb", "golang-github-sergi-go-diff-dev", "1.2.0-2", root="usr/share/gocode/src",
+           include=("github.com/sergi/go-diff/diffmatchpatch",), heldout=True, query_set="heldout5"),
+    # C: libdatrie as datrie vendors it; its Cython-generated src/datrie.c, tests and tools left out
+    Source("libdatrie", "pypi", "datrie", "0.8.2", root="datrie-0.8.2/libdatrie", include=("datrie",),
+           heldout=True, query_set="heldout5"),
+    # C++: fastText's library sources; the pybind11 binding under python/ left out
+    Source("fasttext", "pypi", "fasttext", "0.9.3", root="fasttext-0.9.3", include=("src",), heldout=True,
+           query_set="heldout5"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -133,6 +146,8 @@ HELDOUT2: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "
 HELDOUT3: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout3")
 # the fourth held-out set's packages (queries/heldout4.jsonl targets only these)
 HELDOUT4: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout4")
+# the fifth held-out set's packages (queries/heldout5.jsonl targets only these)
+HELDOUT5: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout5")
 # fmt: on
 
 CODE_EXTENSIONS: dict[str, str] = {

@@ -24,6 +24,7 @@ TEST_SETS = (
     ("heldout2", None),
     ("heldout3", None),
     ("heldout4", None),
+    ("heldout5", None),
 )
 
 

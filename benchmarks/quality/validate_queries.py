@@ -28,6 +28,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout2.jsonl",
     QUERIES / "heldout3.jsonl",
     QUERIES / "heldout4.jsonl",
+    QUERIES / "heldout5.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

@@ -55,6 +55,10 @@ def test_the_committed_query_files_carry_the_frozen_split() -> None:
     assert len(heldout4) >= 130 and {r["split"] for r in heldout4} == {TEST}
     assert sum(r["lang"] != "en" for r in heldout4) >= 95
     assert len({r["id"] for r in heldout4}) == len(heldout4)
+    heldout5 = read_records(QUERIES / "heldout5.jsonl")
+    assert len(heldout5) >= 140 and {r["split"] for r in heldout5} == {TEST}
+    assert sum(r["lang"] != "en" for r in heldout5) >= 85
+    assert len({r["id"] for r in heldout5}) == len(heldout5)
 
 
 def test_the_second_held_out_set_targets_only_its_own_packages() -> None:
@@ -79,6 +83,14 @@ def test_the_fourth_held_out_set_targets_only_its_own_packages() -> None:
     assert HELDOUT4 and HELDOUT4 <= HELDOUT and not HELDOUT4 & (HELDOUT2 | HELDOUT3)
     for record in read_records(QUERIES / "heldout4.jsonl"):
         assert {t["repo"] for t in record["targets"]} <= HELDOUT4, record["id"]
+
+
+def test_the_fifth_held_out_set_targets_only_its_own_packages() -> None:
+    from benchmarks.quality.fetch_corpus import HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5
+
+    assert HELDOUT5 and HELDOUT5 <= HELDOUT and not HELDOUT5 & (HELDOUT2 | HELDOUT3 | HELDOUT4)
+    for record in read_records(QUERIES / "heldout5.jsonl"):
+        assert {t["repo"] for t in record["targets"]} <= HELDOUT5, record["id"]
 
 
 def test_the_report_puts_dev_and_test_side_by_side_per_run() -> None:

@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import NoReturn
 
 from codesearch.cli import (
     fill,
@@ -35,12 +36,20 @@ from codesearch.errors import ExitCode
 COMMANDS = (index, fill, search, status, forget, models, tui, model_serve, hook, watch, serve, mcp)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line on stderr like every other error, not its usage block;
+    the line says where the options are. Command parsers are of this class too (``add_subparsers``)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(int(ExitCode.USAGE), f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every command's subparser."""
     common = common_options()
     # allow_abbrev=False: the top level scans every argument, so `search --mode` read as an abbreviation
     # of --model/--model-path and failed as ambiguous
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="codesearch",
         parents=[common],
         allow_abbrev=False,

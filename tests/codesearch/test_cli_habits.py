@@ -15,6 +15,7 @@ from rich.console import Console
 
 from codesearch.cli import main
 from codesearch.cli.output import ProgressBar
+from codesearch.errors import ExitCode
 
 
 @pytest.fixture(autouse=True)
@@ -128,3 +129,29 @@ def test_code_is_lexed_only_where_it_will_be_coloured() -> None:
 
     assert printed("text") == printed("python")
     assert "7 def read_config(path):" in printed("text")
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["search", "x", "--mode", "foo"],
+            "invalid choice: 'foo' (choose from 'hybrid', 'dense', 'lexical')",
+        ),
+        (["search", "x", "--format", "compact"], "unrecognized arguments: --format compact"),
+        (["search", "x", "--json", "--compact"], "not allowed with argument --json"),
+        (["index", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+        (["nosuchcommand"], "invalid choice: 'nosuchcommand'"),
+    ],
+)
+def test_a_bad_argument_is_one_line_on_stderr(capsys, argv, said) -> None:
+    """Like every other error: one line (argparse's usage block of a dozen lines buried it), exit code 2,
+    and where to read the options."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == ExitCode.USAGE
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert said in lines[0] and lines[0].startswith("codesearch") and "--help" in lines[0]

@@ -83,7 +83,12 @@ def main() -> None:
             target.mkdir(parents=True)
             shutil.copy(source / "meta.sqlite", target / "meta.sqlite")
         argv = ["--models", MODEL, "--modes", "hybrid", "--queries", args.sets, "--split", args.split]
-        patches = {} if view is None else {"embed_documents": viewed(view), "revision": f"view={name}"}
+        # prompt_format is part of the fingerprint (a class attribute: `revision` is set per instance)
+        patches = (
+            {}
+            if view is None
+            else {"embed_documents": viewed(view), "prompt_format": f"bare;mean-pooling;view={name}"}
+        )
         with patched(MiniLMInt8, **patches), patched(quality, OUT=out):
             quality.main(argv + (["--rebuild"] if fresh else []))
         details = json.loads(sorted(out.glob("quality-*.json"))[-1].read_text())

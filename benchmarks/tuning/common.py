@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,3 +96,37 @@ def language_row(label: str, outcomes: list[Any]) -> str:
         ranks = [o.rank for o in outcomes if o.lang == lang]
         cells.append(f"{metrics(ranks).mrr10:.3f}" if ranks else "-")
     return "| " + " | ".join(cells) + " |"
+
+
+def english_part_variant(
+    label: str, folder: str | None, patches: dict[str, object], args: argparse.Namespace
+) -> list[str]:
+    """One variant of the two-model index's English part (``minilm-int8``'s class attributes ``patches``),
+    run over ``args.sets`` of ``args.split`` in hybrid mode; rows ``| label | set | MRR@10 | English | embed s |``.
+
+    ``folder`` None: the benchmark index as it is. Otherwise a copy under benchmarks/out/FOLDER/, rebuilt the
+    first time with the source's embedding cache, so that only the English part is embedded again: ``patches``
+    must change that part's fingerprint (``max_document_chars``, ``prompt_format``; not ``revision``, which
+    each instance sets)."""
+    from codesearch.embedding.minilm_int8 import MiniLMInt8
+
+    model = "use+minilm-int8"
+    out = OUT if folder is None else OUT / folder
+    target = out / f"index-{model}"
+    fresh = folder is not None and not target.exists()
+    if fresh:  # the source's embedding cache comes along: `use`'s vectors are not embedded again
+        target.mkdir(parents=True)
+        shutil.copy(OUT / f"index-{model}" / "meta.sqlite", target / "meta.sqlite")
+    argv = ["--models", model, "--modes", "hybrid", "--queries", args.sets, "--split", args.split]
+    with patched(MiniLMInt8, **patches), patched(quality, OUT=out):
+        quality.main(argv + (["--rebuild"] if fresh else []))
+    details = json.loads(sorted(out.glob("quality-*.json"))[-1].read_text())
+    embed_s = details["indexes"][model].get("timings", {}).get("embed")
+    rows = []
+    for qset, data in details["runs"][f"{model}/hybrid"].items():
+        en = data["by_lang"].get("en", {})
+        rows.append(
+            f"| {label} | {qset} | {data['summary']['all']['mrr@10']:.3f} | {en.get('mrr@10', 0):.3f} "
+            f"({en.get('n', 0)}) | {embed_s if embed_s is not None else 'reused'} |"
+        )
+    return rows

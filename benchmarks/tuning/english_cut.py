@@ -11,15 +11,9 @@ then one summary table (MRR@10 per set, overall and English, and the English par
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
 
-from benchmarks.paths import OUT
-from benchmarks.quality import run as quality
-from benchmarks.tuning.common import patched
+from benchmarks.tuning.common import english_part_variant
 from codesearch.embedding.minilm_int8 import MiniLMInt8
-
-MODEL = "use+minilm-int8"
 
 
 def main() -> None:
@@ -28,27 +22,11 @@ def main() -> None:
     ap.add_argument("--split", default="dev", choices=("dev", "test", "all"))
     ap.add_argument("--sets", default="handwritten,csn")
     args = ap.parse_args()
-    source = OUT / f"index-{MODEL}"
     rows = []
     for cut in [int(c) for c in args.cuts.split(",")]:
         shipped = cut == MiniLMInt8.max_document_chars  # the benchmark index itself, as it is
-        out = OUT if shipped else OUT / f"english-cut-{cut}"
-        target = out / f"index-{MODEL}"
-        fresh = not target.exists()
-        if fresh:  # the source's embedding cache comes along: `use`'s vectors are not embedded again
-            target.mkdir(parents=True)
-            shutil.copy(source / "meta.sqlite", target / "meta.sqlite")
-        argv = ["--models", MODEL, "--modes", "hybrid", "--queries", args.sets, "--split", args.split]
-        with patched(MiniLMInt8, max_document_chars=cut), patched(quality, OUT=out):
-            quality.main(argv + (["--rebuild"] if fresh else []))
-        details = json.loads(sorted(out.glob("quality-*.json"))[-1].read_text())
-        embed_s = details["indexes"][MODEL].get("timings", {}).get("embed")
-        for qset, data in details["runs"][f"{MODEL}/hybrid"].items():
-            en = data["by_lang"].get("en", {})
-            rows.append(
-                f"| {cut} | {qset} | {data['summary']['all']['mrr@10']:.3f} | {en.get('mrr@10', 0):.3f} "
-                f"({en.get('n', 0)}) | {embed_s if embed_s is not None else 'reused'} |"
-            )
+        folder = None if shipped else f"english-cut-{cut}"
+        rows += english_part_variant(str(cut), folder, {"max_document_chars": cut}, args)
     print(
         f"\n{args.split} split\n\n| cut (chars) | set | MRR@10 | English | embed s |\n| --- | --- | --- | --- | --- |"
     )

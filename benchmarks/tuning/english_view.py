@@ -20,18 +20,13 @@ harness's tables are printed per view, then one summary table.
 from __future__ import annotations
 
 import argparse
-import json
 import re
-import shutil
 from collections.abc import Callable, Sequence
 
-from benchmarks.paths import OUT
-from benchmarks.quality import run as quality
-from benchmarks.tuning.common import patched
+from benchmarks.tuning.common import english_part_variant
 from codesearch.embedding.minilm_int8 import MiniLMInt8
 from indexer.lexical import split_identifier
 
-MODEL = "use+minilm-int8"
 HEADER = re.compile(r"^(\S+) (\S+) (.+?) \((.*)\)$")
 
 
@@ -72,33 +67,16 @@ def main() -> None:
     ap.add_argument("--split", default="dev", choices=("dev", "test", "all"))
     ap.add_argument("--sets", default="handwritten,csn")
     args = ap.parse_args()
-    source = OUT / f"index-{MODEL}"
     rows = []
     for name in args.views.split(","):
         view = VIEWS[name]
-        out = OUT if view is None else OUT / f"english-view-{name}"
-        target = out / f"index-{MODEL}"
-        fresh = view is not None and not target.exists()
-        if fresh:  # the source's embedding cache comes along: `use`'s vectors are not embedded again
-            target.mkdir(parents=True)
-            shutil.copy(source / "meta.sqlite", target / "meta.sqlite")
-        argv = ["--models", MODEL, "--modes", "hybrid", "--queries", args.sets, "--split", args.split]
-        # prompt_format is part of the fingerprint (a class attribute: `revision` is set per instance)
+        # prompt_format: part of the fingerprint, so the view's vectors are embedded, not read from the cache
         patches = (
             {}
             if view is None
             else {"embed_documents": viewed(view), "prompt_format": f"bare;mean-pooling;view={name}"}
         )
-        with patched(MiniLMInt8, **patches), patched(quality, OUT=out):
-            quality.main(argv + (["--rebuild"] if fresh else []))
-        details = json.loads(sorted(out.glob("quality-*.json"))[-1].read_text())
-        embed_s = details["indexes"][MODEL].get("timings", {}).get("embed")
-        for qset, data in details["runs"][f"{MODEL}/hybrid"].items():
-            en = data["by_lang"].get("en", {})
-            rows.append(
-                f"| {name} | {qset} | {data['summary']['all']['mrr@10']:.3f} | {en.get('mrr@10', 0):.3f} "
-                f"({en.get('n', 0)}) | {embed_s if embed_s is not None else 'reused'} |"
-            )
+        rows += english_part_variant(name, None if view is None else f"english-view-{name}", patches, args)
     print(
         f"\n{args.split} split\n\n| view | set | MRR@10 | English | embed s |\n| --- | --- | --- | --- | --- |"
     )

@@ -2,9 +2,11 @@
 difference, per query set, for English queries, the others, or all.
 
     python -m benchmarks.quality.compare_runs BEFORE.json AFTER.json [--run use+minilm-int8/hybrid]
-        [--sets heldout5] [--langs not-en]
+        [--sets heldout5] [--langs not-en] [--split test]
 
-The runs must have scored the same queries (same ids); queries with no rank count 0, as MRR@10 does.
+The runs must have scored the same queries (same ids) of each set, after ``--split`` kept one split of each
+(a run of both splits against a sweep's run of test alone); queries with no rank count 0, as MRR@10 does.
+With several sets, a last row pools their queries.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from typing import Any
 from benchmarks.quality.ratio_ci import interval, reciprocal_rank
 
 
-def reciprocal_ranks(results: dict[str, Any], run: str, qset: str, langs: str) -> dict[str, float]:
-    """query id -> reciprocal rank (0 past 10) of ``run`` on ``qset``, for ``langs``: en, not-en or all."""
+def reciprocal_ranks(
+    results: dict[str, Any], run: str, qset: str, langs: str, split: str | None = None
+) -> dict[str, float]:
+    """query id -> reciprocal rank (0 past 10) of ``run`` on ``qset``, for ``langs``: en, not-en or all; only
+    the queries of ``split`` when given."""
     return {
         q["id"]: reciprocal_rank(q["rank"])
         for q in results["runs"][run][qset]["queries"]
-        if langs == "all" or (q["lang"] == "en") == (langs == "en")
+        if (langs == "all" or (q["lang"] == "en") == (langs == "en")) and split in (None, q.get("split"))
     }
 
 
@@ -38,27 +43,37 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run", default="use+minilm-int8/hybrid")
     ap.add_argument("--sets", default="heldout5")
     ap.add_argument("--langs", default="not-en", choices=("en", "not-en", "all"))
+    ap.add_argument("--split", choices=("dev", "test"), help="only the queries of this split, in both runs")
     args = ap.parse_args(argv)
     before, after = (json.loads(p.read_text()) for p in (args.before, args.after))
     print(f"| set ({args.langs}) | n | before | after | after - before (95% CI) | better / worse |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for qset in args.sets.split(","):
-        old = reciprocal_ranks(before, args.run, qset, args.langs)
-        new = reciprocal_ranks(after, args.run, qset, args.langs)
+    sets = args.sets.split(",")
+    pooled: list[tuple[float, float]] = []
+    for qset in sets:
+        old = reciprocal_ranks(before, args.run, qset, args.langs, args.split)
+        new = reciprocal_ranks(after, args.run, qset, args.langs, args.split)
         if set(old) != set(new):
             raise SystemExit(f"{qset}: the two runs scored different queries")
         pairs = [(old[i], new[i]) for i in sorted(old)]
-        if not pairs:
-            continue
-        bounds = interval(pairs, mean_difference)
-        ci = f" ({bounds[0]:+.3f}..{bounds[1]:+.3f})" if bounds else ""
-        better = sum(a > b for b, a in pairs)
-        worse = sum(a < b for b, a in pairs)
-        print(
-            f"| {qset} | {len(pairs)} | {sum(b for b, _ in pairs) / len(pairs):.3f} | "
-            f"{sum(a for _, a in pairs) / len(pairs):.3f} | {mean_difference(pairs):+.3f}{ci} | {better} / {worse} |"
-        )
+        pooled += pairs
+        _print_row(qset, pairs)
+    if len(sets) > 1:
+        _print_row(", ".join(sets) + " pooled", pooled)
     return 0
+
+
+def _print_row(label: str, pairs: Sequence[tuple[float, float]]) -> None:
+    if not pairs:
+        return
+    bounds = interval(pairs, mean_difference)
+    ci = f" ({bounds[0]:+.3f}..{bounds[1]:+.3f})" if bounds else ""
+    better = sum(a > b for b, a in pairs)
+    worse = sum(a < b for b, a in pairs)
+    print(
+        f"| {label} | {len(pairs)} | {sum(b for b, _ in pairs) / len(pairs):.3f} | "
+        f"{sum(a for _, a in pairs) / len(pairs):.3f} | {mean_difference(pairs):+.3f}{ci} | {better} / {worse} |"
+    )
 
 
 if __name__ == "__main__":

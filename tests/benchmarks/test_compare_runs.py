@@ -32,3 +32,32 @@ def test_runs_of_different_queries_are_refused(tmp_path: Path) -> None:
     after = _run(tmp_path / "b.json", {"2": ("fr", 1)})
     with pytest.raises(SystemExit, match="different queries"):
         compare_runs.main([str(before), str(after), "--run", "m/hybrid", "--sets", "s"])
+
+
+def test_split_keeps_one_split_of_each_run_and_several_sets_are_pooled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run of the dev and test splits against a run of test alone (a tuning sweep's test run), over two
+    sets: the test queries are compared, each set and then all of them together."""
+    queries_a = [
+        {"id": "d1", "lang": "en", "rank": 1, "split": "dev"},
+        {"id": "t1", "lang": "en", "rank": 2, "split": "test"},
+    ]
+    queries_b = [{"id": "t1", "lang": "en", "rank": 1, "split": "test"}]
+    other = [{"id": "u1", "lang": "en", "rank": None, "split": "test"}]
+    before, after = tmp_path / "a.json", tmp_path / "b.json"
+    before.write_text(
+        json.dumps({"runs": {"m/hybrid": {"s": {"queries": queries_a}, "u": {"queries": other}}}})
+    )
+    after.write_text(
+        json.dumps({"runs": {"m/hybrid": {"s": {"queries": queries_b}, "u": {"queries": other}}}})
+    )
+    argv = [str(before), str(after), "--run", "m/hybrid", "--sets", "s,u", "--langs", "en"]
+    with pytest.raises(SystemExit, match="different queries"):
+        compare_runs.main(argv)
+    capsys.readouterr()
+    assert compare_runs.main([*argv, "--split", "test"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[2].startswith("| s | 1 | 0.500 | 1.000 | +0.500")
+    assert rows[3].startswith("| u | 1 | 0.000 | 0.000 | +0.000")
+    assert rows[4].startswith("| s, u pooled | 2 | 0.250 | 0.500 | +0.250") and rows[4].endswith("| 1 / 0 |")

@@ -10,8 +10,10 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
+from codesearch.document_head import head_line
+from codesearch.identifiers import split_identifier
 from codesearch.types import Document, Symbol
-from indexer.lexical import lexical_text, split_identifier
+from indexer.lexical import lexical_text
 
 # Container kinds: their members are documents of their own, so only their head is embedded.
 CONTAINER_KINDS = frozenset({"class", "interface", "trait", "module", "struct", "enum"})
@@ -34,8 +36,7 @@ def _path_words(path: str) -> str:
 
 def _embed_text(*, language: str, kind: str, qualified_name: str, signature: str, doc: str, code: str) -> str:
     # No path here: the embedding cache is keyed by this text, and a rename or a copy must not re-embed.
-    name_words = " ".join(split_identifier(qualified_name.replace(".", "_")))
-    pieces = [f"{language} {kind} {qualified_name} ({name_words})"]
+    pieces = [head_line(language, kind, qualified_name)]
     if doc:
         pieces.append(doc.strip())
     if signature and signature not in code[: len(signature) + 200]:

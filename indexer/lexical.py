@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from codesearch.identifiers import split_identifier
+
 # identifiers and words in any script; digits stay attached to letters (utf8, md5, base64)
 _TOKEN = re.compile(r"[^\W_]+(?:_+[^\W_]+)*|_+", re.UNICODE)
 
@@ -13,44 +15,6 @@ QUERY_STOPWORDS = frozenset(
     "a an the of to in on for from with by and or is are be that this it its as at into how do does "
     "which what where when we i you my our function method code find get some all any".split()
 )
-
-
-def _camel_pieces(chunk: str) -> list[str]:
-    """Split at lower->Upper, at the last capital of an acronym (``XMLHttp``) and at letter<->digit, in any
-    script: ``str.isupper`` knows ö, Д and É where an ``[A-Z]``/``[a-z]`` regex cuts words apart."""
-    pieces: list[str] = []
-    start = 0
-    for i in range(1, len(chunk)):
-        prev, cur = chunk[i - 1], chunk[i]
-        nxt = chunk[i + 1] if i + 1 < len(chunk) else ""
-        if (
-            prev.isdigit() != cur.isdigit()
-            or (cur.isupper() and not prev.isupper() and not prev.isdigit())
-            or (cur.isupper() and prev.isupper() and nxt.islower())
-        ):
-            pieces.append(chunk[start:i])
-            start = i
-    if chunk:
-        pieces.append(chunk[start:])
-    return pieces
-
-
-def split_identifier(token: str) -> list[str]:
-    """``parseHTTPResponse_v2`` -> ``["parse", "http", "response", "v2"]``; lower-cased parts."""
-    parts: list[str] = []
-    for chunk in token.split("_"):
-        if not chunk:
-            continue
-        pieces = _camel_pieces(chunk)
-        # keep letter+digit pieces together (utf8, sha256): merge a digit run into its predecessor
-        merged: list[str] = []
-        for piece in pieces:
-            if piece.isdigit() and merged:
-                merged[-1] += piece
-            else:
-                merged.append(piece)
-        parts.extend(p.lower() for p in merged)
-    return parts
 
 
 def name_spellings(name: str) -> list[str]:

@@ -22,6 +22,8 @@ LAYER_OF = {
     "codesearch.settings": "foundation",
     "codesearch.embedding.base": "foundation",
     "codesearch.terminal_text": "foundation",  # how text from a file is shown on a terminal (CLI, TUI)
+    "codesearch.identifiers": "foundation",  # identifiers split into words (lexical index, queries, head line)
+    "codesearch.document_head": "foundation",  # a document text's head line: written (indexer), read (embedding)
     "parsers": "parsers",
     "indexer": "indexer",
     "codesearch.embedding": "embedding",

@@ -157,7 +157,7 @@ def ensure_index(
     fingerprint = corpus_fingerprint(roots)
     if not rebuild and stamp.exists():
         info = json.loads(stamp.read_text())
-        if info.get("corpus") == fingerprint:
+        if info.get("corpus") == fingerprint and _same_model(index_dir, embedder):
             fill_lacking_parts(model, embedder, index_dir)
             return index_dir, info | {"reused": True}
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -188,6 +188,15 @@ def ensure_index(
         f"[{model}] {report.files} files, {report.symbols} symbols in {report.seconds:.0f}s", file=sys.stderr
     )
     return index_dir, info | {"reused": False}
+
+
+def _same_model(index_dir: Path, embedder: Any) -> bool:
+    """The index's vectors are this code's (a model that now embeds another way, e.g. reads a document's
+    head otherwise, has another fingerprint: the index run then embeds again what changed)."""
+    from indexer.store import Manifest
+
+    manifest = Manifest.read(index_dir)
+    return embedder is None or manifest is None or manifest.fingerprint == embedder.fingerprint
 
 
 def fill_lacking_parts(model: str, embedder: Any, index_dir: Path) -> None:

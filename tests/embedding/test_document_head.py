@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from codesearch.document_head import head_as_words, head_line
 from codesearch.embedding.fake import HashEmbedder
+from codesearch.embedding.minilm import MiniLM
 from codesearch.embedding.minilm_int8 import MiniLMInt8
 from codesearch.embedding.use import UniversalSentenceEncoder
 from indexer.documents import embedding_text, file_documents
@@ -79,5 +80,5 @@ def test_the_model_reads_the_words_then_the_cut_and_it_is_part_of_the_fingerprin
 
 
 def test_the_english_model_reads_words_and_the_multilingual_one_the_whole_head() -> None:
-    assert MiniLMInt8.reads_head_as_words is True
+    assert MiniLMInt8.reads_head_as_words is True and MiniLM.reads_head_as_words is True
     assert UniversalSentenceEncoder.reads_head_as_words is False

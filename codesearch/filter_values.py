@@ -88,6 +88,14 @@ def canonical_repo(value: str, names: Iterable[str], flag: str = "--repo") -> st
     raise ConfigError(_refusal(flag, value, names, what="a repository of this index"))
 
 
+def canonical_path(value: str, flag: str = "--path") -> str:
+    """``value`` as a path glob: as given, unless it holds a NUL, which no path has (SQLite's GLOB read
+    ``*\0*`` as ``*``: every path matched)."""
+    if "\0" in value:
+        raise ConfigError(f"{flag} {value!r} cannot match a path: it contains a NUL character")
+    return value
+
+
 def canonical_filters(
     lang: str | None,
     path_glob: str | None,
@@ -101,7 +109,7 @@ def canonical_filters(
     all check through here; ``flag_prefix`` is ``--`` for flags and empty for request fields."""
     return {
         "lang": canonical_language(lang, f"{flag_prefix}lang") if lang else None,
-        "path_glob": path_glob,
+        "path_glob": canonical_path(path_glob, f"{flag_prefix}path") if path_glob else None,
         "repo": canonical_repo(repo, repo_names(), f"{flag_prefix}repo") if repo else None,
         "kind": canonical_kind(kind, f"{flag_prefix}kind") if kind else None,
     }

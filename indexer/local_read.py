@@ -52,10 +52,9 @@ def filters_sql(filters: Filters) -> tuple[str, list[Any]]:
     if filters.lang:
         clauses.append("f.language = ?")
         args.append(filters.lang.lower())
-    if filters.path_glob:
-        glob = filters.path_glob
+    if filters.glob:
         clauses.append("f.path GLOB ?")
-        args.append(glob if any(c in glob for c in "*?[") else f"*{glob}*")
+        args.append(filters.glob)
     if filters.repo:
         clauses.append("r.name = ?")
         args.append(filters.repo)

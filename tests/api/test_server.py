@@ -93,6 +93,9 @@ def test_search_filters_mode_and_explain(served) -> None:
     assert r.status_code == 400 and "valid values: shop" in r.json()["error"]["message"]
     r = httpx.post(f"{url}/search", json={"query": "anything", "lang": "klingon"})
     assert r.status_code == 400 and "python" in r.json()["error"]["message"]
+    # a NUL ended the glob where SQLite read it (`*\0*` was `*`): every path matched; no path has a NUL
+    r = httpx.post(f"{url}/search", json={"query": "anything", "path": "\u0000"})
+    assert r.status_code == 400 and "NUL" in r.json()["error"]["message"]
 
 
 def test_concurrent_searches_share_embedding_batches_and_match_one_by_one(served, api_index) -> None:

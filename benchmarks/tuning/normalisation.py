@@ -2,6 +2,7 @@
 an existing benchmark index, on the dev split by default.
 
     python -m benchmarks.tuning.normalisation [--model use+minilm-int8] [--split dev] [--rows minmax,std]
+    python -m benchmarks.tuning.normalisation --rows minmax,std --split test --harness [--sets ...]
 
 Each ranking (dense, lexical) is a list of up to 100 candidates with scores on its own scale; fusion sums
 them with weights after scaling each to a common one. Rows, one scaling each:
@@ -13,7 +14,9 @@ them with weights after scaling each to a common one. Rows, one scaling each:
 - ``rank``: 1 / (60 + rank), reciprocal-rank fusion with the same weights (the scores ignored).
 
 Prints MRR@10 of the hand-written queries (all, English, not English), of the CSN-style ones and, on test,
-of the two held-out sets.
+of the two held-out sets. With ``--harness`` each row is instead one run of the quality harness over
+``--sets`` (default: every test set), which writes its JSON to benchmarks/out/ for
+``benchmarks.quality.compare_runs``.
 """
 
 from __future__ import annotations
@@ -65,12 +68,33 @@ ROWS: dict[str, Normaliser] = {
 }
 
 
+HARNESS_SETS = "handwritten,csn,heldout,heldout2,heldout3,heldout4,heldout5,heldout6"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     common.add_index_arguments(ap, "use+minilm-int8")
     common.add_split_argument(ap)
     ap.add_argument("--rows", default=",".join(ROWS), help="comma-separated: " + ", ".join(ROWS))
+    ap.add_argument("--harness", action="store_true", help="each row one quality-harness run (its JSON)")
+    ap.add_argument("--sets", default=HARNESS_SETS, help="with --harness: the query sets")
     args = ap.parse_args()
+    if args.harness:
+        for row in args.rows.split(","):
+            argv = [
+                "--models",
+                args.model,
+                "--modes",
+                "hybrid",
+                "--queries",
+                args.sets,
+                "--split",
+                args.split,
+            ]
+            print(f"\n## {row}", flush=True)
+            with common.patched(fusion, normalised=ROWS[row]):
+                quality.main(argv)
+        return
     names = ["handwritten", "csn"] + (["heldout", "heldout2"] if args.split != "dev" else [])
     sets = common.load_queries(args, *names)
     searcher = common.open_searcher(args)

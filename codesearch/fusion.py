@@ -1,7 +1,7 @@
 """How hybrid search mixes its rankings, decided per query from what the query looks like.
 
-Each ranking's scores are min-max normalised over its candidates, then summed with weights. The weights
-follow two facts about the query, both cheap to compute:
+Each ranking's scores are scaled by their spread over its candidates (``normalised``), then summed with
+weights. The weights follow two facts about the query, both cheap to compute:
 
 - its script: a query mostly in a non-Latin script shares almost no words with code;
 - its words' coverage by the index's own vocabulary: an English query ("read the config file") is made of
@@ -15,6 +15,7 @@ coverage. Measured with benchmarks/fusion.py; figures in benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -153,20 +154,24 @@ def _mix(a: tuple[float, float], b: tuple[float, float], t: float) -> tuple[floa
 
 
 def normalised(ranking: Sequence[tuple[int, float]]) -> dict[int, float]:
-    """Scores scaled to 0..1 over the list (BM25 and cosine live on different scales)."""
+    """Scores on one scale (BM25 and cosine live on different ones): ``(s - min) / standard deviation`` over
+    the list, so the lowest is 0 (as a document the list lacks) and the unit is the list's spread. Min-max
+    before it let one score far ahead squash the rest of its list; this won dev and 6 of 8 test sets
+    (benchmarks/results/fusion-scaling-2026-12-07.md). A list with no spread counts 1.0 for each."""
     if not ranking:
         return {}
     values = [score for _, score in ranking]
-    lo, hi = min(values), max(values)
-    if hi == lo:
+    lo = min(values)
+    spread = statistics.pstdev(values) if len(values) > 1 else 0.0
+    if spread == 0:
         return {i: 1.0 for i, _ in ranking}
-    return {i: (score - lo) / (hi - lo) for i, score in ranking}
+    return {i: (score - lo) / spread for i, score in ranking}
 
 
 def fuse(
     rankings: Sequence[Sequence[tuple[int, float]]], weights: Sequence[float] | None = None
 ) -> list[tuple[int, float]]:
-    """Weighted sum of each ranking's normalised scores (an id missing from a list gets 0 from it)."""
+    """Weighted sum of each ranking's scaled scores (an id missing from a list gets 0 from it, as its lowest)."""
     weights = weights or [1.0 / len(rankings)] * len(rankings)
     scores: dict[int, float] = {}
     for weight, ranking in zip(weights, rankings, strict=True):

@@ -16,7 +16,7 @@ from codesearch.types import DocumentFacts as DocumentFacts  # where the store b
 
 CODE, TEST, DECLARATION, WINDOW = "code", "test", "declaration", "window"
 
-# A fused score is multiplied by its document's factor (fused scores are in 0..1).
+# A fused score (0 or more) is multiplied by its document's factor.
 PRIORS: Mapping[str, float] = {TEST: 0.6, DECLARATION: 0.6, WINDOW: 0.6}
 
 TEST_PATH = re.compile(

@@ -5,13 +5,18 @@
 For every query the shipped hybrid search runs once; its dense and lexical top-100 (with scores), the fusion
 weights it chose, each candidate's role facts and whether it is a target are kept. Each variant then fuses
 those two lists again (roles, exact names first and one hit per symbol as the pipeline does) and is scored by
-MRR@10 for English and other queries. ``shipped`` replays the shipped fusion; its figure should be within a
-few thousandths of the real run's (grouping is approximated). Variants:
+MRR@10 for English and other queries. ``shipped`` replays the shipped fusion (each list scaled by its spread,
+``codesearch.fusion.normalised``); its figure is close to the real run's, not equal (grouping is approximated).
+Variants:
 
-- normalisations: z-score, score / max, min-max over the top 20 or 50 only, reciprocal rank (k = 10, 60);
+- normalisations: min-max (shipped before 2026-12-07), score / max, min-max over the top 20 or 50 only,
+  reciprocal rank (k = 10, 60);
 - ``both+10%``, ``both+20%``: a document both sides return scores 10 / 20% more (CombMNZ-like);
-- ``three-way``: each model of the dense side normalised on its own before the weighted sum (its cosines
+- ``three-way``: each model of the dense side scaled on its own before the weighted sum (its cosines
   recomputed from the stored vectors), over the dense list's candidates;
+
+(the last three, and the oracle, scale as ``shipped`` does; on 2026-12-07 they were measured with min-max,
+then shipped: RESULTS.md)
 - ``oracle weight``: per query the best of dense weights 0-1: the ceiling of any per-query weighting.
 
 Results: benchmarks/RESULTS.md ("Tried and not shipped").
@@ -192,8 +197,8 @@ def two_way(
 
 
 def three_way(replay: Replay) -> Ranking:
-    use, english = (min_max(p) for p in replay.parts)
-    lexical = min_max(dict(replay.rankings[1])) if replay.rankings[1] else {}
+    use, english = (z_score(p) for p in replay.parts)
+    lexical = z_score(dict(replay.rankings[1])) if replay.rankings[1] else {}
     pu, pe = replay.part_weights
     wd, wl = replay.weights
     total = (pu + pe) or 1.0
@@ -205,15 +210,15 @@ def three_way(replay: Replay) -> Ranking:
 
 
 VARIANTS: dict[str, Callable[[Replay], Ranking]] = {
-    "shipped": two_way(min_max),
-    "z-score": two_way(z_score),
+    "shipped: (s - min) / std": two_way(z_score),
+    "min-max (shipped before 2026-12-07)": two_way(min_max),
     "score / max": two_way(by_max),
     "min-max over top 20": two_way(lambda s: min_max(s, 20)),
     "min-max over top 50": two_way(lambda s: min_max(s, 50)),
     "reciprocal rank, k=10": two_way(reciprocal(10)),
     "reciprocal rank, k=60": two_way(reciprocal(60)),
-    "both+10%": two_way(min_max, both=0.1),
-    "both+20%": two_way(min_max, both=0.2),
+    "both+10%": two_way(z_score, both=0.1),
+    "both+20%": two_way(z_score, both=0.2),
     "three-way": three_way,
 }
 ORACLE_WEIGHTS = (0.0, 0.2, 0.35, 0.5, 0.65, 0.8, 1.0)
@@ -243,7 +248,7 @@ def main() -> None:
             print(f"| {label} | {mrr(english)} | {mrr([k for lang, k in ranks if lang != 'en'])} |")
         best = []
         for replay in replays:
-            options = [rank_of(replay, two_way(min_max, dense_weight=w)(replay)) for w in ORACLE_WEIGHTS]
+            options = [rank_of(replay, two_way(z_score, dense_weight=w)(replay)) for w in ORACLE_WEIGHTS]
             best.append((replay.lang, min((k for k in options if k), default=None)))
         english = [k for lang, k in best if lang == "en"]
         print(f"| oracle weight | {mrr(english)} | {mrr([k for lang, k in best if lang != 'en'])} |")

@@ -7,9 +7,10 @@ an existing benchmark index, on the dev split by default.
 Each ranking (dense, lexical) is a list of up to 100 candidates with scores on its own scale; fusion sums
 them with weights after scaling each to a common one. Rows, one scaling each:
 
-- ``minmax``: (s - min) / (max - min), what ships;
+- ``minmax``: (s - min) / (max - min), what shipped until 2026-12-07;
 - ``std``: (s - min) / standard deviation: the spread of the whole list sets the unit, so one outlier at
-  the top does not squash the rest, and a list whose head stands out keeps more of its lead;
+  the top does not squash the rest, and a list whose head stands out keeps more of its lead; what ships
+  (results/fusion-scaling-2026-12-07.md);
 - ``head``: min-max against the 20th score, clipped at 0: only the head of each list competes;
 - ``rank``: 1 / (60 + rank), reciprocal-rank fusion with the same weights (the scores ignored).
 
@@ -22,7 +23,6 @@ of the two held-out sets. With ``--harness`` each row is instead one run of the 
 from __future__ import annotations
 
 import argparse
-import statistics
 from collections.abc import Callable, Sequence
 
 import codesearch.fusion as fusion
@@ -31,18 +31,20 @@ from benchmarks.quality.scoring import metrics
 from benchmarks.tuning import common
 
 Normaliser = Callable[[Sequence[tuple[int, float]]], dict[int, float]]
-minmax: Normaliser = fusion.normalised  # what ships
 
 
-def std_scaled(ranking: Sequence[tuple[int, float]]) -> dict[int, float]:
+def minmax(ranking: Sequence[tuple[int, float]]) -> dict[int, float]:
+    """What shipped before 2026-12-07."""
     if not ranking:
         return {}
     values = [score for _, score in ranking]
-    lo = min(values)
-    spread = statistics.pstdev(values) if len(values) > 1 else 0.0
-    if spread == 0:
+    lo, hi = min(values), max(values)
+    if hi == lo:
         return {i: 1.0 for i, _ in ranking}
-    return {i: (score - lo) / spread for i, score in ranking}
+    return {i: (score - lo) / (hi - lo) for i, score in ranking}
+
+
+std_scaled: Normaliser = fusion.normalised  # what ships since 2026-12-07
 
 
 def head_scaled(ranking: Sequence[tuple[int, float]], head: int = 20) -> dict[int, float]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
 
 from codesearch import fusion
@@ -18,6 +20,19 @@ def test_fuse_normalises_each_list_before_mixing() -> None:
     assert [i for i, _ in fuse([dense, lexical], (1.0, 0.0))][:2] == [1, 2]
     # one-element lists still count fully
     assert fuse([[(7, 0.3)], []], (0.6, 0.4)) == [(7, 0.6)]
+
+
+def test_each_list_is_scaled_by_its_spread_not_its_range() -> None:
+    """(s - min) / standard deviation: one score far ahead does not squash the rest of its list to nothing
+    (with min-max, 2.0 and 1.0 under a 10.0 became 0.2 and 0.1), and a lead stands out by how far it is ahead
+    of the list as a whole (results/fusion-scaling-2026-12-07.md)."""
+    ranking = [(1, 10.0), (2, 2.0), (3, 1.0), (4, 0.0)]
+    spread = statistics.pstdev([10.0, 2.0, 1.0, 0.0])
+    scaled = fusion.normalised(ranking)
+    assert scaled == pytest.approx({1: 10.0 / spread, 2: 2.0 / spread, 3: 1.0 / spread, 4: 0.0})
+    assert scaled[2] - scaled[3] > 0.2  # min-max: 0.1
+    assert fusion.normalised([(5, 0.4), (6, 0.4)]) == {5: 1.0, 6: 1.0}  # no spread: all count fully
+    assert fusion.normalised([]) == {}
 
 
 @pytest.mark.parametrize(
@@ -106,7 +121,9 @@ def test_the_multilingual_model_can_step_back_for_english_queries(monkeypatch) -
 
 
 @pytest.mark.parametrize("non_latin", [True, False])
-def test_translated_weights_replace_the_mix_beside_an_english_model_only(monkeypatch, non_latin: bool) -> None:
+def test_translated_weights_replace_the_mix_beside_an_english_model_only(
+    monkeypatch, non_latin: bool
+) -> None:
     """The case measured (the default two-model index); a one-model index keeps its script's weights."""
     translated = fusion.QueryProfile(non_latin=non_latin, coverage=0.3, translated=True)
     plain = fusion.QueryProfile(non_latin=non_latin, coverage=0.3)

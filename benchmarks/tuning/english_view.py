@@ -10,7 +10,9 @@ characters. Views of that line, the rest of the text as it is:
   the qualified name (``loss sigmoid`` for ``fasttext.Loss.sigmoid``);
 - ``full`` (shipped before): the line as it is, 30-70 of the 150 characters on words the model knows little
   of (``cpp method``, a namespace, the name twice);
-- ``bare``: no head line (the code's own first line names the function).
+- ``bare``: no head line (the code's own first line names the function);
+- ``before``: ``full`` with min-max fusion scaling: the code before 2026-12-07's two changes
+  (results/fusion-scaling-2026-12-07.md), to score a later set with both.
 
 The shipped view is the benchmark index itself; each other view gets its own copy of it
 (benchmarks/out/english-view-NAME/), rebuilt with the English part embedded from that view; ``use``'s vectors
@@ -25,6 +27,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from benchmarks.tuning.common import english_part_variant
+from benchmarks.tuning.normalisation import minmax
 from codesearch.embedding.minilm_int8 import MiniLMInt8
 
 HEAD = re.compile(r"^(\S+) (\S+) (.+?) \((.*)\)$")
@@ -55,7 +58,12 @@ VIEWS: dict[str, dict[str, object]] = {
         "embed_documents": viewed(view_bare),
         "prompt_format": "bare;mean-pooling;view=bare",
     },
+    "before": {
+        "reads_head_as_words": False
+    },  # with FUSION's min-max: the code before 2026-12-07's two changes
 }
+# views that also run an older fusion
+FUSION: dict[str, dict[str, object]] = {"before": {"normalised": minmax}}
 
 
 def main() -> None:
@@ -67,7 +75,8 @@ def main() -> None:
     rows = []
     for name in args.views.split(","):
         patches = VIEWS[name]
-        rows += english_part_variant(name, f"english-view-{name}" if patches else None, patches, args)
+        folder = f"english-view-{name}" if patches else None
+        rows += english_part_variant(name, folder, patches, args, FUSION.get(name))
     print(
         f"\n{args.split} split\n\n| view | set | MRR@10 | English | embed s |\n| --- | --- | --- | --- | --- |"
     )

@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout6"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout7"); "" for the first
 
 
 # fmt: off
@@ -149,6 +149,18 @@ SOURCES: list[Source] = [
     Source("chunky-png", "deb", "ruby-chunky-png", "1.3.15-2",
            root="usr/share/rubygems-integration/all/gems/chunky_png-1.3.15", include=("lib",), heldout=True,
            query_set="heldout6"),                                                          # Ruby
+    # Held out, seventh set (queries/heldout7.jsonl, written 2026-12-07 from reading this code, committed
+    # before any search or index ran over it): Python, Rust, C, Go
+    Source("python-rsa", "pypi", "rsa", "4.9", include=("rsa",), heldout=True, query_set="heldout7"),  # Python
+    Source("ipnetwork", "deb", "librust-ipnetwork-dev", "0.17.0-1", root="usr/share/cargo/registry",
+           heldout=True, query_set="heldout7"),                                            # Rust
+    # C: hiredis as the hiredis sdist vendors it (sds strings, reply reader, command formatting, dict,
+    # sockets); the Python binding's src/, async.c, ssl.c, sockcompat.c and test.c left out
+    Source("hiredis", "pypi", "hiredis", "2.3.2", root="hiredis-2.3.2/vendor/hiredis",
+           include=("sds.c", "sds.h", "sdsalloc.h", "read.c", "read.h", "hiredis.c", "hiredis.h", "dict.c",
+                    "dict.h", "net.c", "net.h", "alloc.c", "alloc.h"), heldout=True, query_set="heldout7"),
+    Source("go-stats", "deb", "golang-github-montanaflynn-stats-dev", "0.6.4-2", root="usr/share/gocode/src",
+           heldout=True, query_set="heldout7"),                                            # Go
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -162,6 +174,8 @@ HELDOUT4: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "
 HELDOUT5: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout5")
 # the sixth held-out set's packages (queries/heldout6.jsonl targets only these)
 HELDOUT6: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout6")
+# the seventh held-out set's packages (queries/heldout7.jsonl targets only these)
+HELDOUT7: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout7")
 # fmt: on
 
 CODE_EXTENSIONS: dict[str, str] = {

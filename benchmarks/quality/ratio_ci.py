@@ -26,6 +26,7 @@ TEST_SETS = (
     ("heldout4", None),
     ("heldout5", None),
     ("heldout6", None),
+    ("heldout7", None),
 )
 
 

@@ -30,6 +30,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout4.jsonl",
     QUERIES / "heldout5.jsonl",
     QUERIES / "heldout6.jsonl",
+    QUERIES / "heldout7.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

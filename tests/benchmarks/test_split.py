@@ -63,6 +63,10 @@ def test_the_committed_query_files_carry_the_frozen_split() -> None:
     assert len(heldout6) >= 140 and {r["split"] for r in heldout6} == {TEST}
     assert sum(r["lang"] != "en" for r in heldout6) >= 85
     assert len({r["id"] for r in heldout6}) == len(heldout6)
+    heldout7 = read_records(QUERIES / "heldout7.jsonl")
+    assert len(heldout7) >= 140 and {r["split"] for r in heldout7} == {TEST}
+    assert sum(r["lang"] != "en" for r in heldout7) >= 85
+    assert len({r["id"] for r in heldout7}) == len(heldout7)
 
 
 def test_the_second_held_out_set_targets_only_its_own_packages() -> None:
@@ -103,6 +107,23 @@ def test_the_sixth_held_out_set_targets_only_its_own_packages() -> None:
     assert HELDOUT6 and HELDOUT6 <= HELDOUT and not HELDOUT6 & (HELDOUT2 | HELDOUT3 | HELDOUT4 | HELDOUT5)
     for record in read_records(QUERIES / "heldout6.jsonl"):
         assert {t["repo"] for t in record["targets"]} <= HELDOUT6, record["id"]
+
+
+def test_the_seventh_held_out_set_targets_only_its_own_packages() -> None:
+    from benchmarks.quality.fetch_corpus import (
+        HELDOUT,
+        HELDOUT2,
+        HELDOUT3,
+        HELDOUT4,
+        HELDOUT5,
+        HELDOUT6,
+        HELDOUT7,
+    )
+
+    earlier = HELDOUT2 | HELDOUT3 | HELDOUT4 | HELDOUT5 | HELDOUT6
+    assert HELDOUT7 and HELDOUT7 <= HELDOUT and not HELDOUT7 & earlier
+    for record in read_records(QUERIES / "heldout7.jsonl"):
+        assert {t["repo"] for t in record["targets"]} <= HELDOUT7, record["id"]
 
 
 def test_the_report_puts_dev_and_test_side_by_side_per_run() -> None:

@@ -164,19 +164,14 @@ SOURCES: list[Source] = [
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
-# the second held-out set's packages (queries/heldout2.jsonl targets only these)
-HELDOUT2: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout2")
-# the third held-out set's packages (queries/heldout3.jsonl targets only these)
-HELDOUT3: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout3")
-# the fourth held-out set's packages (queries/heldout4.jsonl targets only these)
-HELDOUT4: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout4")
-# the fifth held-out set's packages (queries/heldout5.jsonl targets only these)
-HELDOUT5: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout5")
-# the sixth held-out set's packages (queries/heldout6.jsonl targets only these)
-HELDOUT6: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout6")
-# the seventh held-out set's packages (queries/heldout7.jsonl targets only these)
-HELDOUT7: frozenset[str] = frozenset(s.name for s in SOURCES if s.query_set == "heldout7")
 # fmt: on
+
+
+def query_set_packages(query_set: str) -> frozenset[str]:
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout7``): its queries target only
+    these (``tests/benchmarks/test_split.py``)."""
+    return frozenset(s.name for s in SOURCES if s.query_set == query_set)
+
 
 CODE_EXTENSIONS: dict[str, str] = {
     ".py": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".ts": "typescript",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from benchmarks.paths import QUERIES
 from benchmarks.quality.run import split_rows
 from benchmarks.quality.scoring import QueryOutcome
@@ -40,90 +42,41 @@ def test_the_split_depends_on_ids_not_on_file_order() -> None:
 def test_the_committed_query_files_carry_the_frozen_split() -> None:
     for name in SPLIT_FILES:
         assert check_splits(QUERIES / name) == [], f"{name}: run python -m benchmarks.quality.split"
-    heldout = read_records(QUERIES / "heldout.jsonl")
-    assert len(heldout) >= 150 and {r["split"] for r in heldout} == {TEST}
-    assert sum(r["lang"] != "en" for r in heldout) * 2 >= len(heldout)
-    heldout2 = read_records(QUERIES / "heldout2.jsonl")
-    assert len(heldout2) >= 100 and {r["split"] for r in heldout2} == {TEST}
-    assert sum(r["lang"] != "en" for r in heldout2) >= 60
-    assert len({r["id"] for r in heldout2}) == len(heldout2)
-    heldout3 = read_records(QUERIES / "heldout3.jsonl")
-    assert len(heldout3) >= 120 and {r["split"] for r in heldout3} == {TEST}
-    assert sum(r["lang"] == "ru" for r in heldout3) >= 28
-    assert len({r["id"] for r in heldout3}) == len(heldout3)
-    heldout4 = read_records(QUERIES / "heldout4.jsonl")
-    assert len(heldout4) >= 130 and {r["split"] for r in heldout4} == {TEST}
-    assert sum(r["lang"] != "en" for r in heldout4) >= 95
-    assert len({r["id"] for r in heldout4}) == len(heldout4)
-    heldout5 = read_records(QUERIES / "heldout5.jsonl")
-    assert len(heldout5) >= 140 and {r["split"] for r in heldout5} == {TEST}
-    assert sum(r["lang"] != "en" for r in heldout5) >= 85
-    assert len({r["id"] for r in heldout5}) == len(heldout5)
-    heldout6 = read_records(QUERIES / "heldout6.jsonl")
-    assert len(heldout6) >= 140 and {r["split"] for r in heldout6} == {TEST}
-    assert sum(r["lang"] != "en" for r in heldout6) >= 85
-    assert len({r["id"] for r in heldout6}) == len(heldout6)
-    heldout7 = read_records(QUERIES / "heldout7.jsonl")
-    assert len(heldout7) >= 140 and {r["split"] for r in heldout7} == {TEST}
-    assert sum(r["lang"] != "en" for r in heldout7) >= 85
-    assert len({r["id"] for r in heldout7}) == len(heldout7)
 
 
-def test_the_second_held_out_set_targets_only_its_own_packages() -> None:
-    from benchmarks.quality.fetch_corpus import HELDOUT, HELDOUT2
-
-    assert HELDOUT2 and HELDOUT2 <= HELDOUT
-    for record in read_records(QUERIES / "heldout2.jsonl"):
-        assert {t["repo"] for t in record["targets"]} <= HELDOUT2, record["id"]
-
-
-def test_the_third_held_out_set_targets_only_its_own_packages() -> None:
-    from benchmarks.quality.fetch_corpus import HELDOUT, HELDOUT2, HELDOUT3
-
-    assert HELDOUT3 and HELDOUT3 <= HELDOUT and not HELDOUT3 & HELDOUT2
-    for record in read_records(QUERIES / "heldout3.jsonl"):
-        assert {t["repo"] for t in record["targets"]} <= HELDOUT3, record["id"]
+# each held-out file: all test, at least this many queries, and enough of them not in English (the first set:
+# half; the third: its 28 Russian ones)
+HELD_OUT_FILES = {
+    "heldout": (150, lambda rs: sum(r["lang"] != "en" for r in rs) * 2 >= len(rs)),
+    "heldout2": (100, lambda rs: sum(r["lang"] != "en" for r in rs) >= 60),
+    "heldout3": (120, lambda rs: sum(r["lang"] == "ru" for r in rs) >= 28),
+    "heldout4": (130, lambda rs: sum(r["lang"] != "en" for r in rs) >= 95),
+    "heldout5": (140, lambda rs: sum(r["lang"] != "en" for r in rs) >= 85),
+    "heldout6": (140, lambda rs: sum(r["lang"] != "en" for r in rs) >= 85),
+    "heldout7": (140, lambda rs: sum(r["lang"] != "en" for r in rs) >= 85),
+}
 
 
-def test_the_fourth_held_out_set_targets_only_its_own_packages() -> None:
-    from benchmarks.quality.fetch_corpus import HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4
-
-    assert HELDOUT4 and HELDOUT4 <= HELDOUT and not HELDOUT4 & (HELDOUT2 | HELDOUT3)
-    for record in read_records(QUERIES / "heldout4.jsonl"):
-        assert {t["repo"] for t in record["targets"]} <= HELDOUT4, record["id"]
-
-
-def test_the_fifth_held_out_set_targets_only_its_own_packages() -> None:
-    from benchmarks.quality.fetch_corpus import HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5
-
-    assert HELDOUT5 and HELDOUT5 <= HELDOUT and not HELDOUT5 & (HELDOUT2 | HELDOUT3 | HELDOUT4)
-    for record in read_records(QUERIES / "heldout5.jsonl"):
-        assert {t["repo"] for t in record["targets"]} <= HELDOUT5, record["id"]
+@pytest.mark.parametrize("name", list(HELD_OUT_FILES))
+def test_each_held_out_file_is_all_test_with_unique_ids(name: str) -> None:
+    least, languages_ok = HELD_OUT_FILES[name]
+    records = read_records(QUERIES / f"{name}.jsonl")
+    assert len(records) >= least and {r["split"] for r in records} == {TEST}
+    assert languages_ok(records)
+    assert len({r["id"] for r in records}) == len(records)
 
 
-def test_the_sixth_held_out_set_targets_only_its_own_packages() -> None:
-    from benchmarks.quality.fetch_corpus import HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6
+@pytest.mark.parametrize("n", range(2, 8))
+def test_each_later_held_out_set_targets_only_its_own_new_packages(n: int) -> None:
+    """heldoutN's packages are held out (no CSN query is drawn from them), shared with no earlier set from the
+    second on, and every target of heldoutN.jsonl is in one of them."""
+    from benchmarks.quality.fetch_corpus import HELDOUT, query_set_packages
 
-    assert HELDOUT6 and HELDOUT6 <= HELDOUT and not HELDOUT6 & (HELDOUT2 | HELDOUT3 | HELDOUT4 | HELDOUT5)
-    for record in read_records(QUERIES / "heldout6.jsonl"):
-        assert {t["repo"] for t in record["targets"]} <= HELDOUT6, record["id"]
-
-
-def test_the_seventh_held_out_set_targets_only_its_own_packages() -> None:
-    from benchmarks.quality.fetch_corpus import (
-        HELDOUT,
-        HELDOUT2,
-        HELDOUT3,
-        HELDOUT4,
-        HELDOUT5,
-        HELDOUT6,
-        HELDOUT7,
-    )
-
-    earlier = HELDOUT2 | HELDOUT3 | HELDOUT4 | HELDOUT5 | HELDOUT6
-    assert HELDOUT7 and HELDOUT7 <= HELDOUT and not HELDOUT7 & earlier
-    for record in read_records(QUERIES / "heldout7.jsonl"):
-        assert {t["repo"] for t in record["targets"]} <= HELDOUT7, record["id"]
+    own = query_set_packages(f"heldout{n}")
+    earlier = set().union(*(query_set_packages(f"heldout{k}") for k in range(2, n)))
+    assert own and own <= HELDOUT and not own & earlier
+    for record in read_records(QUERIES / f"heldout{n}.jsonl"):
+        assert {t["repo"] for t in record["targets"]} <= own, record["id"]
 
 
 def test_the_report_puts_dev_and_test_side_by_side_per_run() -> None:
@@ -166,7 +119,6 @@ def test_the_summary_has_a_column_per_set_split_and_language_and_a_row_per_run()
 def test_the_csn_blanking_keeps_the_frozen_queries_and_names_a_target_the_corpus_lost() -> None:
     """A package that failed to fetch must stop make_csn_queries, not make it draw a different query set
     (which the frozen split no longer covers)."""
-    import pytest
 
     from benchmarks.quality.corpus_functions import FunctionDef
     from benchmarks.quality.make_csn_queries import Candidate, chosen_from_records

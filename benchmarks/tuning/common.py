@@ -135,3 +135,11 @@ def english_part_variant(
             f"({en.get('n', 0)}) | {embed_s if embed_s is not None else 'reused'} |"
         )
     return rows
+
+
+def print_variant_rows(split: str, first: str, rows: list[str]) -> None:
+    """The table of ``english_part_variant``'s rows, its first column named ``first``."""
+    print(
+        f"\n{split} split\n\n| {first} | set | MRR@10 | English | embed s |\n| --- | --- | --- | --- | --- |"
+    )
+    print("\n".join(rows))

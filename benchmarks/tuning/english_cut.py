@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks.tuning.common import english_part_variant
+from benchmarks.tuning.common import add_split_argument, english_part_variant, print_variant_rows
 from codesearch.embedding.minilm_int8 import MiniLMInt8
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cuts", default="150,300,500")
-    ap.add_argument("--split", default="dev", choices=("dev", "test", "all"))
+    add_split_argument(ap)
     ap.add_argument("--sets", default="handwritten,csn")
     args = ap.parse_args()
     rows = []
@@ -27,10 +27,7 @@ def main() -> None:
         shipped = cut == MiniLMInt8.max_document_chars  # the benchmark index itself, as it is
         folder = None if shipped else f"english-cut-{cut}"
         rows += english_part_variant(str(cut), folder, {"max_document_chars": cut}, args)
-    print(
-        f"\n{args.split} split\n\n| cut (chars) | set | MRR@10 | English | embed s |\n| --- | --- | --- | --- | --- |"
-    )
-    print("\n".join(rows))
+    print_variant_rows(args.split, "cut (chars)", rows)
 
 
 if __name__ == "__main__":

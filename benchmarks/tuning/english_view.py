@@ -26,7 +26,7 @@ import argparse
 import re
 from collections.abc import Callable, Sequence
 
-from benchmarks.tuning.common import english_part_variant
+from benchmarks.tuning.common import add_split_argument, english_part_variant, print_variant_rows
 from benchmarks.tuning.normalisation import minmax
 from codesearch.embedding.minilm_int8 import MiniLMInt8
 
@@ -69,7 +69,7 @@ FUSION: dict[str, dict[str, object]] = {"before": {"normalised": minmax}}
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--views", default="words,full,bare")
-    ap.add_argument("--split", default="dev", choices=("dev", "test", "all"))
+    add_split_argument(ap)
     ap.add_argument("--sets", default="handwritten,csn")
     args = ap.parse_args()
     rows = []
@@ -77,10 +77,7 @@ def main() -> None:
         patches = VIEWS[name]
         folder = f"english-view-{name}" if patches else None
         rows += english_part_variant(name, folder, patches, args, FUSION.get(name))
-    print(
-        f"\n{args.split} split\n\n| view | set | MRR@10 | English | embed s |\n| --- | --- | --- | --- | --- |"
-    )
-    print("\n".join(rows))
+    print_variant_rows(args.split, "view", rows)
 
 
 if __name__ == "__main__":

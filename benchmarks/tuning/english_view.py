@@ -11,6 +11,9 @@ characters. Views of that line, the rest of the text as it is:
 - ``full`` (shipped before): the line as it is, 30-70 of the 150 characters on words the model knows little
   of (``cpp method``, a namespace, the name twice);
 - ``bare``: no head line (the code's own first line names the function);
+- ``tags``: ``words`` without a doc comment's tag lines (``@param x : the x``, ``@return ...``, ``:param x:``,
+  ``\\throws``) and with ``@brief``'s marker dropped: a Doxygen or JSDoc comment can spend the 150 characters on
+  its parameter list before its description;
 - ``before``: ``full`` with min-max fusion scaling: the code before 2026-12-07's two changes
   (results/fusion-scaling-2026-12-07.md), to score a later set with both.
 
@@ -38,6 +41,24 @@ def view_bare(text: str) -> str:
     return rest if HEAD.match(head) and rest.strip() else text
 
 
+# a doc comment's tag line: Doxygen, Javadoc, JSDoc, YARD, LuaDoc, PHPDoc, reST field lists
+TAG_LINE = re.compile(
+    r"^\s*(?:[@\\](?:param|tparam|arg|argument|return|returns|retval|throws?|exception|raises|see|since|api|"
+    r"author|version|type|typedef|property|prop|example|note|pre|post|sa|usage|field|class|function|module|"
+    r"memberof|private|public|static|override|deprecated|todo|overload|var|inheritdoc|template)\b"
+    r"|:(?:param|type|returns?|rtype|raises?|ivar|cvar|var)\b)"
+)
+BRIEF = re.compile(r"^(\s*)[@\\]brief\s+")
+
+
+def view_tags(text: str) -> str:
+    """``text`` without its doc comment's tag lines, ``@brief`` markers dropped (the head line untouched)."""
+    head, _, rest = text.partition("\n")
+    kept = [BRIEF.sub(r"\1", line) for line in rest.split("\n") if not TAG_LINE.match(line)]
+    body = re.sub(r"\n{3,}", "\n\n", "\n".join(kept))
+    return f"{head}\n{body}" if rest else text
+
+
 def viewed(view: Callable[[str], str]) -> Callable[..., object]:
     """``MiniLMInt8.embed_documents`` reading ``view`` of each text (then cut as shipped)."""
     shipped = MiniLMInt8.embed_documents
@@ -58,6 +79,7 @@ VIEWS: dict[str, dict[str, object]] = {
         "embed_documents": viewed(view_bare),
         "prompt_format": "bare;mean-pooling;view=bare",
     },
+    "tags": {"embed_documents": viewed(view_tags), "prompt_format": "bare;mean-pooling;view=tags"},
     "before": {
         "reads_head_as_words": False
     },  # with FUSION's min-max: the code before 2026-12-07's two changes

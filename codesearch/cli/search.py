@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -58,7 +60,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if not file or not line.isdigit():
             raise ConfigError(f"expected FILE:LINE, not {args.location!r}")
         mode = args.mode  # default: dense (the model's code-to-code instruction); lexical without vectors
-        result = searcher.similar(_located(file, searcher), int(line), k=settings.k, mode=mode, **filters)
+        located = _located(file, searcher)
+        _check_line(file, located, int(line))
+        result = searcher.similar(located, int(line), k=settings.k, mode=mode, **filters)
     else:
         result = searcher.search(args.query, k=settings.k, mode=settings.mode, **filters)
     return _print(args, result, started)
@@ -85,6 +89,22 @@ def _repo_names(settings: Settings) -> list[str]:
     from indexer.store import indexed_repositories
 
     return [name for name, _ in indexed_repositories(settings.store_dir)]
+
+
+def _check_line(file: str, located: Path, line: int) -> None:
+    """A line ``similar`` cannot find for a reason other than the index: 0, or past the end of the file."""
+    if line < 1:
+        raise ConfigError(f"{file}:{line}: lines count from 1")
+    try:  # non-blocking: a FIFO named here must not hang the command
+        fd = os.open(located, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return  # not a readable file: the index says what it knows of it
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return
+        count = sum(1 for _ in f)
+    if line > count:
+        raise ConfigError(f"{file} has {count} lines: line {line} is past its end")
 
 
 def _located(file: str, searcher: Searcher) -> Path:

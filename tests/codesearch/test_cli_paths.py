@@ -78,3 +78,26 @@ def test_similar_still_takes_a_repository_relative_path(indexed, capsys, tmp_pat
         assert json.loads(capsys.readouterr().out)["hits"]
     assert main(["--index", str(index_dir), "similar", "src/net/nothing.py:3"]) == ExitCode.NOT_FOUND
     assert "nothing indexed at" in capsys.readouterr().err
+
+
+def test_similar_past_the_end_of_a_file_or_at_line_zero_says_so(indexed, capsys):
+    # it used to answer "nothing indexed at ...: is the file in an indexed repository?" for a file that is
+    repo, index_dir = indexed
+    lines = len((repo.root / "src/net/retry.py").read_text().splitlines())
+    past = lines + 1000
+    assert main(["--index", str(index_dir), "similar", f"src/net/retry.py:{past}"]) == ExitCode.USAGE
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert f"has {lines} lines" in err and f"line {past} is past its end" in err
+    assert "indexed repository" not in err
+    assert main(["--index", str(index_dir), "similar", "src/net/retry.py:0"]) == ExitCode.USAGE
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "lines count from 1" in err
+
+
+def test_similar_on_a_fifo_answers_without_hanging(indexed, capsys):
+    repo, index_dir = indexed
+    fifo = repo.root / "src/net/pipe.py"
+    os.mkfifo(fifo)
+    assert main(["--index", str(index_dir), "similar", "src/net/pipe.py:3"]) == ExitCode.NOT_FOUND
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1

@@ -8,6 +8,7 @@ again (the identifier check and the query's terms were computed three and four t
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,12 +54,32 @@ class Query:
         return dataclasses.replace(self, vector=vector, dense=dense, dense_depth=depth if dense else 0)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_text(text: str, query_type: str | None) -> str:
+    """``text`` without lone surrogates: how Python hands over a command line's bytes that are not UTF-8.
+    A query typed so is refused, naming the byte; code (``similar``'s query, read from a file) keeps U+FFFD
+    in their place."""
+    bad = _SURROGATE.search(text)
+    if bad is None:
+        return text
+    if query_type == "code":
+        return _SURROGATE.sub("\ufffd", text)
+    byte = ord(bad.group()) - 0xDC00 if 0xDC80 <= ord(bad.group()) <= 0xDCFF else None
+    what = f"byte {byte:#04x}" if byte is not None else f"lone surrogate U+{ord(bad.group()):04X}"
+    raise ConfigError(
+        f"the query is not UTF-8 text ({what} at character {bad.start() + 1}): is the terminal set to UTF-8?"
+    )
+
+
 def analyse_query(text: str, query_type: str | None = None) -> Query:
     """``text`` analysed: an identifier-shaped query is of type ``identifier``, anything else ``text``,
     unless ``query_type`` says (``code`` for ``similar``)."""
     text = text.strip()
     if not text:
         raise ConfigError("the query is empty")
+    text = _valid_text(text, query_type)
     identifier = bool(IDENTIFIER.match(text))
     query_type = query_type or ("identifier" if identifier else "text")
     translation = translate_query(text) if TRANSLATE and query_type == "text" else None

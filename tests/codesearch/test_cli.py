@@ -150,6 +150,16 @@ def test_empty_query_is_a_usage_error(indexed, capsys) -> None:
     assert "empty" in _one_line(capsys.readouterr().err)
 
 
+def test_a_query_with_a_byte_that_is_not_utf8_is_a_usage_error(indexed, capsys) -> None:
+    # a Latin-1 terminal's "café": Python hands the byte over as a lone surrogate, which the `use` model's
+    # tokenizer died on ("internal error: UnicodeEncodeError")
+    _, index_dir = indexed
+    query = b"caf\xe9 config".decode("utf-8", "surrogateescape")
+    assert main(["search", query, "--index", str(index_dir)]) == ExitCode.USAGE
+    err = _one_line(capsys.readouterr().err)
+    assert "UTF-8" in err and "0xe9" in err and "internal error" not in err
+
+
 def test_bad_config_value_is_a_usage_error(tmp_path, capsys, monkeypatch) -> None:
     monkeypatch.setenv("CODESEARCH_K", "lots")
     assert main(["search", "x", "--index", str(tmp_path / "idx")]) == ExitCode.USAGE

@@ -77,3 +77,12 @@ def test_two_searches_embed_their_queries_at_once_on_one_searcher(git_repo, tmp_
     for t in threads:
         t.join()
     assert len(results) == 2 and not barrier.broken
+
+
+def test_code_with_a_byte_that_is_not_utf8_is_searched_with_a_replacement_character() -> None:
+    # `similar` hands over code read from a file; a typed query with such a byte is refused (test_cli)
+    code = b"def caf\xe9():\n    return 1".decode("utf-8", "surrogateescape")
+    query = analyse_query(code, "code")
+    assert query.text == "def caf\ufffd():\n    return 1"
+    with pytest.raises(ConfigError, match="byte 0xe9 at character 8"):
+        analyse_query(code)

@@ -205,11 +205,16 @@ class NumpyMiniLM:
 
     def __init__(self) -> None:
         from codesearch.embedding.onnx_numpy import NumpyGraph
+        from codesearch.embedding.wordpiece import WordPiece
 
         weights, vocabulary = data_file(*WEIGHTS), tokenizer_file()
         if weights is None or vocabulary is None:
             raise EmbeddingUnavailableError(INSTALL_HINT)
-        self.tokenizer = _tokenizer(vocabulary)
+        # the query in plain Python when the tokenizer.json is the BERT one it knows and the query's characters
+        # are those it is checked on (~25 ms less per process); else ``tokenizers``, loaded then
+        self.wordpiece = WordPiece.from_tokenizer_json(vocabulary, _cache_dir(), MAX_TOKENS)
+        self.vocabulary = vocabulary
+        self._full_tokenizer: Any = None
         self.graph = NumpyGraph(weights)
         self.inputs = set(self.graph.inputs)
         self._limit = blas_limiter()
@@ -218,7 +223,15 @@ class NumpyMiniLM:
         """Mean-pooled vectors of ``texts`` (not yet unit length)."""
         capped = self._limit(limits=1, user_api="blas") if self._limit else contextlib.nullcontext()
         with capped:
-            return _encode(self.tokenizer, lambda feeds: self.graph.run(feeds)[0], self.inputs, texts)
+            return _encode(self.tokenizer(texts), lambda feeds: self.graph.run(feeds)[0], self.inputs, texts)
+
+    def tokenizer(self, texts: Sequence[str]) -> Any:
+        """The plain-Python tokenizer when it covers ``texts``, else ``tokenizers``'."""
+        if self.wordpiece is not None and all(self.wordpiece.covers(t) for t in texts):
+            return self.wordpiece
+        if self._full_tokenizer is None:
+            self._full_tokenizer = _tokenizer(self.vocabulary)
+        return self._full_tokenizer
 
 
 def _load(threads: int | None) -> tuple[Any, threading.Lock]:

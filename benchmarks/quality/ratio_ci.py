@@ -27,6 +27,7 @@ TEST_SETS = (
     ("heldout5", None),
     ("heldout6", None),
     ("heldout7", None),
+    ("heldout8", None),
 )
 
 

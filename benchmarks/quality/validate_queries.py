@@ -31,6 +31,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout5.jsonl",
     QUERIES / "heldout6.jsonl",
     QUERIES / "heldout7.jsonl",
+    QUERIES / "heldout8.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

@@ -70,7 +70,7 @@ ROWS: dict[str, Normaliser] = {
 }
 
 
-HARNESS_SETS = "handwritten,csn,heldout,heldout2,heldout3,heldout4,heldout5,heldout6,heldout7"
+HARNESS_SETS = "handwritten,csn,heldout,heldout2,heldout3,heldout4,heldout5,heldout6,heldout7,heldout8"
 
 
 def main() -> None:

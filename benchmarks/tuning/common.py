@@ -104,6 +104,7 @@ def english_part_variant(
     patches: dict[str, object],
     args: argparse.Namespace,
     fusion_patches: dict[str, object] | None = None,
+    model_class: type | None = None,
 ) -> list[str]:
     """One variant of the two-model index's English part (``minilm-int8``'s class attributes ``patches``),
     run over ``args.sets`` of ``args.split`` in hybrid mode; rows ``| label | set | MRR@10 | English | embed s |``.
@@ -111,7 +112,9 @@ def english_part_variant(
     ``folder`` None: the benchmark index as it is. Otherwise a copy under benchmarks/out/FOLDER/, rebuilt the
     first time with the source's embedding cache, so that only the English part is embedded again: ``patches``
     must change that part's fingerprint (``max_document_chars``, ``prompt_format``; not ``revision``, which
-    each instance sets). ``fusion_patches``: ``codesearch.fusion``'s attributes for the run (an older fusion)."""
+    each instance sets). ``fusion_patches``: ``codesearch.fusion``'s attributes for the run (an older fusion).
+    ``model_class``: the part whose class ``patches`` apply to (default the English model; ``use``'s class
+    to vary the multilingual part instead, the English vectors then read from the cache)."""
     from codesearch import fusion
     from codesearch.embedding.minilm_int8 import MiniLMInt8
 
@@ -123,7 +126,12 @@ def english_part_variant(
         target.mkdir(parents=True)
         shutil.copy(OUT / f"index-{model}" / "meta.sqlite", target / "meta.sqlite")
     argv = ["--models", model, "--modes", "hybrid", "--queries", args.sets, "--split", args.split]
-    with patched(MiniLMInt8, **patches), patched(fusion, **(fusion_patches or {})), patched(quality, OUT=out):
+    target_class = model_class or MiniLMInt8
+    with (
+        patched(target_class, **patches),
+        patched(fusion, **(fusion_patches or {})),
+        patched(quality, OUT=out),
+    ):
         quality.main(argv + (["--rebuild"] if fresh else []))
     details = json.loads(sorted(out.glob("quality-*.json"))[-1].read_text())
     embed_s = details["indexes"][model].get("timings", {}).get("embed")

@@ -14,6 +14,8 @@ characters. Views of that line, the rest of the text as it is:
 - ``tags``: ``words`` without a doc comment's tag lines (``@param x : the x``, ``@return ...``, ``:param x:``,
   ``\\throws``) and with ``@brief``'s marker dropped: a Doxygen or JSDoc comment can spend the 150 characters on
   its parameter list before its description;
+- ``use-words``: ``words``, and ``use`` (the multilingual model, which reads 150 characters too) reads the head
+  line as the name's words as well;
 - ``before``: ``full`` with min-max fusion scaling: the code before 2026-12-07's two changes
   (results/fusion-scaling-2026-12-07.md), to score a later set with both.
 
@@ -32,6 +34,7 @@ from collections.abc import Callable, Sequence
 from benchmarks.tuning.common import add_split_argument, english_part_variant, print_variant_rows
 from benchmarks.tuning.normalisation import minmax
 from codesearch.embedding.minilm_int8 import MiniLMInt8
+from codesearch.embedding.use import UniversalSentenceEncoder
 
 HEAD = re.compile(r"^(\S+) (\S+) (.+?) \((.*)\)$")
 
@@ -84,6 +87,9 @@ VIEWS: dict[str, dict[str, object]] = {
         "reads_head_as_words": False
     },  # with FUSION's min-max: the code before 2026-12-07's two changes
 }
+# views that patch the multilingual model's class instead of the English one
+OTHER_CLASS: dict[str, type] = {"use-words": UniversalSentenceEncoder}
+VIEWS["use-words"] = {"reads_head_as_words": True}
 # views that also run an older fusion
 FUSION: dict[str, dict[str, object]] = {"before": {"normalised": minmax}}
 
@@ -98,7 +104,7 @@ def main() -> None:
     for name in args.views.split(","):
         patches = VIEWS[name]
         folder = f"english-view-{name}" if patches else None
-        rows += english_part_variant(name, folder, patches, args, FUSION.get(name))
+        rows += english_part_variant(name, folder, patches, args, FUSION.get(name), OTHER_CLASS.get(name))
     print_variant_rows(args.split, "view", rows)
 
 

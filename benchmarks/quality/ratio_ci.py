@@ -28,6 +28,7 @@ TEST_SETS = (
     ("heldout6", None),
     ("heldout7", None),
     ("heldout8", None),
+    ("heldout9", None),
 )
 
 

@@ -8,8 +8,9 @@ ordered by a hash of their id and dealt alternately to dev and test, strata in s
 carried on from one stratum to the next: every stratum is split in half to within one query, and the
 whole set to within one. The split was frozen on
 2026-12-06; `queries/heldout.jsonl`, `queries/heldout2.jsonl`, `queries/heldout3.jsonl`,
-`queries/heldout4.jsonl`, `queries/heldout5.jsonl`, `queries/heldout6.jsonl`, `queries/heldout7.jsonl` and
-`queries/heldout8.jsonl` (written later, each over packages outside the rest of the corpus) are all `test`.
+`queries/heldout4.jsonl`, `queries/heldout5.jsonl`, `queries/heldout6.jsonl`, `queries/heldout7.jsonl`,
+`queries/heldout8.jsonl` and `queries/heldout9.jsonl` (written later, each over packages outside the rest of the
+corpus) are all `test`.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout6.jsonl",
     QUERIES / "heldout7.jsonl",
     QUERIES / "heldout8.jsonl",
+    QUERIES / "heldout9.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

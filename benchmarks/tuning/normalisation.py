@@ -70,7 +70,9 @@ ROWS: dict[str, Normaliser] = {
 }
 
 
-HARNESS_SETS = "handwritten,csn,heldout,heldout2,heldout3,heldout4,heldout5,heldout6,heldout7,heldout8"
+HARNESS_SETS = (
+    "handwritten,csn,heldout,heldout2,heldout3,heldout4,heldout5,heldout6,heldout7,heldout8,heldout9"
+)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from codesearch.errors import ConfigError
+from codesearch.terminal_text import as_bytes_shown, not_utf8
 from codesearch.types import SYMBOL_KINDS
 from parsers.languages import EXTENSIONS, FILENAMES
 
@@ -90,9 +91,15 @@ def canonical_repo(value: str, names: Iterable[str], flag: str = "--repo") -> st
 
 def canonical_path(value: str, flag: str = "--path") -> str:
     """``value`` as a path glob: as given, unless it holds a NUL, which no path has (SQLite's GLOB read
-    ``*\0*`` as ``*``: every path matched)."""
+    ``*\0*`` as ``*``: every path matched), or bytes that are not UTF-8, which no indexed path has."""
     if "\0" in value:
         raise ConfigError(f"{flag} {value!r} cannot match a path: it contains a NUL character")
+    where = not_utf8(value)
+    if where is not None:  # the crawler skips such names ("undecodable-name")
+        raise ConfigError(
+            f"{flag} '{as_bytes_shown(value)}' cannot match a path: it is not UTF-8 text ({where}), "
+            "and files whose names are not UTF-8 are not indexed"
+        )
     return value
 
 

@@ -8,13 +8,13 @@ again (the identifier check and the query's terms were computed three and four t
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from codesearch.errors import ConfigError
 from codesearch.fusion import IDENTIFIER
+from codesearch.terminal_text import not_utf8, replace_not_utf8
 from codesearch.translate import lexical_terms, translate_query
 from indexer.lexical import query_terms
 
@@ -54,23 +54,15 @@ class Query:
         return dataclasses.replace(self, vector=vector, dense=dense, dense_depth=depth if dense else 0)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _valid_text(text: str, query_type: str | None) -> str:
-    """``text`` without lone surrogates: how Python hands over a command line's bytes that are not UTF-8.
-    A query typed so is refused, naming the byte; code (``similar``'s query, read from a file) keeps U+FFFD
-    in their place."""
-    bad = _SURROGATE.search(text)
-    if bad is None:
+    """``text`` as UTF-8 text. A query typed with bytes that are not UTF-8 is refused, naming the byte; code
+    (``similar``'s query, read from a file) keeps U+FFFD in their place."""
+    where = not_utf8(text)
+    if where is None:
         return text
     if query_type == "code":
-        return _SURROGATE.sub("\ufffd", text)
-    byte = ord(bad.group()) - 0xDC00 if 0xDC80 <= ord(bad.group()) <= 0xDCFF else None
-    what = f"byte {byte:#04x}" if byte is not None else f"lone surrogate U+{ord(bad.group()):04X}"
-    raise ConfigError(
-        f"the query is not UTF-8 text ({what} at character {bad.start() + 1}): is the terminal set to UTF-8?"
-    )
+        return replace_not_utf8(text)
+    raise ConfigError(f"the query is not UTF-8 text ({where}): is the terminal set to UTF-8?")
 
 
 def analyse_query(text: str, query_type: str | None = None) -> Query:

@@ -28,3 +28,28 @@ def printable(text: str) -> str:
 def printable_code(text: str) -> str:
     """``text`` (lines of code) with every control character but newline and tab shown as an escape."""
     return _CONTROL_IN_CODE.sub(_visible, text.replace("\r\n", "\n"))
+
+
+# a lone surrogate: how Python hands over a command line's bytes that are not UTF-8 (``surrogateescape``)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def not_utf8(text: str) -> str | None:
+    """Where ``text`` (a command-line argument) is not UTF-8, said for an error line (``byte 0xe9 at
+    character 4``); None when it is."""
+    bad = _SURROGATE.search(text)
+    if bad is None:
+        return None
+    code = ord(bad.group())
+    what = f"byte {code - 0xDC00:#04x}" if 0xDC80 <= code <= 0xDCFF else f"lone surrogate U+{code:04X}"
+    return f"{what} at character {bad.start() + 1}"
+
+
+def as_bytes_shown(text: str) -> str:
+    """``text`` with its bytes that are not UTF-8 shown as ``\\xff``, as the user typed them."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def replace_not_utf8(text: str) -> str:
+    """``text`` with U+FFFD where it is not UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 from codesearch import assembly
 from codesearch.cli.options import add_result_options
 from codesearch.cli.output import print_compact, print_files, print_hits, print_json
-from codesearch.errors import ConfigError, ExitCode
+from codesearch.errors import ConfigError, ExitCode, NotFoundError
 from codesearch.filter_values import canonical_filters
 from codesearch.settings import Settings
+from codesearch.terminal_text import as_bytes_shown, not_utf8
 
 if TYPE_CHECKING:
     from codesearch.search import Searcher, SearchResult
@@ -59,6 +60,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         file, _, line = args.location.rpartition(":")
         if not file or not line.isdigit():
             raise ConfigError(f"expected FILE:LINE, not {args.location!r}")
+        where = not_utf8(file)
+        if where is not None:  # the crawler skips such names ("undecodable-name")
+            raise NotFoundError(
+                f"'{as_bytes_shown(file)}' is not UTF-8 ({where}): files whose names are not UTF-8 are not indexed"
+            )
         mode = args.mode  # default: dense (the model's code-to-code instruction); lexical without vectors
         located = _located(file, searcher)
         _check_line(file, located, int(line))

@@ -208,7 +208,7 @@ class WordPiece:
         try:
             first, *tokens = cached.read_text(encoding="utf-8").split("\n")
             specials = json.loads(first)
-            return cls(dict(zip(tokens, range(len(tokens)))), specials, max_tokens)
+            return cls(dict(zip(tokens, range(len(tokens)), strict=True)), specials, max_tokens)
         except (OSError, ValueError, KeyError, TypeError):
             pass
         config = json.loads(source.read_bytes())
@@ -223,7 +223,7 @@ class WordPiece:
             os.replace(tmp, cached)
         except OSError as exc:  # a read-only cache: parse the JSON each time
             log.info("cannot keep the WordPiece vocabulary in %s (%s)", cache_dir, exc)
-        return cls(dict(zip(vocab_list, range(len(vocab_list)))), specials, max_tokens)
+        return cls(dict(zip(vocab_list, range(len(vocab_list)), strict=True)), specials, max_tokens)
 
 
 def _checked(config: dict[str, Any]) -> list[str] | None:

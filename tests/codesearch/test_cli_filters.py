@@ -96,3 +96,12 @@ def test_alias_tables() -> None:
     assert canonical_language("markdown") == "markdown" and canonical_language("md") == "markdown"
     assert canonical_kind("fn") == canonical_kind("functions") == "function"
     assert canonical_kind("meth") == "method" and canonical_kind("struct") == "struct"
+
+
+def test_a_path_glob_with_a_byte_that_is_not_utf8_is_a_usage_error(indexed, capsys) -> None:
+    # the crawler skips files whose names are not UTF-8, so no indexed path can match; it died as
+    # "internal error: UnicodeEncodeError" in SQLite's GLOB
+    glob = b"src/\xff*".decode("utf-8", "surrogateescape")
+    assert main(["--index", str(indexed), "search", "retry", "--path", glob]) == ExitCode.USAGE
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--path" in err and "UTF-8" in err and "internal error" not in err

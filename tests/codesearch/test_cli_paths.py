@@ -101,3 +101,12 @@ def test_similar_on_a_fifo_answers_without_hanging(indexed, capsys):
     os.mkfifo(fifo)
     assert main(["--index", str(index_dir), "similar", "src/net/pipe.py:3"]) == ExitCode.NOT_FOUND
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_similar_on_a_file_name_that_is_not_utf8_says_it_is_not_indexed(indexed, capsys):
+    # such files are skipped by the crawler ("undecodable-name"); it died as "internal error: UnicodeEncodeError"
+    repo, index_dir = indexed
+    location = b"src/net/\xff.py:3".decode("utf-8", "surrogateescape")
+    assert main(["--index", str(index_dir), "similar", location]) == ExitCode.NOT_FOUND
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "UTF-8" in err and "internal error" not in err

@@ -201,7 +201,9 @@ class NumpyMiniLM:
 
     A query is a few tokens: numpy runs the graph in ~20 ms on one BLAS thread, and loading it costs no
     onnxruntime import and no session (~0.2 s of a one-shot CLI search). One BLAS thread: the matrices
-    are small, and threads that must meet at every GEMM stall as soon as another process holds a core."""
+    are small, and threads that must meet at every GEMM stall as soon as another process holds a core. The
+    folded graph (55 MB, the weights widened to float32) and the vocabulary are kept in the user cache by
+    the first process and memory-mapped or read by the next (``NumpyGraph.cached``, ``WordPiece``)."""
 
     def __init__(self) -> None:
         from codesearch.embedding.onnx_numpy import NumpyGraph
@@ -215,7 +217,7 @@ class NumpyMiniLM:
         self.wordpiece = WordPiece.from_tokenizer_json(vocabulary, _cache_dir(), MAX_TOKENS)
         self.vocabulary = vocabulary
         self._full_tokenizer: Any = None
-        self.graph = NumpyGraph(weights)
+        self.graph = NumpyGraph.cached(weights, _cache_dir())
         self.inputs = set(self.graph.inputs)
         self._limit = blas_limiter()
 

@@ -3,6 +3,7 @@ and on small graphs written here byte by byte (protobuf), so its decoder and ope
 
 from __future__ import annotations
 
+import os
 import struct
 import subprocess
 import sys
@@ -204,3 +205,53 @@ def test_an_unknown_operator_is_refused_when_the_graph_is_read(tmp_path: Path) -
 
 def test_erf_is_within_float32_rounding() -> None:
     assert erf_error_bound() < 2e-7
+
+
+def test_the_folded_graph_kept_in_the_cache_gives_the_same_vectors(tmp_path: Path) -> None:
+    """The first process folds the graph and leaves it in the cache; the next maps it (no fold), with the
+    same vectors; a damaged file is folded again and rewritten; a newer model file replaces the old one."""
+    from codesearch.embedding.onnx_numpy import _folded_path
+
+    weights = minilm_int8.data_file(*minilm_int8.WEIGHTS)
+    assert weights is not None
+    model = tmp_path / "model.onnx"
+    model.write_bytes(weights.read_bytes())
+    cache = tmp_path / "cache"
+    feeds = {
+        "input_ids": np.array([[101, 11968, 1037, 9563, 5371, 102]], dtype=np.int64),
+        "attention_mask": np.ones((1, 6), dtype=np.int64),
+        "token_type_ids": np.zeros((1, 6), dtype=np.int64),
+    }
+    folded = NumpyGraph(model)
+    expected = folded.run({k: v for k, v in feeds.items() if k in folded.inputs})[0]
+    first = NumpyGraph.cached(model, cache)
+    kept = _folded_path(model, cache)
+    assert kept.is_file() and [p.name for p in cache.iterdir()] == [kept.name]
+    second = NumpyGraph.cached(model, cache)
+    # read from the cache file, not folded from the model file
+    assert len(second._map) == kept.stat().st_size != model.stat().st_size
+    for graph in (first, second):
+        np.testing.assert_array_equal(
+            graph.run({k: v for k, v in feeds.items() if k in graph.inputs})[0], expected
+        )
+    # damaged: cut short, or not ours at all: folded again, and the file rewritten whole
+    for damage in (lambda b: b[: len(b) // 2], lambda b: b"not a graph" + b[11:]):
+        kept.write_bytes(damage(kept.read_bytes()))
+        again = NumpyGraph.cached(model, cache)
+        np.testing.assert_array_equal(
+            again.run({k: v for k, v in feeds.items() if k in again.inputs})[0], expected
+        )
+        assert NumpyGraph._read_folded(kept).inputs == folded.inputs
+    # the model file changes (a new wheel): its folded graph replaces the old one
+    os.utime(model, ns=(1_000_000_000, 1_000_000_000))
+    NumpyGraph.cached(model, cache)
+    assert [p.name for p in cache.iterdir()] == [_folded_path(model, cache).name] != [kept.name]
+
+
+def test_a_cache_that_cannot_be_written_only_costs_the_fold(tmp_path: Path) -> None:
+    weights = minilm_int8.data_file(*minilm_int8.WEIGHTS)
+    assert weights is not None
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    graph = NumpyGraph.cached(weights, blocked / "cache")
+    assert graph._constants and not (blocked / "cache").exists()

@@ -21,6 +21,8 @@ random Unicode).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -204,7 +206,9 @@ class WordPiece:
         """The tokenizer of ``source`` (a tokenizer.json), its vocabulary read from ``cache_dir`` when a
         previous process wrote it there; None when ``source`` is not a BERT WordPiece tokenizer as expected."""
         stat = source.stat()
-        cached = cache_dir / f"wordpiece-{stat.st_size}-{stat.st_mtime_ns}-v{VOCAB_FORMAT}.txt"
+        place = hashlib.blake2b(str(source.resolve()).encode("utf-8", "surrogateescape"), digest_size=6)
+        same_file = f"wordpiece-{place.hexdigest()}"  # this tokenizer.json, any size or time
+        cached = cache_dir / f"{same_file}-{stat.st_size}-{stat.st_mtime_ns}-v{VOCAB_FORMAT}.txt"
         try:
             first, *tokens = cached.read_text(encoding="utf-8").split("\n")
             specials = json.loads(first)
@@ -216,13 +220,18 @@ class WordPiece:
         if vocab_list is None:
             return None
         specials = {t["content"]: t["id"] for t in config["added_tokens"]}
+        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
             tmp.write_text("\n".join([json.dumps(specials), *vocab_list]), encoding="utf-8")
             os.replace(tmp, cached)
-        except OSError as exc:  # a read-only cache: parse the JSON each time
+            for old in cache_dir.glob(f"{same_file}-*.txt"):
+                if old != cached:
+                    old.unlink(missing_ok=True)
+        except OSError as exc:  # a read-only or full cache: parse the JSON each time
             log.info("cannot keep the WordPiece vocabulary in %s (%s)", cache_dir, exc)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
         return cls(dict(zip(vocab_list, range(len(vocab_list)), strict=True)), specials, max_tokens)
 
 

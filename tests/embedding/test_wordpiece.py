@@ -196,3 +196,25 @@ def test_a_query_imports_no_tokenizers(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     runner = NumpyMiniLM()
     assert runner.tokenizer(["parse a configuration file"]) is runner.wordpiece
+
+
+def test_a_newer_tokenizer_file_replaces_its_old_vocabulary_in_the_cache(
+    source: Path, tmp_path: Path
+) -> None:
+    # one vocabulary file per tokenizer.json place: a reinstall (new time) does not leave the old one behind,
+    # and another install's tokenizer.json keeps its own
+    import os
+    import shutil
+
+    mine, other = tmp_path / "a" / "tokenizer.json", tmp_path / "b" / "tokenizer.json"
+    for copy in (mine, other):
+        copy.parent.mkdir()
+        shutil.copy(source, copy)
+    cache = tmp_path / "cache"
+    assert WordPiece.from_tokenizer_json(mine, cache, MAX_TOKENS) is not None
+    assert WordPiece.from_tokenizer_json(other, cache, MAX_TOKENS) is not None
+    assert len(list(cache.glob("wordpiece-*.txt"))) == 2
+    os.utime(mine, ns=(1_000_000_000, 1_000_000_000))
+    assert WordPiece.from_tokenizer_json(mine, cache, MAX_TOKENS) is not None
+    kept = sorted(p.name for p in cache.glob("wordpiece-*.txt"))
+    assert len(kept) == 2 and any("-1000000000-" in name for name in kept)

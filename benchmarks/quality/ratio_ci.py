@@ -29,6 +29,7 @@ TEST_SETS = (
     ("heldout7", None),
     ("heldout8", None),
     ("heldout9", None),
+    ("heldout10", None),
 )
 
 

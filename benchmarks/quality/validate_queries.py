@@ -33,6 +33,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout7.jsonl",
     QUERIES / "heldout8.jsonl",
     QUERIES / "heldout9.jsonl",
+    QUERIES / "heldout10.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

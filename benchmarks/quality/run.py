@@ -463,7 +463,8 @@ def main(argv: list[str] | None = None) -> int:
         searcher.close()
     markdown = summary_markdown(results, sets) + "\n" + report_markdown(results, sets)
     print(markdown)
-    stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")
+    # to the second: two runs ending in the same minute (a sweep right after a run) overwrote each other
+    stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M%S")
     details["args"] = vars(args) | {"corpus": str(args.corpus)}
     (OUT / f"quality-{stamp}.json").write_text(json.dumps(details, indent=1, ensure_ascii=False))
     (OUT / f"quality-{stamp}.md").write_text(markdown + "\n")

@@ -144,3 +144,32 @@ def test_translated_weights_and_the_gloss_combine(monkeypatch, non_latin: bool) 
     plan = fusion.plan_fusion(both, (False, True))
     assert plan.weights == (0.6, 0.4)
     assert plan.part_weights == (1.0, fusion.GLOSS_ENGLISH_WEIGHT)
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        # a long translated query, a long non-Latin one, a long untranslated Latin one: 0.5/0.5
+        (fusion.QueryProfile(non_latin=False, coverage=0.3, translated=True, words=12), (0.5, 0.5)),
+        (fusion.QueryProfile(non_latin=True, coverage=None, words=9), (0.5, 0.5)),
+        (fusion.QueryProfile(non_latin=False, coverage=0.1, words=15), (0.5, 0.5)),
+        # short ones keep their plans
+        (fusion.QueryProfile(non_latin=False, coverage=0.3, translated=True, words=8), (0.6, 0.4)),
+        (fusion.QueryProfile(non_latin=True, coverage=None, words=1), fusion.NON_LATIN_WEIGHTS),
+        # a long English query already weighs its sides equally
+        (fusion.QueryProfile(non_latin=False, coverage=1.0, words=20), (0.5, 0.5)),
+    ],
+)
+def test_a_long_query_leans_less_on_the_dense_side_beside_an_english_model(profile, expected) -> None:
+    assert fusion.plan_fusion(profile, (False, True)).weights == pytest.approx(expected)
+
+
+def test_a_long_query_in_a_one_model_index_keeps_its_plan() -> None:
+    # not measured there
+    long_untranslated = fusion.QueryProfile(non_latin=True, coverage=None, words=20)
+    assert fusion.plan_fusion(long_untranslated).weights == fusion.NON_LATIN_WEIGHTS
+
+
+def test_the_profile_counts_the_words_as_typed() -> None:
+    assert fusion.profile_query("lire le fichier de configuration et fusionner les variables").words == 9
+    assert fusion.profile_query("读取配置文件并合并环境变量").words == 1

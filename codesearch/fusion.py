@@ -1,12 +1,14 @@
 """How hybrid search mixes its rankings, decided per query from what the query looks like.
 
 Each ranking's scores are scaled by their spread over its candidates (``normalised``), then summed with
-weights. The weights follow two facts about the query, both cheap to compute:
+weights. The weights follow facts about the query, all cheap to compute:
 
 - its script: a query mostly in a non-Latin script shares almost no words with code;
 - its words' coverage by the index's own vocabulary: an English query ("read the config file") is made of
   words the code uses, a query in French or German mostly is not ("lire le fichier de configuration"), so
-  coverage tells the lexical side's worth without a language detector, in any language written in Latin.
+  coverage tells the lexical side's worth without a language detector, in any language written in Latin;
+- whether a dictionary translated it, and its length: a long description translated word by word gives the
+  lexical side many right words (``LONG_QUERY_WORDS``).
 
 An index of two models (``use+minilm``: one multilingual, one English-only) weighs its models by the same
 coverage. Measured with benchmarks/fusion.py; figures in benchmarks/RESULTS.md.

@@ -30,6 +30,7 @@ TEST_SETS = (
     ("heldout8", None),
     ("heldout9", None),
     ("heldout10", None),
+    ("heldout11", None),
 )
 
 

@@ -34,6 +34,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout8.jsonl",
     QUERIES / "heldout9.jsonl",
     QUERIES / "heldout10.jsonl",
+    QUERIES / "heldout11.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

@@ -46,8 +46,13 @@ def not_utf8(text: str) -> str | None:
 
 
 def as_bytes_shown(text: str) -> str:
-    """``text`` with its bytes that are not UTF-8 shown as ``\\xff``, as the user typed them."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """``text`` (a command-line argument, a file name from ``os.fsdecode``) with its bytes that are not UTF-8
+    shown as ``\\xff``, as they were typed; a lone surrogate no byte makes (JSON's ``"\\ud800"``) as
+    ``\\ud800``."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def replace_not_utf8(text: str) -> str:

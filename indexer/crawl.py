@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codesearch.errors import NotFoundError
+from codesearch.terminal_text import as_bytes_shown
 from indexer.crawl_git import GitListing, list_git_files, open_work_tree
 from indexer.crawl_ignore import CODESEARCHIGNORE, GITIGNORE, IgnoreChain
 from indexer.crawl_rules import (
@@ -183,9 +184,7 @@ class _Crawl:
         """Classify one listed file and record it as a source file or a skip."""
         self.tick()
         if not _is_utf8(rel):
-            self.skip(
-                rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"), "undecodable-name"
-            )
+            self.skip(as_bytes_shown(rel), "undecodable-name")
             return
         if not ignore.empty and ignore.ignores(rel):
             self.skip(rel, "ignored-by-codesearchignore")

@@ -105,3 +105,13 @@ def test_a_path_glob_with_a_byte_that_is_not_utf8_is_a_usage_error(indexed, caps
     assert main(["--index", str(indexed), "search", "retry", "--path", glob]) == ExitCode.USAGE
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--path" in err and "UTF-8" in err and "internal error" not in err
+
+
+def test_a_path_glob_with_a_lone_surrogate_from_json_is_a_usage_error() -> None:
+    # JSON (the HTTP API, MCP) can carry "\ud800", which no command line makes: the error line must still be
+    # said, not die encoding it
+    from codesearch.errors import ConfigError
+    from codesearch.filter_values import canonical_path
+
+    with pytest.raises(ConfigError, match=r"lone surrogate U\+D800"):
+        canonical_path("src/\ud800*", "path")

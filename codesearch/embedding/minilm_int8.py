@@ -202,7 +202,7 @@ class NumpyMiniLM:
     A query is a few tokens: numpy runs the graph in ~20 ms on one BLAS thread, and loading it costs no
     onnxruntime import and no session (~0.2 s of a one-shot CLI search). One BLAS thread: the matrices
     are small, and threads that must meet at every GEMM stall as soon as another process holds a core. The
-    folded graph (55 MB, the weights widened to float32) and the vocabulary are kept in the user cache by
+    folded graph (53 MB, the weights widened to float32) and the vocabulary are kept in the user cache by
     the first process and memory-mapped or read by the next (``NumpyGraph.cached``, ``WordPiece``)."""
 
     def __init__(self) -> None:
@@ -214,10 +214,11 @@ class NumpyMiniLM:
             raise EmbeddingUnavailableError(INSTALL_HINT)
         # the query in plain Python when the tokenizer.json is the BERT one it knows and the query's characters
         # are those it is checked on (~25 ms less per process); else ``tokenizers``, loaded then
-        self.wordpiece = WordPiece.from_tokenizer_json(vocabulary, _cache_dir(), MAX_TOKENS)
+        cache = _cache_dir()
+        self.wordpiece = WordPiece.from_tokenizer_json(vocabulary, cache, MAX_TOKENS)
         self.vocabulary = vocabulary
         self._full_tokenizer: Any = None
-        self.graph = NumpyGraph.cached(weights, _cache_dir())
+        self.graph = NumpyGraph.cached(weights, cache)
         self.inputs = set(self.graph.inputs)
         self._limit = blas_limiter()
 

@@ -16,19 +16,19 @@ caller falls back to onnxruntime. Results match onnxruntime's to float32 roundin
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import mmap
-import os
 import pickle
 import struct
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
+
+from codesearch.embedding.kept_files import keep, kept_path
 
 log = logging.getLogger(__name__)
 
@@ -368,10 +368,8 @@ _ALIGN = 64
 
 
 def _folded_path(path: Path, cache_dir: Path) -> Path:
-    """Where the folded graph of the model file ``path`` is kept: named after the file's place, size and time."""
-    stat = path.stat()
-    place = hashlib.blake2b(str(path.resolve()).encode("utf-8", "surrogateescape"), digest_size=6).hexdigest()
-    return cache_dir / f"folded-{place}-{stat.st_size}-{stat.st_mtime_ns}-v{FOLDED_FORMAT}.npgraph"
+    """Where the folded graph of the model file ``path`` is kept."""
+    return kept_path(path, cache_dir, "folded", FOLDED_FORMAT, ".npgraph")
 
 
 class NumpyGraph:
@@ -425,8 +423,7 @@ class NumpyGraph:
         return graph
 
     def _write_folded(self, kept: Path) -> None:
-        """The folded graph into ``kept`` (written aside, renamed into place); older ones of the same model
-        file are removed."""
+        """The folded graph into ``kept`` (``kept_files.keep``: older ones of the same model file removed)."""
         arrays, table, offset = [], [], 0
         for name, value in self._constants.items():
             array = np.array(value, order="C")  # 0-d stays 0-d
@@ -439,22 +436,15 @@ class NumpyGraph:
         )
         start = len(_FOLDED_MAGIC) + 8 + len(meta)
         start += -start % _ALIGN
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        tmp = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as out:
-                out.write(_FOLDED_MAGIC + struct.pack("<Q", len(meta)) + meta)
-                for at, array in arrays:
-                    out.seek(start + at)
-                    out.write(array.tobytes())
-                out.truncate(start + offset)
-            os.replace(tmp, kept)
-        finally:
-            tmp.unlink(missing_ok=True)
-        same_file = "-".join(kept.name.split("-")[:2])  # folded-PLACE: this model file, any size or time
-        for old in kept.parent.glob(f"{same_file}-*{kept.suffix}"):
-            if old != kept:
-                old.unlink(missing_ok=True)
+
+        def write(out: BinaryIO) -> None:
+            out.write(_FOLDED_MAGIC + struct.pack("<Q", len(meta)) + meta)
+            for at, array in arrays:
+                out.seek(start + at)
+                out.write(array.tobytes())
+            out.truncate(start + offset)
+
+        keep(kept, write)
 
     @classmethod
     def _read_folded(cls, kept: Path) -> NumpyGraph:

@@ -21,11 +21,8 @@ random Unicode).
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import logging
-import os
 import re
 import string
 import unicodedata
@@ -33,6 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from codesearch.embedding.kept_files import keep, kept_path
 
 log = logging.getLogger(__name__)
 
@@ -205,10 +204,7 @@ class WordPiece:
     def from_tokenizer_json(cls, source: Path, cache_dir: Path, max_tokens: int) -> WordPiece | None:
         """The tokenizer of ``source`` (a tokenizer.json), its vocabulary read from ``cache_dir`` when a
         previous process wrote it there; None when ``source`` is not a BERT WordPiece tokenizer as expected."""
-        stat = source.stat()
-        place = hashlib.blake2b(str(source.resolve()).encode("utf-8", "surrogateescape"), digest_size=6)
-        same_file = f"wordpiece-{place.hexdigest()}"  # this tokenizer.json, any size or time
-        cached = cache_dir / f"{same_file}-{stat.st_size}-{stat.st_mtime_ns}-v{VOCAB_FORMAT}.txt"
+        cached = kept_path(source, cache_dir, "wordpiece", VOCAB_FORMAT, ".txt")
         try:
             first, *tokens = cached.read_text(encoding="utf-8").split("\n")
             specials = json.loads(first)
@@ -220,18 +216,11 @@ class WordPiece:
         if vocab_list is None:
             return None
         specials = {t["content"]: t["id"] for t in config["added_tokens"]}
-        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        text = "\n".join([json.dumps(specials), *vocab_list]).encode("utf-8")
         try:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp.write_text("\n".join([json.dumps(specials), *vocab_list]), encoding="utf-8")
-            os.replace(tmp, cached)
-            for old in cache_dir.glob(f"{same_file}-*.txt"):
-                if old != cached:
-                    old.unlink(missing_ok=True)
+            keep(cached, lambda out: out.write(text))
         except OSError as exc:  # a read-only or full cache: parse the JSON each time
             log.info("cannot keep the WordPiece vocabulary in %s (%s)", cache_dir, exc)
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
         return cls(dict(zip(vocab_list, range(len(vocab_list)), strict=True)), specials, max_tokens)
 
 

@@ -39,14 +39,16 @@ def test_numpy_runner_gives_onnxruntimes_vectors_alone_and_in_a_padded_batch() -
 
 
 def test_queries_run_on_numpy_until_the_process_has_the_session() -> None:
-    """A process's first queries never import onnxruntime (what a one-shot CLI search saves); once it has
-    the session (documents, a server's ``load()``), queries use it; the vectors agree."""
+    """A process's first queries never import onnxruntime, nor tokenizers (``wordpiece`` reads the query):
+    what a one-shot CLI search saves; once it has the session (documents, a server's ``load()``), queries
+    use it; the vectors agree."""
     script = (
         "import sys\n"
         "from codesearch.embedding.minilm_int8 import MiniLMInt8\n"
         "m = MiniLMInt8()\n"
         "q = m.embed_queries(['parse a configuration file'])\n"
         "assert 'onnxruntime' not in sys.modules, 'a query imported onnxruntime'\n"
+        "assert 'tokenizers' not in sys.modules, 'a query imported tokenizers'\n"
         "d = m.embed_documents(['parse a configuration file'])\n"
         "assert 'onnxruntime' in sys.modules\n"
         "from codesearch.embedding.minilm_int8 import OnnxMiniLM\n"

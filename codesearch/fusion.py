@@ -12,13 +12,17 @@ weights. The weights follow facts about the query, all cheap to compute:
 
 An index of two models (``use+minilm``: one multilingual, one English-only) weighs its models by the same
 coverage. Measured with benchmarks/fusion.py; figures in benchmarks/RESULTS.md.
+
+After fusion a candidate's file lends it support (``file_supported``): code that does one thing sits beside code
+that does related things, so the file of the right function tends to hold other candidates of the query, and a
+look-alike in an unrelated file of another repository does not.
 """
 
 from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 from indexer.lexical import query_terms, split_identifier
@@ -62,6 +66,11 @@ GLOSS_ENGLISH_WEIGHT = 0.75
 # (hand-written test, CSN test, the blind heldout10): benchmarks/results/length-weights-2026-12-07.md.
 LONG_QUERY_WORDS = 9
 LONG_QUERY_WEIGHTS = (0.5, 0.5)
+# After fusion, each candidate gains this share of the best fused score among the other candidates of its file.
+# Dev (benchmarks/tuning/neighbours.py, 1,859 queries replayed): English +0.006, not English +0.005 MRR@10 at
+# 0.15 (0.1-0.2 a plateau); decided on test (hand-written test, CSN test, the blind heldout11):
+# benchmarks/results/heldout11-2026-12-07.md.
+FILE_SUPPORT = 0.15
 # Coverage of English queries is about 0.98 on the benchmark corpus, of German, Spanish, French, Italian
 # and Portuguese ones 0.24-0.35: below LOW a query counts as not English, above HIGH as English.
 COVERAGE_LOW, COVERAGE_HIGH = 0.4, 0.8
@@ -193,3 +202,30 @@ def fuse(
         for doc_id, score in normalised(ranking).items():
             scores[doc_id] = scores.get(doc_id, 0.0) + weight * score
     return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def file_supported(
+    fused: Sequence[tuple[int, float]], files: Mapping[int, Hashable], share: float | None = None
+) -> list[tuple[int, float]]:
+    """``fused`` with each score raised by ``share`` (default ``FILE_SUPPORT``) × the best score among the other
+    candidates of its file (``files``: document id -> its file, as any hashable; a document not in it gets
+    nothing), sorted again (stable)."""
+    share = FILE_SUPPORT if share is None else share
+    if share == 0:
+        return list(fused)
+    best: dict[Hashable, list[tuple[int, float]]] = {}
+    for doc_id, score in fused:
+        file = files.get(doc_id)
+        if file is not None:
+            top = best.setdefault(file, [])
+            if len(top) < 2:  # the two best of each file: a candidate's best other is one of them
+                top.append((doc_id, score))
+            elif score > top[1][1]:
+                top[1] = (doc_id, score)
+                top.sort(key=lambda item: -item[1])
+    supported = []
+    for doc_id, score in fused:
+        file = files.get(doc_id)
+        others = [s for i, s in best.get(file, ()) if i != doc_id] if file is not None else []
+        supported.append((doc_id, score + share * max(others, default=0.0)))
+    return sorted(supported, key=lambda item: -item[1])

@@ -22,14 +22,14 @@ import numpy as np
 from codesearch.embedding.base import QUERY_INSTRUCTIONS, Embedder
 from codesearch.errors import ConfigError, IndexNotFoundError, NotFoundError
 from codesearch.freshness import FreshHits
-from codesearch.fusion import FusionPlan, fuse, plan_fusion, profile_query
+from codesearch.fusion import FusionPlan, file_supported, fuse, plan_fusion, profile_query
 from codesearch.grouping import Row, group_hits
 from codesearch.query import Query, analyse_query
 from codesearch.rerank import Reranker, rerank_fused
 from codesearch.roles import priors_for, weigh
 from codesearch.settings import MODES
 from codesearch.snippets import SNIPPET_LINES, Snippet, preview
-from codesearch.types import Hit, SearchResult
+from codesearch.types import DocumentFacts, Hit, SearchResult
 from indexer.lexical import name_spellings, terms_in
 from indexer.local_read import (
     RankerFactory,
@@ -246,12 +246,16 @@ class Searcher:
             return []
         return generation.exact_names(name_spellings(re.split(r"\.|::|#", query.text)[-1]), filters)
 
-    def _weigh_roles(self, generation: StoreGeneration, query: Query, ranked: Ranking) -> Ranking:
-        """Tests, type declarations and loose windows below implementation code (``codesearch.roles``)."""
+    @staticmethod
+    def _weigh(query: Query, ranked: Ranking, facts: Mapping[int, DocumentFacts], supported: bool) -> Ranking:
+        """A hybrid ranking's candidates lent support by their file (``codesearch.fusion.file_supported``), then
+        tests, type declarations and loose windows below implementation code (``codesearch.roles``)."""
+        if supported:
+            ranked = file_supported(ranked, {i: (f.repo, f.path) for i, f in facts.items()})
         priors = priors_for(query.text)
         if not ranked or not priors:
             return ranked
-        return weigh(ranked, generation.facts([i for i, _ in ranked]), priors)
+        return weigh(ranked, facts, priors)
 
     @staticmethod
     def _exact_first(fused: Ranking, exact: list[int]) -> Ranking:
@@ -314,7 +318,8 @@ class Searcher:
                 rankings.append(generation.lexical(q.terms + q.translated, depth, filters, allowed))
             exact = self._exact_names(generation, q, filters) if mode != "dense" else []
             fused = fuse(rankings, plan.weights) if len(rankings) > 1 else rankings[0]
-            fused = self._weigh_roles(generation, q, fused)
+            facts = generation.facts([i for i, _ in fused]) if fused else {}
+            fused = self._weigh(q, fused, facts, supported=len(rankings) > 1)
             if self.reranker is not None:
                 fused = rerank_fused(self.reranker, q.text, fused, generation.rows, self.rerank_top)
             fused = self._exact_first(fused, exact)

@@ -380,6 +380,12 @@ def main(argv: list[str] | None = None) -> int:
         "(codesearch.fusion.TRANSLATED_WEIGHTS; default: as shipped, 0.6,0.4)",
     )
     parser.add_argument(
+        "--file-support",
+        type=float,
+        help="the share of the best other candidate of its file a hybrid candidate gains "
+        "(codesearch.fusion.FILE_SUPPORT; 0: off; default: as shipped)",
+    )
+    parser.add_argument(
         "--apertium",
         help="Apertium for Spanish, Portuguese and Italian queries: 'off', or the program "
         "(the apertium setting; default: as configured, auto: the one on PATH)",
@@ -433,6 +439,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             dense, lexical = (float(w) for w in args.translated_weights.split(","))
             codesearch.fusion.TRANSLATED_WEIGHTS = (dense, lexical)
+    if args.file_support is not None:
+        import codesearch.fusion
+
+        codesearch.fusion.FILE_SUPPORT = args.file_support
     if args.apertium:
         os.environ["CODESEARCH_APERTIUM"] = args.apertium
     if args.russian_lemmas == "off":

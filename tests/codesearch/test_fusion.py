@@ -7,7 +7,7 @@ import statistics
 import pytest
 
 from codesearch import fusion
-from codesearch.fusion import FusionPlan, QueryProfile, fuse, plan_fusion, profile_query
+from codesearch.fusion import FusionPlan, QueryProfile, file_supported, fuse, plan_fusion, profile_query
 from codesearch.search import Searcher
 from indexer.pipeline import index_paths
 
@@ -173,3 +173,50 @@ def test_a_long_query_in_a_one_model_index_keeps_its_plan() -> None:
 def test_the_profile_counts_the_words_as_typed() -> None:
     assert fusion.profile_query("lire le fichier de configuration et fusionner les variables").words == 9
     assert fusion.profile_query("读取配置文件并合并环境变量").words == 1
+
+
+def test_a_candidate_is_supported_by_the_best_other_candidate_of_its_file() -> None:
+    fused = [(1, 3.0), (2, 2.0), (3, 1.9), (4, 1.0), (5, 0.5)]
+    files = {1: "lone.py", 2: "pair.py", 3: "pair.py", 4: "pair.py", 5: "other.py"}
+    supported = dict(file_supported(fused, files, share=0.6))
+    assert supported[1] == 3.0 and supported[5] == 0.5  # alone in their files
+    assert supported[2] == pytest.approx(2.0 + 0.6 * 1.9)  # its best other, not itself
+    assert supported[3] == pytest.approx(1.9 + 0.6 * 2.0)
+    assert supported[4] == pytest.approx(1.0 + 0.6 * 2.0)
+    assert [i for i, _ in file_supported(fused, files, share=0.6)] == [2, 3, 1, 4, 5]
+
+
+def test_file_support_leaves_unknown_documents_and_a_zero_share_alone() -> None:
+    fused = [(1, 2.0), (2, 1.0), (3, 0.9)]
+    assert file_supported(fused, {2: "a.py", 3: "a.py"}, share=0.0) == fused
+    assert dict(file_supported(fused, {2: "a.py", 3: "a.py"}, share=1.0))[1] == 2.0
+    assert file_supported([], {}, share=1.0) == []
+
+
+LONE = 'def ledger_total(ledger):\n    """Ledger ledger ledger: the ledger total."""\n    return ledger\n'
+PAIR = (
+    'def ledger_open(path):\n    """Open a ledger."""\n    return path\n\n\n'
+    'def ledger_close(handle):\n    """Close a ledger."""\n    return handle\n'
+)
+# functions the query does not ask for: the dense side's lowest scores are theirs, not the ledger's
+OTHERS = "".join(f"def unrelated_{n}(x):\n    return x * {n}\n\n\n" for n in range(6))
+
+
+def test_hybrid_search_lends_file_support_and_lexical_search_does_not(
+    tmp_path, build_git_repo, hash_embedder, monkeypatch
+) -> None:
+    """Wired into the pipeline: with a huge share the two candidates that share a file rank above the one that
+    matches more but stands alone (first at the shipped share); lexical search ranks by its own scores."""
+    repo = build_git_repo(tmp_path / "r", {"lone.py": LONE, "pair.py": PAIR, "other.py": OTHERS})
+    index_paths([repo.root], index_dir=tmp_path / "idx", embedder=hash_embedder, model="fake")
+    searcher = Searcher(tmp_path / "idx", hash_embedder)
+    try:
+        assert searcher.search("ledger", k=3, mode="lexical").hits[0].name == "ledger_total"
+        before = [h.name for h in searcher.search("ledger", k=10, mode="hybrid").hits]
+        monkeypatch.setattr(fusion, "FILE_SUPPORT", 100.0)
+        after = searcher.search("ledger", k=10, mode="hybrid").hits
+        assert before[0] == "ledger_total"
+        assert {h.path for h in after[:2]} == {"pair.py"}
+        assert searcher.search("ledger", k=3, mode="lexical").hits[0].name == "ledger_total"
+    finally:
+        searcher.close()

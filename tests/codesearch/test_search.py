@@ -455,7 +455,8 @@ def test_role_priors_read_any_number_of_candidates(searcher) -> None:
     250,000 in Debian's build): one more than this connection's limit."""
     limit = _db(searcher).getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     ranked = [(i, 1.0 / i) for i in range(1, limit + 2)]
-    weighed = searcher._weigh_roles(searcher.generation, analyse_query("ledger"), ranked)
+    facts = searcher.generation.facts([i for i, _ in ranked])
+    weighed = searcher._weigh(analyse_query("ledger"), ranked, facts, supported=True)
     assert len(weighed) == len(ranked)
     assert {i for i, _ in weighed} == {i for i, _ in ranked}
 

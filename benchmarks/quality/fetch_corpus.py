@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout11"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout12"); "" for the first
 
 
 # fmt: off
@@ -241,6 +241,33 @@ SOURCES: list[Source] = [
                     "github.com/robfig/cron/logger.go", "github.com/robfig/cron/option.go",
                     "github.com/robfig/cron/parser.go", "github.com/robfig/cron/spec.go"), heldout=True,
            query_set="heldout11"),
+    # Held out, twelfth set (queries/heldout12.jsonl, written 2026-12-07 from reading this code, committed
+    # before any search or index ran over it): C, Python, Rust, TypeScript
+    # C: the Chipmunk2D physics engine as the pymunk sdist vendors it, eight of its sources (bodies, shapes,
+    # polygons, collision detection, arbiters, space queries, polylines, moments) and the vector and bounding
+    # box headers; its joints, spatial indexes, the space step, the other headers and pymunk's binding left out
+    Source("chipmunk", "pypi", "pymunk", "6.9.0", root="pymunk-6.9.0/Chipmunk2D",
+           include=("src/chipmunk.c", "src/cpBody.c", "src/cpShape.c", "src/cpPolyShape.c", "src/cpCollision.c",
+                    "src/cpArbiter.c", "src/cpSpaceQuery.c", "src/cpPolyline.c", "include/chipmunk/cpVect.h",
+                    "include/chipmunk/cpBB.h"), heldout=True, query_set="heldout12"),
+    # Python: astral (sun and moon positions, sunrise, sunset, twilight, moon phase, the city database); its
+    # tests and the __main__ command line left out
+    Source("astral", "pypi", "astral", "3.2", root="astral-3.2/src",
+           include=("astral/__init__.py", "astral/sun.py", "astral/moon.py", "astral/location.py",
+                    "astral/geocoder.py", "astral/julian.py", "astral/sidereal.py", "astral/table4.py"),
+           heldout=True, query_set="heldout12"),
+    # Rust: indicatif (terminal progress bars and spinners: styles and templates, draw targets, multi-bars,
+    # rate and ETA estimates, iterator wrappers); its examples and tests/ left out
+    Source("indicatif", "deb", "librust-indicatif-dev", "0.17.3-2", root="usr/share/cargo/registry",
+           include=("indicatif-0.17.3/src",), heldout=True, query_set="heldout12"),
+    # TypeScript: @tanstack/table-core (headless data-table state), its row models, sorting, filtering and
+    # aggregation functions and seven features (sorting, filtering, grouping, expanding, pagination, selection,
+    # column sizing); the core table, header, row and column factories, the other features and types.ts left out
+    Source("table-core", "npm", "@tanstack/table-core", "8.20.5", root="package/src",
+           include=("utils", "utils.ts", "aggregationFns.ts", "filterFns.ts", "sortingFns.ts",
+                    "features/RowSorting.ts", "features/ColumnFiltering.ts", "features/ColumnGrouping.ts",
+                    "features/RowExpanding.ts", "features/RowPagination.ts", "features/RowSelection.ts",
+                    "features/ColumnSizing.ts"), heldout=True, query_set="heldout12"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -248,7 +275,7 @@ HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 
 
 def query_set_packages(query_set: str) -> frozenset[str]:
-    """The packages of one held-out set after the first (``heldout2`` ... ``heldout11``): its queries target only
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout12``): its queries target only
     these (``tests/benchmarks/test_split.py``)."""
     return frozenset(s.name for s in SOURCES if s.query_set == query_set)
 

@@ -31,6 +31,7 @@ TEST_SETS = (
     ("heldout9", None),
     ("heldout10", None),
     ("heldout11", None),
+    ("heldout12", None),
 )
 
 

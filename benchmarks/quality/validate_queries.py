@@ -35,6 +35,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout9.jsonl",
     QUERIES / "heldout10.jsonl",
     QUERIES / "heldout11.jsonl",
+    QUERIES / "heldout12.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

@@ -2,7 +2,8 @@
 
     python -m benchmarks.quality.validate_queries [queries/handwritten.jsonl queries/csn.jsonl ...]
 
-Also checks the record shape (id, query, lang, targets, code_lang; `style`, when present, is natural or
+A target must also be code the product indexes: a file the crawler skips (generated, minified, vendored, ...)
+is reported with the crawler's reason. Also checks the record shape (id, query, lang, targets, code_lang; `style`, when present, is natural or
 identifier), unique ids, that `code_lang` agrees with the target file, and (for CSN targets) that
 `start_line` is the definition's start line.
 Exit status 1 when anything is wrong.
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from benchmarks.paths import CORPUS, QUERIES
 from benchmarks.quality.corpus_functions import FunctionDef, extract_functions, language_for
+from indexer.crawl import crawl
 from indexer.crawl_rules import is_vendored_dir_name
 
 DEFAULT_FILES = [
@@ -51,6 +53,21 @@ def functions_in(corpus: Path, repo: str, path: str) -> tuple[FunctionDef, ...] 
     return tuple(extract_functions(file.read_bytes(), language))
 
 
+@cache
+def skipped_by_crawler(corpus: Path, repo: str) -> dict[str, str]:
+    """The files of a corpus package that the crawler skips, with its reason (a skipped folder ends in "/")."""
+    root = corpus / repo
+    return dict(crawl(root).skipped) if root.is_dir() else {}
+
+
+def crawler_skip(corpus: Path, repo: str, path: str) -> str | None:
+    """Why the crawler skips ``path`` of package ``repo`` (itself or a folder above it), or None."""
+    skipped = skipped_by_crawler(corpus, repo)
+    parts = path.split("/")
+    folders = ("/".join(parts[:n]) + "/" for n in range(1, len(parts)))
+    return skipped.get(path) or next((skipped[f] for f in folders if f in skipped), None)
+
+
 def check_record(record: dict[str, object], corpus: Path) -> list[str]:
     """Problems with one query record (empty when it is valid)."""
     problems = [f"missing field {k!r}" for k in REQUIRED if k not in record]
@@ -66,6 +83,10 @@ def check_record(record: dict[str, object], corpus: Path) -> list[str]:
         where = f"{repo}/{path}::{name}"
         if any(is_vendored_dir_name(part) for part in str(path).split("/")[:-1]):
             problems.append(f"{where}: inside a folder the crawler skips as vendored")
+            continue
+        reason = crawler_skip(corpus, str(repo), str(path))
+        if reason is not None:
+            problems.append(f"{where}: the crawler skips this file ({reason})")
             continue
         functions = functions_in(corpus, str(repo), str(path))
         if functions is None:

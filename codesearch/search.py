@@ -1,8 +1,9 @@
 """The search pipeline: dense top-k and lexical top-k, fused by weighted normalised score, filtered, grouped.
 
 ``Searcher.search`` is a list of stages over one generation of the store (``indexer.store_read``): analyse
-the query (``codesearch.query``), plan the fusion, embed, retrieve both ways, fuse, weigh roles, rerank, put
-exact names first, group (``codesearch.grouping``). Query embedding and rerank run outside any lock.
+the query (``codesearch.query``), plan the fusion, embed, retrieve both ways, fuse, lend each candidate its
+file's support (``codesearch.fusion.file_supported``), weigh roles, rerank, put exact names first, group
+(``codesearch.grouping``). Query embedding and rerank run outside any lock.
 """
 
 from __future__ import annotations

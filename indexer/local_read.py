@@ -86,12 +86,13 @@ class LocalGeneration:
         vectors: DenseIndex | None,
         db: sqlite3.Connection,
         ranker: LexicalRanker,
-        only: set[int] | None = None,
+        ahead: bool = False,
     ) -> None:
         self.index_dir = index_dir
-        # the documents of the manifest's generation, when the metadata already holds a later one (a writer
-        # was killed, or is, between its database commit and its manifest): nothing else is answered
-        self.only = only
+        # the metadata already holds a later generation than the vectors (a writer was killed, or is, between
+        # its database commit and its manifest): the metadata is answered as it is, and a vector only for a
+        # document it still holds (ids are never reused, so a vector never stands for other text)
+        self.ahead = ahead
         self.manifest, self.vectors, self.ranker = manifest, vectors, ranker
         self._db = db
         self._lock = threading.Lock()  # one statement at a time on the connection
@@ -120,11 +121,24 @@ class LocalGeneration:
     ) -> Ranking:
         if self.vectors is None:
             return []
-        return self.vectors.search(vector, depth, allowed)
+        return self._still_held(self.vectors.search(vector, depth, allowed))
+
+    def _still_held(self, ranking: Ranking) -> Ranking:
+        """``ranking`` without the documents the metadata no longer holds (only ever when ``ahead``)."""
+        if not self.ahead or not ranking:
+            return ranking
+        held: set[int] = set()
+        ids = [i for i, _ in ranking]
+        for start in range(0, len(ids), SQL_BATCH):
+            batch = ids[start : start + SQL_BATCH]
+            with self._sql() as db:
+                sql = f"SELECT id FROM documents WHERE id IN ({','.join('?' * len(batch))})"
+                held.update(r[0] for r in db.execute(sql, batch))
+        return [(i, s) for i, s in ranking if i in held]
 
     def dense_batch(self, vectors: np.ndarray, depth: int) -> list[Ranking] | None:
         index = self.vectors
-        if index is None or index.live == 0 or not hasattr(index, "search_batch"):
+        if index is None or index.live == 0 or not hasattr(index, "search_batch") or self.ahead:
             return None
         return index.search_batch(np.ascontiguousarray(vectors, dtype=np.float32), depth)  # type: ignore[no-any-return]
 
@@ -133,12 +147,7 @@ class LocalGeneration:
     ) -> Ranking:
         where, args = filters_sql(filters)
         with self._sql() as db:
-            return self._kept(self.ranker.rank(db, terms, depth, where, args, allowed))
-
-    def _kept(self, ranking: Ranking) -> Ranking:
-        if self.only is None:
-            return ranking
-        return [(i, s) for i, s in ranking if i in self.only]
+            return self.ranker.rank(db, terms, depth, where, args, allowed)
 
     def known_words(self, words: Sequence[str]) -> set[str]:
         with self._sql() as db:
@@ -153,7 +162,7 @@ class LocalGeneration:
         )
         with self._sql() as db:
             found = [r[0] for r in db.execute(sql, [*spellings, *args])]
-        return found if self.only is None else [i for i in found if i in self.only]
+        return found
 
     def facts(self, ids: Sequence[int]) -> dict[int, DocumentFacts]:
         out: dict[int, DocumentFacts] = {}
@@ -181,7 +190,7 @@ class LocalGeneration:
             )
             with self._sql() as db:
                 out.update((r["id"], r) for r in db.execute(sql, batch))
-        return out if self.only is None else {i: r for i, r in out.items() if i in self.only}
+        return out
 
     def document_at(self, abs_path: str, line: int) -> Mapping[str, Any] | None:
         path = Path(abs_path)
@@ -340,20 +349,19 @@ def open_generation(
             log.debug("loading %s failed (%s), attempt %d", manifest.vectors_file, exc, attempt + 1)
             time.sleep(0.05)
             continue
-        only = None
-        if get_meta(db, "generation", "") != str(manifest.generation):
-            only = set(loaded.live_ids().tolist())
+        ahead = get_meta(db, "generation", "") != str(manifest.generation)
+        if ahead:
             log.warning(
-                "the index at %s was not finished (its data is ahead of its manifest): answering from "
-                "generation %d's %d documents only; run `codesearch index` to finish it",
-                index_dir, manifest.generation, len(only),
+                "the index at %s was not finished (its data is ahead of its manifest): code written since "
+                "generation %d is found by its words, not yet by its meaning; run `codesearch index` to finish it",
+                index_dir, manifest.generation,
             )  # fmt: skip
         try:
             vectors = vector_loader(manifest, loaded)
         except BaseException:
             db.close()
             raise
-        return LocalGeneration(index_dir, manifest, vectors, db, ranker_factory(manifest), only)
+        return LocalGeneration(index_dir, manifest, vectors, db, ranker_factory(manifest), ahead)
     raise IndexIOError(
         f"the vectors of the index at {index_dir} cannot be read; run `codesearch index` to repair them"
     )

@@ -1,4 +1,4 @@
-"""The local store's read side: a reader answers from the manifest's generation only."""
+"""The local store's read side: a reader of an unfinished index (its data ahead of its manifest) loses no code."""
 
 from __future__ import annotations
 
@@ -14,16 +14,19 @@ def _index(root, index_dir, embedder):
     return index_paths([root], index_dir=index_dir, embedder=embedder, model="fake")
 
 
-def test_a_reader_opened_after_a_kill_between_commit_and_manifest_answers_from_the_manifests_generation(
+def test_a_reader_opened_after_a_kill_between_commit_and_manifest_loses_no_code(
     git_repo, hash_embedder, tmp_path, monkeypatch
 ):
-    """meta.sqlite holds generation 2, the manifest and the vectors generation 1: no hit may come from
-    documents generation 1 does not have (new metadata with old vectors), in any mode."""
+    """meta.sqlite holds generation 2, the manifest and the vectors generation 1. Code the killed run rewrote
+    (its rows replaced, with new ids) or added has no vector yet: it is found by its words, never by a vector
+    of other text (ids are never reused), and no hit comes from a row the run deleted. Before, the reader kept
+    only generation 1's ids, and every function of a rewritten file vanished until the next run."""
     repo = git_repo()
     index_dir = tmp_path / "idx"
     _index(repo.root, index_dir, hash_embedder)
-    old_names = {h.name for h in Searcher(index_dir, hash_embedder).search("retry config", k=50).hits}
-    repo.write("web/late.js", "function lateArrival(queue) {\n  return queue.shift();\n}\n")
+    retry = (repo.root / "src/net/retry.py").read_text()
+    repo.write("src/net/retry.py", retry.replace("Retry a failed", "Retry a failing"))  # rewritten
+    repo.write("web/late.js", "function lateArrival(queue) {\n  return queue.shift();\n}\n")  # added
 
     def killed(*args, **kwargs):
         raise KeyboardInterrupt  # the process dies between the SQLite commit and the manifest
@@ -36,10 +39,16 @@ def test_a_reader_opened_after_a_kill_between_commit_and_manifest_answers_from_t
 
     searcher = Searcher(index_dir, hash_embedder)
     assert searcher.manifest.generation == 1
-    for mode in ("lexical", "hybrid", "dense"):
-        names = [h.name for h in searcher.search("lateArrival queue shift", k=20, mode=mode).hits]
-        assert "lateArrival" not in names, mode
-    assert {h.name for h in searcher.search("retry config", k=50).hits} == old_names
+    for mode in ("lexical", "hybrid"):
+        assert searcher.search("retry_with_backoff", k=1, mode=mode).hits[0].name == "retry_with_backoff", (
+            mode
+        )
+        assert searcher.search("lateArrival", k=1, mode=mode).hits[0].name == "lateArrival", mode
+    dense = searcher.search("lateArrival queue shift retry request", k=50, mode="dense").hits
+    assert "lateArrival" not in {h.name for h in dense}  # no vector of its own yet
+    assert all(
+        h.path != "src/net/retry.py" for h in dense
+    )  # its old rows are gone, its new ones have no vector
 
     _index(repo.root, index_dir, hash_embedder)  # the next run commits generation 2: the reader moves to it
     assert searcher.manifest.generation == 2

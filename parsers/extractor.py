@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 import tree_sitter
 
 from codesearch.types import SYMBOL_KINDS, Symbol
-from parsers import grammars
+from parsers import grammars, preprocessor
 from parsers.docs import clean_doc
 from parsers.languages import SYNTAX, Syntax
 from parsers.signature import signature_of
@@ -78,7 +78,9 @@ def extract_symbols(
         raise ValueError(f"no grammar for language {language!r}")
     source = bytes(source)
     deadline = time.monotonic() + timeout_s
-    tree = _parse(source, language, deadline)
+    # C and C++ are parsed with the conditionals that unbalance braces reduced to one branch (same offsets)
+    parsed = preprocessor.masked(source) if language in preprocessor.LANGUAGES else source
+    tree = _parse(parsed, language, deadline)
     if tree is None:
         cuts["parse-timeout"] += 1
         return []

@@ -1,47 +1,79 @@
-"""Sweep the BM25 column weights (name, path, doc, code) of the lexical side over the `use` benchmark index.
+"""Sweep the BM25 column weights (name, path, doc, code) of the lexical side, as real searches.
 
-    python -m benchmarks.tuning.bm25_weights [--index benchmarks/out/index-use]
+    python -m benchmarks.tuning.bm25_weights [--model use+minilm-int8] [--modes hybrid]
+        [--sets handwritten:dev,csn:dev,heldout,...]
 
-Prints MRR@10 of the lexical and hybrid modes on the hand-written and CSN query sets per setting. Read
-the CSN column with care: its targets' doc comments are blanked out of the index (the query is made from
-them), so that set rewards a low doc weight that real queries over documented code do not.
+For each setting, every query of ``--sets`` (``NAME:SPLIT`` keeps one split) is searched in each of
+``--modes`` by a searcher opened as a user would, with the ranker's default weights overridden. Prints MRR@10
+per set and, pooled over the sets, the paired difference against the shipped weights (95% bootstrap
+interval), English and not English. Read the CSN column with care: its targets' doc comments are blanked out
+of the index (the query is made from them), so that set rewards a low doc weight that real queries over
+documented code do not.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
-from benchmarks.quality.scoring import grouped
-from benchmarks.tuning import common
+from benchmarks.quality.compare_runs import mean_difference
+from benchmarks.quality.ratio_ci import interval, reciprocal_rank
 from codesearch.embedding import get_embedder
-from indexer.lexical_ranker import COMMON_DF, LexicalRanker
+from indexer.lexical_ranker import BM25_WEIGHTS, COMMON_DF, LexicalRanker
 
-SETTINGS = [(8, 2, 3, 1), (4, 2, 3, 1), (8, 1, 3, 1), (8, 2, 1, 1), (8, 2, 3, 2), (4, 1, 2, 1), (2, 1, 1, 1)]
+SETTINGS = [
+    BM25_WEIGHTS,
+    (4.0, 2.0, 3.0, 1.0),
+    (12.0, 2.0, 3.0, 1.0),
+    (8.0, 1.0, 3.0, 1.0),
+    (8.0, 2.0, 2.0, 1.0),
+    (8.0, 2.0, 5.0, 1.0),
+    (8.0, 2.0, 3.0, 2.0),
+    (8.0, 2.0, 3.0, 0.5),
+]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--index", type=Path, default=OUT / "index-use")
-    common.add_split_argument(ap)
+    ap.add_argument("--model", default="use+minilm-int8")
+    ap.add_argument("--modes", default="hybrid")
+    ap.add_argument("--sets", default="handwritten:dev,csn:dev")
     args = ap.parse_args()
-    embedder = get_embedder("use")
-    queries = common.load_queries(args, "handwritten", "csn")
-    print("| name, path, doc, code | lexical hw | lexical csn | hybrid hw | hybrid csn |")
-    print("| --- | --- | --- | --- | --- |")
-    for weights in SETTINGS:
-        # the sweep overrides the ranker's default weights, then opens a searcher as a user would
-        LexicalRanker.__init__.__defaults__ = (weights, COMMON_DF)
-        searcher = quality.open_searcher(args.index, embedder)
-        row = [", ".join(map(str, weights)) + (" (shipped)" if weights == SETTINGS[0] else "")]
-        for mode in ("lexical", "hybrid"):
-            for records in queries.values():
-                outcomes, _ = quality.run_queries(searcher, mode, records)
-                row.append(f"{grouped(outcomes, 'lang')['all'].mrr10:.3f}")
-        print("| " + " | ".join(row) + " |", flush=True)
-        searcher.close()
+    embedder = get_embedder(args.model)
+    specs = args.sets.split(",")
+    records = {}
+    for spec in specs:
+        name, _, split = spec.partition(":")
+        records[spec] = quality.load_queries(name, quality.CORPUS, None, split=split or None)
+    for mode in args.modes.split(","):
+        print(f"\n{mode}\n\n| name, path, doc, code | " + " | ".join(specs) + " | English | not English |")
+        print("| --- |" + " --- |" * (len(specs) + 2), flush=True)
+        shipped: list[tuple[str, float]] = []
+        for weights in SETTINGS:
+            # the sweep overrides the ranker's default weights, then opens a searcher as a user would
+            LexicalRanker.__init__.__defaults__ = (weights, COMMON_DF)
+            searcher = quality.open_searcher(OUT / f"index-{args.model}", embedder)
+            ranks: list[tuple[str, float]] = []
+            cells = []
+            for spec in specs:
+                outcomes, _ = quality.run_queries(searcher, mode, records[spec])
+                mine = [(o.lang, reciprocal_rank(o.rank)) for o in outcomes]
+                ranks += mine
+                cells.append(f"{sum(r for _, r in mine) / len(mine):.3f}")
+            searcher.close()
+            shipped = shipped or ranks
+            for english in (True, False):
+                pairs = [
+                    (b[1], a[1]) for b, a in zip(shipped, ranks, strict=True) if (b[0] == "en") == english
+                ]
+                lo, hi = interval(pairs, mean_difference) or (0.0, 0.0)
+                cells.append(
+                    f"{sum(a for _, a in pairs) / len(pairs):.3f} {mean_difference(pairs):+.4f} ({lo:+.3f}..{hi:+.3f})"
+                )
+            label = ", ".join(f"{w:g}" for w in weights) + (" (shipped)" if weights == BM25_WEIGHTS else "")
+            print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+    LexicalRanker.__init__.__defaults__ = (BM25_WEIGHTS, COMMON_DF)
 
 
 if __name__ == "__main__":

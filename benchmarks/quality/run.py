@@ -386,6 +386,11 @@ def main(argv: list[str] | None = None) -> int:
         "(codesearch.fusion.FILE_SUPPORT; 0: off; default: as shipped)",
     )
     parser.add_argument(
+        "--bm25-weights",
+        help="name,path,doc,code column weights of the lexical side (indexer.lexical_ranker.BM25_WEIGHTS; "
+        "default: as shipped)",
+    )
+    parser.add_argument(
         "--apertium",
         help="Apertium for Spanish, Portuguese and Italian queries: 'off', or the program "
         "(the apertium setting; default: as configured, auto: the one on PATH)",
@@ -443,6 +448,11 @@ def main(argv: list[str] | None = None) -> int:
         import codesearch.fusion
 
         codesearch.fusion.FILE_SUPPORT = args.file_support
+    if args.bm25_weights:
+        from indexer.lexical_ranker import COMMON_DF, LexicalRanker
+
+        weights = tuple(float(w) for w in args.bm25_weights.split(","))
+        LexicalRanker.__init__.__defaults__ = (weights, COMMON_DF)  # every ranker the run opens
     if args.apertium:
         os.environ["CODESEARCH_APERTIUM"] = args.apertium
     if args.russian_lemmas == "off":

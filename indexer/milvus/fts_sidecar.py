@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from indexer.lexical_ranker import BM25_WEIGHTS as COLUMN_WEIGHTS
 from indexer.milvus.rows import Ranking, StoredDocument
 from indexer.store_read import Filters
 
-BM25_WEIGHTS = "8.0, 2.0, 3.0, 1.0"  # name, path, doc, code: codesearch.lexical_ranker.BM25_WEIGHTS
+BM25_WEIGHTS = ", ".join(str(w) for w in COLUMN_WEIGHTS)  # name, path, doc, code: the local store's, one copy
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (

@@ -4,7 +4,8 @@ Capture names in ``queries/<lang>.scm`` carry all the meaning:
 ``@definition.<kind>`` on a definition node, ``@name`` on its name, optional ``@doc`` (a doc that is part
 of the code, e.g. a Python docstring), ``@body`` (where the signature ends), ``@qualifier`` (a name that
 qualifies this one: a Go receiver type, the ``Foo`` of C++ ``Foo::bar``), and ``@scope`` on a node that
-qualifies the definitions inside it without being a symbol itself (a Rust ``impl`` block), and
+qualifies the definitions inside it without being a symbol itself (a Rust ``impl`` block: its functions are
+methods), ``@namespace`` on one that does the same but leaves its functions functions (a C++ namespace), and
 ``@documented`` on a definition that another pattern captures, to add only its ``@doc`` (Elixir ``@doc``).
 When several patterns capture the same name, the widest definition node wins, and at equal width the
 later pattern: query files put general patterns first and specific ones (Kotlin `interface`) after.
@@ -28,6 +29,8 @@ from parsers.signature import signature_of
 
 logger = logging.getLogger(__name__)
 
+# Captures that qualify the definitions inside them without being symbols themselves.
+_QUALIFIERS_ONLY = ("scope", "namespace")
 # Kinds whose function members are methods.
 _TYPE_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "scope"})
 # Bounds that keep one absurd file from stalling an index run.
@@ -45,7 +48,7 @@ class _Definition:
     """One captured definition (or scope) before it becomes a Symbol."""
 
     node: tree_sitter.Node
-    kind: str  # a SYMBOL_KINDS member, or "scope"
+    kind: str  # a SYMBOL_KINDS member, or one of _QUALIFIERS_ONLY
     pattern: int
     name_node: tree_sitter.Node
     docs: list[tree_sitter.Node] = field(default_factory=list)
@@ -169,9 +172,9 @@ def _definition_from(pattern: int, captures: dict[str, list[tree_sitter.Node]]) 
     if not names:
         return None
     for capture, nodes in captures.items():
-        if capture in ("scope", "documented") or capture.startswith("definition."):
+        if capture in (*_QUALIFIERS_ONLY, "documented") or capture.startswith("definition."):
             kind = capture.removeprefix("definition.")
-            if kind not in SYMBOL_KINDS and kind not in ("scope", "documented"):
+            if kind not in SYMBOL_KINDS and kind not in (*_QUALIFIERS_ONLY, "documented"):
                 raise ValueError(f"query capture @{capture}: {kind!r} is not a symbol kind")
             bodies = captures.get("body")
             return _Definition(
@@ -208,7 +211,7 @@ def _to_symbols(
         if kind == "function" and stack and stack[-1][1] in _TYPE_KINDS:
             kind = "method"
         stack.append((node.end_byte, kind, qualified))
-        if kind == "scope":
+        if kind in _QUALIFIERS_ONLY:
             continue
         last = symbols[-1] if symbols else None
         if (

@@ -36,8 +36,9 @@
 (union_specifier name: (type_identifier) @name body: (field_declaration_list)) @definition.struct
 (enum_specifier name: (type_identifier) @name body: (enumerator_list)) @definition.enum
 ; A namespace qualifies what it holds (`kiwi.Solver.addConstraint`) without being a symbol itself: it is a
-; whole file's worth of code, and its head would only repeat the first definition inside it.
-(namespace_definition name: [(namespace_identifier) (nested_namespace_specifier)] @name) @scope
+; whole file's worth of code, and its head would only repeat the first definition inside it. Unlike a class, its
+; functions stay functions.
+(namespace_definition name: [(namespace_identifier) (nested_namespace_specifier)] @name) @namespace
 (type_definition declarator: (type_identifier) @name) @definition.type
 (alias_declaration name: (type_identifier) @name) @definition.type
 (preproc_function_def name: (identifier) @name) @definition.macro

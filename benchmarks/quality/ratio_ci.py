@@ -32,6 +32,7 @@ TEST_SETS = (
     ("heldout10", None),
     ("heldout11", None),
     ("heldout12", None),
+    ("heldout13", None),
 )
 
 

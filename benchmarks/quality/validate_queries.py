@@ -38,6 +38,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout10.jsonl",
     QUERIES / "heldout11.jsonl",
     QUERIES / "heldout12.jsonl",
+    QUERIES / "heldout13.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

@@ -12,22 +12,17 @@ benchmarks/out/replays-deep-DEPTH-SET.pkl.
 from __future__ import annotations
 
 import argparse
-import json
 import pickle
-
-import faiss
 
 from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
 from benchmarks.quality.compare_runs import mean_difference
 from benchmarks.quality.ratio_ci import interval, reciprocal_rank
 from benchmarks.tuning.common import patched
-from benchmarks.tuning.fusion_variants import Ranking, Replay, capture, rank_of, z_score
+from benchmarks.tuning.fusion_variants import Ranking, Replay, capture, rank_of, replay_sources, z_score
 from codesearch import search as pipeline
-from codesearch.embedding import get_embedder
 from codesearch.fusion import file_supported
 
-MODEL = "use+minilm-int8"
 DEPTHS = (50, 100, 150, 200, 300)
 
 
@@ -58,10 +53,7 @@ def main() -> None:
     ap.add_argument("--sets", default="handwritten:dev,csn:dev")
     ap.add_argument("--deepest", type=int, default=max(DEPTHS))
     args = ap.parse_args()
-    index_dir = OUT / f"index-{MODEL}"
-    manifest = json.loads((index_dir / "manifest.json").read_text())
-    index = faiss.read_index(str(index_dir / manifest["vectors_file"]))
-    searcher = quality.open_searcher(index_dir, get_embedder(MODEL))
+    searcher, index = replay_sources()
     specs = args.sets.split(",")
     depths = [d for d in DEPTHS if d <= args.deepest]
     ranks: dict[int, list[tuple[str, str, int | None]]] = {d: [] for d in depths}

@@ -128,6 +128,14 @@ def capture(searcher: Any, records: list[dict[str, Any]], index: Any) -> list[Re
     return replays
 
 
+def replay_sources(model: str = MODEL) -> tuple[Any, Any]:
+    """A searcher over the benchmark index of ``model`` and its FAISS index (to read stored vectors back)."""
+    index_dir = OUT / f"index-{model}"
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    index = faiss.read_index(str(index_dir / manifest["vectors_file"]))
+    return quality.open_searcher(index_dir, get_embedder(model)), index
+
+
 def rank_of(replay: Replay, fused: Ranking) -> int | None:
     """The target's rank in the top 10 after roles, exact names first and one hit per symbol."""
     ranked = weigh(fused, replay.facts, priors_for(replay.query))
@@ -232,10 +240,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default="handwritten:dev,csn:dev")
     args = ap.parse_args()
-    index_dir = OUT / f"index-{MODEL}"
-    manifest = json.loads((index_dir / "manifest.json").read_text())
-    index = faiss.read_index(str(index_dir / manifest["vectors_file"]))
-    searcher = quality.open_searcher(index_dir, get_embedder(MODEL))
+    searcher, index = replay_sources()
     for spec in args.sets.split(","):
         name, _, split = spec.partition(":")
         replays = capture(

@@ -13,15 +13,10 @@ the shipped weights. Results: benchmarks/results/length-weights-2026-12-07.md.
 from __future__ import annotations
 
 import argparse
-import json
 from collections import defaultdict
 
-import faiss
-
-from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
-from benchmarks.tuning.fusion_variants import MODEL, capture, mrr, rank_of, two_way, z_score
-from codesearch.embedding import get_embedder
+from benchmarks.tuning.fusion_variants import capture, mrr, rank_of, replay_sources, two_way, z_score
 
 WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 # (label, fewest words, most words) of the query as typed, split on whitespace
@@ -38,10 +33,7 @@ def main() -> None:
     ap.add_argument("--sets", default="handwritten:dev,csn:dev")
     ap.add_argument("--langs", default="en", choices=("en", "not-en"))
     args = ap.parse_args()
-    index_dir = OUT / f"index-{MODEL}"
-    manifest = json.loads((index_dir / "manifest.json").read_text())
-    index = faiss.read_index(str(index_dir / manifest["vectors_file"]))
-    searcher = quality.open_searcher(index_dir, get_embedder(MODEL))
+    searcher, index = replay_sources()
     ranks: dict[tuple[str, str], list[int | None]] = defaultdict(list)
     for spec in args.sets.split(","):
         name, _, split = spec.partition(":")

@@ -18,21 +18,25 @@ Replays are kept in benchmarks/out/replays-SET.pkl so that variants are scored w
 from __future__ import annotations
 
 import argparse
-import json
 import pickle
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-
-import faiss
 
 from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
 from benchmarks.quality.compare_runs import mean_difference
 from benchmarks.quality.ratio_ci import interval, reciprocal_rank
-from benchmarks.tuning.fusion_variants import Ranking, Replay, capture, mrr, rank_of, two_way, z_score
-from codesearch.embedding import get_embedder
+from benchmarks.tuning.fusion_variants import (
+    Ranking,
+    Replay,
+    capture,
+    mrr,
+    rank_of,
+    replay_sources,
+    two_way,
+    z_score,
+)
 
-MODEL = "use+minilm-int8"
 shipped = two_way(z_score)
 
 
@@ -153,10 +157,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default="handwritten:dev,csn:dev")
     args = ap.parse_args()
-    index_dir = OUT / f"index-{MODEL}"
-    manifest = json.loads((index_dir / "manifest.json").read_text())
-    index = faiss.read_index(str(index_dir / manifest["vectors_file"]))
-    searcher = quality.open_searcher(index_dir, get_embedder(MODEL))
+    searcher, index = replay_sources()
     table: dict[str, dict[str, Sequence[tuple[str, int | None]]]] = {}
     for spec in args.sets.split(","):
         replays = replays_of(spec, searcher, index)

@@ -20,6 +20,7 @@ look-alike in an unrelated file of another repository does not.
 
 from __future__ import annotations
 
+import heapq
 import re
 import statistics
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -213,19 +214,15 @@ def file_supported(
     share = FILE_SUPPORT if share is None else share
     if share == 0:
         return list(fused)
-    best: dict[Hashable, list[tuple[int, float]]] = {}
+    by_file: dict[Hashable, list[tuple[float, int]]] = {}
     for doc_id, score in fused:
-        file = files.get(doc_id)
-        if file is not None:
-            top = best.setdefault(file, [])
-            if len(top) < 2:  # the two best of each file: a candidate's best other is one of them
-                top.append((doc_id, score))
-            elif score > top[1][1]:
-                top[1] = (doc_id, score)
-                top.sort(key=lambda item: -item[1])
+        if (file := files.get(doc_id)) is not None:
+            by_file.setdefault(file, []).append((score, doc_id))
+    # a candidate's best other is one of its file's two best
+    top_two = {file: heapq.nlargest(2, scored) for file, scored in by_file.items()}
     supported = []
     for doc_id, score in fused:
         file = files.get(doc_id)
-        others = [s for i, s in best.get(file, ()) if i != doc_id] if file is not None else []
+        others = [s for s, i in top_two[file] if i != doc_id] if file is not None else []
         supported.append((doc_id, score + share * max(others, default=0.0)))
     return sorted(supported, key=lambda item: -item[1])

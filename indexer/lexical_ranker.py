@@ -59,8 +59,9 @@ class LexicalRanker:
     """The BM25 ranking of one index generation. Thread-safe; share it between the searchers of a pool
     (each passes its own connection). Scores are FTS5's, sign flipped: higher is better."""
 
-    def __init__(self, weights: Sequence[float] = BM25_WEIGHTS, common_df: int = COMMON_DF) -> None:
-        self.weights = ", ".join(str(w) for w in weights)
+    def __init__(self, weights: Sequence[float] | None = None, common_df: int = COMMON_DF) -> None:
+        # None: ``BM25_WEIGHTS`` as it is when the ranker is made (a benchmark sets it for the rankers it opens)
+        self.weights = ", ".join(str(w) for w in (BM25_WEIGHTS if weights is None else weights))
         self.common_df = common_df
         self._lock = threading.Lock()
         self._postings: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()

@@ -449,10 +449,10 @@ def main(argv: list[str] | None = None) -> int:
 
         codesearch.fusion.FILE_SUPPORT = args.file_support
     if args.bm25_weights:
-        from indexer.lexical_ranker import COMMON_DF, LexicalRanker
+        import indexer.lexical_ranker
 
-        weights = tuple(float(w) for w in args.bm25_weights.split(","))
-        LexicalRanker.__init__.__defaults__ = (weights, COMMON_DF)  # every ranker the run opens
+        # every ranker the run opens
+        indexer.lexical_ranker.BM25_WEIGHTS = tuple(float(w) for w in args.bm25_weights.split(","))
     if args.apertium:
         os.environ["CODESEARCH_APERTIUM"] = args.apertium
     if args.russian_lemmas == "off":

@@ -19,8 +19,10 @@ from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
 from benchmarks.quality.compare_runs import mean_difference
 from benchmarks.quality.ratio_ci import interval, reciprocal_rank
+from benchmarks.tuning.common import patched
 from codesearch.embedding import get_embedder
-from indexer.lexical_ranker import BM25_WEIGHTS, COMMON_DF, LexicalRanker
+from indexer import lexical_ranker
+from indexer.lexical_ranker import BM25_WEIGHTS
 
 SETTINGS = [
     BM25_WEIGHTS,
@@ -58,17 +60,17 @@ def main() -> None:
         print("| --- |" + " --- |" * (len(specs) + 2), flush=True)
         shipped: list[tuple[str, float]] = []
         for weights in settings:
-            # the sweep overrides the ranker's default weights, then opens a searcher as a user would
-            LexicalRanker.__init__.__defaults__ = (weights, COMMON_DF)
-            searcher = quality.open_searcher(OUT / f"index-{args.model}", embedder)
             ranks: list[tuple[str, float]] = []
             cells = []
-            for spec in specs:
-                outcomes, _ = quality.run_queries(searcher, mode, records[spec])
-                mine = [(o.lang, reciprocal_rank(o.rank)) for o in outcomes]
-                ranks += mine
-                cells.append(f"{sum(r for _, r in mine) / len(mine):.3f}")
-            searcher.close()
+            # the sweep sets the weights every ranker takes, then searches as a user would
+            with patched(lexical_ranker, BM25_WEIGHTS=weights):
+                searcher = quality.open_searcher(OUT / f"index-{args.model}", embedder)
+                for spec in specs:
+                    outcomes, _ = quality.run_queries(searcher, mode, records[spec])
+                    mine = [(o.lang, reciprocal_rank(o.rank)) for o in outcomes]
+                    ranks += mine
+                    cells.append(f"{sum(r for _, r in mine) / len(mine):.3f}")
+                searcher.close()
             shipped = shipped or ranks
             for english in (True, False):
                 pairs = [
@@ -80,7 +82,6 @@ def main() -> None:
                 )
             label = ", ".join(f"{w:g}" for w in weights) + (" (shipped)" if weights == BM25_WEIGHTS else "")
             print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
-    LexicalRanker.__init__.__defaults__ = (BM25_WEIGHTS, COMMON_DF)
 
 
 if __name__ == "__main__":

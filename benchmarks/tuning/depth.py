@@ -6,20 +6,25 @@ The shipped search runs once per query with both sides looking ``--deepest`` dee
 capture); each depth then fuses the top of both lists as shipped: scaled by spread over that depth, file
 support, roles, exact names first, one hit per symbol. MRR@10 by set, and the pooled paired difference against
 the shipped depth with its 95% bootstrap interval, English and not English. Replays are kept in
-benchmarks/out/replays-deep-DEPTH-SET.pkl.
+benchmarks/out (``fusion_variants.cached_replays``).
 """
 
 from __future__ import annotations
 
 import argparse
-import pickle
+from typing import Any
 
-from benchmarks.paths import OUT
-from benchmarks.quality import run as quality
 from benchmarks.quality.compare_runs import mean_difference
 from benchmarks.quality.ratio_ci import interval, reciprocal_rank
 from benchmarks.tuning.common import patched
-from benchmarks.tuning.fusion_variants import Ranking, Replay, capture, rank_of, replay_sources, z_score
+from benchmarks.tuning.fusion_variants import (
+    Ranking,
+    Replay,
+    cached_replays,
+    rank_of,
+    replay_sources,
+    z_score,
+)
 from codesearch import search as pipeline
 from codesearch.fusion import file_supported
 
@@ -35,17 +40,10 @@ def fused_at(replay: Replay, depth: int) -> Ranking:
     return file_supported(ranked, {i: (s[0], s[1]) for i, s in replay.symbol.items()})
 
 
-def replays_of(spec: str, deepest: int, searcher: object, index: object) -> list[Replay]:
-    path = OUT / f"replays-deep-{deepest}-{spec.replace(':', '-')}.pkl"
-    if path.exists():
-        return pickle.loads(path.read_bytes())
-    name, _, split = spec.partition(":")
+def replays_of(spec: str, deepest: int, searcher: Any, index: Any) -> list[Replay]:
+    """The queries of ``spec`` captured with each side looking ``deepest`` deep."""
     with patched(pipeline, CANDIDATES=deepest):
-        replays = capture(
-            searcher, quality.load_queries(name, quality.CORPUS, None, split=split or None), index
-        )
-    path.write_bytes(pickle.dumps(replays))
-    return replays
+        return cached_replays(spec, searcher, index, label=f"-deep-{deepest}")
 
 
 def main() -> None:

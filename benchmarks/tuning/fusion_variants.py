@@ -27,8 +27,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import pickle
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import faiss
@@ -134,6 +136,21 @@ def replay_sources(model: str = MODEL) -> tuple[Any, Any]:
     manifest = json.loads((index_dir / "manifest.json").read_text())
     index = faiss.read_index(str(index_dir / manifest["vectors_file"]))
     return quality.open_searcher(index_dir, get_embedder(model)), index
+
+
+def cached_replays(spec: str, searcher: Any, index: Any, label: str = "") -> list[Replay]:
+    """``capture`` of the queries of ``spec`` (``NAME`` or ``NAME:SPLIT``), kept in benchmarks/out under the
+    set, ``label`` and the index's generation and vectors file, so that variants are scored again without
+    searching, and a rebuilt index (other document ids) is captured anew."""
+    manifest = searcher.manifest
+    vectors = Path(manifest.vectors_file or "none").stem
+    path = OUT / f"replays{label}-{spec.replace(':', '-')}-g{manifest.generation}-{vectors}.pkl"
+    if path.exists():
+        return pickle.loads(path.read_bytes())  # type: ignore[no-any-return]
+    name, _, split = spec.partition(":")
+    replays = capture(searcher, quality.load_queries(name, quality.CORPUS, None, split=split or None), index)
+    path.write_bytes(pickle.dumps(replays))
+    return replays
 
 
 def rank_of(replay: Replay, fused: Ranking) -> int | None:

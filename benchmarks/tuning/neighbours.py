@@ -12,24 +12,22 @@ fusion, roles, exact names first, one hit per symbol):
 - ``repo``: the best other candidate of the same repository;
 - ``member``: a method gets a share of its class's score (the class stays as it is).
 
-Replays are kept in benchmarks/out/replays-SET.pkl so that variants are scored without searching again.
+Replays are kept in benchmarks/out (``fusion_variants.cached_replays``) so that variants are scored without
+searching again.
 """
 
 from __future__ import annotations
 
 import argparse
-import pickle
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from benchmarks.paths import OUT
-from benchmarks.quality import run as quality
 from benchmarks.quality.compare_runs import mean_difference
 from benchmarks.quality.ratio_ci import interval, reciprocal_rank
 from benchmarks.tuning.fusion_variants import (
     Ranking,
     Replay,
-    capture,
+    cached_replays,
     mrr,
     rank_of,
     replay_sources,
@@ -143,16 +141,6 @@ def variants() -> dict[str, Callable[[Replay], Ranking]]:
     return out
 
 
-def replays_of(spec: str, searcher: object, index: object) -> list[Replay]:
-    path = OUT / f"replays-{spec.replace(':', '-')}.pkl"
-    if path.exists():
-        return pickle.loads(path.read_bytes())
-    name, _, split = spec.partition(":")
-    replays = capture(searcher, quality.load_queries(name, quality.CORPUS, None, split=split or None), index)
-    path.write_bytes(pickle.dumps(replays))
-    return replays
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default="handwritten:dev,csn:dev")
@@ -160,7 +148,7 @@ def main() -> None:
     searcher, index = replay_sources()
     table: dict[str, dict[str, Sequence[tuple[str, int | None]]]] = {}
     for spec in args.sets.split(","):
-        replays = replays_of(spec, searcher, index)
+        replays = cached_replays(spec, searcher, index)
         for label, fuse in variants().items():
             table.setdefault(label, {})[spec] = [(r.lang, rank_of(r, fuse(r))) for r in replays]
     specs = args.sets.split(",")

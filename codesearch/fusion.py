@@ -72,6 +72,10 @@ LONG_QUERY_WEIGHTS = (0.5, 0.5)
 # 0.15 (0.1-0.2 a plateau); decided on test (hand-written test, CSN test, the blind heldout11):
 # benchmarks/results/heldout11-2026-12-07.md.
 FILE_SUPPORT = 0.15
+# The lexical side's (name, path, doc, code) column weights for a query that reads as English (coverage at
+# least COVERAGE_HIGH, not one identifier, not translated), beside an English model (the case measured); None:
+# the store's own (``indexer.lexical_ranker.BM25_WEIGHTS``) for every query.
+ENGLISH_BM25_WEIGHTS: tuple[float, float, float, float] | None = None
 # Coverage of English queries is about 0.98 on the benchmark corpus, of German, Spanish, French, Italian
 # and Portuguese ones 0.24-0.35: below LOW a query counts as not English, above HIGH as English.
 COVERAGE_LOW, COVERAGE_HIGH = 0.4, 0.8
@@ -100,6 +104,8 @@ class FusionPlan:
 
     weights: tuple[float, float]
     part_weights: tuple[float, ...] | None = None
+    # the lexical side's column weights for this query (None: the store's own)
+    bm25_weights: tuple[float, float, float, float] | None = None
 
 
 def non_latin_share(query: str) -> float:
@@ -163,15 +169,19 @@ def plan_fusion(profile: QueryProfile, parts_english_only: Sequence[bool] = ()) 
     long_query = profile.words >= LONG_QUERY_WORDS and any(parts_english_only)
     if long_query and weights[0] > LONG_QUERY_WEIGHTS[0]:
         weights = LONG_QUERY_WEIGHTS
+    bm25 = None
+    reads_english = not (profile.identifier or profile.non_latin or profile.translated or profile.glossed)
+    if reads_english and english >= 1.0 and any(parts_english_only):
+        bm25 = ENGLISH_BM25_WEIGHTS
     if len(parts_english_only) < 2:
-        return FusionPlan(weights)
+        return FusionPlan(weights, bm25_weights=bm25)
     # an English-only model speaks for English-looking queries only; the others speak for the rest, and for
     # English queries as much as MULTILINGUAL_WEIGHT_FOR_ENGLISH says
     others = 1.0 - english * (1.0 - MULTILINGUAL_WEIGHT_FOR_ENGLISH)
     if profile.glossed:  # the English model reads the dictionary's English for the query, not the query
         english = GLOSS_ENGLISH_WEIGHT
     part_weights = tuple(english if english_only else others for english_only in parts_english_only)
-    return FusionPlan(weights, part_weights)
+    return FusionPlan(weights, part_weights, bm25)
 
 
 def _mix(a: tuple[float, float], b: tuple[float, float], t: float) -> tuple[float, float]:

@@ -202,7 +202,8 @@ class Searcher:
         present = [english for english, missing in zip(parts, lacking, strict=True) if not missing]
         plan = plan_fusion(profile, present)
         weights = iter(plan.part_weights or [1.0] * len(present))
-        return FusionPlan(plan.weights, tuple(0.0 if missing else next(weights) for missing in lacking))
+        part_weights = tuple(0.0 if missing else next(weights) for missing in lacking)
+        return FusionPlan(plan.weights, part_weights, plan.bm25_weights)
 
     def dense_batch(self, vectors: np.ndarray, depth: int) -> list[Ranking] | None:
         """The top ``depth`` (id, score) of every row of ``vectors`` in one scan (None: no vectors)."""
@@ -316,7 +317,8 @@ class Searcher:
             if mode in ("hybrid", "dense"):
                 rankings.append(self._dense(generation, q, depth, filters, allowed, plan.part_weights))
             if mode in ("hybrid", "lexical"):
-                rankings.append(generation.lexical(q.terms + q.translated, depth, filters, allowed))
+                terms = q.terms + q.translated
+                rankings.append(generation.lexical(terms, depth, filters, allowed, plan.bm25_weights))
             exact = self._exact_names(generation, q, filters) if mode != "dense" else []
             fused = fuse(rankings, plan.weights) if len(rankings) > 1 else rankings[0]
             facts = generation.facts([i for i, _ in fused]) if fused else {}

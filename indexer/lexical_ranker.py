@@ -61,10 +61,11 @@ class LexicalRanker:
 
     def __init__(self, weights: Sequence[float] | None = None, common_df: int = COMMON_DF) -> None:
         # None: ``BM25_WEIGHTS`` as it is when the ranker is made (a benchmark sets it for the rankers it opens)
-        self.weights = ", ".join(str(w) for w in (BM25_WEIGHTS if weights is None else weights))
+        self.weights = weights_sql(BM25_WEIGHTS if weights is None else weights)
         self.common_df = common_df
         self._lock = threading.Lock()
-        self._postings: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        # (column weights, term) -> that term's postings under those weights
+        self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0  # postings held
         self._dfs: dict[str, int] = {}
         self._max_id: int | None = None
@@ -111,13 +112,16 @@ class LexicalRanker:
         where: str = "",
         args: Sequence[Any] = (),
         allowed: Sequence[int] | None = None,
+        weights: Sequence[float] | None = None,
     ) -> Ranking:
         """The top ``depth`` (document id, score) for the OR of ``terms``, best first; ``where`` filters
         documents (over ``documents d``, ``files f``, ``repos r``) as ``indexer.store_read.Filters`` writes it, and
-        ``allowed``, when the caller has them already, are the ids it lets through."""
+        ``allowed``, when the caller has them already, are the ids it lets through. ``weights``: the (name,
+        path, doc, code) column weights for this query (None: the ranker's own)."""
         terms = list(dict.fromkeys(terms))
         if not terms or depth <= 0:
             return []
+        columns = self.weights if weights is None else weights_sql(weights)
         # the vocabulary holds terms as the tokenizer folds them (réponse -> reponse); a term whose
         # folding is not found there goes to FTS5, which folds it right, so nothing is ever dropped
         folded = {t: fold_diacritics(t) for t in terms}
@@ -125,11 +129,11 @@ class LexicalRanker:
         common = [t for t in terms if dfs[folded[t]] > self.common_df]
         rare = [t for t in terms if dfs[folded[t]] <= self.common_df]
         if not common:  # few rows: FTS5 ranks them as fast as anything
-            ids, scores = self._fts(db, rare, where, args, depth)
+            ids, scores = self._fts(db, rare, where, args, depth, columns)
             return list(zip(ids.tolist(), scores.tolist(), strict=True))
-        parts = [self._term_postings(db, t) for t in common]
+        parts = [self._term_postings(db, t, columns) for t in common]
         if rare:
-            parts.append(self._fts(db, rare, where, args, None))
+            parts.append(self._fts(db, rare, where, args, None, columns))
         size = 1 + max(int(ids.max()) if len(ids) else 0 for ids, _ in parts)
         total = np.zeros(size, dtype=np.float64)
         for ids, scores in parts:  # each part holds a document once: a plain fancy-indexed add is exact
@@ -148,13 +152,19 @@ class LexicalRanker:
         return list(zip(matched.tolist(), total[matched].tolist(), strict=True))
 
     def _fts(
-        self, db: sqlite3.Connection, terms: list[str], where: str, args: Sequence[Any], depth: int | None
+        self,
+        db: sqlite3.Connection,
+        terms: list[str],
+        where: str,
+        args: Sequence[Any],
+        depth: int | None,
+        columns: str,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(document ids, scores) of the rows holding any of ``terms``: the best ``depth``, or all."""
         if not terms:
             return _arrays([])
         sql = (
-            f"SELECT rowid, bm25(documents_fts, {self.weights}) AS s FROM documents_fts "
+            f"SELECT rowid, bm25(documents_fts, {columns}) AS s FROM documents_fts "
             "WHERE documents_fts MATCH ?"
         )
         params: list[Any] = [" OR ".join(fts_phrase(t) for t in terms)]
@@ -171,16 +181,20 @@ class LexicalRanker:
             rows = []
         return _arrays(rows)
 
-    def _term_postings(self, db: sqlite3.Connection, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """Every (document, score) of one term, sorted by document: from memory, else from FTS5 once."""
+    def _term_postings(
+        self, db: sqlite3.Connection, term: str, columns: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Every (document, score) of one term under the column weights ``columns``, sorted by document:
+        from memory, else from FTS5 once."""
+        key = (columns, term)
         with self._lock:
-            cached = self._postings.get(term)
+            cached = self._postings.get(key)
             if cached is not None:
-                self._postings.move_to_end(term)
+                self._postings.move_to_end(key)
                 return cached
         ids, scores = _arrays(
             db.execute(
-                f"SELECT rowid, bm25(documents_fts, {self.weights}) FROM documents_fts "
+                f"SELECT rowid, bm25(documents_fts, {columns}) FROM documents_fts "
                 "WHERE documents_fts MATCH ? ORDER BY rowid",
                 (fts_phrase(term),),
             ).fetchall()
@@ -188,13 +202,23 @@ class LexicalRanker:
         ids = ids.astype(np.int32) if len(ids) and ids[-1] < 2**31 else ids
         with self._lock:
             self.fetches += 1
-            if term not in self._postings:
-                self._postings[term] = (ids, scores)
+            if key not in self._postings:
+                self._postings[key] = (ids, scores)
                 self._cached += len(ids)
             while self._cached > MAX_CACHED_POSTINGS and len(self._postings) > 1:
                 _, (old, _) = self._postings.popitem(last=False)
                 self._cached -= len(old)
         return ids, scores
+
+
+def weights_sql(weights: Sequence[float]) -> str:
+    """Column weights as ``bm25()`` takes them: four numbers (name, path, doc, code), nothing else."""
+    numbers = [float(w) for w in weights]
+    if len(numbers) != 4 or not all(0.0 <= w < 1e6 for w in numbers):
+        raise ValueError(
+            f"BM25 column weights must be four numbers >= 0 (name, path, doc, code), not {weights!r}"
+        )
+    return ", ".join(repr(w) for w in numbers)
 
 
 def _arrays(rows: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:

@@ -143,11 +143,16 @@ class LocalGeneration:
         return index.search_batch(np.ascontiguousarray(vectors, dtype=np.float32), depth)  # type: ignore[no-any-return]
 
     def lexical(
-        self, terms: Sequence[str], depth: int, filters: Filters, allowed: Sequence[int] | None
+        self,
+        terms: Sequence[str],
+        depth: int,
+        filters: Filters,
+        allowed: Sequence[int] | None,
+        weights: Sequence[float] | None = None,
     ) -> Ranking:
         where, args = filters_sql(filters)
         with self._sql() as db:
-            return self.ranker.rank(db, terms, depth, where, args, allowed)
+            return self.ranker.rank(db, terms, depth, where, args, allowed, weights)
 
     def known_words(self, words: Sequence[str]) -> set[str]:
         with self._sql() as db:

@@ -130,9 +130,16 @@ class StoreGeneration(Protocol):
         ...
 
     def lexical(
-        self, terms: Sequence[str], depth: int, filters: Filters, allowed: Sequence[int] | None
+        self,
+        terms: Sequence[str],
+        depth: int,
+        filters: Filters,
+        allowed: Sequence[int] | None,
+        weights: Sequence[float] | None = None,
     ) -> Ranking:
-        """The top ``depth`` documents by BM25 over the OR of ``terms`` (name 8, path 2, doc 3, code 1)."""
+        """The top ``depth`` documents by BM25 over the OR of ``terms``; ``weights``: the (name, path, doc,
+        code) column weights for this query (None: ``indexer.lexical_ranker.BM25_WEIGHTS``; a store whose
+        engine ranks one field ignores them)."""
         ...
 
     def known_words(self, words: Sequence[str]) -> set[str]:

@@ -351,6 +351,12 @@ def load_results(path: Path) -> dict[str, dict[str, list[QueryOutcome]]]:
     }
 
 
+def column_weights(text: str) -> tuple[float, float, float, float]:
+    """``name,path,doc,code`` as the lexical side's four column weights."""
+    name, path, doc, code = (float(w) for w in text.split(","))
+    return name, path, doc, code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -389,6 +395,11 @@ def main(argv: list[str] | None = None) -> int:
         "--bm25-weights",
         help="name,path,doc,code column weights of the lexical side (indexer.lexical_ranker.BM25_WEIGHTS; "
         "default: as shipped)",
+    )
+    parser.add_argument(
+        "--english-bm25-weights",
+        help="name,path,doc,code column weights of the lexical side for queries that read as English "
+        "(codesearch.fusion.ENGLISH_BM25_WEIGHTS; 'off': the store's own; default: as shipped)",
     )
     parser.add_argument(
         "--apertium",
@@ -452,7 +463,12 @@ def main(argv: list[str] | None = None) -> int:
         import indexer.lexical_ranker
 
         # every ranker the run opens
-        indexer.lexical_ranker.BM25_WEIGHTS = tuple(float(w) for w in args.bm25_weights.split(","))
+        indexer.lexical_ranker.BM25_WEIGHTS = column_weights(args.bm25_weights)
+    if args.english_bm25_weights:
+        import codesearch.fusion
+
+        off = args.english_bm25_weights == "off"
+        codesearch.fusion.ENGLISH_BM25_WEIGHTS = None if off else column_weights(args.english_bm25_weights)
     if args.apertium:
         os.environ["CODESEARCH_APERTIUM"] = args.apertium
     if args.russian_lemmas == "off":

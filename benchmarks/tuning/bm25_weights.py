@@ -1,12 +1,14 @@
 """Sweep the BM25 column weights (name, path, doc, code) of the lexical side, as real searches.
 
     python -m benchmarks.tuning.bm25_weights [--model use+minilm-int8] [--modes hybrid]
-        [--sets handwritten:dev,csn:dev,heldout,...]
+        [--sets handwritten:dev,csn:dev,heldout,...] [--english]
 
 For each setting, every query of ``--sets`` (``NAME:SPLIT`` keeps one split) is searched in each of
 ``--modes`` by a searcher opened as a user would, with the ranker's default weights overridden. Prints MRR@10
 per set and, pooled over the sets, the paired difference against the first setting (the shipped weights) (95% bootstrap
-interval), English and not English. Read the CSN column with care: its targets' doc comments are blanked out
+interval), English and not English. With ``--english`` a setting is the weights of queries that read as
+English only (``codesearch.fusion.ENGLISH_BM25_WEIGHTS``, chosen per query by the search as shipped; "off":
+none), and the others keep the store's. Read the CSN column with care: its targets' doc comments are blanked out
 of the index (the query is made from them), so that set rewards a low doc weight that real queries over
 documented code do not.
 """
@@ -14,12 +16,14 @@ documented code do not.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from benchmarks.paths import OUT
 from benchmarks.quality import run as quality
 from benchmarks.quality.compare_runs import mean_difference
 from benchmarks.quality.ratio_ci import interval, reciprocal_rank
 from benchmarks.tuning.common import patched
+from codesearch import fusion
 from codesearch.embedding import get_embedder
 from indexer import lexical_ranker
 from indexer.lexical_ranker import BM25_WEIGHTS
@@ -45,10 +49,16 @@ def main() -> None:
         "--settings",
         help="name,path,doc,code;... (default: SETTINGS); the first is the one differences are taken against",
     )
+    ap.add_argument(
+        "--english", action="store_true", help="the settings are for queries that read as English only"
+    )
     args = ap.parse_args()
-    settings = SETTINGS
+    settings: list[Any] = list(SETTINGS)
     if args.settings:
-        settings = [tuple(float(w) for w in one.split(",")) for one in args.settings.split(";")]
+        settings = [
+            None if one == "off" else tuple(float(w) for w in one.split(","))
+            for one in args.settings.split(";")
+        ]
     embedder = get_embedder(args.model)
     specs = args.sets.split(",")
     records = {}
@@ -63,7 +73,12 @@ def main() -> None:
             ranks: list[tuple[str, float]] = []
             cells = []
             # the sweep sets the weights every ranker takes, then searches as a user would
-            with patched(lexical_ranker, BM25_WEIGHTS=weights):
+            patch = (
+                patched(fusion, ENGLISH_BM25_WEIGHTS=weights)
+                if args.english
+                else patched(lexical_ranker, BM25_WEIGHTS=weights)
+            )
+            with patch:
                 searcher = quality.open_searcher(OUT / f"index-{args.model}", embedder)
                 for spec in specs:
                     outcomes, _ = quality.run_queries(searcher, mode, records[spec])
@@ -80,7 +95,9 @@ def main() -> None:
                 cells.append(
                     f"{sum(a for _, a in pairs) / len(pairs):.3f} {mean_difference(pairs):+.4f} ({lo:+.3f}..{hi:+.3f})"
                 )
-            label = ", ".join(f"{w:g}" for w in weights) + (" (shipped)" if weights == BM25_WEIGHTS else "")
+            shipped_weights = fusion.ENGLISH_BM25_WEIGHTS if args.english else BM25_WEIGHTS
+            label = "off" if weights is None else ", ".join(f"{w:g}" for w in weights)
+            label += " (shipped)" if weights == shipped_weights else ""
             print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
 
 

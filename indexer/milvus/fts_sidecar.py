@@ -14,11 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from indexer.lexical_ranker import BM25_WEIGHTS as COLUMN_WEIGHTS
+from indexer import lexical_ranker
 from indexer.milvus.rows import Ranking, StoredDocument
 from indexer.store_read import Filters
-
-BM25_WEIGHTS = ", ".join(str(w) for w in COLUMN_WEIGHTS)  # name, path, doc, code: the local store's, one copy
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -98,14 +96,18 @@ class FtsSidecar:
             self.db.execute(f"DELETE FROM docs WHERE id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM docs_fts WHERE rowid IN ({marks})", chunk)
 
-    def rank(self, terms: Sequence[str], k: int, filters: Filters) -> Ranking:
+    def rank(
+        self, terms: Sequence[str], k: int, filters: Filters, weights: Sequence[float] | None = None
+    ) -> Ranking:
         """The top ``k`` (id, score) for the OR of ``terms``, FTS5's order (score sign-flipped: higher is
-        better), ties by id: ``codesearch.lexical_ranker``'s ranking."""
+        better), ties by id: ``indexer.lexical_ranker``'s ranking, under its column weights (the local
+        store's, one copy) or this query's ``weights``."""
         if not terms or k <= 0:
             return []
         where, args = _where(filters)
+        columns = lexical_ranker.weights_sql(lexical_ranker.BM25_WEIGHTS if weights is None else weights)
         sql = (
-            f"SELECT rowid, bm25(docs_fts, {BM25_WEIGHTS}) AS s FROM docs_fts WHERE docs_fts MATCH ?"
+            f"SELECT rowid, bm25(docs_fts, {columns}) AS s FROM docs_fts WHERE docs_fts MATCH ?"
             + (f" AND rowid IN (SELECT id FROM docs WHERE {where})" if where else "")
             + " ORDER BY s, rowid LIMIT ?"
         )

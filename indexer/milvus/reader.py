@@ -100,14 +100,20 @@ class MilvusGeneration:
         return None  # the server's micro-batcher embeds in batches; each query searches on its own
 
     def lexical(
-        self, terms: Sequence[str], depth: int, filters: Filters, allowed: Sequence[int] | None
+        self,
+        terms: Sequence[str],
+        depth: int,
+        filters: Filters,
+        allowed: Sequence[int] | None,
+        weights: Sequence[float] | None = None,
     ) -> Ranking:
-        """Milvus's BM25 where the engine has it, else the FTS5 sidecar (the local store's own ranking)."""
+        """Milvus's BM25 where the engine has it (one field, name terms thrice: ``weights`` do not apply),
+        else the FTS5 sidecar (the local store's own ranking, ``weights`` included)."""
         terms = list(dict.fromkeys(terms))
         if not terms or depth <= 0:
             return []
         if not self.store.bm25:
-            return self.store._sidecar(self.collection).rank(terms, depth, filters)
+            return self.store._sidecar(self.collection).rank(terms, depth, filters, weights)
         expr = self._expr(filters)
         if expr is None:
             return []

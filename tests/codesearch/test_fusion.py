@@ -220,3 +220,60 @@ def test_hybrid_search_lends_file_support_and_lexical_search_does_not(
         assert searcher.search("ledger", k=3, mode="lexical").hits[0].name == "ledger_total"
     finally:
         searcher.close()
+
+
+@pytest.mark.parametrize(
+    ("profile", "english_weights"),
+    [
+        (fusion.QueryProfile(non_latin=False, coverage=1.0, words=6), True),
+        (fusion.QueryProfile(non_latin=False, coverage=fusion.COVERAGE_HIGH, words=4), True),
+        (fusion.QueryProfile(non_latin=False, coverage=None, words=1), True),  # no Latin word to judge by
+        # a query that reads as another language, is one identifier, or was translated: the store's own weights
+        (fusion.QueryProfile(non_latin=False, coverage=0.6, words=6), False),
+        (fusion.QueryProfile(non_latin=True, coverage=None, words=1), False),
+        (fusion.QueryProfile(non_latin=False, coverage=None, identifier=True), False),
+        (fusion.QueryProfile(non_latin=False, coverage=0.9, translated=True, words=6), False),
+        (fusion.QueryProfile(non_latin=True, coverage=None, translated=True, glossed=True, words=3), False),
+    ],
+)
+def test_english_column_weights_go_to_queries_that_read_as_english_beside_an_english_model(
+    monkeypatch, profile, english_weights: bool
+) -> None:
+    code_heavy = (8.0, 2.0, 3.0, 3.0)
+    monkeypatch.setattr(fusion, "ENGLISH_BM25_WEIGHTS", code_heavy)
+    assert fusion.plan_fusion(profile, (False, True)).bm25_weights == (code_heavy if english_weights else None)
+    assert fusion.plan_fusion(profile).bm25_weights is None  # one multilingual model: not the case measured
+    monkeypatch.setattr(fusion, "ENGLISH_BM25_WEIGHTS", None)
+    assert fusion.plan_fusion(profile, (False, True)).bm25_weights is None
+
+
+def test_the_search_hands_the_plans_column_weights_to_the_store(tmp_path, git_repo, monkeypatch) -> None:
+    """An English query's lexical side is ranked under ENGLISH_BM25_WEIGHTS, a French one and a lexical-only
+    search (the plain BM25 baseline) under the store's own; a real index of two (fake) models."""
+    from codesearch.embedding.composite import CompositeEmbedder
+    from codesearch.embedding.fake import HashEmbedder
+    from indexer.local_read import LocalGeneration
+
+    class EnglishHashEmbedder(HashEmbedder):
+        english_only = True
+
+    both = CompositeEmbedder([HashEmbedder(32), EnglishHashEmbedder(16)], ["multi", "english"])
+    repo = git_repo()
+    index_paths([repo.root], index_dir=tmp_path / "idx", embedder=both, model="multi+english")
+    seen: list[object] = []
+    lexical = LocalGeneration.lexical
+
+    def recording(self, terms, depth, filters, allowed, weights=None):
+        seen.append(weights)
+        return lexical(self, terms, depth, filters, allowed, weights)
+
+    monkeypatch.setattr(LocalGeneration, "lexical", recording)
+    code_heavy = (8.0, 2.0, 3.0, 3.0)
+    monkeypatch.setattr(fusion, "ENGLISH_BM25_WEIGHTS", code_heavy)
+    searcher = Searcher(tmp_path / "idx", both)
+    english = "read the config file and return the value"
+    searcher.search(english)
+    searcher.search("lire le fichier de configuration et renvoyer la valeur")
+    searcher.search(english, mode="lexical")
+    searcher.close()
+    assert seen == [code_heavy, None, None]

@@ -43,8 +43,10 @@ def lexical_index(tmp_path_factory, build_git_repo) -> Path:
     return index_dir
 
 
-def _fts_ranking(db, terms: list[str], depth: int, where: str = "", args=()) -> list[tuple[int, float]]:
-    weights = ", ".join(map(str, BM25_WEIGHTS))
+def _fts_ranking(
+    db, terms: list[str], depth: int, where: str = "", args=(), columns=BM25_WEIGHTS
+) -> list[tuple[int, float]]:
+    weights = ", ".join(map(str, columns))
     sql = f"SELECT rowid, bm25(documents_fts, {weights}) AS s FROM documents_fts WHERE documents_fts MATCH ?"
     params = [" OR ".join(fts_phrase(t) for t in terms)]
     if where:
@@ -97,6 +99,36 @@ def test_a_common_terms_postings_are_read_once(lexical_index):
     assert ranker.rank(db, ["ledger", "return"], 10) == first
     assert ranker.rank(db, ["return"], 10)
     assert ranker.fetches == 2
+    db.close()
+
+
+@pytest.mark.parametrize("common_df", [0, 10**9], ids=["in-memory", "fts5"])
+def test_a_querys_own_column_weights_rank_as_fts5_does_and_postings_do_not_mix(lexical_index, common_df):
+    db = connect(lexical_index, readonly=True)
+    LexicalRanker.attach(db)
+    ranker = LexicalRanker(common_df=common_df)
+    code_heavy = (8.0, 2.0, 3.0, 3.0)
+    terms = ["return", "ledger", "checksum"]
+    shipped = ranker.rank(db, terms, 30)
+    heavy = ranker.rank(db, terms, 30, weights=code_heavy)
+    _assert_same(heavy, _fts_ranking(db, terms, 30, columns=code_heavy))
+    assert heavy != shipped  # the code column counts three times: other scores
+    # the same terms under the ranker's own weights again: not the postings cached under the other weights
+    _assert_same(ranker.rank(db, terms, 30), _fts_ranking(db, terms, 30))
+    where, args = "f.path GLOB ?", ["pkg2/*"]
+    _assert_same(
+        ranker.rank(db, terms, 30, where, args, weights=code_heavy),
+        _fts_ranking(db, terms, 30, where, args, columns=code_heavy),
+    )
+    db.close()
+
+
+@pytest.mark.parametrize("weights", [(1.0, 2.0, 3.0), (1.0, 2.0, 3.0, -1.0), (1.0, 2.0, float("nan"), 1.0)])
+def test_column_weights_that_are_not_four_numbers_are_refused(lexical_index, weights):
+    db = connect(lexical_index, readonly=True)
+    LexicalRanker.attach(db)
+    with pytest.raises(ValueError, match="four numbers"):
+        LexicalRanker().rank(db, ["ledger"], 5, weights=weights)
     db.close()
 
 

@@ -79,9 +79,11 @@ def dense(store: Any, vector: np.ndarray, k: int, filters: Filters = NO_FILTERS)
     return generation.dense(vector, k, filters, generation.allowed_ids(filters))  # type: ignore[no-any-return]
 
 
-def lexical(store: Any, terms: list[str], k: int, filters: Filters = NO_FILTERS) -> list[tuple[int, float]]:
+def lexical(
+    store: Any, terms: list[str], k: int, filters: Filters = NO_FILTERS, weights: Any = None
+) -> list[tuple[int, float]]:
     generation = read(store)
-    return generation.lexical(terms, k, filters, generation.allowed_ids(filters))  # type: ignore[no-any-return]
+    return generation.lexical(terms, k, filters, generation.allowed_ids(filters), weights)  # type: ignore[no-any-return]
 
 
 def exact_names(store: Any, spellings: list[str], filters: Filters = NO_FILTERS) -> list[int]:
@@ -237,6 +239,23 @@ def test_lexical_top_k_matches_the_local_ranking(
     if query == "retry backoff":
         # the three retry functions and RateLimiter (in retry.py): no vacuous pass on an empty ranking
         assert len(want) == 4
+
+
+@STORES
+def test_a_querys_own_column_weights_rank_as_the_local_store_ranks_under_them(
+    make_shared_store: Any, kind: str
+) -> None:
+    reference, _, _ = shared(make_shared_store, "local")
+    store, _, _ = shared(make_shared_store, kind)
+    terms = query_terms("retry backoff sleep")
+    code_only = (0.0, 0.0, 0.0, 1.0)
+    want = lexical(reference, terms, 20, weights=code_only)
+    assert len(want) == 4 and want != lexical(reference, terms, 20)  # the weights tell
+    got = lexical(store, terms, 20, weights=code_only)
+    if getattr(store, "bm25", False):  # Milvus's BM25: one field, no columns to weigh
+        assert {i for i, _ in got} >= {i for i, s in want if s > 0}
+    else:
+        same_ranking(got, want, 1e-6)
 
 
 @STORES

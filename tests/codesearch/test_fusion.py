@@ -241,7 +241,9 @@ def test_english_column_weights_go_to_queries_that_read_as_english_beside_an_eng
 ) -> None:
     code_heavy = (8.0, 2.0, 3.0, 3.0)
     monkeypatch.setattr(fusion, "ENGLISH_BM25_WEIGHTS", code_heavy)
-    assert fusion.plan_fusion(profile, (False, True)).bm25_weights == (code_heavy if english_weights else None)
+    assert fusion.plan_fusion(profile, (False, True)).bm25_weights == (
+        code_heavy if english_weights else None
+    )
     assert fusion.plan_fusion(profile).bm25_weights is None  # one multilingual model: not the case measured
     monkeypatch.setattr(fusion, "ENGLISH_BM25_WEIGHTS", None)
     assert fusion.plan_fusion(profile, (False, True)).bm25_weights is None

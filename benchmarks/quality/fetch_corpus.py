@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout13"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout14"); "" for the first
 
 
 # fmt: off
@@ -290,6 +290,31 @@ SOURCES: list[Source] = [
     # channels, actions); its JavaScript, iOS code and example app left out
     Source("push-notification", "npm", "react-native-push-notification", "8.1.1", root="package",
            include=("android/src/main/java",), heldout=True, query_set="heldout13"),
+    # Held out, fourteenth set (queries/heldout14.jsonl, written 2026-12-07 from reading this code, committed
+    # before any search or index ran over it): C, Rust, TypeScript, Python
+    # C: QuickJS's regular expression engine (parser, bytecode compiler, backtracking matcher) and its
+    # byte-buffer, UTF-8 and sorting utilities as the quickjs sdist vendors them; the JavaScript engine, libbf,
+    # libunicode with its generated tables and the Python binding left out
+    Source("libregexp", "pypi", "quickjs", "1.19.4", root="quickjs-1.19.4/upstream-quickjs",
+           include=("libregexp.c", "libregexp.h", "libregexp-opcode.h", "cutils.c", "cutils.h"), heldout=True,
+           query_set="heldout14"),
+    # Rust: petgraph's graph algorithms (shortest paths, components, cycles, dominators, feedback arc sets,
+    # matching, simple paths, transitive reduction) and its union-find; the graph types, visitors, isomorphism,
+    # serialisation and the rest of the crate left out
+    Source("petgraph", "deb", "librust-petgraph-dev", "0.6.2-1", root="usr/share/cargo/registry/petgraph-0.6.2/src",
+           include=("algo/mod.rs", "algo/astar.rs", "algo/bellman_ford.rs", "algo/dijkstra.rs",
+                    "algo/dominators.rs", "algo/feedback_arc_set.rs", "algo/floyd_warshall.rs",
+                    "algo/k_shortest_path.rs", "algo/matching.rs", "algo/simple_paths.rs", "algo/tred.rs",
+                    "unionfind.rs"), heldout=True, query_set="heldout14"),
+    # TypeScript: @noble/hashes (SHA-1, SHA-2, SHA-3 and its extensions, BLAKE2/3, RIPEMD-160, HMAC, HKDF,
+    # PBKDF2, scrypt, Argon2), its src/ only; the compiled esm/ and CommonJS copies left out
+    Source("noble-hashes", "npm", "@noble/hashes", "1.5.0", root="package", include=("src",), heldout=True,
+           query_set="heldout14"),
+    # Python: mido (MIDI messages, their byte encoding and parsing, MIDI files and tracks, meta messages, ports,
+    # sockets, SysEx files); the port backends, the command-line scripts and the tests left out
+    Source("mido", "pypi", "mido", "1.3.2", root="mido-1.3.2/mido",
+           include=("__init__.py", "frozen.py", "messages", "midifiles", "parser.py", "ports.py", "sockets.py",
+                    "syx.py", "tokenizer.py", "version.py"), heldout=True, query_set="heldout14"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -297,7 +322,7 @@ HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 
 
 def query_set_packages(query_set: str) -> frozenset[str]:
-    """The packages of one held-out set after the first (``heldout2`` ... ``heldout13``): its queries target only
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout14``): its queries target only
     these (``tests/benchmarks/test_split.py``)."""
     return frozenset(s.name for s in SOURCES if s.query_set == query_set)
 

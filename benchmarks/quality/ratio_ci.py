@@ -33,6 +33,7 @@ TEST_SETS = (
     ("heldout11", None),
     ("heldout12", None),
     ("heldout13", None),
+    ("heldout14", None),
 )
 
 

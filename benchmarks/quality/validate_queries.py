@@ -39,6 +39,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout11.jsonl",
     QUERIES / "heldout12.jsonl",
     QUERIES / "heldout13.jsonl",
+    QUERIES / "heldout14.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

@@ -80,6 +80,9 @@ FILE_SUPPORT = 0.15
 # test, the blind heldout13): English +0.004, heldout13's English +0.034 (benchmarks/results/heldout13-2026-12-07.md).
 # For every query alike it lost on hand-written test's not-English queries (results/heldout12-2026-12-07.md).
 ENGLISH_BM25_WEIGHTS: tuple[float, float, float, float] | None = (8.0, 2.0, 3.0, 3.0)
+# For the same queries, the lexical side also counts other inflected forms of their words (``english_variants``:
+# "parsing" finds parse, parser, parsed) at this share of their score, each word scoring as its best form; 0: off.
+VARIANT_SHARE = 0.0
 # Coverage of English queries is about 0.98 on the benchmark corpus, of German, Spanish, French, Italian
 # and Portuguese ones 0.24-0.35: below LOW a query counts as not English, above HIGH as English.
 COVERAGE_LOW, COVERAGE_HIGH = 0.4, 0.8
@@ -110,6 +113,8 @@ class FusionPlan:
     part_weights: tuple[float, ...] | None = None
     # the lexical side's column weights for this query (None: the store's own)
     bm25_weights: tuple[float, float, float, float] | None = None
+    # the share of its score a word's other inflected forms get on the lexical side (0: none)
+    variant_share: float = 0.0
 
 
 def non_latin_share(query: str) -> float:
@@ -173,19 +178,19 @@ def plan_fusion(profile: QueryProfile, parts_english_only: Sequence[bool] = ()) 
     long_query = profile.words >= LONG_QUERY_WORDS and any(parts_english_only)
     if long_query and weights[0] > LONG_QUERY_WEIGHTS[0]:
         weights = LONG_QUERY_WEIGHTS
-    bm25 = None
+    bm25, share = None, 0.0
     reads_english = not (profile.identifier or profile.non_latin or profile.translated or profile.glossed)
     if reads_english and english >= 1.0 and any(parts_english_only):
-        bm25 = ENGLISH_BM25_WEIGHTS
+        bm25, share = ENGLISH_BM25_WEIGHTS, VARIANT_SHARE
     if len(parts_english_only) < 2:
-        return FusionPlan(weights, bm25_weights=bm25)
+        return FusionPlan(weights, bm25_weights=bm25, variant_share=share)
     # an English-only model speaks for English-looking queries only; the others speak for the rest, and for
     # English queries as much as MULTILINGUAL_WEIGHT_FOR_ENGLISH says
     others = 1.0 - english * (1.0 - MULTILINGUAL_WEIGHT_FOR_ENGLISH)
     if profile.glossed:  # the English model reads the dictionary's English for the query, not the query
         english = GLOSS_ENGLISH_WEIGHT
     part_weights = tuple(english if english_only else others for english_only in parts_english_only)
-    return FusionPlan(weights, part_weights, bm25)
+    return FusionPlan(weights, part_weights, bm25, share)
 
 
 def _mix(a: tuple[float, float], b: tuple[float, float], t: float) -> tuple[float, float]:

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from codesearch.roles import priors_for, weigh
 from codesearch.settings import MODES
 from codesearch.snippets import SNIPPET_LINES, Snippet, preview
 from codesearch.types import DocumentFacts, Hit, SearchResult
-from indexer.lexical import name_spellings, terms_in
+from indexer.lexical import TermVariants, english_variants, name_spellings, terms_in
 from indexer.local_read import (
     RankerFactory,
     VectorLoader,
@@ -203,7 +204,18 @@ class Searcher:
         plan = plan_fusion(profile, present)
         weights = iter(plan.part_weights or [1.0] * len(present))
         part_weights = tuple(0.0 if missing else next(weights) for missing in lacking)
-        return FusionPlan(plan.weights, part_weights, plan.bm25_weights)
+        return replace(plan, part_weights=part_weights)
+
+    @staticmethod
+    def _variants(generation: StoreGeneration, query: Query, share: float) -> TermVariants | None:
+        """The inflected forms of the query's words that the index holds (``english_variants``), or None."""
+        if share <= 0:
+            return None
+        forms = {t: english_variants(t) for t in query.terms}
+        known = generation.known_words(sorted({f for fs in forms.values() for f in fs} - set(query.terms)))
+        kept = {t: tuple(f for f in fs if f in known) for t, fs in forms.items()}
+        kept = {t: fs for t, fs in kept.items() if fs}
+        return TermVariants(kept, share) if kept else None
 
     def dense_batch(self, vectors: np.ndarray, depth: int) -> list[Ranking] | None:
         """The top ``depth`` (id, score) of every row of ``vectors`` in one scan (None: no vectors)."""
@@ -318,7 +330,10 @@ class Searcher:
                 rankings.append(self._dense(generation, q, depth, filters, allowed, plan.part_weights))
             if mode in ("hybrid", "lexical"):
                 terms = q.terms + q.translated
-                rankings.append(generation.lexical(terms, depth, filters, allowed, plan.bm25_weights))
+                variants = self._variants(generation, q, plan.variant_share)
+                rankings.append(
+                    generation.lexical(terms, depth, filters, allowed, plan.bm25_weights, variants)
+                )
             exact = self._exact_names(generation, q, filters) if mode != "dense" else []
             fused = fuse(rankings, plan.weights) if len(rankings) > 1 else rankings[0]
             facts = generation.facts([i for i, _ in fused]) if fused else {}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from codesearch.identifiers import split_identifier
 
@@ -67,3 +68,61 @@ def query_terms(query: str) -> list[str]:
         if term not in QUERY_STOPWORDS and len(term) > 1 or term.isdigit():
             seen.setdefault(term, None)
     return list(seen)
+
+
+@dataclass(frozen=True)
+class TermVariants:
+    """Other forms of a query's words for the lexical side: each word of ``forms`` scores as the best of its
+    own BM25 score and ``share`` x each of its forms' (a document that says "parser" for the query's
+    "parsing" counts, less than one that says "parsing", and one that says both does not count twice)."""
+
+    forms: Mapping[str, tuple[str, ...]]
+    share: float
+
+
+_VOWELS = frozenset("aeiou")
+# (suffix, what replaces it) to take an English word back to its base: "copies" -> "copy", "parsing" -> "pars"
+_ENDINGS = (
+    ("ies", "y"), ("ied", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"), ("es", "e"),
+    ("s", ""), ("ing", ""), ("ed", ""), ("ers", ""), ("er", ""),
+)  # fmt: skip
+
+
+def english_variants(word: str) -> list[str]:
+    """Inflected forms of an English ``word`` a code base may use instead (plurals, -ed, -ing, -er): "parsing"
+    -> parse, parsed, parser, parses, ...; "copies" -> copy, copied, ... Rules, no dictionary, so some forms
+    are no words: the caller keeps those its index holds. Words under four letters, or not ASCII letters,
+    have none."""
+    if len(word) < 4 or not (word.isascii() and word.isalpha()):
+        return []
+    bases = {word}
+    for suffix, replacement in _ENDINGS:
+        if (
+            not word.endswith(suffix)
+            or len(word) - len(suffix) < 3
+            or (suffix == "s" and word.endswith("ss"))
+        ):
+            continue
+        base = word[: len(word) - len(suffix)] + replacement
+        bases.add(base)
+        if suffix in ("ing", "ed", "er", "ers"):
+            bases.add(base + "e")  # parsing -> parse
+            if base[-1] == base[-2] and base[-1] not in _VOWELS and base[-1] not in "lsz":
+                bases.add(base[:-1])  # stopped -> stop
+    forms: set[str] = set()
+    for base in bases:
+        forms.update((base, base + "s", base + "es", base + "ed", base + "ing", base + "er", base + "ers"))
+        if base.endswith("e"):
+            forms.update((base + "d", base[:-1] + "ing", base + "r", base + "rs"))
+        if base.endswith("y") and len(base) > 3 and base[-2] not in _VOWELS:
+            forms.update((base[:-1] + "ies", base[:-1] + "ied"))
+        if (
+            len(base) >= 3
+            and base[-1] not in _VOWELS
+            and base[-1] not in "wxy"
+            and base[-2] in _VOWELS
+            and base[-3] not in _VOWELS
+        ):
+            forms.update((base + base[-1] + "ed", base + base[-1] + "ing", base + base[-1] + "er"))
+    forms.discard(word)
+    return sorted(forms)

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from indexer.lexical import TermVariants
+
 log = logging.getLogger(__name__)
 
 # BM25 column weights: a word in the name counts most, then the doc comment, the path, the code
@@ -113,25 +115,32 @@ class LexicalRanker:
         args: Sequence[Any] = (),
         allowed: Sequence[int] | None = None,
         weights: Sequence[float] | None = None,
+        variants: TermVariants | None = None,
     ) -> Ranking:
         """The top ``depth`` (document id, score) for the OR of ``terms``, best first; ``where`` filters
         documents (over ``documents d``, ``files f``, ``repos r``) as ``indexer.store_read.Filters`` writes it, and
         ``allowed``, when the caller has them already, are the ids it lets through. ``weights``: the (name,
-        path, doc, code) column weights for this query (None: the ranker's own)."""
+        path, doc, code) column weights for this query (None: the ranker's own); ``variants``: other forms of
+        some of ``terms``, each such term scoring as the best of its own and its forms' shares."""
         terms = list(dict.fromkeys(terms))
         if not terms or depth <= 0:
             return []
         columns = self.weights if weights is None else weights_sql(weights)
+        forms = (
+            {t: f for t in terms if (f := variants.forms.get(t)) and variants.share > 0} if variants else {}
+        )
         # the vocabulary holds terms as the tokenizer folds them (réponse -> reponse); a term whose
         # folding is not found there goes to FTS5, which folds it right, so nothing is ever dropped
         folded = {t: fold_diacritics(t) for t in terms}
         dfs = self.document_frequencies(db, list(folded.values()))
-        common = [t for t in terms if dfs[folded[t]] > self.common_df]
-        rare = [t for t in terms if dfs[folded[t]] <= self.common_df]
-        if not common:  # few rows: FTS5 ranks them as fast as anything
+        common = [t for t in terms if dfs[folded[t]] > self.common_df and t not in forms]
+        rare = [t for t in terms if dfs[folded[t]] <= self.common_df and t not in forms]
+        if not common and not forms:  # few rows: FTS5 ranks them as fast as anything
             ids, scores = self._fts(db, rare, where, args, depth, columns)
             return list(zip(ids.tolist(), scores.tolist(), strict=True))
         parts = [self._term_postings(db, t, columns) for t in common]
+        for term, others in forms.items():
+            parts.append(self._best_form(db, term, others, variants.share if variants else 0.0, columns))
         if rare:
             parts.append(self._fts(db, rare, where, args, None, columns))
         size = 1 + max(int(ids.max()) if len(ids) else 0 for ids, _ in parts)
@@ -180,6 +189,23 @@ class LexicalRanker:
             log.debug("lexical query over %r failed: %s", terms, exc)
             rows = []
         return _arrays(rows)
+
+    def _best_form(
+        self, db: sqlite3.Connection, term: str, others: Sequence[str], share: float, columns: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, scores) of ``term`` where each document scores the best of the term's own score and
+        ``share`` x each other form's."""
+        own = self._term_postings(db, term, columns)
+        found = [own] + [
+            (ids, share * scores) for ids, scores in (self._term_postings(db, f, columns) for f in others)
+        ]
+        ids = np.concatenate([i.astype(np.int64) for i, _ in found])
+        scores = np.concatenate([sc for _, sc in found])
+        order = np.lexsort((-scores, ids))  # by document, its best score first
+        ids, scores = ids[order], scores[order]
+        first = np.ones(len(ids), dtype=bool)
+        first[1:] = ids[1:] != ids[:-1]
+        return ids[first], scores[first]
 
     def _term_postings(
         self, db: sqlite3.Connection, term: str, columns: str

@@ -20,6 +20,7 @@ import numpy as np
 
 from codesearch.errors import IndexIOError, IndexNotFoundError
 from codesearch.types import DocumentFacts
+from indexer.lexical import TermVariants
 from indexer.lexical_ranker import LexicalRanker, filtered_ids_sql
 from indexer.snapshot import pinned_snapshot
 from indexer.store import Manifest, filling_pid, get_meta
@@ -149,10 +150,11 @@ class LocalGeneration:
         filters: Filters,
         allowed: Sequence[int] | None,
         weights: Sequence[float] | None = None,
+        variants: TermVariants | None = None,
     ) -> Ranking:
         where, args = filters_sql(filters)
         with self._sql() as db:
-            return self.ranker.rank(db, terms, depth, where, args, allowed, weights)
+            return self.ranker.rank(db, terms, depth, where, args, allowed, weights, variants)
 
     def known_words(self, words: Sequence[str]) -> set[str]:
         with self._sql() as db:

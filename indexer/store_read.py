@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from codesearch.types import DocumentFacts
+from indexer.lexical import TermVariants
 from indexer.store import Manifest
 
 Ranking = list[tuple[int, float]]  # (document id, score), best first
@@ -136,10 +137,12 @@ class StoreGeneration(Protocol):
         filters: Filters,
         allowed: Sequence[int] | None,
         weights: Sequence[float] | None = None,
+        variants: TermVariants | None = None,
     ) -> Ranking:
         """The top ``depth`` documents by BM25 over the OR of ``terms``; ``weights``: the (name, path, doc,
-        code) column weights for this query (None: ``indexer.lexical_ranker.BM25_WEIGHTS``; a store whose
-        engine ranks one field ignores them)."""
+        code) column weights for this query (None: ``indexer.lexical_ranker.BM25_WEIGHTS``), ``variants``:
+        other forms of its words (``TermVariants``). A store whose engine ranks one field (Milvus's BM25)
+        ignores the weights; the Milvus stores rank the terms as given, without their variants."""
         ...
 
     def known_words(self, words: Sequence[str]) -> set[str]:

@@ -402,6 +402,12 @@ def main(argv: list[str] | None = None) -> int:
         "(codesearch.fusion.ENGLISH_BM25_WEIGHTS; 'off': the store's own; default: as shipped)",
     )
     parser.add_argument(
+        "--variant-share",
+        type=float,
+        help="the share of its score a word's inflected forms get on the lexical side of a query that reads as "
+        "English (codesearch.fusion.VARIANT_SHARE; 0: off; default: as shipped)",
+    )
+    parser.add_argument(
         "--apertium",
         help="Apertium for Spanish, Portuguese and Italian queries: 'off', or the program "
         "(the apertium setting; default: as configured, auto: the one on PATH)",
@@ -469,6 +475,10 @@ def main(argv: list[str] | None = None) -> int:
 
         off = args.english_bm25_weights == "off"
         codesearch.fusion.ENGLISH_BM25_WEIGHTS = None if off else column_weights(args.english_bm25_weights)
+    if args.variant_share is not None:
+        import codesearch.fusion
+
+        codesearch.fusion.VARIANT_SHARE = args.variant_share
     if args.apertium:
         os.environ["CODESEARCH_APERTIUM"] = args.apertium
     if args.russian_lemmas == "off":

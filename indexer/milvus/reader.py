@@ -18,6 +18,7 @@ import numpy as np
 
 from codesearch.errors import IndexNotFoundError
 from codesearch.types import DocumentFacts
+from indexer.lexical import TermVariants
 from indexer.milvus import collection as schema
 from indexer.milvus.expressions import ids_expr, quote, scalar_expr
 from indexer.milvus.store import MilvusStore, state_manifest
@@ -106,9 +107,11 @@ class MilvusGeneration:
         filters: Filters,
         allowed: Sequence[int] | None,
         weights: Sequence[float] | None = None,
+        variants: TermVariants | None = None,
     ) -> Ranking:
         """Milvus's BM25 where the engine has it (one field, name terms thrice: ``weights`` do not apply),
-        else the FTS5 sidecar (the local store's own ranking, ``weights`` included)."""
+        else the FTS5 sidecar (the local store's ranking, ``weights`` included). Both rank ``terms`` as
+        given: ``variants`` are the local store's only."""
         terms = list(dict.fromkeys(terms))
         if not terms or depth <= 0:
             return []

@@ -1,0 +1,117 @@
+"""Inflected forms of an English query's words on the lexical side (``english_variants``, ``TermVariants``):
+each word scores as the best of its own BM25 score and its forms' shares, over a real index."""
+
+from __future__ import annotations
+
+import pytest
+
+from codesearch import fusion
+from codesearch.embedding.composite import CompositeEmbedder
+from codesearch.embedding.fake import HashEmbedder
+from codesearch.search import Searcher
+from indexer.lexical import TermVariants, english_variants
+from indexer.lexical_ranker import BM25_WEIGHTS, LexicalRanker, fts_phrase
+from indexer.pipeline import index_paths
+from indexer.store import connect
+
+FILES = {
+    "own.py": "def read_parsing_table(rows):\n    return rows\n",
+    "form.py": "def build_parser(grammar):\n    return grammar\n",
+    "both.py": "def parser_for_parsing(text):\n    return text\n",
+    "plural.py": "def load_tables(rows):\n    return rows\n",
+    "other.py": "def unrelated(x):\n    return x\n",
+}
+
+
+class EnglishHashEmbedder(HashEmbedder):
+    english_only = True
+
+
+@pytest.mark.parametrize(
+    ("word", "forms", "not_forms"),
+    [
+        ("parsing", {"parse", "parser", "parsed", "parses", "parsers"}, {"parsing"}),
+        ("copies", {"copy", "copied", "copying"}, {"copies"}),
+        ("stopped", {"stop", "stops", "stopping"}, set()),
+        ("tables", {"table"}, set()),
+        ("address", {"addresses", "addressed"}, {"addres"}),  # a double s is no plural
+    ],
+)
+def test_english_variants_are_the_words_inflected_forms(
+    word: str, forms: set[str], not_forms: set[str]
+) -> None:
+    found = set(english_variants(word))
+    assert forms <= found
+    assert not (not_forms & found)
+
+
+@pytest.mark.parametrize("word", ["io", "get", "réponse", "utf8", "配置"])
+def test_short_non_ascii_or_non_letter_words_have_no_variants(word: str) -> None:
+    assert english_variants(word) == []
+
+
+def _fts_scores(db, term: str) -> dict[int, float]:
+    weights = ", ".join(map(str, BM25_WEIGHTS))
+    sql = f"SELECT rowid, bm25(documents_fts, {weights}) FROM documents_fts WHERE documents_fts MATCH ?"
+    return {i: -s for i, s in db.execute(sql, [fts_phrase(term)])}
+
+
+@pytest.mark.parametrize("common_df", [0, 10**9], ids=["in-memory", "fts5"])
+def test_a_word_scores_as_the_best_of_its_own_and_its_forms_shares(
+    tmp_path, build_git_repo, common_df
+) -> None:
+    repo = build_git_repo(tmp_path / "repo", FILES)
+    index_paths([repo.root], index_dir=tmp_path / "index", embedder=None)
+    db = connect(tmp_path / "index", readonly=True)
+    LexicalRanker.attach(db)
+    ranker = LexicalRanker(common_df=common_df)
+    variants = TermVariants({"parsing": ("parser", "parse")}, share=0.5)
+    got = dict(ranker.rank(db, ["parsing", "rows"], 20, variants=variants))
+    own, parser, rows = _fts_scores(db, "parsing"), _fts_scores(db, "parser"), _fts_scores(db, "rows")
+    want: dict[int, float] = {}
+    for doc in set(own) | set(parser) | set(rows):
+        want[doc] = max(own.get(doc, 0.0), 0.5 * parser.get(doc, 0.0)) + rows.get(doc, 0.0)
+    assert got == pytest.approx(want)
+    assert set(parser) - set(own)  # a document that says only "parser" is found, at half its score
+    # without variants: the plain OR of the terms, as before
+    plain = dict(ranker.rank(db, ["parsing", "rows"], 20))
+    assert plain == pytest.approx({d: own.get(d, 0.0) + rows.get(d, 0.0) for d in set(own) | set(rows)})
+    db.close()
+
+
+def test_an_english_query_finds_a_words_other_form_a_french_one_does_not(
+    tmp_path, git_repo, monkeypatch
+) -> None:
+    """The plan gives variants to a query that reads as English only; a real index of two (fake) models, the
+    lexical side's ranking as the store returns it."""
+    from indexer.local_read import LocalGeneration
+
+    both = CompositeEmbedder([HashEmbedder(32), EnglishHashEmbedder(16)], ["multi", "english"])
+    repo = git_repo(files=FILES)
+    index_paths([repo.root], index_dir=tmp_path / "idx", embedder=both, model="multi+english")
+    lexical = LocalGeneration.lexical
+    seen: list[tuple[object, set[str]]] = []
+
+    def recording(self, terms, depth, filters, allowed, weights=None, variants=None):
+        ranking = lexical(self, terms, depth, filters, allowed, weights, variants)
+        paths = {row["path"] for row in self.rows([i for i, _ in ranking]).values()}
+        seen.append((variants, paths))
+        return ranking
+
+    monkeypatch.setattr(LocalGeneration, "lexical", recording)
+    searcher = Searcher(tmp_path / "idx", both)
+    english = "read the parsing table"  # every word in the index: reads as English
+    monkeypatch.setattr(fusion, "VARIANT_SHARE", 0.0)
+    searcher.search(english)
+    monkeypatch.setattr(fusion, "VARIANT_SHARE", 0.5)
+    searcher.search(english)
+    searcher.search("lire la table")
+    searcher.close()
+    (off, off_paths), (on, on_paths), (french, _) = seen
+    assert off is None and french is None
+    assert isinstance(on, TermVariants) and on.share == 0.5
+    assert "tables" in on.forms["table"] and "parser" in on.forms["parsing"]
+    assert all(form not in ("read", "parsing", "table") for forms in on.forms.values() for form in forms)
+    # load_tables says "tables" only, build_parser "parser" only: found through their forms
+    assert "plural.py" not in off_paths and "form.py" not in off_paths
+    assert {"plural.py", "form.py"} <= on_paths

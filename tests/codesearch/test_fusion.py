@@ -265,9 +265,9 @@ def test_the_search_hands_the_plans_column_weights_to_the_store(tmp_path, git_re
     seen: list[object] = []
     lexical = LocalGeneration.lexical
 
-    def recording(self, terms, depth, filters, allowed, weights=None):
+    def recording(self, terms, depth, filters, allowed, weights=None, variants=None):
         seen.append(weights)
-        return lexical(self, terms, depth, filters, allowed, weights)
+        return lexical(self, terms, depth, filters, allowed, weights, variants)
 
     monkeypatch.setattr(LocalGeneration, "lexical", recording)
     code_heavy = (8.0, 2.0, 3.0, 3.0)

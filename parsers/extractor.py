@@ -194,23 +194,25 @@ def _to_symbols(
 ) -> list[Symbol]:
     syntax = SYNTAX.get(language, Syntax())
     symbols: list[Symbol] = []
-    # Enclosing definitions as (end byte, kind, qualified name); definitions arrive outermost first.
-    stack: list[tuple[int, str, str]] = []
+    # Enclosing definitions as (end byte, kind, qualified name, node); definitions arrive outermost first.
+    stack: list[tuple[int, str, str, tree_sitter.Node]] = []
     previous: tree_sitter.Node | None = None
     for definition in definitions:
         node = definition.node
         while stack and stack[-1][0] <= node.start_byte:
             stack.pop()
+        name = _text(source, definition.name_node)
+        if _not_a_definition(definition, name, stack[-1] if stack else None, syntax):
+            continue
         if len(stack) >= MAX_NESTING:
             cuts["symbols-nested-too-deep"] += 1
             continue
-        name = _text(source, definition.name_node)
         prefix = [_text(source, q) for q in definition.qualifiers]
         qualified = ".".join([*([stack[-1][2]] if stack else []), *prefix, name])
         kind = definition.kind
         if kind == "function" and stack and stack[-1][1] in _TYPE_KINDS:
             kind = "method"
-        stack.append((node.end_byte, kind, qualified))
+        stack.append((node.end_byte, kind, qualified, node))
         if kind in _QUALIFIERS_ONLY:
             continue
         last = symbols[-1] if symbols else None
@@ -226,6 +228,39 @@ def _to_symbols(
             symbols.append(_symbol(definition, kind, name, qualified, syntax, source, language, path, repo))
         previous = node
     return symbols
+
+
+def _not_a_definition(
+    definition: _Definition,
+    name: str,
+    enclosing: tuple[int, str, str, tree_sitter.Node] | None,
+    syntax: Syntax,
+) -> bool:
+    """What the query matched but is no definition: one named by a keyword (error recovery's: a C++ ``catch``
+    clause read as a function), macros aside; a prototype in the body of the function that encloses it, which
+    is a local declaration (in C++ also a local variable built with arguments, ``Foo x(n);``).
+
+    The function is the nearest enclosing definition the query captured, and the prototype must be in one of
+    its blocks; being in some block is not enough: tree-sitter reads a class whose name follows an export macro
+    (``class LLVM_ABI Module {``) as a function definition whose block is the class body. That pseudo-function
+    has no parameter list, so the query does not capture it, and the member prototypes in it stay. Nor does a
+    prototype in a function's definition but outside its body count: a line of macro calls
+    (``DECLARE_ASN1_FUNCTIONS(X)``) reads as the head of an old-style function whose parameter declarations are
+    the header's prototypes after it."""
+    if definition.kind != "macro" and name in syntax.keywords:
+        return True
+    if enclosing is None or definition.node.type not in syntax.prototypes:
+        return False
+    _, kind, _, function = enclosing
+    if kind not in ("function", "method") or function.type in syntax.prototypes:
+        return False
+    # down from the function to the prototype: a block on the way is the function's body, or in it
+    node: tree_sitter.Node | None = function.child_with_descendant(definition.node)
+    while node is not None and node != definition.node:
+        if node.type in syntax.blocks:
+            return True
+        node = node.child_with_descendant(definition.node)
+    return False
 
 
 def _same_function(

@@ -94,6 +94,12 @@ class Syntax:
     annotations, attributes, type signatures). ``bodies``: node types that are a definition's body, used
     when the grammar has no ``body`` field. ``trailers``: tokens stripped from the end of a signature.
     ``merge_clauses``: consecutive definitions of one name are clauses of one function (Haskell, Elixir).
+    ``keywords``: reserved words, which never name a definition: one that tree-sitter recovered under such a
+    name (a C++ ``catch`` clause read as a function named ``catch``) is no symbol. Macros are exempt (the
+    preprocessor may define a keyword: ``#define _Static_assert(e, m)``).
+    ``prototypes``: definition node types that only declare (a C prototype); one in a ``blocks`` node (a
+    function's body) of the function that encloses it is no symbol: it is a local declaration, or a C++ local
+    variable built with arguments (``Foo x(n);`` reads as a prototype).
     """
 
     comments: frozenset[str] = frozenset({"comment"})
@@ -101,6 +107,9 @@ class Syntax:
     bodies: frozenset[str] = frozenset()
     trailers: tuple[str, ...] = ("{", ":", "=", "do", "where")
     merge_clauses: bool = False
+    keywords: frozenset[str] = frozenset()
+    prototypes: frozenset[str] = frozenset()
+    blocks: frozenset[str] = frozenset()
 
 
 def _syntax(
@@ -110,8 +119,41 @@ def _syntax(
     *,
     trailers: tuple[str, ...] = ("{", ":", "=", "do", "where"),
     merge_clauses: bool = False,
+    keywords: str = "",
+    prototypes: tuple[str, ...] = (),
+    blocks: tuple[str, ...] = (),
 ) -> Syntax:
-    return Syntax(frozenset(comments), frozenset(skip), frozenset(bodies), trailers, merge_clauses)
+    return Syntax(
+        frozenset(comments),
+        frozenset(skip),
+        frozenset(bodies),
+        trailers,
+        merge_clauses,
+        frozenset(keywords.split()),
+        frozenset(prototypes),
+        frozenset(blocks),
+    )
+
+
+# C23's keywords (6.4.1), the C11 spellings among them.
+_C_KEYWORDS = """
+alignas alignof auto bool break case char const constexpr continue default do double else enum extern false
+float for goto if inline int long nullptr register restrict return short signed sizeof static static_assert
+struct switch thread_local true typedef typeof typeof_unqual union unsigned void volatile while _Alignas
+_Alignof _Atomic _BitInt _Bool _Complex _Decimal128 _Decimal32 _Decimal64 _Generic _Imaginary _Noreturn
+_Static_assert _Thread_local
+"""
+# C++23's keywords and alternative tokens ([lex.key], [lex.digraph]). C++ words that C code may use as names
+# (`new`, `delete`, `class`, `this`) are not in the C list, nor C's `restrict` and `_Bool` in this one.
+_CPP_KEYWORDS = """
+alignas alignof asm auto bool break case catch char char8_t char16_t char32_t class concept const consteval
+constexpr constinit const_cast continue co_await co_return co_yield decltype default delete do double
+dynamic_cast else enum explicit export extern false float for friend goto if inline int long mutable namespace
+new noexcept nullptr operator private protected public register reinterpret_cast requires return short signed
+sizeof static static_assert static_cast struct switch template this thread_local throw true try typedef typeid
+typename union unsigned using virtual void volatile wchar_t while
+and and_eq bitand bitor compl not not_eq or or_eq xor xor_eq
+"""
 
 
 SYNTAX: dict[str, Syntax] = {
@@ -128,9 +170,17 @@ SYNTAX: dict[str, Syntax] = {
         ("attribute_item",),
         ("field_declaration_list", "enum_variant_list", "declaration_list", "block"),
     ),
-    "c": _syntax(bodies=("compound_statement", "field_declaration_list", "enumerator_list")),
+    "c": _syntax(
+        bodies=("compound_statement", "field_declaration_list", "enumerator_list"),
+        keywords=_C_KEYWORDS,
+        prototypes=("declaration",),
+        blocks=("compound_statement",),
+    ),
     "cpp": _syntax(
-        bodies=("compound_statement", "field_declaration_list", "enumerator_list", "declaration_list")
+        bodies=("compound_statement", "field_declaration_list", "enumerator_list", "declaration_list"),
+        keywords=_CPP_KEYWORDS,
+        prototypes=("declaration",),
+        blocks=("compound_statement",),
     ),
     "csharp": _syntax(
         skip=("attribute_list",),

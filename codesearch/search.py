@@ -326,6 +326,7 @@ class Searcher:
             allowed = generation.allowed_ids(filters)  # once, for both sides
             plan = self._plan(generation, q) if mode != "lexical" else FusionPlan((0.0, 1.0))
             rankings: list[Ranking] = []
+            variants = None
             if mode in ("hybrid", "dense"):
                 rankings.append(self._dense(generation, q, depth, filters, allowed, plan.part_weights))
             if mode in ("hybrid", "lexical"):
@@ -344,7 +345,9 @@ class Searcher:
             if exclude:
                 fused = [(i, score) for i, score in fused if i not in exclude]
             dense = dict(rankings[0]) if mode != "lexical" else {}
-            hits = self._hits(generation, fused, k, dense, list(q.terms), set(exact))
+            # why a hit matched: the query's words, and the other forms of them it was found by
+            why = list(q.terms) + ([f for fs in variants.forms.values() for f in fs] if variants else [])
+            hits = self._hits(generation, fused, k, dense, why, set(exact))
         return SearchResult(q.text, hits, (time.perf_counter() - started) * 1000)
 
     def _hits(

@@ -104,7 +104,7 @@ def test_an_english_query_finds_a_words_other_form_a_french_one_does_not(
     monkeypatch.setattr(fusion, "VARIANT_SHARE", 0.0)
     searcher.search(english)
     monkeypatch.setattr(fusion, "VARIANT_SHARE", 0.5)
-    searcher.search(english)
+    hits = {h.path: h for h in searcher.search(english, k=10).hits}
     searcher.search("lire la table")
     searcher.close()
     (off, off_paths), (on, on_paths), (french, _) = seen
@@ -115,3 +115,5 @@ def test_an_english_query_finds_a_words_other_form_a_french_one_does_not(
     # load_tables says "tables" only, build_parser "parser" only: found through their forms
     assert "plural.py" not in off_paths and "form.py" not in off_paths
     assert {"plural.py", "form.py"} <= on_paths
+    # and a hit says which form it was found by
+    assert "tables" in hits["plural.py"].matched_terms and "parser" in hits["form.py"].matched_terms

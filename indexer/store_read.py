@@ -141,8 +141,8 @@ class StoreGeneration(Protocol):
     ) -> Ranking:
         """The top ``depth`` documents by BM25 over the OR of ``terms``; ``weights``: the (name, path, doc,
         code) column weights for this query (None: ``indexer.lexical_ranker.BM25_WEIGHTS``), ``variants``:
-        other forms of its words (``TermVariants``). A store whose engine ranks one field (Milvus's BM25)
-        ignores the weights; the Milvus stores rank the terms as given, without their variants."""
+        other forms of its words (``TermVariants``). A store whose engine ranks one field with its own
+        parameters (Milvus's BM25) ignores both."""
         ...
 
     def known_words(self, words: Sequence[str]) -> set[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer import lexical_ranker
+from indexer.lexical import TermVariants
 from indexer.milvus.rows import Ranking, StoredDocument
 from indexer.store_read import Filters
 
@@ -97,26 +98,45 @@ class FtsSidecar:
             self.db.execute(f"DELETE FROM docs_fts WHERE rowid IN ({marks})", chunk)
 
     def rank(
-        self, terms: Sequence[str], k: int, filters: Filters, weights: Sequence[float] | None = None
+        self,
+        terms: Sequence[str],
+        k: int,
+        filters: Filters,
+        weights: Sequence[float] | None = None,
+        variants: TermVariants | None = None,
     ) -> Ranking:
         """The top ``k`` (id, score) for the OR of ``terms``, FTS5's order (score sign-flipped: higher is
         better), ties by id: ``indexer.lexical_ranker``'s ranking, under its column weights (the local
-        store's, one copy) or this query's ``weights``."""
+        store's, one copy) or this query's ``weights``, and with ``variants`` as it counts them (each such
+        word the best of its own score and its forms' shares)."""
         if not terms or k <= 0:
             return []
         where, args = _where(filters)
         columns = lexical_ranker.weights_sql(lexical_ranker.BM25_WEIGHTS if weights is None else weights)
-        sql = (
-            f"SELECT rowid, bm25(docs_fts, {columns}) AS s FROM docs_fts WHERE docs_fts MATCH ?"
-            + (f" AND rowid IN (SELECT id FROM docs WHERE {where})" if where else "")
-            + " ORDER BY s, rowid LIMIT ?"
+        sql = f"SELECT rowid, bm25(docs_fts, {columns}) AS s FROM docs_fts WHERE docs_fts MATCH ?" + (
+            f" AND rowid IN (SELECT id FROM docs WHERE {where})" if where else ""
+        )
+        forms = (
+            {t: f for t in terms if (f := variants.forms.get(t))} if variants and variants.share > 0 else {}
         )
         try:
             with self.lock:
-                rows = self.db.execute(sql, [" OR ".join(_phrase(t) for t in terms), *args, k]).fetchall()
+                if not forms:
+                    rows = self.db.execute(
+                        sql + " ORDER BY s, rowid LIMIT ?", [" OR ".join(_phrase(t) for t in terms), *args, k]
+                    ).fetchall()
+                    return [(int(i), -float(s)) for i, s in rows]
+                total: dict[int, float] = {}
+                for term in dict.fromkeys(terms):
+                    best: dict[int, float] = {}
+                    for form, share in [(term, 1.0)] + [(f, variants.share) for f in forms.get(term, ())]:  # type: ignore[union-attr]
+                        for i, s in self.db.execute(sql, [_phrase(form), *args]):
+                            best[int(i)] = max(best.get(int(i), 0.0), -float(s) * share)
+                    for i, score in best.items():
+                        total[i] = total.get(i, 0.0) + score
         except sqlite3.OperationalError:  # an FTS syntax corner case must not fail the search
             return []
-        return [(int(i), -float(s)) for i, s in rows]
+        return sorted(total.items(), key=lambda p: (-p[1], p[0]))[:k]
 
 
 def _where(filters: Filters) -> tuple[str, list[Any]]:

@@ -110,13 +110,12 @@ class MilvusGeneration:
         variants: TermVariants | None = None,
     ) -> Ranking:
         """Milvus's BM25 where the engine has it (one field, name terms thrice: ``weights`` do not apply),
-        else the FTS5 sidecar (the local store's ranking, ``weights`` included). Both rank ``terms`` as
-        given: ``variants`` are the local store's only."""
+        else the FTS5 sidecar (the local store's ranking, ``weights`` and ``variants`` included)."""
         terms = list(dict.fromkeys(terms))
         if not terms or depth <= 0:
             return []
         if not self.store.bm25:
-            return self.store._sidecar(self.collection).rank(terms, depth, filters, weights)
+            return self.store._sidecar(self.collection).rank(terms, depth, filters, weights, variants)
         expr = self._expr(filters)
         if expr is None:
             return []

@@ -20,7 +20,7 @@ import pytest
 from codesearch.errors import ExitCode, StoreUnavailableError
 from codesearch.types import Symbol
 from indexer.documents import symbol_documents
-from indexer.lexical import name_spellings, query_terms
+from indexer.lexical import TermVariants, name_spellings, query_terms
 from indexer.milvus.rows import StoredDocument
 from indexer.store_read import Filters
 
@@ -80,10 +80,16 @@ def dense(store: Any, vector: np.ndarray, k: int, filters: Filters = NO_FILTERS)
 
 
 def lexical(
-    store: Any, terms: list[str], k: int, filters: Filters = NO_FILTERS, weights: Any = None
+    store: Any,
+    terms: list[str],
+    k: int,
+    filters: Filters = NO_FILTERS,
+    weights: Any = None,
+    variants: Any = None,
 ) -> list[tuple[int, float]]:
     generation = read(store)
-    return generation.lexical(terms, k, filters, generation.allowed_ids(filters), weights)  # type: ignore[no-any-return]
+    allowed = generation.allowed_ids(filters)
+    return generation.lexical(terms, k, filters, allowed, weights, variants)  # type: ignore[no-any-return]
 
 
 def exact_names(store: Any, spellings: list[str], filters: Filters = NO_FILTERS) -> list[int]:
@@ -254,6 +260,25 @@ def test_a_querys_own_column_weights_rank_as_the_local_store_ranks_under_them(
     got = lexical(store, terms, 20, weights=code_only)
     if getattr(store, "bm25", False):  # Milvus's BM25: one field, no columns to weigh
         assert {i for i, _ in got} >= {i for i, s in want if s > 0}
+    else:
+        same_ranking(got, want, 1e-6)
+
+
+@STORES
+@pytest.mark.parametrize("filters", [Filters(), Filters(repo="alpha")], ids=["all", "alpha"])
+def test_a_words_inflected_forms_count_as_the_local_store_counts_them(
+    make_shared_store: Any, kind: str, filters: Filters
+) -> None:
+    reference, _, _ = shared(make_shared_store, "local")
+    store, _, _ = shared(make_shared_store, kind)
+    terms = query_terms("retries fetching")
+    variants = TermVariants({"retries": ("retry",), "fetching": ("fetch",)}, share=0.5)
+    want = lexical(reference, terms, 20, filters, variants=variants)
+    plain = lexical(reference, terms, 20, filters)
+    assert {i for i, _ in want} > {i for i, _ in plain}  # found through "retry" and "fetch": no vacuous pass
+    got = lexical(store, terms, 20, filters, variants=variants)
+    if getattr(store, "bm25", False):  # Milvus's BM25 ranks the words as given
+        assert {i for i, _ in got} == {i for i, _ in plain}
     else:
         same_ranking(got, want, 1e-6)
 

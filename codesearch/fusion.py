@@ -85,6 +85,9 @@ ENGLISH_BM25_WEIGHTS: tuple[float, float, float, float] | None = (8.0, 2.0, 3.0,
 # Dev (2,147 queries, real searches): English +0.009 at 0.5, +0.001 at 1.0; decided on test (hand-written test,
 # CSN test, the blind heldout14): English +0.005, heldout14's English +0.034 (results/heldout14-2026-12-07.md).
 VARIANT_SHARE = 0.5
+# The same for a query a dictionary translated, over its English words (``Query.translated``: dictionary
+# headwords, "read", "file", where code says reads, files, reader); 0: off.
+TRANSLATED_VARIANT_SHARE = 0.0
 # Coverage of English queries is about 0.98 on the benchmark corpus, of German, Spanish, French, Italian
 # and Portuguese ones 0.24-0.35: below LOW a query counts as not English, above HIGH as English.
 COVERAGE_LOW, COVERAGE_HIGH = 0.4, 0.8
@@ -184,6 +187,8 @@ def plan_fusion(profile: QueryProfile, parts_english_only: Sequence[bool] = ()) 
     reads_english = not (profile.identifier or profile.non_latin or profile.translated or profile.glossed)
     if reads_english and english >= 1.0 and any(parts_english_only):
         bm25, share = ENGLISH_BM25_WEIGHTS, VARIANT_SHARE
+    elif profile.translated and any(parts_english_only):
+        share = TRANSLATED_VARIANT_SHARE
     if len(parts_english_only) < 2:
         return FusionPlan(weights, bm25_weights=bm25, variant_share=share)
     # an English-only model speaks for English-looking queries only; the others speak for the rest, and for

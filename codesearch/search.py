@@ -208,11 +208,14 @@ class Searcher:
 
     @staticmethod
     def _variants(generation: StoreGeneration, query: Query, share: float) -> TermVariants | None:
-        """The inflected forms of the query's words that the index holds (``english_variants``), or None."""
+        """The inflected forms of the query's English words that the index holds (``english_variants``): its own
+        words, or a translated query's dictionary English (``Query.translated``); None: none."""
         if share <= 0:
             return None
-        forms = {t: english_variants(t) for t in query.terms}
-        known = generation.known_words(sorted({f for fs in forms.values() for f in fs} - set(query.terms)))
+        words = query.translated or query.terms
+        forms = {t: english_variants(t) for t in words}
+        own = set(query.terms) | set(query.translated)
+        known = generation.known_words(sorted({f for fs in forms.values() for f in fs} - own))
         kept = {t: tuple(f for f in fs if f in known) for t, fs in forms.items()}
         kept = {t: fs for t, fs in kept.items() if fs}
         return TermVariants(kept, share) if kept else None

@@ -117,3 +117,16 @@ def test_an_english_query_finds_a_words_other_form_a_french_one_does_not(
     assert {"plural.py", "form.py"} <= on_paths
     # and a hit says which form it was found by
     assert "tables" in hits["plural.py"].matched_terms and "parser" in hits["form.py"].matched_terms
+
+
+def test_a_translated_query_gets_the_translated_share_and_an_english_one_the_english_share(monkeypatch) -> None:
+    monkeypatch.setattr(fusion, "VARIANT_SHARE", 0.5)
+    monkeypatch.setattr(fusion, "TRANSLATED_VARIANT_SHARE", 0.25)
+    translated = fusion.QueryProfile(non_latin=False, coverage=0.3, translated=True, words=4)
+    english = fusion.QueryProfile(non_latin=False, coverage=1.0, words=4)
+    untranslated = fusion.QueryProfile(non_latin=False, coverage=0.3, words=4)
+    two_models = (False, True)
+    assert fusion.plan_fusion(translated, two_models).variant_share == 0.25
+    assert fusion.plan_fusion(english, two_models).variant_share == 0.5
+    assert fusion.plan_fusion(untranslated, two_models).variant_share == 0.0
+    assert fusion.plan_fusion(translated).variant_share == 0.0  # one multilingual model: not the case measured

@@ -34,6 +34,7 @@ TEST_SETS = (
     ("heldout12", None),
     ("heldout13", None),
     ("heldout14", None),
+    ("heldout15", None),
 )
 
 

@@ -40,6 +40,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout12.jsonl",
     QUERIES / "heldout13.jsonl",
     QUERIES / "heldout14.jsonl",
+    QUERIES / "heldout15.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

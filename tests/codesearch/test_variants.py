@@ -119,7 +119,9 @@ def test_an_english_query_finds_a_words_other_form_a_french_one_does_not(
     assert "tables" in hits["plural.py"].matched_terms and "parser" in hits["form.py"].matched_terms
 
 
-def test_a_translated_query_gets_the_translated_share_and_an_english_one_the_english_share(monkeypatch) -> None:
+def test_a_translated_query_gets_the_translated_share_and_an_english_one_the_english_share(
+    monkeypatch,
+) -> None:
     monkeypatch.setattr(fusion, "VARIANT_SHARE", 0.5)
     monkeypatch.setattr(fusion, "TRANSLATED_VARIANT_SHARE", 0.25)
     translated = fusion.QueryProfile(non_latin=False, coverage=0.3, translated=True, words=4)
@@ -129,4 +131,47 @@ def test_a_translated_query_gets_the_translated_share_and_an_english_one_the_eng
     assert fusion.plan_fusion(translated, two_models).variant_share == 0.25
     assert fusion.plan_fusion(english, two_models).variant_share == 0.5
     assert fusion.plan_fusion(untranslated, two_models).variant_share == 0.0
-    assert fusion.plan_fusion(translated).variant_share == 0.0  # one multilingual model: not the case measured
+    assert (
+        fusion.plan_fusion(translated).variant_share == 0.0
+    )  # one multilingual model: not the case measured
+
+
+def test_a_translated_querys_forms_come_from_its_dictionary_english_not_its_own_words(
+    tmp_path, git_repo, monkeypatch, write_dictd
+) -> None:
+    """A German query whose dictionary gives "table" and "read": the forms are of those (tables, reader), none
+    of the German words'; a real index of two (fake) models, a real dictd file."""
+    from codesearch import translate
+    from indexer.local_read import LocalGeneration
+
+    write_dictd(tmp_path / "dictd", "freedict-deu-eng", {"Tabelle": "table <n>", "lesen": "read <v>"})
+    monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(tmp_path / "dictd"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    translate._translator.cache_clear()
+    translate.dictionary_settings.cache_clear()
+    both = CompositeEmbedder([HashEmbedder(32), EnglishHashEmbedder(16)], ["multi", "english"])
+    repo = git_repo(files=FILES)
+    index_paths([repo.root], index_dir=tmp_path / "idx", embedder=both, model="multi+english")
+    lexical = LocalGeneration.lexical
+    seen: list[object] = []
+
+    def recording(self, terms, depth, filters, allowed, weights=None, variants=None):
+        seen.append(variants)
+        return lexical(self, terms, depth, filters, allowed, weights, variants)
+
+    monkeypatch.setattr(LocalGeneration, "lexical", recording)
+    searcher = Searcher(tmp_path / "idx", both)
+    german = "die Tabelle lesen und die Zeilen zurückgeben"
+    assert searcher.analyse(german).translated  # the dictionary read it
+    monkeypatch.setattr(fusion, "TRANSLATED_VARIANT_SHARE", 0.0)
+    searcher.search(german)
+    monkeypatch.setattr(fusion, "TRANSLATED_VARIANT_SHARE", 0.5)
+    searcher.search(german)
+    searcher.close()
+    translate._translator.cache_clear()
+    translate.dictionary_settings.cache_clear()
+    off, on = seen
+    assert off is None
+    assert isinstance(on, TermVariants) and on.share == 0.5
+    assert "tables" in on.forms["table"]
+    assert set(on.forms) <= {"table", "read"}  # no forms of "tabelle", "lesen" or "zeilen"

@@ -18,11 +18,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from benchmarks.paths import OUT
-from benchmarks.quality import run as quality
-from benchmarks.quality.compare_runs import mean_difference
-from benchmarks.quality.ratio_ci import interval, reciprocal_rank
 from benchmarks.tuning.common import patched
+from benchmarks.tuning.paired_sweep import load_sets, paired_sweep
 from codesearch import fusion
 from codesearch.embedding import get_embedder
 from indexer import lexical_ranker
@@ -59,46 +56,22 @@ def main() -> None:
             None if one == "off" else tuple(float(w) for w in one.split(","))
             for one in args.settings.split(";")
         ]
+    shipped = fusion.ENGLISH_BM25_WEIGHTS if args.english else BM25_WEIGHTS
+
+    def setting(weights: Any) -> tuple[str, Any]:
+        label = "off" if weights is None else ", ".join(f"{w:g}" for w in weights)
+        label += " (shipped)" if weights == shipped else ""
+        # the sweep sets the weights every ranker takes (or English queries' plans), then searches as a user would
+        if args.english:
+            return label, lambda: patched(fusion, ENGLISH_BM25_WEIGHTS=weights)
+        return label, lambda: patched(lexical_ranker, BM25_WEIGHTS=weights)
+
     embedder = get_embedder(args.model)
-    specs = args.sets.split(",")
-    records = {}
-    for spec in specs:
-        name, _, split = spec.partition(":")
-        records[spec] = quality.load_queries(name, quality.CORPUS, None, split=split or None)
+    records = load_sets(args.sets.split(","))
     for mode in args.modes.split(","):
-        print(f"\n{mode}\n\n| name, path, doc, code | " + " | ".join(specs) + " | English | not English |")
-        print("| --- |" + " --- |" * (len(specs) + 2), flush=True)
-        shipped: list[tuple[str, float]] = []
-        for weights in settings:
-            ranks: list[tuple[str, float]] = []
-            cells = []
-            # the sweep sets the weights every ranker takes, then searches as a user would
-            patch = (
-                patched(fusion, ENGLISH_BM25_WEIGHTS=weights)
-                if args.english
-                else patched(lexical_ranker, BM25_WEIGHTS=weights)
-            )
-            with patch:
-                searcher = quality.open_searcher(OUT / f"index-{args.model}", embedder)
-                for spec in specs:
-                    outcomes, _ = quality.run_queries(searcher, mode, records[spec])
-                    mine = [(o.lang, reciprocal_rank(o.rank)) for o in outcomes]
-                    ranks += mine
-                    cells.append(f"{sum(r for _, r in mine) / len(mine):.3f}")
-                searcher.close()
-            shipped = shipped or ranks
-            for english in (True, False):
-                pairs = [
-                    (b[1], a[1]) for b, a in zip(shipped, ranks, strict=True) if (b[0] == "en") == english
-                ]
-                lo, hi = interval(pairs, mean_difference) or (0.0, 0.0)
-                cells.append(
-                    f"{sum(a for _, a in pairs) / len(pairs):.3f} {mean_difference(pairs):+.4f} ({lo:+.3f}..{hi:+.3f})"
-                )
-            shipped_weights = fusion.ENGLISH_BM25_WEIGHTS if args.english else BM25_WEIGHTS
-            label = "off" if weights is None else ", ".join(f"{w:g}" for w in weights)
-            label += " (shipped)" if weights == shipped_weights else ""
-            print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+        paired_sweep(
+            args.model, embedder, mode, records, [setting(w) for w in settings], "name, path, doc, code"
+        )
 
 
 if __name__ == "__main__":

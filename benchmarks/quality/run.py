@@ -408,6 +408,12 @@ def main(argv: list[str] | None = None) -> int:
         "English (codesearch.fusion.VARIANT_SHARE; 0: off; default: as shipped)",
     )
     parser.add_argument(
+        "--translated-variant-share",
+        type=float,
+        help="the same share for a translated query's dictionary English "
+        "(codesearch.fusion.TRANSLATED_VARIANT_SHARE; 0: off; default: as shipped)",
+    )
+    parser.add_argument(
         "--apertium",
         help="Apertium for Spanish, Portuguese and Italian queries: 'off', or the program "
         "(the apertium setting; default: as configured, auto: the one on PATH)",
@@ -479,6 +485,10 @@ def main(argv: list[str] | None = None) -> int:
         import codesearch.fusion
 
         codesearch.fusion.VARIANT_SHARE = args.variant_share
+    if args.translated_variant_share is not None:
+        import codesearch.fusion
+
+        codesearch.fusion.TRANSLATED_VARIANT_SHARE = args.translated_variant_share
     if args.apertium:
         os.environ["CODESEARCH_APERTIUM"] = args.apertium
     if args.russian_lemmas == "off":

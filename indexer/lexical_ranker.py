@@ -126,9 +126,8 @@ class LexicalRanker:
         if not terms or depth <= 0:
             return []
         columns = self.weights if weights is None else weights_sql(weights)
-        forms = (
-            {t: f for t in terms if (f := variants.forms.get(t)) and variants.share > 0} if variants else {}
-        )
+        share = variants.share if variants else 0.0
+        forms = {t: f for t in terms if (f := variants.forms.get(t))} if variants and share > 0 else {}
         # the vocabulary holds terms as the tokenizer folds them (réponse -> reponse); a term whose
         # folding is not found there goes to FTS5, which folds it right, so nothing is ever dropped
         folded = {t: fold_diacritics(t) for t in terms}
@@ -140,7 +139,7 @@ class LexicalRanker:
             return list(zip(ids.tolist(), scores.tolist(), strict=True))
         parts = [self._term_postings(db, t, columns) for t in common]
         for term, others in forms.items():
-            parts.append(self._best_form(db, term, others, variants.share if variants else 0.0, columns))
+            parts.append(self._best_form(db, term, others, share, columns))
         if rare:
             parts.append(self._fts(db, rare, where, args, None, columns))
         size = 1 + max(int(ids.max()) if len(ids) else 0 for ids, _ in parts)

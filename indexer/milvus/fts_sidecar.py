@@ -116,9 +116,8 @@ class FtsSidecar:
         sql = f"SELECT rowid, bm25(docs_fts, {columns}) AS s FROM docs_fts WHERE docs_fts MATCH ?" + (
             f" AND rowid IN (SELECT id FROM docs WHERE {where})" if where else ""
         )
-        forms = (
-            {t: f for t in terms if (f := variants.forms.get(t))} if variants and variants.share > 0 else {}
-        )
+        share = variants.share if variants else 0.0
+        forms = {t: f for t in terms if (f := variants.forms.get(t))} if variants and share > 0 else {}
         try:
             with self.lock:
                 if not forms:
@@ -129,9 +128,9 @@ class FtsSidecar:
                 total: dict[int, float] = {}
                 for term in dict.fromkeys(terms):
                     best: dict[int, float] = {}
-                    for form, share in [(term, 1.0)] + [(f, variants.share) for f in forms.get(term, ())]:  # type: ignore[union-attr]
+                    for form, part in [(term, 1.0)] + [(f, share) for f in forms.get(term, ())]:
                         for i, s in self.db.execute(sql, [_phrase(form), *args]):
-                            best[int(i)] = max(best.get(int(i), 0.0), -float(s) * share)
+                            best[int(i)] = max(best.get(int(i), 0.0), -float(s) * part)
                     for i, score in best.items():
                         total[i] = total.get(i, 0.0) + score
         except sqlite3.OperationalError:  # an FTS syntax corner case must not fail the search

@@ -139,7 +139,9 @@ chunks = 0
 def embed_documents(texts, progress=None):
     global chunks
     chunks += 1
-    if chunks > 3:  # the fourth chunk waits for the signal: the fill cannot end before it
+    if chunks > 3:  # the fourth chunk says so (the third is committed by now) and waits for the signal
+        with open(sys.argv[2], "a") as log:
+            log.write("waiting\\n")
         time.sleep(600)
     out = original(texts, progress)
     with open(sys.argv[2], "a") as log:
@@ -167,7 +169,7 @@ def test_a_fill_killed_between_chunks_resumes_and_embeds_only_what_is_missing(
     )
     try:
         deadline = time.monotonic() + 120
-        while not chunks.exists() or len(chunks.read_text().split()) < 3:
+        while not chunks.exists() or "waiting" not in chunks.read_text().split():
             assert filler.poll() is None and time.monotonic() < deadline, "the fill ended before its chunks"
             time.sleep(0.05)
         filler.send_signal(signal.SIGKILL)
@@ -178,7 +180,8 @@ def test_a_fill_killed_between_chunks_resumes_and_embeds_only_what_is_missing(
     db = sqlite3.connect(index_dir / "meta.sqlite")
     kept = db.execute("SELECT COUNT(*) FROM embeddings WHERE fingerprint=?", (english,)).fetchone()[0]
     db.close()
-    assert 0 < kept == sum(int(n) for n in chunks.read_text().split()) < report.embedded  # the chunks done
+    done = [int(n) for n in chunks.read_text().split()[:-1]]  # the three chunks embedded and committed
+    assert len(done) == 3 and 0 < kept == sum(done) < report.embedded
     assert Manifest.read(index_dir).missing_parts == report.documents  # no generation was committed
     filled = fill_missing_parts(index_dir, embedder)
     assert filled.embedded == len(english_texts) == report.embedded - kept and filled.missing == 0

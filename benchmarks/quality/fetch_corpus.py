@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout15"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout16"); "" for the first
 
 
 # fmt: off
@@ -337,6 +337,39 @@ SOURCES: list[Source] = [
     # minified copy and the three modular/ ESM bundles (the same code) left out
     Source("sortable", "npm", "sortablejs", "1.15.6", root="package", include=("src",), heldout=True,
            query_set="heldout15"),
+    # Held out, sixteenth set (queries/heldout16.jsonl, written 2026-12-07 from reading this code, committed
+    # before any search or index ran over it): C, C++, Go, Lua
+    # C: Zopfli (an exhaustive DEFLATE compressor: LZ77 with a hash chain and a match cache, optimal parsing by
+    # iterated cost models, length-limited Huffman codes, block splitting, gzip/zlib wrappers) as the zopfli sdist
+    # ships it; the Python binding and ZopfliPNG with its vendored LodePNG left out
+    Source("zopfli", "pypi", "zopfli", "0.2.3", root="zopfli-0.2.3/zopfli/src/zopfli", heldout=True,
+           query_set="heldout16"),
+    # C++: LevelDB 1.20 (sorted tables, blocks with prefix-compressed keys and restart points, bloom filters,
+    # the sharded LRU cache, varints, the write-ahead log, memtable, write batches, version edits, repair) as
+    # leveldown vendors it, in a folder of its own; only .cc files (its .h headers would be read as C), no
+    # tests, benchmarks, the C API, the environment/port layers or the DB core (db_impl, version_set)
+    Source("leveldb", "npm", "leveldown", "6.1.1", root="package/deps/leveldb/leveldb-1.20",
+           include=("table/block.cc", "table/block_builder.cc", "table/filter_block.cc", "table/format.cc",
+                    "table/iterator.cc", "table/merger.cc", "table/table.cc", "table/table_builder.cc",
+                    "table/two_level_iterator.cc", "util/arena.cc", "util/bloom.cc", "util/cache.cc",
+                    "util/coding.cc", "util/hash.cc", "util/histogram.cc", "util/logging.cc",
+                    "db/dbformat.cc", "db/filename.cc", "db/log_reader.cc", "db/log_writer.cc", "db/memtable.cc",
+                    "db/repair.cc", "db/version_edit.cc", "db/write_batch.cc"), heldout=True,
+           query_set="heldout16"),
+    # Go: imaging (resizing with resampling filters, crops and anchors, fit/fill/thumbnail, rotations and flips,
+    # blur/sharpen/convolution, colour adjustments, histograms, EXIF orientation on decode); its tests and
+    # examples left out
+    Source("go-imaging", "deb", "golang-github-disintegration-imaging-dev", "1.6.2-2",
+           root="usr/share/gocode/src/github.com/disintegration/imaging",
+           include=("adjust.go", "convolution.go", "doc.go", "effects.go", "histogram.go", "io.go", "resize.go",
+                    "scanner.go", "tools.go", "transform.go", "utils.go"), heldout=True, query_set="heldout16"),
+    # Lua: lua-http's protocol pieces (HPACK, HTTP/2 streams and connections, HTTP/1 connections, header
+    # objects, cookies and the cookie store, HSTS, SOCKS, WebSocket, utilities); the client/server/request
+    # layers, TLS, proxies, compat shims and the reason-phrase table left out (the 5.3 copy; 5.1's is the same)
+    Source("lua-http", "deb", "lua-http", "0.4-1", root="usr/share/lua/5.3",
+           include=("http/cookie.lua", "http/h1_connection.lua", "http/h2_connection.lua", "http/h2_stream.lua",
+                    "http/headers.lua", "http/hpack.lua", "http/hsts.lua", "http/socks.lua", "http/util.lua",
+                    "http/websocket.lua"), heldout=True, query_set="heldout16"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -344,7 +377,7 @@ HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 
 
 def query_set_packages(query_set: str) -> frozenset[str]:
-    """The packages of one held-out set after the first (``heldout2`` ... ``heldout15``): its queries target only
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout16``): its queries target only
     these (``tests/benchmarks/test_split.py``)."""
     return frozenset(s.name for s in SOURCES if s.query_set == query_set)
 

@@ -35,6 +35,7 @@ TEST_SETS = (
     ("heldout13", None),
     ("heldout14", None),
     ("heldout15", None),
+    ("heldout16", None),
 )
 
 

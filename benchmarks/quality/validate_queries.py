@@ -41,6 +41,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout13.jsonl",
     QUERIES / "heldout14.jsonl",
     QUERIES / "heldout15.jsonl",
+    QUERIES / "heldout16.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

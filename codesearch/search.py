@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from codesearch import lexicon as word_lexicon
 from codesearch.embedding.base import QUERY_INSTRUCTIONS, Embedder
 from codesearch.errors import ConfigError, IndexNotFoundError, NotFoundError
 from codesearch.freshness import FreshHits
@@ -83,6 +84,8 @@ class Searcher:
         self._lock = threading.Lock()  # held while a new generation loads, never across a search
         self._manifest_stamp: tuple[int, int] | None = None
         self._said_embedded_another_way = False  # warned once per searcher
+        # the word lexicon of one generation (``_lexicon``): (its key, the lexicon or None)
+        self._lexicon_of: tuple[tuple[int, int], word_lexicon.ModelLexicon | None] | None = None
         self._generation: StoreGeneration | None = None
         self._reload()
 
@@ -182,7 +185,7 @@ class Searcher:
         """How hybrid search weighs its rankings for ``query`` (see ``codesearch.fusion``)."""
         analysed = query if isinstance(query, Query) else analyse_query(query)
         with self._reading() as generation:
-            return self._plan(generation, analysed)
+            return self._plan(generation, self._with_lexicon(generation, analysed))
 
     def _plan(self, generation: StoreGeneration, query: Query) -> FusionPlan:
         parts: Sequence[bool] = getattr(self.embedder, "parts_english_only", ())
@@ -205,6 +208,32 @@ class Searcher:
         weights = iter(plan.part_weights or [1.0] * len(present))
         part_weights = tuple(0.0 if missing else next(weights) for missing in lacking)
         return replace(plan, part_weights=part_weights)
+
+    def _with_lexicon(self, generation: StoreGeneration, query: Query) -> Query:
+        """``query`` with English words for its Korean and Russian words, from the index's own words
+        (``codesearch.lexicon``): they join its lexical terms beside any a dictionary gave."""
+        if not word_lexicon.MODEL_LEXICON or query.type != "text":
+            return query
+        if not any(word_lexicon.SCRIPT.search(t) for t in query.terms):
+            return query
+        found = self._lexicon(generation)
+        have = set(query.terms) | set(query.translated)
+        english = tuple(w for w in found.english(query.terms) if w not in have) if found else ()
+        return replace(query, translated=query.translated + english) if english else query
+
+    def _lexicon(self, generation: StoreGeneration) -> word_lexicon.ModelLexicon | None:
+        """The lexicon of this generation's common words (made once per generation); None: no multilingual
+        model, or a store that does not list its words."""
+        key = (id(generation), generation.manifest.generation)
+        with self._lock:
+            if self._lexicon_of is not None and self._lexicon_of[0] == key:
+                return self._lexicon_of[1]
+        model = word_lexicon.multilingual_part(self.embedder)
+        words = generation.common_words(word_lexicon.COMMON_WORDS) if model is not None else []
+        made = word_lexicon.load_lexicon(model, words, word_lexicon.cache_dir()) if model and words else None
+        with self._lock:
+            self._lexicon_of = (key, made)
+        return made
 
     @staticmethod
     def _variants(generation: StoreGeneration, query: Query, share: float) -> TermVariants | None:
@@ -326,6 +355,8 @@ class Searcher:
         depth = max(CANDIDATES, 5 * k)
         with self._reading() as generation:
             mode = self._mode(mode, generation)
+            if mode != "dense":
+                q = self._with_lexicon(generation, q)
             allowed = generation.allowed_ids(filters)  # once, for both sides
             plan = self._plan(generation, q) if mode != "lexical" else FusionPlan((0.0, 1.0))
             rankings: list[Ranking] = []

@@ -83,6 +83,12 @@ class LexicalRanker:
             "USING fts5vocab(main, documents_fts, row)"
         )
 
+    @staticmethod
+    def common_words(db: sqlite3.Connection, limit: int) -> list[str]:
+        """The ``limit`` words most documents hold, of three or more ASCII letters, most common first; ``db``
+        must be ``attach``ed."""
+        return common_words(db, "temp.query_vocabulary", limit)
+
     def document_frequencies(self, db: sqlite3.Connection, words: Sequence[str]) -> dict[str, int]:
         """How many documents hold each of ``words`` (0: none); ``db`` must be ``attach``ed."""
         with self._lock:
@@ -252,3 +258,14 @@ def _arrays(rows: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, np.int64), np.zeros(0, np.float64)
     table = np.array(rows, dtype=np.float64)  # rowids are far below 2**53: exact in a float64
     return table[:, 0].astype(np.int64), -table[:, 1]
+
+
+def common_words(db: sqlite3.Connection, vocabulary: str, limit: int) -> list[str]:
+    """The ``limit`` words most documents hold in the fts5vocab ``vocabulary`` (a ``row`` table), of three or
+    more ASCII letters (the words code is written in), most common first."""
+    rows = db.execute(
+        f"SELECT term FROM {vocabulary} WHERE term GLOB '[a-z][a-z][a-z]*' AND term NOT GLOB '*[^a-z]*' "
+        "ORDER BY doc DESC, term LIMIT ?",
+        (limit,),
+    )
+    return [term for (term,) in rows]

@@ -160,6 +160,10 @@ class LocalGeneration:
         with self._sql() as db:
             return self.ranker.known(db, list(words))
 
+    def common_words(self, limit: int) -> list[str]:
+        with self._sql() as db:
+            return self.ranker.common_words(db, limit)
+
     def exact_names(self, spellings: Sequence[str], filters: Filters, limit: int = 50) -> list[int]:
         where, args = filters_sql(filters)
         sql = (

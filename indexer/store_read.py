@@ -149,6 +149,11 @@ class StoreGeneration(Protocol):
         """The subset of ``words`` some document's lexical text holds."""
         ...
 
+    def common_words(self, limit: int) -> list[str]:
+        """The ``limit`` words most documents hold (three or more ASCII letters), most common first; empty
+        where the engine keeps its vocabulary to itself (Milvus's own BM25)."""
+        ...
+
     def exact_names(self, spellings: Sequence[str], filters: Filters, limit: int = 50) -> list[int]:
         """Documents whose name is one of ``spellings``, in any case."""
         ...

@@ -414,6 +414,12 @@ def main(argv: list[str] | None = None) -> int:
         "(codesearch.fusion.TRANSLATED_VARIANT_SHARE; 0: off; default: as shipped)",
     )
     parser.add_argument(
+        "--lexicon",
+        choices=("on", "off"),
+        help="English words for a query's Korean and Russian words from the index's own words "
+        "(codesearch.lexicon.MODEL_LEXICON; default: as shipped)",
+    )
+    parser.add_argument(
         "--apertium",
         help="Apertium for Spanish, Portuguese and Italian queries: 'off', or the program "
         "(the apertium setting; default: as configured, auto: the one on PATH)",
@@ -489,6 +495,10 @@ def main(argv: list[str] | None = None) -> int:
         import codesearch.fusion
 
         codesearch.fusion.TRANSLATED_VARIANT_SHARE = args.translated_variant_share
+    if args.lexicon:
+        import codesearch.lexicon
+
+        codesearch.lexicon.MODEL_LEXICON = args.lexicon == "on"
     if args.apertium:
         os.environ["CODESEARCH_APERTIUM"] = args.apertium
     if args.russian_lemmas == "off":

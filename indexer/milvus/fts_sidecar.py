@@ -90,6 +90,14 @@ class FtsSidecar:
                 found.add(word)
         return found
 
+    def common_words(self, limit: int) -> list[str]:
+        """The ``limit`` words most documents hold (``indexer.lexical_ranker.common_words``)."""
+        with self.lock:
+            self.db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.sidecar_vocabulary USING fts5vocab(main, docs_fts, row)"
+            )
+            return lexical_ranker.common_words(self.db, "temp.sidecar_vocabulary", limit)
+
     def _delete_ids(self, ids: Sequence[int]) -> None:
         for i in range(0, len(ids), 500):
             chunk = list(ids[i : i + 500])

@@ -132,6 +132,11 @@ class MilvusGeneration:
         # a one-term BM25 search finds a document exactly when some document holds the term
         return {w for w in dict.fromkeys(words) if self.lexical([w], 1, Filters(), None)}
 
+    def common_words(self, limit: int) -> list[str]:
+        if not self.store.bm25:
+            return self.store._sidecar(self.collection).common_words(limit)
+        return []  # Milvus's own BM25 does not list its vocabulary
+
     def exact_names(self, spellings: Sequence[str], filters: Filters, limit: int = 50) -> list[int]:
         expr = self._expr(filters)
         if expr is None or not spellings:

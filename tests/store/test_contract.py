@@ -11,6 +11,7 @@ same matching documents, not the same order.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -281,6 +282,24 @@ def test_a_words_inflected_forms_count_as_the_local_store_counts_them(
         assert {i for i, _ in got} == {i for i, _ in plain}
     else:
         same_ranking(got, want, 1e-6)
+
+
+@STORES
+def test_common_words_are_the_words_most_documents_hold_most_common_first(
+    make_shared_store: Any, kind: str
+) -> None:
+    reference, _, _ = shared(make_shared_store, "local")
+    store, _, _ = shared(make_shared_store, kind)
+    want = read(reference).common_words(8)
+    assert len(want) == 8 and all(re.fullmatch("[a-z]{3,}", w) for w in want)
+    held = [len(lexical(reference, [w], 100)) for w in want]  # how many documents hold each
+    assert held == sorted(held, reverse=True) and held[0] > held[-1]
+    assert read(reference).common_words(3) == want[:3]
+    got = read(store).common_words(8)
+    if getattr(store, "bm25", False):  # Milvus's own BM25 does not list its vocabulary
+        assert got == []
+    else:
+        assert got == want
 
 
 @STORES

@@ -1,0 +1,130 @@
+"""The index's own words, as its multilingual model reads them: English for the query words no dictionary reads.
+
+No dictionary here reads Korean, yet a Korean query's words mean words the code uses ("파일" file, "값" value,
+"캐시" cache); the Russian dictionaries miss many ("файл", "сравнить"). A multilingual model puts a word and its translation close together, so the index's most common
+code words, embedded once by the index's multilingual model, make a lexicon: a query word in a script it serves
+(``SCRIPT``) is embedded by the same model, and the common words nearest it (cosine at least
+``MIN_SIMILARITY``, ``WORDS_PER_WORD`` at most) join the query's lexical terms as a dictionary's English words
+would (``Query.translated``). The common words' vectors are cached on disk per model, so a one-shot search
+embeds only the query's words. Measured: benchmarks/results/heldout17-2026-12-07.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from codesearch.embedding.base import Embedder
+
+log = logging.getLogger(__name__)
+
+# Hangul and Cyrillic: Korean, which no dictionary here reads, and Russian, whose dictionaries (FreeDict read
+# backwards, Mueller) miss common words ("файл", "сравнить") and put rare senses first ("значение": meaning,
+# significance, not value). A query word with one of these letters is looked up; Latin words are the query's
+# own terms already.
+SCRIPT = re.compile("[\uac00-\ud7a3\u0400-\u04ff]")
+# On or off (decided by benchmarks/results/heldout17-2026-12-07.md's rule).
+MODEL_LEXICON = False
+COMMON_WORDS = 6000  # the index's most common words that make the lexicon
+MIN_SIMILARITY = 0.75  # below this a nearest word is another word, not a translation
+WORDS_PER_WORD = 2  # a query word's English words at most ("값": value, values)
+
+
+class ModelLexicon:
+    """``words`` (the index's common words) with their vectors by ``model``; ``english`` looks words up."""
+
+    def __init__(self, model: Embedder, words: Sequence[str], vectors: np.ndarray) -> None:
+        self.model = model
+        self.words = list(words)
+        self.vectors = vectors  # one L2-normalised row per word
+
+    def english(self, words: Sequence[str]) -> tuple[str, ...]:
+        """The common words nearest each of ``words`` (those of two or more letters with one of ``SCRIPT``), in
+        order, each once; empty when none is near enough."""
+        asked = [w for w in dict.fromkeys(words) if len(w) > 1 and SCRIPT.search(w)]
+        if not asked or not self.words:
+            return ()
+        similarities = _normalised(self.model.embed_documents(asked)) @ self.vectors.T
+        found: dict[str, None] = {}
+        for row in similarities:
+            for i in np.argsort(-row)[:WORDS_PER_WORD]:
+                if row[i] >= MIN_SIMILARITY:
+                    found.setdefault(self.words[i], None)
+        return tuple(found)
+
+
+def cache_dir() -> Path:
+    """Where the common words' vectors are kept: the user's cache folder."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("codesearch")) / "lexicon"
+
+
+def multilingual_part(embedder: Embedder | None) -> Embedder | None:
+    """The model of ``embedder`` that reads every language (a composite's first such part); None: none."""
+    if embedder is None:
+        return None
+    for part in embedder.stored_parts:
+        if not part.english_only:
+            return part
+    return None
+
+
+def load_lexicon(model: Embedder, words: Sequence[str], cache_dir: Path | None) -> ModelLexicon:
+    """The lexicon of ``words`` by ``model``: vectors from the cache in ``cache_dir`` (one file per model),
+    only the words it lacks embedded, and the cache rewritten when it gained some."""
+    cached: dict[str, np.ndarray] = {}
+    path = None
+    if cache_dir is not None:
+        key = hashlib.sha256(model.fingerprint.encode()).hexdigest()[:24]
+        path = cache_dir / f"{key}.npz"
+        cached = _read(path)
+    missing = [w for w in words if w not in cached]
+    if missing:
+        for word, vector in zip(missing, _normalised(model.embed_documents(missing)), strict=True):
+            cached[word] = vector.astype(np.float16)
+        if path is not None:
+            _write(path, cached)
+    vectors = np.stack([cached[w] for w in words]).astype(np.float32) if words else np.zeros((0, model.dim))
+    return ModelLexicon(model, words, vectors)
+
+
+def _normalised(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
+
+
+_WRITING = threading.Lock()
+
+
+def _read(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            return dict(zip(saved["words"].tolist(), saved["vectors"], strict=True))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError) as error:  # a damaged cache is rebuilt, never trusted
+        log.warning("the word lexicon cache %s is unreadable (%s): rebuilding it", path, error)
+        return {}
+
+
+def _write(path: Path, vectors: dict[str, np.ndarray]) -> None:
+    """Write aside, then replace: a reader sees the old cache or the new one. A cache that cannot be written
+    costs the next search the embedding, nothing more."""
+    words = sorted(vectors)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
+        with _WRITING:
+            np.savez(tmp, words=np.array(words), vectors=np.stack([vectors[w] for w in words]))
+            os.replace(tmp, path)
+    except OSError as error:
+        log.warning("the word lexicon cache %s could not be written: %s", path, error)

@@ -1,0 +1,138 @@
+"""The word lexicon (``codesearch.lexicon``): the index's common words, as the multilingual model reads them,
+give English words to a query's Korean and Russian words. The real bundled model reads the words; a fake one
+counts what the cache saves; a real index and searcher show what a user gets."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codesearch import lexicon
+from codesearch.embedding.composite import CompositeEmbedder
+from codesearch.embedding.fake import HashEmbedder
+from codesearch.lexicon import ModelLexicon, load_lexicon, multilingual_part
+from codesearch.search import Searcher
+from indexer.pipeline import index_paths
+
+
+class EnglishHashEmbedder(HashEmbedder):
+    english_only = True
+
+
+WORDS = ["file", "value", "compare", "network", "thread", "table", "sleep", "color"]
+
+
+def test_the_models_nearest_common_words_are_a_korean_or_russian_words_english(
+    use_embedder, tmp_path
+) -> None:
+    found = load_lexicon(use_embedder, WORDS, tmp_path / "cache")
+    assert found.english(["파일을"]) == ("file",)  # "the file", with its particle
+    assert found.english(["테이블", "비교하기"]) == ("table", "compare")  # in the query's order
+    assert found.english(["таблицы", "сравнить"]) == ("table", "compare")
+    assert found.english(["고양이"]) == ()  # "cat": no common word is near enough
+    assert found.english(["compare", "readme"]) == ()  # Latin words are the query's own terms already
+
+
+def _counting(embedder: HashEmbedder) -> list[list[str]]:
+    calls: list[list[str]] = []
+    embed = embedder.embed_documents
+
+    def recording(texts, progress=None):  # type: ignore[no-untyped-def]
+        calls.append(list(texts))
+        return embed(texts, progress)
+
+    embedder.embed_documents = recording  # type: ignore[method-assign]
+    return calls
+
+
+def test_the_common_words_are_embedded_once_per_model_and_only_new_words_after(tmp_path) -> None:
+    model = HashEmbedder(32)
+    calls = _counting(model)
+    first = load_lexicon(model, WORDS[:5], tmp_path)
+    again = load_lexicon(model, WORDS[:5], tmp_path)
+    grown = load_lexicon(model, WORDS, tmp_path)
+    assert calls == [WORDS[:5], WORDS[5:]]  # the second load embedded nothing, the third only the new words
+    assert np.allclose(first.vectors, again.vectors, atol=1e-3)
+    assert np.allclose(grown.vectors[:5], first.vectors, atol=1e-3)
+    other = HashEmbedder(16)  # another model: a cache of its own
+    assert _counting(other) == [] and load_lexicon(other, WORDS, tmp_path).vectors.shape == (8, 16)
+    assert len(list(tmp_path.glob("*.npz"))) == 2
+
+
+def test_a_damaged_cache_is_rebuilt_with_a_warning_and_an_unwritable_one_costs_nothing_more(
+    tmp_path, caplog
+) -> None:
+    model = HashEmbedder(32)
+    load_lexicon(model, WORDS, tmp_path)
+    (cached,) = tmp_path.glob("*.npz")
+    cached.write_bytes(b"not a numpy file")
+    calls = _counting(model)
+    with caplog.at_level(logging.WARNING, logger="codesearch.lexicon"):
+        rebuilt = load_lexicon(model, WORDS, tmp_path)
+    assert calls == [WORDS] and rebuilt.words == WORDS
+    assert "unreadable" in caplog.text
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    with caplog.at_level(logging.WARNING, logger="codesearch.lexicon"):
+        assert load_lexicon(model, WORDS, blocked / "cache").words == WORDS  # the folder cannot be made
+    assert "could not be written" in caplog.text
+
+
+def test_only_a_model_that_reads_every_language_makes_a_lexicon() -> None:
+    multi, english = HashEmbedder(32), EnglishHashEmbedder(16)
+    assert multilingual_part(CompositeEmbedder([english, multi], ["english", "multi"])) is multi
+    assert multilingual_part(english) is None and multilingual_part(None) is None
+
+
+FILES = {
+    "tables.py": "def compare_tables(left, right):\n    return sorted(left) == sorted(right)\n",
+    "files.py": "def open_file(path):\n    return open(path).read()\n",
+    "net.py": "def ping_network(host):\n    return host\n",
+}
+
+
+@pytest.fixture
+def korean_index(git_repo, tmp_path, use_embedder) -> Path:
+    repo = git_repo(files=FILES)
+    index_dir = tmp_path / "idx"
+    index_paths([repo.root], index_dir=index_dir, embedder=use_embedder, model="use")
+    return index_dir
+
+
+def test_a_korean_query_finds_code_words_on_the_lexical_side_with_the_lexicon_on(
+    korean_index, use_embedder, monkeypatch, tmp_path
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    searcher = Searcher(korean_index, use_embedder)
+    query = "두 테이블을 비교하기"  # "compare two tables"
+    monkeypatch.setattr(lexicon, "MODEL_LEXICON", False)
+    assert searcher.search(query, mode="lexical").hits == []  # no code word in Hangul
+    monkeypatch.setattr(lexicon, "MODEL_LEXICON", True)
+    hits = searcher.search(query, mode="lexical").hits
+    # found through "table" and "compare", which nothing else holds
+    assert [h.name for h in hits] == ["compare_tables"]
+    assert searcher.plan(query).weights == searcher.plan(searcher.analyse(query)).weights
+    assert list((tmp_path / "cache" / "codesearch" / "lexicon").glob("*.npz"))  # kept for the next search
+    searcher.close()
+
+
+def test_the_lexicon_is_made_once_per_generation(korean_index, use_embedder, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(lexicon, "MODEL_LEXICON", True)
+    made: list[ModelLexicon] = []
+    load = lexicon.load_lexicon
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        made.append(load(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(lexicon, "load_lexicon", counting)
+    searcher = Searcher(korean_index, use_embedder)
+    for query in ("두 테이블을 비교하기", "파일 열기", "сравнить таблицы"):
+        searcher.search(query)
+    searcher.search("open a file")  # an English query asks for no lexicon
+    assert len(made) == 1 and "compare" in made[0].words
+    searcher.close()

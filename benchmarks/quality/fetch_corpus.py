@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout16"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout17"); "" for the first
 
 
 # fmt: off
@@ -370,6 +370,47 @@ SOURCES: list[Source] = [
            include=("http/cookie.lua", "http/h1_connection.lua", "http/h2_connection.lua", "http/h2_stream.lua",
                     "http/headers.lua", "http/hpack.lua", "http/hsts.lua", "http/socks.lua", "http/util.lua",
                     "http/websocket.lua"), heldout=True, query_set="heldout16"),
+    # Held out, seventeenth set (queries/heldout17.jsonl, written 2026-12-07 from reading this code, committed
+    # before any search or index ran over it): C, JavaScript, Rust, TypeScript
+    # C: c-ares 1.18.1 (asynchronous DNS resolver: query building, name compression, address answers into
+    # addrinfo, reply parsers for MX, SRV, TXT, CAA, NAPTR, SOA, PTR and URI records, RFC 6724 address sorting,
+    # getaddrinfo/getnameinfo, resolv.conf and hosts files, the socket loop, retries and timeouts) as the pycares
+    # sdist vendors it, 32 of its src/lib .c files; its headers, the A/AAAA/NS parsers, the platform, Android,
+    # Windows-port and library-init files, the other small helpers, tests and pycares' binding left out
+    Source("c-ares", "pypi", "pycares", "4.4.0", root="pycares-4.4.0/deps/c-ares/src/lib",
+           include=("ares__addrinfo2hostent.c", "ares__addrinfo_localhost.c", "ares__parse_into_addrinfo.c",
+                    "ares__read_line.c", "ares__readaddrinfo.c", "ares__sortaddrinfo.c", "ares_create_query.c",
+                    "ares_expand_name.c", "ares_expand_string.c", "ares_getaddrinfo.c", "ares_gethostbyaddr.c",
+                    "ares_gethostbyname.c", "ares_getnameinfo.c", "ares_init.c", "ares_llist.c", "ares_options.c",
+                    "ares_parse_caa_reply.c", "ares_parse_mx_reply.c", "ares_parse_naptr_reply.c",
+                    "ares_parse_ptr_reply.c", "ares_parse_soa_reply.c", "ares_parse_srv_reply.c",
+                    "ares_parse_txt_reply.c", "ares_parse_uri_reply.c", "ares_process.c", "ares_query.c",
+                    "ares_search.c", "ares_strsplit.c", "ares_timeout.c", "bitncmp.c", "inet_net_pton.c",
+                    "inet_ntop.c"), heldout=True, query_set="heldout17"),
+    # JavaScript: Handlebars (logic-less templates: the compiler from AST to opcodes, the JavaScript code
+    # generator, whitespace control, the AST printer and visitor, the runtime, helpers and prototype-access
+    # checks), its ES module sources under lib/handlebars; the Jison-generated parser.js, the CLI precompiler and
+    # the built dist/ bundles left out
+    Source("handlebars", "npm", "handlebars", "4.7.8", root="package/lib/handlebars",
+           include=("base.js", "compiler/ast.js", "compiler/code-gen.js", "compiler/compiler.js",
+                    "compiler/helpers.js", "compiler/javascript-compiler.js", "compiler/printer.js",
+                    "compiler/visitor.js", "compiler/whitespace-control.js", "decorators", "decorators.js",
+                    "exception.js", "helpers", "helpers.js", "internal", "logger.js", "runtime.js",
+                    "safe-string.js", "utils.js"), heldout=True, query_set="heldout17"),
+    # Rust: crdts (conflict-free replicated data types: vector clocks, dots, counters, sets, registers, maps,
+    # sequences with dense identifiers, Merkle-DAG registers) as Debian ships it, its src/ only; its examples and
+    # test/ folder left out (the #[cfg(test)] modules inside src/ stay)
+    Source("crdts", "deb", "librust-crdts-dev", "7.2.0+dfsg-4", root="usr/share/cargo/registry",
+           include=("crdts-7.2.0/src",), heldout=True, query_set="heldout17"),
+    # TypeScript: @tanstack/query-core (server-state cache: queries and mutations with their caches and
+    # observers, retries with backoff, infinite queries, structural sharing, hydration, focus/online managers),
+    # its src/ without the __tests__ folder; the compiled build/ left out
+    Source("query-core", "npm", "@tanstack/query-core", "5.59.0", root="package/src",
+           include=("focusManager.ts", "hydration.ts", "index.ts", "infiniteQueryBehavior.ts",
+                    "infiniteQueryObserver.ts", "mutation.ts", "mutationCache.ts", "mutationObserver.ts",
+                    "notifyManager.ts", "onlineManager.ts", "queriesObserver.ts", "query.ts", "queryCache.ts",
+                    "queryClient.ts", "queryObserver.ts", "removable.ts", "retryer.ts", "subscribable.ts",
+                    "thenable.ts", "types.ts", "utils.ts"), heldout=True, query_set="heldout17"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -377,7 +418,7 @@ HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 
 
 def query_set_packages(query_set: str) -> frozenset[str]:
-    """The packages of one held-out set after the first (``heldout2`` ... ``heldout16``): its queries target only
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout17``): its queries target only
     these (``tests/benchmarks/test_split.py``)."""
     return frozenset(s.name for s in SOURCES if s.query_set == query_set)
 

@@ -36,6 +36,7 @@ TEST_SETS = (
     ("heldout14", None),
     ("heldout15", None),
     ("heldout16", None),
+    ("heldout17", None),
 )
 
 

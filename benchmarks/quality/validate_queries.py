@@ -42,6 +42,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout14.jsonl",
     QUERIES / "heldout15.jsonl",
     QUERIES / "heldout16.jsonl",
+    QUERIES / "heldout17.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

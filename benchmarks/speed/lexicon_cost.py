@@ -1,0 +1,82 @@
+"""What the word lexicon (``codesearch.lexicon``) costs a Korean or Russian search, on and off.
+
+    python -m benchmarks.speed.lexicon_cost --index DIR [--model use+minilm-int8] [--rounds 2] [--limit N]
+
+Every Korean and Russian query of the hand-written and held-out sets, hybrid, through the product's ``Searcher``,
+``off`` and ``on`` round-robin, so that the machine's load falls on both alike. There are two regimes:
+- ``one-shot``: a new searcher for each search, as a CLI search opens one. With the lexicon on, this pays for
+  reading the index's common words and the cached vectors, and for embedding the query's words.
+- ``server``: one searcher per setting that has searched every query once.
+
+The vectors' disk cache is filled before timing, as any search after the first finds it. ``--limit`` keeps every
+n-th query, so that about N are searched. Prints p50/p90 ms per search and ``on``'s ratio to ``off`` in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from benchmarks.quality import run as quality
+from benchmarks.speed.english_lexical_cost import SETS
+from benchmarks.tuning.common import patched
+from codesearch import lexicon
+from codesearch.embedding import get_embedder
+
+
+def queries(languages: tuple[str, ...] = ("ko", "ru")) -> list[str]:
+    texts: list[str] = []
+    for name in SETS:
+        try:
+            records = quality.load_queries(name, quality.CORPUS, None)
+        except SystemExit:  # a set whose packages are not fetched here
+            continue
+        texts += [r["query"] for r in records if r["lang"] in languages]
+    return texts
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", type=Path, required=True)
+    ap.add_argument("--model", default="use+minilm-int8")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=0)
+    args = ap.parse_args()
+    embedder = get_embedder(args.model)
+    texts = queries()
+    if args.limit and len(texts) > args.limit:
+        texts = texts[:: -(-len(texts) // args.limit)]
+    settings = {"off": False, "on": True}
+    server = {name: quality.open_searcher(args.index, embedder) for name in settings}
+    for name, on in settings.items():  # the server has seen every query; the disk cache is filled
+        with patched(lexicon, MODEL_LEXICON=on):
+            for text in texts:
+                server[name].search(text)
+    times: dict[tuple[str, str], list[float]] = {}
+    for _ in range(args.rounds):
+        for text in texts:
+            for name, on in settings.items():
+                with patched(lexicon, MODEL_LEXICON=on):
+                    started = time.perf_counter()
+                    searcher = quality.open_searcher(args.index, embedder)
+                    searcher.search(text)
+                    searcher.close()
+                    times.setdefault(("one-shot", name), []).append(time.perf_counter() - started)
+                    started = time.perf_counter()
+                    server[name].search(text)
+                    times.setdefault(("server", name), []).append(time.perf_counter() - started)
+    print(f"{len(texts)} Korean and Russian queries x {args.rounds} rounds, hybrid, {args.model}\n")
+    print("| regime | setting | p50 ms | p90 ms | p50 / off |")
+    print("| --- | --- | --- | --- | --- |")
+    for regime in ("one-shot", "server"):
+        base = statistics.median(times[(regime, "off")])
+        for name in settings:
+            ms = sorted(t * 1000 for t in times[(regime, name)])
+            p50, p90 = statistics.median(ms), ms[int(0.9 * (len(ms) - 1))]
+            print(f"| {regime} | {name} | {p50:.1f} | {p90:.1f} | {p50 / (base * 1000):.2f} |")
+
+
+if __name__ == "__main__":
+    main()

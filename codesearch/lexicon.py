@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -96,6 +96,30 @@ def load_lexicon(model: Embedder, words: Sequence[str], cache_dir: Path | None) 
             _write(path, cached)
     vectors = np.stack([cached[w] for w in words]).astype(np.float32) if words else np.zeros((0, model.dim))
     return ModelLexicon(model, words, vectors)
+
+
+def common_words(index: str, stamp: str, read: Callable[[], list[str]], cache_dir: Path | None) -> list[str]:
+    """The common words of the index at ``index`` (a folder, a store's address) as of ``stamp`` (its generation):
+    from the cache in ``cache_dir`` when it was written at that stamp, else ``read()`` (the store's
+    vocabulary, a scan of it: tenths of a second on a large index) and the cache rewritten."""
+    if cache_dir is None:
+        return read()
+    path = cache_dir / f"words-{hashlib.sha256(index.encode()).hexdigest()[:24]}.txt"
+    try:
+        first, _, rest = path.read_text(encoding="utf-8").partition("\n")
+        if first == stamp:
+            return rest.split()
+    except (OSError, UnicodeDecodeError):
+        pass
+    words = read()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(stamp + "\n" + "\n".join(words), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as error:
+        log.warning("the common words cache %s could not be written: %s", path, error)
+    return words
 
 
 def _normalised(vectors: np.ndarray) -> np.ndarray:

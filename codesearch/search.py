@@ -229,7 +229,17 @@ class Searcher:
             if self._lexicon_of is not None and self._lexicon_of[0] == key:
                 return self._lexicon_of[1]
         model = word_lexicon.multilingual_part(self.embedder)
-        words = generation.common_words(word_lexicon.COMMON_WORDS) if model is not None else []
+        words: list[str] = []
+        if (
+            model is not None
+        ):  # a one-shot search reads the list from the cache: the scan is for a new generation
+            manifest = generation.manifest
+            words = word_lexicon.common_words(
+                f"{self.index_dir.resolve()}|{type(generation).__name__}",
+                f"{manifest.generation}:{manifest.documents}:{manifest.fingerprint}:{word_lexicon.COMMON_WORDS}",
+                lambda: generation.common_words(word_lexicon.COMMON_WORDS),
+                word_lexicon.cache_dir(),
+            )
         made = word_lexicon.load_lexicon(model, words, word_lexicon.cache_dir()) if model and words else None
         with self._lock:
             self._lexicon_of = (key, made)

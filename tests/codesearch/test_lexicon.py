@@ -136,3 +136,35 @@ def test_the_lexicon_is_made_once_per_generation(korean_index, use_embedder, mon
     searcher.search("open a file")  # an English query asks for no lexicon
     assert len(made) == 1 and "compare" in made[0].words
     searcher.close()
+
+
+def test_a_one_shot_search_reads_the_common_words_from_the_cache_until_the_index_changes(
+    git_repo, tmp_path, use_embedder, monkeypatch
+) -> None:
+    from indexer.local_read import LocalGeneration
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(lexicon, "MODEL_LEXICON", True)
+    scans: list[int] = []
+    scan = LocalGeneration.common_words
+
+    def counting(self, limit):  # type: ignore[no-untyped-def]
+        scans.append(limit)
+        return scan(self, limit)
+
+    monkeypatch.setattr(LocalGeneration, "common_words", counting)
+    repo = git_repo(files=FILES)
+    index_dir = tmp_path / "idx"
+    index_paths([repo.root], index_dir=index_dir, embedder=use_embedder, model="use")
+    for _ in range(2):  # two one-shot searches: the second finds the words in the cache
+        searcher = Searcher(index_dir, use_embedder)
+        assert searcher.search("두 테이블을 비교하기", mode="lexical").hits[0].name == "compare_tables"
+        searcher.close()
+    assert len(scans) == 1
+    repo.write("diff.py", "def diff_tables(old, new):\n    return set(old) ^ set(new)\n")
+    repo.commit()
+    index_paths([repo.root], index_dir=index_dir, embedder=use_embedder, model="use")
+    searcher = Searcher(index_dir, use_embedder)
+    names = {h.name for h in searcher.search("두 테이블을 비교하기", mode="lexical").hits}
+    searcher.close()
+    assert len(scans) == 2 and "diff_tables" in names  # a new generation: its words read again

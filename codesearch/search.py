@@ -214,11 +214,12 @@ class Searcher:
         (``codesearch.lexicon``): they join its lexical terms beside any a dictionary gave."""
         if not word_lexicon.MODEL_LEXICON or query.type != "text":
             return query
-        if not any(word_lexicon.SCRIPT.search(t) for t in query.terms):
+        words = word_lexicon.words_to_look_up(query.terms, generation.known_words)
+        if not words:
             return query
         found = self._lexicon(generation)
         have = set(query.terms) | set(query.translated)
-        english = tuple(w for w in found.english(query.terms) if w not in have) if found else ()
+        english = tuple(w for w in found.english(words) if w not in have) if found else ()
         return replace(query, translated=query.translated + english) if english else query
 
     def _lexicon(self, generation: StoreGeneration) -> word_lexicon.ModelLexicon | None:

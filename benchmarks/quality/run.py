@@ -420,6 +420,12 @@ def main(argv: list[str] | None = None) -> int:
         "(codesearch.lexicon.MODEL_LEXICON; default: as shipped)",
     )
     parser.add_argument(
+        "--lexicon-latin",
+        choices=("on", "off"),
+        help="the word lexicon also for a not-English Latin query's unknown words "
+        "(codesearch.lexicon.LATIN_WORDS; default: as shipped)",
+    )
+    parser.add_argument(
         "--apertium",
         help="Apertium for Spanish, Portuguese and Italian queries: 'off', or the program "
         "(the apertium setting; default: as configured, auto: the one on PATH)",
@@ -499,6 +505,10 @@ def main(argv: list[str] | None = None) -> int:
         import codesearch.lexicon
 
         codesearch.lexicon.MODEL_LEXICON = args.lexicon == "on"
+    if args.lexicon_latin:
+        import codesearch.lexicon
+
+        codesearch.lexicon.LATIN_WORDS = args.lexicon_latin == "on"
     if args.apertium:
         os.environ["CODESEARCH_APERTIUM"] = args.apertium
     if args.russian_lemmas == "off":

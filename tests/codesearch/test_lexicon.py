@@ -33,7 +33,19 @@ def test_the_models_nearest_common_words_are_a_korean_or_russian_words_english(
     assert found.english(["테이블", "비교하기"]) == ("table", "compare")  # in the query's order
     assert found.english(["таблицы", "сравнить"]) == ("table", "compare")
     assert found.english(["고양이"]) == ()  # "cat": no common word is near enough
-    assert found.english(["compare", "readme"]) == ()  # Latin words are the query's own terms already
+
+
+def test_the_words_looked_up_are_korean_and_russian_and_unknown_latin_words_of_a_query_not_in_english(
+    monkeypatch,
+) -> None:
+    known = {"table", "compare", "file", "read", "lines"}.intersection
+    terms = ["두", "테이블을", "таблицы", "compare", "fichier"]
+    assert lexicon.words_to_look_up(terms, lambda ws: known(ws)) == ["테이블을", "таблицы"]  # one letter: no
+    monkeypatch.setattr(lexicon, "LATIN_WORDS", True)
+    french = ["lire", "les", "lignes", "fichier"]  # no word the index knows: not English
+    assert lexicon.words_to_look_up(french, lambda ws: known(ws)) == ["lire", "les", "lignes", "fichier"]
+    english = ["read", "the", "file", "lines", "table"]  # "the" unknown, but 4 of 5 known: reads as English
+    assert lexicon.words_to_look_up(english, lambda ws: known(ws)) == []
 
 
 def _counting(embedder: HashEmbedder) -> list[list[str]]:

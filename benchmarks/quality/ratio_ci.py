@@ -37,6 +37,7 @@ TEST_SETS = (
     ("heldout15", None),
     ("heldout16", None),
     ("heldout17", None),
+    ("heldout18", None),
 )
 
 

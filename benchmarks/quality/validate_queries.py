@@ -43,6 +43,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout15.jsonl",
     QUERIES / "heldout16.jsonl",
     QUERIES / "heldout17.jsonl",
+    QUERIES / "heldout18.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

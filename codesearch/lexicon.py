@@ -99,21 +99,31 @@ def multilingual_part(embedder: Embedder | None) -> Embedder | None:
 
 def load_lexicon(model: Embedder, words: Sequence[str], cache_dir: Path | None) -> ModelLexicon:
     """The lexicon of ``words`` by ``model``: vectors from the cache in ``cache_dir`` (one file per model),
-    only the words it lacks embedded, and the cache rewritten when it gained some."""
-    cached: dict[str, np.ndarray] = {}
+    only the words it lacks embedded. The cache keeps the words last asked for first, in their order, so that
+    the next search with the same words reads its matrix as it is."""
+    words = list(words)
     path = None
+    saved_words: list[str] = []
+    saved = np.zeros((0, 0), dtype=np.float16)
     if cache_dir is not None:
         key = hashlib.sha256(model.fingerprint.encode()).hexdigest()[:24]
         path = cache_dir / f"{key}.npz"
-        cached = _read(path)
+        saved_words, saved = _read(path)
+    if words and saved_words[: len(words)] == words:  # a one-shot search's case: nothing to build
+        return ModelLexicon(model, words, saved[: len(words)].astype(np.float32))
+    cached = dict(zip(saved_words, saved, strict=True))
     missing = [w for w in words if w not in cached]
     if missing:
         for word, vector in zip(missing, _normalised(model.embed_documents(missing)), strict=True):
             cached[word] = vector.astype(np.float16)
-        if path is not None:
-            _write(path, cached)
-    vectors = np.stack([cached[w] for w in words]).astype(np.float32) if words else np.zeros((0, model.dim))
-    return ModelLexicon(model, words, vectors)
+    if not words:
+        return ModelLexicon(model, words, np.zeros((0, model.dim), dtype=np.float32))
+    asked = set(words)
+    order = words + [w for w in cached if w not in asked]
+    matrix = np.stack([cached[w] for w in order])
+    if path is not None:
+        _write(path, order, matrix)
+    return ModelLexicon(model, words, matrix[: len(words)].astype(np.float32))
 
 
 def common_words(index: str, stamp: str, read: Callable[[], list[str]], cache_dir: Path | None) -> list[str]:
@@ -149,26 +159,28 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
 _WRITING = threading.Lock()
 
 
-def _read(path: Path) -> dict[str, np.ndarray]:
+def _read(path: Path) -> tuple[list[str], np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as saved:
-            return dict(zip(saved["words"].tolist(), saved["vectors"], strict=True))
+            words, vectors = saved["words"].tolist(), saved["vectors"]
+        if len(words) != len(vectors):
+            raise ValueError(f"{len(words)} words, {len(vectors)} vectors")
+        return words, vectors
     except FileNotFoundError:
-        return {}
+        pass
     except (OSError, ValueError, KeyError) as error:  # a damaged cache is rebuilt, never trusted
         log.warning("the word lexicon cache %s is unreadable (%s): rebuilding it", path, error)
-        return {}
+    return [], np.zeros((0, 0), dtype=np.float16)
 
 
-def _write(path: Path, vectors: dict[str, np.ndarray]) -> None:
+def _write(path: Path, words: list[str], vectors: np.ndarray) -> None:
     """Write aside, then replace: a reader sees the old cache or the new one. A cache that cannot be written
     costs the next search the embedding, nothing more."""
-    words = sorted(vectors)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
         with _WRITING:
-            np.savez(tmp, words=np.array(words), vectors=np.stack([vectors[w] for w in words]))
+            np.savez(tmp, words=np.array(words), vectors=vectors)
             os.replace(tmp, path)
     except OSError as error:
         log.warning("the word lexicon cache %s could not be written: %s", path, error)

@@ -69,6 +69,9 @@ def test_the_common_words_are_embedded_once_per_model_and_only_new_words_after(t
     assert calls == [WORDS[:5], WORDS[5:]]  # the second load embedded nothing, the third only the new words
     assert np.allclose(first.vectors, again.vectors, atol=1e-3)
     assert np.allclose(grown.vectors[:5], first.vectors, atol=1e-3)
+    backwards = load_lexicon(model, WORDS[::-1], tmp_path)  # the same words in another order: each its own row
+    assert len(calls) == 2 and np.allclose(backwards.vectors[::-1], grown.vectors, atol=1e-3)
+    assert np.allclose(load_lexicon(model, WORDS[:3], tmp_path).vectors, grown.vectors[:3], atol=1e-3)
     other = HashEmbedder(16)  # another model: a cache of its own
     assert _counting(other) == [] and load_lexicon(other, WORDS, tmp_path).vectors.shape == (8, 16)
     assert len(list(tmp_path.glob("*.npz"))) == 2

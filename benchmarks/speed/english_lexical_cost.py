@@ -34,14 +34,18 @@ SETTINGS = {
 SETS = ["handwritten"] + ["heldout"] + [f"heldout{n}" for n in range(2, 19)]
 
 
-def english_queries() -> list[str]:
+def set_queries(languages: tuple[str, ...] = ("en",), limit: int = 0) -> list[str]:
+    """The texts of the hand-written and held-out queries in ``languages`` (sets whose packages are not fetched
+    here are left out); ``limit``: every n-th, so that about that many are kept."""
     texts: list[str] = []
     for name in SETS:
         try:
             records = quality.load_queries(name, quality.CORPUS, None)
         except SystemExit:  # a set whose packages are not fetched here
             continue
-        texts += [r["query"] for r in records if r["lang"] == "en"]
+        texts += [r["query"] for r in records if r["lang"] in languages]
+    if limit and len(texts) > limit:
+        texts = texts[:: -(-len(texts) // limit)]
     return texts
 
 
@@ -53,9 +57,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0)
     args = ap.parse_args()
     embedder = get_embedder(args.model)
-    texts = english_queries()
-    if args.limit and len(texts) > args.limit:
-        texts = texts[:: -(-len(texts) // args.limit)]
+    texts = set_queries(limit=args.limit)
     warm = {name: quality.open_searcher(args.index, embedder) for name in SETTINGS}
     cold = {name: quality.open_searcher(args.index, embedder) for name in SETTINGS}
     queries = [analyse_query(text) for text in texts]

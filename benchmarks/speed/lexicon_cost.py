@@ -20,21 +20,10 @@ import time
 from pathlib import Path
 
 from benchmarks.quality import run as quality
-from benchmarks.speed.english_lexical_cost import SETS
+from benchmarks.speed.english_lexical_cost import set_queries
 from benchmarks.tuning.common import patched
 from codesearch import lexicon
 from codesearch.embedding import get_embedder
-
-
-def queries(languages: tuple[str, ...] = ("ko", "ru")) -> list[str]:
-    texts: list[str] = []
-    for name in SETS:
-        try:
-            records = quality.load_queries(name, quality.CORPUS, None)
-        except SystemExit:  # a set whose packages are not fetched here
-            continue
-        texts += [r["query"] for r in records if r["lang"] in languages]
-    return texts
 
 
 def main() -> None:
@@ -45,9 +34,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0)
     args = ap.parse_args()
     embedder = get_embedder(args.model)
-    texts = queries()
-    if args.limit and len(texts) > args.limit:
-        texts = texts[:: -(-len(texts) // args.limit)]
+    texts = set_queries(("ko", "ru"), args.limit)
     settings = {"off": False, "on": True}
     server = {name: quality.open_searcher(args.index, embedder) for name in settings}
     for name, on in settings.items():  # the server has seen every query; the disk cache is filled

@@ -231,9 +231,8 @@ class Searcher:
                 return self._lexicon_of[1]
         model = word_lexicon.multilingual_part(self.embedder)
         words: list[str] = []
-        if (
-            model is not None
-        ):  # a one-shot search reads the list from the cache: the scan is for a new generation
+        # a one-shot search reads the list from the cache: the vocabulary is scanned once per generation
+        if model is not None:
             manifest = generation.manifest
             words = word_lexicon.common_words(
                 f"{self.index_dir.resolve()}|{type(generation).__name__}",

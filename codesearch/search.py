@@ -389,8 +389,10 @@ class Searcher:
             if exclude:
                 fused = [(i, score) for i, score in fused if i not in exclude]
             dense = dict(rankings[0]) if mode != "lexical" else {}
-            # why a hit matched: the query's words, and the other forms of them it was found by
-            why = list(q.terms) + ([f for fs in variants.forms.values() for f in fs] if variants else [])
+            # why a hit matched: the query's words, the English words a dictionary or the word lexicon gave
+            # for them, and the other forms of them it was found by
+            forms = [f for fs in variants.forms.values() for f in fs] if variants else []
+            why = list(q.terms) + list(q.translated) + forms
             hits = self._hits(generation, fused, k, dense, why, set(exact))
         return SearchResult(q.text, hits, (time.perf_counter() - started) * 1000)
 

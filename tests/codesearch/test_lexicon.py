@@ -129,6 +129,7 @@ def test_a_korean_query_finds_code_words_on_the_lexical_side_with_the_lexicon_on
     hits = searcher.search(query, mode="lexical").hits
     # found through "table" and "compare", which nothing else holds
     assert [h.name for h in hits] == ["compare_tables"]
+    assert "compare" in hits[0].matched_terms  # and says which words it was found by
     assert searcher.plan(query).weights == searcher.plan(searcher.analyse(query)).weights
     assert list((tmp_path / "cache" / "codesearch" / "lexicon").glob("*.npz"))  # kept for the next search
     searcher.close()

@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout18"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout19"); "" for the first
 
 
 # fmt: off
@@ -456,6 +456,33 @@ SOURCES: list[Source] = [
            include=("i18n.rb", "i18n/backend.rb", "i18n/backend", "i18n/config.rb", "i18n/exceptions.rb",
                     "i18n/gettext.rb", "i18n/gettext/helpers.rb", "i18n/interpolate", "i18n/locale.rb",
                     "i18n/locale", "i18n/middleware.rb", "i18n/utils.rb"), heldout=True, query_set="heldout18"),
+    # Held out, nineteenth set (queries/heldout19.jsonl, written 2026-12-07 from reading this code, committed
+    # before any search or index ran over it): C, C++, JavaScript, Java
+    # C: RPi.GPIO (Raspberry Pi GPIO through /dev/gpiomem or /dev/mem: pin functions, pull-up/down, levels,
+    # edge detection with epoll and a callback thread, debouncing, software PWM threads, board revision from
+    # /proc/cpuinfo, the Python extension's functions) as its PyPI sdist ships it, its source/ .c files; its
+    # headers (declarations only), Python package, tests and setup scripts left out
+    Source("rpi-gpio", "pypi", "RPi.GPIO", "0.7.1", root="RPi.GPIO-0.7.1/source",
+           include=("c_gpio.c", "common.c", "constants.c", "cpuinfo.c", "event_gpio.c", "py_gpio.c", "py_pwm.c",
+                    "soft_pwm.c"), heldout=True, query_set="heldout19"),
+    # C++: protozero (the Protocol Buffers wire format, header-only: varints and zigzag, reading fields, tags
+    # and packed repeated fields, writing them with nested submessages and reserved space, buffers, data views)
+    # as Debian ships it; its config and version headers left out
+    Source("protozero", "deb", "libprotozero-dev", "1.7.1-1", root="usr/include/protozero",
+           include=("basic_pbf_builder.hpp", "basic_pbf_writer.hpp", "buffer_fixed.hpp", "buffer_string.hpp",
+                    "buffer_tmpl.hpp", "buffer_vector.hpp", "byteswap.hpp", "data_view.hpp", "exception.hpp",
+                    "iterators.hpp", "pbf_builder.hpp", "pbf_message.hpp", "pbf_reader.hpp", "pbf_writer.hpp",
+                    "types.hpp", "varint.hpp"), heldout=True, query_set="heldout19"),
+    # JavaScript: d3-hierarchy (layouts of hierarchical data: tidy trees, dendrograms, treemaps with squarified,
+    # binary, slice and dice tilings, circle packing with the smallest enclosing circle, partitions, stratify
+    # from tables or paths, traversal and aggregation of nodes), its src/ only; the built dist/ left out
+    Source("d3-hierarchy", "npm", "d3-hierarchy", "3.1.2", root="package", include=("src",), heldout=True,
+           query_set="heldout19"),
+    # Java: react-native-nfc-manager's Android sources (NFC tag discovery by reader mode and foreground
+    # dispatch, NDEF reading, writing and formatting, tag technologies and raw transceive, MIFARE Classic and
+    # Ultralight, JSON conversion of tags and records); its JavaScript, NDEF library, iOS code and Expo plugin left out
+    Source("rn-nfc-manager", "npm", "react-native-nfc-manager", "3.17.2", root="package",
+           include=("android/src/main/java",), heldout=True, query_set="heldout19"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -463,7 +490,7 @@ HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 
 
 def query_set_packages(query_set: str) -> frozenset[str]:
-    """The packages of one held-out set after the first (``heldout2`` ... ``heldout18``): its queries target only
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout19``): its queries target only
     these (``tests/benchmarks/test_split.py``)."""
     return frozenset(s.name for s in SOURCES if s.query_set == query_set)
 

@@ -38,6 +38,7 @@ TEST_SETS = (
     ("heldout16", None),
     ("heldout17", None),
     ("heldout18", None),
+    ("heldout19", None),
 )
 
 

@@ -44,6 +44,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout16.jsonl",
     QUERIES / "heldout17.jsonl",
     QUERIES / "heldout18.jsonl",
+    QUERIES / "heldout19.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

@@ -13,6 +13,7 @@ later pattern: query files put general patterns first and specific ones (Kotlin 
 
 from __future__ import annotations
 
+import codecs
 import logging
 import time
 from collections import Counter
@@ -83,12 +84,33 @@ def extract_symbols(
     deadline = time.monotonic() + timeout_s
     # C and C++ are parsed with the conditionals that unbalance braces reduced to one branch (same offsets)
     parsed = preprocessor.masked(source) if language in preprocessor.LANGUAGES else source
+    # tree-sitter's query predicates decode the names they test: a byte that is not UTF-8 there raised, or
+    # crashed the process; it is parsed as "?" (same offsets), and the symbols' text still comes from ``source``
+    parsed = utf8_same_length(parsed)
     tree = _parse(parsed, language, deadline)
     if tree is None:
         cuts["parse-timeout"] += 1
         return []
     definitions = _collect(tree.root_node, language, deadline, cuts)
     return _to_symbols(definitions, source, language, path, repo, cuts)
+
+
+def _question_marks(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    return "?" * (error.end - error.start), error.end
+
+
+codecs.register_error("codesearch-same-length", _question_marks)
+
+
+def utf8_same_length(data: bytes) -> bytes:
+    """``data`` with every byte that is not part of valid UTF-8 replaced by ``?``: valid UTF-8 of the same
+    length, so every offset into it is an offset into ``data``."""
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="codesearch-same-length").encode("utf-8")
 
 
 def _out_of_time(deadline: float) -> Callable[..., bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -96,6 +97,18 @@ def test_nul_bytes_and_invalid_utf8(language: str) -> None:
     sample = SAMPLES[language]
     check(sample.replace(b"\n", b"\n\x00", 3), language)
     check(b"\xff\xfe\x80" + sample + b"\xc3\x28\xa0\xa1", language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_invalid_utf8_inside_a_name_a_query_predicate_reads(language: str) -> None:
+    """A byte that is not UTF-8 inside a name the grammar's query tests with a predicate (#match?, #eq?): the
+    bindings decode the name to test it, and raised (found by the mutated-fixture test: "C.\\x80lient" in the
+    TypeScript sample). Each word of each sample gets such a byte before it and inside it, a word at a time."""
+    sample = SAMPLES[language]
+    words = sorted(set(re.findall(rb"[A-Za-z_][A-Za-z0-9_]{2,}", sample)))
+    for word in words:
+        check(sample.replace(word, b"\x80" + word), language)  # before it, and inside it
+        check(sample.replace(word, word[:1] + b"\x80" + word[1:]), language)
 
 
 def test_invalid_utf8_inside_a_definition_keeps_byte_spans() -> None:

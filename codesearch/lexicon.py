@@ -11,6 +11,7 @@ embeds only the query's words. Measured: benchmarks/results/heldout17-2026-12-07
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -123,7 +124,7 @@ def load_lexicon(model: Embedder, words: Sequence[str], cache_dir: Path | None) 
     order = words + [w for w in cached if w not in asked]
     matrix = np.stack([cached[w] for w in order])
     if path is not None:
-        _write(path, order, matrix)
+        _write_aside(path, lambda tmp: np.savez(tmp, words=np.array(order), vectors=matrix))
     return ModelLexicon(model, words, matrix[: len(words)].astype(np.float32))
 
 
@@ -141,13 +142,7 @@ def common_words(index: str, stamp: str, read: Callable[[], list[str]], cache_di
     except (OSError, UnicodeDecodeError):
         pass
     words = read()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(stamp + "\n" + "\n".join(words), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as error:
-        log.warning("the common words cache %s could not be written: %s", path, error)
+    _write_aside(path, lambda tmp: tmp.write_text(stamp + "\n" + "\n".join(words), encoding="utf-8"))
     return words
 
 
@@ -155,9 +150,6 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.where(norms == 0, 1.0, norms)
-
-
-_WRITING = threading.Lock()
 
 
 def _read(path: Path) -> tuple[list[str], np.ndarray]:
@@ -174,14 +166,16 @@ def _read(path: Path) -> tuple[list[str], np.ndarray]:
     return [], np.zeros((0, 0), dtype=np.float16)
 
 
-def _write(path: Path, words: list[str], vectors: np.ndarray) -> None:
-    """Write aside, then replace: a reader sees the old cache or the new one. A cache that cannot be written
-    costs the next search the embedding, nothing more."""
+def _write_aside(path: Path, write: Callable[[Path], object]) -> None:
+    """``write`` a file beside ``path`` (a name of this process and thread), then replace ``path`` with it: a
+    reader sees the old cache or the new one. A cache that cannot be written costs the next search the work it
+    saves, nothing more."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp{path.suffix}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
-        with _WRITING:
-            np.savez(tmp, words=np.array(words), vectors=vectors)
-            os.replace(tmp, path)
+        write(tmp)
+        os.replace(tmp, path)
     except OSError as error:
         log.warning("the word lexicon cache %s could not be written: %s", path, error)
+        with contextlib.suppress(OSError):  # nothing to remove where the folder itself could not be made
+            tmp.unlink(missing_ok=True)

@@ -106,6 +106,8 @@ codecs.register_error("codesearch-same-length", _question_marks)
 def utf8_same_length(data: bytes) -> bytes:
     """``data`` with every byte that is not part of valid UTF-8 replaced by ``?``: valid UTF-8 of the same
     length, so every offset into it is an offset into ``data``."""
+    if data.isascii():  # most source files: no decoding
+        return data
     try:
         data.decode("utf-8")
         return data

@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout19"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout20"); "" for the first
 
 
 # fmt: off
@@ -483,6 +483,40 @@ SOURCES: list[Source] = [
     # Ultralight, JSON conversion of tags and records); its JavaScript, NDEF library, iOS code and Expo plugin left out
     Source("rn-nfc-manager", "npm", "react-native-nfc-manager", "3.17.2", root="package",
            include=("android/src/main/java",), heldout=True, query_set="heldout19"),
+    # Held out, twentieth set (queries/heldout20.jsonl, written 2026-12-07 from reading this code, committed
+    # before any search or index ran over it): Go, TypeScript, Rust, PHP
+    # Go: go-nmea (NMEA 0183 sentences from GPS, AIS and marine instruments: checksums, talker and type
+    # prefixes, TAG blocks, latitude/longitude, time and date fields, a parser per sentence type, custom
+    # parsers) as Debian ships it; its tests and go.mod left out
+    Source("go-nmea", "deb", "golang-github-adrianmo-go-nmea-dev", "1.7.0-2",
+           root="usr/share/gocode/src/github.com/adrianmo/go-nmea",
+           include=("aam.go", "ala.go", "apb.go", "bec.go", "bod.go", "bwc.go", "bwr.go", "bww.go", "dbk.go",
+                    "dbs.go", "dbt.go", "deprecated.go", "dor.go", "dpt.go", "dsc.go", "dse.go", "dtm.go", "eve.go",
+                    "fir.go", "gga.go", "gll.go", "gns.go", "gsa.go", "gsv.go", "hdg.go", "hdm.go", "hdt.go",
+                    "hsc.go", "mda.go", "mta.go", "mtk.go", "mtw.go", "mwd.go", "mwv.go", "osd.go", "parser.go",
+                    "pgrme.go", "phtro.go", "prdid.go", "psoncms.go", "rmb.go", "rmc.go", "rot.go", "rpm.go",
+                    "rsa.go", "rsd.go", "rte.go", "sentence.go", "tagblock.go", "ths.go", "tll.go", "ttm.go",
+                    "txt.go", "types.go", "vbw.go", "vdmvdo.go", "vdr.go", "vhw.go", "vlw.go", "vpw.go", "vtg.go",
+                    "vwr.go", "vwt.go", "wpl.go", "xdr.go", "xte.go", "zda.go"), heldout=True, query_set="heldout20"),
+    # TypeScript: @use-gesture/core (pointer, touch, wheel and scroll gesture recognition: drag, pinch, move,
+    # hover, scroll and wheel engines, thresholds, axis locking, bounds with rubberbanding, swipes, velocity,
+    # config resolvers, event listeners and the controller), its src/ only; the compiled dist/ left out
+    Source("use-gesture", "npm", "@use-gesture/core", "10.3.1", root="package", include=("src",), heldout=True,
+           query_set="heldout20"),
+    # Rust: lewton (an Ogg Vorbis decoder: identification, comment and setup headers, codebooks and Huffman
+    # trees, floor types 0 and 1, residues, channel coupling, the inverse MDCT, windowing and overlap-add, Ogg
+    # packet reading and seeking, the C API) as Debian ships it, its src/ without imdct_test.rs; examples left out
+    Source("lewton", "deb", "librust-lewton-dev", "0.10.2-1", root="usr/share/cargo/registry/lewton-0.10.2/src",
+           include=("audio.rs", "bitpacking.rs", "capi.rs", "header.rs", "header_cached.rs", "huffman_tree.rs",
+                    "imdct.rs", "inside_ogg.rs", "lib.rs", "samples.rs"), heldout=True, query_set="heldout20"),
+    # PHP: justinrainbow/json-schema (JSON Schema validation, drafts 3 and 4: type, object, array, number,
+    # string, enum and format constraints, type coercion and defaults, $ref resolution through schema storage,
+    # URI resolution and retrieval, JSON pointers) as Debian ships it; the exception classes and Debian's
+    # generated autoload.php left out
+    Source("json-schema", "deb", "php-json-schema", "5.2.12-2", root="usr/share/php/JsonSchema",
+           include=("Constraints", "Entity", "Iterator", "Rfc3339.php", "SchemaStorage.php",
+                    "SchemaStorageInterface.php", "Uri", "UriResolverInterface.php", "UriRetrieverInterface.php",
+                    "Validator.php"), heldout=True, query_set="heldout20"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -490,7 +524,7 @@ HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 
 
 def query_set_packages(query_set: str) -> frozenset[str]:
-    """The packages of one held-out set after the first (``heldout2`` ... ``heldout19``): its queries target only
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout20``): its queries target only
     these (``tests/benchmarks/test_split.py``)."""
     return frozenset(s.name for s in SOURCES if s.query_set == query_set)
 

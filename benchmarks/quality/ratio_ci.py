@@ -39,6 +39,7 @@ TEST_SETS = (
     ("heldout17", None),
     ("heldout18", None),
     ("heldout19", None),
+    ("heldout20", None),
 )
 
 

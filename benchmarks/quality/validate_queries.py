@@ -45,6 +45,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout17.jsonl",
     QUERIES / "heldout18.jsonl",
     QUERIES / "heldout19.jsonl",
+    QUERIES / "heldout20.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

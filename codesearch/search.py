@@ -14,7 +14,6 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -49,24 +48,6 @@ log = logging.getLogger(__name__)
 
 CANDIDATES = 100  # how deep each side looks before fusion
 SQL_BATCH = 10_000  # rows read per batch at most
-ASIDE_THREADS = 4  # searches whose dense side runs beside their lexical side at once (the rest: one after)
-
-
-class _DenseAside:
-    """A dense ranking under way on another thread, for the model weights it was started with."""
-
-    def __init__(self, future: Future[Ranking], part_weights: Sequence[float] | None) -> None:
-        self.future = future
-        self.part_weights = part_weights
-
-    def result(self, part_weights: Sequence[float] | None) -> Ranking | None:
-        """The ranking (its error raised here), or None when ``part_weights`` are not the ones it used."""
-        if part_weights != self.part_weights:
-            return None
-        return self.future.result()
-
-    def wait(self) -> None:
-        wait([self.future])
 
 
 class Searcher:
@@ -105,10 +86,6 @@ class Searcher:
         self._said_embedded_another_way = False  # warned once per searcher
         # the word lexicon of one generation (``_lexicon``): (its key, the lexicon or None)
         self._lexicon_of: tuple[tuple[int, int], word_lexicon.ModelLexicon | None] | None = None
-        # the threads dense sides run on beside lexical ones (``_dense_aside``), made on first use
-        self._aside_pool: ThreadPoolExecutor | None = None
-        self._aside_threads = ASIDE_THREADS
-        self._aside_slots = threading.BoundedSemaphore(ASIDE_THREADS)
         self._generation: StoreGeneration | None = None
         self._reload()
 
@@ -197,8 +174,6 @@ class Searcher:
             yield generation
 
     def close(self) -> None:
-        if self._aside_pool is not None:
-            self._aside_pool.shutdown(wait=True)
         if self._generation is not None:
             self._generation.close()
 
@@ -304,37 +279,6 @@ class Searcher:
             )[0]
         return self.embedder.embed_queries([query.text], instruction, part_weights)[0]
 
-    def _dense_aside(
-        self,
-        generation: StoreGeneration,
-        query: Query,
-        depth: int,
-        filters: Filters,
-        allowed: list[int] | None,
-        plan: FusionPlan,
-    ) -> _DenseAside | None:
-        """The dense ranking started on another thread (None: none to compute, or every thread is busy with
-        other searches', when this one ranks densely itself)."""
-        if (
-            not generation.has_vectors
-            or self.embedder is None
-            or not self._aside_slots.acquire(blocking=False)
-        ):
-            return None
-        try:
-            with self._lock:
-                if self._aside_pool is None:
-                    self._aside_pool = ThreadPoolExecutor(
-                        self._aside_threads, thread_name_prefix="codesearch-dense"
-                    )
-                pool = self._aside_pool
-            future = pool.submit(self._dense, generation, query, depth, filters, allowed, plan.part_weights)
-        except BaseException:
-            self._aside_slots.release()
-            raise
-        future.add_done_callback(lambda _: self._aside_slots.release())
-        return _DenseAside(future, plan.part_weights)
-
     def _dense(
         self,
         generation: StoreGeneration,
@@ -421,36 +365,20 @@ class Searcher:
         depth = max(CANDIDATES, 5 * k)
         with self._reading() as generation:
             mode = self._mode(mode, generation)
+            if mode != "dense":
+                q = self._with_lexicon(generation, q)
             allowed = generation.allowed_ids(filters)  # once, for both sides
             plan = self._plan(generation, q) if mode != "lexical" else FusionPlan((0.0, 1.0))
-            # the dense side (embed, scan) runs beside the lexical side (the lexicon, BM25); it reads the
-            # query's text and the plan's model weights, and a search whose weights the lexicon's words change
-            # ranks densely again (none does: they change how the sides are weighed, not the models)
-            aside = (
-                self._dense_aside(generation, q, depth, filters, allowed, plan) if mode == "hybrid" else None
-            )
-            try:
-                if mode != "dense":
-                    looked_up = self._with_lexicon(generation, q)
-                    if looked_up is not q and mode != "lexical":
-                        plan = self._plan(generation, looked_up)
-                    q = looked_up
-                rankings: list[Ranking] = []
-                variants = None
-                if mode in ("hybrid", "lexical"):
-                    terms = q.terms + q.translated
-                    variants = self._variants(generation, q, plan.variant_share)
-                    rankings.append(
-                        generation.lexical(terms, depth, filters, allowed, plan.bm25_weights, variants)
-                    )
-                if mode in ("hybrid", "dense"):
-                    ranking = aside.result(plan.part_weights) if aside is not None else None
-                    if ranking is None:
-                        ranking = self._dense(generation, q, depth, filters, allowed, plan.part_weights)
-                    rankings.insert(0, ranking)
-            finally:
-                if aside is not None:
-                    aside.wait()  # no scan may outlive this search's pin on the generation
+            rankings: list[Ranking] = []
+            variants = None
+            if mode in ("hybrid", "dense"):
+                rankings.append(self._dense(generation, q, depth, filters, allowed, plan.part_weights))
+            if mode in ("hybrid", "lexical"):
+                terms = q.terms + q.translated
+                variants = self._variants(generation, q, plan.variant_share)
+                rankings.append(
+                    generation.lexical(terms, depth, filters, allowed, plan.bm25_weights, variants)
+                )
             exact = self._exact_names(generation, q, filters) if mode != "dense" else []
             fused = fuse(rankings, plan.weights) if len(rankings) > 1 else rankings[0]
             facts = generation.facts([i for i, _ in fused]) if fused else {}

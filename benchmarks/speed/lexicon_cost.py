@@ -1,17 +1,9 @@
-"""What the word lexicon (``codesearch.lexicon``) costs a search, and what running the dense side beside the
-lexical one (``codesearch.search.ASIDE_THREADS``) gives back.
+"""What the word lexicon (``codesearch.lexicon``) costs a Korean or Russian search, on and off.
 
     python -m benchmarks.speed.lexicon_cost --index DIR [--model use+minilm-int8] [--rounds 2] [--limit N]
-        [--langs ko,ru]
 
-Every query of the hand-written and held-out sets in ``--langs`` (Korean and Russian: the queries the lexicon
-reads), hybrid, through the product's ``Searcher``, in three settings round-robin, so that the machine's load
-falls on all alike:
-- ``off``: no lexicon, the dense side before the lexical one (the build before the lexicon);
-- ``on, one after``: the lexicon, the sides one after the other (the lexicon as it first shipped);
-- ``on, aside``: the lexicon, the dense side on another thread while the lexicon and BM25 run (the build now).
-
-There are two regimes:
+Every Korean and Russian query of the hand-written and held-out sets, hybrid, through the product's ``Searcher``,
+``off`` and ``on`` round-robin, so that the machine's load falls on both alike. There are two regimes:
 - ``one-shot``: a new searcher for each search, as a CLI search opens one. With the lexicon on, this pays for
   reading the index's common words and the cached vectors, and for embedding the query's words.
 - ``server``: one searcher per setting that has searched every query once.
@@ -30,7 +22,7 @@ from pathlib import Path
 from benchmarks.quality import run as quality
 from benchmarks.speed.english_lexical_cost import set_queries
 from benchmarks.tuning.common import patched
-from codesearch import lexicon, search
+from codesearch import lexicon
 from codesearch.embedding import get_embedder
 
 
@@ -40,25 +32,20 @@ def main() -> None:
     ap.add_argument("--model", default="use+minilm-int8")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0)
-    ap.add_argument("--langs", default="ko,ru", help="the queries' languages (comma-separated)")
     args = ap.parse_args()
     embedder = get_embedder(args.model)
-    langs = tuple(args.langs.split(","))
-    texts = set_queries(langs, args.limit)
-    settings = {"off": (False, 0), "on, one after": (True, 0), "on, aside": (True, search.ASIDE_THREADS)}
-    server = {}
-    for name, (_, threads) in settings.items():
-        with patched(search, ASIDE_THREADS=threads):  # a searcher keeps the count it was made with
-            server[name] = quality.open_searcher(args.index, embedder)
-    for name, (on, _) in settings.items():  # the server has seen every query; the disk cache is filled
+    texts = set_queries(("ko", "ru"), args.limit)
+    settings = {"off": False, "on": True}
+    server = {name: quality.open_searcher(args.index, embedder) for name in settings}
+    for name, on in settings.items():  # the server has seen every query; the disk cache is filled
         with patched(lexicon, MODEL_LEXICON=on):
             for text in texts:
                 server[name].search(text)
     times: dict[tuple[str, str], list[float]] = {}
     for _ in range(args.rounds):
         for text in texts:
-            for name, (on, threads) in settings.items():
-                with patched(lexicon, MODEL_LEXICON=on), patched(search, ASIDE_THREADS=threads):
+            for name, on in settings.items():
+                with patched(lexicon, MODEL_LEXICON=on):
                     started = time.perf_counter()
                     searcher = quality.open_searcher(args.index, embedder)
                     searcher.search(text)
@@ -67,7 +54,7 @@ def main() -> None:
                     started = time.perf_counter()
                     server[name].search(text)
                     times.setdefault(("server", name), []).append(time.perf_counter() - started)
-    print(f"{len(texts)} queries in {', '.join(langs)} x {args.rounds} rounds, hybrid, {args.model}\n")
+    print(f"{len(texts)} Korean and Russian queries x {args.rounds} rounds, hybrid, {args.model}\n")
     print("| regime | setting | p50 ms | p90 ms | p50 / off |")
     print("| --- | --- | --- | --- | --- |")
     for regime in ("one-shot", "server"):

@@ -44,6 +44,9 @@ LATIN_WORDS = False
 COMMON_WORDS = 6000  # the index's most common words that make the lexicon
 MIN_SIMILARITY = 0.75  # below this a nearest word is another word, not a translation
 WORDS_PER_WORD = 2  # a query word's English words at most ("값": value, values)
+# query words whose English a lexicon remembers: the TUI searches as the user types, asking for the same words
+# again at every keystroke, and a server sees the same words in many queries
+REMEMBERED_WORDS = 4096
 
 
 class ModelLexicon:
@@ -53,20 +56,36 @@ class ModelLexicon:
         self.model = model
         self.words = list(words)
         self.vectors = vectors  # one L2-normalised row per word
+        # query word -> its common words, oldest first (two searches may both look a new word up: both find
+        # the same; only writes take the lock)
+        self.remembered: dict[str, tuple[str, ...]] = {}
+        self._remembering = threading.Lock()
 
     def english(self, words: Sequence[str]) -> tuple[str, ...]:
         """The common words nearest each of ``words`` (``words_to_look_up``), in order, each once; empty when
-        none is near enough."""
+        none is near enough. Each word is embedded and compared once per lexicon (``REMEMBERED_WORDS``)."""
         asked = list(dict.fromkeys(words))
         if not asked or not self.words:
             return ()
-        similarities = _normalised(self.model.embed_documents(asked)) @ self.vectors.T
-        found: dict[str, None] = {}
-        for row in similarities:
-            for i in np.argsort(-row)[:WORDS_PER_WORD]:
-                if row[i] >= MIN_SIMILARITY:
-                    found.setdefault(self.words[i], None)
-        return tuple(found)
+        looked: dict[str, tuple[str, ...]] = {}
+        for word in asked:
+            remembered = self.remembered.get(word)
+            if remembered is not None:
+                looked[word] = remembered
+        new = [w for w in asked if w not in looked]
+        if new:
+            similarities = _normalised(self.model.embed_documents(new)) @ self.vectors.T
+            for word, row in zip(new, similarities, strict=True):
+                k = min(WORDS_PER_WORD, len(row))
+                nearest = np.argpartition(-row, k - 1)[:k]
+                nearest = nearest[np.argsort(-row[nearest])]
+                looked[word] = tuple(self.words[i] for i in nearest if row[i] >= MIN_SIMILARITY)
+            with self._remembering:
+                for word in new:
+                    while len(self.remembered) >= REMEMBERED_WORDS and self.remembered:
+                        del self.remembered[next(iter(self.remembered))]  # the oldest
+                    self.remembered[word] = looked[word]
+        return tuple(dict.fromkeys(english for word in asked for english in looked[word]))
 
 
 def words_to_look_up(terms: Sequence[str], known: Callable[[list[str]], set[str]]) -> list[str]:

@@ -1,12 +1,17 @@
 """What the word lexicon (``codesearch.lexicon``) costs a Korean or Russian search, on and off.
 
     python -m benchmarks.speed.lexicon_cost --index DIR [--model use+minilm-int8] [--rounds 2] [--limit N]
+        [--typed N]
 
 Every Korean and Russian query of the hand-written and held-out sets, hybrid, through the product's ``Searcher``,
-``off`` and ``on`` round-robin, so that the machine's load falls on both alike. There are two regimes:
+``off`` and ``on`` round-robin, so that the machine's load falls on both alike. There are three regimes:
 - ``one-shot``: a new searcher for each search, as a CLI search opens one. With the lexicon on, this pays for
   reading the index's common words and the cached vectors, and for embedding the query's words.
-- ``server``: one searcher per setting that has searched every query once.
+- ``server``: one searcher per setting that has searched every query once; the words the lexicon remembers
+  (``ModelLexicon.remembered``) are forgotten before each search, so every search looks its words up anew.
+- ``typed``: the TUI's case, a query searched as it is typed: every prefix of the first ``--typed`` queries that
+  ends a word or a letter of it, one character at a time, on one searcher per setting that keeps what it
+  remembers (forgotten before each query). Timed per search.
 
 The vectors' disk cache is filled before timing, as any search after the first finds it. ``--limit`` keeps every
 n-th query, so that about N are searched. Prints p50/p90 ms per search and ``on``'s ratio to ``off`` in the same run.
@@ -24,6 +29,14 @@ from benchmarks.speed.english_lexical_cost import set_queries
 from benchmarks.tuning.common import patched
 from codesearch import lexicon
 from codesearch.embedding import get_embedder
+from codesearch.search import Searcher
+
+
+def forget(searcher: Searcher) -> None:
+    """Forget the words the searcher's lexicon remembers (a benchmark's reach into it: a new word each time)."""
+    made = searcher._lexicon_of[1] if searcher._lexicon_of is not None else None
+    if made is not None:
+        made.remembered.clear()
 
 
 def main() -> None:
@@ -32,6 +45,7 @@ def main() -> None:
     ap.add_argument("--model", default="use+minilm-int8")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--typed", type=int, default=20, help="queries searched as typed (0: none)")
     args = ap.parse_args()
     embedder = get_embedder(args.model)
     texts = set_queries(("ko", "ru"), args.limit)
@@ -51,13 +65,26 @@ def main() -> None:
                     searcher.search(text)
                     searcher.close()
                     times.setdefault(("one-shot", name), []).append(time.perf_counter() - started)
+                    forget(server[name])
                     started = time.perf_counter()
                     server[name].search(text)
                     times.setdefault(("server", name), []).append(time.perf_counter() - started)
-    print(f"{len(texts)} Korean and Russian queries x {args.rounds} rounds, hybrid, {args.model}\n")
+    for text in texts[: args.typed]:
+        prefixes = [text[:n] for n in range(2, len(text) + 1) if text[n - 1] != " "]
+        for name, on in settings.items():
+            forget(server[name])
+            with patched(lexicon, MODEL_LEXICON=on):
+                for prefix in prefixes:
+                    started = time.perf_counter()
+                    server[name].search(prefix)
+                    times.setdefault(("typed", name), []).append(time.perf_counter() - started)
+    print(f"{len(texts)} Korean and Russian queries x {args.rounds} rounds, hybrid, {args.model}; ", end="")
+    print(f"typed: {len(times.get(('typed', 'on'), []))} prefixes of {min(args.typed, len(texts))} of them\n")
     print("| regime | setting | p50 ms | p90 ms | p50 / off |")
     print("| --- | --- | --- | --- | --- |")
-    for regime in ("one-shot", "server"):
+    for regime in ("one-shot", "server", "typed"):
+        if (regime, "off") not in times:
+            continue
         base = statistics.median(times[(regime, "off")])
         for name in settings:
             ms = sorted(t * 1000 for t in times[(regime, name)])

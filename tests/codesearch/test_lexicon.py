@@ -69,7 +69,9 @@ def test_the_common_words_are_embedded_once_per_model_and_only_new_words_after(t
     assert calls == [WORDS[:5], WORDS[5:]]  # the second load embedded nothing, the third only the new words
     assert np.allclose(first.vectors, again.vectors, atol=1e-3)
     assert np.allclose(grown.vectors[:5], first.vectors, atol=1e-3)
-    backwards = load_lexicon(model, WORDS[::-1], tmp_path)  # the same words in another order: each its own row
+    backwards = load_lexicon(
+        model, WORDS[::-1], tmp_path
+    )  # the same words in another order: each its own row
     assert len(calls) == 2 and np.allclose(backwards.vectors[::-1], grown.vectors, atol=1e-3)
     assert np.allclose(load_lexicon(model, WORDS[:3], tmp_path).vectors, grown.vectors[:3], atol=1e-3)
     other = HashEmbedder(16)  # another model: a cache of its own
@@ -184,3 +186,30 @@ def test_a_one_shot_search_reads_the_common_words_from_the_cache_until_the_index
     names = {h.name for h in searcher.search("두 테이블을 비교하기", mode="lexical").hits}
     searcher.close()
     assert len(scans) == 2 and "diff_tables" in names  # a new generation: its words read again
+
+
+def test_a_word_is_embedded_once_and_its_english_remembered_as_a_query_is_typed(monkeypatch) -> None:
+    """The TUI searches as the user types: "두 테이블을 비교", "두 테이블을 비교하", ... ask for the same words
+    again; each word is embedded once, and the English is what a lexicon that remembers nothing gives."""
+    monkeypatch.setattr(lexicon, "MIN_SIMILARITY", -1.0)  # the fake's vectors are far apart: take the nearest
+    model = HashEmbedder(32)
+    words = ["table", "compare", "file", "cache"]
+
+    def made() -> ModelLexicon:
+        return ModelLexicon(model, words, lexicon._normalised(model.embed_documents(words)))
+
+    found, fresh = made(), made()
+    model.calls.clear()
+    typed = [
+        found.english(["테이블을", "비교"]),
+        found.english(["테이블을", "비교"]),
+        found.english(["테이블을", "비교하"]),
+    ]
+    assert model.embedded_texts == ["테이블을", "비교", "비교하"]
+    assert typed == [fresh.english(["테이블을", "비교"])] * 2 + [fresh.english(["테이블을", "비교하"])]
+    monkeypatch.setattr(lexicon, "REMEMBERED_WORDS", 2)  # full: it forgets the oldest, never grows past it
+    more = ["캐시", "파일", "값을"]
+    assert found.english(more) == fresh.english(more)
+    assert list(found.remembered) == more[1:]
+    one = ModelLexicon(model, words[:1], lexicon._normalised(model.embed_documents(words[:1])))
+    assert one.english(["테이블을"]) == ("table",)  # fewer common words than it takes per word

@@ -18,6 +18,7 @@ Model `none` builds a lexical-only index (only the lexical mode runs on it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -155,12 +156,15 @@ def ensure_index(
     index_dir = OUT / f"index-{model}{suffix}"
     stamp = index_dir / "benchmark-corpus.json"
     fingerprint = corpus_fingerprint(roots)
-    if not rebuild and stamp.exists():
+    stale = [] if rebuild else _other_roots(index_dir, roots)
+    if not rebuild and stamp.exists() and not stale:
         info = json.loads(stamp.read_text())
         if info.get("corpus") == fingerprint and _same_model(index_dir, embedder):
             fill_lacking_parts(model, embedder, index_dir)
             return index_dir, info | {"reused": True}
     index_dir.mkdir(parents=True, exist_ok=True)
+    if stale:
+        _forget_roots(model, index_dir, stale)
     print(f"[{model}] indexing {len(roots)} roots into {index_dir} ...", file=sys.stderr, flush=True)
     report = index_paths(
         roots,
@@ -188,6 +192,29 @@ def ensure_index(
         f"[{model}] {report.files} files, {report.symbols} symbols in {report.seconds:.0f}s", file=sys.stderr
     )
     return index_dir, info | {"reused": False}
+
+
+def _other_roots(index_dir: Path, roots: list[Path]) -> list[str]:
+    """The index's roots that are not among ``roots``: packages of another checkout (an index copied from
+    another worktree) or no longer in the corpus. Left in, a package would be indexed a second time under
+    another name ("corpus-blanked/fasttext"), and hits under that name match no query's target."""
+    import sqlite3
+
+    database = index_dir / "meta.sqlite"
+    if not database.exists():
+        return []
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        held = [row[0] for row in db.execute("SELECT root FROM repos ORDER BY root")]
+    given = {str(root.resolve()) for root in roots}
+    return [root for root in held if root not in given]
+
+
+def _forget_roots(model: str, index_dir: Path, stale: list[str]) -> None:
+    from indexer.forget import forget_repository
+
+    print(f"[{model}] forgetting {len(stale)} roots outside this corpus (first: {stale[0]})", file=sys.stderr)
+    for root in stale:
+        forget_repository(index_dir, root)
 
 
 def _same_model(index_dir: Path, embedder: Any) -> bool:

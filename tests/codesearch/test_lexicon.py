@@ -5,6 +5,7 @@ counts what the cache saves; a real index and searcher show what a user gets."""
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -213,3 +214,34 @@ def test_a_word_is_embedded_once_and_its_english_remembered_as_a_query_is_typed(
     assert list(found.remembered) == more[1:]
     one = ModelLexicon(model, words[:1], lexicon._normalised(model.embed_documents(words[:1])))
     assert one.english(["테이블을"]) == ("table",)  # fewer common words than it takes per word
+
+
+def test_searches_on_many_threads_look_words_up_while_old_ones_are_forgotten(monkeypatch) -> None:
+    """A server's searches share one lexicon: lookups on eight threads, with so few words remembered that they
+    are forgotten all the time, all find what a lexicon of their own finds."""
+    monkeypatch.setattr(lexicon, "MIN_SIMILARITY", -1.0)
+    monkeypatch.setattr(lexicon, "REMEMBERED_WORDS", 3)
+    model = HashEmbedder(32)
+    words = ["table", "compare", "file", "cache", "value", "thread"]
+    vectors = lexicon._normalised(model.embed_documents(words))
+    shared, alone = ModelLexicon(model, words, vectors), ModelLexicon(model, words, vectors)
+    queries = [[f"단어{n % 7}", f"слово{n % 5}"] for n in range(40)]
+    expected = [alone.english(q) for q in queries]
+    errors: list[BaseException] = []
+    found: dict[tuple[int, int], tuple[str, ...]] = {}
+
+    def look_up(worker: int) -> None:
+        try:
+            for n, query in enumerate(queries):
+                found[(worker, n)] = shared.english(query)
+        except BaseException as error:  # noqa: BLE001 -- the test reports it
+            errors.append(error)
+
+    threads = [threading.Thread(target=look_up, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert all(found[(w, n)] == expected[n] for w in range(8) for n in range(len(queries)))
+    assert len(shared.remembered) <= 3

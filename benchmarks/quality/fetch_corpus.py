@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout20"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout21"); "" for the first
 
 
 # fmt: off
@@ -517,6 +517,31 @@ SOURCES: list[Source] = [
            include=("Constraints", "Entity", "Iterator", "Rfc3339.php", "SchemaStorage.php",
                     "SchemaStorageInterface.php", "Uri", "UriResolverInterface.php", "UriRetrieverInterface.php",
                     "Validator.php"), heldout=True, query_set="heldout20"),
+    # Held out, twenty-first set (queries/heldout21.jsonl, written 2026-12-07 from reading this code, committed
+    # before any search or index ran over it): C, Python, Lua, Ruby
+    # C: wrapt's C extension (transparent object proxies: forwarding attribute access, comparison, hashing,
+    # numeric and in-place operators, sequence and mapping protocols to a wrapped object; function wrappers
+    # that bind to instances and classes and call a wrapper with the instance, arguments and keywords), its
+    # _wrappers.c only; the pure-Python twins and tests left out
+    Source("wrapt", "pypi", "wrapt", "1.16.0", root="wrapt-1.16.0/src/wrapt", include=("_wrappers.c",),
+           heldout=True, query_set="heldout21"),
+    # Python: pyfiglet (FIGlet ASCII-art banners: font files loaded from packages, zips and paths, font
+    # headers and character rows, horizontal smushing rules, layout and justification, text wrapping,
+    # colours for terminals), its __init__.py only; the font files, tests and version module left out
+    Source("pyfiglet", "pypi", "pyfiglet", "1.0.2", include=("pyfiglet/__init__.py",), heldout=True,
+           query_set="heldout21"),
+    # Lua: lua-resty-kafka (an Apache Kafka producer for OpenResty: metadata, produce and offset requests
+    # in the Kafka wire format, broker connections, response decoding, the async send and ring buffers,
+    # partitioning and retries) as Debian ships it
+    Source("resty-kafka", "deb", "lua-nginx-kafka", "0.07-1", root="usr/share/lua/5.1", include=("nginx/kafka",),
+           heldout=True, query_set="heldout21"),
+    # Ruby: pdf-core (low-level PDF writing: serializing Ruby values to PDF objects, indirect references and
+    # the object store, content streams and filters, pages and page geometry, graphics state stacks, name
+    # trees, outlines, annotations and destinations, rendering the cross-reference table and trailer) as
+    # Debian ships it
+    Source("pdf-core", "deb", "ruby-pdf-core", "0.9.0-1",
+           root="usr/share/rubygems-integration/all/gems/pdf-core-0.9.0/lib", include=("pdf",), heldout=True,
+           query_set="heldout21"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -524,7 +549,7 @@ HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 
 
 def query_set_packages(query_set: str) -> frozenset[str]:
-    """The packages of one held-out set after the first (``heldout2`` ... ``heldout20``): its queries target only
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout21``): its queries target only
     these (``tests/benchmarks/test_split.py``)."""
     return frozenset(s.name for s in SOURCES if s.query_set == query_set)
 

@@ -40,6 +40,7 @@ TEST_SETS = (
     ("heldout18", None),
     ("heldout19", None),
     ("heldout20", None),
+    ("heldout21", None),
 )
 
 

@@ -46,6 +46,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout18.jsonl",
     QUERIES / "heldout19.jsonl",
     QUERIES / "heldout20.jsonl",
+    QUERIES / "heldout21.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

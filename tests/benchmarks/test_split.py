@@ -67,6 +67,7 @@ HELD_OUT_FILES = {
     "heldout18": (140, lambda rs: sum(r["lang"] != "en" for r in rs) >= 70),
     "heldout19": (140, lambda rs: sum(r["lang"] != "en" for r in rs) >= 70),
     "heldout20": (140, lambda rs: sum(r["lang"] != "en" for r in rs) >= 70),
+    "heldout21": (140, lambda rs: sum(r["lang"] != "en" for r in rs) >= 70),
 }
 
 
@@ -79,7 +80,7 @@ def test_each_held_out_file_is_all_test_with_unique_ids(name: str) -> None:
     assert len({r["id"] for r in records}) == len(records)
 
 
-@pytest.mark.parametrize("n", range(2, 21))
+@pytest.mark.parametrize("n", range(2, 22))
 def test_each_later_held_out_set_targets_only_its_own_new_packages(n: int) -> None:
     """heldoutN's packages are held out (no CSN query is drawn from them), shared with no earlier set from the
     second on, and every target of heldoutN.jsonl is in one of them."""

@@ -18,7 +18,6 @@ Model `none` builds a lexical-only index (only the lexical mode runs on it).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -198,15 +197,10 @@ def _other_roots(index_dir: Path, roots: list[Path]) -> list[str]:
     """The index's roots that are not among ``roots``: packages of another checkout (an index copied from
     another worktree) or no longer in the corpus. Left in, a package would be indexed a second time under
     another name ("corpus-blanked/fasttext"), and hits under that name match no query's target."""
-    import sqlite3
+    from indexer.store import indexed_roots
 
-    database = index_dir / "meta.sqlite"
-    if not database.exists():
-        return []
-    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
-        held = [row[0] for row in db.execute("SELECT root FROM repos ORDER BY root")]
     given = {str(root.resolve()) for root in roots}
-    return [root for root in held if root not in given]
+    return [root for root in indexed_roots(index_dir) if root not in given]
 
 
 def _forget_roots(model: str, index_dir: Path, stale: list[str]) -> None:

@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout23"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout24"); "" for the first
 
 
 # fmt: off
@@ -609,6 +609,37 @@ SOURCES: list[Source] = [
     # to points, the symmetric eigen decomposition), @math.gl/culling's TypeScript sources (src/; dist/ is compiled)
     Source("mathgl-culling", "npm", "@math.gl/culling", "4.1.0", root="package", include=("src",), heldout=True,
            query_set="heldout23"),
+    # Held out, twenty-fourth set (queries/heldout24.jsonl, written 2026-12-07 from reading this code, committed
+    # before any search or index ran over it): C, JavaScript, Go, Java; its non-English queries Russian, German,
+    # French, Spanish, Portuguese, Italian, Japanese, Chinese and Korean
+    # C: sysv_ipc (System V inter-process communication for Python: semaphores with their undo flag, blocking,
+    # timeouts and values, shared memory segments attached, read and written, message queues sent to and received
+    # from by type, keys and ftok, permissions, ownership and removal) as its PyPI sdist ships it, its src/ .c files;
+    # its headers (declarations only), demos, extras and build scripts left out
+    Source("sysv-ipc", "pypi", "sysv_ipc", "1.2.0", root="sysv_ipc-1.2.0/src",
+           include=("common.c", "memory.c", "mq.c", "semaphore.c", "sysv_ipc_module.c"), heldout=True,
+           query_set="heldout24"),
+    # JavaScript: yauzl (reading ZIP archives in Node: finding the end of central directory record, ZIP64
+    # locators, central directory entries, extra fields, Unicode and timestamp fields, local file headers, inflating
+    # or passing through file data, CRC-32 checks, random-access readers over files and buffers), its index.js,
+    # fd-slicer.js and crc32.js; the README and licence left out
+    Source("yauzl", "npm", "yauzl", "3.4.0", root="package", include=("index.js", "fd-slicer.js", "crc32.js"),
+           heldout=True, query_set="heldout24"),
+    # Go: magiconair/properties (Java-style .properties files: the lexer with its states, escapes and Unicode
+    # sequences, the parser, loading from files, URLs, strings and bytes in UTF-8 or ISO-8859-1, ${key}
+    # expansion with cycle detection, typed getters with defaults, comments, filtering, writing back out, decoding
+    # into structs) as Debian ships it, its non-test files; the assert/ helper package used by its tests left out
+    Source("go-properties", "deb", "golang-github-magiconair-properties-dev", "1.8.7-1",
+           root="usr/share/gocode/src/github.com/magiconair/properties",
+           include=("decode.go", "doc.go", "integrate.go", "lex.go", "load.go", "parser.go", "properties.go",
+                    "rangecheck.go"), heldout=True, query_set="heldout24"),
+    # Java: react-native-contacts' Android sources (the address book through the contacts provider: reading
+    # contacts with their names, phones, e-mails, addresses, organisations, birthdays and photos, searching by
+    # name, phone or e-mail, adding, updating and deleting contacts and groups, permission checks, the system
+    # contact screens); the new- and old-architecture module shims that forward to it, its JavaScript, typings
+    # and iOS code left out
+    Source("rn-contacts", "npm", "react-native-contacts", "8.0.10", root="package",
+           include=("android/src/main/java",), heldout=True, query_set="heldout24"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -616,7 +647,7 @@ HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 
 
 def query_set_packages(query_set: str) -> frozenset[str]:
-    """The packages of one held-out set after the first (``heldout2`` ... ``heldout23``): its queries target only
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout24``): its queries target only
     these (``tests/benchmarks/test_split.py``)."""
     return frozenset(s.name for s in SOURCES if s.query_set == query_set)
 

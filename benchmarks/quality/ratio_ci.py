@@ -43,6 +43,7 @@ TEST_SETS = (
     ("heldout21", None),
     ("heldout22", None),
     ("heldout23", None),
+    ("heldout24", None),
 )
 
 

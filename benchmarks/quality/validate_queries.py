@@ -49,6 +49,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout21.jsonl",
     QUERIES / "heldout22.jsonl",
     QUERIES / "heldout23.jsonl",
+    QUERIES / "heldout24.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

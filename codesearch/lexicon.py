@@ -41,6 +41,8 @@ MODEL_LEXICON = True
 # and heldout..heldout15) not English +0.010 (-0.004..+0.024), but test (hand-written test, heldout16-18, the
 # blind heldout18 deciding) -0.008, heldout18 -0.010 (benchmarks/results/heldout18-2026-12-07.md).
 LATIN_WORDS = False
+# Also the words a dictionary or the glossary already gave English for (``Query.translated_words``).
+FOR_TRANSLATED = True
 COMMON_WORDS = 6000  # the index's most common words that make the lexicon
 MIN_SIMILARITY = 0.75  # below this a nearest word is another word, not a translation
 WORDS_PER_WORD = 2  # a query word's English words at most ("값": value, values)
@@ -88,11 +90,17 @@ class ModelLexicon:
         return tuple(dict.fromkeys(english for word in asked for english in looked[word]))
 
 
-def words_to_look_up(terms: Sequence[str], known: Callable[[list[str]], set[str]]) -> list[str]:
+def words_to_look_up(
+    terms: Sequence[str], known: Callable[[list[str]], set[str]], translated: Sequence[str] = ()
+) -> list[str]:
     """The query terms the lexicon reads: those of two or more letters with one of ``SCRIPT``, and, with
     ``LATIN_WORDS``, the Latin words of a query that does not read as English (the index knows fewer than
-    ``COVERAGE_HIGH`` of them) that the index does not know; ``known``: the subset of words the index holds."""
+    ``COVERAGE_HIGH`` of them) that the index does not know; ``known``: the subset of words the index holds.
+    Without ``FOR_TRANSLATED``, not a term that begins with one of ``translated`` (the words a dictionary or
+    the glossary gave English for: a Korean word's pieces begin it)."""
     words = [t for t in terms if len(t) > 1 and SCRIPT.search(t)]
+    if not FOR_TRANSLATED:
+        words = [t for t in words if not any(t.startswith(w) for w in translated)]
     latin = [t for t in terms if t.isascii() and t.isalpha() and len(t) > 2] if LATIN_WORDS else []
     if latin:
         held = known(latin)

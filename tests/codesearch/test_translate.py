@@ -31,7 +31,7 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 def test_language_is_told_by_script() -> None:
     assert translate.detect_language("读取配置文件") == "zh"
     assert translate.detect_language("設定ファイルを読み込む") == "ja"
-    assert translate.detect_language("설정 파일 읽기") is None
+    assert translate.detect_language("설정 파일 읽기") == "ko"
     assert translate.detect_language("read the config file") is None
     assert translate.detect_language("lire le fichier de configuration") == "fr"
 

@@ -1,0 +1,149 @@
+"""A programming glossary written for codesearch: the words a Korean or Russian developer types into a search
+box, with the English words code uses for them ("문자열" string, "разобрать" parse, "удалить" delete remove).
+
+No free Korean-English dictionary exists to read Korean queries, and the Russian dictionaries Debian ships are
+English-Russian ones read backwards, which miss common programming words ("файл", "создать", "сравнить") and
+give rare senses for others ("строка" by-line, "удалить" prowess, "данные" give). The glossary fills both gaps.
+It was written for this project from the 2,500 words most files of the benchmark corpus contain (identifier
+parts and comment words), never from the benchmark's queries, and ships in the wheel (Apache-2.0), so it works
+on the plain install.
+
+One file per language, ``<language>.tsv`` beside this module: a source word, a TAB, then up to four English
+words, the commonest programming sense first. How a query word is found:
+
+- Russian: entries are dictionary forms; a query word is looked up by its lemma (pymorphy3, in the
+  ``translate`` extra, where installed), then as written, then by a crude stem (the dictd dictionaries' suffix
+  stripping) of both. A word the glossary lacks goes to the dictd dictionaries (``codesearch.freedict``).
+- Korean: entries are the forms words begin with (nouns, the noun of a 하다 verb, verb stems); a written word
+  (an 어절) is cut greedily into the longest entries it begins with ("설정파일을" -> 설정, 파일) and the rest
+  (a particle, a verb ending) dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codesearch.glosses import WordGloss
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = frozenset({"ko", "ru"})
+# whether queries are read with the glossary (the quality benchmark turns it off for its baseline)
+GLOSSARY = True
+MAX_WORDS = 4  # the English words one entry gives, at most
+# a Korean piece after the first must be this long, unless it ends the word ("키값": key, value): a shorter
+# one is more often a particle or an ending than a word
+KOREAN_MIN_NEXT = 2
+# particles and endings that follow a Korean word: never a piece of it, even where an entry begins so
+KOREAN_TAILS = frozenset(
+    "이 가 을 를 은 는 의 에 에서 에게 로 으로 와 과 도 만 까지 부터 보다 처럼 하기 하는 하고 하여 해서 한 할 함 "
+    "한다 합니다 된 되는 되어 될 됨 이다 인 일".split()
+)
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+_WORDS = re.compile(r"[^\W_]+")
+
+
+@dataclass
+class Glossary:
+    """A language's entries: source word -> its English words, best first."""
+
+    language: str
+    entries: dict[str, tuple[str, ...]]
+    _stems: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _longest: int = 0
+
+    def __post_init__(self) -> None:
+        self._longest = max((len(w) for w in self.entries), default=0)
+        if self.language == "ru":
+            from codesearch.freedict import stem
+
+            for word, english in self.entries.items():
+                self._stems.setdefault(stem(word, "ru"), english)
+
+    @classmethod
+    def parse(cls, language: str, lines: Iterable[str]) -> Glossary:
+        """A glossary from ``lines`` in the file format (``#`` comments and blank lines skipped; the first
+        line of a word wins)."""
+        entries: dict[str, tuple[str, ...]] = {}
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            word, _, english = line.partition("\t")
+            words = tuple(dict.fromkeys(english.lower().split()))[:MAX_WORDS]
+            word = word.strip().lower()
+            if word and words:
+                entries.setdefault(word, words)
+        return cls(language, entries)
+
+    def lookup(self, word: str) -> tuple[str, ...]:
+        """A Russian word's English words: by its likeliest lemma, as written, by any other lemma it may have
+        (pymorphy3 guesses slang it does not know differently form by form), by stem (``()``: not in the
+        glossary)."""
+        from codesearch.freedict import russian_lemmas, stem
+
+        lower = word.lower()
+        lemmas = russian_lemmas(lower) if self.language == "ru" else []
+        for key in (*lemmas[:1], lower, *lemmas[1:]):
+            if key in self.entries:
+                return self.entries[key]
+        if self.language == "ru":
+            return self._stems.get(stem(lower, "ru"), ())
+        return ()
+
+    def pieces(self, word: str) -> list[WordGloss]:
+        """A Korean written word cut into the longest entries it begins with, in order ([]: its beginning is
+        no entry)."""
+        out: list[WordGloss] = []
+        start = 0
+        while start < len(word) and word[start:] not in KOREAN_TAILS:
+            for end in range(min(len(word), start + self._longest), start, -1):
+                piece = word[start:end]
+                short = out and end - start < KOREAN_MIN_NEXT and end < len(word)
+                if piece in self.entries and not short:
+                    out.append(WordGloss(piece, self.entries[piece]))
+                    start = end
+                    break
+            else:
+                break
+        return out
+
+
+def path(language: str) -> Path:
+    return Path(__file__).with_name(f"{language}.tsv")
+
+
+def load(language: str) -> Glossary | None:
+    """The shipped glossary of ``language`` (None: there is none, its file is unreadable, or ``GLOSSARY`` is
+    off)."""
+    return _load(language) if GLOSSARY and language in LANGUAGES else None
+
+
+@functools.cache
+def _load(language: str) -> Glossary | None:
+    try:
+        with open(path(language), encoding="utf-8") as lines:
+            return Glossary.parse(language, lines)
+    except OSError as error:
+        log.warning("the %s glossary could not be read: %s", language, error)
+        return None
+
+
+def korean_translator(glossary: Glossary) -> Callable[[str], list[WordGloss]]:
+    """A function from a Korean query to its words with their English words: each Hangul word cut into
+    glossary entries (kept whole with none when it begins with no entry), every other word kept with none (a
+    name the query quotes, JSON, FormData, is a term already)."""
+
+    def translate(text: str) -> list[WordGloss]:
+        out: list[WordGloss] = []
+        for word in _WORDS.findall(text):
+            pieces = glossary.pieces(word) if _HANGUL.match(word) else []
+            out.extend(pieces or [WordGloss(word, ())])
+        return out
+
+    return translate

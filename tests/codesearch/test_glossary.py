@@ -1,0 +1,127 @@
+"""codesearch's own programming glossary: how Korean words are cut into its entries, how Russian words find
+theirs, and that the shipped files are what the loader expects."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from codesearch import glossary, translate
+from codesearch.glossary import Glossary
+
+KOREAN = Glossary.parse(
+    "ko",
+    [
+        "# a comment",
+        "",
+        "설정\tconfig configuration settings",
+        "파일\tfile",
+        "읽\tread",
+        "키\tkey",
+        "값\tvalue",
+        "열\topen column",
+        "열거\tenumerate enum",
+        "비교\tcompare",
+        "이름\tname",
+        "파일\tfile duplicate-loses",
+    ],
+)
+
+
+def english(words) -> list[tuple[str, tuple[str, ...]]]:
+    return [(w.word, w.english) for w in words]
+
+
+def test_a_korean_word_is_cut_into_the_longest_entries_it_begins_with_and_its_ending_dropped() -> None:
+    assert english(KOREAN.pieces("설정파일을")) == [("설정", ("config", "configuration", "settings")), ("파일", ("file",))]
+    assert english(KOREAN.pieces("비교하기")) == [("비교", ("compare",))]
+    assert english(KOREAN.pieces("열거형")) == [("열거", ("enumerate", "enum"))]
+    assert english(KOREAN.pieces("읽어서")) == [("읽", ("read",))]
+
+
+def test_a_one_letter_piece_after_the_first_counts_only_where_it_ends_the_word() -> None:
+    assert [w.word for w in KOREAN.pieces("키값")] == ["키", "값"]
+    # "파일이름": 이름 is a word; "파일이" ends in the particle 이, not an entry
+    assert [w.word for w in KOREAN.pieces("파일이름")] == ["파일", "이름"]
+    assert [w.word for w in KOREAN.pieces("파일키를")] == ["파일"]
+
+
+def test_a_korean_word_that_begins_with_no_entry_gives_no_pieces() -> None:
+    assert KOREAN.pieces("무언가") == []
+    assert KOREAN.pieces("을") == []
+
+
+def test_the_korean_translator_keeps_unknown_and_latin_words_whole_without_english() -> None:
+    words = glossary.korean_translator(KOREAN)("JSON 설정파일을 무조건 읽기")
+    assert english(words) == [
+        ("JSON", ()),
+        ("설정", ("config", "configuration", "settings")),
+        ("파일", ("file",)),
+        ("무조건", ()),
+        ("읽", ("read",)),
+    ]
+
+
+def test_the_first_line_of_a_word_wins_and_english_is_capped() -> None:
+    parsed = Glossary.parse("ko", ["파일\tfile", "파일\tother", "값\ta b c d e f"])
+    assert parsed.entries["파일"] == ("file",)
+    assert parsed.entries["값"] == ("a", "b", "c", "d")
+
+
+RUSSIAN = Glossary.parse("ru", ["строка\tstring line", "удалить\tdelete remove", "таблица\ttable"])
+
+
+@pytest.mark.parametrize(
+    ("word", "found"),
+    [
+        ("строку", ("string", "line")),
+        ("Строки", ("string", "line")),
+        ("удалив", ("delete", "remove")),
+        ("таблицы", ("table",)),
+        ("окно", ()),
+    ],
+)
+def test_a_russian_word_finds_its_dictionary_form(word, found) -> None:
+    assert RUSSIAN.lookup(word) == found
+
+
+def test_a_russian_word_finds_its_entry_by_stem_without_pymorphy(monkeypatch) -> None:
+    monkeypatch.setattr("codesearch.freedict.russian_lemmas", lambda word: [])
+    assert RUSSIAN.lookup("таблицу") == ("table",)
+    assert RUSSIAN.lookup("таблица") == ("table",)
+
+
+@pytest.mark.parametrize("language", sorted(glossary.LANGUAGES))
+def test_the_shipped_glossary_is_well_formed(language) -> None:
+    lines = glossary.path(language).read_text(encoding="utf-8").splitlines()
+    entries = [line for line in lines if line.strip() and not line.startswith("#")]
+    script = {"ko": "[\uac00-\ud7a3]", "ru": "[\u0400-\u04ff]"}[language]
+    sources = []
+    for line in entries:
+        source, tab, english_words = line.partition("\t")
+        assert tab and "\t" not in english_words, line
+        assert re.fullmatch(f"(?:{script})+", source), line
+        assert re.fullmatch(r"[a-z]+(?: [a-z]+){0,3}", english_words), line
+        sources.append(source)
+    assert len(set(sources)) == len(sources), "a word is listed twice"
+    assert len(entries) >= 500
+    loaded = glossary.load(language)
+    assert loaded is not None and len(loaded.entries) == len(entries)
+
+
+def test_korean_particles_and_endings_are_no_entries() -> None:
+    shipped = glossary.load("ko")
+    assert shipped is not None
+    assert not glossary.KOREAN_TAILS & set(shipped.entries)
+
+
+def test_a_korean_and_a_russian_query_get_english_from_the_shipped_glossary() -> None:
+    korean = translate.translate_query("설정 파일을 읽기")
+    assert korean is not None
+    found = {w for gloss in korean.words for w in gloss.english}
+    assert {"file", "read"} <= found
+    russian = translate.translate_query("сравнить две строки")
+    assert russian is not None
+    assert "compare" in russian.words[0].english
+    assert "string" in {w for gloss in russian.words for w in gloss.english}

@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout21"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout22"); "" for the first
 
 
 # fmt: off
@@ -542,6 +542,43 @@ SOURCES: list[Source] = [
     Source("pdf-core", "deb", "ruby-pdf-core", "0.9.0-1",
            root="usr/share/rubygems-integration/all/gems/pdf-core-0.9.0/lib", include=("pdf",), heldout=True,
            query_set="heldout21"),
+    # Held out, twenty-second set (queries/heldout22.jsonl, written 2026-12-07 from reading this code, committed
+    # before any search or index ran over it): C, C++, JavaScript, Rust; its non-English queries mostly Korean and
+    # Russian
+    # C: libmaxminddb (reading MaxMind DB files, the GeoIP2/GeoLite2 format: the memory-mapped file, the metadata
+    # map at the end, the binary search tree of 24-, 28- and 32-bit records walked bit by bit for an IPv4 or IPv6
+    # address, the data section's typed values and pointers, lookups by path through maps and arrays, entry data
+    # lists and their dump) as the maxminddb sdist vendors it, its src/ and public header; the Python binding, the
+    # mmdblookup tool, tests and build files left out
+    Source("libmaxminddb", "pypi", "maxminddb", "3.3.0", root="maxminddb-3.3.0/extension/libmaxminddb",
+           include=("src/maxminddb.c", "src/data-pool.c", "src/data-pool.h", "src/maxminddb-compat-util.h",
+                    "include/maxminddb.h"), heldout=True, query_set="heldout22"),
+    # C++: uchardet (guessing a byte stream's character encoding and language: the universal detector, escape,
+    # multi-byte and single-byte prober groups, the single-byte sequence model, character distribution and
+    # Japanese context analysis, Latin-1 and Hebrew probers, CJK and language detectors, the C API with its weighted
+    # candidates) as the cchardet sdist vendors it, its .cpp files only (its .h headers would be read as C); the
+    # generated language models, the state-machine tables, the command-line tool and the Cython binding left out
+    Source("uchardet", "pypi", "cchardet", "2.4.1", root="cchardet-2.4.1/src/ext/uchardet/src",
+           include=("CharDistribution.cpp", "JpCntx.cpp", "nsBig5Prober.cpp", "nsCJKDetector.cpp",
+                    "nsCharSetProber.cpp", "nsEUCJPProber.cpp", "nsEUCKRProber.cpp", "nsEUCTWProber.cpp",
+                    "nsEscCharsetProber.cpp", "nsGB2312Prober.cpp", "nsHebrewProber.cpp", "nsJohabProber.cpp",
+                    "nsLanguageDetector.cpp", "nsLatin1Prober.cpp", "nsMBCSGroupProber.cpp", "nsSBCSGroupProber.cpp",
+                    "nsSBCharSetProber.cpp", "nsSJISProber.cpp", "nsUTF8Prober.cpp", "nsUniversalDetector.cpp",
+                    "uchardet.cpp"), heldout=True, query_set="heldout22"),
+    # JavaScript: teoria (music theory: notes from scientific or Helmholtz names, keys, MIDI numbers and
+    # frequencies, intervals with their quality, direction, inversion and compounds, chords from symbols, scales
+    # and modes, solfege, durations), its index.js and lib/ (the tarball holds no tests or bundle; its README,
+    # licence and lint settings left out)
+    Source("teoria", "npm", "teoria", "2.5.0", root="package", include=("index.js", "lib"), heldout=True,
+           query_set="heldout22"),
+    # Rust: subprocess (spawning child processes: the Popen type with its waits, timeouts, signals and exit
+    # statuses, redirections and pipes, communicating with a child without deadlock, the Exec and Pipeline
+    # builders, the POSIX fork/exec layer and the Win32 one) as Debian ships it, its src/ without the tests/
+    # module folder and the just-echo test binary
+    Source("subprocess-rs", "deb", "librust-subprocess-dev", "0.2.4-2",
+           root="usr/share/cargo/registry/subprocess-0.2.4/src",
+           include=("builder.rs", "communicate.rs", "lib.rs", "os_common.rs", "popen.rs", "posix.rs", "win32.rs"),
+           heldout=True, query_set="heldout22"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -549,7 +586,7 @@ HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 
 
 def query_set_packages(query_set: str) -> frozenset[str]:
-    """The packages of one held-out set after the first (``heldout2`` ... ``heldout21``): its queries target only
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout22``): its queries target only
     these (``tests/benchmarks/test_split.py``)."""
     return frozenset(s.name for s in SOURCES if s.query_set == query_set)
 

@@ -41,6 +41,7 @@ TEST_SETS = (
     ("heldout19", None),
     ("heldout20", None),
     ("heldout21", None),
+    ("heldout22", None),
 )
 
 

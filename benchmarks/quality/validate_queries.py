@@ -47,6 +47,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout19.jsonl",
     QUERIES / "heldout20.jsonl",
     QUERIES / "heldout21.jsonl",
+    QUERIES / "heldout22.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

@@ -68,6 +68,14 @@ HELD_OUT_FILES = {
     "heldout19": (140, lambda rs: sum(r["lang"] != "en" for r in rs) >= 70),
     "heldout20": (140, lambda rs: sum(r["lang"] != "en" for r in rs) >= 70),
     "heldout21": (140, lambda rs: sum(r["lang"] != "en" for r in rs) >= 70),
+    "heldout22": (
+        140,
+        lambda rs: (
+            sum(r["lang"] != "en" for r in rs) >= 90
+            and sum(r["lang"] == "ko" for r in rs) >= 40
+            and sum(r["lang"] == "ru" for r in rs) >= 40
+        ),
+    ),
 }
 
 
@@ -80,7 +88,7 @@ def test_each_held_out_file_is_all_test_with_unique_ids(name: str) -> None:
     assert len({r["id"] for r in records}) == len(records)
 
 
-@pytest.mark.parametrize("n", range(2, 22))
+@pytest.mark.parametrize("n", range(2, 23))
 def test_each_later_held_out_set_targets_only_its_own_new_packages(n: int) -> None:
     """heldoutN's packages are held out (no CSN query is drawn from them), shared with no earlier set from the
     second on, and every target of heldoutN.jsonl is in one of them."""

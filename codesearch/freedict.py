@@ -348,6 +348,7 @@ def translator(
     def lookup(word: str) -> tuple[str, ...]:
         found = first(word) if first is not None else ()
         return found or (dictionary.lookup(word) if dictionary is not None else ())
+
     stop = STOPWORDS.get(language, frozenset()) | SHARED_STOPWORDS | RUSSIAN_STOPWORDS
 
     def translate(text: str) -> list[WordGloss]:

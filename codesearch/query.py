@@ -80,7 +80,9 @@ def analyse_query(text: str, query_type: str | None = None) -> Query:
     translation = translate_query(text) if TRANSLATE and query_type == "text" else None
     translated = lexical_terms(text, translation.words) if translation else ()
     gloss = translation.gloss() if translation and GLOSS else ""
-    words = tuple(dict.fromkeys(w.word.lower() for w in translation.words if w.english)) if translation else ()
+    words = (
+        tuple(dict.fromkeys(w.word.lower() for w in translation.words if w.english)) if translation else ()
+    )
     return Query(
         text,
         query_type,

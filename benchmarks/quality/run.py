@@ -53,10 +53,11 @@ def load_queries(
     limit_per_lang: int | None,
     repos: set[str] | None = None,
     split: str | None = None,
+    langs: set[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Records of queries/<name>.jsonl (only those of `split`, "dev" or "test", when given), targets
-    resolved to `Target`s with their definition lines; SystemExit when a target's definition is not in
-    the corpus."""
+    """Records of queries/<name>.jsonl (only those of `split`, "dev" or "test", and those in the human
+    languages `langs`, when given), targets resolved to `Target`s with their definition lines; SystemExit
+    when a target's definition is not in the corpus."""
     records = [
         json.loads(line) for line in (QUERIES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     ]
@@ -68,6 +69,8 @@ def load_queries(
         if repos is not None and not all(t["repo"] in repos for t in record["targets"]):
             continue
         if split is not None and record.get("split") != split:
+            continue
+        if langs is not None and record["lang"] not in langs:
             continue
         per_lang[record["code_lang"]] += 1
         record["resolved"] = [resolve_target(t, corpus) for t in record["targets"]]
@@ -478,6 +481,11 @@ def main(argv: list[str] | None = None) -> int:
         default="all",
         help="only the queries of this split (tune on dev; read test once)",
     )
+    parser.add_argument(
+        "--query-langs",
+        help="only the queries in these human languages (comma-separated: ko,ru): a change that touches only "
+        "them is measured without asking the rest",
+    )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument(
         "--report", type=Path, help="print the tables of a saved out/quality-*.json again; search nothing"
@@ -557,7 +565,10 @@ def main(argv: list[str] | None = None) -> int:
 
         codesearch.freedict._russian_morphology = lambda: None  # type: ignore[assignment]
     split = None if args.split == "all" else args.split
-    queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos, split) for name in sets}
+    langs = set(args.query_langs.split(",")) if args.query_langs else None
+    queries = {
+        name: load_queries(name, args.corpus, args.limit_per_lang, repos, split, langs) for name in sets
+    }
     roots = [r for r in corpus_roots(args.corpus) if repos is None or r.name in repos]
     OUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, list[QueryOutcome]]] = {}

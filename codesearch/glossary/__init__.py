@@ -83,8 +83,8 @@ class Glossary:
 
     def lookup(self, word: str) -> tuple[str, ...]:
         """A Russian word's English words: by its likeliest lemma, as written, by any other lemma it may have
-        (pymorphy3 guesses slang it does not know differently form by form), by stem (``()``: not in the
-        glossary)."""
+        (pymorphy3 guesses slang it does not know differently form by form); without pymorphy3, by stem, which
+        is cruder ("после", after, and "послать", send, share one) (``()``: not in the glossary)."""
         from codesearch.freedict import russian_lemmas, stem
 
         lower = word.lower()
@@ -92,7 +92,7 @@ class Glossary:
         for key in (*lemmas[:1], lower, *lemmas[1:]):
             if key in self.entries:
                 return self.entries[key]
-        if self.language == "ru":
+        if self.language == "ru" and not lemmas:
             return self._stems.get(stem(lower, "ru"), ())
         return ()
 

@@ -34,7 +34,10 @@ def english(words) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def test_a_korean_word_is_cut_into_the_longest_entries_it_begins_with_and_its_ending_dropped() -> None:
-    assert english(KOREAN.pieces("설정파일을")) == [("설정", ("config", "configuration", "settings")), ("파일", ("file",))]
+    assert english(KOREAN.pieces("설정파일을")) == [
+        ("설정", ("config", "configuration", "settings")),
+        ("파일", ("file",)),
+    ]
     assert english(KOREAN.pieces("비교하기")) == [("비교", ("compare",))]
     assert english(KOREAN.pieces("열거형")) == [("열거", ("enumerate", "enum"))]
     assert english(KOREAN.pieces("읽어서")) == [("읽", ("read",))]
@@ -125,3 +128,31 @@ def test_a_korean_and_a_russian_query_get_english_from_the_shipped_glossary() ->
     assert russian is not None
     assert "compare" in russian.words[0].english
     assert "string" in {w for gloss in russian.words for w in gloss.english}
+
+
+def test_a_korean_query_finds_code_words_through_the_glossary_alone(git_repo, tmp_path, monkeypatch) -> None:
+    from codesearch import lexicon
+    from codesearch.embedding.fake import HashEmbedder
+    from codesearch.search import Searcher
+    from indexer.pipeline import index_paths
+
+    files = {
+        "tables.py": "def compare_tables(left, right):\n    return left == right\n",
+        "net.py": "def open_socket(host):\n    return host\n",
+    }
+    repo = git_repo(files=files)
+    index_dir = tmp_path / "idx"
+    index_paths([repo.root], index_dir=index_dir, embedder=HashEmbedder(), model="fake")
+    monkeypatch.setattr(lexicon, "MODEL_LEXICON", False)
+    searcher = Searcher(index_dir, HashEmbedder())
+    query = "두 테이블을 비교하기"  # "compare two tables"
+    monkeypatch.setattr(glossary, "GLOSSARY", False)
+    translate._translator.cache_clear()
+    assert searcher.search(query, mode="lexical").hits == []  # no code word in Hangul
+    monkeypatch.setattr(glossary, "GLOSSARY", True)
+    translate._translator.cache_clear()
+    hits = searcher.search(query, mode="lexical").hits
+    assert [h.name for h in hits] == ["compare_tables"]
+    assert "compare" in hits[0].matched_terms  # and says which English word found it
+    searcher.close()
+    translate._translator.cache_clear()

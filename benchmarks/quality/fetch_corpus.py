@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout22"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout23"); "" for the first
 
 
 # fmt: off
@@ -579,6 +579,36 @@ SOURCES: list[Source] = [
            root="usr/share/cargo/registry/subprocess-0.2.4/src",
            include=("builder.rs", "communicate.rs", "lib.rs", "os_common.rs", "popen.rs", "posix.rs", "win32.rs"),
            heldout=True, query_set="heldout22"),
+    # Held out, twenty-third set (queries/heldout23.jsonl, written 2026-12-07 from reading this code, committed
+    # before any search or index ran over it): C++, Go, Python, TypeScript; its non-English queries Chinese,
+    # Japanese, French and German
+    # C++: backward-cpp (printing a stack trace when a program crashes: capturing the call stack with unwind,
+    # backtrace or the Win32 walker, resolving addresses to functions, files and lines through dladdr, BFD, libdw or
+    # libdwarf, demangling, source snippets around a line, colours, and installing handlers for fatal signals) as
+    # Debian ships it, its single header
+    Source("backward-cpp", "deb", "libbackward-cpp-dev", "1.6-1", root="usr/include", include=("backward.hpp",),
+           heldout=True, query_set="heldout23"),
+    # Go: govaluate (evaluating arbitrary expressions with parameters: the lexer and its states, tokens and their
+    # kinds, operator symbols and precedence, the stage planner that builds an evaluation tree, the stage
+    # functions for arithmetic, comparison, logic, regex, ternary and accessors, parameter sanitising, SQL output)
+    # as Debian ships it, its non-test files
+    Source("govaluate", "deb", "golang-github-knetic-govaluate-dev", "3.0.0+git20171022.9aa4983-2",
+           root="usr/share/gocode/src/github.com/Knetic/govaluate",
+           include=("EvaluableExpression.go", "EvaluableExpression_sql.go", "ExpressionToken.go", "OperatorSymbol.go",
+                    "TokenKind.go", "evaluationStage.go", "expressionFunctions.go", "expressionOutputStream.go",
+                    "lexerState.go", "lexerStream.go", "parameters.go", "parsing.go", "sanitizedParameters.go",
+                    "stagePlanner.go", "tokenStream.go"), heldout=True, query_set="heldout23"),
+    # Python: geographiclib (geodesics on the ellipsoid: the direct and inverse problems of Karney's algorithms,
+    # geodesic lines and their waypoints, areas and perimeters of geodesic polygons, error-free summation and the
+    # small math helpers) as its sdist ships it, the package without its tests
+    Source("geographiclib", "pypi", "geographiclib", "2.0", root="geographiclib-2.0/geographiclib",
+           include=("__init__.py", "accumulator.py", "constants.py", "geodesic.py", "geodesiccapability.py",
+                    "geodesicline.py", "geomath.py", "polygonarea.py"), heldout=True, query_set="heldout23"),
+    # TypeScript: math.gl culling (bounding volumes and view-frustum culling for 3D: axis-aligned and oriented
+    # boxes, bounding spheres, planes, culling volumes, perspective and off-center frustums, boxes and spheres fitted
+    # to points, the symmetric eigen decomposition), @math.gl/culling's TypeScript sources (src/; dist/ is compiled)
+    Source("mathgl-culling", "npm", "@math.gl/culling", "4.1.0", root="package", include=("src",), heldout=True,
+           query_set="heldout23"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -586,7 +616,7 @@ HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 
 
 def query_set_packages(query_set: str) -> frozenset[str]:
-    """The packages of one held-out set after the first (``heldout2`` ... ``heldout22``): its queries target only
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout23``): its queries target only
     these (``tests/benchmarks/test_split.py``)."""
     return frozenset(s.name for s in SOURCES if s.query_set == query_set)
 

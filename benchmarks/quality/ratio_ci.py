@@ -42,6 +42,7 @@ TEST_SETS = (
     ("heldout20", None),
     ("heldout21", None),
     ("heldout22", None),
+    ("heldout23", None),
 )
 
 

@@ -48,6 +48,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout20.jsonl",
     QUERIES / "heldout21.jsonl",
     QUERIES / "heldout22.jsonl",
+    QUERIES / "heldout23.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

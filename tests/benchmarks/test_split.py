@@ -76,6 +76,13 @@ HELD_OUT_FILES = {
             and sum(r["lang"] == "ru" for r in rs) >= 40
         ),
     ),
+    "heldout23": (
+        140,
+        lambda rs: (
+            sum(r["lang"] != "en" for r in rs) >= 90
+            and all(sum(r["lang"] == lang for r in rs) >= 20 for lang in ("zh", "ja", "fr", "de"))
+        ),
+    ),
 }
 
 
@@ -88,7 +95,7 @@ def test_each_held_out_file_is_all_test_with_unique_ids(name: str) -> None:
     assert len({r["id"] for r in records}) == len(records)
 
 
-@pytest.mark.parametrize("n", range(2, 23))
+@pytest.mark.parametrize("n", range(2, 24))
 def test_each_later_held_out_set_targets_only_its_own_new_packages(n: int) -> None:
     """heldoutN's packages are held out (no CSN query is drawn from them), shared with no earlier set from the
     second on, and every target of heldoutN.jsonl is in one of them."""

@@ -32,13 +32,17 @@ import os
 import re
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from codesearch.glosses import WordGloss, english_words
 from codesearch.query_language import detect_language
 from indexer.lexical import query_terms
+
+if TYPE_CHECKING:  # the glossary is read when a query in one of its languages arrives
+    from codesearch.glossary import Glossary
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +209,7 @@ def _cache_dir() -> Path:
 def _european(language: str, quiet: bool = False) -> Callable[[str], list[WordGloss]] | None:
     from codesearch import freedict, glossary
 
-    ours = glossary.load(language)  # Russian: the glossary first, the dictionaries for the words it lacks
+    ours = glossary.load(language)  # the glossary first, the dictionaries for the words it lacks
     first = ours.lookup if ours is not None else None
     translate = freedict.translator(language, dictionary_settings()[1], _cache_dir(), first)
     if translate is None and not quiet:  # said once: the translator is cached per language
@@ -277,9 +281,14 @@ def _chinese() -> Callable[[str], list[WordGloss]] | None:
 
     jieba.setLogLevel(logging.WARNING)
     dictionary = _cached("zh", source, _parse_cedict)
+    ours = _glossary("zh")
+    if ours is not None:  # jieba keeps the glossary's words whole ("时间戳", not 时间 + 戳)
+        for word in ours.entries:
+            if len(word) > 1:
+                jieba.add_word(word)
 
     def translate(text: str) -> list[WordGloss]:
-        return _glosses(jieba.lcut(text), dictionary)
+        return _glosses(jieba.lcut(text), dictionary, ours)
 
     return translate
 
@@ -291,20 +300,47 @@ def _japanese() -> Callable[[str], list[WordGloss]] | None:
     from janome.tokenizer import Tokenizer  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
     dictionary = _cached("ja", source, _parse_edict)
+    ours = _glossary("ja")
     tokenizer = Tokenizer()
 
     def translate(text: str) -> list[WordGloss]:
         words = []
-        for token in tokenizer.tokenize(text):
-            if isinstance(token, str):  # only with wakati=True
+        tokens = [t for t in tokenizer.tokenize(text) if not isinstance(t, str)]  # str: only with wakati=True
+        at = 0
+        while at < len(tokens):
+            joined = _joined_entry(tokens, at, ours)
+            if joined:  # janome cut a glossary word ("文字" + "列"): the word, whole
+                words.append(joined[0])
+                at += joined[1]
                 continue
+            token = tokens[at]
+            at += 1
             kind = token.part_of_speech.split(",")[0]
             if kind in ("名詞", "動詞", "形容詞", "副詞", "形容動詞", "接頭詞"):
                 base = token.base_form if token.base_form != "*" else token.surface
-                words.append(base if base in dictionary else token.surface)
-        return _glosses(words, dictionary)
+                known = base in dictionary or (ours is not None and base in ours.entries)
+                words.append(base if known else token.surface)
+        return _glosses(words, dictionary, ours)
 
     return translate
+
+
+def _joined_entry(tokens: Sequence[Any], at: int, ours: Glossary | None) -> tuple[str, int] | None:
+    """The glossary word that the next two to four tokens spell, longest first, and how many they are."""
+    if ours is None:
+        return None
+    for span in (4, 3, 2):
+        if at + span <= len(tokens):
+            word = "".join(t.surface for t in tokens[at : at + span])
+            if word in ours.entries:
+                return word, span
+    return None
+
+
+def _glossary(language: str) -> Glossary | None:
+    from codesearch import glossary
+
+    return glossary.load(language)
 
 
 def _cedict_path() -> Path | None:
@@ -315,12 +351,17 @@ def _cedict_path() -> Path | None:
     return Path(list(spec.submodule_search_locations)[0]) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
 
 
-def _glosses(words: Iterable[str], dictionary: Dictionary) -> list[WordGloss]:
-    """Each word with the English words of its first senses; a word the dictionary lacks is looked up in
-    pieces (longest known prefix first), and kept with none when no piece is known."""
+def _glosses(words: Iterable[str], dictionary: Dictionary, ours: Glossary | None = None) -> list[WordGloss]:
+    """Each word with the English words of its first senses: from the glossary ``ours`` when it covers the
+    word, else from the dictionary; a word the dictionary lacks is looked up in pieces (longest known prefix
+    first), and kept with none when no piece is known."""
     out: list[WordGloss] = []
     for word in words:
         if not any(c.isalnum() for c in word):
+            continue
+        covered = ours.cover(word) if ours is not None else None
+        if covered:
+            out.extend(covered)
             continue
         pieces = _pieces(word, dictionary)
         out.extend(WordGloss(piece, dictionary[piece][:MAX_WORDS_PER_WORD]) for piece in pieces)

@@ -450,6 +450,11 @@ def main(argv: list[str] | None = None) -> int:
         "(codesearch.glossary.GLOSSARY; default: as shipped)",
     )
     parser.add_argument(
+        "--glossary-languages",
+        help="only these languages' glossaries (comma-separated: ko,ru; codesearch.glossary.LANGUAGES; "
+        "default: as shipped)",
+    )
+    parser.add_argument(
         "--lexicon-translated",
         choices=("on", "off"),
         help="the word lexicon also for the words a dictionary or the glossary translated "
@@ -550,6 +555,10 @@ def main(argv: list[str] | None = None) -> int:
         import codesearch.glossary
 
         codesearch.glossary.GLOSSARY = args.glossary == "on"
+    if args.glossary_languages:
+        import codesearch.glossary
+
+        codesearch.glossary.LANGUAGES = frozenset(args.glossary_languages.split(","))
     if args.lexicon_translated:
         import codesearch.lexicon
 

@@ -17,6 +17,11 @@ words, the commonest programming sense first. How a query word is found:
 - Korean: entries are the forms words begin with (nouns, the noun of a 하다 verb, verb stems); a written word
   (an 어절) is cut greedily into the longest entries it begins with ("설정파일을" -> 설정, 파일) and the rest
   (a particle, a verb ending) dropped.
+- French and German: as written, without accents, by a crude stem (the dictd dictionaries' suffix stripping),
+  and a German word as a compound of two entries; the dictd dictionaries answer the words it lacks.
+- Chinese and Japanese: a word as the tokenizer (jieba, janome) cuts it, or the longest entries that make it
+  up, before CC-CEDICT or EDICT. jieba is told the glossary's words, so it keeps them whole; janome's tokens
+  are joined back where two to four of them make an entry ("文字" + "列" -> 文字列).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from codesearch.glosses import WordGloss
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = frozenset({"ko", "ru"})
+LANGUAGES = frozenset({"ko", "ru", "zh", "ja", "fr", "de"})
 # whether queries are read with the glossary (the quality benchmark turns it off for its baseline)
 GLOSSARY = True
 MAX_WORDS = 4  # the English words one entry gives, at most
@@ -59,11 +64,12 @@ class Glossary:
 
     def __post_init__(self) -> None:
         self._longest = max((len(w) for w in self.entries), default=0)
-        if self.language == "ru":
-            from codesearch.freedict import stem
+        from codesearch.freedict import SUFFIXES, fold, stem
 
+        if self.language in SUFFIXES:
             for word, english in self.entries.items():
-                self._stems.setdefault(stem(word, "ru"), english)
+                for key in (stem(word, self.language), stem(fold(word), self.language)):
+                    self._stems.setdefault(key, english)
 
     @classmethod
     def parse(cls, language: str, lines: Iterable[str]) -> Glossary:
@@ -82,19 +88,69 @@ class Glossary:
         return cls(language, entries)
 
     def lookup(self, word: str) -> tuple[str, ...]:
-        """A Russian word's English words: by its likeliest lemma, as written, by any other lemma it may have
-        (pymorphy3 guesses slang it does not know differently form by form); without pymorphy3, by stem, which
-        is cruder ("после", after, and "послать", send, share one) (``()``: not in the glossary)."""
+        """A word's English words (``()``: not in the glossary). Russian: by its likeliest lemma, as written,
+        by any other lemma it may have (pymorphy3 guesses slang it does not know differently form by form);
+        without pymorphy3, by stem, which is cruder ("после", after, and "послать", send, share one). French
+        and German: as written, without accents, by stem (the dictd dictionaries' suffix stripping), and a
+        German word as a compound of two entries."""
         from codesearch.freedict import russian_lemmas, stem
 
         lower = word.lower()
-        lemmas = russian_lemmas(lower) if self.language == "ru" else []
-        for key in (*lemmas[:1], lower, *lemmas[1:]):
+        if self.language == "ru":
+            lemmas = russian_lemmas(lower)
+            for key in (*lemmas[:1], lower, *lemmas[1:]):
+                if key in self.entries:
+                    return self.entries[key]
+            return () if lemmas else self._stems.get(stem(lower, "ru"), ())
+        return self.lookup_simple(lower) or (self._compound(lower) if self.language == "de" else ())
+
+    def _compound(self, word: str) -> tuple[str, ...]:
+        """A German compound of two entries (a linking -s- allowed): the modifier's first word, then the
+        head's ("konfigurationsdatei": configuration, file)."""
+        for cut in range(len(word) - 3, 2, -1):
+            head = self.lookup_simple(word[cut:])
+            if not head:
+                continue
+            left = word[:cut]
+            for modifier in (left, left[:-1] if left.endswith("s") else ""):
+                found = self.lookup_simple(modifier) if len(modifier) > 2 else ()
+                if found:
+                    return (*found[:2], *head[:2])
+        return ()
+
+    def lookup_simple(self, word: str) -> tuple[str, ...]:
+        """``lookup`` without the compound step: as written, without accents, then its stem as an entry's stem
+        or as an entry ("funktionen" -> funktion)."""
+        from codesearch.freedict import SUFFIXES, fold, stem
+
+        for key in (word, fold(word)):
             if key in self.entries:
                 return self.entries[key]
-        if self.language == "ru" and not lemmas:
-            return self._stems.get(stem(lower, "ru"), ())
+        if self.language not in SUFFIXES:
+            return ()
+        for key in (stem(word, self.language), stem(fold(word), self.language)):
+            if key in self._stems:
+                return self._stems[key]
+            if key in self.entries:
+                return self.entries[key]
         return ()
+
+    def cover(self, word: str) -> list[WordGloss] | None:
+        """A Chinese or Japanese word (as its tokenizer cut it): itself, when an entry, else the longest
+        entries it is made of, when they cover it all; None: the glossary does not cover it."""
+        if word in self.entries:
+            return [WordGloss(word, self.entries[word])]
+        out: list[WordGloss] = []
+        start = 0
+        while start < len(word):
+            for end in range(min(len(word), start + self._longest), start, -1):
+                if word[start:end] in self.entries:
+                    out.append(WordGloss(word[start:end], self.entries[word[start:end]]))
+                    start = end
+                    break
+            else:
+                return None
+        return out or None
 
     def pieces(self, word: str) -> list[WordGloss]:
         """A Korean written word cut into the longest entries it begins with, in order ([]: its beginning is

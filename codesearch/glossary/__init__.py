@@ -21,7 +21,9 @@ words, the commonest programming sense first. How a query word is found:
   and a German word as a compound of two entries; the dictd dictionaries answer the words it lacks.
 - Chinese and Japanese: a word as the tokenizer (jieba, janome) cuts it, or the longest entries that make it
   up, before CC-CEDICT or EDICT. jieba is told the glossary's words, so it keeps them whole; janome's tokens
-  are joined back where two to four of them make an entry ("文字" + "列" -> 文字列).
+  are joined back where two to four of them make an entry ("文字" + "列" -> 文字列). Without those tokenizers
+  and dictionaries (the plain install), the glossary's words are found in the query by longest match, left to
+  right.
 """
 
 from __future__ import annotations
@@ -134,6 +136,21 @@ class Glossary:
             if key in self.entries:
                 return self.entries[key]
         return ()
+
+    def scan(self, text: str) -> list[WordGloss]:
+        """The entries found in ``text`` (a run of Chinese or Japanese without spaces) from left to right,
+        the longest at each place; what no entry begins (a particle, an ending) is passed over."""
+        out: list[WordGloss] = []
+        start = 0
+        while start < len(text):
+            for end in range(min(len(text), start + self._longest), start, -1):
+                if text[start:end] in self.entries:
+                    out.append(WordGloss(text[start:end], self.entries[text[start:end]]))
+                    start = end
+                    break
+            else:
+                start += 1
+        return out
 
     def cover(self, word: str) -> list[WordGloss] | None:
         """A Chinese or Japanese word (as its tokenizer cut it): itself, when an entry, else the longest

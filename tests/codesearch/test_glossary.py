@@ -213,3 +213,33 @@ def test_queries_in_the_other_languages_get_the_glossarys_english(query, words) 
     if translation is None:
         pytest.skip("this language's tokenizer or dictionary is not installed (the translate extra, dictd)")
     assert words <= {w for gloss in translation.words for w in gloss.english}
+
+
+def test_chinese_and_japanese_words_are_found_by_longest_match_without_a_tokenizer() -> None:
+    ours = Glossary.parse(
+        "ja", ["設定\tconfig", "ファイル\tfile", "設定ファイル\tconfigfile", "読み込む\tread load"]
+    )
+    assert [w.word for w in ours.scan("設定ファイルを読み込む")] == ["設定ファイル", "読み込む"]
+    assert ours.scan("をにが") == []
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "words"),
+    [
+        ("zh", "读取配置文件", {"read", "config", "file"}),
+        ("ja", "設定ファイルを読み込む", {"config", "file", "read"}),
+    ],
+)
+def test_on_the_plain_install_chinese_and_japanese_queries_get_the_glossarys_english(
+    monkeypatch, language, query, words
+) -> None:
+    """Without jieba, janome, CC-CEDICT or EDICT (the translate extra), the glossary alone reads the query."""
+    monkeypatch.setattr(translate, "_jieba", lambda: None)
+    monkeypatch.setattr(translate, "_janome", lambda: None)
+    translate._translator.cache_clear()
+    try:
+        translation = translate.translate_query(query)
+        assert translation is not None
+        assert words <= {w for gloss in translation.words for w in gloss.english}
+    finally:
+        translate._translator.cache_clear()

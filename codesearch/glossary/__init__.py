@@ -107,8 +107,8 @@ class Glossary:
         return self.lookup_simple(lower) or (self._compound(lower) if self.language == "de" else ())
 
     def _compound(self, word: str) -> tuple[str, ...]:
-        """A German compound of two entries (a linking -s- allowed): the modifier's first word, then the
-        head's ("konfigurationsdatei": configuration, file)."""
+        """A German compound of two entries (a linking -s- allowed): the modifier's first two words, then the
+        head's ("konfigurationsdatei": config, configuration, file)."""
         for cut in range(len(word) - 3, 2, -1):
             head = self.lookup_simple(word[cut:])
             if not head:
@@ -137,36 +137,38 @@ class Glossary:
                 return self.entries[key]
         return ()
 
+    def _longest_at(self, text: str, start: int) -> str | None:
+        """The longest entry that ``text`` has at ``start`` (None: no entry begins there)."""
+        for end in range(min(len(text), start + self._longest), start, -1):
+            if text[start:end] in self.entries:
+                return text[start:end]
+        return None
+
     def scan(self, text: str) -> list[WordGloss]:
         """The entries found in ``text`` (a run of Chinese or Japanese without spaces) from left to right,
         the longest at each place; what no entry begins (a particle, an ending) is passed over."""
         out: list[WordGloss] = []
         start = 0
         while start < len(text):
-            for end in range(min(len(text), start + self._longest), start, -1):
-                if text[start:end] in self.entries:
-                    out.append(WordGloss(text[start:end], self.entries[text[start:end]]))
-                    start = end
-                    break
-            else:
+            found = self._longest_at(text, start)
+            if found is None:
                 start += 1
+                continue
+            out.append(WordGloss(found, self.entries[found]))
+            start += len(found)
         return out
 
     def cover(self, word: str) -> list[WordGloss] | None:
         """A Chinese or Japanese word (as its tokenizer cut it): itself, when an entry, else the longest
         entries it is made of, when they cover it all; None: the glossary does not cover it."""
-        if word in self.entries:
-            return [WordGloss(word, self.entries[word])]
         out: list[WordGloss] = []
         start = 0
         while start < len(word):
-            for end in range(min(len(word), start + self._longest), start, -1):
-                if word[start:end] in self.entries:
-                    out.append(WordGloss(word[start:end], self.entries[word[start:end]]))
-                    start = end
-                    break
-            else:
+            found = self._longest_at(word, start)
+            if found is None:
                 return None
+            out.append(WordGloss(found, self.entries[found]))
+            start += len(found)
         return out or None
 
     def pieces(self, word: str) -> list[WordGloss]:

@@ -309,6 +309,14 @@ def russian_lemma(word: str) -> str | None:
     return str(parses[0].normal_form) if parses else None
 
 
+def russian_lemmas(word: str) -> list[str]:
+    """Every dictionary form pymorphy3 finds for a Russian word, likeliest first ([]: without pymorphy3)."""
+    morphology = _russian_morphology()
+    if morphology is None:
+        return []
+    return list(dict.fromkeys(str(parse.normal_form) for parse in morphology.parse(word)))
+
+
 def open_dictionary(language: str, folder: Path | None, cache_dir: Path) -> CompiledDictionary | None:
     """The compiled dictionary for ``language``, compiled first if its sources are new (None: none is
     installed)."""
@@ -324,13 +332,23 @@ def open_dictionary(language: str, folder: Path | None, cache_dir: Path) -> Comp
 
 
 def translator(
-    language: str, folder: Path | None, cache_dir: Path
+    language: str,
+    folder: Path | None,
+    cache_dir: Path,
+    first: Callable[[str], tuple[str, ...]] | None = None,
 ) -> Callable[[str], list[WordGloss]] | None:
     """A function from a ``language`` query to its words with their English words (stop words skipped;
-    a word of code, which is not looked up, with none), or None when no dictionary for it is installed."""
+    a word of code, which is not looked up, with none), or None when no dictionary for it is installed.
+    ``first`` (the glossary's lookup, ``codesearch.glossary``) is asked before the dictionary; with it there
+    is a translator even where no dictionary is installed."""
     dictionary = open_dictionary(language, folder, cache_dir)
-    if dictionary is None:
+    if dictionary is None and first is None:
         return None
+
+    def lookup(word: str) -> tuple[str, ...]:
+        found = first(word) if first is not None else ()
+        return found or (dictionary.lookup(word) if dictionary is not None else ())
+
     stop = STOPWORDS.get(language, frozenset()) | SHARED_STOPWORDS | RUSSIAN_STOPWORDS
 
     def translate(text: str) -> list[WordGloss]:
@@ -339,7 +357,7 @@ def translator(
             if len(word) < 2 or word.lower() in stop:
                 continue
             # names the query quotes (JSON, FormData, base64) are terms already: not looked up
-            out.append(WordGloss(word, () if _is_code_word(word) else dictionary.lookup(word)))
+            out.append(WordGloss(word, () if _is_code_word(word) else lookup(word)))
         return out
 
     return translate

@@ -48,6 +48,9 @@ class Query:
     # the query said in English, word by word, by that dictionary (``translate.gloss_text``): what an
     # English-only model of the index embeds in place of ``text`` ("": English, or no dictionary)
     gloss: str = ""
+    # the query's words (lower case) the dictionary or the glossary gave English for; a Korean word's pieces
+    # ("설정", "파일" of "설정파일을")
+    translated_words: tuple[str, ...] = ()
 
     def with_vector(self, vector: np.ndarray | None, dense: Ranking | None = None, depth: int = 0) -> Query:
         """This query with its vector (and dense ranking ``depth`` deep) computed beforehand."""
@@ -77,4 +80,15 @@ def analyse_query(text: str, query_type: str | None = None) -> Query:
     translation = translate_query(text) if TRANSLATE and query_type == "text" else None
     translated = lexical_terms(text, translation.words) if translation else ()
     gloss = translation.gloss() if translation and GLOSS else ""
-    return Query(text, query_type, tuple(query_terms(text)), identifier, translated=translated, gloss=gloss)
+    words = (
+        tuple(dict.fromkeys(w.word.lower() for w in translation.words if w.english)) if translation else ()
+    )
+    return Query(
+        text,
+        query_type,
+        tuple(query_terms(text)),
+        identifier,
+        translated=translated,
+        gloss=gloss,
+        translated_words=words,
+    )

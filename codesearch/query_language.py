@@ -1,5 +1,5 @@
 """The human language a query is written in, told cheaply (no model, no file): by script for Chinese,
-Japanese and Russian, by function words and letters for German, French, Spanish, Portuguese and Italian.
+Japanese, Korean and Russian, by function words and letters for German, French, Spanish, Portuguese and Italian.
 
 It decides only whether a dictionary translation runs (``codesearch.translate``), so it answers ``None``
 whenever it is unsure, and always for English: a query without a foreign function word, a foreign letter or
@@ -73,8 +73,8 @@ def _is_han(c: str) -> bool:
 
 
 def _script_language(text: str) -> str | None:
-    """``ja``/``zh``/``ru`` when the query's script says so, ``ko``-like scripts and Ukrainian: ``""``
-    (no dictionary), None: Latin or mixed, decided by words."""
+    """``ja``/``zh``/``ko``/``ru`` when the query's script says so, Ukrainian: ``""`` (no dictionary), None:
+    Latin or mixed, decided by words."""
     han = kana = False
     cyrillic = latin = 0
     for c in text:
@@ -82,8 +82,8 @@ def _script_language(text: str) -> str | None:
             kana = True
         elif _is_han(c):
             han = True
-        elif "\uac00" <= c <= "\ud7af":  # Hangul: Korean, which no dictionary here covers
-            return ""
+        elif "\uac00" <= c <= "\ud7af":  # Hangul: Korean (codesearch's own glossary reads it)
+            return "ko"
         elif "\u0400" <= c <= "\u04ff":
             if c in "іїєґІЇЄҐ":  # Ukrainian
                 return ""
@@ -111,8 +111,8 @@ def _german_shape(words: list[str]) -> bool:
 
 
 def detect_language(text: str) -> str | None:
-    """The ISO 639-1 code of ``text``'s language among those a dictionary may cover (zh, ja, ru, de, fr,
-    es, pt, it), or None: English, another language, or not sure."""
+    """The ISO 639-1 code of ``text``'s language among those a dictionary may cover (zh, ja, ko, ru, de,
+    fr, es, pt, it), or None: English, another language, or not sure."""
     by_script = _script_language(text)
     if by_script is not None:
         return by_script or None

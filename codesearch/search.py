@@ -214,7 +214,7 @@ class Searcher:
         (``codesearch.lexicon``): they join its lexical terms beside any a dictionary gave."""
         if not word_lexicon.MODEL_LEXICON or query.type != "text":
             return query
-        words = word_lexicon.words_to_look_up(query.terms, generation.known_words)
+        words = word_lexicon.words_to_look_up(query.terms, generation.known_words, query.translated_words)
         if not words:
             return query
         found = self._lexicon(generation)

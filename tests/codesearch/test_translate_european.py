@@ -11,8 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from codesearch import freedict, translate
+from codesearch import freedict, glossary, translate
 from codesearch.query import analyse_query
+
+
+@pytest.fixture(autouse=True)
+def dictionaries_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dictd dictionaries on their own: codesearch's glossary (``codesearch.glossary``, tested in
+    test_glossary.py) would read these queries' words first."""
+    monkeypatch.setattr(glossary, "GLOSSARY", False)
 
 
 @pytest.fixture

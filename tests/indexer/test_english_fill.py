@@ -104,7 +104,7 @@ def test_a_deferred_build_ranks_like_use_alone_until_the_fill(
     plan = deferred.plan("read the config file")
     assert plan.part_weights is not None and plan.part_weights[1] > 0  # English queries use English now
     # and only English queries, or a translated one's English gloss: not a query no dictionary translates
-    assert deferred.plan("설정 파일 읽기").part_weights == (1.0, 0.0)
+    assert deferred.plan("прочитати файл конфігурації").part_weights == (1.0, 0.0)  # Ukrainian
     assert fill_missing_parts(tmp_path / "idx", embedder).embedded == 0  # nothing left to do
 
 

@@ -42,8 +42,8 @@ class Query:
     # its unfiltered dense ranking, ``dense_depth`` deep (None: the searcher scans the vectors itself)
     dense: Ranking | None = None
     dense_depth: int = 0
-    # English terms a dictionary gives for a Chinese or Japanese query (``codesearch.translate``): the
-    # lexical side searches them beside ``terms``
+    # English terms the glossary or a dictionary gives for a query not in English (``codesearch.translate``):
+    # the lexical side searches them beside ``terms``
     translated: tuple[str, ...] = ()
     # the query said in English, word by word, by that dictionary (``translate.gloss_text``): what an
     # English-only model of the index embeds in place of ``text`` ("": English, or no dictionary)

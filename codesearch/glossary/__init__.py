@@ -1,10 +1,12 @@
-"""A programming glossary written for codesearch: the words a Korean or Russian developer types into a search
-box, with the English words code uses for them ("문자열" string, "разобрать" parse, "удалить" delete remove).
+"""A programming glossary written for codesearch: the words a Korean, Russian, Chinese, Japanese, French or
+German developer types into a search box, with the English words code uses for them ("문자열" string,
+"разобрать" parse, "удалить" delete remove, "配置" config, "tableau" array).
 
 No free Korean-English dictionary exists to read Korean queries, and the Russian dictionaries Debian ships are
 English-Russian ones read backwards, which miss common programming words ("файл", "создать", "сравнить") and
-give rare senses for others ("строка" by-line, "удалить" prowess, "данные" give). The glossary fills both gaps.
-It was written for this project from the 2,500 words most files of the benchmark corpus contain (identifier
+give rare senses for others ("строка" by-line, "удалить" prowess, "данные" give). The other languages'
+dictionaries are general ones, whose first senses are often not the programming ones ("配置" deploy,
+"tableau" painting). The glossary comes before them all, and they answer the words it lacks. It was written for this project from the 2,500 words most files of the benchmark corpus contain (identifier
 parts and comment words), never from the benchmark's queries, and ships in the wheel (Apache-2.0), so it works
 on the plain install.
 
@@ -13,7 +15,7 @@ words, the commonest programming sense first. How a query word is found:
 
 - Russian: entries are dictionary forms; a query word is looked up by its lemma (pymorphy3, in the
   ``translate`` extra, where installed), then as written, then by a crude stem (the dictd dictionaries' suffix
-  stripping) of both. A word the glossary lacks goes to the dictd dictionaries (``codesearch.freedict``).
+  stripping). A word the glossary lacks goes to the dictd dictionaries (``codesearch.freedict``).
 - Korean: entries are the forms words begin with (nouns, the noun of a 하다 verb, verb stems); a written word
   (an 어절) is cut greedily into the longest entries it begins with ("설정파일을" -> 설정, 파일) and the rest
   (a particle, a verb ending) dropped.

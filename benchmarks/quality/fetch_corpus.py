@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout24"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout25"); "" for the first
 
 
 # fmt: off
@@ -640,6 +640,33 @@ SOURCES: list[Source] = [
     # and iOS code left out
     Source("rn-contacts", "npm", "react-native-contacts", "8.0.10", root="package",
            include=("android/src/main/java",), heldout=True, query_set="heldout24"),
+    # Held out, twenty-fifth set (queries/heldout25.jsonl, written 2026-12-07 from reading this code, committed
+    # before any search or index ran over it): C++, Rust, Python, Lua; its non-English queries Russian, German,
+    # French, Spanish, Portuguese, Italian, Japanese, Chinese and Korean
+    # C++: TLSH, Trend Micro's locality-sensitive hash (similarity digests of byte streams: the sliding window and
+    # its Pearson-hash triplets into buckets, quartile boundaries, the checksum, length and ratio bytes, hex digests
+    # with their version prefix, scoring the distance between two digests, the Python extension type, and the
+    # command-line helpers' file walking and hashing) as the py-tlsh sdist ships it, its src/ .cpp files and the
+    # module; its headers (declarations only), the table generator gen_arr2.cpp and setup scripts left out
+    Source("tlsh", "pypi", "py-tlsh", "5.0.0", root="py-tlsh-5.0.0",
+           include=("src/input_desc.cpp", "src/shared_file_functions.cpp", "src/tlsh.cpp", "src/tlsh_impl.cpp",
+                    "src/tlsh_util.cpp", "tlshmodule.cpp"), heldout=True, query_set="heldout25"),
+    # Rust: unicode-bidi (the Unicode Bidirectional Algorithm, UAX #9: paragraphs and their base direction,
+    # explicit embeddings, overrides and isolates, isolating run sequences, weak and neutral type resolution,
+    # implicit levels, line reordering into visual runs, embedding levels) as Debian ships it, its src/; the
+    # generated character tables are data (char_data/tables.rs holds no function)
+    Source("unicode-bidi", "deb", "librust-unicode-bidi-dev", "0.3.8-2",
+           root="usr/share/cargo/registry/unicode-bidi-0.3.8", include=("src",), heldout=True, query_set="heldout25"),
+    # Python: inflect (English word forms: plurals and singulars of nouns, verbs and adjectives, indefinite
+    # articles, ordinals, numbers to words, joining lists, comparing word forms, user-defined inflections), its
+    # inflect/ package; its tests left out
+    Source("inflect", "pypi", "inflect", "7.6.0", root="inflect-7.6.0", include=("inflect",), heldout=True,
+           query_set="heldout25"),
+    # Lua: LuaDoc (a documentation generator for Lua sources: scanning files for comment blocks, their @tags,
+    # function and table declarations, module names, the HTML doclet with its templates and links, the Lua
+    # template preprocessor) as Debian's lua-doc ships it, its luadoc/ modules
+    Source("luadoc", "deb", "lua-doc", "3.0.1+gitdb9e868-2", root="usr/share/lua/5.1", include=("luadoc",),
+           heldout=True, query_set="heldout25"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -647,7 +674,7 @@ HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 
 
 def query_set_packages(query_set: str) -> frozenset[str]:
-    """The packages of one held-out set after the first (``heldout2`` ... ``heldout24``): its queries target only
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout25``): its queries target only
     these (``tests/benchmarks/test_split.py``)."""
     return frozenset(s.name for s in SOURCES if s.query_set == query_set)
 

@@ -44,6 +44,7 @@ TEST_SETS = (
     ("heldout22", None),
     ("heldout23", None),
     ("heldout24", None),
+    ("heldout25", None),
 )
 
 

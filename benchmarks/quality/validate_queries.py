@@ -50,6 +50,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout22.jsonl",
     QUERIES / "heldout23.jsonl",
     QUERIES / "heldout24.jsonl",
+    QUERIES / "heldout25.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

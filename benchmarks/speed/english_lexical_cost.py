@@ -31,7 +31,7 @@ SETTINGS = {
     "weights": {"ENGLISH_BM25_WEIGHTS": fusion.ENGLISH_BM25_WEIGHTS, "VARIANT_SHARE": 0.0},
     "shipped": {"ENGLISH_BM25_WEIGHTS": fusion.ENGLISH_BM25_WEIGHTS, "VARIANT_SHARE": fusion.VARIANT_SHARE},
 }
-SETS = ["handwritten"] + ["heldout"] + [f"heldout{n}" for n in range(2, 25)]
+SETS = ["handwritten"] + ["heldout"] + [f"heldout{n}" for n in range(2, 26)]
 
 
 def set_queries(languages: tuple[str, ...] = ("en",), limit: int = 0) -> list[str]:

@@ -93,6 +93,16 @@ HELD_OUT_FILES = {
             )
         ),
     ),
+    "heldout25": (
+        140,
+        lambda rs: (
+            sum(r["lang"] == "en" for r in rs) == 72
+            and all(
+                sum(r["lang"] == lang for r in rs) == 8
+                for lang in ("ru", "de", "fr", "es", "pt", "it", "ja", "zh", "ko")
+            )
+        ),
+    ),
 }
 
 
@@ -105,7 +115,7 @@ def test_each_held_out_file_is_all_test_with_unique_ids(name: str) -> None:
     assert len({r["id"] for r in records}) == len(records)
 
 
-@pytest.mark.parametrize("n", range(2, 25))
+@pytest.mark.parametrize("n", range(2, 26))
 def test_each_later_held_out_set_targets_only_its_own_new_packages(n: int) -> None:
     """heldoutN's packages are held out (no CSN query is drawn from them), shared with no earlier set from the
     second on, and every target of heldoutN.jsonl is in one of them."""

@@ -41,7 +41,7 @@ from codesearch.glosses import WordGloss
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = frozenset({"ko", "ru", "zh", "ja", "fr", "de"})
+LANGUAGES = frozenset({"ko", "ru", "zh", "ja", "fr", "de", "es", "pt", "it"})
 # whether queries are read with the glossary (the quality benchmark turns it off for its baseline)
 GLOSSARY = True
 MAX_WORDS = 4  # the English words one entry gives, at most

@@ -195,6 +195,11 @@ def path(language: str) -> Path:
     return Path(__file__).with_name(f"{language}.tsv")
 
 
+def available(language: str) -> bool:
+    """Whether ``language``'s glossary is read (``load`` finds it), without reading it."""
+    return GLOSSARY and language in LANGUAGES and path(language).is_file()
+
+
 def load(language: str) -> Glossary | None:
     """The shipped glossary of ``language`` (None: there is none, its file is unreadable, or ``GLOSSARY`` is
     off)."""

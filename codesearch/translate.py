@@ -235,13 +235,13 @@ def available_dictionaries(
     japanese = next((p for p in _edict_paths(edict) if p.is_file()), None)
     out["ja"] = str(japanese) if japanese is not None and importlib.util.find_spec("janome") else None
     for language in ("zh", "ja"):  # without them, the glossary alone
-        if out[language] is None and glossary.path(language).is_file():
+        if out[language] is None and glossary.available(language):
             out[language] = str(glossary.path(language))
-    out["ko"] = str(glossary.path("ko")) if glossary.path("ko").is_file() else None
+    out["ko"] = str(glossary.path("ko")) if glossary.available("ko") else None
     program = apertium.program(apertium_setting)
     for language in freedict.SOURCES:
         where = [str(s.data) for s in freedict.find_sources(language, freedict_dir)]
-        if language in glossary.LANGUAGES and glossary.path(language).is_file():
+        if glossary.available(language):
             where.insert(0, str(glossary.path(language)))
         if language in apertium.CHAINS and not apertium.missing_parts(language, program):
             where.insert(0, f"Apertium {'+'.join(apertium.CHAINS[language])} ({program})")

@@ -41,7 +41,7 @@ from codesearch.glosses import WordGloss
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = frozenset({"ko", "ru", "zh", "ja", "fr", "de"})
+LANGUAGES = frozenset({"ko", "ru", "zh", "ja", "fr", "de", "es", "pt", "it"})
 # whether queries are read with the glossary (the quality benchmark turns it off for its baseline)
 GLOSSARY = True
 MAX_WORDS = 4  # the English words one entry gives, at most
@@ -193,6 +193,11 @@ class Glossary:
 
 def path(language: str) -> Path:
     return Path(__file__).with_name(f"{language}.tsv")
+
+
+def available(language: str) -> bool:
+    """Whether ``language``'s glossary is read (``load`` finds it), without reading it."""
+    return GLOSSARY and language in LANGUAGES and path(language).is_file()
 
 
 def load(language: str) -> Glossary | None:

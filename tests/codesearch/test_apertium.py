@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from codesearch import apertium, translate
+from codesearch import apertium, glossary, translate
 from codesearch.errors import ConfigError
 from codesearch.query import analyse_query
 from codesearch.settings import Settings
@@ -24,6 +24,13 @@ def _needs(language: str) -> pytest.MarkDecorator:
         reason=f"Debian's {apertium.DEBIAN_PACKAGES[language]} (GPL, a separate program, never a Python "
         "dependency) is not installed here: apt install it, as .ci/run does",
     )
+
+
+@pytest.fixture(autouse=True)
+def apertium_and_dictionaries_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apertium and the dictd dictionaries on their own: codesearch's glossary (test_glossary.py) would read
+    the Spanish, Portuguese and Italian words where Apertium does not."""
+    monkeypatch.setattr(glossary, "GLOSSARY", False)
 
 
 @pytest.fixture

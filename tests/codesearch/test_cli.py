@@ -101,6 +101,7 @@ def test_status_says_which_translation_dictionaries_are_installed(
         (folder / name).write_bytes(b"")
     monkeypatch.setenv("CODESEARCH_FREEDICT_DIR", str(folder))
     monkeypatch.setenv("CODESEARCH_APERTIUM", "off")
+    monkeypatch.setattr(glossary, "LANGUAGES", glossary.LANGUAGES - {"es"})  # a language with nothing
     assert main(["status", "--json", "--index", str(index_dir)]) == 0
     translation = json.loads(capsys.readouterr().out)["translation"]
     assert translation["fr"].endswith(str(folder / "freedict-fra-eng.dict.dz"))

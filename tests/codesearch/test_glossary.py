@@ -106,6 +106,9 @@ def test_the_shipped_glossary_is_well_formed(language) -> None:
         "ja": "[\u3005\u3040-\u30ff\u3400-\u9fff\uff10-\uff5a]",
         "fr": "[a-zàâæçéèêëîïôœùûüÿ'-]",
         "de": "[a-zäöüß-]",
+        "es": "[a-záéíóúüñ'-]",
+        "pt": "[a-záàâãéêíóôõúüç'-]",
+        "it": "[a-zàèéìíòóùú'-]",
     }[language]
     sources = []
     for line in entries:

@@ -46,6 +46,14 @@ def test_the_committed_query_files_carry_the_frozen_split() -> None:
 
 # each held-out file: all test, at least this many queries, and enough of them not in English (the first set:
 # half; the third: its 28 Russian ones)
+def _half_english_and_eight_of_each_other(records: list[dict]) -> bool:
+    """72 English queries and 8 in each of the nine other languages (heldout24 on)."""
+    others = ("ru", "de", "fr", "es", "pt", "it", "ja", "zh", "ko")
+    return sum(r["lang"] == "en" for r in records) == 72 and all(
+        sum(r["lang"] == lang for r in records) == 8 for lang in others
+    )
+
+
 HELD_OUT_FILES = {
     "heldout": (150, lambda rs: sum(r["lang"] != "en" for r in rs) * 2 >= len(rs)),
     "heldout2": (100, lambda rs: sum(r["lang"] != "en" for r in rs) >= 60),
@@ -83,26 +91,8 @@ HELD_OUT_FILES = {
             and all(sum(r["lang"] == lang for r in rs) >= 20 for lang in ("zh", "ja", "fr", "de"))
         ),
     ),
-    "heldout24": (
-        140,
-        lambda rs: (
-            sum(r["lang"] == "en" for r in rs) == 72
-            and all(
-                sum(r["lang"] == lang for r in rs) == 8
-                for lang in ("ru", "de", "fr", "es", "pt", "it", "ja", "zh", "ko")
-            )
-        ),
-    ),
-    "heldout25": (
-        140,
-        lambda rs: (
-            sum(r["lang"] == "en" for r in rs) == 72
-            and all(
-                sum(r["lang"] == lang for r in rs) == 8
-                for lang in ("ru", "de", "fr", "es", "pt", "it", "ja", "zh", "ko")
-            )
-        ),
-    ),
+    "heldout24": (140, lambda rs: _half_english_and_eight_of_each_other(rs)),
+    "heldout25": (140, lambda rs: _half_english_and_eight_of_each_other(rs)),
 }
 
 

@@ -302,19 +302,16 @@ def russian_lemma(word: str) -> str | None:
     """A Russian word's dictionary form ("частоту" -> "частота", "времени" -> "время"), by its likeliest
     parse; None without pymorphy3. Dev MRR@10 of the Russian hand-written queries 0.145 -> 0.245
     (benchmarks/results/russian-lemmas-2026-12-06.md)."""
-    morphology = _russian_morphology()
-    if morphology is None:
-        return None
-    parses = morphology.parse(word)
-    return str(parses[0].normal_form) if parses else None
+    lemmas = russian_lemmas(word)
+    return lemmas[0] if lemmas else None
 
 
-def russian_lemmas(word: str) -> list[str]:
-    """Every dictionary form pymorphy3 finds for a Russian word, likeliest first ([]: without pymorphy3)."""
+def russian_lemmas(word: str) -> tuple[str, ...]:
+    """Every dictionary form pymorphy3 finds for a Russian word, likeliest first (empty: without pymorphy3)."""
     morphology = _russian_morphology()
     if morphology is None:
-        return []
-    return list(dict.fromkeys(str(parse.normal_form) for parse in morphology.parse(word)))
+        return ()
+    return tuple(dict.fromkeys(str(parse.normal_form) for parse in morphology.parse(word)))
 
 
 def open_dictionary(language: str, folder: Path | None, cache_dir: Path) -> CompiledDictionary | None:

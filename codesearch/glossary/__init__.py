@@ -1,14 +1,15 @@
-"""A programming glossary written for codesearch: the words a Korean, Russian, Chinese, Japanese, French or
-German developer types into a search box, with the English words code uses for them ("문자열" string,
+"""A programming glossary written for codesearch: the words a Korean, Russian, Chinese, Japanese, French,
+German, Spanish, Portuguese or Italian developer types into a search box, with the English words code uses for them ("문자열" string,
 "разобрать" parse, "удалить" delete remove, "配置" config, "tableau" array).
 
 No free Korean-English dictionary exists to read Korean queries, and the Russian dictionaries Debian ships are
 English-Russian ones read backwards, which miss common programming words ("файл", "создать", "сравнить") and
 give rare senses for others ("строка" by-line, "удалить" prowess, "данные" give). The other languages'
 dictionaries are general ones, whose first senses are often not the programming ones ("配置" deploy,
-"tableau" painting). The glossary comes before them all, and they answer the words it lacks. It was written for this project from the 2,500 words most files of the benchmark corpus contain (identifier
-parts and comment words), never from the benchmark's queries, and ships in the wheel (Apache-2.0), so it works
-on the plain install.
+"tableau" painting). The glossary comes before them all (Spanish, Portuguese and Italian go to Apertium first,
+where it is installed), and they answer the words it lacks. It was written for this project from the 2,500
+words most files of the benchmark corpus contain (identifier parts and comment words), never from the
+benchmark's queries, and ships in the wheel (Apache-2.0), so it works on the plain install.
 
 One file per language, ``<language>.tsv`` beside this module: a source word, a TAB, then up to four English
 words, the commonest programming sense first. How a query word is found:
@@ -19,8 +20,9 @@ words, the commonest programming sense first. How a query word is found:
 - Korean: entries are the forms words begin with (nouns, the noun of a 하다 verb, verb stems); a written word
   (an 어절) is cut greedily into the longest entries it begins with ("설정파일을" -> 설정, 파일) and the rest
   (a particle, a verb ending) dropped.
-- French and German: as written, without accents, by a crude stem (the dictd dictionaries' suffix stripping),
-  and a German word as a compound of two entries; the dictd dictionaries answer the words it lacks.
+- French, German, Spanish, Portuguese and Italian: as written, without accents, by a crude stem (the dictd
+  dictionaries' suffix stripping), and a German word as a compound of two entries; the dictd dictionaries
+  answer the words it lacks.
 - Chinese and Japanese: a word as the tokenizer (jieba, janome) cuts it, or the longest entries that make it
   up, before CC-CEDICT or EDICT. jieba is told the glossary's words, so it keeps them whole; janome's tokens
   are joined back where two to four of them make an entry ("文字" + "列" -> 文字列). Without those tokenizers
@@ -72,8 +74,10 @@ class Glossary:
 
         if self.language in SUFFIXES:
             for word, english in self.entries.items():
-                for key in (stem(word, self.language), stem(fold(word), self.language)):
-                    self._stems.setdefault(key, english)
+                self._stems.setdefault(stem(word, self.language), english)
+                folded = fold(word)
+                if folded != word:
+                    self._stems.setdefault(stem(folded, self.language), english)
 
     @classmethod
     def parse(cls, language: str, lines: Iterable[str]) -> Glossary:

@@ -7,6 +7,11 @@ and the row, so a term's scores can be fetched once per index generation and add
 words still go to FTS5 (one query over few rows); common ones (more than ``COMMON_DF`` documents) come from
 memory. The ranking equals FTS5's own ``ORDER BY bm25(...)`` (tests/codesearch/test_lexical_ranker.py).
 Figures: benchmarks/RESULTS.md (issue 5's load test).
+
+A common word's postings are read into memory the second time a search asks for it, not the first: reading
+them costs about three times what FTS5 takes to rank the query's words together, and pays only when the word
+comes again. So a one-shot search (the CLI's) reads no postings at all, and a server or the TUI keeps the words
+its searches repeat (``REMEMBER_AFTER``).
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ COMMON_DF = 200
 MAX_CACHED_POSTINGS = 6_000_000
 # at most this many document frequencies remembered (a query's words are looked up once per generation)
 MAX_CACHED_DFS = 200_000
+# how many earlier searches must have asked for a common word before its postings are read into memory (0: the
+# first); until then FTS5 scores it along with the query's other words
+REMEMBER_AFTER = 1
 
 Ranking = list[tuple[int, float]]
 
@@ -61,10 +69,18 @@ class LexicalRanker:
     """The BM25 ranking of one index generation. Thread-safe; share it between the searchers of a pool
     (each passes its own connection). Scores are FTS5's, sign flipped: higher is better."""
 
-    def __init__(self, weights: Sequence[float] | None = None, common_df: int = COMMON_DF) -> None:
+    def __init__(
+        self,
+        weights: Sequence[float] | None = None,
+        common_df: int = COMMON_DF,
+        remember_after: int = REMEMBER_AFTER,
+    ) -> None:
         # None: ``BM25_WEIGHTS`` as it is when the ranker is made (a benchmark sets it for the rankers it opens)
         self.weights = weights_sql(BM25_WEIGHTS if weights is None else weights)
         self.common_df = common_df
+        self.remember_after = remember_after
+        # (column weights, term) -> how many searches have asked for that common term and not found it in memory
+        self._asked: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
         # (column weights, term) -> that term's postings under those weights
         self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
@@ -139,7 +155,8 @@ class LexicalRanker:
         folded = {t: fold_diacritics(t) for t in terms}
         dfs = self.document_frequencies(db, list(folded.values()))
         common = [t for t in terms if dfs[folded[t]] > self.common_df and t not in forms]
-        rare = [t for t in terms if dfs[folded[t]] <= self.common_df and t not in forms]
+        common = self._remembered(common, columns)
+        rare = [t for t in terms if t not in common and t not in forms]
         if not common and not forms:  # few rows: FTS5 ranks them as fast as anything
             ids, scores = self._fts(db, rare, where, args, depth, columns)
             return list(zip(ids.tolist(), scores.tolist(), strict=True))
@@ -164,6 +181,23 @@ class LexicalRanker:
             matched = matched[np.argpartition(-total[matched], depth - 1)[:depth]]
         matched = matched[np.lexsort((matched, -total[matched]))]
         return list(zip(matched.tolist(), total[matched].tolist(), strict=True))
+
+    def _remembered(self, common: list[str], columns: str) -> list[str]:
+        """Those of the ``common`` terms whose postings come from memory in this search: held already, or asked
+        for by ``remember_after`` earlier searches; the others are counted as asked."""
+        kept = []
+        with self._lock:
+            if len(self._asked) > MAX_CACHED_DFS:
+                self._asked.clear()
+            for term in common:
+                key = (columns, term)
+                asked = self._asked.get(key, 0)
+                if key in self._postings or asked >= self.remember_after:
+                    kept.append(term)
+                    self._asked.pop(key, None)
+                else:
+                    self._asked[key] = asked + 1
+        return kept
 
     def _fts(
         self,

@@ -90,15 +90,40 @@ def test_rankings_equal_fts5_bm25(lexical_index, split):
     db.close()
 
 
-def test_a_common_terms_postings_are_read_once(lexical_index):
+def test_a_common_terms_postings_are_read_the_second_time_it_is_asked_for_and_then_kept(lexical_index):
     db = connect(lexical_index, readonly=True)
     LexicalRanker.attach(db)
     ranker = LexicalRanker(common_df=0)
     first = ranker.rank(db, ["return", "ledger"], 10)
+    assert ranker.fetches == 0  # FTS5 ranked both: a one-shot search reads no postings
+    _assert_same(first, _fts_ranking(db, ["return", "ledger"], 10))
+    _assert_same(ranker.rank(db, ["ledger", "return"], 10), first)
     assert ranker.fetches == 2
-    assert ranker.rank(db, ["ledger", "return"], 10) == first
     assert ranker.rank(db, ["return"], 10)
+    assert ranker.rank(db, ["ledger", "return"], 10) == ranker.rank(db, ["return", "ledger"], 10)
     assert ranker.fetches == 2
+    db.close()
+
+
+def test_remember_after_0_reads_a_common_terms_postings_at_once(lexical_index):
+    db = connect(lexical_index, readonly=True)
+    LexicalRanker.attach(db)
+    ranker = LexicalRanker(common_df=0, remember_after=0)
+    _assert_same(ranker.rank(db, ["return", "ledger"], 10), _fts_ranking(db, ["return", "ledger"], 10))
+    assert ranker.fetches == 2
+    db.close()
+
+
+def test_a_word_asked_for_once_and_one_held_mix_in_one_search(lexical_index):
+    db = connect(lexical_index, readonly=True)
+    LexicalRanker.attach(db)
+    ranker = LexicalRanker(common_df=0)
+    ranker.rank(db, ["return"], 5)
+    ranker.rank(db, ["return"], 5)  # held from now on
+    assert ranker.fetches == 1
+    for depth in (1, 5, 50):  # "ledger" comes from FTS5, every row of it, to add to the postings held
+        _assert_same(ranker.rank(db, ["return", "ledger"], depth), _fts_ranking(db, ["return", "ledger"], depth))
+    assert ranker.fetches == 2  # "ledger" was asked for again
     db.close()
 
 
@@ -138,7 +163,7 @@ def test_the_memory_bound_holds_and_results_stay_right(lexical_index, monkeypatc
     dfs = LexicalRanker().document_frequencies(db, WORDS)
     bound = max(dfs.values()) + 1  # room for about one term at a time
     monkeypatch.setattr(lexical_ranker, "MAX_CACHED_POSTINGS", bound)
-    ranker = LexicalRanker(common_df=0)
+    ranker = LexicalRanker(common_df=0, remember_after=0)
     for terms in (["return", "value"], ["self", "config"], ["return", "value"]):
         _assert_same(ranker.rank(db, terms, 20), _fts_ranking(db, terms, 20))
         assert ranker._cached <= max(bound, max(dfs[t] for t in terms))

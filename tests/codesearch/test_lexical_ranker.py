@@ -122,7 +122,9 @@ def test_a_word_asked_for_once_and_one_held_mix_in_one_search(lexical_index):
     ranker.rank(db, ["return"], 5)  # held from now on
     assert ranker.fetches == 1
     for depth in (1, 5, 50):  # "ledger" comes from FTS5, every row of it, to add to the postings held
-        _assert_same(ranker.rank(db, ["return", "ledger"], depth), _fts_ranking(db, ["return", "ledger"], depth))
+        _assert_same(
+            ranker.rank(db, ["return", "ledger"], depth), _fts_ranking(db, ["return", "ledger"], depth)
+        )
     assert ranker.fetches == 2  # "ledger" was asked for again
     db.close()
 

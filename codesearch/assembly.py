@@ -354,15 +354,20 @@ def reranker_for(settings: Settings, rerank: bool = False) -> Reranker | None:
     )
 
 
-def open_searcher(settings: Settings, model: str | None = None, rerank: bool = False) -> Searcher:
+def open_searcher(
+    settings: Settings, model: str | None = None, rerank: bool = False, *, once: bool = False
+) -> Searcher:
     """A searcher over the settings' index with the model it was built with (unless ``model`` names one)
-    and the settings' reranker; its dense top-k runs on the GPU when the settings' device is CUDA."""
+    and the settings' reranker; its dense top-k runs on the GPU when the settings' device is CUDA. ``once``:
+    it will search once (a CLI search), so its lexical side keeps nothing for later searches."""
     from codesearch.search import Searcher
+    from indexer.local_read import new_ranker, one_search_ranker
 
     manifest = require_manifest(settings)
     embedder = embedder_for(settings, manifest, model)
     instructions = query_instructions(settings)
     searcher: Searcher
+    ranker = one_search_ranker if once else new_ranker
     store = open_store(settings)
     if store is not None:  # the dense top-k runs in Milvus
         from indexer.milvus import MilvusReader
@@ -374,10 +379,14 @@ def open_searcher(settings: Settings, model: str | None = None, rerank: bool = F
         from codesearch.gpu_searcher import GpuSearcher
 
         searcher = GpuSearcher(
-            settings.index_dir, embedder, instructions=instructions, device=settings.device
+            settings.index_dir,
+            embedder,
+            instructions=instructions,
+            device=settings.device,
+            ranker_factory=ranker,
         )
     else:
-        searcher = Searcher(settings.index_dir, embedder, instructions=instructions)
+        searcher = Searcher(settings.index_dir, embedder, instructions=instructions, ranker_factory=ranker)
     searcher.reranker, searcher.rerank_top = reranker_for(settings, rerank), settings.rerank_top
     return searcher
 

@@ -8,10 +8,9 @@ words still go to FTS5 (one query over few rows); common ones (more than ``COMMO
 memory. The ranking equals FTS5's own ``ORDER BY bm25(...)`` (tests/codesearch/test_lexical_ranker.py).
 Figures: benchmarks/RESULTS.md (issue 5's load test).
 
-A common word's postings are read into memory the second time a search asks for it, not the first: reading
-them costs about three times what FTS5 takes to rank the query's words together, and pays only when the word
-comes again. So a one-shot search (the CLI's) reads no postings at all, and a server or the TUI keeps the words
-its searches repeat (``REMEMBER_AFTER``).
+Reading a common word's postings costs about three times what FTS5 takes to rank it with the query's other
+words, and pays only when the word comes again. So a ranker made for one search (the CLI's: ``keep_postings``
+off) reads none: FTS5 ranks every word of the query at once.
 """
 
 from __future__ import annotations
@@ -39,9 +38,6 @@ COMMON_DF = 200
 MAX_CACHED_POSTINGS = 6_000_000
 # at most this many document frequencies remembered (a query's words are looked up once per generation)
 MAX_CACHED_DFS = 200_000
-# how many earlier searches must have asked for a common word before its postings are read into memory (0: the
-# first); until then FTS5 scores it along with the query's other words
-REMEMBER_AFTER = 1
 
 Ranking = list[tuple[int, float]]
 
@@ -73,14 +69,15 @@ class LexicalRanker:
         self,
         weights: Sequence[float] | None = None,
         common_df: int = COMMON_DF,
-        remember_after: int = REMEMBER_AFTER,
+        *,
+        keep_postings: bool = True,
     ) -> None:
         # None: ``BM25_WEIGHTS`` as it is when the ranker is made (a benchmark sets it for the rankers it opens)
         self.weights = weights_sql(BM25_WEIGHTS if weights is None else weights)
         self.common_df = common_df
-        self.remember_after = remember_after
-        # (column weights, term) -> how many searches have asked for that common term and not found it in memory
-        self._asked: dict[tuple[str, str], int] = {}
+        # False: a ranker for one search, whose postings would never be read again: FTS5 ranks every word
+        # (but the forms of ``variants``, which need each word's own scores, and which it does not keep)
+        self.keep_postings = keep_postings
         self._lock = threading.Lock()
         # (column weights, term) -> that term's postings under those weights
         self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
@@ -154,10 +151,13 @@ class LexicalRanker:
         # folding is not found there goes to FTS5, which folds it right, so nothing is ever dropped
         folded = {t: fold_diacritics(t) for t in terms}
         dfs = self.document_frequencies(db, list(folded.values()))
-        common = [t for t in terms if dfs[folded[t]] > self.common_df and t not in forms]
-        common = self._remembered(common, columns)
+        common = [
+            t for t in terms if dfs[folded[t]] > self.common_df and t not in forms and self.keep_postings
+        ]
         rare = [t for t in terms if t not in common and t not in forms]
-        if not common and not forms:  # few rows: FTS5 ranks them as fast as anything
+        if (
+            not common and not forms
+        ):  # few rows, or a one-search ranker's: FTS5 ranks them as fast as anything
             ids, scores = self._fts(db, rare, where, args, depth, columns)
             return list(zip(ids.tolist(), scores.tolist(), strict=True))
         parts = [self._term_postings(db, t, columns) for t in common]
@@ -181,23 +181,6 @@ class LexicalRanker:
             matched = matched[np.argpartition(-total[matched], depth - 1)[:depth]]
         matched = matched[np.lexsort((matched, -total[matched]))]
         return list(zip(matched.tolist(), total[matched].tolist(), strict=True))
-
-    def _remembered(self, common: list[str], columns: str) -> list[str]:
-        """Those of the ``common`` terms whose postings come from memory in this search: held already, or asked
-        for by ``remember_after`` earlier searches; the others are counted as asked."""
-        kept = []
-        with self._lock:
-            if len(self._asked) > MAX_CACHED_DFS:
-                self._asked.clear()
-            for term in common:
-                key = (columns, term)
-                asked = self._asked.get(key, 0)
-                if key in self._postings or asked >= self.remember_after:
-                    kept.append(term)
-                    self._asked.pop(key, None)
-                else:
-                    self._asked[key] = asked + 1
-        return kept
 
     def _fts(
         self,
@@ -267,7 +250,7 @@ class LexicalRanker:
         ids = ids.astype(np.int32) if len(ids) and ids[-1] < 2**31 else ids
         with self._lock:
             self.fetches += 1
-            if key not in self._postings:
+            if self.keep_postings and key not in self._postings:
                 self._postings[key] = (ids, scores)
                 self._cached += len(ids)
             while self._cached > MAX_CACHED_POSTINGS and len(self._postings) > 1:

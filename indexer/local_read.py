@@ -323,6 +323,11 @@ def new_ranker(manifest: Manifest) -> LexicalRanker:
     return LexicalRanker()
 
 
+def one_search_ranker(manifest: Manifest) -> LexicalRanker:
+    """The ``RankerFactory`` of a searcher that searches once (a CLI search): it keeps no postings."""
+    return LexicalRanker(keep_postings=False)
+
+
 def open_generation(
     index_dir: Path,
     *,
@@ -354,7 +359,7 @@ def open_generation(
         if not manifest.vectors_file:
             return LocalGeneration(index_dir, manifest, None, db, ranker_factory(manifest))
         try:
-            loaded = VectorIndex.load(index_dir / manifest.vectors_file, manifest.dim)
+            loaded = VectorIndex.load(index_dir / manifest.vectors_file, manifest.dim, mapped=True)
         except (OSError, RuntimeError) as exc:  # faiss reports a missing file as RuntimeError
             db.close()
             log.debug("loading %s failed (%s), attempt %d", manifest.vectors_file, exc, attempt + 1)

@@ -6,6 +6,11 @@ entry's external id in the ``IndexIDMap2``'s ``id_map`` becomes -1 (the graph ke
 stone) and every search passes a selector that skips -1. Tombstones live in ``id_map`` and so persist through
 ``faiss.write_index``; once more than ``MAX_DEAD_FRACTION`` of the stored vectors are dead
 ``needs_rebuild`` asks the writer to rebuild the index from the embedding cache.
+
+A reader maps the file instead of reading it (``load(mapped=True)``): opening a 50k x 896 index takes ~15 ms
+instead of ~140 ms, which is most of a one-shot CLI search's work, and the pages are the OS's file cache, shared
+by every process that reads the same index. A writer never changes a file in place (``save`` writes aside, and
+an old generation's file is unlinked, which leaves a mapping valid), so a mapped index stays what it was.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ MAX_DEAD_FRACTION = 0.25
 # of a few thousand vectors is cheap.
 EXACT_FILTER_FRACTION = 0.05
 DEAD = -1
+# FAISS's zero-copy mapping of a flat index's vectors (faiss >= 1.11); 0 where this faiss lacks it: read instead
+MAP_FLAG = int(getattr(faiss, "IO_FLAG_MMAP_IFC", 0))
 _LIVE = faiss.IDSelectorRange(0, 2**62)  # every document id (ids are >= 0): tombstones (-1) fall outside
 
 
@@ -48,8 +55,9 @@ def _hnsw_of(index: faiss.Index) -> Any:
 class VectorIndex:
     """A FAISS index under document ids. Exact (flat) while small, HNSW past ``ANN_THRESHOLD``."""
 
-    def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
+    def __init__(self, dim: int, index: faiss.Index | None = None, *, read_only: bool = False) -> None:
         self.dim = dim
+        self.read_only = read_only  # mapped from its file: FAISS would abort the process on a change
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self._hnsw = _hnsw_of(self._index)
         self._dead = int(np.count_nonzero(self._ids() == DEAD)) if self._hnsw is not None else 0
@@ -85,11 +93,14 @@ class VectorIndex:
         return self.too_many_dead()
 
     @classmethod
-    def load(cls, path: Path, dim: int) -> VectorIndex:
-        index = faiss.read_index(str(path))
+    def load(cls, path: Path, dim: int, *, mapped: bool = False) -> VectorIndex:
+        """The index in ``path``; ``mapped``: its vectors mapped from the file, not copied (a reader's: searches
+        only, ``read_only``)."""
+        flag = MAP_FLAG if mapped else 0
+        index = faiss.read_index(str(path), flag)
         if index.d != dim:
             raise ValueError(f"{path}: vectors have dimension {index.d}, manifest says {dim}")
-        return cls(dim, index)
+        return cls(dim, index, read_only=bool(flag))
 
     @classmethod
     def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray) -> VectorIndex:
@@ -115,7 +126,14 @@ class VectorIndex:
             return np.arange(self.ntotal, dtype=np.int64)
         return faiss.vector_to_array(self._index.id_map).astype(np.int64, copy=False)
 
+    def _writable(self) -> None:
+        if self.read_only:
+            raise RuntimeError(
+                "this vector index is mapped from its file to be searched: load it to change it"
+            )
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self._writable()
         if len(ids):
             self._index.add_with_ids(
                 np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
@@ -124,6 +142,7 @@ class VectorIndex:
 
     def remove(self, ids: Sequence[int]) -> None:
         """Drop ``ids``: from a flat index for good, from HNSW as tombstones (ids absent are ignored)."""
+        self._writable()
         if not len(ids):
             return
         wanted = np.asarray(list(ids), dtype=np.int64)

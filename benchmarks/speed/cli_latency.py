@@ -13,7 +13,8 @@ An install may name the model its index is built with (``LABEL=VENV@MODEL``; def
 default), and ``--query`` (repeatable) times several queries, e.g. an English one and one in another
 language (the English model of ``use+minilm-int8`` is loaded only for the first kind), and ``--env
 LABEL:KEY=VALUE`` sets a variable for one install (the same venv twice, a setting on and off). Builds run with
-``CODESEARCH_ENGLISH_FILL=now``, so every index is complete before the timings.
+``CODESEARCH_ENGLISH_FILL=now``, so every index is complete before the timings. ``--index DIR`` searches an
+index built already (a large one, e.g. the quality benchmark's) with every install instead.
 
 Prints a Markdown table (p50/p90 in seconds, p50 as a multiple of the same install's ``--help``).
 """
@@ -123,6 +124,12 @@ def main() -> None:
     parser.add_argument("--query", action="append", help=f"a query to time (repeatable; default {QUERY!r})")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--corpus", type=Path, default=ROOT / "fixtures" / "languages")
+    parser.add_argument(
+        "--index",
+        type=Path,
+        help="search this index, built already with every install's model, instead of building one per install "
+        "(nothing is written to it; no `serve` timings)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="cli-latency-"))
     installs = []
@@ -130,6 +137,8 @@ def main() -> None:
         label, _, where = spec.partition("=")
         venv, _, model = where.partition("@")
         installs.append(Install(label, Path(venv).resolve(), work / label, model or None))
+        if args.index:
+            installs[-1].extra_env["CODESEARCH_INDEX"] = str(args.index.resolve())
     for spec in args.env:
         label, _, assignment = spec.partition(":")
         key, _, value = assignment.partition("=")
@@ -138,7 +147,8 @@ def main() -> None:
     try:
         for inst in installs:
             inst.home.mkdir(parents=True)
-            inst.run("index", str(args.corpus), *(["--model", inst.model] if inst.model else []))
+            if not args.index:
+                inst.run("index", str(args.corpus), *(["--model", inst.model] if inst.model else []))
             for query in queries:
                 inst.run("search", query)  # the cold load: writes the model cache once
         for _ in range(args.runs):  # round-robin: every install sees the same load
@@ -149,7 +159,7 @@ def main() -> None:
                     inst.times.setdefault(_search(query, queries), []).append(inst.run("search", query))
                     if n == 0:
                         inst.cache_writes.append(bytes_written(before, cache_state(inst.home / "cache")))
-        for inst in installs:
+        for inst in installs if not args.index else []:
             serve = start_serve(inst)
             if serve is None:
                 continue

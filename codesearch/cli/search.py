@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         served = search_via_server(settings, request)
         if served is not None:
             return _print(args, served, started)
-    searcher = assembly.open_searcher(settings, args.model, rerank=args.rerank)
+    searcher = assembly.open_searcher(settings, args.model, rerank=args.rerank, once=True)
     filters = _filters(args, lambda: [r["name"] for r in searcher.status()["repos"]])
     if args.command == "similar":
         file, _, line = args.location.rpartition(":")

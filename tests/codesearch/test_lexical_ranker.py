@@ -10,6 +10,7 @@ import pytest
 import indexer.lexical_ranker as lexical_ranker
 from codesearch.api.pool import BatchedSearcher, SharedVectors
 from codesearch.search import Searcher
+from indexer.lexical import TermVariants
 from indexer.lexical_ranker import BM25_WEIGHTS, LexicalRanker, fts_phrase
 from indexer.pipeline import index_paths
 from indexer.store import connect
@@ -72,14 +73,14 @@ def _assert_same(got: list[tuple[int, float]], want: list[tuple[int, float]]) ->
             assert doc in by_score[round(score, 9)]
 
 
-@pytest.mark.parametrize("split", ["all-in-memory", "mixed", "all-fts5"])
+@pytest.mark.parametrize("split", ["all-in-memory", "mixed", "all-fts5", "one-search"])
 def test_rankings_equal_fts5_bm25(lexical_index, split):
     db = connect(lexical_index, readonly=True)
     LexicalRanker.attach(db)
     dfs = sorted(LexicalRanker().document_frequencies(db, WORDS).values())
     assert dfs[0] < dfs[len(dfs) // 2] < dfs[-1]
-    common_df = {"all-in-memory": 0, "mixed": dfs[len(dfs) // 2], "all-fts5": 10**9}[split]
-    ranker = LexicalRanker(common_df=common_df)
+    common_df = {"all-in-memory": 0, "mixed": dfs[len(dfs) // 2], "all-fts5": 10**9, "one-search": 0}[split]
+    ranker = LexicalRanker(common_df=common_df, keep_postings=split != "one-search")
     rng = random.Random(split)
     for _ in range(40):
         terms = rng.sample(WORDS + ["absentword"], rng.randint(1, 5))
@@ -90,42 +91,30 @@ def test_rankings_equal_fts5_bm25(lexical_index, split):
     db.close()
 
 
-def test_a_common_terms_postings_are_read_the_second_time_it_is_asked_for_and_then_kept(lexical_index):
+def test_a_common_terms_postings_are_read_once(lexical_index):
     db = connect(lexical_index, readonly=True)
     LexicalRanker.attach(db)
     ranker = LexicalRanker(common_df=0)
     first = ranker.rank(db, ["return", "ledger"], 10)
-    assert ranker.fetches == 0  # FTS5 ranked both: a one-shot search reads no postings
-    _assert_same(first, _fts_ranking(db, ["return", "ledger"], 10))
-    _assert_same(ranker.rank(db, ["ledger", "return"], 10), first)
     assert ranker.fetches == 2
+    assert ranker.rank(db, ["ledger", "return"], 10) == first
     assert ranker.rank(db, ["return"], 10)
-    assert ranker.rank(db, ["ledger", "return"], 10) == ranker.rank(db, ["return", "ledger"], 10)
     assert ranker.fetches == 2
     db.close()
 
 
-def test_remember_after_0_reads_a_common_terms_postings_at_once(lexical_index):
+def test_a_one_search_ranker_reads_and_keeps_no_postings(lexical_index):
+    """``keep_postings=False`` (a CLI search's ranker): FTS5 ranks every word, common ones too, at once;
+    the forms of ``variants`` still need each word's own postings, and those are not kept."""
     db = connect(lexical_index, readonly=True)
     LexicalRanker.attach(db)
-    ranker = LexicalRanker(common_df=0, remember_after=0)
-    _assert_same(ranker.rank(db, ["return", "ledger"], 10), _fts_ranking(db, ["return", "ledger"], 10))
-    assert ranker.fetches == 2
-    db.close()
-
-
-def test_a_word_asked_for_once_and_one_held_mix_in_one_search(lexical_index):
-    db = connect(lexical_index, readonly=True)
-    LexicalRanker.attach(db)
-    ranker = LexicalRanker(common_df=0)
-    ranker.rank(db, ["return"], 5)
-    ranker.rank(db, ["return"], 5)  # held from now on
-    assert ranker.fetches == 1
-    for depth in (1, 5, 50):  # "ledger" comes from FTS5, every row of it, to add to the postings held
-        _assert_same(
-            ranker.rank(db, ["return", "ledger"], depth), _fts_ranking(db, ["return", "ledger"], depth)
-        )
-    assert ranker.fetches == 2  # "ledger" was asked for again
+    ranker = LexicalRanker(common_df=0, keep_postings=False)
+    for _ in range(2):
+        _assert_same(ranker.rank(db, ["return", "ledger"], 10), _fts_ranking(db, ["return", "ledger"], 10))
+    assert ranker.fetches == 0 and ranker._cached == 0
+    variants = TermVariants({"return": ("value",)}, share=0.5)
+    assert ranker.rank(db, ["return", "ledger"], 10, variants=variants)
+    assert ranker.fetches == 2 and ranker._cached == 0 and not ranker._postings
     db.close()
 
 
@@ -165,7 +154,7 @@ def test_the_memory_bound_holds_and_results_stay_right(lexical_index, monkeypatc
     dfs = LexicalRanker().document_frequencies(db, WORDS)
     bound = max(dfs.values()) + 1  # room for about one term at a time
     monkeypatch.setattr(lexical_ranker, "MAX_CACHED_POSTINGS", bound)
-    ranker = LexicalRanker(common_df=0, remember_after=0)
+    ranker = LexicalRanker(common_df=0)
     for terms in (["return", "value"], ["self", "config"], ["return", "value"]):
         _assert_same(ranker.rank(db, terms, 20), _fts_ranking(db, terms, 20))
         assert ranker._cached <= max(bound, max(dfs[t] for t in terms))

@@ -54,3 +54,25 @@ def test_a_reader_opened_after_a_kill_between_commit_and_manifest_loses_no_code(
     assert searcher.manifest.generation == 2
     for mode in ("lexical", "hybrid", "dense"):
         assert searcher.search("lateArrival", k=1, mode=mode).hits[0].name == "lateArrival", mode
+
+
+def test_a_reader_maps_its_generations_vectors_and_keeps_them_past_the_next_commit(
+    git_repo, hash_embedder, tmp_path
+):
+    """A reader maps the vectors file (``VectorIndex.load(mapped=True)``); the next run writes a new file and
+    unlinks this one, and the generation the reader still holds searches as before."""
+    repo = git_repo()
+    index_dir = tmp_path / "idx"
+    _index(repo.root, index_dir, hash_embedder)
+    searcher = Searcher(index_dir, hash_embedder)
+    held = searcher.generation
+    assert held.vectors.read_only
+    vector = hash_embedder.embed_queries(["retry a failed request"])[0]
+    before = held.dense(vector, 10, None, None)
+    old_file = index_dir / held.manifest.vectors_file
+    repo.write("web/late.js", "function lateArrival(queue) {\n  return queue.shift();\n}\n")
+    _index(repo.root, index_dir, hash_embedder)
+    assert not old_file.exists()
+    assert held.dense(vector, 10, None, None) == before
+    assert searcher.manifest.generation == 2 and searcher.generation.vectors.read_only
+    searcher.close()

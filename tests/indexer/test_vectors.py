@@ -117,3 +117,53 @@ def test_gpu_vectors_leave_tombstones_out(hnsw) -> None:
     got_ids, got = flat_vectors(index._index)
     assert len(got_ids) == len(got) == index.live and set(got_ids) == set(ids[30:])
     np.testing.assert_allclose(got[got_ids == ids[40]][0], vectors[40])
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_a_mapped_index_searches_as_the_loaded_one_and_refuses_changes(kind, hnsw, tmp_path) -> None:
+    if kind == "hnsw":
+        index, ids, vectors = hnsw
+        index.remove(list(ids[:20]))
+    else:
+        vectors, ids = _unit(N), np.arange(N, dtype=np.int64) * 5
+        index = VectorIndex.build(DIM, ids, vectors)
+    index.save(tmp_path / "v.faiss")
+    loaded = VectorIndex.load(tmp_path / "v.faiss", DIM)
+    mapped = VectorIndex.load(tmp_path / "v.faiss", DIM, mapped=True)
+    assert vectors_module.MAP_FLAG, "faiss >= 1.11 maps a flat index's vectors: this one cannot"
+    assert mapped.read_only and not loaded.read_only
+    assert (mapped.approximate, mapped.live, mapped.dead) == (loaded.approximate, loaded.live, loaded.dead)
+    assert mapped.search_batch(vectors[:30], 10) == loaded.search_batch(vectors[:30], 10)
+    allowed = list(ids[20:40])
+    assert mapped.search(vectors[25], 5, allowed) == loaded.search(vectors[25], 5, allowed)
+    got_ids, got = flat_vectors(mapped._index)  # what a GPU searcher copies
+    want_ids, want = flat_vectors(loaded._index)
+    assert np.array_equal(got_ids, want_ids) and np.array_equal(got, want)
+    # FAISS aborts the whole process on a change to mapped vectors: the index refuses with an error instead
+    with pytest.raises(RuntimeError, match="mapped"):
+        mapped.add(np.array([10**6], dtype=np.int64), vectors[:1])
+    with pytest.raises(RuntimeError, match="mapped"):
+        mapped.remove([int(ids[30])])
+    assert mapped.search(vectors[30], 1)[0][0] == ids[30]
+
+
+def test_a_mapped_index_keeps_searching_after_its_file_is_replaced_and_unlinked(tmp_path) -> None:
+    """A writer saves the next generation aside and unlinks the old file: a reader's mapping stays whole."""
+    vectors, ids = _unit(N), np.arange(N, dtype=np.int64)
+    VectorIndex.build(DIM, ids, vectors).save(tmp_path / "v.1.faiss")
+    mapped = VectorIndex.load(tmp_path / "v.1.faiss", DIM, mapped=True)
+    before = mapped.search_batch(vectors[:20], 10)
+    VectorIndex.build(DIM, ids[:10], _unit(10, seed=9)).save(tmp_path / "v.1.faiss")  # os.replace onto it
+    (tmp_path / "v.1.faiss").unlink()
+    assert mapped.search_batch(vectors[:20], 10) == before
+
+
+def test_where_faiss_cannot_map_a_reader_reads_the_file_and_may_change_it(tmp_path, monkeypatch) -> None:
+    """faiss before 1.11 has no ``IO_FLAG_MMAP_IFC``: ``MAP_FLAG`` is 0 and ``mapped=True`` reads as before."""
+    monkeypatch.setattr(vectors_module, "MAP_FLAG", 0)
+    vectors, ids = _unit(N), np.arange(N, dtype=np.int64)
+    VectorIndex.build(DIM, ids, vectors).save(tmp_path / "v.faiss")
+    index = VectorIndex.load(tmp_path / "v.faiss", DIM, mapped=True)
+    assert not index.read_only
+    index.remove([0])
+    assert index.live == N - 1 and index.search(vectors[0], 1)[0][0] != 0

@@ -5,11 +5,11 @@
 
 Every Korean and Russian query of the hand-written and held-out sets, hybrid, through the product's ``Searcher``,
 ``off`` and ``on`` round-robin, so that the machine's load falls on both alike. There are three regimes:
-- ``one-shot``: a new searcher for each search, as a CLI search opens one. With the lexicon on, this pays for
-  reading the index's common words and the cached vectors, and for embedding the query's words.
-- ``server``: one searcher per setting that has searched every query twice (it holds their common words'
-  postings); the words the lexicon remembers (``ModelLexicon.remembered``) are forgotten before each search,
-  so every search looks its words up anew.
+- ``one-shot``: a new searcher for each search, as a CLI search opens one (its ranker keeps no postings:
+  ``local_read.one_search_ranker``). With the lexicon on, this pays for reading the index's common words and
+  the cached vectors, and for embedding the query's words.
+- ``server``: one searcher per setting that has searched every query once; the words the lexicon remembers
+  (``ModelLexicon.remembered``) are forgotten before each search, so every search looks its words up anew.
 - ``typed``: the TUI's case, a query searched as it is typed: every prefix of the first ``--typed`` queries that
   ends a word or a letter of it, one character at a time, on one searcher per setting that keeps what it
   remembers (forgotten before each query). Timed per search.
@@ -35,6 +35,7 @@ from benchmarks.tuning.common import patched
 from codesearch import glossary, lexicon, translate
 from codesearch.embedding import get_embedder
 from codesearch.search import Searcher
+from indexer.local_read import one_search_ranker
 
 
 def forget(searcher: Searcher) -> None:
@@ -75,22 +76,17 @@ def main() -> None:
     # the glossary in each setting: as shipped in both, or off with the lexicon
     glossed = {"off": glossary.GLOSSARY and not args.glossary, "on": glossary.GLOSSARY}
     server = {name: quality.open_searcher(args.index, embedder) for name in settings}
-    for (
-        name,
-        on,
-    ) in settings.items():  # the server has seen every query twice (so it holds every common word's
-        # postings: ``lexical_ranker.REMEMBER_AFTER``); the disk cache is filled
+    for name, on in settings.items():  # the server has seen every query; the disk cache is filled
         with patched(lexicon, MODEL_LEXICON=on), patched(glossary, GLOSSARY=glossed[name]):
-            for _ in range(2):
-                for text in texts:
-                    server[name].search(text)
+            for text in texts:
+                server[name].search(text)
     times: dict[tuple[str, str], list[float]] = {}
     for _ in range(args.rounds):
         for text in texts:
             for name, on in settings.items():
                 with patched(lexicon, MODEL_LEXICON=on), patched(glossary, GLOSSARY=glossed[name]):
                     started = time.perf_counter()
-                    searcher = quality.open_searcher(args.index, embedder)
+                    searcher = Searcher(args.index, embedder, ranker_factory=one_search_ranker)
                     searcher.search(text)
                     searcher.close()
                     times.setdefault(("one-shot", name), []).append(time.perf_counter() - started)

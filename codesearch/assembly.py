@@ -431,8 +431,7 @@ class OpenedOnFirstUse(Generic[T]):
 def read_hit_file(hit: Hit) -> str | None:
     """The text of the file a hit points to, as it is on disk now; None when it is gone or is no longer a
     regular file inside the hit's root (a FIFO or a symlink swapped in is never opened, so never hangs)."""
-    from indexer.crawl import decode_text
-    from indexer.safe_read import read_file_inside
+    from indexer.safe_read import decode_text, read_file_inside
 
     root = (
         hit.abs_path[: -len(hit.path)] if hit.abs_path.endswith(hit.path) else str(Path(hit.abs_path).parent)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from codesearch.errors import IndexIOError
-from indexer.safe_read import read_file_inside
+from indexer.safe_read import decode_text, read_file_inside
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,6 @@ class FreshHits:
 
     def _text(self, root: str, abs_path: str) -> str | None:
         if abs_path not in self._texts:
-            # here, not at the top: indexer.crawl pulls in gitpython, 0.1-0.3 s of every CLI search
-            from indexer.crawl import decode_text
-
             try:  # a FIFO or a symlink swapped in since indexing is never read: the hit is dropped
                 self._texts[abs_path] = _normalised(decode_text(read_file_inside(root, abs_path)))
             except (IndexIOError, OSError):

@@ -35,7 +35,7 @@ from indexer.crawl_rules import (
     looks_minified,
     path_skip_reason,
 )
-from indexer.safe_read import read_file_inside
+from indexer.safe_read import BOMS, decode_text, read_file_inside
 
 __all__ = ["SKIP_REASONS", "CrawlResult", "SourceFile", "crawl", "decode_text", "read_text"]
 
@@ -44,15 +44,6 @@ log = logging.getLogger(__name__)
 HEAD_BYTES = 8 * 1024  # enough for NUL sniffing and generated markers
 PROGRESS_EVERY = 64  # files between progress callbacks: a bar stays live without a call per file
 _VENV_MARKER = "pyvenv.cfg"  # any folder holding it is a Python virtual environment, whatever its name
-
-# Byte-order marks, longest first: the UTF-32-LE mark begins with the UTF-16-LE one.
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xef\xbb\xbf", "utf-8"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\xfe\xff", "utf-16-be"),
-)
 
 
 @dataclass(frozen=True)
@@ -81,29 +72,6 @@ class CrawlResult:
         return dict(Counter(reason for _, reason in self.skipped))
 
 
-def decode_text(data: bytes) -> str:
-    """Decode file bytes: a UTF-8/16/32 byte-order mark picks the codec (and is dropped), else UTF-8.
-
-    Text that is not UTF-8 and has no UTF-8 in it is read as Windows-1252 (Latin-1's superset), so
-    ``def café()`` keeps its name; bytes no codec maps (UTF-8 with a stray byte) become U+FFFD rather than
-    failing: the file is still indexed.
-    """
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(codec, errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    lenient = data.decode("utf-8", errors="replace")
-    if any(ord(ch) > 127 and ch != "\ufffd" for ch in lenient):
-        return lenient  # real UTF-8 with a few bad bytes: a legacy codec would garble the good ones
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")  # maps every byte
-
-
 def read_text(abs_path: Path, root: Path | None = None, max_bytes: int | None = None) -> tuple[bytes, str]:
     """Read a crawled file: its raw bytes and its text (see ``decode_text``).
 
@@ -118,7 +86,7 @@ def read_text(abs_path: Path, root: Path | None = None, max_bytes: int | None = 
 
 def _as_utf8(head: bytes) -> bytes:
     # UTF-16/32 text is full of NUL bytes: classify its UTF-8 form instead of calling it binary.
-    for bom, codec in _BOMS[:2] + _BOMS[3:]:
+    for bom, codec in BOMS[:2] + BOMS[3:]:
         if head.startswith(bom):
             return head[len(bom) :].decode(codec, errors="replace").encode("utf-8")
     return head

@@ -3,7 +3,9 @@
 Between the crawl (or the index) and the read, a file can be swapped for a FIFO (opening it would block
 forever), a device, or a symlink out of the root (``/etc/passwd``). ``read_file_inside`` opens without
 following a final symlink and without blocking, then checks on the open descriptor that it is a regular
-file whose real path lies inside the root, and only then reads.
+file whose real path lies inside the root, and only then reads. ``decode_text`` turns its bytes into text as
+the crawler does (here, not in ``indexer.crawl``, which imports gitpython: a search that re-reads a changed
+file must not pay for that).
 """
 
 from __future__ import annotations
@@ -15,10 +17,19 @@ from pathlib import Path
 
 from codesearch.errors import IndexIOError
 
-__all__ = ["FileGoneError", "FileTooLargeError", "UnsafeFileError", "read_file_inside"]
+__all__ = ["BOMS", "FileGoneError", "FileTooLargeError", "UnsafeFileError", "decode_text", "read_file_inside"]
 
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _PROC_FD = Path("/proc/self/fd")
+
+# Byte-order marks, longest first: the UTF-32-LE mark begins with the UTF-16-LE one.
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
 
 
 class FileGoneError(IndexIOError):
@@ -77,3 +88,26 @@ def read_file_inside(root: str | Path, path: str | Path, *, max_bytes: int | Non
         raise IndexIOError(f"cannot read {full}: {err.strerror or err}") from err
     finally:
         os.close(fd)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode file bytes: a UTF-8/16/32 byte-order mark picks the codec (and is dropped), else UTF-8.
+
+    Text that is not UTF-8 and has no UTF-8 in it is read as Windows-1252 (Latin-1's superset), so
+    ``def café()`` keeps its name; bytes no codec maps (UTF-8 with a stray byte) become U+FFFD rather than
+    failing: the file is still indexed.
+    """
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(codec, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    lenient = data.decode("utf-8", errors="replace")
+    if any(ord(ch) > 127 and ch != "\ufffd" for ch in lenient):
+        return lenient  # real UTF-8 with a few bad bytes: a legacy codec would garble the good ones
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # maps every byte

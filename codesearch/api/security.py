@@ -17,8 +17,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from codesearch.errors import ConfigError, IndexIOError, NotFoundError
-from indexer.crawl import decode_text
-from indexer.safe_read import read_file_inside
+from indexer.safe_read import decode_text, read_file_inside
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB: a query is short; /v1/embeddings batches fit well under it
 OPEN_PATHS = frozenset({"/healthz"})

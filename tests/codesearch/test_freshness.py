@@ -71,3 +71,25 @@ def test_nearest_occurrence_wins_and_crlf_files_match(tmp_path):
     assert fresh.check({**row, "start_line": 9, "end_line": 10})["start_line"] == 9
     assert fresh.check({**row, "code": "def gone():\n    pass", "start_line": 1, "end_line": 2}) is None
     assert fresh.check({**row, "path": "missing.py", "start_line": 1, "end_line": 2}) is None
+
+
+def test_a_cli_search_that_rereads_a_changed_file_does_not_import_gitpython(git_repo, tmp_path):
+    """Re-reading a changed hit's file decodes it as the crawler does (``indexer.safe_read.decode_text``); that
+    once meant importing ``indexer.crawl`` and with it gitpython, ~75 ms of a CLI search."""
+    import subprocess
+    import sys
+
+    repo = git_repo()
+    index_dir = tmp_path / "idx"
+    index_paths([repo.root], index_dir=index_dir, embedder=None)
+    text = (repo.root / "src/net/retry.py").read_text()
+    repo.write("src/net/retry.py", "# a new header\n" + text)  # changed since indexing: the hit is re-read
+    script = (
+        "import sys\n"
+        "from codesearch.cli import main\n"
+        f"assert main(['search', 'retry_with_backoff', '--index', {str(index_dir)!r}, '--json', '-k', '1']) == 0\n"
+        "print('git' in sys.modules, 'indexer.crawl' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert '"start_line": ' + str(repo.line_of("src/net/retry.py", "def retry_with_backoff")) in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "False False"

@@ -309,6 +309,17 @@ def fill_english(
     return fill_missing_parts(store_dir(settings), embedder, progress)
 
 
+def prepare_word_lexicon(settings: Settings) -> int:
+    """The word lexicon of the settings' index made ready in the user cache (``Searcher.prepare_lexicon``): the
+    detached fill does this after its commit, so that no one's first Korean or Russian search waits for it. The
+    number of common words (0: none)."""
+    searcher = open_searcher(settings, once=True)
+    try:
+        return searcher.prepare_lexicon()
+    finally:
+        searcher.close()
+
+
 def start_english_fill(settings: Settings) -> int | None:
     """Start ``codesearch fill`` for the settings' index in a detached process that logs to ``fill.log``
     in the index; its pid (that of the fill already running, if one is)."""

@@ -1,4 +1,5 @@
-"""``codesearch fill``: embed the English vectors a fast build left for later, and commit them.
+"""``codesearch fill``: embed the English vectors a fast build left for later, and commit them; then make the
+word lexicon of the index's common words ready (``codesearch.lexicon``), also left for later.
 
 ``codesearch index`` runs it on its own (``--english-fill``); this command is for ``--english-fill off``,
 for resuming a fill that was killed, and for the detached process ``index`` starts.
@@ -11,7 +12,7 @@ from typing import Any
 
 from codesearch import assembly
 from codesearch.cli.output import console, shown
-from codesearch.errors import ExitCode
+from codesearch.errors import CodesearchError, ExitCode
 from codesearch.settings import Settings
 
 
@@ -53,4 +54,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         f"English vectors: {english['embedded']:,} of {english['documents']:,} documents "
         f"({embedded:,} texts embedded now, generation {status['generation']})"
     )
+    # what the first Korean or Russian search would otherwise embed: the index's common words
+    try:
+        words = assembly.prepare_word_lexicon(settings)
+    except CodesearchError as exc:  # the fill is done; the first such search makes the lexicon instead
+        err.print(f"word lexicon: not made now ({exc}); the first Korean or Russian search will make it")
+        return ExitCode.OK
+    if words:
+        out.print(f"word lexicon: {words:,} common words ready for Korean and Russian queries")
     return ExitCode.OK

@@ -230,3 +230,29 @@ def test_a_composite_index_from_before_per_part_caches_keeps_its_vectors(
     again = _build(repo.root, index_dir, recorded, COMPOSITE)
     assert again.embedded == 1 and len(use_texts) == len(english_texts) == 1  # only the new function
     assert Manifest.read(index_dir).missing_parts == 0 and again.documents == first.documents + 1
+
+
+def test_the_fill_leaves_the_word_lexicon_ready_so_a_first_russian_search_embeds_no_common_word(
+    git_repo, tmp_path, monkeypatch, capsys
+) -> None:
+    """``codesearch fill`` (what ``index`` starts in a detached process) also makes the word lexicon of the
+    index's common words (``Searcher.prepare_lexicon``): a new process's first Korean or Russian search with a
+    word no dictionary reads then embeds that word alone, not the index's few thousand common words."""
+    from codesearch.cli import main
+
+    repo = git_repo()
+    monkeypatch.setattr(pipeline, "DEFER_THRESHOLD", 2)
+    embedder, use_texts, _ = _composite(monkeypatch)
+    index_dir = tmp_path / "idx"
+    assert _build(repo.root, index_dir, embedder, COMPOSITE).missing_parts > 0
+    assert main(["fill", "--index", str(index_dir)]) == 0  # its own models, as the detached process has
+    said = capsys.readouterr().out
+    words = int(said.split("word lexicon: ")[1].split(" common words")[0].replace(",", ""))
+    assert words > 20
+
+    use_texts.clear()
+    searcher = Searcher(index_dir, embedder)  # a later process's first search: the lexicon from the cache
+    searcher.search("повторить запрос фывапр")  # "фывапр" is no word: the lexicon looks it up
+    assert use_texts and len(use_texts) <= 3, use_texts
+    assert searcher._lexicon_of is not None and len(searcher._lexicon_of[1].words) == words
+    searcher.close()

@@ -151,13 +151,11 @@ class LexicalRanker:
         # folding is not found there goes to FTS5, which folds it right, so nothing is ever dropped
         folded = {t: fold_diacritics(t) for t in terms}
         dfs = self.document_frequencies(db, list(folded.values()))
-        common = [
-            t for t in terms if dfs[folded[t]] > self.common_df and t not in forms and self.keep_postings
-        ]
+        held = self.keep_postings  # a one-search ranker's common words go to FTS5 with the rare ones
+        common = [t for t in terms if held and dfs[folded[t]] > self.common_df and t not in forms]
         rare = [t for t in terms if t not in common and t not in forms]
-        if (
-            not common and not forms
-        ):  # few rows, or a one-search ranker's: FTS5 ranks them as fast as anything
+        # few rows, or a one-search ranker's words: FTS5 ranks them as fast as anything
+        if not common and not forms:
             ids, scores = self._fts(db, rare, where, args, depth, columns)
             return list(zip(ids.tolist(), scores.tolist(), strict=True))
         parts = [self._term_postings(db, t, columns) for t in common]

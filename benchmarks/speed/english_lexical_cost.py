@@ -6,8 +6,8 @@ Every English query of the hand-written and held-out sets, hybrid, through the p
 embedded in each search, as a user's is: the same time in every setting). Three
 settings, round-robin so the machine's load falls on all alike: ``off`` (the store's weights, no forms, as before
 issue 15's last changes), ``weights`` (``ENGLISH_BM25_WEIGHTS``), ``shipped`` (weights and ``VARIANT_SHARE``).
-Two regimes: ``cold``, the searcher's lexical ranker made anew before each search (what a one-shot CLI search
-pays on the lexical side: no postings, no word counts in memory), and ``warm``, one searcher per setting that
+Two regimes: ``cold``, the searcher's lexical ranker made anew before each search, as a CLI search's is
+(``local_read.one_search_ranker``: no postings, no word counts in memory, and none kept), and ``warm``, one searcher per setting that
 has seen every query once (a server). ``--limit``: every n-th query, so that about N are searched. Prints p50/p90 ms per search
 and each setting's ratio to ``off`` in the same run.
 """
@@ -24,7 +24,7 @@ from benchmarks.tuning.common import patched
 from codesearch import fusion
 from codesearch.embedding import get_embedder
 from codesearch.query import analyse_query
-from indexer.lexical_ranker import LexicalRanker
+from indexer.local_read import one_search_ranker
 
 SETTINGS = {
     "off": {"ENGLISH_BM25_WEIGHTS": None, "VARIANT_SHARE": 0.0},
@@ -70,7 +70,8 @@ def main() -> None:
         for query in queries:
             for name, values in SETTINGS.items():
                 with patched(fusion, **values):
-                    cold[name].generation.ranker = LexicalRanker()  # nothing of the lexical side in memory
+                    # nothing of the lexical side in memory, and nothing kept: a CLI search's ranker
+                    cold[name].generation.ranker = one_search_ranker(cold[name].manifest)
                     started = time.perf_counter()
                     cold[name].search(query)
                     times[(name, "cold")].append((time.perf_counter() - started) * 1000)

@@ -7,13 +7,15 @@ model, make a lexicon for the rest: a query word in a script it serves
 (``SCRIPT``) is embedded by the same model, and the common words nearest it (cosine at least
 ``MIN_SIMILARITY``, ``WORDS_PER_WORD`` at most) join the query's lexical terms as a dictionary's English words
 would (``Query.translated``). The common words' vectors are cached on disk per model, so a one-shot search
-embeds only the query's words. Measured: benchmarks/results/heldout17-2026-12-07.md.
+embeds only the query's words, and it maps them from that file rather than reading them in (``CACHE_FORMAT``).
+Measured: benchmarks/results/heldout17-2026-12-07.md.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import re
@@ -52,6 +54,12 @@ WORDS_PER_WORD = 2  # a query word's English words at most ("값": value, values
 # query words whose English a lexicon remembers: the TUI searches as the user types, asking for the same words
 # again at every keystroke, and a server sees the same words in many queries
 REMEMBERED_WORDS = 4096
+# The cache file of one model's common words: this line, a line of JSON (``words``, ``dim``) padded with spaces
+# so that what follows starts on a 64-byte boundary, then one row of ``dim`` little-endian float32 per word. A
+# one-shot search maps the rows as they are (a ``.npz`` of float16 cost it ~17 ms to unzip and widen). The
+# rows keep float16's precision, which the lexicon was measured with.
+CACHE_FORMAT = b"codesearch word lexicon 1\n"
+CACHE_SUFFIX = ".lexicon"
 
 
 class ModelLexicon:
@@ -132,30 +140,32 @@ def multilingual_part(embedder: Embedder | None) -> Embedder | None:
 def load_lexicon(model: Embedder, words: Sequence[str], cache_dir: Path | None) -> ModelLexicon:
     """The lexicon of ``words`` by ``model``: vectors from the cache in ``cache_dir`` (one file per model),
     only the words it lacks embedded. The cache keeps the words last asked for first, in their order, so that
-    the next search with the same words reads its matrix as it is."""
+    the next search with the same words maps its rows as they are."""
     words = list(words)
     path = None
     saved_words: list[str] = []
-    saved = np.zeros((0, 0), dtype=np.float16)
+    saved = np.zeros((0, 0), dtype=np.float32)
     if cache_dir is not None:
         key = hashlib.sha256(model.fingerprint.encode()).hexdigest()[:24]
-        path = cache_dir / f"{key}.npz"
+        path = cache_dir / f"{key}{CACHE_SUFFIX}"
         saved_words, saved = _read(path)
     if words and saved_words[: len(words)] == words:  # a one-shot search's case: nothing to build
-        return ModelLexicon(model, words, saved[: len(words)].astype(np.float32))
+        return ModelLexicon(model, words, np.asarray(saved[: len(words)]))
     cached = dict(zip(saved_words, saved, strict=True))
     missing = [w for w in words if w not in cached]
     if missing:
         for word, vector in zip(missing, _normalised(model.embed_documents(missing)), strict=True):
-            cached[word] = vector.astype(np.float16)
+            cached[word] = vector.astype(np.float16).astype(np.float32)
     if not words:
         return ModelLexicon(model, words, np.zeros((0, model.dim), dtype=np.float32))
     asked = set(words)
     order = words + [w for w in cached if w not in asked]
-    matrix = np.stack([cached[w] for w in order])
+    matrix = np.stack([cached[w] for w in order]).astype("<f4")
     if path is not None:
-        _write_aside(path, lambda tmp: np.savez(tmp, words=np.array(order), vectors=matrix))
-    return ModelLexicon(model, words, matrix[: len(words)].astype(np.float32))
+        _write_aside(path, lambda tmp: _write(tmp, order, matrix))
+        with contextlib.suppress(OSError):  # the cache this format replaced
+            path.with_suffix(".npz").unlink(missing_ok=True)
+    return ModelLexicon(model, words, matrix[: len(words)])
 
 
 def common_words(index: str, stamp: str, read: Callable[[], list[str]], cache_dir: Path | None) -> list[str]:
@@ -183,17 +193,36 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
 
 
 def _read(path: Path) -> tuple[list[str], np.ndarray]:
+    """The words and their rows (mapped) of the cache at ``path``; none when it is missing or damaged."""
     try:
-        with np.load(path, allow_pickle=False) as saved:
-            words, vectors = saved["words"].tolist(), saved["vectors"]
-        if len(words) != len(vectors):
-            raise ValueError(f"{len(words)} words, {len(vectors)} vectors")
-        return words, vectors
+        with path.open("rb") as file:
+            if file.readline() != CACHE_FORMAT:
+                raise ValueError("not a word lexicon cache")
+            header = json.loads(file.readline())
+            offset = file.tell()
+            size = os.fstat(file.fileno()).st_size
+        words, dim = header["words"], header["dim"]
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words) or type(dim) is not int:
+            raise ValueError("a header without its words or dimension")
+        if dim < 1 or size != offset + 4 * dim * len(words):
+            raise ValueError(f"{size} bytes for {len(words)} words of {dim} floats")
+        if not words:
+            return [], np.zeros((0, dim), dtype=np.float32)
+        return words, np.memmap(path, dtype="<f4", mode="r", offset=offset, shape=(len(words), dim))
     except FileNotFoundError:
         pass
-    except (OSError, ValueError, KeyError) as error:  # a damaged cache is rebuilt, never trusted
+    except (OSError, ValueError, KeyError, TypeError) as error:  # a damaged cache is rebuilt, never trusted
         log.warning("the word lexicon cache %s is unreadable (%s): rebuilding it", path, error)
-    return [], np.zeros((0, 0), dtype=np.float16)
+    return [], np.zeros((0, 0), dtype=np.float32)
+
+
+def _write(path: Path, words: list[str], matrix: np.ndarray) -> None:
+    """The cache file (``CACHE_FORMAT``) of ``words`` and their rows."""
+    header = json.dumps({"words": words, "dim": int(matrix.shape[1])}, ensure_ascii=False).encode()
+    pad = -(len(CACHE_FORMAT) + len(header) + 1) % 64
+    with path.open("wb") as file:
+        file.write(CACHE_FORMAT + header + b" " * pad + b"\n")
+        file.write(np.ascontiguousarray(matrix, dtype="<f4").tobytes())
 
 
 def _write_aside(path: Path, write: Callable[[Path], object]) -> None:

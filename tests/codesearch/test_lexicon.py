@@ -96,7 +96,7 @@ def test_the_common_words_are_embedded_once_per_model_and_only_new_words_after(t
     assert np.allclose(load_lexicon(model, WORDS[:3], tmp_path).vectors, grown.vectors[:3], atol=1e-3)
     other = HashEmbedder(16)  # another model: a cache of its own
     assert _counting(other) == [] and load_lexicon(other, WORDS, tmp_path).vectors.shape == (8, 16)
-    assert len(list(tmp_path.glob("*.npz"))) == 2
+    assert len(list(tmp_path.glob("*.lexicon"))) == 2
 
 
 def test_a_damaged_cache_is_rebuilt_with_a_warning_and_an_unwritable_one_costs_nothing_more(
@@ -104,7 +104,7 @@ def test_a_damaged_cache_is_rebuilt_with_a_warning_and_an_unwritable_one_costs_n
 ) -> None:
     model = HashEmbedder(32)
     load_lexicon(model, WORDS, tmp_path)
-    (cached,) = tmp_path.glob("*.npz")
+    (cached,) = tmp_path.glob("*.lexicon")
     cached.write_bytes(b"not a numpy file")
     calls = _counting(model)
     with caplog.at_level(logging.WARNING, logger="codesearch.lexicon"):
@@ -116,6 +116,49 @@ def test_a_damaged_cache_is_rebuilt_with_a_warning_and_an_unwritable_one_costs_n
     with caplog.at_level(logging.WARNING, logger="codesearch.lexicon"):
         assert load_lexicon(model, WORDS, blocked / "cache").words == WORDS  # the folder cannot be made
     assert "could not be written" in caplog.text
+
+
+def test_a_search_maps_the_cached_vectors_and_they_read_as_the_ones_it_embedded(tmp_path) -> None:
+    model = HashEmbedder(32)
+    built = load_lexicon(model, WORDS, tmp_path)
+    (cached,) = tmp_path.glob("*.lexicon")
+    calls = _counting(model)
+    mapped = load_lexicon(model, WORDS, tmp_path)
+    assert calls == [] and isinstance(mapped.vectors.base, np.memmap)  # mapped from the file, not read in
+    assert mapped.vectors.dtype == np.float32 and np.array_equal(mapped.vectors, built.vectors)
+    # the rows keep float16's precision, as the lexicon was measured with
+    assert np.array_equal(built.vectors, built.vectors.astype(np.float16).astype(np.float32))
+    assert mapped.english(["value"]) == built.english(["value"]) == ("value",)
+    # a cache written again under a reader (another process's search) leaves the reader's rows as they were
+    load_lexicon(model, WORDS[::-1], tmp_path)
+    assert np.array_equal(mapped.vectors, built.vectors) and len(list(tmp_path.glob("*.lexicon"))) == 1
+    assert cached.exists()
+
+
+@pytest.mark.parametrize("cut", [1, 40, -1])
+def test_a_truncated_cache_is_rebuilt_not_read_past_its_end(tmp_path, caplog, cut: int) -> None:
+    model = HashEmbedder(32)
+    load_lexicon(model, WORDS, tmp_path)
+    (cached,) = tmp_path.glob("*.lexicon")
+    data = cached.read_bytes()
+    cached.write_bytes(data[:cut] if cut > 0 else data[: cut * 4])
+    calls = _counting(model)
+    with caplog.at_level(logging.WARNING, logger="codesearch.lexicon"):
+        rebuilt = load_lexicon(model, WORDS, tmp_path)
+    assert calls == [WORDS] and rebuilt.vectors.shape == (len(WORDS), 32) and "unreadable" in caplog.text
+    assert load_lexicon(model, WORDS, tmp_path).words == WORDS and calls == [WORDS]  # and rewritten whole
+
+
+def test_the_cache_of_the_older_format_is_replaced(tmp_path) -> None:
+    model = HashEmbedder(32)
+    load_lexicon(model, WORDS, tmp_path)
+    (cached,) = tmp_path.glob("*.lexicon")
+    cached.unlink()  # as after an upgrade: only the older cache is there
+    older = cached.with_suffix(".npz")
+    np.savez(older, words=np.array(WORDS), vectors=np.zeros((len(WORDS), 32), dtype=np.float16))
+    calls = _counting(model)
+    assert load_lexicon(model, WORDS, tmp_path).english(["value"]) == ("value",)  # not the older file's zeros
+    assert calls[0] == WORDS and not older.exists() and cached.exists()
 
 
 def test_only_a_model_that_reads_every_language_makes_a_lexicon() -> None:
@@ -153,7 +196,7 @@ def test_a_korean_query_finds_code_words_on_the_lexical_side_with_the_lexicon_on
     assert [h.name for h in hits] == ["compare_tables"]
     assert "compare" in hits[0].matched_terms  # and says which words it was found by
     assert searcher.plan(query).weights == searcher.plan(searcher.analyse(query)).weights
-    assert list((tmp_path / "cache" / "codesearch" / "lexicon").glob("*.npz"))  # kept for the next search
+    assert list((tmp_path / "cache" / "codesearch" / "lexicon").glob("*.lexicon"))  # kept for the next search
     searcher.close()
 
 

@@ -34,7 +34,11 @@ from benchmarks.paths import OUT, QUERIES, ROOT
 
 def load_queries() -> list[str]:
     queries = []
+    from benchmarks.quality.run import UNREAD_SETS
+
     for path in sorted((QUERIES).glob("*.jsonl")):
+        if path.stem in UNREAD_SETS:  # a blind set's queries stay unsearched until its decision
+            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 queries.append(json.loads(line)["query"])

@@ -41,3 +41,22 @@ def test_only_the_named_human_languages_are_kept(tmp_path: Path, monkeypatch: py
     corpus = _setup(tmp_path, monkeypatch, "add")
     assert [r["id"] for r in run.load_queries("s", corpus, None, langs={"en"})] == ["q-1"]
     assert run.load_queries("s", corpus, None, langs={"ko", "ru"}) == []
+
+
+def test_speed_and_tuning_scripts_gather_no_query_of_a_blind_set() -> None:
+    from benchmarks.speed import english_lexical_cost
+    from benchmarks.tuning import normalisation
+
+    assert run.UNREAD_SETS and all((run.QUERIES / f"{name}.jsonl").exists() for name in run.UNREAD_SETS)
+    assert not run.UNREAD_SETS & set(english_lexical_cost.SETS)
+    assert "heldout24" in english_lexical_cost.SETS  # the sets already run are still gathered
+    assert not run.UNREAD_SETS & set(normalisation.HARNESS_SETS.split(","))
+    from benchmarks.speed import load
+
+    blind = {
+        json.loads(line)["query"]
+        for name in run.UNREAD_SETS
+        for line in (run.QUERIES / f"{name}.jsonl").open()
+    }
+    gathered = set(load.load_queries())
+    assert gathered and not blind & gathered

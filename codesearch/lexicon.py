@@ -195,20 +195,26 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
 def _read(path: Path) -> tuple[list[str], np.ndarray]:
     """The words and their rows (mapped) of the cache at ``path``; none when it is missing or damaged."""
     try:
-        with path.open("rb") as file:
-            if file.readline() != CACHE_FORMAT:
+        with path.open(
+            "rb"
+        ) as file:  # the rows are mapped from this open file: a cache written anew meanwhile
+            if file.readline() != CACHE_FORMAT:  # replaces the name, not what is open
                 raise ValueError("not a word lexicon cache")
             header = json.loads(file.readline())
             offset = file.tell()
             size = os.fstat(file.fileno()).st_size
-        words, dim = header["words"], header["dim"]
-        if not isinstance(words, list) or not all(isinstance(w, str) for w in words) or type(dim) is not int:
-            raise ValueError("a header without its words or dimension")
-        if dim < 1 or size != offset + 4 * dim * len(words):
-            raise ValueError(f"{size} bytes for {len(words)} words of {dim} floats")
-        if not words:
-            return [], np.zeros((0, dim), dtype=np.float32)
-        return words, np.memmap(path, dtype="<f4", mode="r", offset=offset, shape=(len(words), dim))
+            words, dim = header["words"], header["dim"]
+            if (
+                not isinstance(words, list)
+                or not all(isinstance(w, str) for w in words)
+                or type(dim) is not int
+            ):
+                raise ValueError("a header without its words or dimension")
+            if dim < 1 or size != offset + 4 * dim * len(words):
+                raise ValueError(f"{size} bytes for {len(words)} words of {dim} floats")
+            if not words:
+                return [], np.zeros((0, dim), dtype=np.float32)
+            return words, np.memmap(file, dtype="<f4", mode="r", offset=offset, shape=(len(words), dim))
     except FileNotFoundError:
         pass
     except (OSError, ValueError, KeyError, TypeError) as error:  # a damaged cache is rebuilt, never trusted
@@ -218,7 +224,7 @@ def _read(path: Path) -> tuple[list[str], np.ndarray]:
 
 def _write(path: Path, words: list[str], matrix: np.ndarray) -> None:
     """The cache file (``CACHE_FORMAT``) of ``words`` and their rows."""
-    header = json.dumps({"words": words, "dim": int(matrix.shape[1])}, ensure_ascii=False).encode()
+    header = json.dumps({"words": words, "dim": int(matrix.shape[1])}).encode()  # ASCII: \u escapes
     pad = -(len(CACHE_FORMAT) + len(header) + 1) % 64
     with path.open("wb") as file:
         file.write(CACHE_FORMAT + header + b" " * pad + b"\n")

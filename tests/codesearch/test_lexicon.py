@@ -135,6 +135,15 @@ def test_a_search_maps_the_cached_vectors_and_they_read_as_the_ones_it_embedded(
     assert cached.exists()
 
 
+def test_words_in_any_script_come_back_from_the_cache_as_they_were_asked(tmp_path) -> None:
+    model = HashEmbedder(32)
+    words = ["файл", "파일", "naïve", "x\ud800y", 'quote"and\\slash', "tab\there"]  # a lone surrogate too
+    built = load_lexicon(model, words, tmp_path)
+    calls = _counting(model)
+    again = load_lexicon(model, words, tmp_path)
+    assert calls == [] and again.words == words and np.array_equal(again.vectors, built.vectors)
+
+
 @pytest.mark.parametrize("cut", [1, 40, -1])
 def test_a_truncated_cache_is_rebuilt_not_read_past_its_end(tmp_path, caplog, cut: int) -> None:
     model = HashEmbedder(32)

@@ -49,6 +49,9 @@ LATIN_WORDS = False
 # (benchmarks/results/glossary-2026-12-07.md); and the words the glossary reads are not embedded.
 FOR_TRANSLATED = False
 COMMON_WORDS = 6000  # the index's most common words that make the lexicon
+# words the cache keeps at most: the last asked first, then those of other indexes (most words are common to
+# many), so that its file stays under ~37 MB of float32 rows however many indexes a user searches
+CACHED_WORDS = 3 * COMMON_WORDS
 MIN_SIMILARITY = 0.75  # below this a nearest word is another word, not a translation
 WORDS_PER_WORD = 2  # a query word's English words at most ("값": value, values)
 # query words whose English a lexicon remembers: the TUI searches as the user types, asking for the same words
@@ -159,7 +162,7 @@ def load_lexicon(model: Embedder, words: Sequence[str], cache_dir: Path | None) 
     if not words:
         return ModelLexicon(model, words, np.zeros((0, model.dim), dtype=np.float32))
     asked = set(words)
-    order = words + [w for w in cached if w not in asked]
+    order = (words + [w for w in cached if w not in asked])[: max(len(words), CACHED_WORDS)]
     matrix = np.stack([cached[w] for w in order]).astype("<f4")
     if path is not None:
         _write_aside(path, lambda tmp: _write(tmp, order, matrix))

@@ -144,6 +144,21 @@ def test_words_in_any_script_come_back_from_the_cache_as_they_were_asked(tmp_pat
     assert calls == [] and again.words == words and np.array_equal(again.vectors, built.vectors)
 
 
+def test_the_cache_keeps_the_words_last_asked_and_stays_bounded(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(lexicon, "CACHED_WORDS", 10)
+    model = HashEmbedder(32)
+    load_lexicon(model, WORDS, tmp_path)  # 8 words
+    load_lexicon(model, ["alpha", "beta", "gamma", "delta"], tmp_path)  # another index's: 4 more, 2 dropped
+    calls = _counting(model)
+    again = load_lexicon(model, ["alpha", "beta", "gamma", "delta"], tmp_path)
+    assert calls == [] and again.words == ["alpha", "beta", "gamma", "delta"]
+    load_lexicon(model, WORDS, tmp_path)
+    assert calls == [WORDS[6:]]  # the two oldest were dropped; the rest came from the cache
+    many = [f"w{i}" for i in range(25)]  # more than the bound: the words asked are all kept
+    assert load_lexicon(model, many, tmp_path).words == many
+    assert load_lexicon(model, many, tmp_path).vectors.shape == (25, 32) and len(calls) == 2
+
+
 @pytest.mark.parametrize("cut", [1, 40, -1])
 def test_a_truncated_cache_is_rebuilt_not_read_past_its_end(tmp_path, caplog, cut: int) -> None:
     model = HashEmbedder(32)

@@ -152,6 +152,14 @@ def load_lexicon(model: Embedder, words: Sequence[str], cache_dir: Path | None) 
         key = hashlib.sha256(model.fingerprint.encode()).hexdigest()[:24]
         path = cache_dir / f"{key}{CACHE_SUFFIX}"
         saved_words, saved = _read(path)
+        if saved_words and saved.shape[1] != model.dim:  # not this model's rows, whatever its name says
+            log.warning(
+                "the word lexicon cache %s holds %d-wide rows, not %d: rebuilding it",
+                path,
+                saved.shape[1],
+                model.dim,
+            )
+            saved_words, saved = [], np.zeros((0, 0), dtype=np.float32)
     if words and saved_words[: len(words)] == words:  # a one-shot search's case: nothing to build
         return ModelLexicon(model, words, np.asarray(saved[: len(words)]))
     cached = dict(zip(saved_words, saved, strict=True))
@@ -198,10 +206,9 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
 def _read(path: Path) -> tuple[list[str], np.ndarray]:
     """The words and their rows (mapped) of the cache at ``path``; none when it is missing or damaged."""
     try:
-        with path.open(
-            "rb"
-        ) as file:  # the rows are mapped from this open file: a cache written anew meanwhile
-            if file.readline() != CACHE_FORMAT:  # replaces the name, not what is open
+        # the rows are mapped from this open file: a cache written anew meanwhile replaces the name, not it
+        with path.open("rb") as file:
+            if file.readline() != CACHE_FORMAT:
                 raise ValueError("not a word lexicon cache")
             header = json.loads(file.readline())
             offset = file.tell()

@@ -159,6 +159,20 @@ def test_the_cache_keeps_the_words_last_asked_and_stays_bounded(tmp_path, monkey
     assert load_lexicon(model, many, tmp_path).vectors.shape == (25, 32) and len(calls) == 2
 
 
+def test_a_cache_of_rows_of_another_width_is_rebuilt_not_searched(tmp_path, caplog) -> None:
+    narrow, model = HashEmbedder(16), HashEmbedder(32)
+    load_lexicon(narrow, WORDS, tmp_path)
+    (cached,) = tmp_path.glob("*.lexicon")
+    load_lexicon(model, WORDS, tmp_path)
+    (theirs,) = set(tmp_path.glob("*.lexicon")) - {cached}
+    theirs.write_bytes(cached.read_bytes())  # 16-wide rows under the 32-wide model's name
+    calls = _counting(model)
+    with caplog.at_level(logging.WARNING, logger="codesearch.lexicon"):
+        rebuilt = load_lexicon(model, WORDS, tmp_path)
+    assert calls == [WORDS] and rebuilt.vectors.shape == (len(WORDS), 32) and "16-wide" in caplog.text
+    assert rebuilt.english(["value"]) == ("value",)
+
+
 @pytest.mark.parametrize("cut", [1, 40, -1])
 def test_a_truncated_cache_is_rebuilt_not_read_past_its_end(tmp_path, caplog, cut: int) -> None:
     model = HashEmbedder(32)

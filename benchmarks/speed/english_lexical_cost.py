@@ -54,12 +54,18 @@ def set_queries(languages: tuple[str, ...] = ("en",), limit: int = 0) -> list[st
     return texts
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_run_arguments(ap: argparse.ArgumentParser, rounds: int = 2) -> None:
+    """What the speed scripts that search the benchmark index share: ``--index`` (required), ``--model``,
+    ``--rounds`` and ``--limit`` (about that many of ``set_queries``)."""
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--model", default="use+minilm-int8")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=rounds)
     ap.add_argument("--limit", type=int, default=0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_run_arguments(ap, rounds=3)
     args = ap.parse_args()
     embedder = get_embedder(args.model)
     texts = set_queries(limit=args.limit)

@@ -27,10 +27,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from pathlib import Path
 
 from benchmarks.quality import run as quality
-from benchmarks.speed.english_lexical_cost import set_queries
+from benchmarks.speed.english_lexical_cost import add_run_arguments, set_queries
 from benchmarks.tuning.common import patched
 from codesearch import glossary, lexicon, translate
 from codesearch.embedding import get_embedder
@@ -62,10 +61,7 @@ def per_setting_translators() -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--index", type=Path, required=True)
-    ap.add_argument("--model", default="use+minilm-int8")
-    ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--limit", type=int, default=0)
+    add_run_arguments(ap)
     ap.add_argument("--typed", type=int, default=20, help="queries searched as typed (0: none)")
     ap.add_argument("--glossary", action="store_true", help="off: without the glossary too")
     args = ap.parse_args()

@@ -162,9 +162,10 @@ def start_in_background(repo: Path, index_dir: Path, store: str = "local") -> No
 
 def start_detached(arguments: list[str], index_dir: Path, *, cwd: Path, log_path: Path | None = None) -> int:
     """Start ``codesearch --index INDEX_DIR ARGUMENTS`` detached from this process (its own session, no
-    terminal, git's variables unset), its output appended to ``log_path`` (else discarded); its pid."""
+    terminal, git's variables unset), its output appended to ``log_path`` (else discarded); its pid. The index
+    is passed as an absolute path: the process runs in ``cwd``, where a relative one would name another."""
     env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV}
-    command = [sys.executable, "-m", "codesearch.cli", "--index", str(index_dir), *arguments]
+    command = [sys.executable, "-m", "codesearch.cli", "--index", str(Path(index_dir).absolute()), *arguments]
     with contextlib.ExitStack() as stack:
         out: Any = subprocess.DEVNULL
         if log_path is not None:

@@ -42,9 +42,17 @@ def test_index_with_english_fill_now_is_complete_when_it_returns(
     assert "English vectors: complete" in capsys.readouterr().out
 
 
-def test_index_fills_in_a_background_process_that_completes(git_repo, tmp_path, capsys, monkeypatch) -> None:
+@pytest.mark.parametrize("where", ["absolute", "relative"])
+def test_index_fills_in_a_background_process_that_completes(
+    git_repo, tmp_path, capsys, monkeypatch, where: str
+) -> None:
+    """The fill runs in the index folder: an ``--index`` given relative to the user's folder, as README's
+    try-out command gives it, must still name the same index there."""
     monkeypatch.setattr(pipeline, "DEFER_THRESHOLD", 2)
     repo, index = git_repo(), str(tmp_path / "idx")
+    if where == "relative":
+        monkeypatch.chdir(tmp_path)
+        index = "idx"
     started: list[int] = []
     from indexer import hook_run
 

@@ -7,9 +7,10 @@ Three stages joined by bounded queues, repositories kept in the order they were 
 - **embed** (a thread): the texts missing from the embedding cache, pooled across repositories into calls of
   a full batch for every endpoint (``Embedder.batch_size * Embedder.concurrency`` texts); each call's
   vectors go into the cache before the next call, so a killed run keeps what it embedded;
-- **write** (the caller's thread): each repository's documents in order, and a commit every
-  ``commit_every`` repositories (1: a generation per repository). A run killed at any point resumes
-  exactly: what was written is in the tables, what was embedded is in the cache, and the next run commits.
+- **write** (the caller's thread): every ``commit_every`` repositories (1: a generation per repository),
+  their documents in order, in the transaction that commits them as a generation (readers keep the previous
+  one until then). A run killed at any point resumes: what was committed is in the tables, what was
+  embedded is in the cache, and the next run parses the uncommitted repositories again, embedding nothing.
 
 One session (``IndexSession``) holds the writer lock for the whole run, so nothing else writes between a
 repository's prepare and its write; a repository whose name was taken meanwhile (two roots with one folder
@@ -310,13 +311,18 @@ def index_repositories_ahead(
         session.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         stages = _start(specs, resolve, options, embedder, ahead)
         uncommitted: list[RepositoryResult] = []
+        # written at their commit, all in its transaction: a transaction held while waiting for the next
+        # repository would stall the embed stage's cache writes, which that repository may wait for
+        pending: list[_Item] = []
         try:
             for item in stages.items():
                 if item.result.report is not None and item.root is not None:
-                    _write(session, item, options)
+                    pending.append(item)
                 uncommitted.append(item.result)
                 if sum(r.report is not None for r in uncommitted) >= commit_every:
+                    _write_all(session, pending, options)
                     _commit(session, uncommitted, results, on_done)
+            _write_all(session, pending, options)
             _commit(session, uncommitted, results, on_done)
         except sqlite3.OperationalError as exc:
             raise IndexIOError(f"writing the index in {index_dir} failed: {exc}") from None
@@ -325,11 +331,20 @@ def index_repositories_ahead(
     return results
 
 
+def _write_all(session: IndexSession, pending: list[_Item], options: _Options) -> None:
+    for item in pending:
+        _write(session, item, options)
+    pending.clear()
+
+
 def _write(session: IndexSession, item: _Item, options: _Options) -> None:
-    """Write one prepared repository (preparing it again when what it was prepared against changed)."""
+    """Write one prepared repository in the generation's transaction (preparing it again when what it was
+    prepared against changed; should that embed anything, its cache writes commit the rows written so far,
+    marked ahead of every generation, as before this transaction)."""
     assert item.root is not None and item.result.report is not None
     report, root = item.result.report, item.root
     started = time.perf_counter()
+    session.begin()
     if options.rebuild:
         session.forget_for_rebuild([root])
     prepared = item.prepared

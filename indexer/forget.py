@@ -77,8 +77,9 @@ def forget_roots_for_rebuild(
     previous: Manifest | None,
     fingerprint: str,
 ) -> None:
-    """What ``index --rebuild ROOT...`` forgets: those roots only. A rebuild with another model must
-    re-embed every repository (one index holds one model's vectors), so leaving any out is refused."""
+    """What ``index --rebuild ROOT...`` forgets: those roots only, inside the caller's transaction (readers
+    keep them until the rebuild's generation commits). A rebuild with another model must re-embed every
+    repository (one index holds one model's vectors), so leaving any out is refused."""
     given = {str(r) for r in roots}
     repos = db.execute("SELECT id, name, root FROM repos").fetchall()
     others = [r for r in repos if r["root"] not in given]
@@ -95,8 +96,7 @@ def forget_roots_for_rebuild(
             f"{previous.model}: a rebuild with another model must re-embed them too; give every root "
             f"(`... index --rebuild {every}`) or `codesearch forget` them first"
         )
-    with db:
-        forget_rows(db, [r["id"] for r in repos if r["root"] in given])
+    forget_rows(db, [r["id"] for r in repos if r["root"] in given])  # in the rebuild's transaction
 
 
 def forget_repository(index_dir: Path, name: str, store: MilvusStore | None = None) -> ForgetReport:
@@ -165,8 +165,9 @@ def _forget(index_dir: Path, db: sqlite3.Connection, manifest: Manifest, name: s
     repo = _named_repo(index_dir, db, name)
     files = db.execute("SELECT COUNT(*) FROM files WHERE repo_id=?", (repo["id"],)).fetchone()[0]
     consistent = int(get_meta(db, "generation", "0")) == manifest.generation
-    with db:
-        removed = forget_rows(db, [repo["id"]])
+    # the rows go in the transaction that commits the generation without them: readers keep them till then
+    db.execute("BEGIN IMMEDIATE")
+    removed = forget_rows(db, [repo["id"]])
     vectors = _vectors_without(index_dir, db, manifest, removed, consistent)
     new = commit_next_generation(index_dir, db, manifest, vectors, recount(db, manifest.parts))
     log.info("forgot %s (%d files, %d documents)", repo["name"], files, len(removed))

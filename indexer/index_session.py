@@ -4,6 +4,12 @@ and any number of commits, each a new generation.
 ``index_paths`` opens a session for one run (one commit); ``indexer.ahead`` keeps one open for a whole
 organisation-scale run and commits every N repositories, keeping the vectors in memory between commits so a
 commit does not read the previous generation's file back.
+
+The rows of a generation (what ``--rebuild`` forgets, what each repository's write changes) are written in
+one SQLite transaction, opened by ``begin`` and committed by ``commit`` with the generation's number once
+its vectors are saved aside: a reader opened meanwhile reads the previous generation as a whole. Nothing
+that commits on the connection (the embedding cache's writes) may run between the two; texts are embedded
+before ``begin``. A killed writer's rows are rolled back; what it embedded stays in the cache.
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ class IndexSession:
         self.index_dir, self.embedder, self.store, self.rebuild = index_dir, embedder, store, rebuild
         self.fingerprint = embedder.fingerprint if embedder else LEXICAL_ONLY
         self.model = model or (embedder.model_id if embedder else LEXICAL_ONLY)
+        self._reembedded = False  # this session embedded the index again (``begin``)
         self.removed: list[int] = []
         self.added: list[tuple[int, str]] = []
         self._lock: AbstractContextManager[None] | None = None
@@ -144,8 +151,17 @@ class IndexSession:
         """Whether the local tables belong to the generation readers see (no killed writer between)."""
         return int(get_meta(self.db, "generation", "0")) == self.generation
 
+    def begin(self) -> None:
+        """Open the transaction the next generation's rows are written in (a no-op while it is open). An
+        index embedded another way is embedded again first: the cache's writes commit as they go."""
+        if self.reembed and not self._reembedded and self.embedder is not None:
+            self._embed_again(self.embedder)
+        SqliteStoreWriter(self.db).begin()
+
     def forget_for_rebuild(self, roots: Sequence[Path]) -> None:
-        """``--rebuild``: the given roots only; other repositories of the index stay as they are."""
+        """``--rebuild``: the given roots only; other repositories of the index stay as they are. Inside the
+        generation's transaction: readers keep the forgotten rows until it commits."""
+        self.begin()
         forget_roots_for_rebuild(self.db, self.index_dir, roots, self.previous, self.fingerprint)
         self.consistent = self._tables_match()
         self.sent_generation = int(get_meta(self.db, "generation", "0"))
@@ -160,6 +176,7 @@ class IndexSession:
         the tables match the readers' generation); returns the generation readers see afterwards."""
         if self.manifest is not None and self.consistent and not self.removed and not self.added:
             if not self.reembed:
+                self.db.commit()  # files' metadata alone (mtimes, when indexed): no new generation
                 return self.generation  # nothing changed: keep the generation readers have
         if self.store is not None:
             new = self._push()
@@ -168,7 +185,7 @@ class IndexSession:
         self.previous = self.manifest = new
         self.consistent = True
         self.rebuild = False  # a rebuild's later commits add to the collection or vectors it made
-        self.reembed = False
+        self.reembed = self._reembedded = False
         self.removed, self.added = [], []
         return new.generation
 
@@ -178,6 +195,9 @@ class IndexSession:
         assert self.store is not None
         if self.embedder is None:
             raise ConfigError("a Milvus store needs an embedding model (--model none is for local indexes)")
+        # a Milvus store's readers read Milvus, not these tables: their rows are committed (marked ahead of
+        # every generation) before the push, as a killed push must find them
+        self.db.commit()
         sent = push_run(
             self.db, self.store, model=self.model, fingerprint=self.fingerprint, dim=self.embedder.dim,
             sent_generation=self.sent_generation, removed=self.removed,
@@ -193,15 +213,12 @@ class IndexSession:
     def _commit_local(self) -> Manifest:
         vectors = None
         if self.embedder is not None:
-            if self.reembed:
-                self._embed_again(self.embedder)
+            self.begin()  # embeds again first when it must (nothing was written yet)
             vectors = _update_vectors(
                 self.index_dir, self.db, None if self.reembed else self.manifest, self.consistent,
                 self.embedder, self.removed, self.added, loaded=self._vectors,
             )  # fmt: skip
-        with self.db:
-            SqliteStoreWriter(self.db).set_generation(self.generation + 1)
-        new = commit_generation(
+        new = commit_generation(  # commits this generation's rows with its number
             self.index_dir, self.db, model=self.model, fingerprint=self.fingerprint,
             dim=self.embedder.dim if self.embedder else 0, previous=self.previous, vectors=vectors,
             parts=recount(self.db, parts_of(self.embedder)) if self.embedder else (),
@@ -224,6 +241,7 @@ class IndexSession:
             " (the English part behind the search)" if english else "",
         )
         embed_lacking(self.db, embedder, REEMBED_CHUNK, english=False)
+        self._reembedded = True
 
 
 def _update_vectors(

@@ -23,7 +23,7 @@ from codesearch.types import DocumentFacts
 from indexer.lexical import TermVariants
 from indexer.lexical_ranker import LexicalRanker, filtered_ids_sql
 from indexer.snapshot import pinned_snapshot
-from indexer.store import Manifest, filling_pid, get_meta
+from indexer.store import Manifest, filling_pid, get_meta, writer_pid
 from indexer.store_read import (
     DenseIndex,
     EnglishVectors,
@@ -38,6 +38,8 @@ from indexer.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
+# how long a reader waits for the manifest of a live writer that committed its rows (it writes one small file)
+WRITER_WAIT_S = 5.0
 SQL_BATCH = 10_000  # ids per `IN (...)`: SQLite allows 32,766 variables
 _JOINS = "FROM documents d JOIN files f ON f.id=d.file_id JOIN repos r ON r.id=f.repo_id"
 
@@ -341,46 +343,74 @@ def open_generation(
 
     None when the metadata is not yet the manifest's (a writer is between its documents and its manifest)
     and the caller ``have_one`` to answer from. A writer may replace both between our reads (and delete the
-    vectors we were about to load): read again. ``check`` refuses a manifest (another model's index).
+    vectors we were about to load): read again. A live writer that has committed the next generation's rows
+    is about to write its manifest: read it again, for up to ``WRITER_WAIT_S``. Rows ahead of the manifest
+    are answered as they are (``ahead``) only after that, or when no live writer will finish them (a killed
+    one: then with a warning). ``check`` refuses a manifest (another model's index).
     """
-    for attempt in range(attempts):
+    attempt, deadline = 0, time.monotonic() + WRITER_WAIT_S
+    while True:
         manifest = Manifest.read(index_dir)
         if manifest is None:
             raise IndexNotFoundError(f"no index at {index_dir}: run `codesearch index PATH` first")
         if check is not None:
             check(manifest)
-        last = attempt == attempts - 1
-        db = pinned_snapshot(index_dir, manifest.generation, accept_other=last and not have_one)
+        db = pinned_snapshot(index_dir, manifest.generation, accept_other=not have_one)
         if db is None:
-            if have_one:
-                return None
+            return None
+        found = get_meta(db, "generation", "")
+        ahead = found != str(manifest.generation)
+        writer = writer_pid(index_dir) if ahead else None
+        if ahead and _sooner_whole(found, manifest, writer, attempt, attempts, deadline):
+            db.close()
+            attempt += 1
             time.sleep(0.05)
             continue
         if not manifest.vectors_file:
-            return LocalGeneration(index_dir, manifest, None, db, ranker_factory(manifest))
+            return LocalGeneration(index_dir, manifest, None, db, ranker_factory(manifest), ahead)
         try:
             loaded = VectorIndex.load(index_dir / manifest.vectors_file, manifest.dim, mapped=True)
         except (OSError, RuntimeError) as exc:  # faiss reports a missing file as RuntimeError
             db.close()
-            log.debug("loading %s failed (%s), attempt %d", manifest.vectors_file, exc, attempt + 1)
+            attempt += 1
+            log.debug("loading %s failed (%s), attempt %d", manifest.vectors_file, exc, attempt)
+            if attempt >= attempts:
+                raise IndexIOError(
+                    f"the vectors of the index at {index_dir} cannot be read; run `codesearch index` to "
+                    "repair them"
+                ) from None
             time.sleep(0.05)
             continue
-        ahead = get_meta(db, "generation", "") != str(manifest.generation)
-        if ahead:
+        if ahead and writer is None:
             log.warning(
                 "the index at %s was not finished (its data is ahead of its manifest): code written since "
                 "generation %d is found by its words, not yet by its meaning; run `codesearch index` to finish it",
                 index_dir, manifest.generation,
             )  # fmt: skip
+        elif ahead:
+            log.debug(
+                "the index at %s is being written by pid %d: its data is ahead of its manifest",
+                index_dir,
+                writer,
+            )
         try:
             vectors = vector_loader(manifest, loaded)
         except BaseException:
             db.close()
             raise
         return LocalGeneration(index_dir, manifest, vectors, db, ranker_factory(manifest), ahead)
-    raise IndexIOError(
-        f"the vectors of the index at {index_dir} cannot be read; run `codesearch index` to repair them"
-    )
+
+
+def _sooner_whole(
+    found: str, manifest: Manifest, writer: int | None, attempt: int, attempts: int, deadline: float
+) -> bool:
+    """Whether to read the manifest again rather than answer from rows ahead of it (``found``: their
+    generation): a few times in any case (the manifest may have been replaced between our two reads), and
+    while a live ``writer`` that committed a later generation's rows has yet to write its manifest."""
+    if attempt < attempts - 1:
+        return True
+    later = found.isdigit() and int(found) > manifest.generation
+    return writer is not None and later and time.monotonic() < deadline
 
 
 def _is_a_store_generation(generation: LocalGeneration) -> StoreGeneration:

@@ -241,19 +241,19 @@ def prepare_root(
 def write_root(
     db: sqlite3.Connection, prepared: PreparedRoot, report: IndexReport
 ) -> tuple[list[int], list[tuple[int, str]]]:
-    """Record a prepared root's changes in one transaction (its documents' vectors must be cached by now).
+    """Record a prepared root's changes in the generation's transaction (``IndexSession.begin``; its
+    documents' vectors must be cached by now), which the session's commit commits with its vectors.
     Returns (removed doc ids, (new id, content hash))."""
     started = time.perf_counter()
     writer = SqliteStoreWriter(db)
-    repo_id, _ = writer.upsert_repo(prepared.root, prepared.is_git)
     writer.begin()
     try:
+        repo_id, _ = writer.upsert_repo(prepared.root, prepared.is_git, prepared.name)
         removed, added = _write_repo(writer, repo_id, prepared.parsed, prepared.changes.gone)
         refresh_metadata(db, prepared.changes.touched)
         if removed or added:  # no generation's vectors match these documents until the manifest is written
             writer.set_generation(-1)
         writer.mark_indexed(repo_id)
-        writer.commit()
     except BaseException:
         writer.rollback()
         raise
@@ -261,10 +261,12 @@ def write_root(
     return removed, added
 
 
-def _index_root(
+def _prepare_and_embed(
     db: sqlite3.Connection,
     root: Path,
+    name: str,
     *,
+    repo_id: int | None,
     embedder: Embedder | None,
     cache: PartCache | None,
     max_file_size: int,
@@ -272,15 +274,14 @@ def _index_root(
     progress: Progress,
     report: IndexReport,
     defer_over: int | None = None,
-) -> tuple[list[int], list[tuple[int, str]]]:
-    repo_id, name = known_repo(db, root)
+) -> PreparedRoot:
     prepared = prepare_root(
         db, root, name, repo_id=repo_id, max_file_size=max_file_size, ignore=ignore, progress=progress,
         report=report,
     )  # fmt: skip
     if embedder is not None and cache is not None:
         embed_missing(prepared.documents(), embedder, cache, progress, report, defer_over)
-    return write_root(db, prepared, report)
+    return prepared
 
 
 def known_repo(db: sqlite3.Connection, root: Path, taken: Set[str] = frozenset()) -> tuple[int | None, str]:
@@ -324,26 +325,37 @@ def index_paths(
     defer_over = DEFER_THRESHOLD if defer_english and store is None else None
     progress = progress or no_progress
     started = time.perf_counter()
-    roots = [Path(p).expanduser().resolve() for p in paths]
+    roots = list(dict.fromkeys(Path(p).expanduser().resolve() for p in paths))
     session = IndexSession(index_dir, embedder=embedder, model=model, store=store, rebuild=rebuild)
     report = IndexReport(roots=[str(r) for r in roots], model=session.model)
     with session:
         try:
+            # every root crawled, parsed and embedded before the generation's transaction opens (the cache's
+            # writes commit as they go); a rebuild prepares its roots as new ones
+            prepared, taken = [], set[str]()
+            for root in roots:
+                repo_id, name = known_repo(session.db, root, taken)
+                taken.add(name)
+                prepared.append(
+                    _prepare_and_embed(
+                        session.db,
+                        root,
+                        name,
+                        repo_id=None if rebuild else repo_id,
+                        embedder=embedder,
+                        cache=session.cache,
+                        max_file_size=max_file_size,
+                        ignore=[*ignore, *own_files(index_dir, root)],
+                        progress=progress,
+                        report=report,
+                        defer_over=defer_over,
+                    )
+                )
+            session.begin()
             if rebuild:  # the given roots only: other repositories of the index stay as they are
                 session.forget_for_rebuild(roots)
-            for root in roots:
-                r, a = _index_root(
-                    session.db,
-                    root,
-                    embedder=embedder,
-                    cache=session.cache,
-                    max_file_size=max_file_size,
-                    ignore=[*ignore, *own_files(index_dir, root)],
-                    progress=progress,
-                    report=report,
-                    defer_over=defer_over,
-                )
-                session.add(r, a)
+            for p in prepared:
+                session.add(*write_root(session.db, p, report))
             summarise(session.db, roots, report)
             t = time.perf_counter()
             report.generation = session.commit()

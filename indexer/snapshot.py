@@ -1,10 +1,14 @@
 """A reader's view of one generation: a read snapshot of ``meta.sqlite`` that belongs to the manifest read.
 
-A writer commits its documents to SQLite, builds the vectors, then replaces the manifest; from its first
-document write until its manifest, ``meta.generation`` says no generation (``indexer.pipeline``). A reader
-holds a read transaction (WAL: the writer is never blocked) on a snapshot whose ``meta.generation`` is the
-manifest's, so the documents, the lexical index and the vectors it searches are always one generation's,
-never a half-written one, and it moves to the next generation as a whole once that one is committed.
+A writer writes a generation's rows in one SQLite transaction, saves its vectors aside, commits the rows
+with the generation's number in ``meta.generation``, then replaces the manifest (``indexer.index_session``):
+a reader opened before that commit reads the previous generation's rows, one opened in the short gap before
+the manifest reads the manifest again (``indexer.local_read``). A reader holds a read transaction (WAL: the
+writer is never blocked) on a snapshot whose ``meta.generation`` is the manifest's, so the documents, the
+lexical index and the vectors it searches are always one generation's, never a half-written one, and it
+moves to the next generation as a whole once that one is committed. Rows ahead of every manifest are left
+only by a writer killed between its commit and its manifest (or a Milvus store's push: its readers read
+Milvus).
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """The index store: a directory holding ``meta.sqlite``, a FAISS file per generation and ``manifest.json``.
 
 Writers hold an exclusive lock, write new files aside and ``os.replace`` them in; the manifest is replaced
-last, so a reader always sees one complete generation. ``meta.sqlite`` records the generation it belongs
-to: when it is ahead of the manifest (a writer was killed between the two), the vectors are rebuilt from
-the embedding cache on the next write.
+last, so a reader always sees one complete generation. A generation's rows are written in one SQLite
+transaction that commits with the generation's number once its vectors are saved aside, just before the
+manifest: until then a reader opened anew reads the previous generation's rows (``indexer.snapshot``).
+``meta.sqlite`` records the generation it belongs to: when it is ahead of the manifest (a writer was killed
+between the two), the vectors are rebuilt from the embedding cache on the next write.
 """
 
 from __future__ import annotations
@@ -221,6 +223,29 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
         yield
 
 
+def writer_pid(index_dir: Path) -> int | None:
+    """The pid of the live process holding the writer lock of the index at ``index_dir``; None when none
+    does. The lock file names its holder while held and is emptied on release, so a pid there that no
+    process has is a writer that was killed. (Not probed with ``flock``: a reader's probe would make a
+    writer starting at that moment fail as locked.)"""
+    try:
+        text = (Path(index_dir) / LOCK_FILE).read_text()
+    except OSError:
+        return None
+    pid = text.strip().removeprefix("pid ").strip()
+    if not pid.isdigit():
+        return None
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # another user's live process
+        pass
+    except OverflowError:
+        return None
+    return int(pid)
+
+
 def filling_pid(index_dir: Path) -> int | None:
     """The pid of the process filling the index at ``index_dir`` now, or None when no fill runs."""
     path = Path(index_dir) / FILL_LOCK
@@ -320,7 +345,12 @@ def commit_generation(
     vectors: VectorIndex | None,
     parts: Sequence[StoredPart] = (),
 ) -> Manifest:
-    """Write the vectors of a new generation aside, then the manifest that points at them."""
+    """Write the vectors of a new generation aside, commit the rows the caller wrote on ``db`` (its open
+    transaction) with the generation's number, then write the manifest that points at them.
+
+    Until the database commit a reader opened anew reads the previous generation's rows with its vectors;
+    after it, a reader that still finds the previous manifest reads it again (``indexer.local_read``), so
+    the window where rows are ahead of the manifest lasts one small file's write, or a killed writer."""
     generation = (previous.generation if previous else 0) + 1
     vectors_file = None
     documents = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
@@ -331,6 +361,8 @@ def commit_generation(
         if vectors is not None:
             vectors_file = vectors_path(index_dir, generation).name
             vectors.save(index_dir / vectors_file)
+        with db:  # the rows of this generation, and its number, at once
+            set_meta(db, "generation", str(generation))
         manifest = dataclasses.replace(manifest, vectors_file=vectors_file)
         manifest.write(index_dir)
     except (OSError, RuntimeError) as exc:  # faiss reports a full disk as RuntimeError
@@ -357,9 +389,7 @@ def commit_next_generation(
     parts: Sequence[StoredPart],
 ) -> Manifest:
     """The generation after ``manifest``, same model and width, with new ``vectors`` (the English fill's, a
-    forgotten repository's): the database's generation counter first, then the files."""
-    with db:
-        set_meta(db, "generation", str(manifest.generation + 1))
+    forgotten repository's), and the rows the caller wrote on ``db`` (``commit_generation``)."""
     return commit_generation(
         index_dir,
         db,

@@ -3,7 +3,8 @@
 The pipeline decides *what* changes (which files to parse, which documents they yield); a ``StoreWriter``
 records it. ``SqliteStoreWriter`` is the local store; another store (Milvus) implements the same protocol.
 Vectors and the generation are committed by ``indexer.store.commit_generation`` once every repository is
-written; ``set_generation(-1)`` marks the documents as ahead of every committed generation until then.
+written, in the same SQLite transaction as the rows; ``set_generation(-1)`` marks the rows as ahead of every
+committed generation should they be committed before it (a Milvus store's push).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class StoreWriter(Protocol):
     def begin(self) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
-    def upsert_repo(self, root: Path, is_git: bool) -> tuple[int, str]: ...
+    def upsert_repo(self, root: Path, is_git: bool, name: str | None = None) -> tuple[int, str]: ...
     def delete_files(self, file_ids: Sequence[int]) -> list[int]: ...
     def replace_file(
         self, repo_id: int, record: FileRecord, documents: Sequence[Document]
@@ -81,17 +82,17 @@ class SqliteStoreWriter:
     def rollback(self) -> None:
         self.db.rollback()
 
-    def upsert_repo(self, root: Path, is_git: bool) -> tuple[int, str]:
-        """``(id, name)`` of the repository at ``root``, created if new; committed at once."""
-        name = self.repo_name(root)
-        with self.db:
-            self.db.execute(
-                "INSERT INTO repos (name, root, is_git) VALUES (?, ?, ?) "
-                "ON CONFLICT(root) DO UPDATE SET is_git=excluded.is_git",
-                (name, str(root), int(is_git)),
-            )
-        repo_id = self.db.execute("SELECT id FROM repos WHERE root=?", (str(root),)).fetchone()[0]
-        return int(repo_id), name
+    def upsert_repo(self, root: Path, is_git: bool, name: str | None = None) -> tuple[int, str]:
+        """``(id, name)`` of the repository at ``root``, created if new (as ``name``, the one it was prepared
+        under: a rebuild names its roots before forgetting them), in the open transaction (``begin``)."""
+        name = name or self.repo_name(root)
+        self.db.execute(
+            "INSERT INTO repos (name, root, is_git) VALUES (?, ?, ?) "
+            "ON CONFLICT(root) DO UPDATE SET is_git=excluded.is_git",
+            (name, str(root), int(is_git)),
+        )
+        row = self.db.execute("SELECT id, name FROM repos WHERE root=?", (str(root),)).fetchone()
+        return int(row[0]), str(row[1])
 
     def repo_name(self, root: Path, also_taken: Set[str] = frozenset()) -> str:
         """The name of the repository at ``root``: the one it has, else its folder's name (qualified with

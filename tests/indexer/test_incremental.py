@@ -205,8 +205,9 @@ def _doc_ids(index_dir: Path) -> set[int]:
 def test_a_writer_killed_after_its_documents_but_before_its_vectors_is_repaired(
     git_repo, hash_embedder, tmp_path, monkeypatch
 ):
-    """The documents are committed, the vectors are being built: a kill there must not leave the next
-    run trusting the previous generation's vectors for documents it no longer sees as changed."""
+    """The documents are written, the vectors are being built: a kill there rolls the documents back with
+    the generation (readers never saw them), and the next run parses the changes again, embeds nothing (the
+    cache kept the vectors) and commits vectors for exactly its documents."""
     from indexer import index_session
 
     repo = git_repo()
@@ -222,8 +223,11 @@ def test_a_writer_killed_after_its_documents_but_before_its_vectors_is_repaired(
     with pytest.raises(KeyboardInterrupt):
         _index(repo.root, index_dir, hash_embedder)
     monkeypatch.undo()
+    assert Manifest.read(index_dir).generation == 1
+    hash_embedder.calls.clear()
     report = _index(repo.root, index_dir, hash_embedder)
-    assert report.files_parsed == 0 and report.generation == 2
+    assert report.files_parsed == 1 and report.files_removed == 1 and report.generation == 2
+    assert hash_embedder.calls == []
     assert _vector_ids(index_dir) == _doc_ids(index_dir)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from codesearch.search import Searcher
-from indexer import index_session
 from indexer.pipeline import index_paths
 from indexer.store import Manifest
 
@@ -31,7 +30,7 @@ def test_a_reader_opened_after_a_kill_between_commit_and_manifest_loses_no_code(
     def killed(*args, **kwargs):
         raise KeyboardInterrupt  # the process dies between the SQLite commit and the manifest
 
-    monkeypatch.setattr(index_session, "commit_generation", killed)
+    monkeypatch.setattr(Manifest, "write", killed)  # the database committed generation 2, the manifest not
     with pytest.raises(KeyboardInterrupt):
         _index(repo.root, index_dir, hash_embedder)
     monkeypatch.undo()

@@ -234,7 +234,7 @@ def test_killed_writer_is_repaired_on_the_next_run(git_repo, hash_embedder, tmp_
     def killed(*args, **kwargs):
         raise KeyboardInterrupt  # the process dies between the SQLite commit and the manifest
 
-    monkeypatch.setattr(index_session, "commit_generation", killed)
+    monkeypatch.setattr(Manifest, "write", killed)  # its rows and vectors are written, its manifest not
     with pytest.raises(KeyboardInterrupt):
         _index(repo.root, index_dir, hash_embedder)
     monkeypatch.undo()

@@ -67,7 +67,8 @@ def test_compound_identifiers_have_their_own_weights(query) -> None:
     assert profile.identifier
     plan = plan_fusion(profile, (False, True))  # use, minilm
     assert plan.weights == fusion.IDENTIFIER_WEIGHTS
-    assert plan.part_weights == (1.0, 1.0)
+    # a name reads as English: the English model speaks for it, the multilingual one as much as for English
+    assert plan.part_weights == (fusion.MULTILINGUAL_WEIGHT_FOR_ENGLISH, 1.0)
 
 
 @pytest.mark.parametrize("query", ["sort", "parse the config", "读取配置文件"])
@@ -77,13 +78,22 @@ def test_words_and_phrases_are_not_identifiers(query) -> None:
 
 def test_an_english_only_model_speaks_for_covered_queries_only() -> None:
     parts = (False, True)  # use, and minilm: English-only
-    assert plan_fusion(QueryProfile(False, 1.0), parts).part_weights == (1.0, 1.0)
+    multilingual = fusion.MULTILINGUAL_WEIGHT_FOR_ENGLISH
+    assert plan_fusion(QueryProfile(False, 1.0), parts).part_weights == (multilingual, 1.0)
     assert plan_fusion(QueryProfile(False, 0.3), parts).part_weights == (1.0, 0.0)
-    assert plan_fusion(QueryProfile(False, 0.6), parts).part_weights == pytest.approx((1.0, 0.5))
+    half = plan_fusion(QueryProfile(False, 0.6), parts).part_weights
+    assert half == pytest.approx((1.0 - 0.5 * (1.0 - multilingual), 0.5))
     assert plan_fusion(QueryProfile(True, None), parts).part_weights == (1.0, 0.0)
     assert plan_fusion(QueryProfile(False, 1.0)) == FusionPlan(fusion.COVERED_WEIGHTS, None)
     # with the English model in the index, an English query weighs the two sides as measured for it
     assert plan_fusion(QueryProfile(False, 1.0), parts).weights == fusion.COVERED_WEIGHTS_ENGLISH_MODEL
+
+
+def test_models_that_are_not_english_only_all_speak_for_an_english_query() -> None:
+    # a composite of two multilingual models: MULTILINGUAL_WEIGHT_FOR_ENGLISH weighs a model beside an English
+    # one, and must not silence both
+    for profile in (QueryProfile(False, 1.0), QueryProfile(False, 0.6), QueryProfile(True, None)):
+        assert plan_fusion(profile, (False, False)).part_weights == (1.0, 1.0)
 
 
 def test_searcher_measures_coverage_against_its_own_index(tmp_path, build_git_repo, hash_embedder) -> None:
@@ -156,8 +166,8 @@ def test_translated_weights_and_the_gloss_combine(monkeypatch, non_latin: bool) 
         # short ones keep their plans
         (fusion.QueryProfile(non_latin=False, coverage=0.3, translated=True, words=8), (0.6, 0.4)),
         (fusion.QueryProfile(non_latin=True, coverage=None, words=1), fusion.NON_LATIN_WEIGHTS),
-        # a long English query already weighs its sides equally
-        (fusion.QueryProfile(non_latin=False, coverage=1.0, words=20), (0.5, 0.5)),
+        # a long English query keeps its plan: it leans on the lexical side already
+        (fusion.QueryProfile(non_latin=False, coverage=1.0, words=20), fusion.COVERED_WEIGHTS_ENGLISH_MODEL),
     ],
 )
 def test_a_long_query_leans_less_on_the_dense_side_beside_an_english_model(profile, expected) -> None:

@@ -124,8 +124,10 @@ def test_use_and_minilm_together_find_english_and_chinese_queries(use_index) -> 
         # Korean: codesearch's own glossary says it in English too
         assert searcher.plan("설정 파일을 읽고 환경 변수를 병합").part_weights == (1.0, fusion.GLOSS_ENGLISH_WEIGHT)
         assert searcher.plan("прочитати файл конфігурації").part_weights == (1.0, 0.0)  # Ukrainian: no dictionary
-        # every word of this query is a word of the index: English, so the English model speaks too
-        assert searcher.plan("retry a failed HTTP request with backoff").part_weights == (1.0, 1.0)
+        # every word of this query is a word of the index: English, so the English model speaks for it, and
+        # the multilingual one as much as MULTILINGUAL_WEIGHT_FOR_ENGLISH says
+        english = searcher.plan("retry a failed HTTP request with backoff").part_weights
+        assert english == (fusion.MULTILINGUAL_WEIGHT_FOR_ENGLISH, 1.0)
         hits = searcher.search("retry a failed HTTP request with backoff", k=3).hits
         assert hits[0].name == "retry_with_backoff"
     finally:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 import parsers
 from codesearch.embedding.base import Embedder
 from codesearch.errors import IndexIOError
+from codesearch.terminal_text import as_bytes_shown
 from codesearch.types import Document
 from indexer.changes import FileChanges, detect_changes, refresh_metadata
 from indexer.crawl import SourceFile, crawl, read_text
@@ -61,6 +62,8 @@ class IndexReport:
     documents: int = 0
     embedded: int = 0  # texts sent to the model in this run (cache misses)
     skipped: dict[str, int] = field(default_factory=dict)
+    # reason -> every file (or pruned folder, ending in /) skipped for it: the root joined with its path
+    skipped_files: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
     # documents of the committed generation with no vector of some part yet (the English fill's work)
     missing_parts: int = 0
@@ -73,6 +76,12 @@ class IndexReport:
     # what the per-file bounds left out: symbols-nested-too-deep, symbols-over-limit, parse-timeout,
     # documents-over-budget (each file with a cut is also named in ``errors``)
     cut: dict[str, int] = field(default_factory=dict)
+
+    def add_skipped(self, root: Path, path: str, reason: str) -> None:
+        """Count ``path`` (under ``root``) as skipped for ``reason`` and name it; a name that is not UTF-8
+        is named with its bytes as ``\\xff`` (a report is printed and sent as JSON)."""
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+        self.skipped_files.setdefault(reason, []).append(as_bytes_shown(f"{root}/{path}"))
 
 
 @dataclass
@@ -90,11 +99,11 @@ def _parse_file(
     try:  # the file may have changed since the crawl: a FIFO, a symlink out, or grown past the limit
         _, text = read_text(source.abs_path, root, max_bytes=max_file_size)
     except FileTooLargeError:
-        report.skipped["too-large"] = report.skipped.get("too-large", 0) + 1
+        report.add_skipped(root, source.path, "too-large")
         return None
     except IndexIOError as exc:  # read_text maps OSError (the file vanished or became unreadable)
         report.errors.append(f"{source.path}: unreadable ({exc})")
-        report.skipped["unreadable"] = report.skipped.get("unreadable", 0) + 1
+        report.add_skipped(root, source.path, "unreadable")
         return None
     language = parsers.language_for_source(source.path, text) or "text"
     symbols = []
@@ -218,8 +227,8 @@ def prepare_root(
 
     crawled = crawl(root, max_file_size=max_file_size, extra_ignore=ignore, progress=crawl_progress)
     report.timings["crawl"] += time.perf_counter() - started
-    for reason, count in crawled.skipped_by_reason().items():
-        report.skipped[reason] = report.skipped.get(reason, 0) + count
+    for path, reason in crawled.skipped:
+        report.add_skipped(root, path, reason)
     changes = (
         detect_changes(db, repo_id, crawled) if repo_id is not None else FileChanges(list(crawled.files))
     )

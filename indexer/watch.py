@@ -16,13 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import watchfiles
+from watchfiles._rust_notify import WatchfilesRustInternalError  # documented in watchfiles' API docs
 
 from codesearch.errors import IndexLockedError
+from codesearch.terminal_text import printable
 
 log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 500
 MAX_BATCH_MS = 5000
+LISTENING_MS = 1000  # the first empty batch, which starts the catch-up run, comes this soon
 LOCK_RETRIES = 30  # a hook run may hold the index; try again each second for this long
 
 
@@ -58,11 +61,13 @@ def watch_and_index(
     stop: threading.Event | None = None,
     retry_delay: float = 1.0,
 ) -> int:
-    """Reindex once, then after every debounced batch of changes under ``root`` until ``stop`` is set.
+    """Reindex once the watcher listens, then after every debounced batch of changes under ``root`` until
+    ``stop`` is set.
 
     ``reindex()`` does one incremental run and returns its report; ``on_run(report, n_changes)`` hears of
-    each run. A failing run is logged and the watch goes on (the next change catches up). Returns the number
-    of runs. Ctrl-C ends it.
+    each run. A failing run is logged and the watch goes on (the next change catches up). A failing watcher
+    (a file name that is not UTF-8) is logged, started again and followed by a run. Returns the number of
+    runs. Ctrl-C ends it.
     """
     runs = 0
 
@@ -77,15 +82,32 @@ def watch_and_index(
         if report is not None and on_run is not None:
             on_run(report, n_changes)
 
-    one_run(0)
-    for changes in watchfiles.watch(
-        root,
-        watch_filter=_ChangeFilter(index_dir),
-        step=debounce_ms,  # a batch ends after this much quiet...
-        debounce=max(MAX_BATCH_MS, debounce_ms),  # ...or after this long, if changes never stop
-        stop_event=stop,
-        raise_interrupt=False,
-    ):
-        log.debug("%d change(s): %s", len(changes), sorted(p for _, p in changes)[:5])
-        one_run(len(changes))
-    return runs
+    # a run owed with no batch behind it (at start, after a restart), made once the new watcher listens
+    catch_up = True
+    last_error = ""
+    while True:
+        try:
+            for changes in watchfiles.watch(
+                root,
+                watch_filter=_ChangeFilter(index_dir),
+                step=debounce_ms,  # a batch ends after this much quiet...
+                debounce=max(MAX_BATCH_MS, debounce_ms),  # ...or after this long, if changes never stop
+                rust_timeout=LISTENING_MS,
+                yield_on_timeout=True,  # an empty batch: the watcher listens, the owed run may start
+                stop_event=stop,
+                raise_interrupt=False,
+            ):
+                if changes or catch_up:
+                    log.debug("%d change(s): %s", len(changes), sorted(p for _, p in changes)[:5])
+                    catch_up = False
+                    one_run(len(changes))
+            return runs
+        except WatchfilesRustInternalError as exc:
+            # the notifier failed on one event (a file name that is not UTF-8: "Unable to decode path") and
+            # dropped its batch: a new watcher, then a run over the whole folder, lose nothing
+            if str(exc) != last_error:  # a file rewritten all the time fails each watcher: one line for it
+                log.warning("watching %s: %s; watching it again", printable(str(root)), printable(str(exc)))
+            last_error = str(exc)
+            if catch_up:  # this watcher failed before its run: run now, or failing watchers starve the index
+                one_run(0)
+            catch_up = True

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import DataTable, Footer, Input, ProgressBar, RichLog, Static
 from textual.worker import get_current_worker
 
@@ -30,23 +30,27 @@ DEBOUNCE_S = 0.06  # a pause this long in typing starts a search (a newer keystr
 PROGRESS_EVERY_S = 0.1  # the reindex progress bar is redrawn at most this often
 
 
-def explain(exc: BaseException, where: str) -> str:
-    """One message for an error, with what to do about it (Textual markup: what came from outside is
-    escaped, so an ``[Errno 111]`` or a path like ``app/[id]/page.tsx`` shows as it is)."""
-    where = escape(where)
+def explain(exc: BaseException, where: str) -> Content:
+    """One message for an error, with what to do about it. What came from outside goes in as a template
+    variable, never as markup, so an ``[Errno 111]``, a lone ``[`` or ``app/[id]/page.tsx`` shows as it is."""
     if isinstance(exc, IndexNotFoundError):
-        return (
-            f"No index at {where} yet. Press [b]ctrl+r[/] to index the current folder ({escape(Path.cwd().name)}/), "
-            "or run `codesearch index PATH` in a shell."
+        return Content.from_markup(
+            "No index at $where yet. Press [b]ctrl+r[/] to index the current folder ($cwd/), "
+            "or run `codesearch index PATH` in a shell.",
+            where=where,
+            cwd=Path.cwd().name,
         )
     if isinstance(exc, EmbeddingUnavailableError):
-        return (
-            f"The embedding model is unavailable: {escape(str(exc))}\nStart the embedding server (or fix --model), "
-            "or press [b]tab[/] then [b]m[/] until the mode is lexical, which needs no model."
+        return Content.from_markup(
+            "The embedding model is unavailable: $error\nStart the embedding server (or fix --model), "
+            "or press [b]tab[/] then [b]m[/] until the mode is lexical, which needs no model.",
+            error=str(exc),
         )
     if isinstance(exc, CodesearchError):
-        return escape(str(exc))
-    return f"Internal error: {type(exc).__name__}: {escape(str(exc))} (run `codesearch --debug search ...` to see more)"
+        return Content(str(exc))
+    return Content(
+        f"Internal error: {type(exc).__name__}: {exc} (run `codesearch --debug search ...` to see more)"
+    )
 
 
 class CodesearchApp(App[None]):
@@ -158,10 +162,11 @@ class CodesearchApp(App[None]):
             if self.answer is not None:
                 timing = f" in {self.answer.took_ms:.0f} ms" if self.show_timings else ""
                 text += f" · {len(self.answer.hits)} hits{timing}"
-        self.query_one("#status", Static).update(text or "")
+        self.query_one("#status", Static).update(Content(text or ""))  # a model name is not markup
 
-    def show_error(self, message: str | None) -> None:
-        self.error = message
+    def show_error(self, message: Content | None) -> None:
+        """Show ``message`` under the results (None: hide it); Content, so no outside text is read as markup."""
+        self.error = None if message is None else message.plain
         box = self.query_one("#message", Static)
         box.update(message or "")
         box.display = message is not None
@@ -211,8 +216,8 @@ class CodesearchApp(App[None]):
             return  # an empty query box: nothing was searched, an error shown stays
         self.show_error(None)
         if not answer.hits:
-            query = escape(repr(answer.query.strip()))
-            self.show_error(f"No hits for {query} with these filters (x clears them).")
+            query = repr(answer.query.strip())
+            self.show_error(Content(f"No hits for {query} with these filters (x clears them)."))
         self.call_after_refresh(self._painted, answer)
 
     def _painted(self, answer: Answer) -> None:
@@ -267,7 +272,7 @@ class CodesearchApp(App[None]):
             return
         location = f"{hit.path}:{hit.start_line}"
         self.copy_to_clipboard(location)
-        self.notify(f"Copied {escape(printable(location))}")
+        self.notify(f"Copied {printable(location)}", markup=False)
 
     def action_open_hit(self) -> None:
         """Open the highlighted hit in $VISUAL / $EDITOR at its line; back here when the editor exits."""
@@ -287,7 +292,9 @@ class CodesearchApp(App[None]):
             except SuspendNotSupported:  # headless (tests) or a web terminal: run it as is
                 subprocess.run(argv, check=False, capture_output=True)
         except OSError as exc:
-            self.notify(escape(f"Cannot start {argv[0]}: {exc.strerror or exc}"), severity="error")
+            self.notify(
+                f"Cannot start {printable(argv[0])}: {exc.strerror or exc}", severity="error", markup=False
+            )
         self.refresh_search()  # the file may have changed
 
     def set_filters(self, **changes: Any) -> None:
@@ -360,14 +367,14 @@ class CodesearchApp(App[None]):
         of = f"/{total:,}" if total is not None else ""
         self.set_status_text(f"reindexing: {stage} {done:,}{of}")
 
-    def reindex_finished(self, report: str | None, error: str | None) -> None:
+    def reindex_finished(self, report: str | None, error: Content | None) -> None:
         self.reindexing = False
         self.query_one("#progress").display = False
         if error is not None:
             self.show_error(error)
             self.set_status_text("reindex failed")
             return
-        self.notify(f"Reindex done: {escape(report or '')}")
+        self.notify(f"Reindex done: {report or ''}", markup=False)
         self.show_error(None)
         self.load_summary()
         self.refresh_search()

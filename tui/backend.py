@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
-from rich.markup import escape
+from textual.content import Content
 
 from codesearch import assembly
 from codesearch.errors import CodesearchError, EmbeddingUnavailableError, IndexNotFoundError
 from codesearch.settings import Settings
+from codesearch.terminal_text import printable
 from codesearch.types import Hit, hit_from_json
 
 # (stage, done, total): how far a reindex is; total is None while the stage cannot know it yet
@@ -33,10 +34,12 @@ class Filters:
     path_glob: str | None = None
     repo: str | None = None
 
-    def describe(self) -> str:
-        """One line for the filter bar (Textual markup): every filter, active or not."""
-        values = [("mode", self.mode), ("lang", self.lang), ("path", self.path_glob), ("repo", self.repo)]
-        return "  ".join(f"{name} [b]{escape(value or 'any')}[/]" for name, value in values)
+    def describe(self) -> Content:
+        """One line for the filter bar: every filter, active or not. The values (typed, or names from the
+        index) go in as template variables: markup escaping misses a lone ``[`` and ``[ x]``."""
+        values = {"mode": self.mode, "lang": self.lang, "path": self.path_glob, "repo": self.repo}
+        markup = "  ".join(f"{name} [b]${name}[/]" for name in values)
+        return Content.from_markup(markup, **{name: printable(v or "any") for name, v in values.items()})
 
 
 @dataclass(frozen=True)

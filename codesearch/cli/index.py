@@ -14,6 +14,8 @@ from codesearch.errors import ExitCode, IndexIOError
 from codesearch.settings import Settings
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from indexer.store import Manifest
 
 
@@ -94,7 +96,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     out.print(f"  symbols    {report.symbols:,}: {format_counts(report.symbols_by_language)}")
     out.print(f"  documents  {report.documents:,} ({report.embedded:,} texts embedded in this run)")
-    out.print(f"  skipped    {format_counts(report.skipped)}")
+    if args.verbose or not report.skipped:
+        out.print(f"  skipped    {format_counts(report.skipped)}")
+    else:
+        out.print(f"  skipped    {format_counts(report.skipped)} (-v names them)")
+    if args.verbose:
+        _print_skipped_files(out, report.skipped_files)
     out.print("  time       " + " · ".join(f"{k} {v:.1f} s" for k, v in report.timings.items()))
     if report.files == 0:
         err.print(
@@ -104,6 +111,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     for line in report.errors[:10]:
         err.print(f"[yellow]warning:[/] {shown(line)}")
     return ExitCode.OK
+
+
+def _print_skipped_files(out: Console, skipped_files: dict[str, list[str]]) -> None:
+    """A line per skipped file, under the counts: its reason, then its path (as ripgrep's --debug names
+    what it ignores)."""
+    width = max((len(reason) for reason in skipped_files), default=0)
+    for reason in sorted(skipped_files):
+        for path in skipped_files[reason]:
+            out.print(f"             {reason:<{width}}  {shown(path)}")
 
 
 def _manifest(settings: Settings, rebuild: bool) -> Manifest | None:

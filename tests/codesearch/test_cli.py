@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -53,6 +54,36 @@ def test_index_json_then_noop(git_repo, tmp_path, capsys) -> None:
     assert main(args) == 0
     second = json.loads(capsys.readouterr().out)
     assert second["files_parsed"] == 0 and second["embedded"] == 0 and second["generation"] == 1
+
+
+def test_index_names_the_files_it_skipped_with_v_and_in_json(git_repo, tmp_path, capsys) -> None:
+    repo = git_repo()
+    (repo.root / "assets").mkdir()
+    (repo.root / "assets" / "big.txt").write_text("x = 1\n" * 400_000)  # over the 1 MiB default
+    (repo.root / os.fsdecode(b"caf\xe9\x1b[2J.py")).write_text("x = 1\n")  # Latin-1, and an escape sequence
+    index = ["--index", str(tmp_path / "idx"), "--model", "fake"]
+
+    assert main([*index, "index", "--json", str(repo.root)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    root = report["roots"][0]
+    assert report["skipped"] == {"too-large": 1, "undecodable-name": 1}  # the counts, as before
+    assert report["skipped_files"] == {
+        "too-large": [f"{root}/assets/big.txt"],
+        "undecodable-name": [f"{root}/caf\\xe9\x1b[2J.py"],  # JSON escapes the ESC; the bytes read \xe9
+    }
+
+    assert main([*index, "index", str(repo.root)]) == 0
+    out = capsys.readouterr().out
+    assert "big.txt" not in out and "caf" not in out  # named only when asked
+    assert "skipped    too-large 1 · undecodable-name 1 (-v names them)" in out
+
+    assert main([*index, "-v", "index", str(repo.root)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("  skipped    too-large 1 · undecodable-name 1")
+    assert lines[at + 1 : at + 3] == [
+        f"             too-large         {root}/assets/big.txt",
+        f"             undecodable-name  {root}/caf\\xe9\\x1b[2J.py",  # nothing reaches the terminal raw
+    ]
 
 
 def test_search_json_prints_exactly_one_object(indexed, capsys) -> None:

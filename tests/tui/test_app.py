@@ -371,6 +371,67 @@ def test_brackets_in_a_glob_a_query_and_a_path_show_as_they_are(own_index, make_
     asyncio.run(run())
 
 
+def notices(app: CodesearchApp) -> list[str]:
+    """The text of the notifications on screen, as rendered (``run_test(notifications=True)``)."""
+    return [str(toast.render()) for toast in app.screen.query("Toast")]
+
+
+def test_a_typed_glob_shows_in_the_filter_line_exactly_as_typed(use_index, make_app, until) -> None:
+    """rich's ``escape`` is made for Rich's parser: it left a lone ``[`` and ``[ x]`` alone and doubled a
+    trailing backslash, and Textual's parser then showed ``src[[/]`` and ``a\\[/]`` and ate ``[ x]`` whole."""
+
+    async def run() -> None:
+        app = make_app(use_index.index_dir, filters=Filters(mode="lexical"))
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.index is not None)
+            await pilot.press("down")
+            typed = ""
+            for glob in ("src[", "[", "[ x]", "a\\", "x [ y"):
+                await pilot.press("p", "end", *["backspace"] * len(typed), *glob, "enter")
+                await until(pilot, lambda glob=glob: app.filters.path_glob == glob)
+                assert text_of(app, "#filters") == f"mode lexical  lang any  path {glob}  repo any"
+                typed = glob
+            await set_query(pilot, until, "[ nothing] here")
+            assert (
+                text_of(app, "#message")
+                == "No hits for '[ nothing] here' with these filters (x clears them)."
+            )
+
+    asyncio.run(run())
+
+
+def test_a_missing_index_under_a_folder_with_a_bracket_is_explained(tmp_path, make_app, until) -> None:
+    where = tmp_path / "x [ y" / "index"
+
+    async def run() -> None:
+        app = make_app(where)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.error is not None)
+            assert text_of(app, "#message").startswith(f"No index at {where} yet. Press ctrl+r to index")
+
+    asyncio.run(run())
+
+
+def test_a_copied_path_with_a_bracket_and_a_space_is_named_as_it_is(own_index, make_app, until) -> None:
+    repo, index_dir = own_index
+    repo.write("app/[ x]/page.tsx", "export function renderInvoicePage(id: string) { return id }\n")
+    repo.commit("a route")
+
+    async def run() -> None:
+        app = make_app(index_dir, filters=Filters(mode="lexical"))
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await until(pilot, lambda: app.index is not None)
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: not app.reindexing)
+            await set_query(pilot, until, "render invoice page")
+            assert app.hits[0].path == "app/[ x]/page.tsx"
+            await pilot.press("tab", "y")
+            await until(pilot, lambda: any("Copied" in n for n in notices(app)))
+            assert "Copied app/[ x]/page.tsx:1" in notices(app)
+
+    asyncio.run(run())
+
+
 def test_quitting_while_a_search_runs_is_clean(use_index, make_app, until) -> None:
     """The search ends after `q`: its answer must find no widgets to fill, and no error must surface."""
     started, release = threading.Event(), threading.Event()

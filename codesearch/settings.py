@@ -140,6 +140,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
             data = tomllib.load(fh)
     except FileNotFoundError:
         return {}
+    except UnicodeDecodeError as exc:  # tomllib decodes the whole file first: a Latin-1 "café" fails there
+        raise ConfigError(
+            f"{path}: cannot read config: not UTF-8, as TOML must be (byte 0x{exc.object[exc.start]:02x} at "
+            f"offset {exc.start})"
+        ) from None
     except (tomllib.TOMLDecodeError, OSError) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
     # keys may sit at top level or under [codesearch]

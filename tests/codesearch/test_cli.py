@@ -172,6 +172,21 @@ def test_bad_config_value_is_a_usage_error(tmp_path, capsys, monkeypatch) -> Non
     assert "CODESEARCH_K" in _one_line(capsys.readouterr().err)
 
 
+@pytest.mark.parametrize("where", ["repo", "user"])
+@pytest.mark.parametrize("command", [["index", "."], ["search", "x"]])
+def test_a_config_file_that_is_not_utf8_is_a_usage_error(tmp_path, capsys, where, command) -> None:
+    # a Latin-1 editor's "café" in a comment: tomllib's UTF-8 decode failed as "internal error"
+    config = (
+        tmp_path / ".codesearch.toml" if where == "repo" else tmp_path / "xdg/config/codesearch/config.toml"
+    )
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_bytes(b"k = 5 # caf\xe9\n")
+    assert main(["--index", str(tmp_path / "idx"), *command]) == ExitCode.USAGE
+    err = _one_line(capsys.readouterr().err)
+    assert err.startswith(f"codesearch: error: {config}: cannot read config: ") and "0xe9" in err
+    assert "internal error" not in err
+
+
 def test_debug_reraises_in_process(tmp_path) -> None:
     with pytest.raises(IndexNotFoundError):
         main(["--debug", "search", "x", "--index", str(tmp_path / "missing")])

@@ -187,6 +187,32 @@ def test_a_config_file_that_is_not_utf8_is_a_usage_error(tmp_path, capsys, where
     assert "internal error" not in err
 
 
+@pytest.mark.parametrize("k", ["99999999999999999999", str(2**61), "10001"])
+@pytest.mark.parametrize("given", ["flag", "env"])
+@pytest.mark.parametrize("command", [["search", "retry"], ["similar", "src/net/retry.py:1"]])
+def test_a_k_above_the_most_hits_is_a_usage_error_naming_the_bound(
+    indexed, capsys, monkeypatch, k, given, command
+) -> None:
+    # a k past SQLite's integers failed as "internal error: OverflowError" (lexical, or hybrid while
+    # English vectors were missing); flag, environment and config files are all read as settings
+    _, index_dir = indexed
+    argv = ["--index", str(index_dir), *command, "--mode", "lexical"]
+    if given == "flag":
+        argv += ["-k", k]
+    else:
+        monkeypatch.setenv("CODESEARCH_K", k)
+    assert main(argv) == ExitCode.USAGE
+    err = _one_line(capsys.readouterr().err)
+    assert err == f"codesearch: error: k must be between 1 and 10000, not {k}"
+
+
+def test_k_at_the_most_hits_searches(indexed, capsys) -> None:
+    _, index_dir = indexed
+    argv = ["--index", str(index_dir), "search", "retry", "--mode", "lexical", "--json", "-k", "10000"]
+    assert main(argv) == ExitCode.OK
+    assert json.loads(capsys.readouterr().out)["hits"]
+
+
 def test_debug_reraises_in_process(tmp_path) -> None:
     with pytest.raises(IndexNotFoundError):
         main(["--debug", "search", "x", "--index", str(tmp_path / "missing")])

@@ -118,7 +118,7 @@ def _located(file: str, searcher: Searcher) -> Path:
     relative to an indexed repository's root (``src/x.py``, ``REPO/src/x.py``: what ``--json`` holds)."""
     given = Path(file).expanduser()
     if given.is_absolute() or given.exists():
-        return given.resolve()
+        return _resolved(given, file)
     found = set()
     for repo in searcher.status()["repos"]:
         root = Path(repo["root"])
@@ -131,4 +131,12 @@ def _located(file: str, searcher: Searcher) -> Path:
             f"{file} is in several indexed repositories ({', '.join(sorted(map(str, found)))}): "
             "give the path from the current folder"
         )
-    return found.pop() if found else given.resolve()
+    return found.pop() if found else _resolved(given, file)
+
+
+def _resolved(path: Path, file: str) -> Path:
+    """``path`` absolute with its symlinks followed; a loop of them leads to no file, as a missing one."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # not strict: only a loop raises (RuntimeError before Python 3.13)
+        raise NotFoundError(f"{file}: a loop of symbolic links, no file") from None

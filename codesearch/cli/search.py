@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import stat
 import time
@@ -116,7 +117,10 @@ def _check_line(file: str, located: Path, line: int) -> None:
 def _located(file: str, searcher: Searcher) -> Path:
     """The file ``similar`` was given: from the current folder (what ``search`` prints), absolute, or
     relative to an indexed repository's root (``src/x.py``, ``REPO/src/x.py``: what ``--json`` holds)."""
-    given = Path(file).expanduser()
+    given = Path(file)
+    # ~USER of no such user: the path as written, as a shell leaves it
+    with contextlib.suppress(RuntimeError):
+        given = given.expanduser()
     if given.is_absolute() or given.exists():
         return _resolved(given, file)
     found = set()

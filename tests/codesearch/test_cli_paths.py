@@ -122,3 +122,16 @@ def test_similar_on_a_loop_of_symlinks_says_so_like_a_missing_file(indexed, caps
     assert main(["--index", str(index_dir), "similar", f"{file}:1"]) == ExitCode.NOT_FOUND
     err = capsys.readouterr().err.strip()
     assert err == f"codesearch: error: {file}: a loop of symbolic links, no file"
+
+
+def test_similar_on_the_home_of_no_such_user_is_the_path_as_written(indexed, capsys, tmp_path):
+    # Path.expanduser() raised "RuntimeError: Could not determine home directory": an internal error, rc 1;
+    # a shell leaves such a ~ as it is written
+    _, index_dir = indexed
+    rc = main(["--index", str(index_dir), "similar", "~no_such_user_here/a.py:1"])
+    assert rc == ExitCode.NOT_FOUND
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(
+        f"codesearch: error: nothing indexed at {tmp_path.resolve()}/~no_such_user_here/a.py:1"
+    )
+    assert len(err.splitlines()) == 1

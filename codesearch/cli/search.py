@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from codesearch import assembly
 from codesearch.cli.options import add_result_options
 from codesearch.cli.output import print_compact, print_files, print_hits, print_json
-from codesearch.errors import ConfigError, ExitCode, NotFoundError
+from codesearch.errors import ConfigError, ExitCode, IndexIOError, NotFoundError
 from codesearch.filter_values import canonical_filters
 from codesearch.settings import Settings
 from codesearch.terminal_text import as_bytes_shown, not_utf8
@@ -99,17 +99,23 @@ def _repo_names(settings: Settings) -> list[str]:
 
 
 def _check_line(file: str, located: Path, line: int) -> None:
-    """A line ``similar`` cannot find for a reason other than the index: 0, or past the end of the file."""
+    """A line ``similar`` cannot find for a reason other than the index: 0, past the end, or in a folder."""
     if line < 1:
         raise ConfigError(f"{file}:{line}: lines count from 1")
     try:  # non-blocking: a FIFO named here must not hang the command
         fd = os.open(located, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return  # not a readable file: the index says what it knows of it
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+    try:  # the mode before fdopen(), which fails on a folder naming the descriptor, not the path
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IndexIOError(f"{file}: is a directory")
+        if not stat.S_ISREG(mode):
             return
-        count = sum(1 for _ in f)
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            count = sum(1 for _ in f)
+    finally:
+        os.close(fd)
     if line > count:
         raise ConfigError(f"{file} has {count} lines: line {line} is past its end")
 

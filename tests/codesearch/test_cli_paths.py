@@ -135,3 +135,13 @@ def test_similar_on_the_home_of_no_such_user_is_the_path_as_written(indexed, cap
         f"codesearch: error: nothing indexed at {tmp_path.resolve()}/~no_such_user_here/a.py:1"
     )
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("absolute", [False, True], ids=["relative", "absolute"])
+def test_similar_on_a_directory_names_it(indexed, capsys, tmp_path, absolute):
+    # the line named the file descriptor os.fdopen() had failed on: "codesearch: error: 6: Is a directory"
+    _, index_dir = indexed
+    (tmp_path / "somedir").mkdir()
+    folder = str(tmp_path / "somedir") if absolute else "somedir"
+    assert main(["--index", str(index_dir), "similar", f"{folder}:1"]) == ExitCode.IO
+    assert capsys.readouterr().err.strip() == f"codesearch: error: {folder}: is a directory"

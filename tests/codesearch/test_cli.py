@@ -213,6 +213,34 @@ def test_k_at_the_most_hits_searches(indexed, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["hits"]
 
 
+@pytest.mark.parametrize("where", ["--index FILE", "--index FILE/x", "XDG_DATA_HOME=FILE/x"])
+@pytest.mark.parametrize(
+    "command", [["index", ".", "--model", "fake"], ["index", ".", "--rebuild"], ["search", "x"], ["status"]]
+)
+def test_an_index_path_through_a_file_says_so_and_leaves_the_file(
+    git_repo, tmp_path, capsys, monkeypatch, where, command
+) -> None:
+    # it said "manifest.json: unreadable manifest ([Errno 20] Not a directory ...); rebuild with --rebuild",
+    # and --rebuild then "cannot create the index at FILE: File exists"
+    monkeypatch.chdir(git_repo().root)
+    afile = tmp_path / "afile"
+    afile.write_text("data\n")
+    argv = list(command)
+    if where == "--index FILE":
+        index_dir = afile
+        argv = ["--index", str(afile), *argv]
+    elif where == "--index FILE/x":
+        index_dir = afile / "x"
+        argv = ["--index", str(index_dir), *argv]
+    else:
+        monkeypatch.setenv("XDG_DATA_HOME", str(afile / "x"))
+        index_dir = afile / "x" / "codesearch" / "index"
+    assert main(argv) == ExitCode.IO
+    err = _one_line(capsys.readouterr().err)
+    assert err == f"codesearch: error: cannot use {index_dir} as the index: {afile} is not a directory"
+    assert afile.read_text() == "data\n"
+
+
 def test_debug_reraises_in_process(tmp_path) -> None:
     with pytest.raises(IndexNotFoundError):
         main(["--debug", "search", "x", "--index", str(tmp_path / "missing")])

@@ -41,7 +41,7 @@ from indexer.local_read import (
     new_ranker,
     open_generation,
 )
-from indexer.store import LEXICAL_ONLY, Manifest, check_model, embedded_another_way
+from indexer.store import LEXICAL_ONLY, Manifest, check_model, embedded_another_way, not_a_directory
 from indexer.store_read import Filters, GenerationSource, IndexStatus, Ranking, StoreGeneration
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,8 @@ class Searcher:
             raise IndexNotFoundError(
                 f"no index at {self.index_dir}: run `codesearch index PATH` first"
             ) from None
+        except NotADirectoryError:
+            raise not_a_directory(self.index_dir) from None
         stamp = (st.st_mtime_ns, st.st_ino)
         if stamp == self._manifest_stamp:
             return

@@ -21,6 +21,9 @@ from codesearch.errors import ConfigError
 
 APP_NAME = "codesearch"
 MODES = ("hybrid", "dense", "lexical")
+# the most hits a command prints (-k, CODESEARCH_K, k = in a config file): plenty for a script, and a bound a
+# search's depth (5 x k per side) stays well inside; the HTTP API and MCP allow 100 (codesearch.api.models)
+MAX_HITS = 10_000
 ENGLISH_FILL_MODES = ("background", "now", "off")
 # where the index lives: "local" (the index directory), "milvus://HOST:PORT[/NAME]" or "milvus-lite:PATH"
 STORE_URI = re.compile(r"local|milvus://[^/\s:]+:\d+(/[A-Za-z_][A-Za-z0-9_]*)?|milvus-lite:.+")
@@ -98,8 +101,8 @@ class Settings:
             )
         if not self.apertium.strip():
             raise ConfigError("apertium must be auto, off or the path of the apertium program, not empty")
-        if self.k < 1:
-            raise ConfigError(f"k must be at least 1, not {self.k}")
+        if not 1 <= self.k <= MAX_HITS:
+            raise ConfigError(f"k must be between 1 and {MAX_HITS}, not {self.k}")
         if self.rerank_top < 1:
             raise ConfigError(f"rerank_top must be at least 1, not {self.rerank_top}")
         if self.max_file_size < 1:
@@ -140,6 +143,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
             data = tomllib.load(fh)
     except FileNotFoundError:
         return {}
+    except UnicodeDecodeError as exc:  # tomllib decodes the whole file first: a Latin-1 "café" fails there
+        raise ConfigError(
+            f"{path}: cannot read config: not UTF-8, as TOML must be (byte 0x{exc.object[exc.start]:02x} at "
+            f"offset {exc.start})"
+        ) from None
     except (tomllib.TOMLDecodeError, OSError) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
     # keys may sit at top level or under [codesearch]

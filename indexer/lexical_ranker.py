@@ -41,6 +41,14 @@ MAX_CACHED_DFS = 200_000
 
 Ranking = list[tuple[int, float]]
 
+# the largest integer SQLite holds: a LIMIT past it is an OverflowError, not "every row"
+SQLITE_MAX_INTEGER = 2**63 - 1
+
+
+def sql_limit(depth: int) -> int:
+    """``depth`` as a LIMIT SQLite takes (a library caller may ask for any k: past SQLite's integers, all)."""
+    return min(depth, SQLITE_MAX_INTEGER)
+
 
 def fold_diacritics(term: str) -> str:
     """``term`` as the FTS5 tokenizer (unicode61, remove_diacritics 2) indexes it: accents stripped."""
@@ -202,7 +210,7 @@ class LexicalRanker:
             params += args
         if depth is not None:
             sql += " ORDER BY s, rowid LIMIT ?"
-            params.append(depth)
+            params.append(sql_limit(depth))
         try:
             rows = db.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:  # an FTS syntax corner case must not fail the search

@@ -75,6 +75,8 @@ class Manifest:
             data = json.loads((index_dir / MANIFEST).read_text())
         except FileNotFoundError:
             return None
+        except NotADirectoryError:  # no index can be there: rebuilding would not help
+            raise not_a_directory(index_dir) from None
         except (OSError, ValueError) as exc:
             raise IndexIOError(
                 f"{index_dir / MANIFEST}: unreadable manifest ({exc}); rebuild with --rebuild"
@@ -207,11 +209,21 @@ def held_lock(
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def not_a_directory(index_dir: Path) -> IndexIOError:
+    """The error for an index path that is, or runs through, something other than a folder (a file)."""
+    blocker = next(
+        (p for p in (*reversed(index_dir.parents), index_dir) if p.exists() and not p.is_dir()), index_dir
+    )
+    return IndexIOError(f"cannot use {index_dir} as the index: {blocker} is not a directory")
+
+
 @contextlib.contextmanager
 def writer_lock(index_dir: Path) -> Iterator[None]:
     """Exclusive, non-blocking: two writers of one index never run at once."""
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a file (or a link to nowhere) is in the way
+        raise not_a_directory(index_dir) from None
     except OSError as exc:
         raise IndexIOError(f"cannot create the index at {index_dir}: {exc.strerror}") from None
     with held_lock(

@@ -6,6 +6,7 @@ uvicorn binds after the model and the index have loaded and only logs a busy por
 
 from __future__ import annotations
 
+import errno
 import socket
 
 from codesearch.errors import AddressInUseError
@@ -22,10 +23,18 @@ def bind_listener(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise AddressInUseError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc} "
-            "(another program, or another `codesearch serve`, holds it? choose one with --port)"
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} ({_hint(exc)})"
         ) from None
     return sock
+
+
+def _hint(exc: OSError) -> str:
+    """What to change after a failed bind: the host when it is not this machine's, else the port."""
+    if isinstance(exc, socket.gaierror):
+        return "the host name does not resolve: give a name or address of this machine with --host"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return "not an address of this machine: choose one of its addresses with --host"
+    return "another program, or another `codesearch serve`, holds it? choose one with --port"
 
 
 def ensure_port_free(host: str, port: int) -> None:

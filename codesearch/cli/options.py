@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from codesearch.settings import ENGLISH_FILL_MODES, MODES, Settings, load_settings
+from codesearch.settings import ENGLISH_FILL_MODES, MAX_HITS, MODES, Settings, load_settings
 
 # the namespace's names that are settings (flags win over config files and the environment)
 _SETTING_NAMES = (
@@ -74,7 +74,7 @@ def add_english_fill_option(p: argparse.ArgumentParser) -> None:
 
 def add_result_options(p: argparse.ArgumentParser, *, mode_help: str) -> None:
     """The options of the commands that print hits: how many, filters, mode, output."""
-    p.add_argument("-k", type=int, dest="k", help="number of hits (default 10)")
+    p.add_argument("-k", type=int, dest="k", help=f"number of hits (default 10, at most {MAX_HITS})")
     p.add_argument("--lang", help="only this language (python, go, ...)")
     p.add_argument("--path", dest="path_glob", metavar="GLOB", help="only paths matching this glob")
     p.add_argument("--repo", help="only this repository (its name in `codesearch status`)")

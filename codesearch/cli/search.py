@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import stat
 import time
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from codesearch import assembly
 from codesearch.cli.options import add_result_options
 from codesearch.cli.output import print_compact, print_files, print_hits, print_json
-from codesearch.errors import ConfigError, ExitCode, NotFoundError
+from codesearch.errors import ConfigError, ExitCode, IndexIOError, NotFoundError
 from codesearch.filter_values import canonical_filters
 from codesearch.settings import Settings
 from codesearch.terminal_text import as_bytes_shown, not_utf8
@@ -98,17 +99,23 @@ def _repo_names(settings: Settings) -> list[str]:
 
 
 def _check_line(file: str, located: Path, line: int) -> None:
-    """A line ``similar`` cannot find for a reason other than the index: 0, or past the end of the file."""
+    """A line ``similar`` cannot find for a reason other than the index: 0, past the end, or in a folder."""
     if line < 1:
         raise ConfigError(f"{file}:{line}: lines count from 1")
     try:  # non-blocking: a FIFO named here must not hang the command
         fd = os.open(located, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return  # not a readable file: the index says what it knows of it
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+    try:  # the mode before fdopen(), which fails on a folder naming the descriptor, not the path
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IndexIOError(f"{file}: is a directory")
+        if not stat.S_ISREG(mode):
             return
-        count = sum(1 for _ in f)
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            count = sum(1 for _ in f)
+    finally:
+        os.close(fd)
     if line > count:
         raise ConfigError(f"{file} has {count} lines: line {line} is past its end")
 
@@ -116,9 +123,12 @@ def _check_line(file: str, located: Path, line: int) -> None:
 def _located(file: str, searcher: Searcher) -> Path:
     """The file ``similar`` was given: from the current folder (what ``search`` prints), absolute, or
     relative to an indexed repository's root (``src/x.py``, ``REPO/src/x.py``: what ``--json`` holds)."""
-    given = Path(file).expanduser()
+    given = Path(file)
+    # ~USER of no such user: the path as written, as a shell leaves it
+    with contextlib.suppress(RuntimeError):
+        given = given.expanduser()
     if given.is_absolute() or given.exists():
-        return given.resolve()
+        return _resolved(given, file)
     found = set()
     for repo in searcher.status()["repos"]:
         root = Path(repo["root"])
@@ -131,4 +141,12 @@ def _located(file: str, searcher: Searcher) -> Path:
             f"{file} is in several indexed repositories ({', '.join(sorted(map(str, found)))}): "
             "give the path from the current folder"
         )
-    return found.pop() if found else given.resolve()
+    return found.pop() if found else _resolved(given, file)
+
+
+def _resolved(path: Path, file: str) -> Path:
+    """``path`` absolute with its symlinks followed; a loop of them leads to no file, as a missing one."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # not strict: only a loop raises (RuntimeError before Python 3.13)
+        raise NotFoundError(f"{file}: a loop of symbolic links, no file") from None

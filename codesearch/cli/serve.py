@@ -19,7 +19,7 @@ from codesearch.settings import Settings, settings_to_json
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("serve", parents=[common], help="serve the HTTP API (127.0.0.1 by default)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind; beyond loopback a token is required")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--token", help="Bearer token clients must send (env CODESEARCH_TOKEN)")
     p.add_argument(
         "--cors-origin",
@@ -51,6 +51,17 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "--threads", type=int, default=1, help="BLAS/OpenMP threads per search (default 1; see --workers)"
     )
     p.set_defaults(handler=run)
+
+
+def _port(text: str) -> int:
+    """``--port``: 0 (any free port) to 65535; bind() fails past them with an OverflowError, not an OSError."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535 (0: any free one), not {port}")
+    return port
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -130,7 +130,8 @@ class FtsSidecar:
             with self.lock:
                 if not forms:
                     rows = self.db.execute(
-                        sql + " ORDER BY s, rowid LIMIT ?", [" OR ".join(_phrase(t) for t in terms), *args, k]
+                        sql + " ORDER BY s, rowid LIMIT ?",
+                        [" OR ".join(_phrase(t) for t in terms), *args, lexical_ranker.sql_limit(k)],
                     ).fetchall()
                     return [(int(i), -float(s)) for i, s in rows]
                 total: dict[int, float] = {}

@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from codesearch.errors import ExitCode
+from codesearch.api.listen import bind_listener
+from codesearch.errors import AddressInUseError, ExitCode
 from codesearch.serve_discovery import (
     discovery_path,
     read_discovery,
@@ -97,6 +98,33 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def test_serve_on_a_host_name_that_does_not_resolve_says_so(tmp_path, cli_environ) -> None:
+    """Not the busy port's hint ("another program holds it? choose one with --port"): the host is wrong."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "codesearch.cli", "serve", "--index", str(tmp_path), "--model", "none"]
+        + ["--host", "nonsense.invalid", "--token", "t" * 20],
+        env=cli_environ(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == ExitCode.ADDRESS_IN_USE, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("codesearch: error: cannot listen on nonsense.invalid:")
+    assert "does not resolve" in lines[0] and "--host" in lines[0] and "--port" not in lines[0]
+
+
+def test_binding_an_address_of_another_machine_says_so() -> None:
+    try:  # TEST-NET-1 (RFC 5737): on no machine's interfaces
+        bind_listener("192.0.2.1", 0).close()
+    except AddressInUseError as exc:
+        said = str(exc)
+    else:
+        pytest.skip("this machine binds addresses it does not have (net.ipv4.ip_nonlocal_bind)")
+    assert said.startswith("cannot listen on 192.0.2.1:0: ")
+    assert "not an address of this machine" in said and "--host" in said and "--port" not in said
 
 
 def test_serve_on_a_busy_port_says_so_before_it_claims_to_serve(api_index, cli_environ) -> None:

@@ -203,6 +203,75 @@ def test_bad_config_value_is_a_usage_error(tmp_path, capsys, monkeypatch) -> Non
     assert "CODESEARCH_K" in _one_line(capsys.readouterr().err)
 
 
+@pytest.mark.parametrize("where", ["repo", "user"])
+@pytest.mark.parametrize("command", [["index", "."], ["search", "x"]])
+def test_a_config_file_that_is_not_utf8_is_a_usage_error(tmp_path, capsys, where, command) -> None:
+    # a Latin-1 editor's "café" in a comment: tomllib's UTF-8 decode failed as "internal error"
+    config = (
+        tmp_path / ".codesearch.toml" if where == "repo" else tmp_path / "xdg/config/codesearch/config.toml"
+    )
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_bytes(b"k = 5 # caf\xe9\n")
+    assert main(["--index", str(tmp_path / "idx"), *command]) == ExitCode.USAGE
+    err = _one_line(capsys.readouterr().err)
+    assert err.startswith(f"codesearch: error: {config}: cannot read config: ") and "0xe9" in err
+    assert "internal error" not in err
+
+
+@pytest.mark.parametrize("k", ["99999999999999999999", str(2**61), "10001"])
+@pytest.mark.parametrize("given", ["flag", "env"])
+@pytest.mark.parametrize("command", [["search", "retry"], ["similar", "src/net/retry.py:1"]])
+def test_a_k_above_the_most_hits_is_a_usage_error_naming_the_bound(
+    indexed, capsys, monkeypatch, k, given, command
+) -> None:
+    # a k past SQLite's integers failed as "internal error: OverflowError" (lexical, or hybrid while
+    # English vectors were missing); flag, environment and config files are all read as settings
+    _, index_dir = indexed
+    argv = ["--index", str(index_dir), *command, "--mode", "lexical"]
+    if given == "flag":
+        argv += ["-k", k]
+    else:
+        monkeypatch.setenv("CODESEARCH_K", k)
+    assert main(argv) == ExitCode.USAGE
+    err = _one_line(capsys.readouterr().err)
+    assert err == f"codesearch: error: k must be between 1 and 10000, not {k}"
+
+
+def test_k_at_the_most_hits_searches(indexed, capsys) -> None:
+    _, index_dir = indexed
+    argv = ["--index", str(index_dir), "search", "retry", "--mode", "lexical", "--json", "-k", "10000"]
+    assert main(argv) == ExitCode.OK
+    assert json.loads(capsys.readouterr().out)["hits"]
+
+
+@pytest.mark.parametrize("where", ["--index FILE", "--index FILE/x", "XDG_DATA_HOME=FILE/x"])
+@pytest.mark.parametrize(
+    "command", [["index", ".", "--model", "fake"], ["index", ".", "--rebuild"], ["search", "x"], ["status"]]
+)
+def test_an_index_path_through_a_file_says_so_and_leaves_the_file(
+    git_repo, tmp_path, capsys, monkeypatch, where, command
+) -> None:
+    # it said "manifest.json: unreadable manifest ([Errno 20] Not a directory ...); rebuild with --rebuild",
+    # and --rebuild then "cannot create the index at FILE: File exists"
+    monkeypatch.chdir(git_repo().root)
+    afile = tmp_path / "afile"
+    afile.write_text("data\n")
+    argv = list(command)
+    if where == "--index FILE":
+        index_dir = afile
+        argv = ["--index", str(afile), *argv]
+    elif where == "--index FILE/x":
+        index_dir = afile / "x"
+        argv = ["--index", str(index_dir), *argv]
+    else:
+        monkeypatch.setenv("XDG_DATA_HOME", str(afile / "x"))
+        index_dir = afile / "x" / "codesearch" / "index"
+    assert main(argv) == ExitCode.IO
+    err = _one_line(capsys.readouterr().err)
+    assert err == f"codesearch: error: cannot use {index_dir} as the index: {afile} is not a directory"
+    assert afile.read_text() == "data\n"
+
+
 def test_debug_reraises_in_process(tmp_path) -> None:
     with pytest.raises(IndexNotFoundError):
         main(["--debug", "search", "x", "--index", str(tmp_path / "missing")])

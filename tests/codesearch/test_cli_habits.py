@@ -142,6 +142,10 @@ def test_code_is_lexed_only_where_it_will_be_coloured() -> None:
         (["search", "x", "--json", "--compact"], "not allowed with argument --json"),
         (["index", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
         (["nosuchcommand"], "invalid choice: 'nosuchcommand'"),
+        # no port: bind() failed as "internal error: OverflowError"
+        (["serve", "--port", "99999"], "argument --port: a port is 0-65535 (0: any free one), not 99999"),
+        (["serve", "--port", "-1"], "argument --port: a port is 0-65535 (0: any free one), not -1"),
+        (["serve", "--port", "http"], "argument --port: not a port number: 'http'"),
     ],
 )
 def test_a_bad_argument_is_one_line_on_stderr(capsys, argv, said) -> None:

@@ -110,3 +110,38 @@ def test_similar_on_a_file_name_that_is_not_utf8_says_it_is_not_indexed(indexed,
     assert main(["--index", str(index_dir), "similar", location]) == ExitCode.NOT_FOUND
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "UTF-8" in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("absolute", [False, True], ids=["relative", "absolute"])
+def test_similar_on_a_loop_of_symlinks_says_so_like_a_missing_file(indexed, capsys, tmp_path, absolute):
+    # Path.resolve() raised "RuntimeError: Symlink loop from ...": it was an internal error, rc 1
+    _, index_dir = indexed
+    (tmp_path / "loop2.py").symlink_to("loop1.py")
+    (tmp_path / "loop1.py").symlink_to("loop2.py")
+    file = str(tmp_path / "loop1.py") if absolute else "loop1.py"
+    assert main(["--index", str(index_dir), "similar", f"{file}:1"]) == ExitCode.NOT_FOUND
+    err = capsys.readouterr().err.strip()
+    assert err == f"codesearch: error: {file}: a loop of symbolic links, no file"
+
+
+def test_similar_on_the_home_of_no_such_user_is_the_path_as_written(indexed, capsys, tmp_path):
+    # Path.expanduser() raised "RuntimeError: Could not determine home directory": an internal error, rc 1;
+    # a shell leaves such a ~ as it is written
+    _, index_dir = indexed
+    rc = main(["--index", str(index_dir), "similar", "~no_such_user_here/a.py:1"])
+    assert rc == ExitCode.NOT_FOUND
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(
+        f"codesearch: error: nothing indexed at {tmp_path.resolve()}/~no_such_user_here/a.py:1"
+    )
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("absolute", [False, True], ids=["relative", "absolute"])
+def test_similar_on_a_directory_names_it(indexed, capsys, tmp_path, absolute):
+    # the line named the file descriptor os.fdopen() had failed on: "codesearch: error: 6: Is a directory"
+    _, index_dir = indexed
+    (tmp_path / "somedir").mkdir()
+    folder = str(tmp_path / "somedir") if absolute else "somedir"
+    assert main(["--index", str(index_dir), "similar", f"{folder}:1"]) == ExitCode.IO
+    assert capsys.readouterr().err.strip() == f"codesearch: error: {folder}: is a directory"

@@ -178,6 +178,23 @@ def test_a_new_generation_gets_a_new_ranker(tmp_path, build_git_repo):
     searcher.close()
 
 
+@pytest.mark.parametrize("common_df", [0, 10**9], ids=["in-memory", "fts5"])
+def test_a_depth_past_sqlites_integers_ranks_everything(lexical_index, common_df):
+    """A LIMIT is an SQLite integer (at most 2**63 - 1): a library caller's huge k ranks every match."""
+    db = connect(lexical_index, readonly=True)
+    LexicalRanker.attach(db)
+    everything = _fts_ranking(db, ["ledger", "checksum"], 10**6)
+    assert everything
+    for depth in (2**63, 5 * 10**20):
+        _assert_same(LexicalRanker(common_df=common_df).rank(db, ["ledger", "checksum"], depth), everything)
+    db.close()
+    searcher = Searcher(lexical_index)
+    try:
+        assert searcher.search("checksum ledger", k=10**20, mode="lexical").hits
+    finally:
+        searcher.close()
+
+
 def test_a_pool_shares_one_ranker(lexical_index):
     shared = SharedVectors()
     pool = [BatchedSearcher(lexical_index, shared=shared) for _ in range(3)]

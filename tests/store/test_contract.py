@@ -218,6 +218,17 @@ def test_dense_top_k_is_exact_search_with_filters(
         same_ranking(dense(store, query, 5, filters), want, 1e-4)
 
 
+@STORES
+def test_a_k_past_sqlites_integers_reads_every_match(make_shared_store: Any, kind: str) -> None:
+    """A library caller may ask for any k: a LIMIT past SQLite's integers overflowed (FTS5: local, sidecar)."""
+    store, rows, vectors = shared(make_shared_store, kind)
+    terms = query_terms("retry backoff")
+    want = lexical(store, terms, len(rows))
+    assert len(want) == 4
+    same_ranking(lexical(store, terms, 2**63), want, 1e-6)
+    same_ranking(dense(store, vectors[3], 2**63), dense(store, vectors[3], len(rows)), 1e-6)
+
+
 LEXICAL = [
     ("retry backoff", Filters()),
     ("parse json", Filters()),

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import DataTable, Input, RichLog, Static
 
 from codesearch.embedding.registry import get_embedder
@@ -343,28 +344,31 @@ def test_embedding_server_down_is_explained_and_lexical_still_works(use_index, m
     asyncio.run(run())
 
 
-def test_brackets_in_a_glob_a_query_and_a_path_show_as_they_are(own_index, make_app, until) -> None:
-    """Textual markup must not eat what comes from outside (Next.js routes, globs, queries)."""
+@pytest.mark.parametrize("folder", ["[id]", "[ x]"])
+def test_brackets_in_a_glob_a_query_and_a_path_show_as_they_are(own_index, make_app, until, folder) -> None:
+    """Textual markup must not eat what comes from outside (Next.js routes, globs, queries, notifications)."""
     repo, index_dir = own_index
-    repo.write("app/[id]/page.tsx", "export function renderInvoicePage(id: string) { return id }\n")
+    path = f"app/{folder}/page.tsx"
+    glob = f"app/{folder.replace('[', '[[]')}/*"
+    repo.write(path, "export function renderInvoicePage(id: string) { return id }\n")
     repo.commit("a route")
 
     async def run() -> None:
         app = make_app(index_dir, filters=Filters(mode="lexical"))
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
             await until(pilot, lambda: app.index is not None)
             await pilot.press("ctrl+r")
             await until(pilot, lambda: not app.reindexing)
             await set_query(pilot, until, "render invoice page")
-            assert app.hits[0].path == "app/[id]/page.tsx"
+            assert app.hits[0].path == path
             await pilot.press("tab", "y")
-            assert app.clipboard == "app/[id]/page.tsx:1"
-            await pilot.press("p", *"app/[[]id]/*", "enter")
-            await until(
-                pilot, lambda: app.answer is not None and app.answer.filters.path_glob == "app/[[]id]/*"
-            )
-            assert "path app/[[]id]/*" in text_of(app, "#filters")
-            assert [h.path for h in app.hits] == ["app/[id]/page.tsx"]
+            assert app.clipboard == f"{path}:1"
+            await until(pilot, lambda: any("Copied" in n for n in notices(app)))
+            assert f"Copied {path}:1" in notices(app)
+            await pilot.press("p", *glob, "enter")
+            await until(pilot, lambda: app.answer is not None and app.answer.filters.path_glob == glob)
+            assert f"path {glob}" in text_of(app, "#filters")
+            assert [h.path for h in app.hits] == [path]
             await set_query(pilot, until, "[nothing] here")
             assert "No hits for '[nothing] here'" in text_of(app, "#message")
 
@@ -408,26 +412,6 @@ def test_a_missing_index_under_a_folder_with_a_bracket_is_explained(tmp_path, ma
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.error is not None)
             assert text_of(app, "#message").startswith(f"No index at {where} yet. Press ctrl+r to index")
-
-    asyncio.run(run())
-
-
-def test_a_copied_path_with_a_bracket_and_a_space_is_named_as_it_is(own_index, make_app, until) -> None:
-    repo, index_dir = own_index
-    repo.write("app/[ x]/page.tsx", "export function renderInvoicePage(id: string) { return id }\n")
-    repo.commit("a route")
-
-    async def run() -> None:
-        app = make_app(index_dir, filters=Filters(mode="lexical"))
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await until(pilot, lambda: app.index is not None)
-            await pilot.press("ctrl+r")
-            await until(pilot, lambda: not app.reindexing)
-            await set_query(pilot, until, "render invoice page")
-            assert app.hits[0].path == "app/[ x]/page.tsx"
-            await pilot.press("tab", "y")
-            await until(pilot, lambda: any("Copied" in n for n in notices(app)))
-            assert "Copied app/[ x]/page.tsx:1" in notices(app)
 
     asyncio.run(run())
 

@@ -78,7 +78,7 @@ class SearchResponse(BaseModel):
 
 
 class IndexRequest(BaseModel):
-    """Reindex some indexed roots (a path inside a root reindexes that root), or all of them (null)."""
+    """Reindex some indexed roots (an absolute path inside a root reindexes that root), or all of them (null)."""
 
     model_config = ConfigDict(
         extra="forbid",

@@ -163,6 +163,10 @@ def _add_index_routes(app: FastAPI, state: ApiState) -> None:
         else:
             chosen = []
             for path in body.paths:
+                if not Path(path).expanduser().is_absolute():  # the server's folder is not the client's
+                    raise NotFoundError(
+                        f"{path[:200]!r} is not an absolute path: give the absolute path to reindex"
+                    )
                 root, _ = resolve_inside(roots, path)
                 if str(root) not in chosen:
                     chosen.append(str(root))

@@ -225,6 +225,17 @@ def test_index_job_reindexes_in_the_background_and_search_sees_the_change(served
     )
 
 
+def test_index_refuses_a_relative_path_whatever_the_servers_folder(served, api_index, monkeypatch) -> None:
+    """A relative path would be read from the server's working folder, which the client does not know: from
+    inside an indexed root, a path that names nothing there reindexed the whole root (202)."""
+    url, _, _ = served
+    monkeypatch.chdir(api_index.root)
+    for relative in ("doesnotexist", "src", "./src/../src"):
+        r = httpx.post(f"{url}/index", json={"paths": [relative]})
+        assert r.status_code == 404, (relative, r.text)  # as for a path outside the roots
+        assert "absolute" in r.json()["error"]["message"]
+
+
 def test_openai_embeddings_are_the_loaded_models_vectors(served, use_embedder) -> None:
     url, _, _ = served
     texts = ["def add(a, b): return a + b", "读取配置文件"]

@@ -8,6 +8,7 @@ again (the identifier check and the query's terms were computed three and four t
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,8 @@ TRANSLATE = True
 # written to settle it 0.349 -> 0.372 (0.393 with fusion.TRANSLATED_WEIGHTS); hand-written test 0.385 ->
 # 0.370. English queries are never translated, so never glossed: benchmarks/results/heldout2-2026-12-06.md
 GLOSS = True
+# what a query made of nothing else is empty: spaces, control and format characters (U+200B, a BOM, U+2060)
+_INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ def analyse_query(text: str, query_type: str | None = None) -> Query:
     """``text`` analysed: an identifier-shaped query is of type ``identifier``, anything else ``text``,
     unless ``query_type`` says (``code`` for ``similar``)."""
     text = text.strip()
-    if not text:
+    if all(unicodedata.category(c) in _INVISIBLE for c in text):
         raise ConfigError("the query is empty")
     text = _valid_text(text, query_type)
     identifier = bool(IDENTIFIER.match(text))

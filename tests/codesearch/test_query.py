@@ -12,6 +12,13 @@ from codesearch.search import Searcher
 from indexer.pipeline import index_paths
 
 
+@pytest.mark.parametrize("text", ["  ", "\u200b", "\ufeff", " \u200b\u2060 ", "\u00a0\u3000", "\x00\t"])
+def test_a_query_of_invisible_characters_is_empty(text: str) -> None:
+    """A zero-width space or a byte-order mark alone is no query (it was searched, and found hits)."""
+    with pytest.raises(ConfigError, match="empty"):
+        analyse_query(text)
+
+
 def test_analysis_types_terms_and_identifier_flag() -> None:
     name = analyse_query("  parseConfig ")
     assert (name.text, name.type, name.identifier) == ("parseConfig", "identifier", True)

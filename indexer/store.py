@@ -209,6 +209,13 @@ def held_lock(
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def refuse_a_file_in_the_way(index_dir: Path) -> None:
+    """Raise ``not_a_directory`` when the index path is, or runs through, something other than a folder: for
+    a command that only records the path for later (``hook install``), as opening or creating it would."""
+    if any(p.exists() and not p.is_dir() for p in (*index_dir.parents, index_dir)):
+        raise not_a_directory(index_dir)
+
+
 def not_a_directory(index_dir: Path) -> IndexIOError:
     """The error for an index path that is, or runs through, something other than a folder (a file)."""
     blocker = next(

@@ -30,9 +30,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from indexer import hooks
+    from indexer.store import refuse_a_file_in_the_way
 
     repo = hooks.work_tree(Path(args.repo).expanduser().resolve())
     if args.action == "install":
+        refuse_a_file_in_the_way(settings.store_dir)  # a file in the index's way would fail every hook's run
         states = hooks.install(repo, settings.index_dir, settings.store)
         _print_hook_states(repo, states, f"installed (index {shown(str(settings.index_dir.resolve()))})")
         _first_index(repo, settings, start=not args.no_index)

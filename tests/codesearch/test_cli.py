@@ -246,7 +246,14 @@ def test_k_at_the_most_hits_searches(indexed, capsys) -> None:
 
 @pytest.mark.parametrize("where", ["--index FILE", "--index FILE/x", "XDG_DATA_HOME=FILE/x"])
 @pytest.mark.parametrize(
-    "command", [["index", ".", "--model", "fake"], ["index", ".", "--rebuild"], ["search", "x"], ["status"]]
+    "command",
+    [
+        ["index", ".", "--model", "fake"],
+        ["index", ".", "--rebuild"],
+        ["search", "x"],
+        ["status"],
+        ["hook", "install", "--no-index"],
+    ],
 )
 def test_an_index_path_through_a_file_says_so_and_leaves_the_file(
     git_repo, tmp_path, capsys, monkeypatch, where, command
@@ -270,6 +277,7 @@ def test_an_index_path_through_a_file_says_so_and_leaves_the_file(
     err = _one_line(capsys.readouterr().err)
     assert err == f"codesearch: error: cannot use {index_dir} as the index: {afile} is not a directory"
     assert afile.read_text() == "data\n"
+    assert not Path(".git/hooks/post-commit").exists()  # no hook left behind to reindex into it
 
 
 def test_debug_reraises_in_process(tmp_path) -> None:

@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout25"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout26"); "" for the first
 
 
 # fmt: off
@@ -667,6 +667,42 @@ SOURCES: list[Source] = [
     # template preprocessor) as Debian's lua-doc ships it, its luadoc/ modules
     Source("luadoc", "deb", "lua-doc", "3.0.1+gitdb9e868-2", root="usr/share/lua/5.1", include=("luadoc",),
            heldout=True, query_set="heldout25"),
+    # Held out, twenty-sixth set (queries/heldout26.jsonl, written 2026-12-08 from reading this code, committed
+    # before any search or index ran over it): C, Go, JavaScript, TypeScript; its non-English queries Russian,
+    # German, French, Spanish, Portuguese, Italian, Japanese, Chinese and Korean
+    # C: python-ldap's C extension (an LDAP directory client over OpenLDAP's libldap: binds simple and SASL,
+    # searches, adds, modifies, renames, compares, deletes and abandons, reading results and referrals, the
+    # modification and attribute lists, server and client controls and their BER encoding, DN parsing, options,
+    # errors mapped to exceptions) as its PyPI sdist ships it, its Modules/ .c files; its headers (declarations and
+    # generated constants), the Python package Lib/, tests, docs and build scripts left out
+    Source("python-ldap", "pypi", "python-ldap", "3.4.8", root="python_ldap-3.4.8/Modules",
+           include=("LDAPObject.c", "berval.c", "common.c", "constants.c", "functions.c", "ldapcontrol.c",
+                    "ldapmodule.c", "message.c", "options.c"), heldout=True, query_set="heldout26"),
+    # Go: pion/rtp (RTP packets for real-time media: the fixed header, CSRCs, one- and two-byte header extensions,
+    # padding, marshalling and unmarshalling, the packetizer and sequencer, absolute send time, audio level and
+    # transport-wide congestion control extensions, payloaders and depacketizers for H.264, H.265, VP8, VP9, AV1,
+    # Opus, G.711 and G.722, AV1 OBUs and LEB128) as Debian ships it, its non-test files; go.mod and go.sum left out
+    Source("pion-rtp", "deb", "golang-github-pion-rtp-dev", "1.7.13-1",
+           root="usr/share/gocode/src/github.com/pion/rtp",
+           include=("abssendtimeextension.go", "audiolevelextension.go", "codecs/av1_packet.go", "codecs/codecs.go",
+                    "codecs/common.go", "codecs/error.go", "codecs/g711_packet.go", "codecs/g722_packet.go",
+                    "codecs/h264_packet.go", "codecs/h265_packet.go", "codecs/opus_packet.go", "codecs/vp8_packet.go",
+                    "codecs/vp9_packet.go", "depacketizer.go", "error.go", "header_extension.go", "packet.go",
+                    "packetizer.go", "partitionheadchecker.go", "pkg/frame/av1.go", "pkg/obu/leb128.go", "rand.go",
+                    "rtp.go", "sequencer.go", "transportccextension.go"), heldout=True, query_set="heldout26"),
+    # JavaScript: mqtt-packet (parsing and generating MQTT 3.1, 3.1.1 and 5.0 control packets: the fixed header and
+    # remaining length, CONNECT, CONNACK, PUBLISH, SUBSCRIBE and the rest, MQTT 5 properties and user properties,
+    # variable byte integers, the streaming parser and the writer with its cached number buffers), its top-level
+    # .js files; the tests, random test and benchmarks left out
+    Source("mqtt-packet", "npm", "mqtt-packet", "9.0.2", root="package",
+           include=("constants.js", "generate.js", "mqtt.js", "numbers.js", "packet.js", "parser.js",
+                    "writeToStream.js"), heldout=True, query_set="heldout26"),
+    # TypeScript: @loaders.gl/shapefile (reading ESRI shapefiles: the .shp header and its bounding box, point,
+    # polyline, polygon and multipatch records with Z and M values, the .shx index, .dbf attribute tables and their
+    # field types and encodings, the .prj and .cpg side files, batched and streaming reading over binary chunks,
+    # conversion to Arrow tables and GeoJSON), its src/ TypeScript (dist/ is compiled)
+    Source("loaders-shapefile", "npm", "@loaders.gl/shapefile", "4.5.2", root="package", include=("src",),
+           heldout=True, query_set="heldout26"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -674,7 +710,7 @@ HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 
 
 def query_set_packages(query_set: str) -> frozenset[str]:
-    """The packages of one held-out set after the first (``heldout2`` ... ``heldout25``): its queries target only
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout26``): its queries target only
     these (``tests/benchmarks/test_split.py``)."""
     return frozenset(s.name for s in SOURCES if s.query_set == query_set)
 

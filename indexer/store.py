@@ -209,18 +209,21 @@ def held_lock(
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _file_in_the_way(index_dir: Path) -> Path | None:
+    """The first of the index path and its parents that exists and is not a folder (a file), if any."""
+    return next((p for p in (*reversed(index_dir.parents), index_dir) if p.exists() and not p.is_dir()), None)
+
+
 def refuse_a_file_in_the_way(index_dir: Path) -> None:
     """Raise ``not_a_directory`` when the index path is, or runs through, something other than a folder: for
     a command that only records the path for later (``hook install``), as opening or creating it would."""
-    if any(p.exists() and not p.is_dir() for p in (*index_dir.parents, index_dir)):
+    if _file_in_the_way(index_dir) is not None:
         raise not_a_directory(index_dir)
 
 
 def not_a_directory(index_dir: Path) -> IndexIOError:
     """The error for an index path that is, or runs through, something other than a folder (a file)."""
-    blocker = next(
-        (p for p in (*reversed(index_dir.parents), index_dir) if p.exists() and not p.is_dir()), index_dir
-    )
+    blocker = _file_in_the_way(index_dir) or index_dir
     return IndexIOError(f"cannot use {index_dir} as the index: {blocker} is not a directory")
 
 

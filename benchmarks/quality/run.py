@@ -604,7 +604,9 @@ def main(argv: list[str] | None = None) -> int:
     for model in args.models.split(","):
         embedder = make_embedder(model)
         copy = "" if args.corpus.resolve() == CORPUS.resolve() else args.corpus.resolve().name
-        index_dir, info = ensure_index(model, embedder, roots, args.rebuild, subset=repos is not None, copy=copy)
+        index_dir, info = ensure_index(
+            model, embedder, roots, args.rebuild, subset=repos is not None, copy=copy
+        )
         details["indexes"][model] = info
         searcher = open_searcher(index_dir, embedder)
         modes = ["lexical"] if embedder is None else args.modes.split(",")

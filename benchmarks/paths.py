@@ -10,5 +10,7 @@ ROOT = BENCH.parent
 DATA = BENCH / "data"
 CORPUS = DATA / "corpus"
 BLANKED = DATA / "corpus-blanked"
+# every function's doc comment blanked, as CodeSearchNet's corpus has them: `make_csn_queries --strip-all`
+STRIPPED = DATA / "corpus-stripped"
 QUERIES = BENCH / "queries"
 OUT = BENCH / "out"

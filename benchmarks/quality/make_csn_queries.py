@@ -7,11 +7,17 @@ quality benchmark indexes, so a function cannot be found just by matching its ow
 
     python -m benchmarks.quality.make_csn_queries              # blank the docs of queries/csn.jsonl's targets
     python -m benchmarks.quality.make_csn_queries --resample [--per-lang 60] [--seed 13]
+    python -m benchmarks.quality.make_csn_queries --strip-all [--exclude PKG,...]  # corpus-stripped/
 
 The query set is frozen (its dev/test split with it, benchmarks.quality.split): by default only the blanked
 copy is written, for the targets queries/csn.jsonl already names, and a target the corpus no longer has (a
 package that failed to fetch, a changed grammar) stops the script rather than drawing other queries.
 --resample draws a new set: deterministic, the same corpus and seed give the same queries.
+
+--strip-all writes a second copy, benchmarks/data/corpus-stripped/, where *every* function's doc comment is
+blanked, not only the targets': CodeSearchNet's own corpus holds functions without their docstrings, so there a
+target competes with undocumented neighbours, while in corpus-blanked/ it is the one undocumented function
+among documented near-twins. The same queries run on both (`run --corpus benchmarks/data/corpus-stripped`).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.paths import BLANKED, CORPUS, QUERIES
+from benchmarks.paths import BLANKED, CORPUS, QUERIES, STRIPPED
 from benchmarks.quality.corpus_functions import (
     FunctionDef,
     blank_ranges,
@@ -124,6 +130,28 @@ def write_blanked(corpus: Path, blanked: Path, chosen: list[Candidate]) -> int:
     return len(ranges)
 
 
+def write_stripped(corpus: Path, stripped: Path, exclude: frozenset[str] = frozenset()) -> tuple[int, int]:
+    """Copy the corpus (less the `exclude` packages) to `stripped`, blanking every function's doc comment
+    there; return (files changed, doc comments blanked)."""
+    if stripped.exists():
+        shutil.rmtree(stripped)
+    shutil.copytree(
+        corpus, stripped, symlinks=True, ignore=shutil.ignore_patterns(".fetched.json", *sorted(exclude))
+    )
+    files = docs = 0
+    for file in sorted(stripped.rglob("*")):
+        language = language_for(file)
+        if language is None or file.is_symlink() or not file.is_file():
+            continue
+        source = file.read_bytes()
+        spans = [span for fn in extract_functions(source, language) for span in fn.doc_ranges]
+        if spans:
+            file.write_bytes(blank_ranges(source, spans, python=language == "python"))
+            files += 1
+            docs += len(spans)
+    return files, docs
+
+
 def chosen_from_records(candidates: list[Candidate], records: list[dict[str, object]]) -> list[Candidate]:
     """The candidates the saved records target, in the records' order; SystemExit naming the missing ones."""
     by_target = {(c.repo, c.path, c.function.name, c.function.start_line): c for c in candidates}
@@ -166,9 +194,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--resample", action="store_true", help="draw a new query set instead of keeping the frozen one"
     )
+    parser.add_argument(
+        "--strip-all",
+        action="store_true",
+        help=f"write {STRIPPED.name}/ instead, every function's doc comment blanked (the queries stay)",
+    )
+    parser.add_argument("--exclude", default="", help="packages to leave out of --strip-all's copy (a,b)")
     args = parser.parse_args(argv)
     if not CORPUS.is_dir():
         raise SystemExit("no corpus: run python -m benchmarks.quality.fetch_corpus first")
+    if args.strip_all:
+        files, docs = write_stripped(CORPUS, STRIPPED, frozenset(filter(None, args.exclude.split(","))))
+        print(f"blanked {docs} doc comments in {files} files under {STRIPPED}")
+        return 0
     candidates = find_candidates(CORPUS)
     if args.output.exists() and not args.resample:
         saved = [json.loads(line) for line in args.output.read_text(encoding="utf-8").splitlines() if line]

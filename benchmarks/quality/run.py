@@ -150,16 +150,18 @@ def make_embedder(model: str) -> Any:
 
 
 def ensure_index(
-    model: str, embedder: Any, roots: list[Path], rebuild: bool, subset: bool = False
+    model: str, embedder: Any, roots: list[Path], rebuild: bool, subset: bool = False, copy: str = ""
 ) -> tuple[Path, dict[str, Any]]:
     """Build the index for `model` unless one for this exact corpus is there; return (dir, build info).
 
-    A subset of the packages gets its own index folder, so it never mixes with the full one. The index is
+    A subset of the packages, or another copy of the corpus than the blanked one (`copy`: its folder's name,
+    e.g. `corpus-stripped`), gets its own index folder, so it never mixes with the full one. The index is
     complete before any query runs: a two-model index's English part is embedded in the run (not deferred
     to a fill), and one an earlier run left lacking it is filled first."""
     from indexer.pipeline import index_paths
 
     suffix = "-" + hashlib.sha1(",".join(r.name for r in roots).encode()).hexdigest()[:8] if subset else ""
+    suffix += f"-{copy}" if copy else ""
     index_dir = OUT / f"index-{model}{suffix}"
     stamp = index_dir / "benchmark-corpus.json"
     fingerprint = corpus_fingerprint(roots)
@@ -601,7 +603,10 @@ def main(argv: list[str] | None = None) -> int:
     details: dict[str, Any] = {"indexes": {}, "latency_ms": {}, "runs": {}}
     for model in args.models.split(","):
         embedder = make_embedder(model)
-        index_dir, info = ensure_index(model, embedder, roots, args.rebuild, subset=repos is not None)
+        copy = "" if args.corpus.resolve() == CORPUS.resolve() else args.corpus.resolve().name
+        index_dir, info = ensure_index(
+            model, embedder, roots, args.rebuild, subset=repos is not None, copy=copy
+        )
         details["indexes"][model] = info
         searcher = open_searcher(index_dir, embedder)
         modes = ["lexical"] if embedder is None else args.modes.split(",")

@@ -49,3 +49,15 @@ def test_an_index_copied_from_another_checkout_holds_only_this_checkouts_package
     assert not info["reused"]
     assert _repos(index_dir) == [(root.name, str(root)) for root in roots]
     assert run.ensure_index("none", None, roots, rebuild=False)[1]["reused"]  # and now it is this one's
+
+
+def test_another_copy_of_the_corpus_gets_its_own_index_and_leaves_the_first_alone(tmp_path, monkeypatch):
+    """The docstring-stripped copy (`--corpus corpus-stripped`) has the same package names: indexed into the
+    blanked copy's folder, it would forget that index's packages and replace them."""
+    monkeypatch.setattr(run, "OUT", tmp_path / "out")
+    first, _ = run.ensure_index("none", None, _corpus(tmp_path / "corpus-blanked"), rebuild=False)
+    roots = _corpus(tmp_path / "corpus-stripped")
+    second, info = run.ensure_index("none", None, roots, rebuild=False, copy="corpus-stripped")
+    assert second != first and not info["reused"]
+    assert _repos(second) == [(root.name, str(root)) for root in roots]
+    assert _repos(first) == [(name, str(tmp_path / "corpus-blanked" / name)) for name in sorted(PACKAGES)]

@@ -47,7 +47,7 @@ from codesearch.errors import (
     IndexNotFoundError,
     NotFoundError,
 )
-from codesearch.filter_values import canonical_filters
+from codesearch.filter_values import canonical_filters, wants_repositories
 from codesearch.search import Searcher
 from codesearch.settings import Settings
 
@@ -103,13 +103,13 @@ def _add_search_routes(app: FastAPI, state: ApiState) -> None:
     async def _filters(body: SearchRequest) -> dict[str, Any]:
         """The request's filters as the index names them; an unknown value is a 400 listing the valid ones."""
 
-        async def repo_names() -> list[str]:
+        async def repositories() -> list[tuple[str, str]]:
             searcher = await state.searcher()
             status = await run_in_threadpool(searcher.index_status)
-            return [repo.name for repo in status.repos]
+            return [(repo.name, repo.root) for repo in status.repos]
 
-        names = await repo_names() if body.repo else []
-        return canonical_filters(body.lang, body.path, body.repo, body.kind, lambda: names, flag_prefix="")
+        known = await repositories() if wants_repositories(body.repo, body.path) else []
+        return canonical_filters(body.lang, body.path, body.repo, body.kind, lambda: known, flag_prefix="")
 
     @app.post(
         "/search",

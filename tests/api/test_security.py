@@ -126,6 +126,32 @@ def test_whitespace_query_and_malformed_json_are_4xx(open_url) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        ("/search", b'{"query": "retry"}'),
+        ("/index", b'{"paths": ["relative/path"]}'),
+        ("/v1/embeddings", b'{"input": "x"}'),
+    ],
+)
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/plain"])
+def test_a_json_body_sent_without_the_json_content_type_is_415_saying_so(
+    open_url, route, body, content_type
+) -> None:
+    # `curl -d '{...}'` sends a form's content type: the 422 said "Input should be a valid dictionary",
+    # not that the header was missing
+    headers = {"Content-Type": content_type} if content_type else {}
+    r = httpx.post(f"{open_url}{route}", content=body, headers=headers)
+    assert r.status_code == 415, (route, content_type, r.text)
+    message = r.json()["error"]["message"]
+    assert "Content-Type: application/json" in message and "\n" not in message
+    assert (content_type or "no Content-Type") in message
+    # the same body, declared as JSON (with or without a charset), is read
+    for declared in ("application/json", "application/json; charset=utf-8"):
+        r = httpx.post(f"{open_url}{route}", content=body, headers={"Content-Type": declared})
+        assert r.status_code != 415 and r.status_code < 500, (route, declared, r.text)
+
+
 def test_bodies_over_the_limit_are_413_declared_or_streamed(open_url) -> None:
     big = b'{"query": "' + b"x" * (2 << 20) + b'"}'
     r = httpx.post(f"{open_url}/search", content=big, headers={"Content-Type": "application/json"})

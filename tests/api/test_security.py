@@ -183,21 +183,43 @@ def test_symbols_cannot_reach_outside_the_indexed_roots(open_url, ref) -> None:
     assert "root:" not in r.text and "SQLite" not in r.text
 
 
-def test_a_symlink_planted_after_indexing_cannot_read_outside(open_url, api_index, tmp_path) -> None:
+@pytest.mark.parametrize("leads", ["outside", "inside"])
+def test_a_symlink_planted_after_indexing_cannot_read_outside(open_url, api_index, tmp_path, leads) -> None:
+    # it answered "... is not inside an indexed repository" (outside) or "no longer exists" (inside): the
+    # file is there, but a symbolic link now
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP SECRET\n" * 40)
     hit = httpx.post(f"{open_url}/search", json={"query": "slugify"}).json()["hits"][0]
     target = api_index.root / hit["path"]
     saved = target.read_text()
     target.unlink()
-    os.symlink(secret, target)
+    os.symlink(secret if leads == "outside" else api_index.root / "src/net/retry.py", target)
     try:
         r = httpx.get(f"{open_url}/symbols/{hit['repo']}/{hit['path']}:{hit['start_line']}")
-        assert r.status_code == 404 and "TOP SECRET" not in r.text
-        assert "not inside an indexed repository" in r.json()["error"]["message"]
+        assert r.status_code == 404 and "TOP SECRET" not in r.text and "retry" not in r.text
+        message = r.json()["error"]["message"]
+        assert message.startswith(f"{hit['repo']}/{hit['path']} is now a symbolic link"), message
+        assert "reindex" in message and str(secret) not in message
     finally:
         target.unlink()
         target.write_text(saved)
+
+
+def test_a_folder_swapped_for_a_symlink_after_indexing_is_said(open_url, api_index, tmp_path) -> None:
+    outside = tmp_path / "elsewhere"
+    hit = httpx.post(f"{open_url}/search", json={"query": "slugify"}).json()["hits"][0]
+    folder = (api_index.root / hit["path"]).parent
+    folder.rename(outside)
+    os.symlink(outside, folder)
+    try:
+        r = httpx.get(f"{open_url}/symbols/{hit['repo']}/{hit['path']}:{hit['start_line']}")
+        message = r.json()["error"]["message"]
+        assert r.status_code == 404 and "slugify" not in r.text
+        assert message.startswith(f"{hit['repo']}/{hit['path']} now leads outside its repository"), message
+        assert "symbolic link" in message and str(outside) not in message
+    finally:
+        folder.unlink()
+        outside.rename(folder)
 
 
 def test_index_refuses_paths_outside_the_indexed_roots(open_url, api_index, tmp_path) -> None:

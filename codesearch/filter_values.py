@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from codesearch.errors import ConfigError
+from codesearch.path_globs import check_brackets, from_repository_root
 from codesearch.terminal_text import as_bytes_shown, not_utf8
 from codesearch.types import SYMBOL_KINDS
 from parsers.languages import EXTENSIONS, FILENAMES
@@ -91,7 +92,8 @@ def canonical_repo(value: str, names: Iterable[str], flag: str = "--repo") -> st
 
 def canonical_path(value: str, flag: str = "--path") -> str:
     """``value`` as a path glob: as given, unless it holds a NUL, which no path has (SQLite's GLOB read
-    ``*\0*`` as ``*``: every path matched), or bytes that are not UTF-8, which no indexed path has."""
+    ``*\0*`` as ``*``: every path matched), bytes that are not UTF-8, which no indexed path has, or a ``[``
+    that is never closed, which matches no path."""
     if "\0" in value:
         raise ConfigError(f"{flag} {value!r} cannot match a path: it contains a NUL character")
     where = not_utf8(value)
@@ -100,7 +102,14 @@ def canonical_path(value: str, flag: str = "--path") -> str:
             f"{flag} '{as_bytes_shown(value)}' cannot match a path: it is not UTF-8 text ({where}), "
             "and files whose names are not UTF-8 are not indexed"
         )
+    check_brackets(value, flag)
     return value
+
+
+def wants_repositories(repo: str | None, path_glob: str | None) -> bool:
+    """Whether ``canonical_filters`` reads the index's repositories for these values (a repository's name,
+    or an absolute glob read from a repository's root): a caller that fetches them itself asks first."""
+    return bool(repo) or bool(path_glob and path_glob.startswith("/"))
 
 
 def canonical_filters(
@@ -108,16 +117,37 @@ def canonical_filters(
     path_glob: str | None,
     repo: str | None,
     kind: str | None,
-    repo_names: Callable[[], Iterable[str]],
+    repos: Callable[[], Iterable[tuple[str, str]]],
     flag_prefix: str = "--",
 ) -> dict[str, Any]:
     """``Searcher.search``'s filter arguments as the index names them (``py`` is python, ``func`` is
-    function); an unknown value is one ``ConfigError`` listing the valid ones. The CLI, the HTTP API and MCP
-    all check through here; ``flag_prefix`` is ``--`` for flags and empty for request fields."""
+    function); an unknown value is one ``ConfigError`` listing the valid ones. ``repos`` gives the indexed
+    repositories, (name, root): an absolute path glob inside one is read from its root and keeps that
+    repository only. The CLI, the HTTP API and MCP all check through here; ``flag_prefix`` is ``--`` for
+    flags and empty for request fields."""
+    known: list[tuple[str, str]] | None = None
+
+    def indexed() -> list[tuple[str, str]]:
+        nonlocal known
+        if known is None:
+            known = list(repos())
+        return known
+
+    path_flag, repo_flag = f"{flag_prefix}path", f"{flag_prefix}repo"
+    language = canonical_language(lang, f"{flag_prefix}lang") if lang else None
+    glob = canonical_path(path_glob, path_flag) if path_glob else None
+    repo = canonical_repo(repo, [name for name, _ in indexed()], repo_flag) if repo else None
+    if glob is not None and glob.startswith("/"):
+        inside, glob = from_repository_root(glob, path_flag, indexed())
+        if repo is not None and repo != inside:
+            raise ConfigError(
+                f"{path_flag} {path_glob!r} is in repository {inside!r}, not in {repo_flag} {repo!r}"
+            )
+        repo = inside
     return {
-        "lang": canonical_language(lang, f"{flag_prefix}lang") if lang else None,
-        "path_glob": canonical_path(path_glob, f"{flag_prefix}path") if path_glob else None,
-        "repo": canonical_repo(repo, repo_names(), f"{flag_prefix}repo") if repo else None,
+        "lang": language,
+        "path_glob": glob,
+        "repo": repo,
         "kind": canonical_kind(kind, f"{flag_prefix}kind") if kind else None,
     }
 

@@ -68,7 +68,12 @@ def build_server(settings: Settings) -> MCPServer[Any]:
         opened = searcher.get()
         try:
             filters = canonical_filters(
-                lang, path, repo, kind, lambda: [r.name for r in opened.index_status().repos], flag_prefix=""
+                lang,
+                path,
+                repo,
+                kind,
+                lambda: [(r.name, r.root) for r in opened.index_status().repos],
+                flag_prefix="",
             )
         except ConfigError as exc:
             raise ToolError(str(exc)) from None

@@ -53,7 +53,9 @@ class SearchRequest(BaseModel):
     )
     lang: str | None = Field(default=None, max_length=MAX_FILTER_CHARS, description="only this language")
     path: str | None = Field(
-        default=None, max_length=MAX_FILTER_CHARS, description="only paths matching this glob"
+        default=None,
+        max_length=MAX_FILTER_CHARS,
+        description="only paths matching this glob, from a repository's root (`src/*`) or absolute inside one",
     )
     repo: str | None = Field(default=None, max_length=MAX_FILTER_CHARS, description="only this repository")
     kind: str | None = Field(

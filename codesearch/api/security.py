@@ -10,6 +10,7 @@ import hmac
 import ipaddress
 import json
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,27 @@ def resolve_inside(roots: Iterable[str | Path], path: str | Path) -> tuple[Path,
         if real == real_root or real.is_relative_to(real_root):
             return Path(root), real
     raise NotFoundError(f"{path} is not inside an indexed repository")
+
+
+def no_longer_a_file(root: str | Path, rel: str) -> str | None:
+    """What became of ``root/rel``, said in words, when it is no longer a regular file inside ``root``
+    (a symbolic link, a folder, a FIFO, or reached through a folder that is now a link leading outside);
+    None when it is one, or when nothing is there (a file that is gone is said by the caller)."""
+    full = Path(root) / rel
+    try:
+        mode = os.lstat(full).st_mode  # a final symbolic link as itself, not where it leads
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISLNK(mode):
+        return "is now a symbolic link, not the file that was indexed (symbolic links are not followed)"
+    if stat.S_ISDIR(mode):
+        return "is now a folder, not the file that was indexed"
+    if not stat.S_ISREG(mode):
+        kind = "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        return f"is now {kind}, not the file that was indexed"
+    if not Path(os.path.realpath(full)).is_relative_to(os.path.realpath(root)):
+        return "now leads outside its repository: a folder on its way was replaced by a symbolic link"
+    return None
 
 
 def read_lines(root: str | Path, rel: str, start: int, end: int) -> str | None:

@@ -47,7 +47,7 @@ from codesearch.errors import (
     IndexNotFoundError,
     NotFoundError,
 )
-from codesearch.filter_values import canonical_filters
+from codesearch.filter_values import canonical_filters, wants_repositories
 from codesearch.search import Searcher
 from codesearch.settings import Settings
 
@@ -69,6 +69,13 @@ def _status_of(exc: CodesearchError) -> int:
     return 500
 
 
+def _is_json(content_type: str | None) -> bool:
+    """Whether a request's Content-Type declares JSON, as FastAPI reads it (``application/json``,
+    ``application/*+json``, any parameters)."""
+    maintype, _, subtype = (content_type or "").split(";")[0].strip().lower().partition("/")
+    return maintype == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CodesearchError)
     async def codesearch_error(request: Request, exc: CodesearchError) -> JSONResponse:
@@ -76,6 +83,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        declared = request.headers.get("content-type")
+        if not _is_json(declared) and any(e.get("loc", ())[:1] == ("body",) for e in exc.errors()):
+            # the body was never read as JSON (`curl -d` sends a form's type): say so, not "not a dictionary"
+            given = f"Content-Type {declared[:100]!r}" if declared else "no Content-Type"
+            message = (
+                f"the body must be JSON sent with Content-Type: application/json (this request has {given})"
+            )
+            return JSONResponse(json_error(415, message), status_code=415)
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         if first.get("type") == "json_invalid":  # loc is ("body", the character where decoding stopped)
             at = first.get("loc", ())[-1:] or ("?",)
@@ -103,18 +118,18 @@ def _add_search_routes(app: FastAPI, state: ApiState) -> None:
     async def _filters(body: SearchRequest) -> dict[str, Any]:
         """The request's filters as the index names them; an unknown value is a 400 listing the valid ones."""
 
-        async def repo_names() -> list[str]:
+        async def repositories() -> list[tuple[str, str]]:
             searcher = await state.searcher()
             status = await run_in_threadpool(searcher.index_status)
-            return [repo.name for repo in status.repos]
+            return [(repo.name, repo.root) for repo in status.repos]
 
-        names = await repo_names() if body.repo else []
-        return canonical_filters(body.lang, body.path, body.repo, body.kind, lambda: names, flag_prefix="")
+        known = await repositories() if wants_repositories(body.repo, body.path) else []
+        return canonical_filters(body.lang, body.path, body.repo, body.kind, lambda: known, flag_prefix="")
 
     @app.post(
         "/search",
         response_model=SearchResponse,
-        responses=error_responses(400, 401, 413, 422, 503),
+        responses=error_responses(400, 401, 413, 415, 422, 503),
         summary="Search the index (the JSON of `codesearch search --json`)",
     )
     async def search(body: SearchRequest) -> Any:
@@ -150,7 +165,7 @@ def _add_index_routes(app: FastAPI, state: ApiState) -> None:
         "/index",
         status_code=202,
         response_model=JobCreated,
-        responses=error_responses(400, 401, 404, 413, 422, 503),
+        responses=error_responses(400, 401, 404, 413, 415, 422, 503),
         summary="Reindex indexed roots in the background (incremental); poll GET /jobs/{id}",
     )
     async def index(body: IndexRequest) -> Any:
@@ -190,7 +205,7 @@ def _add_embeddings(app: FastAPI, state: ApiState) -> None:
         except CodesearchError as exc:
             log.warning("no model for /v1/embeddings: %s", exc)
     if embedder is not None:
-        app.include_router(embeddings_router(embedder), responses=error_responses(400, 401, 413, 503))
+        app.include_router(embeddings_router(embedder), responses=error_responses(400, 401, 413, 415, 503))
         return
 
     @app.post("/v1/embeddings", responses=error_responses(401, 503))

@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from codesearch.api.security import read_lines, resolve_inside
+from codesearch.api.security import no_longer_a_file, read_lines, resolve_inside
 from codesearch.errors import ConfigError, NotFoundError
 from indexer import local_read
 from indexer.store import connect
@@ -58,6 +58,9 @@ def find_symbol(index_dir: Path, ref: str) -> dict[str, Any]:
         raise NotFoundError(f"no indexed symbol {ref[:200]!r}")
     root = row["root"]
     resolve_inside([root], root)  # the root itself still exists
+    changed = no_longer_a_file(root, row["path"])
+    if changed is not None:
+        raise NotFoundError(f"{row['repo']}/{row['path']} {changed}; reindex it")
     code = read_lines(root, row["path"], row["start_line"], row["end_line"])
     if code is None:
         raise NotFoundError(f"{row['repo']}/{row['path']} no longer exists; reindex it")

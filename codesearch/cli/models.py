@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
 
-from codesearch.cli.output import console, print_json
+from codesearch.cli.output import console, print_json, print_table
 from codesearch.errors import ExitCode
 from codesearch.settings import Settings
 
@@ -34,11 +33,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         why = "yes" if m.available else escape(f"no: {m.why_not}")
         table.add_row(m.name, str(m.dim or "-"), why, escape(m.description))
     table.add_row("none", "-", "yes", "no vectors: a lexical-only index")
-    console().print(table)
-    print(
+    print_table(
+        console(table=True),
+        table,
         "`--model auto` (the default) uses http when --embedding-url is given, qwen3-4b on a CUDA GPU with "
         "its weights cached, else use+minilm-int8 (use alone when minilm-int8 is not installed); an existing "
         "index keeps the model it was built with.",
-        file=sys.stdout,
     )
     return ExitCode.OK

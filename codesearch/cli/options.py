@@ -76,7 +76,12 @@ def add_result_options(p: argparse.ArgumentParser, *, mode_help: str) -> None:
     """The options of the commands that print hits: how many, filters, mode, output."""
     p.add_argument("-k", type=int, dest="k", help=f"number of hits (default 10, at most {MAX_HITS})")
     p.add_argument("--lang", help="only this language (python, go, ...)")
-    p.add_argument("--path", dest="path_glob", metavar="GLOB", help="only paths matching this glob")
+    p.add_argument(
+        "--path",
+        dest="path_glob",
+        metavar="GLOB",
+        help="only paths matching this glob, from a repository's root (src/*.py) or absolute inside one",
+    )
     p.add_argument("--repo", help="only this repository (its name in `codesearch status`)")
     p.add_argument("--kind", help="only this kind (function, method, class, ...)")
     p.add_argument("--mode", choices=MODES, help=mode_help)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -41,14 +42,32 @@ class _Console(Console):
         raise BrokenPipeError
 
 
-def console(*, stderr: bool = False) -> Console:
+def console(*, stderr: bool = False, table: bool = False) -> Console:
     """The console on stdout (or stderr) every command prints through: no highlighting of numbers and
     paths, no emoji codes read out of text (``a.py:100:`` is not ``a.py💯``), and no folding at 80 columns
-    when it is not a terminal (``| grep``, ``> file``)."""
+    when it is not a terminal (``| grep``, ``> file``). For a ``table``, what is not a terminal is 80
+    columns wide (or ``COLUMNS``): a table sized to its longest cell is unreadable in ``less`` or a file."""
     out = _Console(highlight=False, emoji=False, stderr=stderr)
-    if not out.is_terminal:
+    if not out.is_terminal and not table:
         out.width = UNFOLDED_WIDTH
     return out
+
+
+def print_table(out: Console, renderable: Any, footnote: str = "") -> None:
+    """``renderable`` (a table) and a ``footnote`` paragraph on ``out``; where ``out`` is not a terminal,
+    both laid out for its width, without the spaces that pad each line to it."""
+    if out.is_terminal:
+        out.print(renderable)
+        if footnote:
+            print(footnote, file=out.file)  # the terminal folds it
+        return
+    with out.capture() as captured:
+        out.print(renderable)
+    lines = [line.rstrip() for line in captured.get().splitlines()]
+    if footnote:
+        lines += textwrap.wrap(footnote, out.width, break_long_words=False, break_on_hyphens=False)
+    out.file.write("".join(f"{line}\n" for line in lines))
+    out.file.flush()  # a broken pipe is raised here, inside the CLI's edge
 
 
 def print_json(obj: Any) -> None:

@@ -40,14 +40,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         # a `codesearch serve` running on this index answers in milliseconds, with no model to load here
         from codesearch.serve_discovery import search_via_server
 
-        checked = _filters(args, lambda: _repo_names(settings))
+        checked = _filters(args, lambda: _repositories(settings))
         request = {
             "query": args.query,
             "k": settings.k,
             "mode": settings.mode,
             **{
                 "lang": checked["lang"],
-                "path": args.path_glob,
+                "path": checked["path_glob"],
                 "repo": checked["repo"],
                 "kind": checked["kind"],
             },
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if served is not None:
             return _print(args, served, started)
     searcher = assembly.open_searcher(settings, args.model, rerank=args.rerank, once=True)
-    filters = _filters(args, lambda: [r["name"] for r in searcher.status()["repos"]])
+    filters = _filters(args, lambda: [(r["name"], r["root"]) for r in searcher.status()["repos"]])
     if args.command == "similar":
         file, _, line = args.location.rpartition(":")
         if not file or not line.isdigit():
@@ -87,15 +87,16 @@ def _print(args: argparse.Namespace, result: SearchResult, started: float) -> in
     return ExitCode.OK
 
 
-def _filters(args: argparse.Namespace, repo_names: Callable[[], list[str]]) -> dict[str, Any]:
-    """The filters as the index names them (``--lang py`` is python); an unknown value is a usage error."""
-    return canonical_filters(args.lang, args.path_glob, args.repo, args.kind, repo_names)
+def _filters(args: argparse.Namespace, repositories: Callable[[], list[tuple[str, str]]]) -> dict[str, Any]:
+    """The filters as the index names them (``--lang py`` is python, ``--path $PWD/src`` is ``src/*`` of
+    the repository there); an unknown value is a usage error."""
+    return canonical_filters(args.lang, args.path_glob, args.repo, args.kind, repositories)
 
 
-def _repo_names(settings: Settings) -> list[str]:
+def _repositories(settings: Settings) -> list[tuple[str, str]]:
     from indexer.store import indexed_repositories
 
-    return [name for name, _ in indexed_repositories(settings.store_dir)]
+    return indexed_repositories(settings.store_dir)
 
 
 def _check_line(file: str, located: Path, line: int) -> None:

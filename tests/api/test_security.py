@@ -126,6 +126,32 @@ def test_whitespace_query_and_malformed_json_are_4xx(open_url) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        ("/search", b'{"query": "retry"}'),
+        ("/index", b'{"paths": ["relative/path"]}'),
+        ("/v1/embeddings", b'{"input": "x"}'),
+    ],
+)
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/plain"])
+def test_a_json_body_sent_without_the_json_content_type_is_415_saying_so(
+    open_url, route, body, content_type
+) -> None:
+    # `curl -d '{...}'` sends a form's content type: the 422 said "Input should be a valid dictionary",
+    # not that the header was missing
+    headers = {"Content-Type": content_type} if content_type else {}
+    r = httpx.post(f"{open_url}{route}", content=body, headers=headers)
+    assert r.status_code == 415, (route, content_type, r.text)
+    message = r.json()["error"]["message"]
+    assert "Content-Type: application/json" in message and "\n" not in message
+    assert (content_type or "no Content-Type") in message
+    # the same body, declared as JSON (with or without a charset), is read
+    for declared in ("application/json", "application/json; charset=utf-8"):
+        r = httpx.post(f"{open_url}{route}", content=body, headers={"Content-Type": declared})
+        assert r.status_code != 415 and r.status_code < 500, (route, declared, r.text)
+
+
 def test_bodies_over_the_limit_are_413_declared_or_streamed(open_url) -> None:
     big = b'{"query": "' + b"x" * (2 << 20) + b'"}'
     r = httpx.post(f"{open_url}/search", content=big, headers={"Content-Type": "application/json"})
@@ -157,21 +183,43 @@ def test_symbols_cannot_reach_outside_the_indexed_roots(open_url, ref) -> None:
     assert "root:" not in r.text and "SQLite" not in r.text
 
 
-def test_a_symlink_planted_after_indexing_cannot_read_outside(open_url, api_index, tmp_path) -> None:
+@pytest.mark.parametrize("leads", ["outside", "inside"])
+def test_a_symlink_planted_after_indexing_cannot_read_outside(open_url, api_index, tmp_path, leads) -> None:
+    # it answered "... is not inside an indexed repository" (outside) or "no longer exists" (inside): the
+    # file is there, but a symbolic link now
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP SECRET\n" * 40)
     hit = httpx.post(f"{open_url}/search", json={"query": "slugify"}).json()["hits"][0]
     target = api_index.root / hit["path"]
     saved = target.read_text()
     target.unlink()
-    os.symlink(secret, target)
+    os.symlink(secret if leads == "outside" else api_index.root / "src/net/retry.py", target)
     try:
         r = httpx.get(f"{open_url}/symbols/{hit['repo']}/{hit['path']}:{hit['start_line']}")
-        assert r.status_code == 404 and "TOP SECRET" not in r.text
-        assert "not inside an indexed repository" in r.json()["error"]["message"]
+        assert r.status_code == 404 and "TOP SECRET" not in r.text and "retry" not in r.text
+        message = r.json()["error"]["message"]
+        assert message.startswith(f"{hit['repo']}/{hit['path']} is now a symbolic link"), message
+        assert "reindex" in message and str(secret) not in message
     finally:
         target.unlink()
         target.write_text(saved)
+
+
+def test_a_folder_swapped_for_a_symlink_after_indexing_is_said(open_url, api_index, tmp_path) -> None:
+    outside = tmp_path / "elsewhere"
+    hit = httpx.post(f"{open_url}/search", json={"query": "slugify"}).json()["hits"][0]
+    folder = (api_index.root / hit["path"]).parent
+    folder.rename(outside)
+    os.symlink(outside, folder)
+    try:
+        r = httpx.get(f"{open_url}/symbols/{hit['repo']}/{hit['path']}:{hit['start_line']}")
+        message = r.json()["error"]["message"]
+        assert r.status_code == 404 and "slugify" not in r.text
+        assert message.startswith(f"{hit['repo']}/{hit['path']} now leads outside its repository"), message
+        assert "symbolic link" in message and str(outside) not in message
+    finally:
+        folder.unlink()
+        outside.rename(folder)
 
 
 def test_index_refuses_paths_outside_the_indexed_roots(open_url, api_index, tmp_path) -> None:

@@ -98,6 +98,22 @@ def test_search_filters_mode_and_explain(served) -> None:
     assert r.status_code == 400 and "NUL" in r.json()["error"]["message"]
 
 
+def test_search_path_globs_as_the_cli_reads_them(served, api_index) -> None:
+    """An absolute glob inside an indexed root is read from that root; one outside every root, or one with
+    an unclosed `[`, is a 400 saying so (both answered 200 with no hits)."""
+    url, _, _ = served
+    for glob in (f"{api_index.root}/src/auth/*", f"{api_index.root}/src/auth"):
+        r = httpx.post(f"{url}/search", json={"query": "password", "path": glob, "mode": "lexical"})
+        assert r.status_code == 200 and r.json()["hits"], glob
+        assert {h["path"] for h in r.json()["hits"]} == {"src/auth/tokens.py"}, glob
+    outside = f"{api_index.root.parent}/elsewhere/*"
+    r = httpx.post(f"{url}/search", json={"query": "password", "path": outside})
+    assert r.status_code == 400 and outside in r.json()["error"]["message"]
+    r = httpx.post(f"{url}/search", json={"query": "password", "path": "src/[auth"})
+    message = r.json()["error"]["message"]
+    assert r.status_code == 400 and "src/[auth" in message and "never closed" in message
+
+
 def test_concurrent_searches_share_embedding_batches_and_match_one_by_one(served, api_index) -> None:
     url, searcher, app = served
     queries = [f"{q} {i}" for i in range(4) for q in ("hash a password", "merge environment variables")]

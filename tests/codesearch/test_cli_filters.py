@@ -115,3 +115,87 @@ def test_a_path_glob_with_a_lone_surrogate_from_json_is_a_usage_error() -> None:
 
     with pytest.raises(ConfigError, match=r"lone surrogate U\+D800"):
         canonical_path("src/\ud800*", "path")
+
+
+def _search_paths(indexed, capsys, glob: str, *flags: str) -> tuple[int, list[str], str]:
+    rc = main(
+        [
+            "--index",
+            str(indexed),
+            "search",
+            "retry request",
+            "--mode",
+            "dense",
+            "--json",
+            "--path",
+            glob,
+            *flags,
+        ]
+    )
+    captured = capsys.readouterr()
+    hits = json.loads(captured.out)["hits"] if rc == 0 else []
+    return rc, [h["path"] for h in hits], captured.err
+
+
+def test_an_absolute_path_glob_inside_a_repository_is_read_from_its_root(indexed, capsys, tmp_path) -> None:
+    # `--path $PWD/src/*.py` matched nothing: the index matches globs against paths from a repository's root
+    root = tmp_path / "shop"
+    for glob in (
+        f"{root}/src/*",
+        f"{root}/src/net/*.py",
+        f"{root}/src",
+        f"{root}/src/",
+        f"{root}/./src/net/retry.py",
+    ):
+        rc, paths, err = _search_paths(indexed, capsys, glob)
+        assert rc == 0 and err == "", glob
+        assert paths and set(paths) == {"src/net/retry.py"}, glob
+    rc, paths, _ = _search_paths(indexed, capsys, str(root))  # the root itself: the whole repository
+    assert rc == 0 and {"src/net/retry.py", "util/text.py"} <= set(paths)
+
+
+def test_a_relative_path_glob_is_matched_as_before(indexed, capsys) -> None:
+    rc, paths, _ = _search_paths(indexed, capsys, "net")  # a bare word matches anywhere in the path
+    assert rc == 0 and set(paths) == {"src/net/retry.py"}
+    rc, paths, _ = _search_paths(indexed, capsys, "*.py")
+    assert rc == 0 and set(paths) == {"src/net/retry.py", "util/text.py"}
+
+
+def test_an_absolute_path_glob_outside_every_repository_is_a_usage_error(indexed, capsys, tmp_path) -> None:
+    elsewhere = f"{tmp_path}/elsewhere/*.py"
+    rc, _, err = _search_paths(indexed, capsys, elsewhere)
+    lines = err.strip().splitlines()
+    assert rc == ExitCode.USAGE and len(lines) == 1 and "Traceback" not in err
+    assert elsewhere in lines[0] and "--path" in lines[0] and str(tmp_path / "shop") in lines[0]
+
+
+@pytest.mark.parametrize("glob", ["src/[net", "*.p[y", "[]", "src/[^]x"])
+def test_a_malformed_path_glob_is_a_usage_error(indexed, capsys, glob) -> None:
+    # an unclosed `[` matched nothing, silently
+    rc, _, err = _search_paths(indexed, capsys, glob)
+    lines = err.strip().splitlines()
+    assert rc == ExitCode.USAGE and len(lines) == 1 and "Traceback" not in err
+    assert glob in lines[0] and "[" in lines[0] and "--path" in lines[0]
+
+
+def test_a_closed_bracket_in_a_path_glob_is_a_character_class(indexed, capsys) -> None:
+    rc, paths, _ = _search_paths(indexed, capsys, "src/[n]et/*")
+    assert rc == 0 and set(paths) == {"src/net/retry.py"}
+    rc, paths, _ = _search_paths(indexed, capsys, "[]x]*")  # `]` first in a class is the character itself
+    assert rc == 0 and paths == []
+
+
+def test_an_absolute_path_glob_keeps_its_repository_only(git_repo, tmp_path, capsys) -> None:
+    fetch = 'def fetch_with_retries(url):\n    """Retry a request until it answers."""\n    return url\n'
+    shop, store = git_repo("shop"), git_repo("store", {"src/fetch.py": fetch})  # `src/*` is in both
+    index_dir = tmp_path / "idx"
+    assert main(["--index", str(index_dir), "index", str(shop.root), str(store.root), "--model", "fake"]) == 0
+    capsys.readouterr()
+    rc = main(["--index", str(index_dir), "search", "retry", "--json", "--path", "src/*"])
+    assert rc == 0 and {h["repo"] for h in _hits(capsys)} == {"shop", "store"}
+    rc = main(["--index", str(index_dir), "search", "retry", "--json", "--path", f"{store.root}/src/*"])
+    hits = _hits(capsys)
+    assert rc == 0 and {(h["repo"], h["path"]) for h in hits} == {("store", "src/fetch.py")}
+    rc = main(["--index", str(index_dir), "search", "retry", "--path", f"{store.root}/src", "--repo", "shop"])
+    err = capsys.readouterr().err.strip()
+    assert rc == ExitCode.USAGE and len(err.splitlines()) == 1 and "store" in err and "--repo" in err

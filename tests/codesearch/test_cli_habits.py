@@ -159,3 +159,45 @@ def test_a_bad_argument_is_one_line_on_stderr(capsys, argv, said) -> None:
     lines = captured.err.splitlines()
     assert len(lines) == 1, captured.err
     assert said in lines[0] and lines[0].startswith("codesearch") and "--help" in lines[0]
+
+
+def test_models_is_laid_out_for_80_columns_when_piped(capsys, monkeypatch) -> None:
+    # piped (`codesearch models | less`, `> file`) its table was 216 columns wide, padded with spaces
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and max(len(line) for line in lines) <= 80, max(lines, key=len)
+    assert all(line == line.rstrip() for line in lines)
+    assert {"use", "e5", "minilm-int8", "qwen3-4b", "http", "none"} <= {
+        line.split()[0] for line in lines if line
+    }
+    assert "keeps the model it was built with." in " ".join(lines)
+
+
+def test_models_in_a_terminal_is_one_row_per_model(tmp_path) -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()  # a real terminal, 250 columns wide
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 250, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TERM")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "codesearch.cli", "models"], stdout=follower, stderr=follower, env=env
+    ) as proc:
+        os.close(follower)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    rows = {line.split()[0]: line for line in out.decode().splitlines() if line.strip()}
+    assert "Universal Sentence Encoder multilingual v3" in rows["use"]
+    assert len(rows["qwen3-4b"]) > 80 and "Qwen/Qwen3-Embedding-4B in-process" in rows["qwen3-4b"]

@@ -390,7 +390,7 @@ def test_a_typed_glob_shows_in_the_filter_line_exactly_as_typed(use_index, make_
             await until(pilot, lambda: app.index is not None)
             await pilot.press("down")
             typed = ""
-            for glob in ("src[", "[", "[ x]", "a\\", "x [ y"):
+            for glob in ("src[", "[", "a\\", "x [ y", "[ x]"):
                 await pilot.press("p", "end", *["backspace"] * len(typed), *glob, "enter")
                 await until(pilot, lambda glob=glob: app.filters.path_glob == glob)
                 assert text_of(app, "#filters") == f"mode lexical  lang any  path {glob}  repo any"
@@ -400,6 +400,28 @@ def test_a_typed_glob_shows_in_the_filter_line_exactly_as_typed(use_index, make_
                 text_of(app, "#message")
                 == "No hits for '[ nothing] here' with these filters (x clears them)."
             )
+
+    asyncio.run(run())
+
+
+def test_a_glob_that_cannot_match_says_so_and_an_absolute_one_is_read_from_its_repository(
+    use_index, make_app, until
+) -> None:
+    """As ``search --path``: an unclosed ``[`` matched nothing and said "No hits"; an absolute path (pasted
+    from a shell) matched nothing at all, since the index holds paths from each repository's root."""
+
+    async def run() -> None:
+        app = make_app(use_index.index_dir, filters=Filters(mode="lexical"))
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.index is not None)
+            await set_query(pilot, until, "total price of the cart")
+            await pilot.press("tab", "p", *"src[", "enter")
+            await until(pilot, lambda: app.error is not None and "never closed" in app.error)
+            assert "path 'src[' is not a valid glob" in text_of(app, "#message")
+            await pilot.press("p", "end", *["backspace"] * 4, *f"{use_index.repo.root}/web", "enter")
+            await until(pilot, lambda: app.answer is not None and app.answer.filters.path_glob is not None)
+            assert app.error is None and app.hits
+            assert {h.path.split("/")[0] for h in app.hits} == {"web"}
 
     asyncio.run(run())
 

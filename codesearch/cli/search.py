@@ -96,7 +96,10 @@ def _filters(args: argparse.Namespace, repositories: Callable[[], list[tuple[str
 def _repositories(settings: Settings) -> list[tuple[str, str]]:
     from indexer.store import indexed_repositories
 
-    return indexed_repositories(settings.store_dir)
+    repos = indexed_repositories(settings.store_dir)
+    if not repos:
+        assembly.require_manifest(settings)  # no index at all: say that, not "not in the index"
+    return repos
 
 
 def _check_line(file: str, located: Path, line: int) -> None:

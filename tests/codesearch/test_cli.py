@@ -155,7 +155,17 @@ def test_models_lists_the_bundled_model(capsys) -> None:
     assert "use" in out and "none" in out
 
 
-@pytest.mark.parametrize("command", [["search", "anything"], ["status"], ["search", "x", "--json"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["search", "anything"],
+        ["status"],
+        ["search", "x", "--json"],
+        # filters that are checked against the index's repositories: "no index", not "not in the index"
+        ["search", "x", "--path", "/srv/code/src/*"],
+        ["search", "x", "--repo", "shop"],
+    ],
+)
 def test_no_index_is_one_line_and_exit_code(tmp_path, capsys, command) -> None:
     rc = main([*command, "--index", str(tmp_path / "missing")])
     captured = capsys.readouterr()

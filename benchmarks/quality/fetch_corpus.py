@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout26"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout27"); "" for the first
 
 
 # fmt: off
@@ -703,6 +703,39 @@ SOURCES: list[Source] = [
     # conversion to Arrow tables and GeoJSON), its src/ TypeScript (dist/ is compiled)
     Source("loaders-shapefile", "npm", "@loaders.gl/shapefile", "4.5.2", root="package", include=("src",),
            heldout=True, query_set="heldout26"),
+    # Held out, twenty-seventh set (queries/heldout27.jsonl, written 2026-12-08 from reading this code, committed
+    # before any search or index ran over it): C++, Rust, Ruby, PHP; its non-English queries Russian, German, French,
+    # Spanish, Portuguese, Italian, Japanese, Chinese and Korean
+    # C++: @parcel/watcher (watching a folder tree for file changes: the inotify, kqueue, FSEvents,
+    # ReadDirectoryChangesW and watchman backends, the in-memory directory tree with its snapshot files and their
+    # diff, the debouncer, ignore paths and globs, the event list, the N-API binding and its promise runner) as its
+    # npm tarball ships it, its src/ C++; the wasm backend and the watchman BSER codec left out
+    Source("parcel-watcher", "npm", "@parcel/watcher", "2.6.0", root="package/src",
+           include=("Backend.cc", "Backend.hh", "Debounce.cc", "Debounce.hh", "DirTree.cc", "DirTree.hh", "Event.hh",
+                    "Glob.cc", "Glob.hh", "PromiseRunner.hh", "Signal.hh", "Watcher.cc", "Watcher.hh", "binding.cc",
+                    "kqueue", "linux", "macos", "shared", "unix", "watchman/IPC.hh", "watchman/WatchmanBackend.cc",
+                    "watchman/WatchmanBackend.hh", "windows"), heldout=True, query_set="heldout27"),
+    # Rust: av-metrics (video quality metrics: PSNR and APSNR, PSNR-HVS with its 8x8 integer DCT, SSIM and MS-SSIM
+    # with Gaussian windows, CIEDE2000 colour difference from YUV through RGB and CIELAB, scalar and AVX2, chroma
+    # realignment, the multi-threaded frame pipeline over a decoder trait) as Debian ships it, its src/
+    Source("av-metrics", "deb", "librust-av-metrics-dev", "0.9.0-1",
+           root="usr/share/cargo/registry/av-metrics-0.9.0", include=("src",), heldout=True, query_set="heldout27"),
+    # Ruby: ruby-jwt (JSON Web Tokens: encoding and decoding, HMAC, RSA, RSA-PSS, ECDSA and EdDSA signing, claim
+    # checks for exp, nbf, iat, iss, aud, sub and jti, JWK import and export for EC, RSA and octet keys, key sets and
+    # key ids, thumbprints, x5c certificate chains) as Debian ships it, its lib/
+    Source("ruby-jwt", "deb", "ruby-jwt", "2.5.0-1+deb12u1",
+           root="usr/share/rubygems-integration/all/gems/jwt-2.5.0/lib", include=("jwt.rb", "jwt"), heldout=True,
+           query_set="heldout27"),
+    # PHP: EasyRdf (RDF: the Turtle, N-Triples, RDF/XML and RDF/JSON parsers, the Turtle, N-Triples and RDF/XML
+    # serialisers, graph isomorphism over blank nodes, RFC 3986 URI parsing and resolution, the namespace registry,
+    # typed literals) as Debian's php-easyrdf ships it, those files of it; the graph, resource, collection and
+    # container classes, the HTTP and SPARQL clients, the format registry, and the RDFa, JSON-LD, RDF/PHP, ARC, rapper
+    # and GraphViz parsers and serialisers left out
+    Source("easyrdf", "deb", "php-easyrdf", "1.0.0-3", root="usr/share/php/EasyRdf",
+           include=("Isomorphic.php", "Literal", "Literal.php", "ParsedUri.php", "Parser.php", "Parser/Json.php",
+                    "Parser/Ntriples.php", "Parser/RdfXml.php", "Parser/Turtle.php", "RdfNamespace.php",
+                    "Serialiser.php", "Serialiser/Ntriples.php", "Serialiser/RdfXml.php", "Serialiser/Turtle.php",
+                    "Utils.php"), heldout=True, query_set="heldout27"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -710,7 +743,7 @@ HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 
 
 def query_set_packages(query_set: str) -> frozenset[str]:
-    """The packages of one held-out set after the first (``heldout2`` ... ``heldout26``): its queries target only
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout27``): its queries target only
     these (``tests/benchmarks/test_split.py``)."""
     return frozenset(s.name for s in SOURCES if s.query_set == query_set)
 

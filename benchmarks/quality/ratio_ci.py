@@ -49,6 +49,7 @@ TEST_SETS = (
     ("heldout23", None),
     ("heldout24", None),
     ("heldout25", None),
+    ("heldout26", None),
 )
 
 

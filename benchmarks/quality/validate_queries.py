@@ -51,6 +51,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout23.jsonl",
     QUERIES / "heldout24.jsonl",
     QUERIES / "heldout25.jsonl",
+    QUERIES / "heldout26.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

@@ -452,6 +452,12 @@ def main(argv: list[str] | None = None) -> int:
         "(codesearch.lexicon.MODEL_LEXICON; default: as shipped)",
     )
     parser.add_argument(
+        "--abbreviations",
+        choices=("on", "off"),
+        help="count code abbreviations of an English query's words as their forms (buffer -> buf; "
+        "codesearch.search.ABBREVIATIONS_AS_FORMS; default: as shipped)",
+    )
+    parser.add_argument(
         "--glossary",
         choices=("on", "off"),
         help="read Korean and Russian queries with codesearch's own programming glossary "
@@ -565,6 +571,10 @@ def main(argv: list[str] | None = None) -> int:
         import codesearch.lexicon
 
         codesearch.lexicon.MODEL_LEXICON = args.lexicon == "on"
+    if args.abbreviations:
+        import codesearch.search
+
+        codesearch.search.ABBREVIATIONS_AS_FORMS = args.abbreviations == "on"
     if args.glossary:
         import codesearch.glossary
 

@@ -80,6 +80,57 @@ class TermVariants:
     share: float
 
 
+# Abbreviations code commonly uses for an English word a query spells out (C and Go above all: `buf`, `len`,
+# `msg`, `attr`). Each is another form of the word (``code_abbreviations``), as an inflected form is. Not the
+# abbreviations that are a language's keyword or type in every function (`def`, `func`, `fn`, `var`, `int`,
+# `char`, `bool`), nor single letters.
+ABBREVIATIONS: Mapping[str, tuple[str, ...]] = {
+    "address": ("addr",), "allocate": ("alloc",), "allocation": ("alloc",), "argument": ("arg",),
+    "array": ("arr",), "attribute": ("attr",), "authentication": ("auth",), "authorization": ("auth",),
+    "binary": ("bin",), "buffer": ("buf",), "calculate": ("calc",), "callback": ("cb",),
+    "certificate": ("cert",), "character": ("chr",), "column": ("col",), "command": ("cmd",),
+    "compare": ("cmp",), "comparison": ("cmp",), "configuration": ("config", "cfg", "conf"),
+    "connection": ("conn",), "context": ("ctx",), "control": ("ctrl",), "count": ("cnt",),
+    "current": ("cur", "curr"), "database": ("db",), "decrement": ("dec",), "delete": ("del",),
+    "description": ("desc",), "descriptor": ("desc", "fd"), "destination": ("dst", "dest"),
+    "dictionary": ("dict",), "difference": ("diff",), "directory": ("dir",), "distinguished": ("dn",),
+    "document": ("doc",), "element": ("elem", "el"), "environment": ("env",), "error": ("err",),
+    "evaluate": ("eval",), "event": ("evt", "ev"), "exception": ("exc",), "execute": ("exec",),
+    "expression": ("expr",), "extension": ("ext",), "format": ("fmt",), "frequency": ("freq",),
+    "generate": ("gen",), "header": ("hdr",), "identifier": ("id", "ident"), "image": ("img",),
+    "increment": ("inc",), "index": ("idx",), "information": ("info",), "initialize": ("init",),
+    "initialise": ("init",), "iterator": ("iter",), "iterate": ("iter",), "length": ("len",),
+    "library": ("lib",), "maximum": ("max",), "memory": ("mem",), "message": ("msg",), "milliseconds": ("ms",),
+    "minimum": ("min",), "multiply": ("mul",), "number": ("num",), "object": ("obj",), "operation": ("op",),
+    "operator": ("op",), "option": ("opt",), "package": ("pkg",), "parameter": ("param",), "pointer": ("ptr",),
+    "position": ("pos",), "previous": ("prev",), "process": ("proc",), "properties": ("props",),
+    "property": ("prop",), "receive": ("recv",), "rectangle": ("rect",), "reference": ("ref",),
+    "register": ("reg",), "remove": ("rm",), "request": ("req",), "response": ("resp", "res"),
+    "result": ("res",), "return": ("ret",), "second": ("sec",), "seconds": ("sec", "secs"), "sequence": ("seq",),
+    "source": ("src",), "specification": ("spec",), "statistics": ("stats",), "string": ("str",),
+    "synchronize": ("sync",), "system": ("sys",), "temporary": ("tmp", "temp"), "timestamp": ("ts",),
+    "utility": ("util",), "value": ("val",), "version": ("ver",), "window": ("win", "wnd"),
+}  # fmt: skip
+
+
+def code_abbreviations(word: str) -> list[str]:
+    """The abbreviations code uses for the English ``word`` (``ABBREVIATIONS``), of its singular too, with
+    their plurals for a plural ``word``: "buffers" -> buf, bufs; "attribute" -> attr. Empty for a word the
+    list does not know."""
+    found = list(ABBREVIATIONS.get(word, ()))
+    singular = ""
+    if word.endswith("ies") and len(word) > 4:
+        singular = word[:-3] + "y"
+    elif word.endswith(("sses", "xes", "ches", "shes")):
+        singular = word[:-2]
+    elif word.endswith("s") and not word.endswith("ss"):
+        singular = word[:-1]
+    if singular and singular in ABBREVIATIONS:
+        for short in ABBREVIATIONS[singular]:
+            found += [short, short + "s"]
+    return [short for short in dict.fromkeys(found) if short != word]
+
+
 _VOWELS = frozenset("aeiou")
 # (suffix, what replaces it) to take an English word back to its base: "copies" -> "copy", "parsing" -> "pars"
 _ENDINGS = (

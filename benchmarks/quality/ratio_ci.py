@@ -50,6 +50,7 @@ TEST_SETS = (
     ("heldout24", None),
     ("heldout25", None),
     ("heldout26", None),
+    ("heldout27", None),
 )
 
 

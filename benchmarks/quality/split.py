@@ -13,7 +13,7 @@ whole set to within one. The split was frozen on
 `queries/heldout12.jsonl`, `queries/heldout13.jsonl`, `queries/heldout14.jsonl`, `queries/heldout15.jsonl`,
 `queries/heldout16.jsonl`, `queries/heldout17.jsonl`, `queries/heldout18.jsonl`, `queries/heldout19.jsonl`,
 `queries/heldout20.jsonl`, `queries/heldout21.jsonl`, `queries/heldout22.jsonl`, `queries/heldout23.jsonl`,
-`queries/heldout24.jsonl`, `queries/heldout25.jsonl` and `queries/heldout26.jsonl` (written later, each over packages outside the rest of the
+`queries/heldout24.jsonl`, `queries/heldout25.jsonl`, `queries/heldout26.jsonl` and `queries/heldout27.jsonl` (written later, each over packages outside the rest of the
 corpus) are all `test`.
 """
 

@@ -52,6 +52,7 @@ DEFAULT_FILES = [
     QUERIES / "heldout24.jsonl",
     QUERIES / "heldout25.jsonl",
     QUERIES / "heldout26.jsonl",
+    QUERIES / "heldout27.jsonl",
 ]
 REQUIRED = ("id", "query", "lang", "targets", "code_lang")
 STYLES = {"natural", "identifier"}  # optional `style` field

@@ -94,6 +94,7 @@ HELD_OUT_FILES = {
     "heldout24": (140, lambda rs: _half_english_and_eight_of_each_other(rs)),
     "heldout25": (140, lambda rs: _half_english_and_eight_of_each_other(rs)),
     "heldout26": (140, lambda rs: _half_english_and_eight_of_each_other(rs)),
+    "heldout27": (140, lambda rs: _half_english_and_eight_of_each_other(rs)),
 }
 
 

@@ -9,7 +9,7 @@ from codesearch import fusion
 from codesearch.embedding.composite import CompositeEmbedder
 from codesearch.embedding.fake import HashEmbedder
 from codesearch.search import Searcher
-from indexer.lexical import TermVariants, english_variants
+from indexer.lexical import TermVariants, code_abbreviations, english_variants
 from indexer.lexical_ranker import BM25_WEIGHTS, LexicalRanker, fts_phrase
 from indexer.pipeline import index_paths
 from indexer.store import connect
@@ -175,3 +175,46 @@ def test_a_translated_querys_forms_come_from_its_dictionary_english_not_its_own_
     assert isinstance(on, TermVariants) and on.share == 0.5
     assert "tables" in on.forms["table"]
     assert set(on.forms) <= {"table", "read"}  # no forms of "tabelle", "lesen" or "zeilen"
+
+
+@pytest.mark.parametrize(
+    ("word", "forms"),
+    [
+        ("buffer", ["buf"]),
+        ("buffers", ["buf", "bufs"]),
+        ("attributes", ["attr", "attrs"]),
+        ("processes", ["proc", "procs"]),
+        ("configuration", ["config", "cfg", "conf"]),
+        ("function", []),  # `func` and `fn` are Go's and Rust's keywords: every function holds them
+        ("parsing", []),
+    ],
+)
+def test_code_abbreviations_of_a_word(word: str, forms: list[str]) -> None:
+    assert code_abbreviations(word) == forms
+
+
+ABBREVIATED = {
+    "send.c": "int send_msg(int fd, const char *text) {\n    return fd;\n}\n",
+    "spelled.c": "int send_message_bytes(char *out) {\n    return 0;\n}\n",
+    "other.c": "int unrelated(int x) {\n    return x;\n}\n",
+}
+
+
+def test_an_english_querys_word_finds_code_that_abbreviates_it(tmp_path, git_repo, monkeypatch) -> None:
+    """"send the message": `send_msg` says "msg" only, and is found through it too; with the abbreviations
+    off, by "send" alone. A real index of two (fake) models."""
+    from codesearch import search
+
+    both = CompositeEmbedder([HashEmbedder(32), EnglishHashEmbedder(16)], ["multi", "english"])
+    repo = git_repo(files=ABBREVIATED)
+    index_paths([repo.root], index_dir=tmp_path / "idx", embedder=both, model="multi+english")
+    searcher = Searcher(tmp_path / "idx", both)
+    query = "send the message"
+    monkeypatch.setattr(search, "ABBREVIATIONS_AS_FORMS", False)
+    off = {h.path: h for h in searcher.search(query, k=10).hits}
+    monkeypatch.setattr(search, "ABBREVIATIONS_AS_FORMS", True)
+    on = {h.path: h for h in searcher.search(query, k=10).hits}
+    searcher.close()
+    assert off["send.c"].matched_terms == ("send",)
+    assert set(on["send.c"].matched_terms) == {"send", "msg"}
+    assert on["send.c"].rank <= off["send.c"].rank

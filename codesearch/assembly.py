@@ -402,6 +402,23 @@ def open_searcher(
     return searcher
 
 
+def path_filter(searcher: Searcher, path_glob: str, repo: str | None) -> tuple[str, str | None]:
+    """``path_glob`` as the index matches it, and the repository it keeps (``repo``, or the one an absolute glob
+    lies in), checked as ``search --path`` checks it: an unclosed ``[`` and an absolute path outside every
+    indexed repository are a ``ConfigError``. For the TUI, which types globs into a dialog."""
+    from codesearch.filter_values import canonical_filters
+
+    checked = canonical_filters(
+        None,
+        path_glob,
+        repo if path_glob.startswith("/") else None,
+        None,
+        lambda: [(r["name"], r["root"]) for r in searcher.status()["repos"]],
+        flag_prefix="",
+    )
+    return checked["path_glob"], checked["repo"] or repo
+
+
 def open_searchers(settings: Settings, workers: int, make: SearcherFactory) -> list[Searcher]:
     """``workers`` searchers over the settings' index made by ``make``, sharing one loaded model; on a
     CUDA device a single GPU searcher instead (its dense top-k is already parallel)."""

@@ -17,7 +17,6 @@ from textual.content import Content
 
 from codesearch import assembly
 from codesearch.errors import CodesearchError, EmbeddingUnavailableError, IndexNotFoundError
-from codesearch.filter_values import canonical_filters
 from codesearch.settings import Settings
 from codesearch.terminal_text import printable
 from codesearch.types import Hit, hit_from_json
@@ -125,15 +124,7 @@ class LocalBackend:
         searcher = self._open()
         glob, repo = filters.path_glob, filters.repo
         if glob:  # checked as `search --path` checks it: an unclosed `[`, an absolute path (ConfigError)
-            checked = canonical_filters(
-                None,
-                glob,
-                repo if glob.startswith("/") else None,
-                None,
-                lambda: [(r["name"], r["root"]) for r in searcher.status()["repos"]],
-                flag_prefix="",
-            )
-            glob, repo = checked["path_glob"], checked["repo"] or repo
+            glob, repo = assembly.path_filter(searcher, glob, repo)
         result = searcher.search(query, k=k, mode=filters.mode, lang=filters.lang, path_glob=glob, repo=repo)
         return Answer(query, filters, result.hits, result.took_ms)
 

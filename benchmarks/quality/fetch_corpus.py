@@ -38,7 +38,7 @@ class Source:
     root: str = ""  # folder inside the unpacked package that becomes the corpus root
     include: tuple[str, ...] = field(default_factory=tuple)  # keep only these sub-folders or files (of root)
     heldout: bool = False  # only the held-out test queries target it; no CSN query is drawn from it
-    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout27"); "" for the first
+    query_set: str = ""  # the held-out query file over it ("heldout2" ... "heldout28"); "" for the first
 
 
 # fmt: off
@@ -736,6 +736,52 @@ SOURCES: list[Source] = [
                     "Parser/Ntriples.php", "Parser/RdfXml.php", "Parser/Turtle.php", "RdfNamespace.php",
                     "Serialiser.php", "Serialiser/Ntriples.php", "Serialiser/RdfXml.php", "Serialiser/Turtle.php",
                     "Utils.php"), heldout=True, query_set="heldout27"),
+    # Held out, twenty-eighth set (queries/heldout28.jsonl, written 2026-12-08 from reading this code, committed
+    # before any search or index ran over it): C, Go, Python, Java; its non-English queries Russian, German, French,
+    # Spanish, Portuguese, Italian, Japanese, Chinese and Korean
+    # C: yappi's C extension (a deterministic profiler for Python: the profile hook on calls, returns and builtin
+    # calls, per-function and per-caller call counts and total and own times, recursion levels, coroutine wall time,
+    # per-thread and greenlet contexts, wall and CPU clocks, tags, stat enumeration with filters, and its own hash
+    # table, call stack, free lists, allocation accounting and thread-local keys) as its PyPI sdist ships it, its
+    # yappi/ .c files; its headers (declarations and macros), the Python layer yappi.py, tests and build files left out
+    Source("yappi", "pypi", "yappi", "1.7.6", root="yappi-1.7.6/yappi",
+           include=("_yappi.c", "callstack.c", "freelist.c", "hashtab.c", "mem.c", "timing.c", "tls.c"), heldout=True,
+           query_set="heldout28"),
+    # Go: mimetype (detecting a file's MIME type from its leading bytes: the detector tree with parents and aliases,
+    # magic numbers at offsets, ZIP entry names for office and Java archives, OLE compound file class ids, Matroska
+    # doc types, ftyp brands, XML root elements, shebang lines, CSV and JSON checks, a JSON scanner state machine,
+    # and the charset of text, HTML and XML) as Debian ships it, its non-test files; tests and testdata left out
+    Source("go-mimetype", "deb", "golang-github-gabriel-vasile-mimetype-dev", "1.4.1+dfsg1-2",
+           root="usr/share/gocode/src/github.com/gabriel-vasile/mimetype",
+           include=("mime.go", "mimetype.go", "tree.go", "internal/charset/charset.go", "internal/json/json.go",
+                    "internal/magic/archive.go", "internal/magic/audio.go", "internal/magic/binary.go",
+                    "internal/magic/database.go", "internal/magic/document.go", "internal/magic/font.go",
+                    "internal/magic/ftyp.go", "internal/magic/geo.go", "internal/magic/image.go",
+                    "internal/magic/magic.go", "internal/magic/ms_office.go", "internal/magic/ogg.go",
+                    "internal/magic/text.go", "internal/magic/text_csv.go", "internal/magic/video.go",
+                    "internal/magic/zip.go"), heldout=True, query_set="heldout28"),
+    # Python: PLY (lex and yacc for Python: lexers built from token rules and states, grammars from rule docstrings,
+    # FIRST and FOLLOW sets, LR(0) items, SLR and LALR(1) tables with DeRemer and Pennello's lookaheads, conflict
+    # resolution by precedence, table files, the LR parsing engine, and a C preprocessor) as its sdist ships it, its
+    # ply/ package; its tests, examples and docs left out
+    Source("ply", "pypi", "ply", "3.11", root="ply-3.11", include=("ply",), heldout=True, query_set="heldout28"),
+    # Java: react-native-code-push's Android sources (over-the-air updates of an app's JavaScript bundle: downloading
+    # and unzipping update packages, diff updates, SHA-256 hashes of update contents, JWT signature checks, installing,
+    # pending and failed updates, rollbacks, restarts, deployment status reports, JSON conversions); its exception
+    # classes, enums and interfaces, JavaScript, iOS code and build scripts left out
+    Source("rn-code-push", "npm", "react-native-code-push", "9.0.1", root="package/android/app/src/main/java",
+           include=("com/microsoft/codepush/react/CodePush.java", "com/microsoft/codepush/react/CodePushBuilder.java",
+                    "com/microsoft/codepush/react/CodePushConstants.java",
+                    "com/microsoft/codepush/react/CodePushDialog.java",
+                    "com/microsoft/codepush/react/CodePushNativeModule.java",
+                    "com/microsoft/codepush/react/CodePushTelemetryManager.java",
+                    "com/microsoft/codepush/react/CodePushUpdateManager.java",
+                    "com/microsoft/codepush/react/CodePushUpdateUtils.java",
+                    "com/microsoft/codepush/react/CodePushUtils.java",
+                    "com/microsoft/codepush/react/DownloadProgress.java",
+                    "com/microsoft/codepush/react/FileUtils.java",
+                    "com/microsoft/codepush/react/SettingsManager.java",
+                    "com/microsoft/codepush/react/TLSSocketFactory.java"), heldout=True, query_set="heldout28"),
 ]
 # packages no CSN query is drawn from (all held-out sets)
 HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
@@ -743,7 +789,7 @@ HELDOUT: frozenset[str] = frozenset(s.name for s in SOURCES if s.heldout)
 
 
 def query_set_packages(query_set: str) -> frozenset[str]:
-    """The packages of one held-out set after the first (``heldout2`` ... ``heldout27``): its queries target only
+    """The packages of one held-out set after the first (``heldout2`` ... ``heldout28``): its queries target only
     these (``tests/benchmarks/test_split.py``)."""
     return frozenset(s.name for s in SOURCES if s.query_set == query_set)
 

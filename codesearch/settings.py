@@ -115,6 +115,28 @@ _PATH_FIELDS = {"index_dir", "clone_dir", "edict", "freedict_dir"}
 _INT_FIELDS = {"dim", "max_file_size", "k", "rerank_top"}
 
 
+# What a repository's own `.codesearch.toml` may not set: it comes with a clone, and these would run a program
+# it ships (apertium), load its files as models (pickled weights carry code) or dictionaries, send its code and
+# queries elsewhere (embedding, reranker and Milvus addresses), or set a server's token, key or CORS origins.
+# The user's config, the environment and flags set them.
+NOT_FROM_A_REPOSITORY = frozenset(
+    {
+        "apertium",
+        "embedding_urls",
+        "reranker_urls",
+        "store",
+        "model_path",
+        "reranker_model_path",
+        "token",
+        "api_key",
+        "cors_origins",
+        "clone_dir",
+        "edict",
+        "freedict_dir",
+    }
+)
+
+
 def _coerce(name: str, value: Any, source: str) -> Any:
     if value is None:
         return None
@@ -137,7 +159,9 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     return value
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, *, repository: bool = False) -> dict[str, Any]:
+    """The settings of the TOML file ``path`` (none when it is not there); a ``repository``'s file may not
+    set ``NOT_FROM_A_REPOSITORY``."""
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
@@ -157,6 +181,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         name = key.replace("-", "_")
         if name not in _FIELDS:
             raise ConfigError(f"{path}: unknown setting {key!r}")
+        if repository and name in NOT_FROM_A_REPOSITORY:
+            raise ConfigError(
+                f"{path}: a repository's .codesearch.toml may not set {key} (it could run a program, load "
+                f"files as code or send code elsewhere): set it in {user_config_path()}, as "
+                f"CODESEARCH_{name.upper()} or by its flag"
+            )
         out[name] = _coerce(name, value, str(path))
     return out
 
@@ -196,7 +226,7 @@ def load_settings(
     merged.update(_read_toml(user_config or user_config_path()))
     repo_config = find_repo_config(cwd or Path.cwd())
     if repo_config is not None:
-        merged.update(_read_toml(repo_config))
+        merged.update(_read_toml(repo_config, repository=True))
     merged.update(_from_env(environ))
     for name, value in (flags or {}).items():
         if value is None or (name in _TUPLE_FIELDS and not value):

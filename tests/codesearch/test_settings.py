@@ -163,3 +163,37 @@ def test_translation_dictionaries_are_found_through_settings(places, tmp_path) -
     assert _load(places).freedict_dir == tmp_path / "dictd"
     s = _load(places, environ={"CODESEARCH_FREEDICT_DIR": "~/dictd", "CODESEARCH_EDICT": "/opt/edict"})
     assert s.freedict_dir == Path("~/dictd").expanduser() and s.edict == Path("/opt/edict")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'apertium = "tools/bin/apertium"',  # a program the repository ships, run on a Spanish query
+        'embedding_urls = ["http://127.0.0.1:18765"]',  # the repository's code sent to its server
+        'reranker_urls = "http://attacker.example"',
+        'store = "milvus://attacker.example:19530"',
+        'model_path = "weights/model.bin"',  # weights files can carry code (pickles)
+        'reranker_model_path = "weights/reranker.bin"',
+        'token = "known"',  # the Bearer token of a `serve` started in this checkout
+        'cors_origins = ["https://attacker.example"]',
+        'api_key = "x"',
+        'clone_dir = "/tmp/elsewhere"',
+        'edict = "dict/edict"',
+        'freedict_dir = "dict"',
+    ],
+)
+def test_a_repositorys_config_may_not_run_programs_or_send_code_elsewhere(places, line) -> None:
+    """A cloned repository's `.codesearch.toml` is not the user's: what would run a program it ships, load
+    files as code, or send its code, queries or a server's token elsewhere is refused with one line saying
+    where such a setting belongs; the user's own config and the environment may set it."""
+    user, cwd = places
+    (cwd.parent.parent / ".codesearch.toml").write_text(f"[codesearch]\nk = 3\n{line}\n")
+    key = line.split(" =")[0]
+    with pytest.raises(ConfigError) as raised:
+        _load(places)
+    message = str(raised.value)
+    assert ".codesearch.toml" in message and key in message and "config.toml" in message
+    assert "\n" not in message
+    (cwd.parent.parent / ".codesearch.toml").write_text("k = 3\n")
+    user.write_text(f"{line}\n")
+    assert _load(places).k == 3  # the user's own config may

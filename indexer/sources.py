@@ -62,6 +62,7 @@ def resolve_source(spec: str, *, cache_dir: Path) -> Path:
         path = Path(spec).expanduser()
         if not path.exists():
             raise NotFoundError(f"no such file or folder: {spec}")
+        _not_git_data(spec, path.resolve())
         return path.resolve()
     dest = cache_path_for(spec, cache_dir)
     if dest.exists():
@@ -69,6 +70,19 @@ def resolve_source(spec: str, *, cache_dir: Path) -> Path:
     else:
         _clone(spec, dest)
     return dest.resolve()
+
+
+def _not_git_data(spec: str, path: Path) -> None:
+    """``ConfigError`` when ``path`` is a repository's own git data (a bare repository, a ``.git`` folder or a
+    folder inside one): git's objects, hook samples and logs, not files to search."""
+    for folder in (path, *path.parents):
+        if folder.name == ".git" or (
+            (folder / "HEAD").is_file() and (folder / "objects").is_dir() and (folder / "refs").is_dir()
+        ):
+            raise ConfigError(
+                f"{spec} is a git repository's own data (a bare repository or a .git folder), not files to "
+                "search: index a checkout of it (`git clone` one, or name the folder that holds .git)"
+            )
 
 
 def _clone(url: str, dest: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codesearch.errors import CodesearchError, NotFoundError
+from codesearch.errors import CodesearchError, ConfigError, NotFoundError
 from indexer.sources import cache_path_for, is_git_url, resolve_source
 
 
@@ -44,6 +44,22 @@ def test_missing_local_path_is_not_found_with_one_line(tmp_path: Path) -> None:
 
     message = str(info.value)
     assert "nope" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("which", ["bare", "dot-git", "inside-dot-git"])
+def test_a_repositorys_git_data_is_refused_as_a_folder_to_index(tmp_path: Path, origin: Path, which) -> None:
+    """A bare repository or a `.git` folder holds git's objects, hook samples and logs, not source: indexing
+    it filled the index with git internals, silently."""
+    if which == "bare":
+        git(tmp_path, "clone", "-q", "--bare", str(origin), "widgets.git")
+        spec = tmp_path / "widgets.git"
+    else:
+        spec = origin / ".git" if which == "dot-git" else origin / ".git" / "refs"
+    with pytest.raises(ConfigError) as info:
+        resolve_source(str(spec), cache_dir=tmp_path / "cache")
+    message = str(info.value)
+    assert str(spec) in message and "git" in message and "checkout" in message and "\n" not in message
+    assert resolve_source(str(origin), cache_dir=tmp_path / "cache") == origin.resolve()  # its checkout is fine
 
 
 def test_file_url_is_cloned_shallow_then_refreshed_to_remote_default_branch(

@@ -21,7 +21,18 @@ SKIP_REASONS: tuple[str, ...] = (
     "unreadable",
     "empty",
     "undecodable-name",  # a file name that is not UTF-8: it cannot be stored, printed or searched
+    "secret",  # a file that holds keys or credentials (SECRET_NAMES): never indexed, shown or handed out
 )
+
+# Files that hold secrets by their name, tracked or not: environment files, private keys, key stores and the
+# credential files of package managers and clouds. Their templates (`.env.example`) and public keys stay.
+SECRET_NAMES: frozenset[str] = frozenset(
+    {".env", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".netrc", ".npmrc", ".pypirc", "credentials",
+     ".htpasswd", ".git-credentials"}
+)  # fmt: skip
+SECRET_SUFFIXES: tuple[str, ...] = (".pem", ".key", ".p12", ".pfx", ".keystore", ".jks", ".kdbx")
+# `.env.local`, `.env.production`: secrets; `.env.example` and the like: what a developer copies, not secrets
+_ENV_FILE_RE = re.compile(r"\.env\.(?!(?:example|sample|template|dist|defaults?)$)[\w.-]+$")
 
 # Directories never entered and never reported: version-control internals, not part of the tree.
 VCS_DIRS: frozenset[str] = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs"})
@@ -238,6 +249,9 @@ def is_vendored_dir_name(name: str) -> bool:
 
 def path_skip_reason(name: str) -> str | None:
     """The reason to skip a file judged by its base name alone, or None (no I/O)."""
+    lower = name.lower()
+    if lower in SECRET_NAMES or lower.endswith(SECRET_SUFFIXES) or _ENV_FILE_RE.match(lower):
+        return "secret"
     if name in LOCKFILES or name.endswith(LOCKFILE_SUFFIXES):
         return "lockfile"
     lower = name.lower()

@@ -312,7 +312,27 @@ def test_skip_reasons_table_is_the_public_contract() -> None:
         "unreadable",
         "empty",
         "undecodable-name",
+        "secret",
     )
+
+
+def test_files_that_hold_secrets_are_skipped_as_secret(tmp_path: Path) -> None:
+    """An untracked `.env` or a private key that no .gitignore names was indexed, and `search "aws secret
+    key"` printed the key (and an agent over MCP would be handed it)."""
+    repo = make_repo(tmp_path / "repo")
+    secrets = [
+        ".env", ".env.local", "config/.env.production", "id_rsa", "keys/id_ed25519", "certs/server.pem",
+        "certs/server.key", "store.p12", "release.keystore", ".netrc", ".npmrc", ".pypirc", ".aws/credentials",
+    ]  # fmt: skip
+    for rel in secrets:
+        write(repo, rel, "AWS_SECRET_ACCESS_KEY=abc123\n")
+    kept = [".env.example", ".env.sample", "id_rsa.pub", "src/keys.py", "docs/credentials.md"]
+    for rel in kept:
+        write(repo, rel, "x = 1\n")
+    git(repo, "add", ".env", "id_rsa")  # tracked or not: a secret all the same
+    result = crawl(repo)
+    assert sorted(result.skipped) == sorted((rel, "secret") for rel in secrets)
+    assert sorted(f.path for f in result.files) == sorted(kept)
 
 
 def test_root_ignored_by_the_enclosing_repo_is_crawled_as_a_plain_folder(tmp_path: Path) -> None:

@@ -110,6 +110,7 @@ def test_the_hostile_corpus_indexes_and_searches_safely(tmp_path, use_embedder, 
     assert report.files == len(indexed) == len(entries) - len(tree.aliases) - len(skipped) - len(swapped)
     assert report.skipped["unreadable"] >= 4  # FIFO, dangling link, and the two swapped after the crawl
     assert report.skipped["undecodable-name"] == 1 and report.skipped["symlink-outside-root"] == 1
+    assert report.skipped["secret"] == 2  # special/.env, special/id_rsa
     assert all(names != [None] for names in indexed.values()), "an indexed file without a document"
     names = {n for ns in indexed.values() for n in ns}
     assert {"utf16_wide_function", "utf32_wide_function", "utf8_wide_function", "café_günter"} <= names

@@ -80,9 +80,13 @@ def require_manifest(settings: Settings) -> Manifest:
     """The manifest of the settings' index; ``IndexNotFoundError`` saying what to run when there is none."""
     manifest = read_manifest(settings)
     if manifest is None:
-        where = settings.store if uses_milvus(settings) else str(settings.index_dir)
-        flag = f" --store {settings.store}" if uses_milvus(settings) else ""
-        raise IndexNotFoundError(f"no index at {where}: run `codesearch{flag} index PATH` first")
+        if not uses_milvus(settings):
+            from indexer.store import no_index
+
+            raise no_index(settings.index_dir)
+        raise IndexNotFoundError(
+            f"no index at {settings.store}: run `codesearch --store {settings.store} index PATH` first"
+        )
     return manifest
 
 

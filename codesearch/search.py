@@ -23,7 +23,7 @@ import numpy as np
 
 from codesearch import lexicon as word_lexicon
 from codesearch.embedding.base import QUERY_INSTRUCTIONS, Embedder
-from codesearch.errors import ConfigError, IndexNotFoundError, NotFoundError
+from codesearch.errors import ConfigError, NotFoundError
 from codesearch.freshness import FreshHits
 from codesearch.fusion import FusionPlan, file_supported, fuse, plan_fusion, profile_query
 from codesearch.grouping import Row, group_hits
@@ -41,7 +41,14 @@ from indexer.local_read import (
     new_ranker,
     open_generation,
 )
-from indexer.store import LEXICAL_ONLY, Manifest, check_model, embedded_another_way, not_a_directory
+from indexer.store import (
+    LEXICAL_ONLY,
+    Manifest,
+    check_model,
+    embedded_another_way,
+    no_index,
+    not_a_directory,
+)
 from indexer.store_read import Filters, GenerationSource, IndexStatus, Ranking, StoreGeneration
 
 log = logging.getLogger(__name__)
@@ -117,9 +124,7 @@ class Searcher:
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            raise IndexNotFoundError(
-                f"no index at {self.index_dir}: run `codesearch index PATH` first"
-            ) from None
+            raise no_index(self.index_dir) from None
         except NotADirectoryError:
             raise not_a_directory(self.index_dir) from None
         stamp = (st.st_mtime_ns, st.st_ino)

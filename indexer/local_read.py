@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from codesearch.errors import IndexIOError, IndexNotFoundError
+from codesearch.errors import IndexIOError
 from codesearch.types import DocumentFacts
 from indexer.lexical import TermVariants
 from indexer.lexical_ranker import LexicalRanker, filtered_ids_sql
 from indexer.snapshot import pinned_snapshot
-from indexer.store import Manifest, filling_pid, get_meta, writer_pid
+from indexer.store import Manifest, filling_pid, get_meta, no_index, writer_pid
 from indexer.store_read import (
     DenseIndex,
     EnglishVectors,
@@ -352,7 +352,7 @@ def open_generation(
     while True:
         manifest = Manifest.read(index_dir)
         if manifest is None:
-            raise IndexNotFoundError(f"no index at {index_dir}: run `codesearch index PATH` first")
+            raise no_index(index_dir)
         if check is not None:
             check(manifest)
         db = pinned_snapshot(index_dir, manifest.generation, accept_other=not have_one)

@@ -107,7 +107,7 @@ def connect(index_dir: Path, *, readonly: bool = False) -> sqlite3.Connection:
     path = index_dir / META_DB
     if readonly:
         if not path.exists():
-            raise IndexNotFoundError(f"no index at {index_dir}: run `codesearch index PATH` first")
+            raise no_index(index_dir)
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     else:
         db = sqlite3.connect(path, check_same_thread=False)
@@ -266,6 +266,17 @@ def writer_pid(index_dir: Path) -> int | None:
     except OverflowError:
         return None
     return int(pid)
+
+
+def no_index(index_dir: Path, flag: str = "") -> IndexNotFoundError:
+    """The error for an index with no generation yet: being built by a live writer, or never built."""
+    pid = writer_pid(index_dir)
+    if pid is not None:
+        return IndexNotFoundError(
+            f"no index at {index_dir} yet: it is being built by `codesearch index` (pid {pid}); "
+            "search when it ends"
+        )
+    return IndexNotFoundError(f"no index at {index_dir}: run `codesearch{flag} index PATH` first")
 
 
 def filling_pid(index_dir: Path) -> int | None:

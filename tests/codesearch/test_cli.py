@@ -174,6 +174,20 @@ def test_no_index_is_one_line_and_exit_code(tmp_path, capsys, command) -> None:
     assert _one_line(captured.err).startswith("codesearch: error: no index at")
 
 
+@pytest.mark.parametrize("command", [["search", "anything"], ["status"]])
+def test_no_index_yet_while_a_first_build_runs_says_it_is_being_built(tmp_path, capsys, command) -> None:
+    """While `codesearch index` builds a new index (its lock names a live pid, no manifest yet), a read said
+    "run `codesearch index PATH` first", as if nothing were happening."""
+    index_dir = tmp_path / "idx"
+    index_dir.mkdir()
+    (index_dir / "index.lock").write_text(f"pid {os.getpid()}\n")  # a live process: this one
+    rc = main([*command, "--index", str(index_dir)])
+    err = _one_line(capsys.readouterr().err)
+    assert rc == ExitCode.NO_INDEX
+    assert err.startswith("codesearch: error: no index at") and f"pid {os.getpid()}" in err
+    assert "being built" in err and "run `codesearch index PATH` first" not in err
+
+
 def test_bad_path_is_not_found(tmp_path, capsys) -> None:
     rc = main(["index", str(tmp_path / "no-such-dir"), "--index", str(tmp_path / "idx"), "--model", "fake"])
     assert rc == ExitCode.NOT_FOUND

@@ -213,6 +213,15 @@ def find_repo_config(start: Path) -> Path | None:
     return None
 
 
+def repository_ignore(root: Path) -> tuple[str, ...]:
+    """The ``ignore`` patterns of the ``.codesearch.toml`` at ``root`` itself (none there: empty), which the
+    crawl of ``root`` applies wherever the command runs; the settings read only the working folder's."""
+    path = Path(root) / ".codesearch.toml"
+    if not path.is_file():
+        return ()
+    return tuple(_read_toml(path).get("ignore", ()))
+
+
 def load_settings(
     flags: Mapping[str, Any] | None = None,
     *,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codesearch.errors import NotFoundError
+from codesearch.settings import repository_ignore
 from codesearch.terminal_text import as_bytes_shown
 from indexer.crawl_git import GitListing, list_git_files, open_work_tree
 from indexer.crawl_ignore import CODESEARCHIGNORE, GITIGNORE, IgnoreChain
@@ -136,7 +137,8 @@ class _Crawl:
         self.result.skipped.append((rel, reason))
 
     def root_codesearch_chain(self, extra_ignore: Sequence[str]) -> IgnoreChain:
-        """The root ``.codesearchignore`` plus ``extra_ignore`` (later lines, so they win ties)."""
+        """The root ``.codesearchignore``, the ``ignore`` of the root's own ``.codesearch.toml``, then
+        ``extra_ignore`` (later lines, so they win ties)."""
         lines: list[str] = []
         try:
             text = (self.root / CODESEARCHIGNORE).read_text(encoding="utf-8", errors="replace")
@@ -145,6 +147,7 @@ class _Crawl:
             pass
         except OSError as err:
             log.debug("cannot read %s: %s", self.root / CODESEARCHIGNORE, err)
+        lines.extend(repository_ignore(self.root))
         lines.extend(extra_ignore)
         return IgnoreChain().extend("", lines)
 

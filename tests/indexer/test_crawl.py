@@ -345,3 +345,20 @@ def test_root_ignored_by_the_enclosing_repo_is_crawled_as_a_plain_folder(tmp_pat
     result = crawl(repo / "data" / "corpus" / "pkg")
     assert not result.is_git
     assert paths(result) == [".gitignore", "lib.py"]
+
+
+@pytest.mark.parametrize("table", ["", "[codesearch]\n"])
+def test_the_ignore_of_the_roots_own_config_applies_wherever_the_command_runs(tmp_path: Path, table) -> None:
+    """`codesearch index repos/cfg` from another folder indexed what repos/cfg/.codesearch.toml ignores (the
+    settings read the config of the working folder only), and `codesearch index .` inside it then removed it:
+    what the index held depended on where the command ran."""
+    repo = make_repo(tmp_path / "repo")
+    write(repo, ".codesearch.toml", f'{table}ignore = ["skipme.py", "gen/"]\n')
+    write(repo, "skipme.py")
+    write(repo, "gen/out.py")
+    write(repo, "kept.py")
+    result = crawl(repo)
+    files = [f.path for f in result.files]
+    assert "kept.py" in files and "skipme.py" not in files and "gen/out.py" not in files
+    assert ("skipme.py", "ignored-by-codesearchignore") in result.skipped
+    assert any(rel.startswith("gen/") and why == "ignored-by-codesearchignore" for rel, why in result.skipped)

@@ -300,6 +300,8 @@ class _Crawl:
             chain = chain_for(folder)
             if chain is not None:
                 self.examine(rel, name, listing.blob_ids.get(rel), chain)
+        for submodule in listing.submodules:
+            self.skip(submodule + "/", "submodule")
 
 
 def crawl(

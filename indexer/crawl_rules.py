@@ -22,6 +22,7 @@ SKIP_REASONS: tuple[str, ...] = (
     "empty",
     "undecodable-name",  # a file name that is not UTF-8: it cannot be stored, printed or searched
     "secret",  # a file that holds keys or credentials (SECRET_NAMES): never indexed, shown or handed out
+    "submodule",  # a git submodule's folder: another repository, not descended (index it by its own path)
 )
 
 # Files that hold secrets by their name, tracked or not: environment files, private keys, key stores and the

@@ -163,6 +163,8 @@ def test_git_submodule_is_not_descended(tmp_path: Path) -> None:
 
     assert (repo / "third/inner/lib.py").exists()
     assert paths(result) == [".gitmodules", "main.py"]
+    # and said: "skipped none" left a user wondering where the submodule's code went
+    assert result.skipped == [("third/inner/", "submodule")]
 
 
 # --- plain folders ----------------------------------------------------------------------------
@@ -313,6 +315,7 @@ def test_skip_reasons_table_is_the_public_contract() -> None:
         "empty",
         "undecodable-name",
         "secret",
+        "submodule",
     )
 
 

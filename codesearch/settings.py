@@ -151,7 +151,10 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             # int(True) == 1 and int(2.5) == 2: a TOML bool or fraction is a mistake, not a number
             if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ValueError(value)
-            return int(value)
+            number = int(value)
+            if name == "k" and not 1 <= number <= MAX_HITS:  # said with where it came from
+                raise ConfigError(f"{source}: k must be between 1 and {MAX_HITS}, not {number}")
+            return number
         if not isinstance(value, str):  # every other setting is text (model = 5 would fail far later)
             raise TypeError(value)
     except (TypeError, ValueError):
@@ -242,7 +245,7 @@ def load_settings(
             continue
         if name not in _FIELDS:
             raise ConfigError(f"unknown setting {name!r}")
-        merged[name] = _coerce(name, value, f"--{name.replace('_', '-')}")
+        merged[name] = _coerce(name, value, "-k" if name == "k" else f"--{name.replace('_', '-')}")
     return Settings(**merged)
 
 

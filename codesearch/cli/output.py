@@ -173,7 +173,8 @@ def print_hits(hits: list[Hit], took_ms: float, asked: str, started: float) -> N
             )
         )
     console(stderr=True).print(
-        f"[dim]{len(hits)} hits in {(time.perf_counter() - started) * 1000:.0f} ms (search {took_ms:.0f} ms)[/]"
+        f"[dim]{len(hits)} {'hit' if len(hits) == 1 else 'hits'} in "
+        f"{(time.perf_counter() - started) * 1000:.0f} ms (search {took_ms:.0f} ms)[/]"
     )
 
 

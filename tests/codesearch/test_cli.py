@@ -108,7 +108,9 @@ def test_search_filters_and_text_output(indexed, capsys) -> None:
     assert rc == 0
     assert "web/cart.js:6" in captured.out and "computeCartTotal" in captured.out
     assert "retry" not in captured.out
-    assert "hits in" in captured.err
+    assert "1 hit in" in captured.err  # one hit: not "1 hits"
+    assert main(["--index", str(index_dir), "search", "total price", "--mode", "lexical"]) == 0
+    assert " hits in" in capsys.readouterr().err
 
 
 def test_status_json_and_text(indexed, capsys) -> None:
@@ -258,7 +260,8 @@ def test_a_k_above_the_most_hits_is_a_usage_error_naming_the_bound(
         monkeypatch.setenv("CODESEARCH_K", k)
     assert main(argv) == ExitCode.USAGE
     err = _one_line(capsys.readouterr().err)
-    assert err == f"codesearch: error: k must be between 1 and 10000, not {k}"
+    source = "-k" if given == "flag" else "CODESEARCH_K"  # which of the places a setting comes from said it
+    assert err == f"codesearch: error: {source}: k must be between 1 and 10000, not {k}"
 
 
 def test_k_at_the_most_hits_searches(indexed, capsys) -> None:

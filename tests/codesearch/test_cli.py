@@ -109,7 +109,7 @@ def test_search_filters_and_text_output(indexed, capsys) -> None:
     assert "web/cart.js:6" in captured.out and "computeCartTotal" in captured.out
     assert "retry" not in captured.out
     assert "1 hit in" in captured.err  # one hit: not "1 hits"
-    assert main(["--index", str(index_dir), "search", "total price", "--mode", "lexical"]) == 0
+    assert main(["--index", str(index_dir), "search", "total price retry config", "--mode", "lexical"]) == 0
     assert " hits in" in capsys.readouterr().err
 
 
@@ -389,7 +389,7 @@ def test_each_hit_says_why_it_matched(indexed, capsys) -> None:
     assert top["exact_name"] is True and {"retry", "backoff"} <= set(top["matched_terms"])
     assert isinstance(top["dense_score"], float)
     assert all(not h["why"]["exact_name"] for h in hits[1:])
-    assert main(["--index", str(index_dir), "search", "total price", "--mode", "lexical"]) == 0
+    assert main(["--index", str(index_dir), "search", "total price retry config", "--mode", "lexical"]) == 0
     out = capsys.readouterr().out
     assert "why: words total, price" in out
 

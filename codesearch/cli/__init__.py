@@ -79,4 +79,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     fill_defaults(args)
     level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not args.debug:  # the vector library's loader tries its CPU variants aloud: not what -v asks about
+        logging.getLogger("faiss").setLevel(logging.WARNING)
     return run_command(args.handler, args, lambda: settings_from_args(args))

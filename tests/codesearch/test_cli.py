@@ -413,3 +413,18 @@ def test_similar_command(indexed, capsys) -> None:
     assert main(["--index", str(index_dir), "similar", "nowhere.py:3"]) == ExitCode.NOT_FOUND
     assert "nothing indexed at" in _one_line(capsys.readouterr().err)
     assert main(["--index", str(index_dir), "similar", "no-line-number"]) == ExitCode.USAGE
+
+
+def test_verbose_output_holds_codesearchs_lines_not_the_vector_librarys_loader(
+    git_repo, tmp_path, isolated_env
+) -> None:
+    """`-v` printed faiss's loader trying its CPU variants, with `ModuleNotFoundError(...)` lines, to every
+    newcomer asking what codesearch skipped; `--debug` still shows them."""
+    repo = git_repo(files={"a.py": "def answer():\n    return 42\n"})
+    script = shutil.which("codesearch") or str(Path(sys.executable).parent / "codesearch")
+    index = ["--index", str(tmp_path / "idx")]
+    done = _run(
+        script, *index, "-v", "index", str(repo.root), "--model", "use", env=isolated_env, cwd=tmp_path
+    )
+    assert done.returncode == 0 and "Indexed 1 root" in done.stdout
+    assert "faiss" not in done.stderr and "ModuleNotFoundError" not in done.stderr

@@ -103,10 +103,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.verbose:
         _print_skipped_files(out, report.skipped_files)
     out.print("  time       " + " · ".join(f"{k} {v:.1f} s" for k, v in report.timings.items()))
-    if report.files == 0:
+    if report.files == 0 and report.skipped:
         err.print(
             "[yellow]warning:[/] no files were indexed: every file under the given path(s) was ignored or "
             "skipped (see `skipped` above)"
+        )
+    elif report.files == 0:
+        err.print(
+            "[yellow]warning:[/] no files were indexed: the given path(s) hold no file codesearch reads"
         )
     for line in report.errors[:10]:
         err.print(f"[yellow]warning:[/] {shown(line)}")

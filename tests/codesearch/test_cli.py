@@ -56,6 +56,21 @@ def test_index_json_then_noop(git_repo, tmp_path, capsys) -> None:
     assert second["files_parsed"] == 0 and second["embedded"] == 0 and second["generation"] == 1
 
 
+@pytest.mark.parametrize("skipped", [False, True])
+def test_an_index_with_no_files_says_why(tmp_path, capsys, skipped) -> None:
+    """An empty folder got "every file ... was ignored or skipped (see `skipped` above)" under "skipped none"."""
+    root = tmp_path / "empty"
+    root.mkdir()
+    if skipped:
+        (root / "package-lock.json").write_text("{}\n")
+    assert main(["--index", str(tmp_path / "idx"), "--model", "fake", "index", str(root)]) == 0
+    err = _one_line(capsys.readouterr().err)
+    if skipped:
+        assert "every file under the given path(s) was ignored or skipped" in err
+    else:
+        assert err == "warning: no files were indexed: the given path(s) hold no file codesearch reads"
+
+
 def test_index_names_the_files_it_skipped_with_v_and_in_json(git_repo, tmp_path, capsys) -> None:
     repo = git_repo()
     (repo.root / "assets").mkdir()

@@ -146,6 +146,8 @@ def _coerce(name: str, value: Any, source: str) -> Any:
                 return tuple(v.strip() for v in value.split(",") if v.strip())
             return tuple(str(v) for v in value)
         if name in _PATH_FIELDS:
+            if not str(value).strip():  # Path("") is the working folder: "no index at ."
+                raise ConfigError(f"{source}: {name} is empty: give a path")
             return Path(os.path.expanduser(str(value)))
         if name in _INT_FIELDS:
             # int(True) == 1 and int(2.5) == 2: a TOML bool or fraction is a mistake, not a number

@@ -197,3 +197,16 @@ def test_a_repositorys_config_may_not_run_programs_or_send_code_elsewhere(places
     (cwd.parent.parent / ".codesearch.toml").write_text("k = 3\n")
     user.write_text(f"{line}\n")
     assert _load(places).k == 3  # the user's own config may
+
+
+@pytest.mark.parametrize("name", ["index_dir", "clone_dir", "edict", "freedict_dir"])
+def test_an_empty_path_setting_is_refused_naming_it(places, name) -> None:
+    """`index_dir = ""` read as the working folder: "no index at ." followed, or an index written there."""
+    user, _ = places
+    user.write_text(f'{name} = ""\n')
+    with pytest.raises(ConfigError) as raised:
+        _load(places)
+    assert str(raised.value) == f"{user}: {name} is empty: give a path"
+    user.unlink()
+    with pytest.raises(ConfigError, match=f"CODESEARCH_{name.upper()}: {name} is empty"):
+        _load(places, environ={f"CODESEARCH_{name.upper()}": "  "})

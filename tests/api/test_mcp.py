@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import queue
+import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +71,97 @@ def test_mcp_tools_over_stdio_with_the_sdk_client(api_index) -> None:
     aliased, unknown_repo = _payload(results[6]), results[7]
     assert aliased["hits"] and {h["language"] for h in aliased["hits"]} == {"python"}
     assert unknown_repo.is_error and "valid values: shop" in unknown_repo.content[0].text
+
+
+class _RawStdioServer:
+    """``codesearch mcp`` in a subprocess, spoken to line by line (what a client that sends bad lines sees)."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "codesearch.cli", "mcp", "--index", str(index_dir)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT), os.environ.get("PYTHONPATH", "")))},
+            cwd=str(ROOT),
+        )
+        self.lines: queue.Queue[bytes | None] = queue.Queue()
+        self.stderr = bytearray()
+        threading.Thread(target=self._read, daemon=True).start()
+        self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._stderr_reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr += line
+
+    def send(self, line: bytes) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + b"\n")
+        self.proc.stdin.flush()
+
+    def request(self, id_: int, method: str, params: dict[str, Any]) -> None:
+        self.send(json.dumps({"jsonrpc": "2.0", "id": id_, "method": method, "params": params}).encode())
+
+    def answer(self, timeout: float = 120) -> dict[str, Any]:
+        """The next line on stdout, which must be one JSON-RPC message (a generous safety timeout)."""
+        line = self.lines.get(timeout=timeout)
+        assert line is not None, "the server closed stdout"
+        message = json.loads(line)
+        assert message["jsonrpc"] == "2.0"
+        return dict(message)
+
+    def initialize(self) -> None:
+        self.request(
+            0,
+            "initialize",
+            {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "0"},
+            },
+        )
+        assert self.answer()["id"] == 0
+        self.send(b'{"jsonrpc":"2.0","method":"notifications/initialized"}')
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=60)
+            self._stderr_reader.join(timeout=60)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+
+
+def test_mcp_answers_every_request_line_even_one_that_is_not_json_or_not_unicode(api_index) -> None:
+    server = _RawStdioServer(api_index.index_dir)
+    try:
+        server.initialize()
+        server.send(b'{"jsonrpc":"2.0","id":101,"method":')  # cut short: not JSON
+        parse_error = server.answer()
+        assert parse_error["id"] is None and parse_error["error"]["code"] == -32700
+
+        # JSON may escape a lone surrogate, which no UTF-8 text holds
+        server.send(
+            b'{"jsonrpc":"2.0","id":7,"method":"tools/call",'
+            b'"params":{"name":"search_code","arguments":{"query":"parse \\udc80 value","k":1}}}'
+        )
+        surrogate = server.answer()
+        assert surrogate["id"] == 7 and surrogate["result"]["isError"] is True
+        assert "not valid Unicode" in surrogate["result"]["content"][0]["text"]
+
+        server.request(8, "tools/call", {"name": "index_status", "arguments": {}})  # still serving
+        status = server.answer()
+        assert status["id"] == 8 and not status["result"].get("isError")
+    finally:
+        server.close()
+    assert b"not JSON" in server.stderr  # said without --debug

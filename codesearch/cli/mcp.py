@@ -23,5 +23,5 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(
             f"codesearch mcp needs the mcp package ({exc}): pip install 'codesearch[mcp]'"
         ) from None
-    run_stdio(build_server(settings))
+    run_stdio(build_server(settings, args.model))  # --model: the user's choice, else the index's
     return ExitCode.OK

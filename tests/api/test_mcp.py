@@ -165,3 +165,62 @@ def test_mcp_answers_every_request_line_even_one_that_is_not_json_or_not_unicode
     finally:
         server.close()
     assert b"not JSON" in server.stderr  # said without --debug
+
+
+def _cli(*args: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "codesearch.cli", *args],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT), os.environ.get("PYTHONPATH", "")))}
+
+
+async def _calls_around_a_rebuild(index_dir: Path, rebuild: list[str], *server_flags: str) -> list[Any]:
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "codesearch.cli", "mcp", "--index", str(index_dir), *server_flags],
+        env=_env(),
+        cwd=str(ROOT),
+    )
+    query = {"query": "retry with backoff", "k": 3}
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        before = await session.call_tool("search_code", query)
+        await asyncio.to_thread(_cli, "--index", str(index_dir), "index", "--rebuild", *rebuild)
+        return [
+            before,
+            await session.call_tool("search_code", query),
+            await session.call_tool("index_status", {}),
+        ]
+
+
+def test_mcp_server_follows_the_index_to_another_model_unless_given_one(
+    tmp_path: Path, build_git_repo, sample_files
+) -> None:
+    repo = build_git_repo(tmp_path / "shop", sample_files)
+    index_dir = tmp_path / "index"
+    _cli("--index", str(index_dir), "index", "--model", "fake", str(repo.root))
+    results = asyncio.run(
+        asyncio.wait_for(_calls_around_a_rebuild(index_dir, ["--model", "use", str(repo.root)]), timeout=300)
+    )
+    before, after, status = (_payload(result) for result in results)
+    assert before["hits"] and after["hits"][0]["name"] == "retry_with_backoff"
+    assert status["model"] == "use"
+
+    # a server told which model to search with says the index no longer has it
+    results = asyncio.run(
+        asyncio.wait_for(
+            _calls_around_a_rebuild(index_dir, ["--model", "fake", str(repo.root)], "--model", "use"),
+            timeout=300,
+        )
+    )
+    assert _payload(results[0])["hits"]
+    refused = results[1]
+    assert refused.is_error and "built with model fake" in refused.content[0].text

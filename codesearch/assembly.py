@@ -460,6 +460,39 @@ class OpenedOnFirstUse(Generic[T]):
             return self._value
 
 
+class IndexSearcher:
+    """The searcher a long-running server (MCP) answers from, opened on first use under a lock (the index may
+    come after the server; a failed open is tried again by the next caller). Opened without ``model`` it follows
+    the index: once a new generation was built with another model, it is opened again with the model the
+    index records now (as it already follows reindexes with its own model); opened with ``model`` it refuses
+    such a generation, as a search given ``--model`` does."""
+
+    def __init__(self, settings: Settings, model: str | None = None) -> None:
+        self._settings, self._model = settings, model
+        self._opened: tuple[Searcher, str] | None = None  # the searcher and the model of the index it opened
+        self._lock = threading.Lock()
+
+    def get(self) -> Searcher:
+        with self._lock:
+            if self._opened is not None:
+                searcher, model = self._opened
+                if self._model is not None or _model_now(searcher) == model:
+                    return searcher
+                self._opened = None
+                searcher.close()  # its generation closes once the searches still reading it are done
+            searcher = open_searcher(self._settings, self._model)
+            self._opened = (searcher, searcher.manifest.model)
+            return searcher
+
+
+def _model_now(searcher: Searcher) -> str | None:
+    """The model of the index's current generation; None when ``searcher``'s model cannot read it."""
+    try:
+        return searcher.manifest.model
+    except ModelMismatchError:
+        return None
+
+
 def read_hit_file(hit: Hit) -> str | None:
     """The text of the file a hit points to, as it is on disk now; None when it is gone or is no longer a
     regular file inside the hit's root (a FIFO or a symlink swapped in is never opened, so never hangs)."""

@@ -17,7 +17,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from codesearch.api.models import MAX_K, MAX_QUERY_CHARS
 from codesearch.api.symbols import find_symbol
-from codesearch.assembly import OpenedOnFirstUse, open_searcher, store_dir
+from codesearch.assembly import IndexSearcher, store_dir
 from codesearch.errors import CodesearchError, ConfigError
 from codesearch.filter_values import canonical_filters
 from codesearch.settings import Settings
@@ -44,10 +44,11 @@ def _tool_errors(fn: Any) -> Any:
     return wrapper
 
 
-def build_server(settings: Settings) -> MCPServer[Any]:
-    """The MCP server with its three tools over ``settings.index_dir``."""
+def build_server(settings: Settings, model: str | None = None) -> MCPServer[Any]:
+    """The MCP server with its three tools over ``settings.index_dir``, searching with the index's own model
+    (whichever a rebuild gave it) or, when the user named one, with ``model``."""
     server: MCPServer[Any] = MCPServer("codesearch", instructions=INSTRUCTIONS, log_level="WARNING")
-    searcher = OpenedOnFirstUse(lambda: open_searcher(settings))  # the index may come after the server
+    searcher = IndexSearcher(settings, model)
 
     def search_code(
         query: str,

@@ -32,6 +32,7 @@ LAYER_OF = {
     "codesearch.assembly": "assembly",
     "codesearch.api": "api",
     "codesearch.mcp_server": "mcp",
+    "codesearch.mcp_stdio": "mcp",
     "tui": "tui",
     "codesearch.cli": "cli",
     "codesearch.cli_commands": "cli",

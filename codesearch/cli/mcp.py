@@ -18,9 +18,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the MCP tools on stdin/stdout until the client closes them."""
     try:
         from codesearch.mcp_server import build_server
+        from codesearch.mcp_stdio import run_stdio
     except ImportError as exc:
         raise ConfigError(
             f"codesearch mcp needs the mcp package ({exc}): pip install 'codesearch[mcp]'"
         ) from None
-    build_server(settings).run("stdio")
+    run_stdio(build_server(settings, args.model))  # --model: the user's choice, else the index's
     return ExitCode.OK

@@ -189,8 +189,8 @@ def _read_toml(path: Path, *, repository: bool = False) -> dict[str, Any]:
         if repository and name in NOT_FROM_A_REPOSITORY:
             raise ConfigError(
                 f"{path}: a repository's .codesearch.toml may not set {key} (it could run a program, load "
-                f"files as code or send code elsewhere): set it in {user_config_path()}, as "
-                f"CODESEARCH_{name.upper()} or by its flag"
+                f"files as code or send code elsewhere): set it in {user_config_path()} or as "
+                f"CODESEARCH_{name.upper()}"
             )
         out[name] = _coerce(name, value, str(path))
     return out

@@ -29,6 +29,8 @@ MARKER = "# codesearch-hook"
 SAVED_SUFFIX = ".pre-codesearch"
 STATE_FOLDER = "codesearch"  # inside the git dir: the log, the last run, the coalescing marker
 INSTALL_RECORD = "hook.json"
+DIRTY = "dirty"  # a run is pending (hook_run reads and clears it)
+LAUNCH_LOCK = "launch.lock"  # a folder: the hook script that made it started the Python whose pid is inside
 
 _SCRIPT = """#!/bin/sh
 {marker}: written by `codesearch hook install`; `codesearch hook uninstall` puts back what was here.
@@ -42,11 +44,27 @@ fi
 if [ -x "$previous" ]; then
     "$previous" "$@" || status=$?
 fi
+# At most one Python per repository: each trigger leaves the pending mark; only the trigger that takes the
+# launch lock (mkdir is atomic) starts one, and that run reindexes again while the mark reappears.
+gitdir="$(git rev-parse --absolute-git-dir 2>/dev/null)" || exit $status
+state="$gitdir/{state}"
+lock="$state/{launch_lock}"
+{{ mkdir -p "$state" && : >"$state/{dirty}"; }} 2>/dev/null || exit $status
+if ! mkdir "$lock" 2>/dev/null; then
+    pid="$(cat "$lock/pid" 2>/dev/null)"
+    if [ -z "$pid" ] || kill -0 "$pid" 2>/dev/null; then
+        exit $status  # a run is starting or going: it sees our mark
+    fi
+    rm -rf "$lock"  # its run was killed: take its place
+    mkdir "$lock" 2>/dev/null || exit $status
+fi
+echo $$ >"$lock/pid"
 (
     unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_PREFIX GIT_COMMON_DIR GIT_OBJECT_DIRECTORY
     sleep 1  # git finishes its own work (gc --auto, output) first, and bursts of triggers coalesce
     exec nice -n 10 {command} hook run --repo "$PWD"  # low priority: the user's next command comes first
 ) </dev/null >/dev/null 2>&1 &
+echo $! >"$lock/pid"  # the Python's pid (the subshell execs it): it lets go of the lock when done
 exit $status
 """
 
@@ -134,7 +152,14 @@ def install(repo: Path, index_dir: Path, store: str = "local") -> list[HookState
     """Install (or refresh) our hooks; a hook already there is kept and chained. Idempotent."""
     folder = hooks_dir(repo)
     index_dir = Path(index_dir).expanduser().resolve()
-    script = _SCRIPT.format(marker=MARKER, saved=SAVED_SUFFIX, command=hook_command(index_dir, store))
+    script = _SCRIPT.format(
+        marker=MARKER,
+        saved=SAVED_SUFFIX,
+        command=hook_command(index_dir, store),
+        state=STATE_FOLDER,
+        launch_lock=LAUNCH_LOCK,
+        dirty=DIRTY,
+    )
     record_path = state_dir(repo) / INSTALL_RECORD
     created_folder = bool(_install_record(repo).get("created_folder")) or not folder.exists()
     try:

@@ -9,6 +9,7 @@ import re
 import sqlite3
 import stat
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -265,3 +266,51 @@ def test_post_rewrite_alone_reindexes_after_an_amend(indexed_repo):
     repo.git("commit", "-q", "--amend", "--no-edit")
     assert _wait_idle(repo.root, started)["status"] == "ok"
     assert "added_by_amend" in _names(index_dir)
+
+
+def _counting_python(tmp_path: Path, monkeypatch) -> Path:
+    """Make the hooks installed from now on start this Python through a script that counts its starts."""
+    counter = tmp_path / "python-starts"
+    wrapper = tmp_path / "bin" / "python"
+    wrapper.parent.mkdir(exist_ok=True)
+    wrapper.write_text(f'#!/bin/sh\necho $$ >> {counter}\nexec {sys.executable} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setattr(hooks.sys, "executable", str(wrapper))
+    return counter
+
+
+def test_a_burst_of_commits_starts_one_python_and_the_index_ends_at_the_last_commit(
+    indexed_repo, tmp_path, monkeypatch
+):
+    repo, index_dir = indexed_repo
+    counter = _counting_python(tmp_path, monkeypatch)
+    hooks.install(repo.root, index_dir)
+    started = time.time()
+    with writer_lock(index_dir):  # the first run waits for the index: every later commit finds it pending
+        for i in range(12):
+            repo.write(f"burst/b{i}.py", f"def burst_{i}():\n    return {i}\n")
+            repo.commit(f"burst {i}")
+    _wait_idle(repo.root, started)
+    assert {f"burst_{i}" for i in range(12)} <= _names(index_dir)
+    assert len(counter.read_text().splitlines()) == 1  # one Python: it ran once more for the later commits
+    state = hooks.state_dir(repo.root)
+    deadline = time.monotonic() + 30
+    while (state / hooks.LAUNCH_LOCK).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not (state / hooks.LAUNCH_LOCK).exists()  # let go of when done: the next commit starts a run
+
+
+def test_a_launch_lock_left_by_a_killed_run_is_taken_over(indexed_repo, tmp_path, monkeypatch):
+    repo, index_dir = indexed_repo
+    counter = _counting_python(tmp_path, monkeypatch)
+    hooks.install(repo.root, index_dir)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    lock = hooks.state_dir(repo.root) / hooks.LAUNCH_LOCK
+    lock.mkdir(parents=True)
+    (lock / "pid").write_text(f"{dead.pid}\n")
+    repo.write("after_kill.py", "def after_the_kill():\n    return 0\n")
+    started = time.time()
+    repo.commit("after a killed run")
+    assert _wait_idle(repo.root, started)["status"] == "ok"
+    assert "after_the_kill" in _names(index_dir) and len(counter.read_text().splitlines()) == 1

@@ -104,6 +104,23 @@ def hooks_dir(repo: Path) -> Path:
     return (top / _git(top, "rev-parse", "--git-path", "hooks")).resolve()
 
 
+def shared_hooks_scope(repo: Path) -> str | None:
+    """``"global"`` or ``"system"`` when ``core.hooksPath`` comes from a git config every repository of the
+    user (or machine) reads, so its folder is shared; None when it is unset or set for this repository only."""
+    top = work_tree(repo)
+    try:
+        done = subprocess.run(
+            ["git", "config", "--show-scope", "--get", "core.hooksPath"],
+            cwd=top,
+            capture_output=True,
+            text=True,
+        )
+    except FileNotFoundError:
+        raise ConfigError("git is not installed") from None
+    scope = done.stdout.split("\t", 1)[0].strip() if done.returncode == 0 else ""
+    return scope if scope in ("global", "system") else None
+
+
 def state_dir(repo: Path) -> Path:
     """Our folder inside the git dir: the run log, the last run's record, the coalescing marker."""
     top = work_tree(repo)
@@ -148,9 +165,18 @@ def _write_script(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def install(repo: Path, index_dir: Path, store: str = "local") -> list[HookState]:
-    """Install (or refresh) our hooks; a hook already there is kept and chained. Idempotent."""
+def install(repo: Path, index_dir: Path, store: str = "local", *, shared: bool = False) -> list[HookState]:
+    """Install (or refresh) our hooks; a hook already there is kept and chained. Idempotent.
+
+    A hooks folder that a global (or system) ``core.hooksPath`` shares with every repository is refused
+    (ConfigError) unless ``shared``: our hooks there would reindex every repository into this index."""
     folder = hooks_dir(repo)
+    scope = shared_hooks_scope(repo)
+    if scope and not shared:
+        raise ConfigError(
+            f"{folder} is the hooks folder of every repository (core.hooksPath in the {scope} git config): "
+            "set core.hooksPath in this repository's own config, or pass --shared-hooks-folder to install there"
+        )
     index_dir = Path(index_dir).expanduser().resolve()
     script = _SCRIPT.format(
         marker=MARKER,

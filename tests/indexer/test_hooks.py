@@ -314,3 +314,27 @@ def test_a_launch_lock_left_by_a_killed_run_is_taken_over(indexed_repo, tmp_path
     repo.commit("after a killed run")
     assert _wait_idle(repo.root, started)["status"] == "ok"
     assert "after_the_kill" in _names(index_dir) and len(counter.read_text().splitlines()) == 1
+
+
+def test_a_hooks_folder_shared_by_a_global_core_hooks_path_is_refused_with_one_line(
+    indexed_repo, tmp_path, monkeypatch, capsys
+):
+    repo, index_dir = indexed_repo
+    shared = tmp_path / "globalhooks"
+    global_config = tmp_path / "global.gitconfig"
+    global_config.write_text(f"[core]\n\thooksPath = {shared}\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(global_config))
+    args = ["--index", str(index_dir), "hook", "install", "--no-index", "--repo", str(repo.root)]
+    capsys.readouterr()
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "every repository" in err[0] and "global git config" in err[0]
+    assert not shared.exists() and hooks.installed_index(repo.root) is None
+
+    assert cli.main([*args, "--shared-hooks-folder"]) == 0  # asked for: installed there
+    assert all(s.ours and s.path.parent == shared for s in hooks.describe(repo.root))
+    hooks.uninstall(repo.root)
+
+    repo.git("config", "core.hooksPath", ".githooks")  # this repository's own folder: installed as before
+    assert cli.main(args) == 0
+    assert all(s.ours and s.path.parent == repo.root / ".githooks" for s in hooks.describe(repo.root))

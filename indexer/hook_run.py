@@ -25,12 +25,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from codesearch.errors import IndexLockedError
-from indexer.hooks import DIRTY, LAUNCH_LOCK
+from indexer.hooks import DIRTY, LAUNCH_LOCK, LOG_FILE
 
 log = logging.getLogger(__name__)
 
 RUN_LOCK = "run.lock"
-LOG_FILE = "hook.log"
 LAST_RUN = "last-run.json"
 LOG_MAX_BYTES = 1 << 20  # past this the log starts over (the last run's lines are what matters)
 LOCK_WAIT_SECONDS = 600.0  # a manual `codesearch index` may hold the index: wait for it this long

@@ -30,6 +30,7 @@ SAVED_SUFFIX = ".pre-codesearch"
 STATE_FOLDER = "codesearch"  # inside the git dir: the log, the last run, the coalescing marker
 INSTALL_RECORD = "hook.json"
 DIRTY = "dirty"  # a run is pending (hook_run reads and clears it)
+LOG_FILE = "hook.log"  # every run's lines, and the hook script's when it cannot start one
 LAUNCH_LOCK = "launch.lock"  # a folder: the hook script that made it started the Python whose pid is inside
 
 _SCRIPT = """#!/bin/sh
@@ -50,6 +51,12 @@ gitdir="$(git rev-parse --absolute-git-dir 2>/dev/null)" || exit $status
 state="$gitdir/{state}"
 lock="$state/{launch_lock}"
 {{ mkdir -p "$state" && : >"$state/{dirty}"; }} 2>/dev/null || exit $status
+python={python}
+if [ ! -x "$python" ]; then  # its virtual environment moved or went: say so where `hook status` points
+    echo "$(date '+%Y-%m-%d %H:%M:%S') pid $$ ERROR codesearch hook $(basename "$0"): cannot start $python" \
+        "(moved or removed): no reindex ran; run 'codesearch hook install' again" >>"$state/{log_file}" 2>/dev/null
+    exit $status
+fi
 if ! mkdir "$lock" 2>/dev/null; then
     pid="$(cat "$lock/pid" 2>/dev/null)"
     if [ -z "$pid" ] || kill -0 "$pid" 2>/dev/null; then
@@ -78,6 +85,7 @@ class HookState:
     ours: bool  # our script is installed under this name
     chained: bool  # a previous hook is saved beside ours and runs first
     foreign: bool  # another hook is there and ours is not
+    missing_python: str | None = None  # ours, and the Python it starts is gone (its venv moved or went)
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -144,6 +152,23 @@ def _is_ours(path: Path) -> bool:
         return False
 
 
+def _missing_python(script: Path) -> str | None:
+    """The Python our hook script starts, when it is not there to start (None when it is)."""
+    try:
+        text = script.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        start = line.strip().partition("exec nice -n 10 ")[2]  # the same line in every version of the script
+        if start:
+            try:
+                python = shlex.split(start, comments=True)[0]
+            except (ValueError, IndexError):
+                return None
+            return None if os.access(python, os.X_OK) else python
+    return None
+
+
 def describe(repo: Path) -> list[HookState]:
     """The state of each of our hook names."""
     folder = hooks_dir(repo)
@@ -153,7 +178,14 @@ def describe(repo: Path) -> list[HookState]:
         ours = _is_ours(path)
         saved = Path(str(path) + SAVED_SUFFIX)
         states.append(
-            HookState(name, path, ours, ours and os.path.lexists(saved), not ours and os.path.lexists(path))
+            HookState(
+                name,
+                path,
+                ours,
+                ours and os.path.lexists(saved),
+                not ours and os.path.lexists(path),
+                _missing_python(path) if ours else None,
+            )
         )
     return states
 
@@ -185,6 +217,8 @@ def install(repo: Path, index_dir: Path, store: str = "local", *, shared: bool =
         state=STATE_FOLDER,
         launch_lock=LAUNCH_LOCK,
         dirty=DIRTY,
+        python=shlex.quote(sys.executable),
+        log_file=LOG_FILE,
     )
     record_path = state_dir(repo) / INSTALL_RECORD
     created_folder = bool(_install_record(repo).get("created_folder")) or not folder.exists()

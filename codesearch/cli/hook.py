@@ -83,6 +83,8 @@ def _first_index(repo: Path, settings: Settings, *, start: bool) -> None:
 
 
 def _state_word(state: Any) -> str:
+    if state.ours and state.missing_python:
+        return f"installed, but its Python {state.missing_python} is missing: run `codesearch hook install` again"
     if state.ours:
         return "installed, runs the previous hook first" if state.chained else "installed"
     return "not installed (another hook is there)" if state.foreign else "not installed"

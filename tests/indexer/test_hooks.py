@@ -338,3 +338,22 @@ def test_a_hooks_folder_shared_by_a_global_core_hooks_path_is_refused_with_one_l
     repo.git("config", "core.hooksPath", ".githooks")  # this repository's own folder: installed as before
     assert cli.main(args) == 0
     assert all(s.ours and s.path.parent == repo.root / ".githooks" for s in hooks.describe(repo.root))
+
+
+def test_a_hook_whose_python_is_gone_says_so_in_the_log_and_in_status(
+    indexed_repo, tmp_path, monkeypatch, capsys
+):
+    repo, index_dir = indexed_repo
+    counter = _counting_python(tmp_path, monkeypatch)
+    hooks.install(repo.root, index_dir)
+    python = hooks.sys.executable
+    Path(python).unlink()  # the virtual environment was moved away
+    repo.write("orphan.py", "def never_indexed():\n    return 0\n")
+    repo.commit("after the move")  # git still succeeds
+    assert not counter.exists()
+    log = (hooks.state_dir(repo.root) / hook_run.LOG_FILE).read_text().splitlines()
+    assert len(log) == 1 and f"cannot start {python}" in log[0] and "post-commit" in log[0]
+    capsys.readouterr()
+    assert cli.main(["hook", "status", "--repo", str(repo.root), "--json"]) == 0
+    words = json.loads(capsys.readouterr().out)["hooks"]
+    assert all(f"its Python {python} is missing" in word for word in words.values())

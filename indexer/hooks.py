@@ -2,7 +2,8 @@
 
 ``install`` writes ``post-commit``, ``post-merge``, ``post-checkout`` and ``post-rewrite`` into the folder
 git runs hooks from (``core.hooksPath`` when set). A hook already there is moved aside to
-``<name>.pre-codesearch`` and still runs first, with the same arguments, stdin and exit status; then ours
+``<name>.pre-codesearch`` and still runs first, with the same arguments, stdin and exit status (and, a shell
+script, with the hook's own path as its ``$0``, which husky's scripts read to find the hook to run); then ours
 starts ``codesearch hook run`` in the background and returns at once. ``uninstall`` removes ours and moves
 the saved hook back, so the folder is exactly what it was.
 """
@@ -43,7 +44,21 @@ if [ -L "$previous" ] && grep -q '^{marker}' "$(readlink -f "$previous")" 2>/dev
     previous="$(readlink -f "$previous"){saved}"  # it linked to a hook we wrapped since: run that one's
 fi
 if [ -x "$previous" ]; then
-    "$previous" "$@" || status=$?
+    shell=""  # a shell script runs as git would run it: with this hook's path as its $0 (husky and its kind
+    first=""  # pick the hook to run by $0's name and folder)
+    IFS= read -r first <"$previous" 2>/dev/null
+    case "$first" in
+    "#!"*)
+        for word in ${{first#??}}; do
+            case "${{word##*/}}" in sh | bash | dash | ash | ksh | mksh | zsh) shell="${{first#??}}" ;; esac
+        done
+        ;;
+    esac
+    if [ -n "$shell" ]; then
+        $shell -c 'previous=$1; shift; . "$previous"' "$0" "$previous" "$@" || status=$?
+    else
+        "$previous" "$@" || status=$?
+    fi
 fi
 # At most one Python per repository: each trigger leaves the pending mark; only the trigger that takes the
 # launch lock (mkdir is atomic) starts one, and that run reindexes again while the mark reappears.

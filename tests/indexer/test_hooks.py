@@ -357,3 +357,52 @@ def test_a_hook_whose_python_is_gone_says_so_in_the_log_and_in_status(
     assert cli.main(["hook", "status", "--repo", str(repo.root), "--json"]) == 0
     words = json.loads(capsys.readouterr().out)["hooks"]
     assert all(f"its Python {python} is missing" in word for word in words.values())
+
+
+def test_a_husky_style_hooks_folder_still_runs_the_users_hook(indexed_repo, tmp_path):
+    """husky sets core.hooksPath=.husky/_, whose scripts run .husky/<the name of $0>: the previous hook must
+    still see its own path as $0 once ours wraps it."""
+    repo, index_dir = indexed_repo
+    calls = tmp_path / "husky-calls"
+    husky = repo.root / ".husky"
+    (husky / "_").mkdir(parents=True)
+    (repo.root / ".git" / "info" / "exclude").write_text(".husky/\n")
+    (husky / "_" / "h").write_text(
+        '#!/usr/bin/env sh\nn=$(basename "$0")\ns=$(dirname "$(dirname "$0")")/$n\n'
+        '[ -f "$s" ] || exit 0\nsh -e "$s" "$@"\n'
+    )
+    (husky / "_" / "post-commit").write_text('#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n')
+    (husky / "_" / "post-commit").chmod(0o755)
+    (husky / "post-commit").write_text(f'echo "husky ran $(basename "$0") $*" >> {calls}\n')
+    repo.git("config", "core.hooksPath", ".husky/_")
+    before = _folder_state(husky / "_")
+
+    hooks.install(repo.root, index_dir)
+    repo.write("husky.py", "def with_husky():\n    return 1\n")
+    started = time.time()
+    repo.commit("with husky")
+    assert calls.read_text().splitlines() == ["husky ran post-commit "]
+    _wait_idle(repo.root, started)
+    assert "with_husky" in _names(index_dir)
+    hooks.uninstall(repo.root)
+    assert _folder_state(husky / "_") == before
+
+
+def test_the_previous_hook_sees_its_own_name_and_folder_as_its_path(indexed_repo, tmp_path):
+    repo, index_dir = indexed_repo
+    folder = hooks.hooks_dir(repo.root)
+    calls = tmp_path / "names"
+    for name, shebang in (("post-commit", "#!/bin/sh -e"), ("post-rewrite", "#!/usr/bin/env bash")):
+        (folder / name).write_text(f'{shebang}\necho "$(basename "$0") $(dirname "$0") $*" >> {calls}\n')
+        (folder / name).chmod(0o755)
+    hooks.install(repo.root, index_dir)
+    repo.write("names.py", "def named():\n    return 2\n")
+    repo.commit("names")
+    repo.git("commit", "-q", "--amend", "--no-edit")
+    lines = [line.split(" ", 2) for line in calls.read_text().splitlines()]
+    assert [(name, Path(repo.root, where).resolve()) for name, where, _ in lines] == [
+        ("post-commit", folder),
+        ("post-commit", folder),
+        ("post-rewrite", folder),
+    ]
+    assert lines[-1][2] == "amend"

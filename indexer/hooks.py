@@ -39,6 +39,7 @@ _SCRIPT = """#!/bin/sh
 # The hook that was here runs first (same arguments and stdin; its exit status is ours). Then an
 # incremental reindex starts in the background: git never waits for it and never sees it fail.
 status=0
+gitdir="$(git rev-parse --absolute-git-dir 2>/dev/null)"
 previous="$0{saved}"
 if [ -L "$previous" ] && grep -q '^{marker}' "$(readlink -f "$previous")" 2>/dev/null; then
     previous="$(readlink -f "$previous"){saved}"  # it linked to a hook we wrapped since: run that one's
@@ -56,13 +57,20 @@ if [ -x "$previous" ]; then
     esac
     if [ -n "$shell" ]; then
         $shell -c 'previous=$1; shift; . "$previous"' "$0" "$previous" "$@" || status=$?
-    else
-        "$previous" "$@" || status=$?
+    else  # another program is started through a link of its own name (its folder is ours, though)
+        via="$gitdir/{state}/previous.$$"
+        if [ -n "$gitdir" ] && mkdir -p "$via" 2>/dev/null \
+            && ln -s "$(cd "$(dirname "$previous")" && pwd)/$(basename "$previous")" "$via/${{0##*/}}" 2>/dev/null; then
+            "$via/${{0##*/}}" "$@" || status=$?
+        else
+            "$previous" "$@" || status=$?
+        fi
+        rm -rf "$via" 2>/dev/null
     fi
 fi
 # At most one Python per repository: each trigger leaves the pending mark; only the trigger that takes the
 # launch lock (mkdir is atomic) starts one, and that run reindexes again while the mark reappears.
-gitdir="$(git rev-parse --absolute-git-dir 2>/dev/null)" || exit $status
+[ -n "$gitdir" ] || exit $status
 state="$gitdir/{state}"
 lock="$state/{launch_lock}"
 {{ mkdir -p "$state" && : >"$state/{dirty}"; }} 2>/dev/null || exit $status

@@ -395,6 +395,10 @@ def test_the_previous_hook_sees_its_own_name_and_folder_as_its_path(indexed_repo
     for name, shebang in (("post-commit", "#!/bin/sh -e"), ("post-rewrite", "#!/usr/bin/env bash")):
         (folder / name).write_text(f'{shebang}\necho "$(basename "$0") $(dirname "$0") $*" >> {calls}\n')
         (folder / name).chmod(0o755)
+    (folder / "post-merge").write_text(  # not a shell script: its name is still its own
+        f"#!{sys.executable}\nimport os, sys\nopen({str(calls)!r}, 'a').write('python ' + os.path.basename(sys.argv[0]) + '\\n')\n"
+    )
+    (folder / "post-merge").chmod(0o755)
     hooks.install(repo.root, index_dir)
     repo.write("names.py", "def named():\n    return 2\n")
     repo.commit("names")
@@ -406,3 +410,11 @@ def test_the_previous_hook_sees_its_own_name_and_folder_as_its_path(indexed_repo
         ("post-rewrite", folder),
     ]
     assert lines[-1][2] == "amend"
+    calls.unlink()
+    repo.git("checkout", "-q", "-b", "other")
+    repo.commit("other")
+    repo.git("checkout", "-q", "main")
+    calls.unlink()
+    repo.git("merge", "-q", "--no-ff", "-m", "merge other", "other")
+    assert calls.read_text().splitlines() == ["python post-merge"]
+    assert not list(hooks.state_dir(repo.root).glob("previous.*"))  # the link was for that run only

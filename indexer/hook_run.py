@@ -3,7 +3,9 @@
 Each trigger marks the repository dirty, then tries to take the run lock. The holder clears the mark and
 reindexes until no mark is left, so triggers that arrive during a run cost one follow-up run in all. A
 trigger that finds the lock taken just leaves its mark; the holder re-checks the mark after letting go of
-the lock, so a mark made in between is never lost. Every run appends to ``hook.log`` and records how it
+the lock, so a mark made in between is never lost. The hook script does the cheap part in shell before any
+Python starts: it leaves the mark, and starts a Python only when it takes the launch lock, so a burst of
+commits or a rebase costs one running and at most one pending run, not one Python each. Every run appends to ``hook.log`` and records how it
 ended in ``last-run.json``, both in the repository's git dir (``hooks.state_dir``).
 """
 
@@ -23,12 +25,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from codesearch.errors import IndexLockedError
+from indexer.hooks import DIRTY, LAUNCH_LOCK, LOG_FILE
 
 log = logging.getLogger(__name__)
 
-DIRTY = "dirty"
 RUN_LOCK = "run.lock"
-LOG_FILE = "hook.log"
 LAST_RUN = "last-run.json"
 LOG_MAX_BYTES = 1 << 20  # past this the log starts over (the last run's lines are what matters)
 LOCK_WAIT_SECONDS = 600.0  # a manual `codesearch index` may hold the index: wait for it this long
@@ -119,16 +120,32 @@ def _write_record(state: Path, record: dict[str, Any]) -> None:
 def run_coalesced(state: Path, reindex: Reindex, *, lock_wait: float = LOCK_WAIT_SECONDS) -> int:
     """Mark the repository dirty and reindex until it is clean, unless another run holds the lock.
 
+    A run the hook script started holds its launch lock too (see ``hooks``): it lets go of it when clean, and
+    takes it back for one more round when a trigger left its mark in between.
     Returns how many reindexes this process ran (0 when another process had the lock).
     """
     state.mkdir(parents=True, exist_ok=True)
     dirty = state / DIRTY
     dirty.touch()
     runs = 0
+    while True:
+        done = _reindex_while_dirty(state, reindex, lock_wait)
+        if done is None:
+            _release_launch_lock(state)
+            return runs  # the holder will see our mark
+        runs += done
+        if not _release_launch_lock(state) or not dirty.exists() or not _take_launch_lock(state):
+            return runs
+
+
+def _reindex_while_dirty(state: Path, reindex: Reindex, lock_wait: float) -> int | None:
+    """Reindex until no mark is left; how many times, or None when another process holds the run lock."""
+    dirty = state / DIRTY
+    runs = 0
     while dirty.exists():
         fh = _try_lock(state / RUN_LOCK)
         if fh is None:
-            return runs  # the holder will see our mark
+            return None
         try:
             with _logging_to(state / LOG_FILE):
                 while dirty.exists():
@@ -142,6 +159,30 @@ def run_coalesced(state: Path, reindex: Reindex, *, lock_wait: float = LOCK_WAIT
         finally:
             fh.close()
     return runs
+
+
+def _release_launch_lock(state: Path) -> bool:
+    """Let go of the hook script's launch lock if it names this process; whether it did."""
+    lock = state / LAUNCH_LOCK
+    try:
+        if (lock / "pid").read_text(encoding="utf-8").strip() != str(os.getpid()):
+            return False
+        (lock / "pid").unlink()
+        lock.rmdir()
+    except OSError:
+        return False
+    return True
+
+
+def _take_launch_lock(state: Path) -> bool:
+    """Take the launch lock back (a trigger came after the last round), unless a hook script took it."""
+    lock = state / LAUNCH_LOCK
+    try:
+        lock.mkdir()
+    except OSError:
+        return False
+    (lock / "pid").write_text(f"{os.getpid()}\n", encoding="utf-8")
+    return True
 
 
 def last_run(state: Path) -> dict[str, Any] | None:

@@ -25,6 +25,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with install: do not start the first index of a repository the index does not hold yet",
     )
+    p.add_argument(
+        "--shared-hooks-folder",
+        action="store_true",
+        help="with install: install even into a hooks folder a global core.hooksPath shares with every repository",
+    )
     p.set_defaults(handler=run)
 
 
@@ -35,7 +40,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     repo = hooks.work_tree(Path(args.repo).expanduser().resolve())
     if args.action == "install":
         refuse_a_file_in_the_way(settings.store_dir)  # a file in the index's way would fail every hook's run
-        states = hooks.install(repo, settings.index_dir, settings.store)
+        states = hooks.install(repo, settings.index_dir, settings.store, shared=args.shared_hooks_folder)
         _print_hook_states(repo, states, f"installed (index {shown(str(settings.index_dir.resolve()))})")
         _first_index(repo, settings, start=not args.no_index)
         return ExitCode.OK
@@ -78,6 +83,8 @@ def _first_index(repo: Path, settings: Settings, *, start: bool) -> None:
 
 
 def _state_word(state: Any) -> str:
+    if state.ours and state.missing_python:
+        return f"installed, but its Python {state.missing_python} is missing: run `codesearch hook install` again"
     if state.ours:
         return "installed, runs the previous hook first" if state.chained else "installed"
     return "not installed (another hook is there)" if state.foreign else "not installed"

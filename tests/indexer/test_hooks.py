@@ -9,6 +9,7 @@ import re
 import sqlite3
 import stat
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -265,3 +266,155 @@ def test_post_rewrite_alone_reindexes_after_an_amend(indexed_repo):
     repo.git("commit", "-q", "--amend", "--no-edit")
     assert _wait_idle(repo.root, started)["status"] == "ok"
     assert "added_by_amend" in _names(index_dir)
+
+
+def _counting_python(tmp_path: Path, monkeypatch) -> Path:
+    """Make the hooks installed from now on start this Python through a script that counts its starts."""
+    counter = tmp_path / "python-starts"
+    wrapper = tmp_path / "bin" / "python"
+    wrapper.parent.mkdir(exist_ok=True)
+    wrapper.write_text(f'#!/bin/sh\necho $$ >> {counter}\nexec {sys.executable} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setattr(hooks.sys, "executable", str(wrapper))
+    return counter
+
+
+def test_a_burst_of_commits_starts_one_python_and_the_index_ends_at_the_last_commit(
+    indexed_repo, tmp_path, monkeypatch
+):
+    repo, index_dir = indexed_repo
+    counter = _counting_python(tmp_path, monkeypatch)
+    hooks.install(repo.root, index_dir)
+    started = time.time()
+    with writer_lock(index_dir):  # the first run waits for the index: every later commit finds it pending
+        for i in range(12):
+            repo.write(f"burst/b{i}.py", f"def burst_{i}():\n    return {i}\n")
+            repo.commit(f"burst {i}")
+    _wait_idle(repo.root, started)
+    assert {f"burst_{i}" for i in range(12)} <= _names(index_dir)
+    assert len(counter.read_text().splitlines()) == 1  # one Python: it ran once more for the later commits
+    state = hooks.state_dir(repo.root)
+    deadline = time.monotonic() + 30
+    while (state / hooks.LAUNCH_LOCK).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not (state / hooks.LAUNCH_LOCK).exists()  # let go of when done: the next commit starts a run
+
+
+def test_a_launch_lock_left_by_a_killed_run_is_taken_over(indexed_repo, tmp_path, monkeypatch):
+    repo, index_dir = indexed_repo
+    counter = _counting_python(tmp_path, monkeypatch)
+    hooks.install(repo.root, index_dir)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    lock = hooks.state_dir(repo.root) / hooks.LAUNCH_LOCK
+    lock.mkdir(parents=True)
+    (lock / "pid").write_text(f"{dead.pid}\n")
+    repo.write("after_kill.py", "def after_the_kill():\n    return 0\n")
+    started = time.time()
+    repo.commit("after a killed run")
+    assert _wait_idle(repo.root, started)["status"] == "ok"
+    assert "after_the_kill" in _names(index_dir) and len(counter.read_text().splitlines()) == 1
+
+
+def test_a_hooks_folder_shared_by_a_global_core_hooks_path_is_refused_with_one_line(
+    indexed_repo, tmp_path, monkeypatch, capsys
+):
+    repo, index_dir = indexed_repo
+    shared = tmp_path / "globalhooks"
+    global_config = tmp_path / "global.gitconfig"
+    global_config.write_text(f"[core]\n\thooksPath = {shared}\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(global_config))
+    args = ["--index", str(index_dir), "hook", "install", "--no-index", "--repo", str(repo.root)]
+    capsys.readouterr()
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "every repository" in err[0] and "global git config" in err[0]
+    assert not shared.exists() and hooks.installed_index(repo.root) is None
+
+    assert cli.main([*args, "--shared-hooks-folder"]) == 0  # asked for: installed there
+    assert all(s.ours and s.path.parent == shared for s in hooks.describe(repo.root))
+    hooks.uninstall(repo.root)
+
+    repo.git("config", "core.hooksPath", ".githooks")  # this repository's own folder: installed as before
+    assert cli.main(args) == 0
+    assert all(s.ours and s.path.parent == repo.root / ".githooks" for s in hooks.describe(repo.root))
+
+
+def test_a_hook_whose_python_is_gone_says_so_in_the_log_and_in_status(
+    indexed_repo, tmp_path, monkeypatch, capsys
+):
+    repo, index_dir = indexed_repo
+    counter = _counting_python(tmp_path, monkeypatch)
+    hooks.install(repo.root, index_dir)
+    python = hooks.sys.executable
+    Path(python).unlink()  # the virtual environment was moved away
+    repo.write("orphan.py", "def never_indexed():\n    return 0\n")
+    repo.commit("after the move")  # git still succeeds
+    assert not counter.exists()
+    log = (hooks.state_dir(repo.root) / hook_run.LOG_FILE).read_text().splitlines()
+    assert len(log) == 1 and f"cannot start {python}" in log[0] and "post-commit" in log[0]
+    capsys.readouterr()
+    assert cli.main(["hook", "status", "--repo", str(repo.root), "--json"]) == 0
+    words = json.loads(capsys.readouterr().out)["hooks"]
+    assert all(f"its Python {python} is missing" in word for word in words.values())
+
+
+def test_a_husky_style_hooks_folder_still_runs_the_users_hook(indexed_repo, tmp_path):
+    """husky sets core.hooksPath=.husky/_, whose scripts run .husky/<the name of $0>: the previous hook must
+    still see its own path as $0 once ours wraps it."""
+    repo, index_dir = indexed_repo
+    calls = tmp_path / "husky-calls"
+    husky = repo.root / ".husky"
+    (husky / "_").mkdir(parents=True)
+    (repo.root / ".git" / "info" / "exclude").write_text(".husky/\n")
+    (husky / "_" / "h").write_text(
+        '#!/usr/bin/env sh\nn=$(basename "$0")\ns=$(dirname "$(dirname "$0")")/$n\n'
+        '[ -f "$s" ] || exit 0\nsh -e "$s" "$@"\n'
+    )
+    (husky / "_" / "post-commit").write_text('#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n')
+    (husky / "_" / "post-commit").chmod(0o755)
+    (husky / "post-commit").write_text(f'echo "husky ran $(basename "$0") $*" >> {calls}\n')
+    repo.git("config", "core.hooksPath", ".husky/_")
+    before = _folder_state(husky / "_")
+
+    hooks.install(repo.root, index_dir)
+    repo.write("husky.py", "def with_husky():\n    return 1\n")
+    started = time.time()
+    repo.commit("with husky")
+    assert calls.read_text().splitlines() == ["husky ran post-commit "]
+    _wait_idle(repo.root, started)
+    assert "with_husky" in _names(index_dir)
+    hooks.uninstall(repo.root)
+    assert _folder_state(husky / "_") == before
+
+
+def test_the_previous_hook_sees_its_own_name_and_folder_as_its_path(indexed_repo, tmp_path):
+    repo, index_dir = indexed_repo
+    folder = hooks.hooks_dir(repo.root)
+    calls = tmp_path / "names"
+    for name, shebang in (("post-commit", "#!/bin/sh -e"), ("post-rewrite", "#!/usr/bin/env bash")):
+        (folder / name).write_text(f'{shebang}\necho "$(basename "$0") $(dirname "$0") $*" >> {calls}\n')
+        (folder / name).chmod(0o755)
+    (folder / "post-merge").write_text(  # not a shell script: its name is still its own
+        f"#!{sys.executable}\nimport os, sys\nopen({str(calls)!r}, 'a').write('python ' + os.path.basename(sys.argv[0]) + '\\n')\n"
+    )
+    (folder / "post-merge").chmod(0o755)
+    hooks.install(repo.root, index_dir)
+    repo.write("names.py", "def named():\n    return 2\n")
+    repo.commit("names")
+    repo.git("commit", "-q", "--amend", "--no-edit")
+    lines = [line.split(" ", 2) for line in calls.read_text().splitlines()]
+    assert [(name, Path(repo.root, where).resolve()) for name, where, _ in lines] == [
+        ("post-commit", folder),
+        ("post-commit", folder),
+        ("post-rewrite", folder),
+    ]
+    assert lines[-1][2] == "amend"
+    calls.unlink()
+    repo.git("checkout", "-q", "-b", "other")
+    repo.commit("other")
+    repo.git("checkout", "-q", "main")
+    calls.unlink()
+    repo.git("merge", "-q", "--no-ff", "-m", "merge other", "other")
+    assert calls.read_text().splitlines() == ["python post-merge"]
+    assert not list(hooks.state_dir(repo.root).glob("previous.*"))  # the link was for that run only

@@ -82,7 +82,10 @@ if [ ! -x "$python" ]; then  # its virtual environment moved or went: say so whe
 fi
 if ! mkdir "$lock" 2>/dev/null; then
     pid="$(cat "$lock/pid" 2>/dev/null)"
-    if [ -z "$pid" ] || kill -0 "$pid" 2>/dev/null; then
+    if [ -z "$pid" ] && [ -n "$(find "$lock" -maxdepth 0 -mmin +1 2>/dev/null)" ]; then
+        pid=0  # no pid a minute after it was made: a trigger killed before it wrote one
+    fi
+    if [ -z "$pid" ] || {{ [ "$pid" != 0 ] && kill -0 "$pid" 2>/dev/null; }}; then
         exit $status  # a run is starting or going: it sees our mark
     fi
     rm -rf "$lock"  # its run was killed: take its place

@@ -300,15 +300,22 @@ def test_a_burst_of_commits_starts_one_python_and_the_index_ends_at_the_last_com
     assert not (state / hooks.LAUNCH_LOCK).exists()  # let go of when done: the next commit starts a run
 
 
-def test_a_launch_lock_left_by_a_killed_run_is_taken_over(indexed_repo, tmp_path, monkeypatch):
+@pytest.mark.parametrize("left", ["a dead pid", "no pid, long ago"])
+def test_a_launch_lock_left_by_a_killed_run_is_taken_over(indexed_repo, tmp_path, monkeypatch, left):
+    """A trigger killed between making the lock and writing a pid left it empty: hooks then never ran
+    again, silently. An empty lock older than a minute is a dead trigger's."""
     repo, index_dir = indexed_repo
     counter = _counting_python(tmp_path, monkeypatch)
     hooks.install(repo.root, index_dir)
-    dead = subprocess.Popen(["true"])
-    dead.wait()
     lock = hooks.state_dir(repo.root) / hooks.LAUNCH_LOCK
     lock.mkdir(parents=True)
-    (lock / "pid").write_text(f"{dead.pid}\n")
+    if left == "a dead pid":
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        (lock / "pid").write_text(f"{dead.pid}\n")
+    else:
+        long_ago = os.stat(lock).st_mtime - 600
+        os.utime(lock, (long_ago, long_ago))
     repo.write("after_kill.py", "def after_the_kill():\n    return 0\n")
     started = time.time()
     repo.commit("after a killed run")

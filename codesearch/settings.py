@@ -156,6 +156,8 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             number = int(value)
             if name == "k" and not 1 <= number <= MAX_HITS:  # said with where it came from
                 raise ConfigError(f"{source}: k must be between 1 and {MAX_HITS}, not {number}")
+            if number < 1:  # a count: dimensions, bytes, hits to rerank
+                raise ConfigError(f"{source}: {name} must be 1 or more, not {number}")
             return number
         if not isinstance(value, str):  # every other setting is text (model = 5 would fail far later)
             raise TypeError(value)

@@ -210,3 +210,14 @@ def test_an_empty_path_setting_is_refused_naming_it(places, name) -> None:
     user.unlink()
     with pytest.raises(ConfigError, match=f"CODESEARCH_{name.upper()}: {name} is empty"):
         _load(places, environ={f"CODESEARCH_{name.upper()}": "  "})
+
+
+@pytest.mark.parametrize("name", ["dim", "max_file_size", "rerank_top"])
+@pytest.mark.parametrize("value", [0, -3])
+def test_a_count_setting_below_one_is_refused_naming_where_it_came_from(places, name, value) -> None:
+    """`dim = -3` in a config file went through and came back as "--dim cannot cut a combined model"."""
+    user, _ = places
+    user.write_text(f"{name} = {value}\n")
+    with pytest.raises(ConfigError) as raised:
+        _load(places)
+    assert str(raised.value) == f"{user}: {name} must be 1 or more, not {value}"

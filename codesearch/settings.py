@@ -95,6 +95,8 @@ class Settings:
             raise ConfigError(
                 f"store must be local, milvus://HOST:PORT[/NAME] or milvus-lite:PATH, not {self.store!r}"
             )
+        if self.device is not None and not re.fullmatch(r"cpu|cuda(?::\d+)?|mps", self.device):
+            raise ConfigError(f"device must be cpu, cuda, cuda:N or mps, not {self.device!r}")
         if self.english_fill not in ENGLISH_FILL_MODES:
             raise ConfigError(
                 f"english_fill must be one of {', '.join(ENGLISH_FILL_MODES)}, not {self.english_fill!r}"

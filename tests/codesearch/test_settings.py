@@ -221,3 +221,15 @@ def test_a_count_setting_below_one_is_refused_naming_where_it_came_from(places, 
     with pytest.raises(ConfigError) as raised:
         _load(places)
     assert str(raised.value) == f"{user}: {name} must be 1 or more, not {value}"
+
+
+@pytest.mark.parametrize("device", ["tpu", "gpu", "cuda:x", ""])
+def test_a_device_torch_does_not_know_is_refused(device) -> None:
+    """`device = "tpu"` was taken, and failed only when a torch model was loaded, far from the setting."""
+    with pytest.raises(ConfigError, match=r"device must be cpu, cuda, cuda:N or mps"):
+        Settings(device=device)
+
+
+@pytest.mark.parametrize("device", [None, "cpu", "cuda", "cuda:1", "mps"])
+def test_the_devices_torch_knows_are_taken(device) -> None:
+    assert Settings(device=device).device == device

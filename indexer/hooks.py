@@ -129,7 +129,18 @@ def work_tree(repo: Path) -> Path:
     """The top of the work tree holding ``repo`` (NotFoundError outside a git work tree)."""
     if not Path(repo).is_dir():
         raise NotFoundError(f"no such folder: {repo}")
-    return Path(_git(Path(repo), "rev-parse", "--show-toplevel")).resolve()
+    try:
+        return Path(_git(Path(repo), "rev-parse", "--show-toplevel")).resolve()
+    except NotFoundError:
+        bare = subprocess.run(
+            ["git", "rev-parse", "--is-bare-repository"], cwd=repo, capture_output=True, text=True
+        )
+        if bare.stdout.strip() == "true":
+            raise NotFoundError(
+                f"{repo} is a bare repository: it has no work tree to index or hooks to keep it fresh; "
+                "install them in a clone of it"
+            ) from None
+        raise
 
 
 def hooks_dir(repo: Path) -> Path:

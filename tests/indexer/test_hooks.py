@@ -219,6 +219,14 @@ def test_hook_commands_outside_a_git_repository_fail_with_one_line(tmp_path, cap
     assert len(err) == 1 and err[0].startswith("codesearch: error:") and "not in a git repository" in err[0]
 
 
+def test_hook_install_in_a_bare_repository_says_it_has_no_work_tree(tmp_path, capsys):
+    """A bare repository was said to be "not in a git repository"."""
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "bare.git")], check=True)
+    assert cli.main(["hook", "install", "--repo", str(tmp_path / "bare.git")]) == 8
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bare repository" in err[0] and "not in a git repository" not in err[0]
+
+
 def test_pre_commit_framework_manifest_runs_our_background_command_on_our_four_stages():
     import yaml
 

@@ -183,8 +183,14 @@ def _read_toml(path: Path, *, repository: bool = False) -> dict[str, Any]:
         ) from None
     except (tomllib.TOMLDecodeError, OSError) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
-    # keys may sit at top level or under [codesearch]
+    # keys may sit at top level or under [codesearch], not both (one of them would be ignored)
     table = data.get("codesearch", data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: codesearch must be a table ([codesearch]), not {table!r}")
+    if table is not data:
+        for key in data:
+            if key != "codesearch":
+                raise ConfigError(f"{path}: {key!r} is outside [codesearch]: put every setting in that table")
     out: dict[str, Any] = {}
     for key, value in table.items():
         name = key.replace("-", "_")

@@ -233,3 +233,18 @@ def test_a_device_torch_does_not_know_is_refused(device) -> None:
 @pytest.mark.parametrize("device", [None, "cpu", "cuda", "cuda:1", "mps"])
 def test_the_devices_torch_knows_are_taken(device) -> None:
     assert Settings(device=device).device == device
+
+
+def test_settings_beside_a_codesearch_table_are_refused_not_ignored(places) -> None:
+    """With a `[codesearch]` table, a key at the top (`k = 3` above it) or in another table was ignored."""
+    user, _ = places
+    user.write_text('k = 3\n\n[codesearch]\nmode = "lexical"\n')
+    with pytest.raises(ConfigError) as raised:
+        _load(places)
+    assert str(raised.value) == f"{user}: 'k' is outside [codesearch]: put every setting in that table"
+    user.write_text('[codesearch]\nmode = "lexical"\n\n[other]\nk = 3\n')
+    with pytest.raises(ConfigError, match=r"'other' is outside \[codesearch\]"):
+        _load(places)
+    user.write_text("codesearch = 5\n")  # was a TypeError, an internal error
+    with pytest.raises(ConfigError, match=r"codesearch must be a table"):
+        _load(places)

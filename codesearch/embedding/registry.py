@@ -111,7 +111,10 @@ def get_embedder(
         return _composite(name, options)
     entry = _REGISTRY.get(name)
     if entry is None:
-        raise ConfigError(f"unknown embedding model {spec!r}; choose one of: {', '.join(registered_names())}")
+        raise ConfigError(
+            f"unknown embedding model {spec!r}; choose one of: {', '.join(registered_names())}, none (no "
+            "vectors: lexical search only), or two joined by + (use+minilm-int8, the default on a CPU)"
+        )
     embedder = entry.factory(options)
     # the name `auto` resolved to: an index records it, so its searches load the same model later
     embedder.registry_name = name

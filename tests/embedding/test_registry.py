@@ -27,8 +27,10 @@ def test_builtin_names() -> None:
 
 
 def test_unknown_name_lists_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match=r"unknown embedding model 'nope'.*use.*qwen3-4b.*http"):
+    with pytest.raises(ConfigError, match=r"unknown embedding model 'nope'.*use.*qwen3-4b.*http") as raised:
         get_embedder("nope")
+    # and the names a user can give that are not one registered model: no vectors, and the default pair
+    assert "none (" in str(raised.value) and "use+minilm-int8" in str(raised.value)
 
 
 def test_auto_prefers_http_when_urls_are_given(caplog: pytest.LogCaptureFixture) -> None:

@@ -103,7 +103,10 @@ def canonical_path(value: str, flag: str = "--path") -> str:
             "and files whose names are not UTF-8 are not indexed"
         )
     check_brackets(value, flag)
-    return value
+    if value.startswith("/"):
+        return value
+    # `./src/*`, as a shell completes it: the index holds paths from the repository's root (`src/...`)
+    return "/".join(part for part in value.split("/") if part != ".") or "*"
 
 
 def wants_repositories(repo: str | None, path_glob: str | None) -> bool:

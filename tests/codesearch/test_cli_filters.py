@@ -161,6 +161,13 @@ def test_a_relative_path_glob_is_matched_as_before(indexed, capsys) -> None:
     assert rc == 0 and set(paths) == {"src/net/retry.py", "util/text.py"}
 
 
+@pytest.mark.parametrize("glob", ["./src/*", "./src/net/retry.py", "src/./net/*"])
+def test_a_path_glob_written_with_dot_slash_matches_as_without(indexed, capsys, glob) -> None:
+    """`--path ./src/*`, as a shell's completion writes it, matched nothing (the index holds `src/...`)."""
+    rc, paths, _ = _search_paths(indexed, capsys, glob)
+    assert rc == 0 and set(paths) == {"src/net/retry.py"}
+
+
 def test_an_absolute_path_glob_outside_every_repository_is_a_usage_error(indexed, capsys, tmp_path) -> None:
     elsewhere = f"{tmp_path}/elsewhere/*.py"
     rc, _, err = _search_paths(indexed, capsys, elsewhere)

@@ -83,8 +83,15 @@ def _first_index(repo: Path, settings: Settings, *, start: bool) -> None:
 
 
 def _state_word(state: Any) -> str:
+    from indexer.hooks import SAVED_SUFFIX
+
     if state.ours and state.missing_python:
         return f"installed, but its Python {state.missing_python} is missing: run `codesearch hook install` again"
+    if state.ours and state.chained and not os.access(f"{state.path}{SAVED_SUFFIX}", os.X_OK):
+        # git runs no hook that is not executable, and ours keeps to that
+        return (
+            f"installed; the previous hook ({state.name}{SAVED_SUFFIX}) is not executable, so it does not run"
+        )
     if state.ours:
         return "installed, runs the previous hook first" if state.chained else "installed"
     return "not installed (another hook is there)" if state.foreign else "not installed"

@@ -433,3 +433,24 @@ def test_the_previous_hook_sees_its_own_name_and_folder_as_its_path(indexed_repo
     repo.git("merge", "-q", "--no-ff", "-m", "merge other", "other")
     assert calls.read_text().splitlines() == ["python post-merge"]
     assert not list(hooks.state_dir(repo.root).glob("previous.*"))  # the link was for that run only
+
+
+def test_a_previous_hook_that_is_not_executable_is_not_said_to_run(indexed_repo, capsys):
+    """Git runs no hook that is not executable, and neither does ours: `hook install` still said "runs the
+    previous hook first"."""
+    repo, index_dir = indexed_repo
+    hook = hooks.hooks_dir(repo.root) / "post-commit"
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text("#!/bin/sh\necho never\n")
+    hook.chmod(0o644)
+    capsys.readouterr()
+    assert (
+        cli.main(["--index", str(index_dir), "hook", "install", "--no-index", "--repo", str(repo.root)]) == 0
+    )
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:] if line.strip()}
+    assert (
+        "not executable" in lines["post-commit"]
+        and "runs the previous hook first" not in lines["post-commit"]
+    )
+    assert "not executable" not in lines["post-merge"]
+    hooks.uninstall(repo.root)

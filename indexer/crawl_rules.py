@@ -255,7 +255,6 @@ def path_skip_reason(name: str) -> str | None:
         return "secret"
     if name in LOCKFILES or name.endswith(LOCKFILE_SUFFIXES):
         return "lockfile"
-    lower = name.lower()
     if _VENDORED_FILE_RE.match(lower):
         return "vendored"
     if _GENERATED_FILE_RE.match(lower):
